@@ -1,0 +1,1 @@
+# The thin scripts libvirt executes.

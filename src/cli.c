@@ -1,0 +1,49 @@
+#include "config.h"
+
+#include "cli.h"
+
+#include <stdio.h>
+
+gboolean
+gp_cli_parse(const GpCliCommand *cmd, const GOptionEntry *entries,
+             int *argc, char ***argv)
+{
+    g_autofree char *param = g_strdup_printf("%s %s", cmd->name, cmd->args ? cmd->args : "");
+    g_autoptr(GOptionContext) ctx = g_option_context_new(param);
+    g_autoptr(GError) error = NULL;
+
+    g_option_context_set_summary(ctx, cmd->summary);
+    if (entries)
+        g_option_context_add_main_entries(ctx, entries, NULL);
+    if (!g_option_context_parse(ctx, argc, argv, &error)) {
+        fprintf(stderr, "gpupool %s: %s (see 'gpupool %s --help')\n",
+                cmd->name, error->message, cmd->name);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+int
+gp_cli_fail(const GError *error)
+{
+    g_autofree char *msg = g_strdup(error ? error->message : "unknown error");
+
+    /* One line, whatever the layers below put in the message. */
+    g_strdelimit(msg, "\n", ' ');
+    fprintf(stderr, "gpupool: error: %s\n", msg);
+    return GP_EXIT_FAILURE;
+}
+
+int
+gp_cli_usage(const GpCliCommand *cmd, const char *fmt, ...)
+{
+    g_autofree char *msg = NULL;
+    va_list ap;
+
+    va_start(ap, fmt);
+    msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "gpupool %s: %s (usage: gpupool %s %s)\n",
+            cmd->name, msg, cmd->name, cmd->args ? cmd->args : "");
+    return GP_EXIT_USAGE;
+}

@@ -1,0 +1,49 @@
+/* What every `gpupool` subcommand shares: its table entry, option parsing
+ * and the one-line error convention. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Exit codes of the CLI. */
+enum {
+    GP_EXIT_OK = 0,
+    GP_EXIT_FAILURE = 1, /* the request was refused or failed; nothing changed */
+    GP_EXIT_USAGE = 2,   /* the command line itself was wrong */
+};
+
+typedef struct {
+    const char *name;
+    const char *args;    /* e.g. "NAME DEVICE..." */
+    const char *summary; /* one line for `gpupool --help` */
+    /* argv[0] is the command name; returns a GP_EXIT_* code. */
+    int (*run)(int argc, char **argv);
+} GpCliCommand;
+
+/* Parse a subcommand's options with GOption; on a usage error prints one
+ * line and returns FALSE (the caller exits GP_EXIT_USAGE). */
+gboolean gp_cli_parse(const GpCliCommand *cmd, const GOptionEntry *entries,
+                      int *argc, char ***argv);
+
+/* "gpupool: error: MESSAGE" on stderr, one line; returns GP_EXIT_FAILURE. */
+int gp_cli_fail(const GError *error);
+/* Same with a formatted message; returns GP_EXIT_USAGE. */
+int gp_cli_usage(const GpCliCommand *cmd, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+/* The subcommands, one per file named after it. */
+extern const GpCliCommand gp_cmd_devices;
+extern const GpCliCommand gp_cmd_pool_define;
+extern const GpCliCommand gp_cmd_pool_create;
+extern const GpCliCommand gp_cmd_pool_add;
+extern const GpCliCommand gp_cmd_pool_remove;
+extern const GpCliCommand gp_cmd_pool_list;
+extern const GpCliCommand gp_cmd_pool_info;
+extern const GpCliCommand gp_cmd_pool_undefine;
+extern const GpCliCommand gp_cmd_setup;
+extern const GpCliCommand gp_cmd_assign;
+extern const GpCliCommand gp_cmd_unassign;
+extern const GpCliCommand gp_cmd_status;
+extern const GpCliCommand gp_cmd_rebalance;
+
+G_END_DECLS

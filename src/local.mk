@@ -1,0 +1,37 @@
+# The core library: host model, pools, allocation state, domain XML.
+noinst_LTLIBRARIES += src/libgpupool.la
+src_libgpupool_la_SOURCES = \
+	$(gp_base_sources) \
+	$(gp_host_sources) \
+	$(gp_pool_sources) \
+	$(gp_domain_sources) \
+	$(gp_backend_sources)
+src_libgpupool_la_LIBADD = $(GP_CORE_LIBS)
+
+gp_base_sources = \
+	src/sysfs.c src/sysfs.h \
+	src/pciaddr.c src/pciaddr.h \
+	src/paths.c src/paths.h \
+	src/txfile.c src/txfile.h
+
+# Host model: PCI devices, IOMMU groups, assignability (gpupool devices).
+gp_host_sources =
+
+# Pool definitions, their store, vfio-pci binding.
+gp_pool_sources =
+
+# Claims, domain XML rewriting, assignment.
+gp_domain_sources =
+
+# The admin's CLI.
+bin_PROGRAMS += src/gpupool
+src_gpupool_SOURCES = \
+	src/gpupool.c src/cli.h src/cli.c \
+	$(gp_cli_host_sources) \
+	$(gp_cli_pool_sources) \
+	$(gp_cli_domain_sources)
+src_gpupool_LDADD = src/libgpupool.la $(GP_CORE_LIBS)
+
+gp_cli_host_sources =
+gp_cli_pool_sources =
+gp_cli_domain_sources =
