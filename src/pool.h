@@ -1,0 +1,59 @@
+/* A pool definition: a named set of host devices of one kind, stored as
+ * CONFDIR/pools/NAME.xml (schema xml/pool.rng).  The same name on every
+ * host of a cluster makes a cluster-wide pool. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define GP_POOL_ERROR gp_pool_error_quark()
+GQuark gp_pool_error_quark(void);
+
+typedef enum {
+    GP_POOL_ERROR_INVALID,    /* bad name, bad XML, schema violation */
+    GP_POOL_ERROR_NOT_FOUND,  /* no such pool */
+    GP_POOL_ERROR_EXISTS,     /* pool or member already there */
+    GP_POOL_ERROR_REFUSED,    /* the host or the state forbids it */
+    GP_POOL_ERROR_IO,
+} GpPoolError;
+
+typedef enum {
+    GP_POOL_TYPE_PCI,   /* whole devices, passed through with vfio-pci */
+    GP_POOL_TYPE_MDEV,  /* mediated devices of one type on listed parents */
+    GP_POOL_TYPE_VF,    /* SR-IOV virtual functions of listed physical functions */
+} GpPoolType;
+
+const char *gp_pool_type_to_string(GpPoolType type);
+gboolean gp_pool_type_from_string(const char *str, GpPoolType *type);
+
+typedef struct {
+    char *address;      /* canonical PCI address (pci: the device; mdev: a parent; vf: a PF) */
+    char *host_driver;  /* driver it had before joining, given back on removal; NULL if none */
+} GpPoolDevice;
+
+typedef struct {
+    char *name;
+    GpPoolType type;
+    char *description;  /* may be NULL */
+    char *mdev_type;    /* mdev pools: the type every partition has, NULL until set */
+    guint vf_count;     /* vf pools: VFs to enable per PF (0 = leave as is) */
+    GPtrArray *devices; /* GpPoolDevice*, sorted by address */
+} GpPool;
+
+void gp_pool_device_free(GpPoolDevice *dev);
+void gp_pool_free(GpPool *pool);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(GpPool, gp_pool_free)
+
+/* Names are 1..64 characters of [A-Za-z0-9_.-], not starting with '.' or
+ * '-': they become file names and appear in domain XML. */
+gboolean gp_pool_name_check(const char *name, GError **error);
+
+GpPool *gp_pool_new(const char *name, GpPoolType type, GError **error);
+/* Validates against the RelaxNG schema, then checks names and addresses. */
+GpPool *gp_pool_parse_xml(const char *xml, gsize len, GError **error);
+char *gp_pool_format_xml(const GpPool *pool);
+
+GpPoolDevice *gp_pool_find_device(const GpPool *pool, const char *address);
+
+G_END_DECLS
