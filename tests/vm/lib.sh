@@ -1,0 +1,284 @@
+# shellcheck shell=bash
+# Helpers for demo-host scenarios. Sourced by guest/guest-init and by every
+# scenario; runs inside the demo host (root, libvirt, VFIO, no network).
+#
+# A scenario is a bash script: it exits 0 on success, 77 to skip, anything
+# else on failure. Use step/run/assert_*/wait_for/fail/skip from here.
+
+export LIBVIRT_DEFAULT_URI=qemu:///system
+BUILDDIR=${BUILDDIR:-${DEMO_BUILDDIR:-}}
+VMDIR=${VMDIR:-${DEMO_VMDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}}
+GPUPOOL=${GPUPOOL:-$BUILDDIR/src/gpupool}
+GPUPOOL_HOOK=${GPUPOOL_HOOK:-$BUILDDIR/src/gpupool-hook}
+
+# PCI ids of the emulated devices of the demo host.
+ID_BOCHS="1234 1111"
+ID_EDU="1234 11e8"
+ID_TESTDEV="1b36 0005"
+ID_IVSHMEM="1af4 1110"
+ID_NVME="1b36 0010"
+
+_lib_t0=$(cut -d' ' -f1 /proc/uptime 2>/dev/null || echo 0)
+_lib_step_no=0
+
+_lib_elapsed() {
+	awk -v a="$_lib_t0" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN { printf "%6.1f", b - a }'
+}
+
+# step TEXT...: announce the next thing the scenario checks.
+step() {
+	_lib_step_no=$((_lib_step_no + 1))
+	echo "--- [${SCENARIO:-?} +$(_lib_elapsed)s] step $_lib_step_no: $*"
+}
+
+note() { echo "    $*"; }
+
+# fail MESSAGE...: stop the scenario with a message saying what went wrong.
+fail() {
+	echo "FAIL: ${SCENARIO:-scenario}: $*" >&2
+	exit 1
+}
+
+# skip REASON...: the scenario cannot run here (automake's exit code 77).
+skip() {
+	echo "SKIP: $*"
+	exit 77
+}
+
+# run CMD...: print the command as a user would type it, then its output;
+# returns the command's exit status. Output is kept in $RUN_OUT.
+run() {
+	echo "# $*"
+	RUN_OUT=$("$@" 2>&1)
+	local rc=$?
+	[ -n "$RUN_OUT" ] && printf '%s\n' "$RUN_OUT" | sed 's/^/  /'
+	[ $rc -ne 0 ] && echo "  (exit $rc)"
+	return $rc
+}
+
+# must CMD...: like run, but the scenario fails if the command fails.
+must() {
+	run "$@" || fail "command failed: $*"
+}
+
+# must_fail CMD...: like run, but the command is expected to fail.
+must_fail() {
+	if run "$@"; then fail "command unexpectedly succeeded: $*"; fi
+	return 0
+}
+
+assert_eq() { # EXPECTED ACTUAL [WHAT]
+	[ "$1" = "$2" ] || fail "${3:-value}: expected '$1', got '$2'"
+	note "ok: ${3:-value} = '$2'"
+}
+
+assert_ne() { # UNEXPECTED ACTUAL [WHAT]
+	[ "$1" != "$2" ] || fail "${3:-value}: must not be '$2'"
+	note "ok: ${3:-value} = '$2' (not '$1')"
+}
+
+assert_contains() { # HAYSTACK NEEDLE [WHAT]
+	case "$1" in
+	*"$2"*) note "ok: ${3:-output} contains '$2'" ;;
+	*) fail "${3:-output} does not contain '$2'" ;;
+	esac
+}
+
+assert_not_contains() { # HAYSTACK NEEDLE [WHAT]
+	case "$1" in
+	*"$2"*) fail "${3:-output} contains '$2' but must not" ;;
+	*) note "ok: ${3:-output} does not contain '$2'" ;;
+	esac
+}
+
+assert_file() { [ -e "$1" ] || fail "${2:-$1} does not exist"; note "ok: $1 exists"; }
+assert_no_file() { [ ! -e "$1" ] || fail "${2:-$1} still exists"; note "ok: $1 is gone"; }
+
+# wait_for SECONDS DESCRIPTION CMD...: poll CMD every 0.2 s until it succeeds;
+# fail the scenario after SECONDS.
+wait_for() {
+	local limit=$1 what=$2 i=0
+	shift 2
+	while ! "$@" >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -ge $((limit * 5)) ] && fail "timed out after ${limit}s waiting for $what"
+		sleep 0.2
+	done
+	note "ok: $what (after ~$((i / 5))s)"
+}
+
+# ---- gpupool ---------------------------------------------------------------
+
+# require_gpupool: skip the scenario until the CLI and hook are built.
+require_gpupool() {
+	[ -x "$GPUPOOL" ] || skip "gpupool CLI not built yet ($GPUPOOL missing)"
+	[ -x "$GPUPOOL_HOOK" ] || skip "gpupool hook not built yet ($GPUPOOL_HOOK missing)"
+	export GPUPOOL_CONFDIR=${GPUPOOL_CONFDIR:-/etc/gpupool}
+	export GPUPOOL_STATEDIR=${GPUPOOL_STATEDIR:-/run/gpupool}
+	mkdir -p "$GPUPOOL_CONFDIR" "$GPUPOOL_STATEDIR"
+}
+
+gpupool() { "$GPUPOOL" "$@"; }
+
+# install_hook: put the gpupool hook where libvirt looks for it and restart
+# libvirtd, which scans hooks only when it starts. The hook in hooks/ (if the
+# tree has one) is preferred; otherwise the hook binary itself is linked.
+install_hook() {
+	local dst=/etc/libvirt/hooks/qemu.d/50-gpupool
+	mkdir -p /etc/libvirt/hooks/qemu.d
+	if [ -x "$SRCDIR/hooks/qemu" ]; then
+		cp "$SRCDIR/hooks/qemu" "$dst"
+	else
+		ln -sf "$GPUPOOL_HOOK" "$dst"
+	fi
+	chmod 0755 "$dst" 2>/dev/null
+	note "hook installed: $dst -> $(readlink -f "$dst")"
+	restart_libvirtd
+}
+
+# ---- libvirt ----------------------------------------------------------------
+
+libvirtd_pid() { cat /run/libvirtd.pid 2>/dev/null; }
+
+libvirtd_answers() { virsh -c qemu:///system version >/dev/null 2>&1; }
+
+start_libvirtd() {
+	mkdir -p /var/log/libvirt /run/libvirt
+	if ! pgrep -x virtlogd >/dev/null 2>&1; then
+		virtlogd -d || return 1
+	fi
+	libvirtd -d || return 1
+	local i=0
+	while ! libvirtd_answers; do
+		i=$((i + 1))
+		[ $i -ge 150 ] && { echo "libvirtd did not answer within 30s" >&2; return 1; }
+		sleep 0.2
+	done
+	return 0
+}
+
+stop_libvirtd() {
+	local pid i=0
+	pid=$(libvirtd_pid)
+	[ -n "$pid" ] || return 0
+	kill "$pid" 2>/dev/null
+	while kill -0 "$pid" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -ge 150 ] && { kill -9 "$pid" 2>/dev/null; break; }
+		sleep 0.2
+	done
+	rm -f /run/libvirtd.pid
+}
+
+restart_libvirtd() {
+	note "restarting libvirtd"
+	stop_libvirtd
+	start_libvirtd || fail "libvirtd did not come back"
+}
+
+# ---- PCI / VFIO sysfs ---------------------------------------------------------
+
+# pci_by_id VENDOR DEVICE: print the addresses of matching devices, sorted.
+pci_by_id() {
+	local d
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/vendor")" = "0x$1" ] && [ "$(cat "$d/device")" = "0x$2" ] && basename "$d"
+	done | sort
+}
+
+pci_driver() { # BDF -> driver name or "none"
+	local l=/sys/bus/pci/devices/$1/driver
+	if [ -e "$l" ]; then basename "$(readlink -f "$l")"; else echo none; fi
+}
+
+pci_group() { basename "$(readlink -f "/sys/bus/pci/devices/$1/iommu_group")"; }
+
+# pci_bar_size BDF N: size in bytes of BAR N (from the resource file).
+pci_bar_size() {
+	local s e _f
+	{ for ((i = 0; i < $2; i++)); do read -r _f; done; read -r s e _f; } < "/sys/bus/pci/devices/$1/resource"
+	if (( e > s )); then echo $(( e - s + 1 )); else echo 0; fi
+}
+
+# vfio_bind BDF: bind a device to vfio-pci the way libvirt does.
+vfio_bind() {
+	local d=/sys/bus/pci/devices/$1
+	echo vfio-pci > "$d/driver_override"
+	[ -e "$d/driver" ] && echo "$1" > "$d/driver/unbind"
+	echo "$1" > /sys/bus/pci/drivers_probe
+}
+
+# vfio_unbind BDF: give the device back to its native driver (or none).
+vfio_unbind() {
+	local d=/sys/bus/pci/devices/$1
+	[ -e "$d/driver" ] && echo "$1" > "$d/driver/unbind"
+	echo > "$d/driver_override"
+	echo "$1" > /sys/bus/pci/drivers_probe
+}
+
+# bdf_xml BDF: libvirt <address> for a PCI address.
+bdf_xml() {
+	local dom=${1%%:*} rest=${1#*:}
+	local bus=${rest%%:*} sf=${rest#*:}
+	echo "<address domain='0x$dom' bus='0x$bus' slot='0x${sf%%.*}' function='0x${sf#*.}'/>"
+}
+
+# ---- nested guests --------------------------------------------------------------
+
+# domain_xml NAME [EXTRA_DEVICES_XML] [EXTRA_TOPLEVEL_XML]: a tiny TCG guest with no
+# disk and no network; SeaBIOS finds nothing to boot and idles, which is all
+# the passthrough checks need (QEMU has opened the VFIO device by then).
+domain_xml() {
+	cat <<XML
+<domain type='qemu'>
+  <name>$1</name>
+  <memory unit='MiB'>${NESTED_MEM_MIB:-96}</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='q35'>hvm</type></os>
+  <features><acpi/></features>
+  <clock offset='utc'/>
+  <on_poweroff>destroy</on_poweroff>
+  <on_crash>destroy</on_crash>
+  ${3:-}
+  <devices>
+    <emulator>/usr/bin/qemu-system-x86_64</emulator>
+    <controller type='usb' model='none'/>
+    <video><model type='none'/></video>
+    <memballoon model='none'/>
+    ${2:-}
+  </devices>
+</domain>
+XML
+}
+
+# hostdev_xml BDF: a managed PCI hostdev (libvirt binds vfio-pci itself).
+hostdev_xml() {
+	echo "<hostdev mode='subsystem' type='pci' managed='${2:-yes}'><source>$(bdf_xml "$1")</source></hostdev>"
+}
+
+# define_domain NAME [EXTRA_DEVICES_XML] [EXTRA_TOPLEVEL_XML]
+define_domain() {
+	local f
+	f=$(mktemp /tmp/"$1".XXXXXX.xml)
+	domain_xml "$@" > "$f"
+	virsh define "$f" >/dev/null || fail "virsh define $1 failed: $(cat "$f")"
+	rm -f "$f"
+	note "defined nested domain $1"
+}
+
+# nested_info_pci DOMAIN: HMP 'info pci' of the running nested guest.
+nested_info_pci() { virsh qemu-monitor-command "$1" --hmp 'info pci'; }
+
+# nested_has_pci DOMAIN VENDOR DEVICE: is vendor:device on the nested bus?
+nested_has_pci() {
+	nested_info_pci "$1" | grep -qi "PCI device $2:$3"
+}
+
+# cleanup_domain NAME: destroy and undefine, ignoring errors.
+cleanup_domain() {
+	virsh destroy "$1" >/dev/null 2>&1
+	virsh undefine "$1" >/dev/null 2>&1
+	return 0
+}
+
+domain_state() { virsh domstate "$1" 2>/dev/null | head -n1; }
