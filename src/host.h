@@ -29,8 +29,13 @@ GPtrArray *gp_host_devices(const GpHost *host);
 /* NULL with GP_HOST_ERROR_NO_DEVICE naming the address and the fix. */
 GpPciDev *gp_host_lookup(const GpHost *host, const char *address, GError **error);
 /* The other devices of DEV's IOMMU group (bridges included), borrowed;
- * empty if DEV has no group. */
+ * empty if DEV has no group.  A new array: free it with g_ptr_array_unref(). */
 GPtrArray *gp_host_group_peers(const GpHost *host, const GpPciDev *dev);
+/* Number of IOMMU groups the kernel made (0 without an IOMMU). */
+guint gp_host_iommu_group_count(const GpHost *host);
+/* The virtual functions of physical function DEV, borrowed, sorted by
+ * address; a new array (g_ptr_array_unref()), empty if none are enabled. */
+GPtrArray *gp_host_vfs(const GpHost *host, const GpPciDev *dev);
 
 typedef enum {
     GP_DEV_STATUS_READY,            /* ready for passthrough */

@@ -15,7 +15,9 @@ gp_base_sources = \
 	src/txfile.c src/txfile.h
 
 # Host model: PCI devices, IOMMU groups, assignability (gpupool devices).
-gp_host_sources =
+gp_host_sources = \
+	src/pcidev.c src/pcidev.h \
+	src/host.c src/host.h
 
 # Pool definitions, their store, vfio-pci binding.
 gp_pool_sources =

@@ -46,14 +46,25 @@ typedef struct {
     char *physfn;           /* a VF's physical function, NULL otherwise */
     GPtrArray *mdev_types;  /* GpMdevType*, empty if not an mdev parent */
     char *parent_bridge;    /* upstream bridge address, NULL on a root bus */
+    char *class_name;       /* from pci.ids, e.g. "VGA compatible controller"; never NULL */
 } GpPciDev;
 
+struct pci_access;
+struct pci_dev;
+
+/* Build the model of one device that libpci found (PACC is the access
+ * handle that scanned it, used for pci.ids names) and complete it from the
+ * device's sysfs attributes.  NULL with a GP_SYSFS_ERROR when an attribute
+ * exists but cannot be read. */
+GpPciDev *gp_pci_dev_load(struct pci_access *pacc, struct pci_dev *pd, GError **error);
 void gp_pci_dev_free(GpPciDev *dev);
 void gp_mdev_type_free(GpMdevType *type);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(GpPciDev, gp_pci_dev_free)
 
 /* Display (0x03), processing accelerator (0x12) class. */
 gboolean gp_pci_dev_is_gpu(const GpPciDev *dev);
+/* A virtual function of an SR-IOV physical function. */
+gboolean gp_pci_dev_is_vf(const GpPciDev *dev);
 /* Sum of all memory BARs. */
 guint64 gp_pci_dev_mmio_total(const GpPciDev *dev);
 /* Sum of the 64-bit memory BARs: what the guest's 64-bit MMIO window must hold. */
