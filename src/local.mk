@@ -19,8 +19,12 @@ gp_host_sources = \
 	src/pcidev.c src/pcidev.h \
 	src/host.c src/host.h
 
-# Pool definitions, their store, vfio-pci binding.
-gp_pool_sources =
+# Pool definitions, their store, vfio-pci binding, the claims store.
+gp_pool_sources = \
+	src/xmldoc.c src/xmldoc.h \
+	src/pool.c src/pool.h \
+	src/poolstore.c src/poolstore.h \
+	src/claims.c src/claims.h
 
 # Claims, domain XML rewriting, assignment.
 gp_domain_sources =

@@ -28,8 +28,15 @@ const char *gp_pool_type_to_string(GpPoolType type);
 gboolean gp_pool_type_from_string(const char *str, GpPoolType *type);
 
 typedef struct {
-    char *address;      /* canonical PCI address (pci: the device; mdev: a parent; vf: a PF) */
+    /* Canonical PCI address (pci: the device; mdev: a parent; vf: a PF).
+     * An mdev parent that is not a PCI device (the kernel's mbochs sample)
+     * is named as it appears under class/mdev_bus. */
+    char *address;
     char *host_driver;  /* driver it had before joining, given back on removal; NULL if none */
+    /* pci pools: another function of the same slot and IOMMU group that
+     * joined with the device named here (a GPU's HDMI audio).  It is bound
+     * and given back with that device and never handed out on its own. */
+    char *companion_of;
 } GpPoolDevice;
 
 typedef struct {
@@ -55,5 +62,23 @@ GpPool *gp_pool_parse_xml(const char *xml, gsize len, GError **error);
 char *gp_pool_format_xml(const GpPool *pool);
 
 GpPoolDevice *gp_pool_find_device(const GpPool *pool, const char *address);
+
+/* Longest description a pool may carry. */
+#define GP_POOL_DESCRIPTION_MAX 1024
+/* NULL clears it; refuses control characters and overlong text. */
+gboolean gp_pool_set_description(GpPool *pool, const char *description, GError **error);
+/* mdev type ids as sysfs names them ("nvidia-63", "mbochs-small"). */
+gboolean gp_pool_mdev_type_check(const char *type, GError **error);
+
+/* Adds a member, keeping devices sorted; ADDRESS must be canonical.
+ * GP_POOL_ERROR_EXISTS if it is already a member. */
+gboolean gp_pool_add_device(GpPool *pool, const char *address, const char *host_driver,
+                            const char *companion_of, GError **error);
+/* FALSE if ADDRESS is not a member. */
+gboolean gp_pool_remove_device(GpPool *pool, const char *address);
+/* Members that are companions of ADDRESS, borrowed pointers in a new array. */
+GPtrArray *gp_pool_companions(const GpPool *pool, const char *address);
+/* A deep copy, so a command can change a pool and still compare or roll back. */
+GpPool *gp_pool_copy(const GpPool *pool);
 
 G_END_DECLS

@@ -4,3 +4,7 @@ gp_schemas =
 gp_xml_examples =
 dist_pkgdata_DATA += $(gp_schemas)
 EXTRA_DIST += $(gp_xml_examples)
+# Pools and claims.
+gp_schemas += xml/pool.rng xml/claims.rng
+gp_xml_examples += xml/pool-pci.xml xml/pool-pci-companion.xml xml/pool-mdev.xml \
+	xml/pool-vf.xml xml/claims.xml

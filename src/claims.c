@@ -1,0 +1,396 @@
+#include "config.h"
+
+#include "claims.h"
+
+#include <string.h>
+
+#include <libxml/tree.h>
+
+#include "paths.h"
+#include "pciaddr.h"
+#include "pool.h"
+#include "xmldoc.h"
+
+G_DEFINE_QUARK(gp-claims-error-quark, gp_claims_error)
+
+#define CLAIMS_FILE "claims.xml"
+#define DOMAIN_NAME_MAX 256
+
+struct _GpClaims {
+    GPtrArray *claims;      /* GpClaim*, owned, sorted by device */
+    GHashTable *by_device;  /* device -> GpClaim*, borrowed */
+};
+
+static void
+claim_free(GpClaim *claim)
+{
+    if (!claim)
+        return;
+    g_free(claim->device);
+    g_free(claim->pool);
+    g_free(claim->domain_uuid);
+    g_free(claim->domain_name);
+    g_free(claim->parent);
+    g_free(claim);
+}
+
+static GpClaims *
+claims_new(void)
+{
+    GpClaims *claims = g_new0(GpClaims, 1);
+
+    claims->claims = g_ptr_array_new_with_free_func((GDestroyNotify)claim_free);
+    claims->by_device = g_hash_table_new(g_str_hash, g_str_equal);
+    return claims;
+}
+
+void
+gp_claims_free(GpClaims *claims)
+{
+    if (!claims)
+        return;
+    g_hash_table_unref(claims->by_device);
+    g_ptr_array_unref(claims->claims);
+    g_free(claims);
+}
+
+static char *
+claims_path(void)
+{
+    g_autofree char *dir = gp_paths_statedir();
+
+    return g_build_filename(dir, CLAIMS_FILE, NULL);
+}
+
+GpLock *
+gp_claims_lock(GError **error)
+{
+    g_autofree char *dir = gp_paths_statedir();
+    g_autofree char *path = g_build_filename(dir, "lock", NULL);
+    g_autoptr(GError) err = NULL;
+    GpLock *lock;
+
+    if (!gp_txfile_ensure_dir(dir, 0755, &err) || !(lock = gp_lock_acquire(path, &err))) {
+        g_set_error(error, GP_CLAIMS_ERROR, GP_CLAIMS_ERROR_IO,
+                    "cannot take the gpupool lock: %s (run as root, or set "
+                    "GPUPOOL_STATEDIR to a writable directory)", err->message);
+        return NULL;
+    }
+    return lock;
+}
+
+/* Devices sort as PCI addresses first (numerically), then mdev UUIDs. */
+static gint
+compare_device_names(const char *a, const char *b)
+{
+    GpPciAddr pa, pb;
+    gboolean a_pci = gp_pci_addr_parse(a, &pa, NULL);
+    gboolean b_pci = gp_pci_addr_parse(b, &pb, NULL);
+
+    if (a_pci && b_pci)
+        return gp_pci_addr_compare(&pa, &pb);
+    if (a_pci != b_pci)
+        return a_pci ? -1 : 1;
+    return strcmp(a, b);
+}
+
+static gint
+compare_claims(gconstpointer a, gconstpointer b)
+{
+    const GpClaim *ca = *(const GpClaim *const *)a;
+    const GpClaim *cb = *(const GpClaim *const *)b;
+
+    return compare_device_names(ca->device, cb->device);
+}
+
+static gboolean
+device_is_valid(const char *device)
+{
+    return gp_pci_addr_parse(device, &(GpPciAddr){ 0 }, NULL) ||
+           g_uuid_string_is_valid(device);
+}
+
+static gboolean
+domain_name_is_valid(const char *name)
+{
+    size_t len = name ? strlen(name) : 0;
+
+    if (len == 0 || len > DOMAIN_NAME_MAX || !g_utf8_validate(name, -1, NULL))
+        return FALSE;
+    /* XML 1.0 cannot carry control characters: one in a name would make
+     * the state file unreadable. */
+    for (size_t i = 0; i < len; i++)
+        if ((guchar)name[i] < 0x20 || name[i] == 0x7f)
+            return FALSE;
+    return TRUE;
+}
+
+static char *
+prop(xmlNode *node, const char *name)
+{
+    xmlChar *v = xmlGetProp(node, (const xmlChar *)name);
+    char *s = v ? g_strdup((const char *)v) : NULL;
+
+    xmlFree(v);
+    return s;
+}
+
+static gboolean
+corrupt(GError **error, const char *path, const char *detail)
+{
+    g_set_error(error, GP_CLAIMS_ERROR, GP_CLAIMS_ERROR_CORRUPT,
+                "the claims file %s is corrupt (%s): gpupool will not guess who holds "
+                "which device; repair the file from 'virsh list' and the domains' "
+                "hostdevs, or move it aside if no running domain uses a pooled device",
+                path, detail);
+    return FALSE;
+}
+
+/* Parses one <claim>; every attribute is checked, because a claim read
+ * wrongly is a device handed out twice. */
+static GpClaim *
+parse_claim(xmlNode *node, const char *path, GError **error)
+{
+    g_autofree char *since = prop(node, "since");
+    GpClaim *claim = g_new0(GpClaim, 1);
+    g_autofree char *detail = NULL;
+    gint64 v;
+
+    claim->device = prop(node, "device");
+    claim->pool = prop(node, "pool");
+    claim->domain_uuid = prop(node, "domain-uuid");
+    claim->domain_name = prop(node, "domain-name");
+    claim->parent = prop(node, "parent");
+
+    if (!claim->device || !device_is_valid(claim->device))
+        detail = g_strdup_printf("line %ld: bad or missing device", xmlGetLineNo(node));
+    else if (!claim->pool || !gp_pool_name_check(claim->pool, NULL))
+        detail = g_strdup_printf("line %ld: bad or missing pool", xmlGetLineNo(node));
+    else if (!claim->domain_uuid || !g_uuid_string_is_valid(claim->domain_uuid))
+        detail = g_strdup_printf("line %ld: bad or missing domain-uuid", xmlGetLineNo(node));
+    else if (!domain_name_is_valid(claim->domain_name))
+        detail = g_strdup_printf("line %ld: bad or missing domain-name", xmlGetLineNo(node));
+    else if (!since || !g_ascii_string_to_signed(since, 10, 0, G_MAXINT64, &v, NULL))
+        detail = g_strdup_printf("line %ld: bad or missing since", xmlGetLineNo(node));
+    else if (claim->parent && !*claim->parent)
+        detail = g_strdup_printf("line %ld: empty parent", xmlGetLineNo(node));
+    if (detail) {
+        claim_free(claim);
+        corrupt(error, path, detail);
+        return NULL;
+    }
+    claim->since = v;
+    return claim;
+}
+
+GpClaims *
+gp_claims_load(GError **error)
+{
+    g_autofree char *path = claims_path();
+    g_autofree char *data = NULL;
+    g_autofree char *what = NULL;
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GpClaims) claims = claims_new();
+    g_autoptr(xmlDoc) doc = NULL;
+    xmlNode *root;
+    gsize len = 0;
+
+    if (!g_file_get_contents(path, &data, &len, &err)) {
+        if (g_error_matches(err, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+            return g_steal_pointer(&claims);
+        g_set_error(error, GP_CLAIMS_ERROR, GP_CLAIMS_ERROR_IO,
+                    "cannot read the claims file: %s (run as root)", err->message);
+        return NULL;
+    }
+    what = g_strdup_printf("the claims file %s", path);
+    doc = gp_xmldoc_parse(what, data, len, GP_CLAIMS_ERROR, GP_CLAIMS_ERROR_CORRUPT, &err);
+    if (!doc) {
+        corrupt(error, path, err->message);
+        return NULL;
+    }
+    root = xmlDocGetRootElement(doc);
+    if (strcmp((const char *)root->name, "claims") != 0 || root->ns) {
+        corrupt(error, path, "the root element is not <claims>");
+        return NULL;
+    }
+    for (xmlNode *n = root->children; n; n = n->next) {
+        GpClaim *claim;
+
+        if (n->type == XML_TEXT_NODE || n->type == XML_COMMENT_NODE)
+            continue;
+        if (n->type != XML_ELEMENT_NODE || strcmp((const char *)n->name, "claim") != 0 ||
+            n->children) {
+            g_autofree char *detail =
+                g_strdup_printf("line %ld: unexpected content", xmlGetLineNo(n));
+
+            corrupt(error, path, detail);
+            return NULL;
+        }
+        claim = parse_claim(n, path, error);
+        if (!claim)
+            return NULL;
+        if (g_hash_table_contains(claims->by_device, claim->device)) {
+            g_autofree char *detail =
+                g_strdup_printf("line %ld: %s is claimed twice", xmlGetLineNo(n), claim->device);
+
+            claim_free(claim);
+            corrupt(error, path, detail);
+            return NULL;
+        }
+        g_hash_table_insert(claims->by_device, claim->device, claim);
+        g_ptr_array_add(claims->claims, claim);
+    }
+    g_ptr_array_sort(claims->claims, compare_claims);
+    return g_steal_pointer(&claims);
+}
+
+static void
+append_attr(GString *out, const char *name, const char *value)
+{
+    g_autofree char *esc = NULL;
+
+    if (!value)
+        return;
+    esc = g_markup_escape_text(value, -1);
+    g_string_append_printf(out, " %s='%s'", name, esc);
+}
+
+gboolean
+gp_claims_save(GpClaims *claims, GError **error)
+{
+    g_autofree char *dir = gp_paths_statedir();
+    g_autofree char *path = claims_path();
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GString) out = g_string_sized_new(128 + claims->claims->len * 160);
+
+    g_string_append(out, "<claims>\n");
+    for (guint i = 0; i < claims->claims->len; i++) {
+        const GpClaim *c = g_ptr_array_index(claims->claims, i);
+
+        g_string_append(out, "  <claim");
+        append_attr(out, "device", c->device);
+        append_attr(out, "pool", c->pool);
+        append_attr(out, "domain-uuid", c->domain_uuid);
+        append_attr(out, "domain-name", c->domain_name);
+        g_string_append_printf(out, " since='%" G_GINT64_FORMAT "'", c->since);
+        append_attr(out, "parent", c->parent);
+        g_string_append(out, "/>\n");
+    }
+    g_string_append(out, "</claims>\n");
+    if (!gp_txfile_ensure_dir(dir, 0755, &err) ||
+        !gp_txfile_replace(path, out->str, out->len, 0644, &err)) {
+        g_set_error(error, GP_CLAIMS_ERROR, GP_CLAIMS_ERROR_IO,
+                    "cannot save the claims file: %s (check that %s is writable)",
+                    err->message, dir);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+GPtrArray *
+gp_claims_all(GpClaims *claims)
+{
+    return claims->claims;
+}
+
+const GpClaim *
+gp_claims_find(GpClaims *claims, const char *device)
+{
+    return device ? g_hash_table_lookup(claims->by_device, device) : NULL;
+}
+
+GPtrArray *
+gp_claims_of_domain(GpClaims *claims, const char *domain_uuid)
+{
+    GPtrArray *out = g_ptr_array_new();
+
+    for (guint i = 0; i < claims->claims->len; i++) {
+        GpClaim *c = g_ptr_array_index(claims->claims, i);
+
+        if (domain_uuid && g_ascii_strcasecmp(c->domain_uuid, domain_uuid) == 0)
+            g_ptr_array_add(out, c);
+    }
+    return out;
+}
+
+gboolean
+gp_claims_add(GpClaims *claims, const char *device, const char *pool,
+              const char *domain_uuid, const char *domain_name,
+              const char *parent, GError **error)
+{
+    const GpClaim *held = gp_claims_find(claims, device);
+    GpClaim *claim;
+    guint lo = 0, hi;
+
+    if (held) {
+        if (g_ascii_strcasecmp(held->domain_uuid, domain_uuid) == 0)
+            return TRUE;
+        g_set_error(error, GP_CLAIMS_ERROR, GP_CLAIMS_ERROR_HELD,
+                    "%s of pool '%s' is held by domain '%s' (%s) since %" G_GINT64_FORMAT
+                    ": stop that domain first ('virsh shutdown %s')",
+                    held->device, held->pool, held->domain_name, held->domain_uuid,
+                    held->since, held->domain_name);
+        return FALSE;
+    }
+    /* Refuse what the file could not carry back: the record must load. */
+    if (!device || !device_is_valid(device) || !pool || !gp_pool_name_check(pool, NULL) ||
+        !domain_uuid || !g_uuid_string_is_valid(domain_uuid) ||
+        !domain_name_is_valid(domain_name) || (parent && !*parent)) {
+        g_set_error(error, GP_CLAIMS_ERROR, GP_CLAIMS_ERROR_IO,
+                    "cannot record a claim of '%s' for domain '%s': device, pool, domain "
+                    "UUID or name is malformed (this is a gpupool bug: report it)",
+                    device ? device : "", domain_name ? domain_name : "");
+        return FALSE;
+    }
+
+    claim = g_new0(GpClaim, 1);
+    claim->device = g_strdup(device);
+    claim->pool = g_strdup(pool);
+    claim->domain_uuid = g_ascii_strdown(domain_uuid, -1);
+    claim->domain_name = g_strdup(domain_name);
+    claim->parent = g_strdup(parent);
+    claim->since = g_get_real_time() / G_USEC_PER_SEC;
+
+    /* Binary search for the insertion point keeps the array sorted. */
+    hi = claims->claims->len;
+    while (lo < hi) {
+        guint mid = (lo + hi) / 2;
+        const GpClaim *c = g_ptr_array_index(claims->claims, mid);
+
+        if (compare_device_names(c->device, device) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    g_ptr_array_insert(claims->claims, lo, claim);
+    g_hash_table_insert(claims->by_device, claim->device, claim);
+    return TRUE;
+}
+
+guint
+gp_claims_drop_domain(GpClaims *claims, const char *domain_uuid)
+{
+    guint dropped = 0;
+
+    for (guint i = claims->claims->len; i > 0; i--) {
+        GpClaim *c = g_ptr_array_index(claims->claims, i - 1);
+
+        if (domain_uuid && g_ascii_strcasecmp(c->domain_uuid, domain_uuid) == 0) {
+            g_hash_table_remove(claims->by_device, c->device);
+            g_ptr_array_remove_index(claims->claims, i - 1);
+            dropped++;
+        }
+    }
+    return dropped;
+}
+
+gboolean
+gp_claims_drop_device(GpClaims *claims, const char *device)
+{
+    GpClaim *c = device ? g_hash_table_lookup(claims->by_device, device) : NULL;
+
+    if (!c)
+        return FALSE;
+    g_hash_table_remove(claims->by_device, device);
+    return g_ptr_array_remove(claims->claims, c);
+}

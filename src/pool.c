@@ -1,0 +1,491 @@
+#include "config.h"
+
+#include "pool.h"
+
+#include <string.h>
+
+#include <libxml/tree.h>
+
+#include "pciaddr.h"
+#include "xmldoc.h"
+
+G_DEFINE_QUARK(gp-pool-error-quark, gp_pool_error)
+
+#define NAME_MAX_LEN 64
+#define MDEV_TYPE_MAX_LEN 128
+
+static const char *const type_names[] = {
+    [GP_POOL_TYPE_PCI] = "pci",
+    [GP_POOL_TYPE_MDEV] = "mdev",
+    [GP_POOL_TYPE_VF] = "vf",
+};
+
+const char *
+gp_pool_type_to_string(GpPoolType type)
+{
+    if ((guint)type < G_N_ELEMENTS(type_names))
+        return type_names[type];
+    return "unknown";
+}
+
+gboolean
+gp_pool_type_from_string(const char *str, GpPoolType *type)
+{
+    for (guint i = 0; i < G_N_ELEMENTS(type_names); i++) {
+        if (str && strcmp(str, type_names[i]) == 0) {
+            *type = i;
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+void
+gp_pool_device_free(GpPoolDevice *dev)
+{
+    if (!dev)
+        return;
+    g_free(dev->address);
+    g_free(dev->host_driver);
+    g_free(dev->companion_of);
+    g_free(dev);
+}
+
+void
+gp_pool_free(GpPool *pool)
+{
+    if (!pool)
+        return;
+    g_free(pool->name);
+    g_free(pool->description);
+    g_free(pool->mdev_type);
+    g_ptr_array_unref(pool->devices);
+    g_free(pool);
+}
+
+/* Shown in errors: never echo more than this of untrusted input. */
+static char *
+shorten(const char *str)
+{
+    if (!str)
+        return g_strdup("");
+    if (strlen(str) > NAME_MAX_LEN + 8)
+        return g_strdup_printf("%.*s...", NAME_MAX_LEN, str);
+    return g_strdup(str);
+}
+
+static gboolean
+is_name_char(char c)
+{
+    return g_ascii_isalnum(c) || c == '_' || c == '.' || c == '-';
+}
+
+gboolean
+gp_pool_name_check(const char *name, GError **error)
+{
+    g_autofree char *shown = shorten(name);
+    size_t len = name ? strlen(name) : 0;
+    gboolean ok = len >= 1 && len <= NAME_MAX_LEN && name[0] != '.' && name[0] != '-';
+
+    for (size_t i = 0; ok && i < len; i++)
+        ok = is_name_char(name[i]);
+    if (!ok) {
+        g_set_error(error, GP_POOL_ERROR, GP_POOL_ERROR_INVALID,
+                    "'%s' is not a valid pool name: use 1 to %d letters, digits, '_', '.' "
+                    "or '-', not starting with '.' or '-'", shown, NAME_MAX_LEN);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean
+gp_pool_mdev_type_check(const char *type, GError **error)
+{
+    g_autofree char *shown = shorten(type);
+    size_t len = type ? strlen(type) : 0;
+    /* It names a directory under mdev_supported_types: no separators. */
+    gboolean ok = len >= 1 && len <= MDEV_TYPE_MAX_LEN && type[0] != '.' && type[0] != '-';
+
+    for (size_t i = 0; ok && i < len; i++)
+        ok = is_name_char(type[i]) || type[i] == ':';
+    if (!ok) {
+        g_set_error(error, GP_POOL_ERROR, GP_POOL_ERROR_INVALID,
+                    "'%s' is not an mdev type id: use the directory name under the "
+                    "parent's mdev_supported_types, e.g. nvidia-63 (see 'gpupool devices')",
+                    shown);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean
+gp_pool_set_description(GpPool *pool, const char *description, GError **error)
+{
+    if (description) {
+        size_t len = strlen(description);
+
+        if (len > GP_POOL_DESCRIPTION_MAX) {
+            g_set_error(error, GP_POOL_ERROR, GP_POOL_ERROR_INVALID,
+                        "the description of pool '%s' is %zu characters long: shorten it "
+                        "to %d at most", pool->name, len, GP_POOL_DESCRIPTION_MAX);
+            return FALSE;
+        }
+        if (!g_utf8_validate(description, -1, NULL)) {
+            g_set_error(error, GP_POOL_ERROR, GP_POOL_ERROR_INVALID,
+                        "the description of pool '%s' is not valid UTF-8: retype it",
+                        pool->name);
+            return FALSE;
+        }
+        for (size_t i = 0; i < len; i++) {
+            /* XML 1.0 cannot carry most control characters, and a
+             * description is one line in listings. */
+            if ((guchar)description[i] < 0x20 || description[i] == 0x7f) {
+                g_set_error(error, GP_POOL_ERROR, GP_POOL_ERROR_INVALID,
+                            "the description of pool '%s' contains a control character "
+                            "(newline, tab, ...): write it on one line", pool->name);
+                return FALSE;
+            }
+        }
+    }
+    g_free(pool->description);
+    pool->description = g_strdup(description);
+    return TRUE;
+}
+
+GpPool *
+gp_pool_new(const char *name, GpPoolType type, GError **error)
+{
+    GpPool *pool;
+
+    if (!gp_pool_name_check(name, error))
+        return NULL;
+    if ((guint)type >= G_N_ELEMENTS(type_names)) {
+        g_set_error(error, GP_POOL_ERROR, GP_POOL_ERROR_INVALID,
+                    "pool '%s' has an unknown type: use pci, mdev or vf", name);
+        return NULL;
+    }
+    pool = g_new0(GpPool, 1);
+    pool->name = g_strdup(name);
+    pool->type = type;
+    pool->devices = g_ptr_array_new_with_free_func((GDestroyNotify)gp_pool_device_free);
+    return pool;
+}
+
+/* Sort order of members: PCI addresses numerically, then (mdev pools)
+ * named parents by name. */
+static gint
+compare_addresses(const char *a, const char *b)
+{
+    GpPciAddr pa, pb;
+    gboolean a_pci = gp_pci_addr_parse(a, &pa, NULL);
+    gboolean b_pci = gp_pci_addr_parse(b, &pb, NULL);
+
+    if (a_pci && b_pci)
+        return gp_pci_addr_compare(&pa, &pb);
+    if (a_pci != b_pci)
+        return a_pci ? -1 : 1;
+    return strcmp(a, b);
+}
+
+static gint
+compare_devices(gconstpointer a, gconstpointer b)
+{
+    const GpPoolDevice *da = *(const GpPoolDevice *const *)a;
+    const GpPoolDevice *db = *(const GpPoolDevice *const *)b;
+
+    return compare_addresses(da->address, db->address);
+}
+
+GpPoolDevice *
+gp_pool_find_device(const GpPool *pool, const char *address)
+{
+    if (!address)
+        return NULL;
+    for (guint i = 0; i < pool->devices->len; i++) {
+        GpPoolDevice *dev = g_ptr_array_index(pool->devices, i);
+
+        if (strcmp(dev->address, address) == 0)
+            return dev;
+    }
+    return NULL;
+}
+
+gboolean
+gp_pool_add_device(GpPool *pool, const char *address, const char *host_driver,
+                   const char *companion_of, GError **error)
+{
+    GpPoolDevice *dev;
+
+    if (gp_pool_find_device(pool, address)) {
+        g_set_error(error, GP_POOL_ERROR, GP_POOL_ERROR_EXISTS,
+                    "%s is already in pool '%s': nothing to add", address, pool->name);
+        return FALSE;
+    }
+    dev = g_new0(GpPoolDevice, 1);
+    dev->address = g_strdup(address);
+    dev->host_driver = g_strdup(host_driver);
+    dev->companion_of = g_strdup(companion_of);
+    g_ptr_array_add(pool->devices, dev);
+    g_ptr_array_sort(pool->devices, compare_devices);
+    return TRUE;
+}
+
+gboolean
+gp_pool_remove_device(GpPool *pool, const char *address)
+{
+    GpPoolDevice *dev = gp_pool_find_device(pool, address);
+
+    if (!dev)
+        return FALSE;
+    return g_ptr_array_remove(pool->devices, dev);
+}
+
+GPtrArray *
+gp_pool_companions(const GpPool *pool, const char *address)
+{
+    GPtrArray *out = g_ptr_array_new();
+
+    for (guint i = 0; i < pool->devices->len; i++) {
+        GpPoolDevice *dev = g_ptr_array_index(pool->devices, i);
+
+        if (dev->companion_of && strcmp(dev->companion_of, address) == 0)
+            g_ptr_array_add(out, dev);
+    }
+    return out;
+}
+
+GpPool *
+gp_pool_copy(const GpPool *pool)
+{
+    GpPool *copy = g_new0(GpPool, 1);
+
+    copy->name = g_strdup(pool->name);
+    copy->type = pool->type;
+    copy->description = g_strdup(pool->description);
+    copy->mdev_type = g_strdup(pool->mdev_type);
+    copy->vf_count = pool->vf_count;
+    copy->devices = g_ptr_array_new_with_free_func((GDestroyNotify)gp_pool_device_free);
+    for (guint i = 0; i < pool->devices->len; i++) {
+        const GpPoolDevice *dev = g_ptr_array_index(pool->devices, i);
+        GpPoolDevice *d = g_new0(GpPoolDevice, 1);
+
+        d->address = g_strdup(dev->address);
+        d->host_driver = g_strdup(dev->host_driver);
+        d->companion_of = g_strdup(dev->companion_of);
+        g_ptr_array_add(copy->devices, d);
+    }
+    return copy;
+}
+
+/* ---- XML ---------------------------------------------------------------- */
+
+static char *
+prop(xmlNode *node, const char *name)
+{
+    xmlChar *v = xmlGetProp(node, (const xmlChar *)name);
+    char *s = v ? g_strdup((const char *)v) : NULL;
+
+    xmlFree(v);
+    return s;
+}
+
+static char *
+content(xmlNode *node)
+{
+    xmlChar *v = xmlNodeGetContent(node);
+    char *s = g_strdup(v ? (const char *)v : "");
+
+    xmlFree(v);
+    return s;
+}
+
+static gboolean
+node_is(xmlNode *node, const char *name)
+{
+    return node->type == XML_ELEMENT_NODE && strcmp((const char *)node->name, name) == 0;
+}
+
+/* A member's address in canonical form; mdev pools may also name a
+ * non-PCI parent (validated against the schema's name pattern). */
+static char *
+canonical_member(GpPoolType type, const char *address, const char *pool, GError **error)
+{
+    g_autoptr(GError) err = NULL;
+    char *canon = gp_pci_addr_canonical(address, &err);
+
+    if (canon)
+        return canon;
+    if (type == GP_POOL_TYPE_MDEV && address && *address && strchr(address, ':') == NULL &&
+        strchr(address, '/') == NULL && address[0] != '.')
+        return g_strdup(address);
+    g_set_error(error, GP_POOL_ERROR, GP_POOL_ERROR_INVALID, "pool '%s': %s", pool,
+                err->message);
+    return NULL;
+}
+
+/* Checks a pool's members make sense together: companions name a member
+ * of the same slot that is not itself a companion. */
+static gboolean
+check_companions(const GpPool *pool, GError **error)
+{
+    for (guint i = 0; i < pool->devices->len; i++) {
+        const GpPoolDevice *dev = g_ptr_array_index(pool->devices, i);
+        const GpPoolDevice *main_dev;
+        GpPciAddr a, b;
+
+        if (!dev->companion_of)
+            continue;
+        if (pool->type != GP_POOL_TYPE_PCI) {
+            g_set_error(error, GP_POOL_ERROR, GP_POOL_ERROR_INVALID,
+                        "pool '%s': %s has companion-of, which only pci pools use: remove it",
+                        pool->name, dev->address);
+            return FALSE;
+        }
+        main_dev = gp_pool_find_device(pool, dev->companion_of);
+        if (!main_dev || main_dev->companion_of ||
+            !gp_pci_addr_parse(dev->address, &a, NULL) ||
+            !gp_pci_addr_parse(main_dev->address, &b, NULL) ||
+            !gp_pci_addr_same_slot(&a, &b) || main_dev == dev) {
+            g_set_error(error, GP_POOL_ERROR, GP_POOL_ERROR_INVALID,
+                        "pool '%s': %s is a companion of %s, which is not a device of the "
+                        "same slot in this pool: fix its companion-of attribute",
+                        pool->name, dev->address, dev->companion_of);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+GpPool *
+gp_pool_parse_xml(const char *xml, gsize len, GError **error)
+{
+    g_autoptr(xmlDoc) doc = NULL;
+    g_autoptr(GpPool) pool = NULL;
+    g_autofree char *type_str = NULL;
+    g_autofree char *name = NULL;
+    xmlNode *root;
+    GpPoolType type;
+
+    doc = gp_xmldoc_parse("the pool definition", xml, len, GP_POOL_ERROR,
+                          GP_POOL_ERROR_INVALID, error);
+    if (!doc)
+        return NULL;
+    if (!gp_xmldoc_validate(doc, "pool.rng", "the pool definition", GP_POOL_ERROR,
+                            GP_POOL_ERROR_INVALID, error))
+        return NULL;
+
+    root = xmlDocGetRootElement(doc);
+    type_str = prop(root, "type");
+    for (xmlNode *n = root->children; n; n = n->next)
+        if (node_is(n, "name"))
+            name = content(n);
+    if (!gp_pool_type_from_string(type_str, &type)) {
+        /* The schema only lets known types through. */
+        g_set_error(error, GP_POOL_ERROR, GP_POOL_ERROR_INVALID,
+                    "the pool definition has an unknown type: use pci, mdev or vf");
+        return NULL;
+    }
+    pool = gp_pool_new(name, type, error);
+    if (!pool)
+        return NULL;
+
+    for (xmlNode *n = root->children; n; n = n->next) {
+        if (node_is(n, "description")) {
+            g_autofree char *desc = content(n);
+
+            if (!gp_pool_set_description(pool, desc, error))
+                return NULL;
+        } else if (node_is(n, "mdev")) {
+            g_autofree char *mtype = prop(n, "type");
+
+            if (!gp_pool_mdev_type_check(mtype, error)) {
+                g_prefix_error(error, "pool '%s': ", pool->name);
+                return NULL;
+            }
+            pool->mdev_type = g_steal_pointer(&mtype);
+        } else if (node_is(n, "vf")) {
+            g_autofree char *count = prop(n, "count");
+            guint64 v = 0;
+
+            if (!g_ascii_string_to_unsigned(count, 10, 0, G_MAXUINT16, &v, NULL)) {
+                g_set_error(error, GP_POOL_ERROR, GP_POOL_ERROR_INVALID,
+                            "pool '%s': VF count '%s' is not a number from 0 to 65535",
+                            pool->name, count ? count : "");
+                return NULL;
+            }
+            pool->vf_count = v;
+        } else if (node_is(n, "device")) {
+            g_autofree char *addr = prop(n, "address");
+            g_autofree char *driver = prop(n, "host-driver");
+            g_autofree char *comp = prop(n, "companion-of");
+            g_autofree char *canon = canonical_member(type, addr, pool->name, error);
+            g_autofree char *canon_comp = NULL;
+
+            if (!canon)
+                return NULL;
+            if (comp) {
+                canon_comp = canonical_member(GP_POOL_TYPE_PCI, comp, pool->name, error);
+                if (!canon_comp)
+                    return NULL;
+            }
+            if (gp_pool_find_device(pool, canon)) {
+                g_set_error(error, GP_POOL_ERROR, GP_POOL_ERROR_INVALID,
+                            "pool '%s' lists %s twice: remove one of them",
+                            pool->name, canon);
+                return NULL;
+            }
+            if (!gp_pool_add_device(pool, canon, driver, canon_comp, error))
+                return NULL;
+        }
+    }
+    if (!check_companions(pool, error))
+        return NULL;
+    return g_steal_pointer(&pool);
+}
+
+static void
+append_attr(GString *out, const char *name, const char *value)
+{
+    g_autofree char *esc = NULL;
+
+    if (!value)
+        return;
+    esc = g_markup_escape_text(value, -1);
+    g_string_append_printf(out, " %s='%s'", name, esc);
+}
+
+char *
+gp_pool_format_xml(const GpPool *pool)
+{
+    GString *out = g_string_new(NULL);
+
+    g_string_append_printf(out, "<pool type='%s'>\n", gp_pool_type_to_string(pool->type));
+    {
+        g_autofree char *name = g_markup_escape_text(pool->name, -1);
+
+        g_string_append_printf(out, "  <name>%s</name>\n", name);
+    }
+    if (pool->description) {
+        g_autofree char *desc = g_markup_escape_text(pool->description, -1);
+
+        g_string_append_printf(out, "  <description>%s</description>\n", desc);
+    }
+    if (pool->type == GP_POOL_TYPE_MDEV && pool->mdev_type) {
+        g_string_append(out, "  <mdev");
+        append_attr(out, "type", pool->mdev_type);
+        g_string_append(out, "/>\n");
+    }
+    if (pool->type == GP_POOL_TYPE_VF && pool->vf_count > 0)
+        g_string_append_printf(out, "  <vf count='%u'/>\n", pool->vf_count);
+    for (guint i = 0; i < pool->devices->len; i++) {
+        const GpPoolDevice *dev = g_ptr_array_index(pool->devices, i);
+
+        g_string_append(out, "  <device");
+        append_attr(out, "address", dev->address);
+        append_attr(out, "host-driver", dev->host_driver);
+        append_attr(out, "companion-of", dev->companion_of);
+        g_string_append(out, "/>\n");
+    }
+    g_string_append(out, "</pool>\n");
+    return g_string_free(out, FALSE);
+}

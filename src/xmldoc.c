@@ -1,0 +1,173 @@
+#include "config.h"
+
+#include "xmldoc.h"
+
+#include <string.h>
+
+#include <libxml/parser.h>
+#include <libxml/relaxng.h>
+#include <libxml/xmlerror.h>
+
+#include "paths.h"
+
+/* The first error libxml2 reports, which is the one worth showing: later
+ * ones are usually consequences of it. */
+typedef struct {
+    char *message;
+    int line;
+} FirstError;
+
+static void
+first_error_cb(void *data, xmlErrorPtr err)
+{
+    FirstError *first = data;
+
+    if (first->message || !err || err->level < XML_ERR_ERROR)
+        return;
+    first->message = g_strdup(err->message ? err->message : "unknown error");
+    g_strstrip(first->message);
+    first->line = err->line;
+}
+
+static char *
+first_error_text(FirstError *first)
+{
+    if (!first->message)
+        return g_strdup("not well-formed");
+    if (first->line > 0)
+        return g_strdup_printf("line %d: %s", first->line, first->message);
+    return g_strdup(first->message);
+}
+
+static gboolean
+contains(const char *hay, gsize len, const char *needle)
+{
+    gsize n = strlen(needle);
+
+    for (gsize i = 0; i + n <= len; i++)
+        if (hay[i] == needle[0] && memcmp(hay + i, needle, n) == 0)
+            return TRUE;
+    return FALSE;
+}
+
+xmlDoc *
+gp_xmldoc_parse(const char *what, const char *xml, gsize len,
+                GQuark domain, gint code, GError **error)
+{
+    FirstError first = { 0 };
+    g_autofree char *text = NULL;
+    xmlDoc *doc;
+
+    if (len > GP_XMLDOC_MAX_SIZE) {
+        g_set_error(error, domain, code,
+                    "%s is %" G_GSIZE_FORMAT " bytes, more than the %d allowed: "
+                    "is it the right file?", what, len, GP_XMLDOC_MAX_SIZE);
+        return NULL;
+    }
+    /* Document type declarations are how entity expansion and external
+     * entity attacks get in; none of our formats has one, so refuse the
+     * whole class instead of trusting parser options alone. */
+    if (contains(xml, len, "<!DOCTYPE") || contains(xml, len, "<!ENTITY")) {
+        g_set_error(error, domain, code,
+                    "%s contains a DOCTYPE or ENTITY declaration, which gpupool does "
+                    "not accept: remove it", what);
+        return NULL;
+    }
+
+    xmlSetStructuredErrorFunc(&first, first_error_cb);
+    /* No XML_PARSE_NOENT (entities stay unexpanded), no XML_PARSE_DTDLOAD,
+     * no network. */
+    doc = xmlReadMemory(xml, (int)len, "input.xml", NULL,
+                        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
+                        XML_PARSE_NOCDATA);
+    xmlSetStructuredErrorFunc(NULL, NULL);
+
+    if (!doc || !xmlDocGetRootElement(doc)) {
+        text = first_error_text(&first);
+        g_set_error(error, domain, code, "%s is not well-formed XML (%s): fix or recreate it",
+                    what, text);
+        g_free(first.message);
+        if (doc)
+            xmlFreeDoc(doc);
+        return NULL;
+    }
+    g_free(first.message);
+    if (doc->intSubset || doc->extSubset) {
+        g_set_error(error, domain, code,
+                    "%s contains a DOCTYPE declaration, which gpupool does not accept: "
+                    "remove it", what);
+        xmlFreeDoc(doc);
+        return NULL;
+    }
+    return doc;
+}
+
+/* Compiled schemas by path.  gpupool is single-threaded; the CLI and the
+ * hook are short-lived, so this lives as long as the process. */
+static GHashTable *schema_cache;
+
+static xmlRelaxNGPtr
+load_schema(const char *name, GError **error, GQuark domain, gint code)
+{
+    g_autofree char *path = gp_paths_schema(name);
+    FirstError first = { 0 };
+    xmlRelaxNGParserCtxtPtr pctxt;
+    xmlRelaxNGPtr schema;
+
+    if (!schema_cache)
+        schema_cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                             (GDestroyNotify)xmlRelaxNGFree);
+    schema = g_hash_table_lookup(schema_cache, path);
+    if (schema)
+        return schema;
+
+    if (!g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
+        g_set_error(error, domain, code,
+                    "schema %s is missing: reinstall gpupool or point GPUPOOL_SCHEMADIR "
+                    "at the directory holding %s", path, name);
+        return NULL;
+    }
+    pctxt = xmlRelaxNGNewParserCtxt(path);
+    xmlRelaxNGSetParserStructuredErrors(pctxt, first_error_cb, &first);
+    schema = xmlRelaxNGParse(pctxt);
+    xmlRelaxNGFreeParserCtxt(pctxt);
+    if (!schema) {
+        g_autofree char *text = first_error_text(&first);
+
+        g_set_error(error, domain, code,
+                    "schema %s cannot be loaded (%s): reinstall gpupool", path, text);
+        g_free(first.message);
+        return NULL;
+    }
+    g_free(first.message);
+    g_hash_table_insert(schema_cache, g_steal_pointer(&path), schema);
+    return schema;
+}
+
+gboolean
+gp_xmldoc_validate(xmlDoc *doc, const char *schema_name, const char *what,
+                   GQuark domain, gint code, GError **error)
+{
+    FirstError first = { 0 };
+    xmlRelaxNGValidCtxtPtr vctxt;
+    xmlRelaxNGPtr schema;
+    int rc;
+
+    schema = load_schema(schema_name, error, domain, code);
+    if (!schema)
+        return FALSE;
+    vctxt = xmlRelaxNGNewValidCtxt(schema);
+    xmlRelaxNGSetValidStructuredErrors(vctxt, first_error_cb, &first);
+    rc = xmlRelaxNGValidateDoc(vctxt, doc);
+    xmlRelaxNGFreeValidCtxt(vctxt);
+    if (rc != 0) {
+        g_autofree char *text = first_error_text(&first);
+
+        g_set_error(error, domain, code, "%s does not match the schema %s (%s): fix it",
+                    what, schema_name, text);
+        g_free(first.message);
+        return FALSE;
+    }
+    g_free(first.message);
+    return TRUE;
+}
