@@ -1,1 +1,18 @@
-# see tests/local.mk
+# End-to-end tier: the demo host (a QEMU guest with an emulated IOMMU and
+# emulated PCI devices) in which libvirt passes devices through for real.
+# Slow (minutes under TCG), so it is its own target; tests/run-all-tests
+# and CI run it after make check.
+gp_vm_scenarios = $(sort $(wildcard $(srcdir)/tests/vm/scenarios/[0-9]*.sh))
+
+check-vm: all
+	$(srcdir)/tests/vm/demo-host --builddir $(abs_top_builddir) $(gp_vm_scenarios)
+
+# The README's demo: boot the demo host and walk through pool -> assign ->
+# start -> stop.
+demo: all
+	$(srcdir)/tests/vm/demo-host --builddir $(abs_top_builddir) $(srcdir)/tests/vm/scenarios/demo.sh
+
+EXTRA_DIST += \
+	tests/vm/demo-host tests/vm/lib.sh tests/vm/README.md \
+	$(wildcard $(srcdir)/tests/vm/guest/*) \
+	$(wildcard $(srcdir)/tests/vm/scenarios/*.sh)
