@@ -1,0 +1,35 @@
+/* Internals shared by the reading (domxml.c), formatting (domxml-format.c)
+ * and rewriting (domxml-edit.c) halves of the domain XML module. */
+#pragma once
+
+#include <glib.h>
+#include <libxml/tree.h>
+
+#include "domxml.h"
+
+G_BEGIN_DECLS
+
+/* The fw_cfg file OVMF reads its 64-bit PCI aperture size (MiB) from;
+ * libvirt passes it with <sysinfo type='fwcfg'> (since libvirt 6.5). */
+#define GP_DOMXML_OVMF_MMIO64_NAME "opt/ovmf/X-PciMmio64Mb"
+
+xmlDoc *gp_domxml_parse_doc(const char *xml, gsize len, GError **error);
+GpDomAssignment *gp_domxml_assignment_from_doc(xmlDoc *doc, GError **error);
+
+gboolean gp_domxml_is_el(const xmlNode *node, const char *name);
+gboolean gp_domxml_is_our_el(const xmlNode *node, const char *name);
+xmlNode *gp_domxml_child(const xmlNode *parent, const char *name);
+char *gp_domxml_prop(const xmlNode *node, const char *name);
+char *gp_domxml_text(const xmlNode *node);
+gboolean gp_domxml_parse_u64(const char *str, guint64 *out);
+gboolean gp_domxml_alias_index(const char *alias, guint *index);
+gboolean gp_domxml_uuid_check(const char *uuid);
+char *gp_domxml_hostdev_address(const xmlNode *hostdev);
+char *gp_domxml_hostdev_uuid(const xmlNode *hostdev);
+char *gp_domxml_hostdev_alias(const xmlNode *hostdev);
+/* NULL without error when there is none. */
+xmlNode *gp_domxml_metadata_element(xmlNode *root, GError **error);
+xmlNode *gp_domxml_root_controller(xmlNode *root);
+xmlNode *gp_domxml_fwcfg_entry(xmlNode *root);
+
+G_END_DECLS
