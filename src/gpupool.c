@@ -10,6 +10,7 @@
 /* Subcommands in the order `gpupool --help` lists them.  Add one line per
  * command; its implementation lives in src/cmd-NAME.c. */
 static const GpCliCommand *const commands[] = {
+    &gp_cmd_devices,
     NULL
 };
 

@@ -40,6 +40,6 @@ src_gpupool_SOURCES = \
 	$(gp_cli_domain_sources)
 src_gpupool_LDADD = src/libgpupool.la $(GP_CORE_LIBS)
 
-gp_cli_host_sources =
+gp_cli_host_sources = src/cmd-devices.c
 gp_cli_pool_sources =
 gp_cli_domain_sources =

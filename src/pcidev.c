@@ -314,7 +314,7 @@ gp_pci_dev_load(struct pci_access *pacc, struct pci_dev *pd, GError **error)
     dev->device_name = lookup_name(pacc, PCI_LOOKUP_DEVICE, pd->vendor_id, pd->device_id);
     dev->class_name = lookup_name(pacc, PCI_LOOKUP_CLASS, pd->device_class, 0);
     if (!dev->class_name)
-        dev->class_name = g_strdup_printf("class %04x", pd->device_class);
+        dev->class_name = g_strdup_printf("Class %04x", pd->device_class);
 
     /* Without config space access (no "config" file) the header type reads
      * as 0xff: fall back to the class alone. */
