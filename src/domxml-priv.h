@@ -32,4 +32,8 @@ xmlNode *gp_domxml_metadata_element(xmlNode *root, GError **error);
 xmlNode *gp_domxml_root_controller(xmlNode *root);
 xmlNode *gp_domxml_fwcfg_entry(xmlNode *root);
 
+/* libvirt's formatting (domxml-format.c); PROLOG and EPILOG are the raw
+ * bytes around the root element. */
+char *gp_domxml_format_doc(xmlDoc *doc, const char *prolog, const char *epilog);
+
 G_END_DECLS

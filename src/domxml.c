@@ -364,6 +364,7 @@ static const char *const known_changes[] = {
     GP_DOMXML_CHANGE_OVMF_MMIO64,
     GP_DOMXML_CHANGE_PHYSBITS,
     GP_DOMXML_CHANGE_ON_CRASH,
+    GP_DOMXML_CHANGE_CREATED,
 };
 
 /* The PCI address of a <hostdev type='pci'> source, canonical, or NULL. */

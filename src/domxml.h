@@ -73,6 +73,9 @@ typedef struct {
 #define GP_DOMXML_CHANGE_PHYSBITS "maxphysaddr"
 /* <on_crash> */
 #define GP_DOMXML_CHANGE_ON_CRASH "on_crash"
+/* Elements gpupool created to hold its settings, space-separated
+ * ("metadata controller sysinfo cpu"); removed again when empty. */
+#define GP_DOMXML_CHANGE_CREATED "created"
 
 typedef enum {
     GP_DOM_MACHINE_OTHER = 0,
@@ -150,7 +153,8 @@ typedef struct {
     guint phys_bits;        /* 0 = leave as is */
 } GpDomPlan;
 
-/* Make the domain carry PLAN: first undo what gpupool changed before
+/* Make the domain carry PLAN (whose device aliases are renumbered in
+ * place, "ua-gpupool-0" upwards, in plan order): first undo what gpupool changed before
  * (gp_domxml_clear()), then add the metadata, the <hostdev>s, the MMIO
  * settings and <on_crash>destroy</on_crash>, recording every previous
  * value.  Applying the same plan twice gives the same document. */

@@ -29,7 +29,8 @@ gp_pool_sources = \
 # Claims, domain XML rewriting, assignment.
 gp_domain_sources =
 # Domain XML: gpupool metadata, hostdevs, MMIO settings.
-gp_domain_sources += src/domxml.c src/domxml.h src/domxml-priv.h
+gp_domain_sources += src/domxml.c src/domxml.h src/domxml-priv.h \
+	src/domxml-format.c src/domxml-edit.c
 
 # The admin's CLI.
 bin_PROGRAMS += src/gpupool
