@@ -11,6 +11,14 @@
  * command; its implementation lives in src/cmd-NAME.c. */
 static const GpCliCommand *const commands[] = {
     &gp_cmd_devices,
+    &gp_cmd_pool_create,
+    &gp_cmd_pool_define,
+    &gp_cmd_pool_add,
+    &gp_cmd_pool_remove,
+    &gp_cmd_pool_list,
+    &gp_cmd_pool_info,
+    &gp_cmd_pool_undefine,
+    &gp_cmd_setup,
     NULL
 };
 

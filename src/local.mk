@@ -24,6 +24,8 @@ gp_pool_sources = \
 	src/xmldoc.c src/xmldoc.h \
 	src/pool.c src/pool.h \
 	src/poolstore.c src/poolstore.h \
+	src/vfio.c src/vfio.h \
+	src/poolhost.c src/poolhost.h \
 	src/claims.c src/claims.h
 
 # Claims, domain XML rewriting, assignment.
@@ -42,5 +44,8 @@ src_gpupool_SOURCES = \
 src_gpupool_LDADD = src/libgpupool.la $(GP_CORE_LIBS)
 
 gp_cli_host_sources = src/cmd-devices.c
-gp_cli_pool_sources =
+gp_cli_pool_sources = \
+	src/cmd-pool-define.c src/cmd-pool-create.c src/cmd-pool-add.c \
+	src/cmd-pool-remove.c src/cmd-pool-list.c src/cmd-pool-info.c \
+	src/cmd-pool-undefine.c src/cmd-setup.c
 gp_cli_domain_sources =

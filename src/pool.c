@@ -307,20 +307,34 @@ node_is(xmlNode *node, const char *name)
 
 /* A member's address in canonical form; mdev pools may also name a
  * non-PCI parent (validated against the schema's name pattern). */
-static char *
-canonical_member(GpPoolType type, const char *address, const char *pool, GError **error)
+char *
+gp_pool_canonical_member(GpPoolType type, const char *address, GError **error)
 {
     g_autoptr(GError) err = NULL;
     char *canon = gp_pci_addr_canonical(address, &err);
+    size_t len = address ? strlen(address) : 0;
+    gboolean name_ok = len >= 1 && len <= NAME_MAX_LEN && address[0] != '.' &&
+                       address[0] != '-';
 
     if (canon)
         return canon;
-    if (type == GP_POOL_TYPE_MDEV && address && *address && strchr(address, ':') == NULL &&
-        strchr(address, '/') == NULL && address[0] != '.')
+    for (size_t i = 0; name_ok && i < len; i++)
+        name_ok = is_name_char(address[i]);
+    /* A name with no ':' cannot be mistaken for a mistyped address. */
+    if (type == GP_POOL_TYPE_MDEV && name_ok && !strchr(address, ':'))
         return g_strdup(address);
-    g_set_error(error, GP_POOL_ERROR, GP_POOL_ERROR_INVALID, "pool '%s': %s", pool,
-                err->message);
+    g_set_error_literal(error, GP_POOL_ERROR, GP_POOL_ERROR_INVALID, err->message);
     return NULL;
+}
+
+static char *
+canonical_member(GpPoolType type, const char *address, const char *pool, GError **error)
+{
+    char *canon = gp_pool_canonical_member(type, address, error);
+
+    if (!canon)
+        g_prefix_error(error, "pool '%s': ", pool);
+    return canon;
 }
 
 /* Checks a pool's members make sense together: companions name a member

@@ -70,6 +70,10 @@ gboolean gp_pool_set_description(GpPool *pool, const char *description, GError *
 /* mdev type ids as sysfs names them ("nvidia-63", "mbochs-small"). */
 gboolean gp_pool_mdev_type_check(const char *type, GError **error);
 
+/* A member address as the admin typed it, in canonical form: a PCI
+ * address, or for mdev pools also a non-PCI parent's name. */
+char *gp_pool_canonical_member(GpPoolType type, const char *address, GError **error);
+
 /* Adds a member, keeping devices sorted; ADDRESS must be canonical.
  * GP_POOL_ERROR_EXISTS if it is already a member. */
 gboolean gp_pool_add_device(GpPool *pool, const char *address, const char *host_driver,

@@ -1,0 +1,56 @@
+/* gpupool pool-list: every pool of this host, one line each. */
+#include "config.h"
+
+#include "cli.h"
+#include "poolhost.h"
+#include "poolstore.h"
+
+#include <stdio.h>
+
+static int
+run_pool_list(int argc, char **argv)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) pools = NULL;
+    g_autoptr(GpClaims) claims = NULL;
+
+    if (!gp_cli_parse(&gp_cmd_pool_list, NULL, &argc, &argv))
+        return GP_EXIT_USAGE;
+    if (argc != 1)
+        return gp_cli_usage(&gp_cmd_pool_list, "takes no arguments");
+    pools = gp_poolstore_list(&error);
+    if (!pools)
+        return gp_cli_fail(error);
+    claims = gp_claims_load(&error);
+    if (!claims)
+        return gp_cli_fail(error);
+    if (pools->len == 0) {
+        printf("No pools defined; create one with 'gpupool pool-create NAME --type pci'\n");
+        return GP_EXIT_OK;
+    }
+    printf("%-20s %-5s %7s %7s %7s  %s\n", "NAME", "TYPE", "DEVICES", "IN USE", "FREE",
+           "DESCRIPTION");
+    for (guint i = 0; i < pools->len; i++) {
+        const GpPool *pool = g_ptr_array_index(pools, i);
+        g_autofree char *free_str = NULL;
+        GpPoolUsage usage;
+
+        gp_poolhost_usage(pool, claims, &usage);
+        if (usage.total < 0)
+            free_str = g_strdup("-");
+        else
+            free_str = g_strdup_printf("%" G_GINT64_FORMAT,
+                                       MAX(usage.total - (gint64)usage.in_use, 0));
+        printf("%-20s %-5s %7u %7u %7s  %s\n", pool->name, gp_pool_type_to_string(pool->type),
+               usage.members, usage.in_use, free_str,
+               pool->description ? pool->description : "");
+    }
+    return GP_EXIT_OK;
+}
+
+const GpCliCommand gp_cmd_pool_list = {
+    .name = "pool-list",
+    .args = "",
+    .summary = "List the pools of this host with their free and used devices",
+    .run = run_pool_list,
+};

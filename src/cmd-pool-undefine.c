@@ -1,0 +1,29 @@
+/* gpupool pool-undefine: delete an empty, unused pool. */
+#include "config.h"
+
+#include "cli.h"
+#include "poolhost.h"
+
+#include <stdio.h>
+
+static int
+run_pool_undefine(int argc, char **argv)
+{
+    g_autoptr(GError) error = NULL;
+
+    if (!gp_cli_parse(&gp_cmd_pool_undefine, NULL, &argc, &argv))
+        return GP_EXIT_USAGE;
+    if (argc != 2)
+        return gp_cli_usage(&gp_cmd_pool_undefine, "give exactly one pool NAME");
+    if (!gp_poolhost_undefine(argv[1], &error))
+        return gp_cli_fail(error);
+    printf("Pool '%s' undefined\n", argv[1]);
+    return GP_EXIT_OK;
+}
+
+const GpCliCommand gp_cmd_pool_undefine = {
+    .name = "pool-undefine",
+    .args = "NAME",
+    .summary = "Delete a pool that has no devices left",
+    .run = run_pool_undefine,
+};

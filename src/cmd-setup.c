@@ -1,0 +1,44 @@
+/* gpupool setup: re-apply every pool at boot (gpupool-setup.service). */
+#include "config.h"
+
+#include "cli.h"
+#include "poolhost.h"
+
+#include <stdio.h>
+
+static int
+run_setup(int argc, char **argv)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) done = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) failed = g_ptr_array_new_with_free_func(g_free);
+    gboolean ok;
+
+    if (!gp_cli_parse(&gp_cmd_setup, NULL, &argc, &argv))
+        return GP_EXIT_USAGE;
+    if (argc != 1)
+        return gp_cli_usage(&gp_cmd_setup, "takes no arguments");
+    ok = gp_poolhost_setup(done, failed, &error);
+    for (guint i = 0; i < done->len; i++)
+        printf("%s\n", (char *)g_ptr_array_index(done, i));
+    if (error)
+        return gp_cli_fail(error);
+    for (guint i = 0; i < failed->len; i++) {
+        g_autofree char *line = g_strdup(g_ptr_array_index(failed, i));
+
+        g_strdelimit(line, "\n", ' ');
+        fprintf(stderr, "gpupool: error: %s\n", line);
+    }
+    if (!ok)
+        return GP_EXIT_FAILURE;
+    if (done->len == 0)
+        printf("No pools to set up\n");
+    return GP_EXIT_OK;
+}
+
+const GpCliCommand gp_cmd_setup = {
+    .name = "setup",
+    .args = "",
+    .summary = "Re-apply every pool (vfio-pci bindings, VF counts); run at boot",
+    .run = run_setup,
+};

@@ -1,0 +1,1008 @@
+#include "config.h"
+
+#include "poolhost.h"
+
+#include <string.h>
+
+#include "claims.h"
+#include "host.h"
+#include "poolstore.h"
+#include "sysfs.h"
+#include "vfio.h"
+
+/* ---- Small helpers ------------------------------------------------------ */
+
+static gboolean
+refuse(GError **error, GpPoolError code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+
+static gboolean
+refuse(GError **error, GpPoolError code, const char *fmt, ...)
+{
+    g_autofree char *msg = NULL;
+    va_list ap;
+
+    va_start(ap, fmt);
+    msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    g_set_error_literal(error, GP_POOL_ERROR, code, msg);
+    return FALSE;
+}
+
+/* When undoing a failed step fails too, the admin needs both. */
+static void
+append_undo_failure(GError **error, const GError *undo)
+{
+    if (error && *error && undo) {
+        char *msg = g_strdup_printf("%s; undoing the change failed too (%s): check the "
+                                    "devices with 'gpupool devices'",
+                                    (*error)->message, undo->message);
+
+        g_free((*error)->message);
+        (*error)->message = msg;
+    }
+}
+
+/* Errors of the layers below keep their message but travel as pool
+ * errors, so callers see one domain. */
+static gboolean
+rewrap(GError **error, GError *cause, GpPoolError code)
+{
+    g_set_error_literal(error, GP_POOL_ERROR, code, cause->message);
+    return FALSE;
+}
+
+static char *
+mdev_bus_path(const char *parent, const char *type)
+{
+    g_autofree char *bus = gp_sysfs_class_path("mdev_bus");
+
+    /* Every mdev parent, PCI or not, appears under class/mdev_bus by the
+     * name the mdev core knows it. */
+    if (type)
+        return g_build_filename(bus, parent, "mdev_supported_types", type, NULL);
+    return g_build_filename(bus, parent, NULL);
+}
+
+/* The PF of a VF, NULL for anything else. */
+static char *
+physfn_of(const char *address)
+{
+    g_autofree char *path = gp_sysfs_pci_dev_path(address, "physfn");
+
+    return gp_sysfs_link_name(path, NULL);
+}
+
+/* The claim that keeps member ADDRESS of POOL busy, if any: the device
+ * itself, an mdev created on it, or a VF of it. */
+static const GpClaim *
+member_holder(GpClaims *claims, const GpPool *pool, const char *address)
+{
+    GPtrArray *all = gp_claims_all(claims);
+    const GpClaim *direct = gp_claims_find(claims, address);
+
+    if (direct)
+        return direct;
+    if (pool->type == GP_POOL_TYPE_PCI)
+        return NULL;
+    for (guint i = 0; i < all->len; i++) {
+        const GpClaim *c = g_ptr_array_index(all, i);
+        g_autofree char *pf = NULL;
+
+        if (g_strcmp0(c->parent, address) == 0)
+            return c;
+        if (pool->type == GP_POOL_TYPE_VF && (pf = physfn_of(c->device)) &&
+            strcmp(pf, address) == 0)
+            return c;
+    }
+    return NULL;
+}
+
+static gboolean
+refuse_held(GError **error, const char *address, const GpClaim *c)
+{
+    if (strcmp(c->device, address) == 0)
+        return refuse(error, GP_POOL_ERROR_REFUSED,
+                      "%s is held by domain '%s' (%s) from pool '%s': stop it first "
+                      "('virsh shutdown %s')",
+                      address, c->domain_name, c->domain_uuid, c->pool, c->domain_name);
+    return refuse(error, GP_POOL_ERROR_REFUSED,
+                  "%s is in use: its partition %s is held by domain '%s' (%s): stop it "
+                  "first ('virsh shutdown %s')",
+                  address, c->device, c->domain_name, c->domain_uuid, c->domain_name);
+}
+
+/* Canonical, de-duplicated member addresses of a request. */
+static GPtrArray *
+canonical_request(const GpPool *pool, const char *const *devices, guint n, GError **error)
+{
+    g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(g_free);
+
+    if (n == 0) {
+        refuse(error, GP_POOL_ERROR_INVALID, "no device given for pool '%s': name at least "
+               "one PCI address (see 'gpupool devices')", pool->name);
+        return NULL;
+    }
+    for (guint i = 0; i < n; i++) {
+        g_autoptr(GError) err = NULL;
+        char *canon = gp_pool_canonical_member(pool->type, devices[i], &err);
+
+        if (!canon) {
+            rewrap(error, err, GP_POOL_ERROR_INVALID);
+            return NULL;
+        }
+        if (g_ptr_array_find_with_equal_func(out, canon, g_str_equal, NULL)) {
+            g_free(canon);
+            continue;
+        }
+        g_ptr_array_add(out, canon);
+    }
+    return g_steal_pointer(&out);
+}
+
+/* ---- Adding --------------------------------------------------------------- */
+
+/* One device joining a pci pool. */
+typedef struct {
+    char *address;
+    char *host_driver;
+    char *companion_of;
+    char *was;          /* driver before binding, for the report */
+} Join;
+
+static void
+join_free(Join *j)
+{
+    g_free(j->address);
+    g_free(j->host_driver);
+    g_free(j->companion_of);
+    g_free(j->was);
+    g_free(j);
+}
+
+static Join *
+join_new(const GpPciDev *dev, const char *companion_of, const char *hint)
+{
+    Join *j = g_new0(Join, 1);
+
+    j->address = g_strdup(dev->address);
+    j->companion_of = g_strdup(companion_of);
+    j->was = g_strdup(dev->driver);
+    /* A device already on vfio-pci no longer shows its host driver: keep
+     * what the definition says, if anything. */
+    if (dev->driver && strcmp(dev->driver, GP_VFIO_DRIVER) != 0)
+        j->host_driver = g_strdup(dev->driver);
+    else
+        j->host_driver = g_strdup(hint);
+    return j;
+}
+
+static const char *
+hint_for(const GpPool *def, const char *address)
+{
+    const GpPoolDevice *d = def ? gp_pool_find_device(def, address) : NULL;
+
+    return d ? d->host_driver : NULL;
+}
+
+/* Checks one requested device for a pci pool and works out the devices
+ * that join with it.  PENDING is the membership as it would be after the
+ * request, so peers joining in the same request count as in the pool. */
+static gboolean
+plan_pci_device(const GpHost *host, const GpPool *pool, const char *address,
+                GHashTable *pending, GHashTable *membership, GpClaims *claims,
+                const GpPool *def, GPtrArray *joins, GError **error)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree char *reason = NULL;
+    g_autoptr(GPtrArray) peers = NULL;
+    const GpPciDev *dev = gp_host_lookup(host, address, &err);
+
+    if (!dev)
+        return rewrap(error, err, GP_POOL_ERROR_REFUSED);
+    if (gp_host_assess(host, dev, pending, pool->name, &reason) == GP_DEV_STATUS_NOT_ASSIGNABLE)
+        return refuse(error, GP_POOL_ERROR_REFUSED, "%s cannot be added to pool '%s': %s",
+                      address, pool->name, reason ? reason : "it is not assignable");
+    if (dev->sriov_num_vfs > 0)
+        return refuse(error, GP_POOL_ERROR_REFUSED,
+                      "%s has %u SR-IOV virtual functions enabled, which passing it through "
+                      "whole would destroy: put it in a vf pool, or disable them with "
+                      "'echo 0 > /sys/bus/pci/devices/%s/sriov_numvfs'",
+                      address, dev->sriov_num_vfs, address);
+    g_ptr_array_add(joins, join_new(dev, NULL, hint_for(def, address)));
+
+    peers = gp_host_group_peers(host, dev);
+    for (guint i = 0; i < peers->len; i++) {
+        const GpPciDev *peer = g_ptr_array_index(peers, i);
+        const char *in_pool = g_hash_table_lookup(membership, peer->address);
+        const GpClaim *held;
+
+        if (peer->is_bridge || !gp_pci_addr_same_slot(&peer->addr, &dev->addr))
+            continue;
+        if (g_strcmp0(in_pool, pool->name) == 0) {
+            const GpPoolDevice *member = gp_pool_find_device(pool, peer->address);
+
+            if (member && !member->companion_of)
+                return refuse(error, GP_POOL_ERROR_REFUSED,
+                              "%s is a function of the same card as %s, which is in pool "
+                              "'%s' on its own: functions of one card join together; run "
+                              "'gpupool pool-remove %s %s' and add %s again",
+                              address, peer->address, pool->name, pool->name,
+                              peer->address, address);
+            continue;
+        }
+        held = gp_claims_find(claims, peer->address);
+        if (held)
+            return refuse_held(error, peer->address, held);
+        g_ptr_array_add(joins, join_new(peer, address, hint_for(def, peer->address)));
+    }
+    return TRUE;
+}
+
+static gint
+compare_addr_strings(gconstpointer a, gconstpointer b)
+{
+    GpPciAddr pa = { 0 }, pb = { 0 };
+
+    gp_pci_addr_parse(*(const char *const *)a, &pa, NULL);
+    gp_pci_addr_parse(*(const char *const *)b, &pb, NULL);
+    return gp_pci_addr_compare(&pa, &pb);
+}
+
+/* A requested device that is also a same-slot group peer of another
+ * requested device joins as that device's companion, not on its own. */
+static void
+drop_companions_from_request(const GpHost *host, GPtrArray *request)
+{
+    for (guint i = 0; i < request->len; i++) {
+        const GpPciDev *dev = gp_host_lookup(host, g_ptr_array_index(request, i), NULL);
+        g_autoptr(GPtrArray) peers = NULL;
+
+        if (!dev)
+            continue;
+        peers = gp_host_group_peers(host, dev);
+        for (guint j = 0; j < peers->len; j++) {
+            const GpPciDev *peer = g_ptr_array_index(peers, j);
+            guint idx;
+
+            if (peer->is_bridge || !gp_pci_addr_same_slot(&peer->addr, &dev->addr))
+                continue;
+            if (g_ptr_array_find_with_equal_func(request, peer->address, g_str_equal, &idx) &&
+                idx > i)
+                g_ptr_array_remove_index(request, idx);
+        }
+    }
+}
+
+static gboolean
+check_not_member(const GpPool *pool, GHashTable *membership, GPtrArray *request,
+                 GError **error)
+{
+    for (guint i = 0; i < request->len; i++) {
+        const char *addr = g_ptr_array_index(request, i);
+        const char *other = g_hash_table_lookup(membership, addr);
+
+        if (!other)
+            continue;
+        if (strcmp(other, pool->name) == 0)
+            return refuse(error, GP_POOL_ERROR_EXISTS,
+                          "%s is already in pool '%s': nothing to add", addr, pool->name);
+        return refuse(error, GP_POOL_ERROR_EXISTS,
+                      "%s is already in pool '%s': run 'gpupool pool-remove %s %s' first",
+                      addr, other, other, addr);
+    }
+    return TRUE;
+}
+
+static gboolean
+add_pci(GpPool *pool, GPtrArray *request, GHashTable *membership, GpClaims *claims,
+        const GpPool *def, GPtrArray *done, GError **error)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GpHost) host = gp_host_scan(&err);
+    g_autoptr(GHashTable) pending = NULL;
+    g_autoptr(GPtrArray) joins = g_ptr_array_new_with_free_func((GDestroyNotify)join_free);
+    g_autofree const char **addrs = NULL;
+    g_autofree const char **drivers = NULL;
+    GHashTableIter iter;
+    gpointer key, value;
+
+    if (!host)
+        return rewrap(error, err, GP_POOL_ERROR_IO);
+    for (guint i = 0; i < request->len; i++) {
+        const char *addr = g_ptr_array_index(request, i);
+
+        if (!gp_host_lookup(host, addr, &err))
+            return rewrap(error, err, GP_POOL_ERROR_REFUSED);
+    }
+    /* The lowest function of a card is the one that carries the others. */
+    g_ptr_array_sort(request, compare_addr_strings);
+    drop_companions_from_request(host, request);
+
+    pending = g_hash_table_new(g_str_hash, g_str_equal);
+    g_hash_table_iter_init(&iter, membership);
+    while (g_hash_table_iter_next(&iter, &key, &value))
+        g_hash_table_insert(pending, key, value);
+    for (guint i = 0; i < request->len; i++)
+        g_hash_table_insert(pending, g_ptr_array_index(request, i), pool->name);
+
+    for (guint i = 0; i < request->len; i++)
+        if (!plan_pci_device(host, pool, g_ptr_array_index(request, i), pending, membership,
+                             claims, def, joins, error))
+            return FALSE;
+
+    addrs = g_new0(const char *, joins->len + 1);
+    drivers = g_new0(const char *, joins->len + 1);
+    for (guint i = 0; i < joins->len; i++) {
+        const Join *j = g_ptr_array_index(joins, i);
+
+        addrs[i] = j->address;
+        drivers[i] = j->host_driver;
+    }
+    if (!gp_vfio_bind(addrs, joins->len, &err))
+        return rewrap(error, err, GP_POOL_ERROR_REFUSED);
+
+    for (guint i = 0; i < joins->len; i++) {
+        const Join *j = g_ptr_array_index(joins, i);
+
+        gp_pool_add_device(pool, j->address, j->host_driver, j->companion_of, NULL);
+    }
+    if (!gp_poolstore_save(pool, error)) {
+        g_autoptr(GError) undo = NULL;
+
+        if (!gp_vfio_unbind(addrs, drivers, joins->len, NULL, &undo))
+            append_undo_failure(error, undo);
+        return FALSE;
+    }
+    for (guint i = 0; done && i < joins->len; i++) {
+        const Join *j = g_ptr_array_index(joins, i);
+        g_autofree char *was = j->was && strcmp(j->was, GP_VFIO_DRIVER) != 0
+            ? g_strdup_printf("was %s", j->was)
+            : g_strdup(j->was ? "already" : "had no driver");
+
+        if (j->companion_of)
+            g_ptr_array_add(done, g_strdup_printf("%s: bound to vfio-pci (%s), joins pool "
+                                                  "'%s' with %s", j->address, was,
+                                                  pool->name, j->companion_of));
+        else
+            g_ptr_array_add(done, g_strdup_printf("%s: bound to vfio-pci (%s), added to "
+                                                  "pool '%s'", j->address, was, pool->name));
+    }
+    return TRUE;
+}
+
+static gboolean
+write_numvfs(const char *pf, guint count, GError **error)
+{
+    g_autofree char *path = gp_sysfs_pci_dev_path(pf, "sriov_numvfs");
+    g_autofree char *value = g_strdup_printf("%u", count);
+
+    return gp_sysfs_write(path, value, error);
+}
+
+/* Which PFs need their VF count set for POOL; refuses a PF whose count
+ * differs from the pool's and is not 0, since changing it would destroy
+ * VFs someone may use. */
+static gboolean
+plan_vf_count(const GpPool *pool, const char *pf, gboolean *change, GError **error)
+{
+    g_autofree char *path = gp_sysfs_pci_dev_path(pf, "sriov_numvfs");
+    g_autoptr(GError) err = NULL;
+    guint64 cur = 0;
+
+    *change = FALSE;
+    if (pool->vf_count == 0)
+        return TRUE;
+    if (!gp_sysfs_read_u64(path, &cur, &err))
+        return refuse(error, GP_POOL_ERROR_REFUSED, "cannot read the VF count of %s: %s",
+                      pf, err->message);
+    if (cur == pool->vf_count)
+        return TRUE;
+    if (cur != 0)
+        return refuse(error, GP_POOL_ERROR_REFUSED,
+                      "%s has %" G_GUINT64_FORMAT " VFs enabled but pool '%s' wants %u: if "
+                      "no one uses them, disable them with 'echo 0 > "
+                      "/sys/bus/pci/devices/%s/sriov_numvfs' and retry",
+                      pf, cur, pool->name, pool->vf_count, pf);
+    *change = TRUE;
+    return TRUE;
+}
+
+static gboolean
+add_vf(GpPool *pool, GPtrArray *request, GpClaims *claims, GPtrArray *done, GError **error)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GpHost) host = gp_host_scan(&err);
+    g_autoptr(GPtrArray) enable = g_ptr_array_new();
+    guint enabled = 0;
+
+    if (!host)
+        return rewrap(error, err, GP_POOL_ERROR_IO);
+    for (guint i = 0; i < request->len; i++) {
+        const char *addr = g_ptr_array_index(request, i);
+        const GpPciDev *dev = gp_host_lookup(host, addr, &err);
+        const GpClaim *held;
+        gboolean change;
+
+        if (!dev)
+            return rewrap(error, err, GP_POOL_ERROR_REFUSED);
+        if (dev->physfn)
+            return refuse(error, GP_POOL_ERROR_REFUSED,
+                          "%s is a virtual function of %s: add the physical function %s to "
+                          "vf pool '%s', or this VF to a pci pool",
+                          addr, dev->physfn, dev->physfn, pool->name);
+        if (dev->sriov_total_vfs == 0)
+            return refuse(error, GP_POOL_ERROR_REFUSED,
+                          "%s cannot be added to vf pool '%s': it does not support SR-IOV; "
+                          "put it in a pci pool instead", addr, pool->name);
+        if (!gp_host_has_iommu(host))
+            return refuse(error, GP_POOL_ERROR_REFUSED,
+                          "%s cannot be added to vf pool '%s': this host has no IOMMU "
+                          "enabled, so its VFs cannot be passed through; enable VT-d/AMD-Vi "
+                          "in the firmware and boot with intel_iommu=on or amd_iommu=on",
+                          addr, pool->name);
+        if (pool->vf_count > dev->sriov_total_vfs)
+            return refuse(error, GP_POOL_ERROR_REFUSED,
+                          "%s supports at most %u VFs but pool '%s' wants %u: lower the "
+                          "pool's VF count", addr, dev->sriov_total_vfs, pool->name,
+                          pool->vf_count);
+        if ((held = gp_claims_find(claims, addr)))
+            return refuse_held(error, addr, held);
+        if (!plan_vf_count(pool, addr, &change, error))
+            return FALSE;
+        if (change)
+            g_ptr_array_add(enable, (gpointer)addr);
+    }
+    for (; enabled < enable->len; enabled++) {
+        const char *pf = g_ptr_array_index(enable, enabled);
+
+        if (!write_numvfs(pf, pool->vf_count, &err)) {
+            refuse(error, GP_POOL_ERROR_REFUSED,
+                   "cannot enable %u VFs on %s: %s: check that its driver supports SR-IOV "
+                   "('dmesg'); nothing was changed", pool->vf_count, pf, err->message);
+            goto undo;
+        }
+    }
+    for (guint i = 0; i < request->len; i++) {
+        const char *addr = g_ptr_array_index(request, i);
+        const GpPciDev *dev = gp_host_lookup(host, addr, NULL);
+
+        gp_pool_add_device(pool, addr, dev->driver, NULL, NULL);
+    }
+    if (!gp_poolstore_save(pool, error))
+        goto undo;
+    for (guint i = 0; done && i < request->len; i++) {
+        const char *addr = g_ptr_array_index(request, i);
+        gboolean changed = g_ptr_array_find_with_equal_func(enable, addr, g_str_equal, NULL);
+
+        if (changed)
+            g_ptr_array_add(done, g_strdup_printf("%s: %u VFs enabled, added to pool '%s'",
+                                                  addr, pool->vf_count, pool->name));
+        else
+            g_ptr_array_add(done, g_strdup_printf("%s: added to pool '%s'", addr, pool->name));
+    }
+    return TRUE;
+
+ undo:
+    for (guint i = 0; i < enabled; i++)
+        write_numvfs(g_ptr_array_index(enable, i), 0, NULL);
+    return FALSE;
+}
+
+static char *
+offered_types(const char *parent)
+{
+    g_autofree char *dir = mdev_bus_path(parent, "");
+    g_autoptr(GPtrArray) types = gp_sysfs_list(dir, NULL);
+
+    if (!types || types->len == 0)
+        return g_strdup("none");
+    g_ptr_array_add(types, NULL);
+    return g_strjoinv(", ", (char **)types->pdata);
+}
+
+static gboolean
+add_mdev(GpPool *pool, GPtrArray *request, GpClaims *claims, GPtrArray *done, GError **error)
+{
+    for (guint i = 0; i < request->len; i++) {
+        const char *addr = g_ptr_array_index(request, i);
+        g_autofree char *parent = mdev_bus_path(addr, NULL);
+        const GpClaim *held;
+
+        if (!gp_sysfs_is_dir(parent))
+            return refuse(error, GP_POOL_ERROR_REFUSED,
+                          "%s cannot be added to mdev pool '%s': it offers no mediated "
+                          "devices (it is not in /sys/class/mdev_bus); load its vGPU or "
+                          "mdev driver first, or put it in a pci pool", addr, pool->name);
+        if (pool->mdev_type) {
+            g_autofree char *type = mdev_bus_path(addr, pool->mdev_type);
+
+            if (!gp_sysfs_is_dir(type)) {
+                g_autofree char *offered = offered_types(addr);
+
+                return refuse(error, GP_POOL_ERROR_REFUSED,
+                              "%s does not offer mdev type %s that pool '%s' hands out "
+                              "(it offers: %s): add a parent that does", addr,
+                              pool->mdev_type, pool->name, offered);
+            }
+        }
+        if ((held = member_holder(claims, pool, addr)))
+            return refuse_held(error, addr, held);
+    }
+    for (guint i = 0; i < request->len; i++) {
+        const char *addr = g_ptr_array_index(request, i);
+        g_autofree char *driver = NULL;
+        GpPciAddr a;
+
+        if (gp_pci_addr_parse(addr, &a, NULL))
+            driver = gp_vfio_current_driver(addr);
+        gp_pool_add_device(pool, addr, driver, NULL, NULL);
+    }
+    if (!gp_poolstore_save(pool, error))
+        return FALSE;
+    for (guint i = 0; done && i < request->len; i++)
+        g_ptr_array_add(done, g_strdup_printf("%s: added to pool '%s'",
+                                              (char *)g_ptr_array_index(request, i),
+                                              pool->name));
+    return TRUE;
+}
+
+/* The body of pool-add and pool-define, under the lock. */
+static gboolean
+add_locked(GpPool *pool, const char *const *devices, guint n, const GpPool *def,
+           GPtrArray *done, GError **error)
+{
+    g_autoptr(GPtrArray) request = canonical_request(pool, devices, n, error);
+    g_autoptr(GHashTable) membership = NULL;
+    g_autoptr(GpClaims) claims = NULL;
+    g_autoptr(GError) err = NULL;
+
+    if (!request)
+        return FALSE;
+    membership = gp_poolstore_membership(error);
+    if (!membership || !check_not_member(pool, membership, request, error))
+        return FALSE;
+    claims = gp_claims_load(&err);
+    if (!claims)
+        return rewrap(error, err, GP_POOL_ERROR_IO);
+    for (guint i = 0; i < request->len; i++) {
+        const char *addr = g_ptr_array_index(request, i);
+        const GpClaim *held = gp_claims_find(claims, addr);
+
+        if (held)
+            return refuse_held(error, addr, held);
+    }
+    switch (pool->type) {
+    case GP_POOL_TYPE_PCI:
+        return add_pci(pool, request, membership, claims, def, done, error);
+    case GP_POOL_TYPE_VF:
+        return add_vf(pool, request, claims, done, error);
+    case GP_POOL_TYPE_MDEV:
+        return add_mdev(pool, request, claims, done, error);
+    }
+    return refuse(error, GP_POOL_ERROR_INVALID, "pool '%s' has an unknown type", pool->name);
+}
+
+static GpLock *
+take_lock(GError **error)
+{
+    g_autoptr(GError) err = NULL;
+    GpLock *lock = gp_claims_lock(&err);
+
+    if (!lock)
+        rewrap(error, err, GP_POOL_ERROR_IO);
+    return lock;
+}
+
+gboolean
+gp_poolhost_add(const char *name, const char *const *devices, guint n,
+                GPtrArray *done, GError **error)
+{
+    g_autoptr(GpLock) lock = NULL;
+    g_autoptr(GpPool) pool = NULL;
+
+    if (!gp_pool_name_check(name, error))
+        return FALSE;
+    lock = take_lock(error);
+    if (!lock)
+        return FALSE;
+    pool = gp_poolstore_load(name, error);
+    if (!pool)
+        return FALSE;
+    return add_locked(pool, devices, n, NULL, done, error);
+}
+
+gboolean
+gp_poolhost_create(GpPool *pool, GError **error)
+{
+    g_autoptr(GpLock) lock = take_lock(error);
+
+    if (!lock)
+        return FALSE;
+    if (gp_poolstore_exists(pool->name))
+        return refuse(error, GP_POOL_ERROR_EXISTS,
+                      "pool '%s' already exists: see 'gpupool pool-info %s', or remove it "
+                      "with 'gpupool pool-undefine %s' first", pool->name, pool->name,
+                      pool->name);
+    return gp_poolstore_save(pool, error);
+}
+
+gboolean
+gp_poolhost_define(const GpPool *def, GPtrArray *done, GError **error)
+{
+    g_autoptr(GpLock) lock = take_lock(error);
+    g_autoptr(GpPool) pool = NULL;
+    g_autoptr(GPtrArray) devices = g_ptr_array_new();
+
+    if (!lock)
+        return FALSE;
+    if (gp_poolstore_exists(def->name))
+        return refuse(error, GP_POOL_ERROR_EXISTS,
+                      "pool '%s' already exists: change its members with 'gpupool "
+                      "pool-add/pool-remove', or remove it with 'gpupool pool-undefine %s' "
+                      "first", def->name, def->name);
+    pool = gp_pool_copy(def);
+    g_ptr_array_set_size(pool->devices, 0);
+    /* Companions are found on this host again: the definition may come
+     * from another host. */
+    for (guint i = 0; i < def->devices->len; i++) {
+        const GpPoolDevice *d = g_ptr_array_index(def->devices, i);
+
+        if (!d->companion_of)
+            g_ptr_array_add(devices, d->address);
+    }
+    if (devices->len == 0)
+        return gp_poolstore_save(pool, error);
+    return add_locked(pool, (const char *const *)devices->pdata, devices->len, def, done,
+                      error);
+}
+
+/* ---- Removing ------------------------------------------------------------- */
+
+gboolean
+gp_poolhost_remove(const char *name, const char *const *devices, guint n,
+                   GPtrArray *done, GError **error)
+{
+    g_autoptr(GpLock) lock = NULL;
+    g_autoptr(GpPool) pool = NULL;
+    g_autoptr(GpPool) updated = NULL;
+    g_autoptr(GPtrArray) request = NULL;
+    g_autoptr(GpClaims) claims = NULL;
+    g_autoptr(GPtrArray) leave = g_ptr_array_new();  /* GpPoolDevice*, borrowed */
+    g_autoptr(GPtrArray) notes = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GError) err = NULL;
+    g_autofree const char **addrs = NULL;
+    g_autofree const char **drivers = NULL;
+
+    if (!gp_pool_name_check(name, error))
+        return FALSE;
+    lock = take_lock(error);
+    if (!lock)
+        return FALSE;
+    pool = gp_poolstore_load(name, error);
+    if (!pool)
+        return FALSE;
+    request = canonical_request(pool, devices, n, error);
+    if (!request)
+        return FALSE;
+    claims = gp_claims_load(&err);
+    if (!claims)
+        return rewrap(error, err, GP_POOL_ERROR_IO);
+
+    for (guint i = 0; i < request->len; i++) {
+        const char *addr = g_ptr_array_index(request, i);
+        GpPoolDevice *member = gp_pool_find_device(pool, addr);
+        g_autoptr(GPtrArray) companions = NULL;
+        const GpClaim *held;
+
+        if (!member)
+            return refuse(error, GP_POOL_ERROR_NOT_FOUND,
+                          "%s is not in pool '%s': see 'gpupool pool-info %s'",
+                          addr, pool->name, pool->name);
+        if (member->companion_of)
+            return refuse(error, GP_POOL_ERROR_REFUSED,
+                          "%s joined pool '%s' with %s and leaves with it: run 'gpupool "
+                          "pool-remove %s %s'", addr, pool->name, member->companion_of,
+                          pool->name, member->companion_of);
+        if ((held = member_holder(claims, pool, addr)))
+            return refuse_held(error, addr, held);
+        g_ptr_array_add(leave, member);
+        companions = gp_pool_companions(pool, addr);
+        for (guint j = 0; j < companions->len; j++) {
+            GpPoolDevice *c = g_ptr_array_index(companions, j);
+
+            if ((held = gp_claims_find(claims, c->address)))
+                return refuse_held(error, c->address, held);
+            g_ptr_array_add(leave, c);
+        }
+    }
+
+    addrs = g_new0(const char *, leave->len + 1);
+    drivers = g_new0(const char *, leave->len + 1);
+    for (guint i = 0; i < leave->len; i++) {
+        const GpPoolDevice *d = g_ptr_array_index(leave, i);
+
+        addrs[i] = d->address;
+        drivers[i] = d->host_driver;
+    }
+    if (pool->type == GP_POOL_TYPE_PCI) {
+        /* A member that vanished from the host (card pulled) leaves the
+         * pool without being unbound: there is nothing to give back. */
+        guint present = 0;
+
+        for (guint i = 0; i < leave->len; i++) {
+            g_autofree char *dir = gp_sysfs_pci_dev_path(addrs[i], NULL);
+
+            if (gp_sysfs_is_dir(dir)) {
+                addrs[present] = addrs[i];
+                drivers[present] = drivers[i];
+                present++;
+            } else {
+                g_ptr_array_add(notes, g_strdup_printf("%s is not on this host any more",
+                                                       addrs[i]));
+            }
+        }
+        addrs[present] = NULL;
+        if (!gp_vfio_unbind(addrs, drivers, present, notes, &err))
+            return rewrap(error, err, GP_POOL_ERROR_REFUSED);
+
+        updated = gp_pool_copy(pool);
+        for (guint i = 0; i < leave->len; i++)
+            gp_pool_remove_device(updated, ((GpPoolDevice *)g_ptr_array_index(leave, i))->address);
+        if (!gp_poolstore_save(updated, error)) {
+            g_autoptr(GError) undo = NULL;
+
+            if (!gp_vfio_bind(addrs, present, &undo))
+                append_undo_failure(error, undo);
+            return FALSE;
+        }
+    } else {
+        updated = gp_pool_copy(pool);
+        for (guint i = 0; i < leave->len; i++)
+            gp_pool_remove_device(updated, ((GpPoolDevice *)g_ptr_array_index(leave, i))->address);
+        if (!gp_poolstore_save(updated, error))
+            return FALSE;
+    }
+
+    for (guint i = 0; done && i < leave->len; i++) {
+        const GpPoolDevice *d = g_ptr_array_index(leave, i);
+        g_autofree char *now = NULL;
+
+        if (pool->type != GP_POOL_TYPE_PCI) {
+            g_ptr_array_add(done, g_strdup_printf("%s: removed from pool '%s'",
+                                                  d->address, pool->name));
+            continue;
+        }
+        now = gp_vfio_current_driver(d->address);
+        g_ptr_array_add(done, g_strdup_printf("%s: removed from pool '%s', %s%s",
+                                              d->address, pool->name,
+                                              now ? "back on " : "left without a driver",
+                                              now ? now : ""));
+    }
+    for (guint i = 0; done && i < notes->len; i++)
+        g_ptr_array_add(done, g_strdup_printf("note: %s", (char *)g_ptr_array_index(notes, i)));
+    return TRUE;
+}
+
+gboolean
+gp_poolhost_undefine(const char *name, GError **error)
+{
+    g_autoptr(GpLock) lock = NULL;
+    g_autoptr(GpPool) pool = NULL;
+    g_autoptr(GpClaims) claims = NULL;
+    g_autoptr(GError) err = NULL;
+    GPtrArray *all;
+
+    if (!gp_pool_name_check(name, error))
+        return FALSE;
+    lock = take_lock(error);
+    if (!lock)
+        return FALSE;
+    pool = gp_poolstore_load(name, error);
+    if (!pool)
+        return FALSE;
+    claims = gp_claims_load(&err);
+    if (!claims)
+        return rewrap(error, err, GP_POOL_ERROR_IO);
+    all = gp_claims_all(claims);
+    for (guint i = 0; i < all->len; i++) {
+        const GpClaim *c = g_ptr_array_index(all, i);
+
+        if (strcmp(c->pool, name) == 0)
+            return refuse(error, GP_POOL_ERROR_REFUSED,
+                          "pool '%s' is in use: domain '%s' (%s) holds %s; stop it first "
+                          "('virsh shutdown %s')", name, c->domain_name, c->domain_uuid,
+                          c->device, c->domain_name);
+    }
+    if (pool->devices->len > 0) {
+        g_autoptr(GString) list = g_string_new(NULL);
+
+        for (guint i = 0; i < pool->devices->len; i++) {
+            const GpPoolDevice *d = g_ptr_array_index(pool->devices, i);
+
+            if (!d->companion_of)
+                g_string_append_printf(list, " %s", d->address);
+        }
+        return refuse(error, GP_POOL_ERROR_REFUSED,
+                      "pool '%s' still has devices: remove its devices first with "
+                      "'gpupool pool-remove %s%s'", name, name, list->str);
+    }
+    return gp_poolstore_delete(name, error);
+}
+
+/* ---- Boot ------------------------------------------------------------------ */
+
+static void
+setup_pci(const GpPool *pool, GPtrArray *done, GPtrArray *failed)
+{
+    for (guint i = 0; i < pool->devices->len; i++) {
+        const GpPoolDevice *d = g_ptr_array_index(pool->devices, i);
+        g_autoptr(GPtrArray) companions = NULL;
+        g_autoptr(GPtrArray) addrs = g_ptr_array_new();
+        g_autoptr(GError) err = NULL;
+        gboolean already = TRUE;
+
+        if (d->companion_of)
+            continue;
+        g_ptr_array_add(addrs, d->address);
+        companions = gp_pool_companions(pool, d->address);
+        for (guint j = 0; j < companions->len; j++)
+            g_ptr_array_add(addrs, ((GpPoolDevice *)g_ptr_array_index(companions, j))->address);
+        for (guint j = 0; j < addrs->len; j++) {
+            g_autofree char *now = gp_vfio_current_driver(g_ptr_array_index(addrs, j));
+
+            already = already && g_strcmp0(now, GP_VFIO_DRIVER) == 0;
+        }
+        if (!gp_vfio_bind((const char *const *)addrs->pdata, addrs->len, &err)) {
+            g_ptr_array_add(failed, g_strdup_printf("pool '%s': %s", pool->name,
+                                                    err->message));
+            continue;
+        }
+        g_ptr_array_add(done, g_strdup_printf("pool '%s': %s%s %s", pool->name, d->address,
+                                              companions->len ? " and its companions" : "",
+                                              already ? "already on vfio-pci"
+                                                      : "bound to vfio-pci"));
+    }
+}
+
+static void
+setup_vf(const GpPool *pool, GPtrArray *done, GPtrArray *failed)
+{
+    for (guint i = 0; i < pool->devices->len; i++) {
+        const GpPoolDevice *d = g_ptr_array_index(pool->devices, i);
+        g_autoptr(GError) err = NULL;
+        gboolean change = FALSE;
+
+        if (pool->vf_count == 0) {
+            g_ptr_array_add(done, g_strdup_printf("pool '%s': %s keeps its VF count",
+                                                  pool->name, d->address));
+            continue;
+        }
+        if (!plan_vf_count(pool, d->address, &change, &err) ||
+            (change && !write_numvfs(d->address, pool->vf_count, &err))) {
+            g_ptr_array_add(failed, g_strdup_printf("pool '%s': %s", pool->name, err->message));
+            continue;
+        }
+        g_ptr_array_add(done, g_strdup_printf("pool '%s': %s %s %u VFs", pool->name,
+                                              d->address, change ? "enabled" : "already has",
+                                              pool->vf_count));
+    }
+}
+
+static void
+setup_mdev(const GpPool *pool, GPtrArray *done, GPtrArray *failed)
+{
+    for (guint i = 0; i < pool->devices->len; i++) {
+        const GpPoolDevice *d = g_ptr_array_index(pool->devices, i);
+        g_autofree char *parent = mdev_bus_path(d->address, NULL);
+        g_autofree char *type = pool->mdev_type ? mdev_bus_path(d->address, pool->mdev_type)
+                                                : NULL;
+
+        if (!gp_sysfs_is_dir(parent))
+            g_ptr_array_add(failed, g_strdup_printf("pool '%s': %s offers no mediated devices "
+                                                    "(not in /sys/class/mdev_bus): load its "
+                                                    "vGPU or mdev driver", pool->name,
+                                                    d->address));
+        else if (type && !gp_sysfs_is_dir(type))
+            g_ptr_array_add(failed, g_strdup_printf("pool '%s': %s does not offer mdev type "
+                                                    "%s: check its vGPU driver", pool->name,
+                                                    d->address, pool->mdev_type));
+        else
+            g_ptr_array_add(done, g_strdup_printf("pool '%s': %s ready for mediated devices",
+                                                  pool->name, d->address));
+    }
+}
+
+gboolean
+gp_poolhost_setup(GPtrArray *done, GPtrArray *failed, GError **error)
+{
+    g_autoptr(GpLock) lock = take_lock(error);
+    g_autoptr(GPtrArray) pools = NULL;
+    guint failures;
+
+    if (!lock)
+        return FALSE;
+    pools = gp_poolstore_list(error);
+    if (!pools)
+        return FALSE;
+    failures = failed->len;
+    for (guint i = 0; i < pools->len; i++) {
+        const GpPool *pool = g_ptr_array_index(pools, i);
+
+        switch (pool->type) {
+        case GP_POOL_TYPE_PCI:
+            setup_pci(pool, done, failed);
+            break;
+        case GP_POOL_TYPE_VF:
+            setup_vf(pool, done, failed);
+            break;
+        case GP_POOL_TYPE_MDEV:
+            setup_mdev(pool, done, failed);
+            break;
+        }
+    }
+    return failed->len == failures;
+}
+
+/* ---- Listings ---------------------------------------------------------------- */
+
+static guint
+count_vfs(const char *pf)
+{
+    g_autofree char *path = gp_sysfs_pci_dev_path(pf, "sriov_numvfs");
+    guint64 n = 0;
+
+    return gp_sysfs_read_u64(path, &n, NULL) ? (guint)n : 0;
+}
+
+static guint
+available_instances(const char *parent, const char *type)
+{
+    g_autofree char *dir = mdev_bus_path(parent, type);
+    g_autofree char *path = g_build_filename(dir, "available_instances", NULL);
+    guint64 n = 0;
+
+    return gp_sysfs_read_u64(path, &n, NULL) ? (guint)n : 0;
+}
+
+void
+gp_poolhost_usage(const GpPool *pool, GpClaims *claims, GpPoolUsage *usage)
+{
+    GPtrArray *all = claims ? gp_claims_all(claims) : NULL;
+
+    memset(usage, 0, sizeof(*usage));
+    for (guint i = 0; all && i < all->len; i++) {
+        const GpClaim *c = g_ptr_array_index(all, i);
+
+        if (strcmp(c->pool, pool->name) == 0)
+            usage->in_use++;
+    }
+    for (guint i = 0; i < pool->devices->len; i++) {
+        const GpPoolDevice *d = g_ptr_array_index(pool->devices, i);
+
+        if (d->companion_of)
+            continue;
+        usage->members++;
+        switch (pool->type) {
+        case GP_POOL_TYPE_PCI: {
+            g_autofree char *now = gp_vfio_current_driver(d->address);
+
+            if (g_strcmp0(now, GP_VFIO_DRIVER) == 0 || gp_claims_find(claims, d->address))
+                usage->total++;
+            break;
+        }
+        case GP_POOL_TYPE_VF:
+            usage->total += count_vfs(d->address);
+            break;
+        case GP_POOL_TYPE_MDEV:
+            if (pool->mdev_type)
+                usage->total += available_instances(d->address, pool->mdev_type);
+            break;
+        }
+    }
+    if (pool->type == GP_POOL_TYPE_MDEV) {
+        if (pool->mdev_type)
+            usage->total += usage->in_use;
+        else
+            usage->total = -1;
+    }
+}
