@@ -33,6 +33,8 @@ gp_domain_sources =
 # Domain XML: gpupool metadata, hostdevs, MMIO settings.
 gp_domain_sources += src/domxml.c src/domxml.h src/domxml-priv.h \
 	src/domxml-format.c src/domxml-edit.c
+# Claim, release, reconnect and re-point decisions of the hook.
+gp_domain_sources += src/alloc.c src/alloc.h
 
 # The admin's CLI.
 bin_PROGRAMS += src/gpupool
@@ -49,3 +51,9 @@ gp_cli_pool_sources = \
 	src/cmd-pool-remove.c src/cmd-pool-list.c src/cmd-pool-info.c \
 	src/cmd-pool-undefine.c src/cmd-setup.c
 gp_cli_domain_sources =
+
+# The libvirt QEMU hook: $(hookdir)/gpupool runs it.
+libexec_PROGRAMS += src/gpupool-hook
+src_gpupool_hook_SOURCES = src/hook.c
+src_gpupool_hook_CPPFLAGS = $(AM_CPPFLAGS) -DGP_BINDIR=\"$(bindir)\"
+src_gpupool_hook_LDADD = src/libgpupool.la $(GP_CORE_LIBS)

@@ -1,0 +1,715 @@
+/* Handing pool devices to domains: claim, release, reconnect, re-point. */
+#include "config.h"
+
+#include "alloc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "paths.h"
+#include "pciaddr.h"
+#include "poolstore.h"
+#include "sysfs.h"
+
+G_DEFINE_QUARK(gp-alloc-error-quark, gp_alloc_error)
+
+/* The kernel's IORESOURCE_* flags as the "resource" attribute shows them. */
+#define GP_IORESOURCE_MEM    0x00000200ULL
+#define GP_IORESOURCE_MEM_64 0x00100000ULL
+
+/* QEMU's default 64-bit PCI hole when a domain sets no <pcihole64>. */
+#define GP_ALLOC_DEFAULT_HOLE64 (32ULL << 30)
+
+GpAllocDevice *
+gp_alloc_device_new(const char *alias, const char *pool, const char *device)
+{
+    GpAllocDevice *dev = g_new0(GpAllocDevice, 1);
+
+    dev->alias = g_strdup(alias);
+    dev->pool = g_strdup(pool);
+    dev->device = g_strdup(device);
+    return dev;
+}
+
+void
+gp_alloc_device_free(GpAllocDevice *dev)
+{
+    if (!dev)
+        return;
+    g_free(dev->alias);
+    g_free(dev->pool);
+    g_free(dev->device);
+    g_free(dev->driver);
+    g_free(dev->parent);
+    g_free(dev);
+}
+
+/* ---- Probing the host --------------------------------------------------- */
+
+static void
+probe_bars(GpAllocDevice *dev)
+{
+    g_autofree char *rel = gp_sysfs_pci_dev_path(dev->device, "resource");
+    g_autofree char *text = gp_sysfs_read(rel, NULL);
+    g_auto(GStrv) lines = NULL;
+
+    if (!text)
+        return;
+    lines = g_strsplit(text, "\n", -1);
+    /* Lines 0..5 are the BARs; the ROM and bridge windows follow. */
+    for (guint i = 0; i < 6 && lines[i]; i++) {
+        guint64 start, end, flags;
+
+        if (sscanf(lines[i], "%" G_GINT64_MODIFIER "x %" G_GINT64_MODIFIER "x %"
+                   G_GINT64_MODIFIER "x", &start, &end, &flags) != 3)
+            continue;
+        if (end <= start || !(flags & GP_IORESOURCE_MEM))
+            continue;
+        if (flags & GP_IORESOURCE_MEM_64) {
+            guint64 size = end - start + 1;
+
+            dev->mmio64 += size;
+            dev->largest_bar = MAX(dev->largest_bar, size);
+        }
+    }
+}
+
+/* The parent of mdev UUID: the last component of the directory its
+ * bus/mdev/devices link points into (a PCI address, or "mbochs"). */
+static char *
+mdev_parent(const char *uuid)
+{
+    g_autofree char *rel = gp_sysfs_mdev_dev_path(uuid, NULL);
+    g_autofree char *abs = gp_sysfs_abs(rel);
+    g_autofree char *target = g_file_read_link(abs, NULL);
+    g_autofree char *dir = NULL;
+
+    if (!target)
+        return NULL;
+    dir = g_path_get_dirname(target);
+    return g_path_get_basename(dir);
+}
+
+void
+gp_alloc_probe(GpAllocDevice *dev, GpPoolType type)
+{
+    g_clear_pointer(&dev->driver, g_free);
+    g_clear_pointer(&dev->parent, g_free);
+    dev->present = FALSE;
+    dev->mmio64 = 0;
+    dev->largest_bar = 0;
+
+    if (type == GP_POOL_TYPE_MDEV) {
+        g_autofree char *rel = gp_sysfs_mdev_dev_path(dev->device, NULL);
+
+        dev->present = gp_sysfs_is_dir(rel);
+        if (dev->present)
+            dev->parent = mdev_parent(dev->device);
+        return;
+    } else {
+        g_autofree char *rel = gp_sysfs_pci_dev_path(dev->device, NULL);
+        g_autofree char *drv = gp_sysfs_pci_dev_path(dev->device, "driver");
+
+        dev->present = gp_sysfs_is_dir(rel);
+        if (!dev->present)
+            return;
+        dev->driver = gp_sysfs_link_name(drv, NULL);
+        if (type == GP_POOL_TYPE_VF) {
+            g_autofree char *pf = gp_sysfs_pci_dev_path(dev->device, "physfn");
+
+            dev->parent = gp_sysfs_link_name(pf, NULL);
+        }
+        probe_bars(dev);
+    }
+}
+
+static guint64
+round_up_pow2(guint64 v)
+{
+    guint64 p = 1;
+
+    if (v == 0)
+        return 0;
+    while (p < v && p < (G_GUINT64_CONSTANT(1) << 62))
+        p <<= 1;
+    return p;
+}
+
+guint64
+gp_alloc_window_need(GPtrArray *devices)
+{
+    guint64 total = 0;
+
+    /* Each device's BARs are packed behind its own bridge window, which
+     * must be aligned to its largest BAR: round every device up to a
+     * power of two, then the sum. */
+    for (guint i = 0; i < devices->len; i++) {
+        const GpAllocDevice *dev = devices->pdata[i];
+
+        total += round_up_pow2(MAX(dev->mmio64, dev->largest_bar));
+    }
+    return round_up_pow2(total);
+}
+
+/* ---- Free devices ------------------------------------------------------- */
+
+static gboolean
+is_mdev_uuid(const char *s)
+{
+    static const char *const form = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+
+    if (strlen(s) != strlen(form))
+        return FALSE;
+    for (size_t i = 0; form[i]; i++) {
+        if (form[i] == '-' ? s[i] != '-' : !g_ascii_isxdigit(s[i]))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+static void
+add_vfs_of(GPtrArray *out, const char *pf)
+{
+    g_autofree char *rel = gp_sysfs_pci_dev_path(pf, NULL);
+    g_autoptr(GPtrArray) names = gp_sysfs_list(rel, NULL);
+
+    if (!names)
+        return;
+    for (guint i = 0; i < names->len; i++) {
+        const char *name = names->pdata[i];
+        g_autofree char *link = NULL;
+        char *vf;
+
+        if (!g_str_has_prefix(name, "virtfn"))
+            continue;
+        link = gp_sysfs_pci_dev_path(pf, name);
+        vf = gp_sysfs_link_name(link, NULL);
+        if (vf)
+            g_ptr_array_add(out, vf);
+    }
+}
+
+static void
+add_mdevs_of(GPtrArray *out, const char *parent)
+{
+    g_autofree char *klass = gp_sysfs_class_path("mdev_bus");
+    g_autofree char *rel = g_build_filename(klass, parent, NULL);
+    g_autoptr(GPtrArray) names = gp_sysfs_list(rel, NULL);
+
+    if (!names)
+        return;
+    for (guint i = 0; i < names->len; i++) {
+        if (is_mdev_uuid(names->pdata[i]))
+            g_ptr_array_add(out, g_strdup(names->pdata[i]));
+    }
+}
+
+static gint
+compare_strings(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+GPtrArray *
+gp_alloc_pool_free(const GpPool *pool, GpClaims *claims)
+{
+    g_autoptr(GPtrArray) candidates = g_ptr_array_new_with_free_func(g_free);
+    GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+
+    for (guint i = 0; i < pool->devices->len; i++) {
+        const GpPoolDevice *member = pool->devices->pdata[i];
+
+        switch (pool->type) {
+        case GP_POOL_TYPE_PCI:
+            if (!member->companion_of)
+                g_ptr_array_add(candidates, g_strdup(member->address));
+            break;
+        case GP_POOL_TYPE_VF:
+            add_vfs_of(candidates, member->address);
+            break;
+        case GP_POOL_TYPE_MDEV:
+            add_mdevs_of(candidates, member->address);
+            break;
+        }
+    }
+    for (guint i = 0; i < candidates->len; i++) {
+        if (!gp_claims_find(claims, candidates->pdata[i]))
+            g_ptr_array_add(out, g_strdup(candidates->pdata[i]));
+    }
+    g_ptr_array_sort(out, compare_strings);
+    return out;
+}
+
+static char *
+free_list_text(const GpPool *pool, GpClaims *claims)
+{
+    g_autoptr(GPtrArray) free_devs = gp_alloc_pool_free(pool, claims);
+    /* One line must stay readable on a host with hundreds of devices. */
+    const guint shown_max = 8;
+    GString *s = g_string_new(NULL);
+
+    if (free_devs->len == 0)
+        return g_string_free(s, FALSE);
+    for (guint i = 0; i < free_devs->len && i < shown_max; i++) {
+        if (i)
+            g_string_append(s, ", ");
+        g_string_append(s, free_devs->pdata[i]);
+    }
+    if (free_devs->len > shown_max)
+        g_string_append_printf(s, " and %u more", free_devs->len - shown_max);
+    return g_string_free(s, FALSE);
+}
+
+/* ---- Decisions ---------------------------------------------------------- */
+
+/* Is DEV, as probed, a device POOL may hand out? */
+static gboolean
+check_member(const GpPool *pool, const GpAllocDevice *dev, const char *dom_name,
+             GError **error)
+{
+    const GpPoolDevice *member = NULL;
+
+    if (!dev->present) {
+        g_set_error(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_NOT_MEMBER,
+                    "%s: device %s of pool '%s' does not exist on this host: "
+                    "run 'gpupool rebalance' to re-point %s to a device of this host",
+                    dom_name, dev->device, pool->name, dom_name);
+        return FALSE;
+    }
+    switch (pool->type) {
+    case GP_POOL_TYPE_PCI:
+        member = gp_pool_find_device(pool, dev->device);
+        if (member && member->companion_of) {
+            g_set_error(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_NOT_MEMBER,
+                        "%s: %s of pool '%s' goes with %s and is never handed out "
+                        "on its own: run 'gpupool unassign %s' and 'gpupool assign %s --pool %s'",
+                        dom_name, dev->device, pool->name, member->companion_of,
+                        dom_name, dom_name, pool->name);
+            return FALSE;
+        }
+        break;
+    case GP_POOL_TYPE_VF:
+    case GP_POOL_TYPE_MDEV:
+        if (dev->parent)
+            member = gp_pool_find_device(pool, dev->parent);
+        break;
+    }
+    if (!member) {
+        g_set_error(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_NOT_MEMBER,
+                    "%s: %s is not a device of pool '%s' on this host: "
+                    "run 'gpupool unassign %s' and 'gpupool assign %s --pool %s'",
+                    dom_name, dev->device, pool->name, dom_name, dom_name, pool->name);
+        return FALSE;
+    }
+    if (pool->type != GP_POOL_TYPE_MDEV && g_strcmp0(dev->driver, "vfio-pci") != 0) {
+        g_set_error(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_NOT_READY,
+                    "%s: %s of pool '%s' is bound to %s, not vfio-pci: "
+                    "run 'gpupool setup' to bind the pool's devices again",
+                    dom_name, dev->device, pool->name,
+                    dev->driver ? dev->driver : "no driver");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean
+check_window(const GpAllocDomain *dom, GError **error)
+{
+    guint64 need = gp_alloc_window_need(dom->devices);
+    guint64 have = dom->pcihole64_set ? dom->pcihole64 : GP_ALLOC_DEFAULT_HOLE64;
+    const GpAllocDevice *big = NULL;
+    g_autofree char *have_s = NULL;
+    g_autofree char *need_s = NULL;
+    g_autofree char *need_arg = NULL;
+
+    if (need <= have)
+        return TRUE;
+    for (guint i = 0; i < dom->devices->len; i++) {
+        const GpAllocDevice *dev = dom->devices->pdata[i];
+
+        if (!big || dev->mmio64 > big->mmio64)
+            big = dev;
+    }
+    have_s = g_format_size_full(have, G_FORMAT_SIZE_IEC_UNITS);
+    need_s = g_format_size_full(need, G_FORMAT_SIZE_IEC_UNITS);
+    need_arg = g_strdup_printf("%" G_GUINT64_FORMAT "G", need >> 30);
+    g_set_error(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_MMIO,
+                "%s: 64-bit MMIO window %s%s is too small for %s%s (needs %s): "
+                "run 'gpupool assign %s --pool %s --mmio %s' or set <pcihole64>",
+                dom->name, have_s, dom->pcihole64_set ? "" : " (QEMU's default)",
+                big->device, dom->devices->len > 1 ? " and the other devices" : "",
+                need_s, dom->name, big->pool, need_arg);
+    return FALSE;
+}
+
+static const GpPool *
+pool_of(GHashTable *pools, const GpAllocDevice *dev, const char *dom_name, GError **error)
+{
+    const GpPool *pool = g_hash_table_lookup(pools, dev->pool);
+
+    if (!pool)
+        g_set_error(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_NOT_MEMBER,
+                    "%s: pool '%s' is not defined on this host: define it with "
+                    "'gpupool pool-define' or run 'gpupool unassign %s'",
+                    dom_name, dev->pool, dom_name);
+    return pool;
+}
+
+gboolean
+gp_alloc_claim(GpClaims *claims, GHashTable *pools, const GpAllocDomain *dom,
+               GError **error)
+{
+    /* Decide everything first, then add: all or nothing. */
+    for (guint i = 0; i < dom->devices->len; i++) {
+        const GpAllocDevice *dev = dom->devices->pdata[i];
+        const GpPool *pool = pool_of(pools, dev, dom->name, error);
+        const GpClaim *held;
+
+        if (!pool || !check_member(pool, dev, dom->name, error))
+            return FALSE;
+        for (guint j = 0; j < i; j++) {
+            const GpAllocDevice *other = dom->devices->pdata[j];
+
+            if (strcmp(other->device, dev->device) == 0) {
+                g_set_error(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_INVALID,
+                            "%s: %s is listed twice (%s and %s): run 'gpupool unassign %s' "
+                            "and 'gpupool assign %s --pool %s'",
+                            dom->name, dev->device, other->alias, dev->alias,
+                            dom->name, dom->name, dev->pool);
+                return FALSE;
+            }
+        }
+        held = gp_claims_find(claims, dev->device);
+        if (held && g_ascii_strcasecmp(held->domain_uuid, dom->uuid) != 0) {
+            g_autofree char *free_s = free_list_text(pool, claims);
+
+            g_set_error(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_HELD,
+                        "%s of pool '%s' is held by domain '%s'; free: %s; %s",
+                        dev->device, pool->name, held->domain_name,
+                        *free_s ? free_s : "none",
+                        *free_s ? "run 'gpupool rebalance' or start the domain again in a moment"
+                                : "stop a domain of the pool or add devices with 'gpupool pool-add'");
+            return FALSE;
+        }
+    }
+    if (!check_window(dom, error))
+        return FALSE;
+    for (guint i = 0; i < dom->devices->len; i++) {
+        const GpAllocDevice *dev = dom->devices->pdata[i];
+        const GpPool *pool = g_hash_table_lookup(pools, dev->pool);
+        const char *parent = pool->type == GP_POOL_TYPE_MDEV ? dev->parent : NULL;
+
+        /* Checked above: cannot fail now. */
+        if (!gp_claims_add(claims, dev->device, dev->pool, dom->uuid, dom->name,
+                           parent, error)) {
+            gp_claims_drop_domain(claims, dom->uuid);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+guint
+gp_alloc_release(GpClaims *claims, const char *dom_uuid)
+{
+    return gp_claims_drop_domain(claims, dom_uuid);
+}
+
+guint
+gp_alloc_reconnect(GpClaims *claims, GHashTable *pools, const GpAllocDomain *dom,
+                   GPtrArray *warnings)
+{
+    guint added = 0;
+
+    for (guint i = 0; i < dom->devices->len; i++) {
+        const GpAllocDevice *dev = dom->devices->pdata[i];
+        const GpPool *pool = g_hash_table_lookup(pools, dev->pool);
+        const GpClaim *held = gp_claims_find(claims, dev->device);
+        g_autoptr(GError) err = NULL;
+
+        if (held && g_ascii_strcasecmp(held->domain_uuid, dom->uuid) == 0)
+            continue;
+        if (held) {
+            g_ptr_array_add(warnings, g_strdup_printf(
+                "running domain '%s' uses %s of pool '%s', but the claims say domain "
+                "'%s' holds it: stop one of them; gpupool leaves both running",
+                dom->name, dev->device, dev->pool, held->domain_name));
+            continue;
+        }
+        if (!pool) {
+            g_ptr_array_add(warnings, g_strdup_printf(
+                "running domain '%s' uses %s of pool '%s', which is not defined on this "
+                "host: the device is not recorded as held", dom->name, dev->device, dev->pool));
+            continue;
+        }
+        if (!check_member(pool, dev, dom->name, &err) &&
+            !g_error_matches(err, GP_ALLOC_ERROR, GP_ALLOC_ERROR_NOT_READY)) {
+            /* Bound elsewhere or not: the guest has it, so record it; but
+             * a device outside the pool is not ours to record. */
+            g_ptr_array_add(warnings, g_strdup_printf("%s; the device is not recorded as held",
+                                                      err->message));
+            continue;
+        }
+        g_clear_error(&err);
+        if (gp_claims_add(claims, dev->device, dev->pool, dom->uuid, dom->name,
+                          pool->type == GP_POOL_TYPE_MDEV ? dev->parent : NULL, &err))
+            added++;
+        else
+            g_ptr_array_add(warnings, g_strdup(err->message));
+    }
+    return added;
+}
+
+guint
+gp_alloc_reconcile(GpClaims *claims, GHashTable *running)
+{
+    g_autoptr(GPtrArray) stale = g_ptr_array_new_with_free_func(g_free);
+    GPtrArray *all = gp_claims_all(claims);
+    guint dropped = 0;
+
+    for (guint i = 0; i < all->len; i++) {
+        const GpClaim *c = all->pdata[i];
+
+        g_autofree char *lower = g_ascii_strdown(c->domain_uuid, -1);
+
+        if (!g_hash_table_contains(running, c->domain_uuid) &&
+            !g_hash_table_contains(running, lower))
+            g_ptr_array_add(stale, g_strdup(c->domain_uuid));
+    }
+    for (guint i = 0; i < stale->len; i++)
+        dropped += gp_claims_drop_domain(claims, stale->pdata[i]);
+    return dropped;
+}
+
+GHashTable *
+gp_alloc_repoint(GpClaims *claims, GHashTable *pools, const GpAllocDomain *dom,
+                 GError **error)
+{
+    g_autoptr(GHashTable) changes = g_hash_table_new_full(g_str_hash, g_str_equal,
+                                                           g_free, g_free);
+    /* Devices this domain will use, so two of its devices never meet. */
+    g_autoptr(GHashTable) taken = g_hash_table_new(g_str_hash, g_str_equal);
+    g_autoptr(GPtrArray) need_new = g_ptr_array_new();
+
+    for (guint i = 0; i < dom->devices->len; i++) {
+        const GpAllocDevice *dev = dom->devices->pdata[i];
+        const GpPool *pool = pool_of(pools, dev, dom->name, error);
+        const GpClaim *held;
+
+        if (!pool)
+            return NULL;
+        held = gp_claims_find(claims, dev->device);
+        if (check_member(pool, dev, dom->name, NULL) &&
+            (!held || g_ascii_strcasecmp(held->domain_uuid, dom->uuid) == 0) &&
+            !g_hash_table_contains(taken, dev->device))
+            g_hash_table_add(taken, dev->device);
+        else
+            g_ptr_array_add(need_new, (gpointer)dev);
+    }
+    for (guint i = 0; i < need_new->len; i++) {
+        const GpAllocDevice *dev = need_new->pdata[i];
+        const GpPool *pool = g_hash_table_lookup(pools, dev->pool);
+        g_autoptr(GPtrArray) free_devs = gp_alloc_pool_free(pool, claims);
+        const char *pick = NULL;
+
+        for (guint j = 0; j < free_devs->len && !pick; j++) {
+            g_autoptr(GpAllocDevice) cand = gp_alloc_device_new(dev->alias, dev->pool,
+                                                                 free_devs->pdata[j]);
+
+            if (g_hash_table_contains(taken, cand->device))
+                continue;
+            gp_alloc_probe(cand, pool->type);
+            if (check_member(pool, cand, dom->name, NULL))
+                pick = free_devs->pdata[j];
+        }
+        if (!pick) {
+            g_set_error(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_EXHAUSTED,
+                        "%s: pool '%s' has no free device on this host for %s: "
+                        "stop a domain of the pool or add devices with 'gpupool pool-add %s'",
+                        dom->name, pool->name, dev->alias, pool->name);
+            return NULL;
+        }
+        g_hash_table_insert(changes, g_strdup(dev->alias), g_strdup(pick));
+        /* The key outlives this loop: CHANGES owns the copy. */
+        g_hash_table_add(taken, g_hash_table_lookup(changes, dev->alias));
+    }
+    return g_steal_pointer(&changes);
+}
+
+/* ---- Transactions ------------------------------------------------------- */
+
+GHashTable *
+gp_alloc_load_pools(const GpAllocDomain *dom, GError **error)
+{
+    g_autoptr(GHashTable) pools = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                                         (GDestroyNotify)gp_pool_free);
+
+    for (guint i = 0; i < dom->devices->len; i++) {
+        const GpAllocDevice *dev = dom->devices->pdata[i];
+        GpPool *pool;
+
+        if (g_hash_table_contains(pools, dev->pool))
+            continue;
+        pool = gp_poolstore_load(dev->pool, error);
+        if (!pool) {
+            if (error && *error)
+                g_prefix_error(error, "%s: ", dom->name);
+            return NULL;
+        }
+        g_hash_table_insert(pools, g_strdup(dev->pool), pool);
+    }
+    return g_steal_pointer(&pools);
+}
+
+static void
+probe_all(const GpAllocDomain *dom, GHashTable *pools)
+{
+    for (guint i = 0; i < dom->devices->len; i++) {
+        GpAllocDevice *dev = dom->devices->pdata[i];
+        const GpPool *pool = g_hash_table_lookup(pools, dev->pool);
+
+        gp_alloc_probe(dev, pool ? pool->type : GP_POOL_TYPE_PCI);
+    }
+}
+
+static gboolean
+ensure_statedir(GError **error)
+{
+    g_autofree char *dir = gp_paths_statedir();
+
+    return gp_txfile_ensure_dir(dir, 0755, error);
+}
+
+gboolean
+gp_alloc_prepare_domain(const GpAllocDomain *dom, GError **error)
+{
+    g_autoptr(GHashTable) pools = NULL;
+    g_autoptr(GpLock) lock = NULL;
+    g_autoptr(GpClaims) claims = NULL;
+
+    if (!ensure_statedir(error))
+        return FALSE;
+    lock = gp_claims_lock(error);
+    if (!lock)
+        return FALSE;
+    /* Pools and the host are read under the lock: pool-remove takes it
+     * too, so a device cannot leave its pool between check and claim. */
+    pools = gp_alloc_load_pools(dom, error);
+    if (!pools)
+        return FALSE;
+    probe_all(dom, pools);
+    claims = gp_claims_load(error);
+    if (!claims)
+        return FALSE;
+    if (!gp_alloc_claim(claims, pools, dom, error))
+        return FALSE;
+    return gp_claims_save(claims, error);
+}
+
+gboolean
+gp_alloc_release_domain(const char *dom_uuid, guint *dropped, GError **error)
+{
+    g_autoptr(GpLock) lock = NULL;
+    g_autoptr(GpClaims) claims = NULL;
+    guint n;
+
+    if (dropped)
+        *dropped = 0;
+    if (!ensure_statedir(error))
+        return FALSE;
+    lock = gp_claims_lock(error);
+    if (!lock)
+        return FALSE;
+    claims = gp_claims_load(error);
+    if (!claims)
+        return FALSE;
+    n = gp_alloc_release(claims, dom_uuid);
+    if (dropped)
+        *dropped = n;
+    if (n == 0)
+        return TRUE;
+    return gp_claims_save(claims, error);
+}
+
+gboolean
+gp_alloc_reconnect_domain(const GpAllocDomain *dom, GPtrArray *warnings, GError **error)
+{
+    g_autoptr(GHashTable) pools = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                                         (GDestroyNotify)gp_pool_free);
+    g_autoptr(GpLock) lock = NULL;
+    g_autoptr(GpClaims) claims = NULL;
+
+    if (!ensure_statedir(error))
+        return FALSE;
+    lock = gp_claims_lock(error);
+    if (!lock)
+        return FALSE;
+    /* A pool that vanished must not stop the others being recorded. */
+    for (guint i = 0; i < dom->devices->len; i++) {
+        const GpAllocDevice *dev = dom->devices->pdata[i];
+        g_autoptr(GError) err = NULL;
+        GpPool *pool;
+
+        if (g_hash_table_contains(pools, dev->pool))
+            continue;
+        pool = gp_poolstore_load(dev->pool, &err);
+        if (pool)
+            g_hash_table_insert(pools, g_strdup(dev->pool), pool);
+        else if (!g_error_matches(err, GP_POOL_ERROR, GP_POOL_ERROR_NOT_FOUND)) {
+            g_propagate_error(error, g_steal_pointer(&err));
+            return FALSE;
+        }
+    }
+    probe_all(dom, pools);
+    claims = gp_claims_load(error);
+    if (!claims)
+        return FALSE;
+    if (gp_alloc_reconnect(claims, pools, dom, warnings) == 0)
+        return TRUE;
+    return gp_claims_save(claims, error);
+}
+
+/* ---- The asynchronous rebalance ----------------------------------------- */
+
+char *
+gp_alloc_rebalance_flag_path(void)
+{
+    g_autofree char *dir = gp_paths_statedir();
+
+    return g_build_filename(dir, "rebalance-pending", NULL);
+}
+
+gboolean
+gp_alloc_rebalance_mark(gint64 stale_seconds)
+{
+    g_autofree char *path = gp_alloc_rebalance_flag_path();
+    struct stat st;
+    int fd;
+
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+        close(fd);
+        return TRUE;
+    }
+    if (errno != EEXIST)
+        return TRUE; /* cannot coalesce: better one rebalance too many */
+    if (stat(path, &st) == 0 && g_get_real_time() / G_USEC_PER_SEC - st.st_mtime > stale_seconds) {
+        /* The rebalance that set it never began; take the flag over. */
+        utimes(path, NULL);
+        return TRUE;
+    }
+    return FALSE;
+}
+
+void
+gp_alloc_rebalance_begin(void)
+{
+    g_autofree char *path = gp_alloc_rebalance_flag_path();
+
+    unlink(path);
+}

@@ -1,0 +1,139 @@
+/* Handing pool devices to domains: the decisions the libvirt hook makes
+ * when a domain starts (claim), stops (release), is found running after
+ * libvirtd restarted (reconnect) or arrives by migration (re-point), and
+ * the transactions that apply them to the claims store.
+ *
+ * The decisions (gp_alloc_claim(), gp_alloc_reconnect(), ...) are pure:
+ * they look only at the claims, the pool definitions and what
+ * gp_alloc_probe() found on the host, so they can be tested without a
+ * host.  The gp_alloc_*_domain() transactions take the host-wide lock,
+ * load, decide, save: a crash at any point leaves the old or the new
+ * claims, and two domains racing for the last device cannot both win. */
+#pragma once
+
+#include <glib.h>
+
+#include "claims.h"
+#include "pool.h"
+
+G_BEGIN_DECLS
+
+#define GP_ALLOC_ERROR gp_alloc_error_quark()
+GQuark gp_alloc_error_quark(void);
+
+typedef enum {
+    GP_ALLOC_ERROR_NOT_MEMBER, /* the device is not in the requested pool on this host */
+    GP_ALLOC_ERROR_HELD,       /* another domain holds it */
+    GP_ALLOC_ERROR_NOT_READY,  /* not bound to vfio-pci / the mdev does not exist */
+    GP_ALLOC_ERROR_MMIO,       /* the domain's 64-bit MMIO window is too small */
+    GP_ALLOC_ERROR_EXHAUSTED,  /* no free device left to re-point to */
+    GP_ALLOC_ERROR_INVALID,    /* the domain's request cannot be honoured as written */
+} GpAllocError;
+
+/* One device a domain wants, as its gpupool metadata names it, completed
+ * with what gp_alloc_probe() found on this host. */
+typedef struct {
+    char *alias;       /* "ua-gpupool-N" */
+    char *pool;
+    char *device;      /* canonical PCI address; mdev pools: the mdev UUID */
+    /* Filled by gp_alloc_probe(): */
+    gboolean present;  /* the device exists on this host */
+    char *driver;      /* bound driver (pci, vf), NULL if none */
+    char *parent;      /* vf: its physical function; mdev: its parent */
+    guint64 mmio64;    /* bytes of 64-bit memory BARs */
+    guint64 largest_bar;
+} GpAllocDevice;
+
+GpAllocDevice *gp_alloc_device_new(const char *alias, const char *pool, const char *device);
+void gp_alloc_device_free(GpAllocDevice *dev);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(GpAllocDevice, gp_alloc_device_free)
+
+/* What the hook knows about the domain it runs for. */
+typedef struct {
+    const char *uuid;
+    const char *name;
+    GPtrArray *devices;   /* GpAllocDevice* */
+    /* Size of the domain's 64-bit PCI hole (<pcihole64>) in bytes;
+     * 0 when the domain leaves it to the hypervisor's default. */
+    guint64 pcihole64;
+    gboolean pcihole64_set;
+} GpAllocDomain;
+
+/* Reads from sysfs (through the one door) what the decisions need about
+ * DEV: whether it exists, its driver, its parent, its BAR sizes.  Never
+ * fails: what cannot be read is left unset, and the decision refuses. */
+void gp_alloc_probe(GpAllocDevice *dev, GpPoolType type);
+
+/* The 64-bit MMIO window DEVICES need in a guest: every 64-bit BAR
+ * naturally aligned, rounded up to a power of two.  0 if none has one. */
+guint64 gp_alloc_window_need(GPtrArray *devices);
+
+/* The free devices of POOL: members (not companions) for pci pools, the
+ * enabled VFs of member PFs for vf pools, that no claim holds.  mdev
+ * pools: the existing mdevs on member parents that no claim holds.  A new
+ * array of new strings, sorted. */
+GPtrArray *gp_alloc_pool_free(const GpPool *pool, GpClaims *claims);
+
+/* Claims every device of DOM for it, or none: on any refusal CLAIMS is
+ * unchanged and ERROR is one line naming the device, the pool, the holder,
+ * the free devices and the fix.  Re-claiming what DOM already holds
+ * succeeds.  POOLS maps pool names to GpPool* (borrowed). */
+gboolean gp_alloc_claim(GpClaims *claims, GHashTable *pools, const GpAllocDomain *dom,
+                        GError **error);
+
+/* Drops exactly DOM_UUID's claims; returns how many. */
+guint gp_alloc_release(GpClaims *claims, const char *dom_uuid);
+
+/* DOM is running (libvirtd restarted): make sure it holds its devices.
+ * A device that is free is claimed again; one held by another domain is
+ * reported in WARNINGS (one line each, new strings) and left alone, as is
+ * one that is in no pool any more: a running guest is never stopped for
+ * it.  Returns how many claims were added. */
+guint gp_alloc_reconnect(GpClaims *claims, GHashTable *pools, const GpAllocDomain *dom,
+                         GPtrArray *warnings);
+
+/* Drops the claims of domains whose UUID is not in RUNNING (a set of
+ * UUID strings): what `gpupool rebalance` does after asking libvirt which
+ * domains run.  Returns how many claims were dropped. */
+guint gp_alloc_reconcile(GpClaims *claims, GHashTable *running);
+
+/* For a domain arriving on this host (migration, restore): the local
+ * device each of its devices should use.  A device that is a free member
+ * of its pool here stays; otherwise a free device of the same pool that
+ * none of DOM's other devices uses.  Returns a table alias -> device
+ * (new strings) of the devices that change (empty: nothing to rewrite), or
+ * NULL with GP_ALLOC_ERROR_EXHAUSTED naming the pool. */
+GHashTable *gp_alloc_repoint(GpClaims *claims, GHashTable *pools, const GpAllocDomain *dom,
+                             GError **error);
+
+/* ---- Transactions (lock, load, decide, save) ---------------------------- */
+
+/* The pools DOM's devices name, loaded from the pool store: name ->
+ * GpPool* (owned).  NOT_FOUND naming the pool if one is not defined on
+ * this host. */
+GHashTable *gp_alloc_load_pools(const GpAllocDomain *dom, GError **error);
+
+/* prepare begin: probe, check the window, claim, save. */
+gboolean gp_alloc_prepare_domain(const GpAllocDomain *dom, GError **error);
+/* release end: drop DOM_UUID's claims and save (nothing to save if it held
+ * none).  Returns FALSE only when the state cannot be read or written. */
+gboolean gp_alloc_release_domain(const char *dom_uuid, guint *dropped, GError **error);
+/* reconnect begin: gp_alloc_reconnect() and save; WARNINGS as there. */
+gboolean gp_alloc_reconnect_domain(const GpAllocDomain *dom, GPtrArray *warnings,
+                                   GError **error);
+
+/* ---- The asynchronous rebalance ----------------------------------------- */
+
+/* STATEDIR/rebalance-pending: present while a `gpupool rebalance` started
+ * by the hook has not begun its work yet, so a burst of claims and
+ * releases starts one rebalance, not one each. */
+char *gp_alloc_rebalance_flag_path(void);
+/* Marks a rebalance as pending; TRUE if the caller should start one (no
+ * other is pending, or the pending one is older than STALE_SECONDS and so
+ * presumably died before it began). */
+gboolean gp_alloc_rebalance_mark(gint64 stale_seconds);
+/* What `gpupool rebalance` calls before it takes the lock: from here on a
+ * new change needs a new rebalance. */
+void gp_alloc_rebalance_begin(void);
+
+G_END_DECLS

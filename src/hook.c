@@ -1,0 +1,381 @@
+/* gpupool-hook: what libvirt runs as the QEMU hook
+ * ($hookdir/gpupool -> $libexecdir/gpupool-hook):
+ *
+ *   gpupool-hook DOMAIN OPERATION SUB-OPERATION EXTRA < domain XML
+ *
+ * It is on the start path of every domain on the host, GPU or not, so the
+ * common case costs as little as we can make it: operations gpupool does
+ * not handle exit before reading anything, and a domain whose XML does
+ * not mention the gpupool namespace exits after one substring search,
+ * without the lock and without reading any state.
+ *
+ * libvirt shows what a failing hook printed on stderr in the start error,
+ * so a refusal is one line on stderr and exit status 1.  At migrate and
+ * restore begin libvirt reads a replacement definition from stdout; empty
+ * output keeps the original.
+ *
+ * The hook runs inside the domain's libvirt job: it must never call back
+ * into libvirt.  Re-pointing stopped domains after a claim or release is
+ * `gpupool rebalance`'s job, started fully detached so that it runs after
+ * the job ended. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+#include "alloc.h"
+#include "domxml.h"
+
+/* Domain XML is rarely over 100 KB; anything this size is refused unread
+ * rather than held in memory by a root process. */
+#define HOOK_MAX_INPUT (16 * 1024 * 1024)
+
+/* A pending rebalance older than this never began: start another. */
+#define HOOK_REBALANCE_STALE_SECONDS 60
+
+typedef enum {
+    OP_IGNORED,
+    OP_PREPARE,
+    OP_RELEASE,
+    OP_RECONNECT,
+    OP_MIGRATE,
+    OP_RESTORE,
+} HookOp;
+
+static HookOp
+classify(const char *op, const char *sub)
+{
+    if (strcmp(op, "prepare") == 0 && strcmp(sub, "begin") == 0)
+        return OP_PREPARE;
+    if (strcmp(op, "release") == 0 && strcmp(sub, "end") == 0)
+        return OP_RELEASE;
+    if (strcmp(op, "reconnect") == 0 && strcmp(sub, "begin") == 0)
+        return OP_RECONNECT;
+    if (strcmp(op, "migrate") == 0 && strcmp(sub, "begin") == 0)
+        return OP_MIGRATE;
+    if (strcmp(op, "restore") == 0 && strcmp(sub, "begin") == 0)
+        return OP_RESTORE;
+    return OP_IGNORED;
+}
+
+/* Reads all of stdin into a NUL-terminated buffer; NULL if it is larger
+ * than HOOK_MAX_INPUT or cannot be read. */
+static char *
+read_stdin(gsize *len_out)
+{
+    gsize cap = 64 * 1024;
+    gsize len = 0;
+    char *buf = g_malloc(cap + 1);
+
+    for (;;) {
+        ssize_t n;
+
+        if (len == cap) {
+            if (cap >= HOOK_MAX_INPUT) {
+                g_free(buf);
+                return NULL;
+            }
+            cap = MIN(cap * 4, (gsize)HOOK_MAX_INPUT);
+            buf = g_realloc(buf, cap + 1);
+        }
+        n = read(STDIN_FILENO, buf + len, cap - len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            g_free(buf);
+            return NULL;
+        }
+        if (n == 0)
+            break;
+        len += n;
+    }
+    buf[len] = '\0';
+    *len_out = len;
+    return buf;
+}
+
+static void
+close_from(int lowfd)
+{
+    long max = sysconf(_SC_OPEN_MAX);
+
+    if (max < 0 || max > 65536)
+        max = 65536;
+    for (int fd = lowfd; fd < max; fd++)
+        close(fd);
+}
+
+/* Starts `gpupool rebalance` fully detached: a double fork so it is not
+ * our child, setsid so it leaves libvirtd's session, stdio on /dev/null
+ * and every other descriptor closed because libvirtd waits until the
+ * hook's stdout and stderr pipes close.  We never wait for it: it takes
+ * the lock itself and calls libvirt once this domain's job is over. */
+static void
+spawn_rebalance(void)
+{
+    const char *cli = g_getenv("GPUPOOL_CLI");
+    pid_t pid;
+
+    if (!cli || !g_path_is_absolute(cli))
+        cli = GP_BINDIR "/gpupool";
+    if (!gp_alloc_rebalance_mark(HOOK_REBALANCE_STALE_SECONDS))
+        return; /* one is pending and will see this change */
+
+    pid = fork();
+    if (pid < 0) {
+        fprintf(stderr, "gpupool: warning: cannot start 'gpupool rebalance': %s; "
+                "run it by hand\n", g_strerror(errno));
+        gp_alloc_rebalance_begin();
+        return;
+    }
+    if (pid == 0) {
+        int fd;
+
+        if (setsid() < 0)
+            _exit(1);
+        pid = fork();
+        if (pid != 0)
+            _exit(pid < 0 ? 1 : 0);
+        fd = open("/dev/null", O_RDWR);
+        if (fd < 0)
+            _exit(1);
+        dup2(fd, STDIN_FILENO);
+        dup2(fd, STDOUT_FILENO);
+        dup2(fd, STDERR_FILENO);
+        close_from(3);
+        signal(SIGPIPE, SIG_DFL);
+        execl(cli, "gpupool", "rebalance", (char *)NULL);
+        _exit(127);
+    }
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+}
+
+static void
+alloc_domain_init(GpAllocDomain *dom, const GpDomAssignment *asg)
+{
+    memset(dom, 0, sizeof(*dom));
+    dom->uuid = asg->uuid;
+    dom->name = asg->name;
+    dom->devices = g_ptr_array_new_with_free_func((GDestroyNotify)gp_alloc_device_free);
+    for (guint i = 0; i < asg->devices->len; i++) {
+        const GpDomDevice *d = asg->devices->pdata[i];
+
+        g_ptr_array_add(dom->devices, gp_alloc_device_new(d->alias, d->pool,
+                                                          d->address ? d->address : d->uuid));
+    }
+    dom->pcihole64 = asg->pcihole64;
+    dom->pcihole64_set = asg->pcihole64 != 0;
+}
+
+static int
+fail(const char *message)
+{
+    /* One line: libvirt puts it into the error the admin sees. */
+    g_autofree char *line = g_strdelimit(g_strdup(message), "\n\r", ' ');
+
+    fprintf(stderr, "gpupool: %s\n", line);
+    return 1;
+}
+
+static int
+do_prepare(const GpAllocDomain *dom)
+{
+    g_autoptr(GError) error = NULL;
+
+    if (!gp_alloc_prepare_domain(dom, &error)) {
+        /* A domain that lost its reserved device to another is re-pointed
+         * by the rebalance, so starting it again works. */
+        if (g_error_matches(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_HELD) ||
+            g_error_matches(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_NOT_MEMBER))
+            spawn_rebalance();
+        return fail(error->message);
+    }
+    spawn_rebalance();
+    return 0;
+}
+
+static int
+do_release(const GpAllocDomain *dom)
+{
+    g_autoptr(GError) error = NULL;
+    guint dropped = 0;
+
+    /* libvirt ignores a failing release; still say why, for its log. */
+    if (!gp_alloc_release_domain(dom->uuid, &dropped, &error))
+        return fail(error->message);
+    if (dropped > 0)
+        spawn_rebalance();
+    return 0;
+}
+
+static int
+do_reconnect(const GpAllocDomain *dom)
+{
+    g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GError) error = NULL;
+
+    /* A failing reconnect hook makes libvirt stop the domain: never fail
+     * here, a running guest is not ours to kill.  Claims of domains that
+     * stopped while libvirtd was down are dropped by the rebalance, which
+     * can ask libvirt what runs. */
+    if (!gp_alloc_reconnect_domain(dom, warnings, &error))
+        fprintf(stderr, "gpupool: warning: %s: claims not reconciled: %s\n",
+                dom->name, error->message);
+    for (guint i = 0; i < warnings->len; i++)
+        fprintf(stderr, "gpupool: warning: %s\n", (const char *)warnings->pdata[i]);
+    spawn_rebalance();
+    return 0;
+}
+
+/* An arriving domain is re-pointed to free devices of the same pools on
+ * this host; prepare then claims them as for any start. */
+static int
+do_migrate(const GpAllocDomain *dom, const char *xml, gsize len)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GHashTable) pools = NULL;
+    g_autoptr(GHashTable) changes = NULL;
+    g_autoptr(GpClaims) claims = NULL;
+    g_autoptr(GpDomXml) doc = NULL;
+    g_autofree char *out = NULL;
+    GHashTableIter iter;
+    gpointer alias, device;
+
+    {
+        /* Read claims under the lock for a consistent view; prepare
+         * claims for real, so no change is saved here. */
+        g_autoptr(GpLock) lock = gp_claims_lock(&error);
+
+        if (!lock)
+            return fail(error->message);
+        pools = gp_alloc_load_pools(dom, &error);
+        if (!pools)
+            return fail(error->message);
+        for (guint i = 0; i < dom->devices->len; i++) {
+            GpAllocDevice *dev = dom->devices->pdata[i];
+            const GpPool *pool = g_hash_table_lookup(pools, dev->pool);
+
+            gp_alloc_probe(dev, pool->type);
+        }
+        claims = gp_claims_load(&error);
+        if (!claims)
+            return fail(error->message);
+        changes = gp_alloc_repoint(claims, pools, dom, &error);
+        if (!changes)
+            return fail(error->message);
+    }
+    if (g_hash_table_size(changes) == 0)
+        return 0;
+
+    doc = gp_domxml_parse(xml, len, &error);
+    if (!doc)
+        return fail(error->message);
+    g_hash_table_iter_init(&iter, changes);
+    while (g_hash_table_iter_next(&iter, &alias, &device)) {
+        const GpAllocDevice *dev = NULL;
+        const GpPool *pool;
+
+        for (guint i = 0; i < dom->devices->len && !dev; i++) {
+            const GpAllocDevice *d = dom->devices->pdata[i];
+
+            if (strcmp(d->alias, alias) == 0)
+                dev = d;
+        }
+        pool = g_hash_table_lookup(pools, dev->pool);
+        if (!gp_domxml_repoint(doc, alias,
+                               pool->type == GP_POOL_TYPE_MDEV ? NULL : device,
+                               pool->type == GP_POOL_TYPE_MDEV ? device : NULL, &error))
+            return fail(error->message);
+    }
+    out = gp_domxml_format(doc);
+    fputs(out, stdout);
+    if (fflush(stdout) != 0)
+        return fail("cannot write the re-pointed domain definition to libvirt");
+    return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+    g_autoptr(GpDomAssignment) asg = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *xml = NULL;
+    GpAllocDomain dom;
+    HookOp op;
+    gsize len = 0;
+    int ret = 0;
+
+    if (argc < 4) {
+        fprintf(stderr, "gpupool: usage: %s DOMAIN OPERATION SUB-OPERATION [EXTRA] "
+                "< DOMAIN-XML (libvirt runs this as its QEMU hook)\n", argv[0]);
+        return 2;
+    }
+    op = classify(argv[2], argv[3]);
+    if (op == OP_IGNORED)
+        return 0;
+
+    xml = read_stdin(&len);
+    if (!xml) {
+        fprintf(stderr, "gpupool: %.64s: cannot read the domain XML (over %d MiB, or "
+                "unreadable): refusing to look at it\n", argv[1], HOOK_MAX_INPUT >> 20);
+        /* Only a start can be stopped; elsewhere failing helps no one. */
+        return op == OP_PREPARE || op == OP_MIGRATE || op == OP_RESTORE ? 1 : 0;
+    }
+    if (!gp_domxml_has_assignment(xml, len))
+        return 0;
+
+    asg = gp_domxml_read_assignment(xml, len, &error);
+    if (!asg) {
+        if (op == OP_RELEASE || op == OP_RECONNECT) {
+            fprintf(stderr, "gpupool: warning: %s; its claims stay until "
+                    "'gpupool rebalance' finds it stopped\n", error->message);
+            spawn_rebalance();
+            return 0;
+        }
+        return fail(error->message);
+    }
+    if (asg->requests->len == 0 && asg->devices->len == 0)
+        return 0;
+
+    alloc_domain_init(&dom, asg);
+    switch (op) {
+    case OP_PREPARE:
+        ret = do_prepare(&dom);
+        break;
+    case OP_RELEASE:
+        ret = do_release(&dom);
+        break;
+    case OP_RECONNECT:
+        ret = do_reconnect(&dom);
+        break;
+    case OP_MIGRATE:
+        ret = do_migrate(&dom, xml, len);
+        break;
+    case OP_RESTORE: {
+        g_autofree char *msg = NULL;
+
+        /* Device state cannot be saved, so gpupool domains follow the
+         * force-shutdown policy and are never saved; an image that claims
+         * otherwise would resume a guest whose device state is gone. */
+        msg = g_strdup_printf("%s: a domain with pool devices is never restored from a "
+                              "saved image (device state cannot be saved): remove the "
+                              "image ('virsh managedsave-remove %s') and start %s afresh",
+                              dom.name, dom.name, dom.name);
+        ret = fail(msg);
+        break;
+    }
+    case OP_IGNORED:
+        break;
+    }
+    g_ptr_array_unref(dom.devices);
+    return ret;
+}
