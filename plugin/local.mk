@@ -1,3 +1,19 @@
 # Device back ends behind one ops table.  The generic ones are built into
 # the core library; vendor ones are loadable modules in $(pkglibdir).
-gp_backend_sources =
+gp_backend_sources = \
+	plugin/backend.c plugin/backend.h \
+	plugin/backend-pci.c \
+	plugin/backend-mdev.c \
+	plugin/backend-vf.c \
+	plugin/vfio-users.c plugin/vfio-users.h
+
+# Vendor back ends: one module each, loaded with GModule; they link
+# nothing of the core (see plugin/backend.h).
+pkglib_LTLIBRARIES += plugin/nvidia-vgpu.la plugin/intel-xe-sriov.la
+gp_module_ldflags = -module -avoid-version -shared -no-undefined
+plugin_nvidia_vgpu_la_SOURCES = plugin/nvidia-vgpu.c plugin/backend.h
+plugin_nvidia_vgpu_la_LDFLAGS = $(gp_module_ldflags)
+plugin_nvidia_vgpu_la_LIBADD = $(GLIB_LIBS) $(GMODULE_LIBS)
+plugin_intel_xe_sriov_la_SOURCES = plugin/intel-xe-sriov.c plugin/backend.h
+plugin_intel_xe_sriov_la_LDFLAGS = $(gp_module_ldflags)
+plugin_intel_xe_sriov_la_LIBADD = $(GLIB_LIBS) $(GMODULE_LIBS)
