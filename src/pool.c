@@ -59,6 +59,7 @@ gp_pool_free(GpPool *pool)
     g_free(pool->name);
     g_free(pool->description);
     g_free(pool->mdev_type);
+    g_free(pool->vf_profile);
     g_ptr_array_unref(pool->devices);
     g_free(pool);
 }
@@ -264,6 +265,7 @@ gp_pool_copy(const GpPool *pool)
     copy->description = g_strdup(pool->description);
     copy->mdev_type = g_strdup(pool->mdev_type);
     copy->vf_count = pool->vf_count;
+    copy->vf_profile = g_strdup(pool->vf_profile);
     copy->devices = g_ptr_array_new_with_free_func((GDestroyNotify)gp_pool_device_free);
     for (guint i = 0; i < pool->devices->len; i++) {
         const GpPoolDevice *dev = g_ptr_array_index(pool->devices, i);
@@ -428,6 +430,8 @@ gp_pool_parse_xml(const char *xml, gsize len, GError **error)
                 return NULL;
             }
             pool->vf_count = v;
+            /* partition-set: the vendor profile of every VF (schema-checked). */
+            pool->vf_profile = prop(n, "profile");
         } else if (node_is(n, "device")) {
             g_autofree char *addr = prop(n, "address");
             g_autofree char *driver = prop(n, "host-driver");
@@ -489,8 +493,11 @@ gp_pool_format_xml(const GpPool *pool)
         append_attr(out, "type", pool->mdev_type);
         g_string_append(out, "/>\n");
     }
-    if (pool->type == GP_POOL_TYPE_VF && pool->vf_count > 0)
-        g_string_append_printf(out, "  <vf count='%u'/>\n", pool->vf_count);
+    if (pool->type == GP_POOL_TYPE_VF && (pool->vf_count > 0 || pool->vf_profile)) {
+        g_string_append_printf(out, "  <vf count='%u'", pool->vf_count);
+        append_attr(out, "profile", pool->vf_profile);
+        g_string_append(out, "/>\n");
+    }
     for (guint i = 0; i < pool->devices->len; i++) {
         const GpPoolDevice *dev = g_ptr_array_index(pool->devices, i);
 

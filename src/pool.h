@@ -45,6 +45,9 @@ typedef struct {
     char *description;  /* may be NULL */
     char *mdev_type;    /* mdev pools: the type every partition has, NULL until set */
     guint vf_count;     /* vf pools: VFs to enable per PF (0 = leave as is) */
+    /* vf pools: the vendor profile set on each VF when a domain starts
+     * (NVIDIA's vGPU type ID), NULL = none.  Set by gpupool partition-set. */
+    char *vf_profile;
     GPtrArray *devices; /* GpPoolDevice*, sorted by address */
 } GpPool;
 
