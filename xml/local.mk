@@ -8,3 +8,6 @@ EXTRA_DIST += $(gp_xml_examples)
 gp_schemas += xml/pool.rng xml/claims.rng
 gp_xml_examples += xml/pool-pci.xml xml/pool-pci-companion.xml xml/pool-mdev.xml \
 	xml/pool-vf.xml xml/claims.xml
+# gpupool devices --xml.
+gp_schemas += xml/devices.rng
+gp_xml_examples += xml/devices-example.xml
