@@ -33,6 +33,8 @@ gp_domain_sources =
 # Domain XML: gpupool metadata, hostdevs, MMIO settings.
 gp_domain_sources += src/domxml.c src/domxml.h src/domxml-priv.h \
 	src/domxml-format.c src/domxml-edit.c
+# Sizing the guest's 64-bit MMIO window.
+gp_domain_sources += src/mmio.c src/mmio.h
 # Claim, release, reconnect and re-point decisions of the hook.
 gp_domain_sources += src/alloc.c src/alloc.h
 

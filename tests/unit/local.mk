@@ -1,1 +1,20 @@
 # see tests/local.mk
+
+# Domain XML, MMIO sizing, assignment (helper "domain").
+gp_domain_tests = tests/unit/test-domxml tests/unit/test-mmio
+check_PROGRAMS += $(gp_domain_tests)
+TESTS += $(gp_domain_tests)
+EXTRA_DIST += tests/data/domains/q35-ovmf.xml tests/data/domains/q35-seabios.xml \
+	tests/data/domains/i440fx.xml tests/data/domains/q35-ovmf-loader.xml \
+	tests/data/domains/minimal.xml
+gp_domain_test_cppflags = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/sim \
+	-DGP_TOP_SRCDIR=\"$(abs_top_srcdir)\"
+gp_domain_test_ldadd = tests/sim/libgpsim.la src/libgpupool.la $(CRITERION_LIBS) $(GP_CORE_LIBS)
+tests_unit_test_domxml_SOURCES = tests/unit/test-domxml.c
+tests_unit_test_domxml_CPPFLAGS = $(gp_domain_test_cppflags)
+tests_unit_test_domxml_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
+tests_unit_test_domxml_LDADD = $(gp_domain_test_ldadd)
+tests_unit_test_mmio_SOURCES = tests/unit/test-mmio.c
+tests_unit_test_mmio_CPPFLAGS = $(gp_domain_test_cppflags)
+tests_unit_test_mmio_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
+tests_unit_test_mmio_LDADD = $(gp_domain_test_ldadd)

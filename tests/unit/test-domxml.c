@@ -1,0 +1,582 @@
+/* Domain XML: reading the gpupool metadata strictly, and the assign /
+ * unassign rewriting that must give back the original bytes. */
+#include "config.h"
+
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "domxml.h"
+
+static char *
+sample(const char *name)
+{
+    g_autofree char *path = g_build_filename(GP_TOP_SRCDIR, "tests", "data", "domains",
+                                             name, NULL);
+    char *text = NULL;
+
+    cr_assert(g_file_get_contents(path, &text, NULL, NULL), "cannot read %s", path);
+    return text;
+}
+
+static GpDomDevice *
+pci_device(const char *pool, const char *address)
+{
+    GpDomDevice *dev = g_new0(GpDomDevice, 1);
+
+    dev->pool = g_strdup(pool);
+    dev->address = g_strdup(address);
+    return dev;
+}
+
+/* A plan for COUNT devices of pool "gpus" starting at bus 0x41. */
+static GpDomPlan
+plan_for(guint count, guint64 window, guint bits)
+{
+    GpDomPlan plan = { 0 };
+    GpDomRequest *req = g_new0(GpDomRequest, 1);
+
+    plan.requests = g_ptr_array_new_with_free_func((GDestroyNotify)gp_dom_request_free);
+    plan.devices = g_ptr_array_new_with_free_func((GDestroyNotify)gp_dom_device_free);
+    req->pool = g_strdup("gpus");
+    req->count = count;
+    g_ptr_array_add(plan.requests, req);
+    for (guint i = 0; i < count; i++) {
+        g_autofree char *addr = g_strdup_printf("0000:%02x:00.0", 0x41 + i);
+
+        g_ptr_array_add(plan.devices, pci_device("gpus", addr));
+    }
+    plan.pcihole64 = window;
+    plan.ovmf_mmio64 = window;
+    plan.phys_bits = bits;
+    return plan;
+}
+
+static void
+plan_clear(GpDomPlan *plan)
+{
+    g_ptr_array_unref(plan->requests);
+    g_ptr_array_unref(plan->devices);
+}
+
+static char *
+assign_text(const char *xml, GpDomPlan *plan)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GpDomXml) dom = gp_domxml_parse(xml, strlen(xml), &error);
+
+    cr_assert_not_null(dom, "%s", error ? error->message : "");
+    cr_assert(gp_domxml_apply(dom, plan, &error), "%s", error ? error->message : "");
+    return gp_domxml_format(dom);
+}
+
+static char *
+unassign_text(const char *xml)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GpDomXml) dom = gp_domxml_parse(xml, strlen(xml), &error);
+
+    cr_assert_not_null(dom, "%s", error ? error->message : "");
+    cr_assert(gp_domxml_clear(dom, &error));
+    return gp_domxml_format(dom);
+}
+
+static void
+assert_round_trip(const char *name)
+{
+    g_autofree char *orig = sample(name);
+    GpDomPlan plan = plan_for(2, 1ULL << 40, 42);
+    g_autofree char *assigned = assign_text(orig, &plan);
+    g_autofree char *restored = unassign_text(assigned);
+
+    cr_assert_str_neq(assigned, orig, "%s: assign changed nothing", name);
+    cr_assert_str_eq(restored, orig, "%s: unassign did not restore the original bytes", name);
+    plan_clear(&plan);
+}
+
+/* ---- Formatting ---------------------------------------------------------- */
+
+Test(domxml, unchanged_libvirt_domains_format_byte_for_byte)
+{
+    const char *names[] = { "q35-ovmf.xml", "q35-seabios.xml", "i440fx.xml",
+                            "q35-ovmf-loader.xml", "minimal.xml" };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
+        g_autofree char *orig = sample(names[i]);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GpDomXml) dom = gp_domxml_parse(orig, strlen(orig), &error);
+        g_autofree char *out = NULL;
+
+        cr_assert_not_null(dom, "%s: %s", names[i], error ? error->message : "");
+        out = gp_domxml_format(dom);
+        cr_assert_str_eq(out, orig, "%s changed on a parse/format round trip", names[i]);
+    }
+}
+
+Test(domxml, xml_declaration_and_trailing_text_are_kept)
+{
+    const char *xml = "<?xml version=\"1.0\"?>\n<!-- saved -->\n<domain type='qemu'>"
+                      "<name>a</name></domain>\n\n";
+    g_autoptr(GpDomXml) dom = gp_domxml_parse(xml, strlen(xml), NULL);
+    g_autofree char *out = NULL;
+
+    cr_assert_not_null(dom);
+    out = gp_domxml_format(dom);
+    cr_assert_str_eq(out, xml);
+}
+
+/* ---- assign / unassign round trips ----------------------------------------- */
+
+Test(domxml, assign_then_unassign_restores_q35_ovmf_domain_byte_for_byte)
+{
+    assert_round_trip("q35-ovmf.xml");
+}
+
+Test(domxml, assign_then_unassign_restores_q35_seabios_domain_byte_for_byte)
+{
+    assert_round_trip("q35-seabios.xml");
+}
+
+Test(domxml, assign_then_unassign_restores_i440fx_domain_byte_for_byte)
+{
+    assert_round_trip("i440fx.xml");
+}
+
+Test(domxml, assign_then_unassign_restores_ovmf_loader_domain_byte_for_byte)
+{
+    assert_round_trip("q35-ovmf-loader.xml");
+}
+
+Test(domxml, assign_then_unassign_removes_elements_it_created)
+{
+    assert_round_trip("minimal.xml");
+}
+
+Test(domxml, assign_twice_gives_the_same_document)
+{
+    g_autofree char *orig = sample("q35-ovmf.xml");
+    GpDomPlan plan = plan_for(2, 1ULL << 40, 42);
+    g_autofree char *once = assign_text(orig, &plan);
+    g_autofree char *twice = assign_text(once, &plan);
+
+    cr_assert_str_eq(twice, once);
+    plan_clear(&plan);
+}
+
+Test(domxml, unassign_of_a_domain_without_assignment_changes_nothing)
+{
+    g_autofree char *orig = sample("i440fx.xml");
+    g_autofree char *out = unassign_text(orig);
+
+    cr_assert_str_eq(out, orig);
+}
+
+Test(domxml, reassign_with_fewer_devices_keeps_the_original_previous_values)
+{
+    g_autofree char *orig = sample("q35-ovmf.xml");
+    GpDomPlan two = plan_for(2, 1ULL << 40, 42);
+    GpDomPlan one = plan_for(1, 512ULL << 30, 0);
+    g_autofree char *a = assign_text(orig, &two);
+    g_autofree char *b = assign_text(a, &one);
+    g_autofree char *restored = unassign_text(b);
+
+    cr_assert_null(strstr(b, "0000:42:00.0"), "the second device stayed");
+    cr_assert_null(strstr(b, "maxphysaddr"), "phys bits of the old plan stayed");
+    cr_assert_not_null(strstr(b, "previous=\"restart\""), "on_crash's original value was lost");
+    cr_assert_str_eq(restored, orig);
+    plan_clear(&two);
+    plan_clear(&one);
+}
+
+Test(domxml, assign_sets_hostdevs_window_and_stop_action_and_reads_back)
+{
+    g_autofree char *orig = sample("q35-ovmf.xml");
+    GpDomPlan plan = plan_for(2, 1ULL << 40, 42);
+    g_autofree char *xml = assign_text(orig, &plan);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GpDomAssignment) a = gp_domxml_read_assignment(xml, strlen(xml), &error);
+    GpDomDevice *d0, *d1;
+
+    cr_assert_not_null(a, "%s", error ? error->message : "");
+    cr_assert_str_eq(a->name, "win-ovmf");
+    cr_assert_str_eq(a->uuid, "1b7a4e52-58c3-4c0e-9d0a-2f0b4c1e9a01");
+    cr_assert_eq(a->requests->len, 1);
+    cr_assert_eq(a->devices->len, 2);
+    d0 = g_ptr_array_index(a->devices, 0);
+    d1 = g_ptr_array_index(a->devices, 1);
+    cr_assert_str_eq(d0->alias, "ua-gpupool-0");
+    cr_assert_str_eq(d0->address, "0000:41:00.0");
+    cr_assert_str_eq(d1->alias, "ua-gpupool-1");
+    cr_assert_eq(a->pcihole64, 1ULL << 40);
+    cr_assert_eq(a->ovmf_mmio64, 1ULL << 40);
+    cr_assert_eq(a->phys_bits, 42);
+    cr_assert(a->ovmf);
+    cr_assert_eq(a->machine_kind, GP_DOM_MACHINE_Q35);
+    cr_assert_not_null(strstr(xml, "<hostdev mode='subsystem' type='pci' managed='no'>"));
+    cr_assert_not_null(strstr(xml, "<alias name='ua-gpupool-1'/>"));
+    cr_assert_not_null(strstr(xml, "<on_crash>destroy</on_crash>"));
+    cr_assert_not_null(strstr(xml, "<entry name='opt/ovmf/X-PciMmio64Mb'>1048576</entry>"));
+    cr_assert_not_null(strstr(xml, "<pcihole64 unit='KiB'>1073741824</pcihole64>"));
+    /* The other application's metadata is still there. */
+    cr_assert_not_null(strstr(xml, "<app1:foo xmlns:app1=\"http://app1.org/app1/\">fizz</app1:foo>"));
+    plan_clear(&plan);
+}
+
+Test(domxml, seabios_domain_gets_pcihole64_but_no_ovmf_settings)
+{
+    g_autofree char *orig = sample("q35-seabios.xml");
+    GpDomPlan plan = plan_for(1, 512ULL << 30, 0);
+    g_autofree char *xml = assign_text(orig, &plan);
+
+    cr_assert_null(strstr(xml, "fwcfg"));
+    cr_assert_null(strstr(xml, "maxphysaddr"));
+    /* The admin's pcihole64 (1 GiB) is recorded to be put back. */
+    cr_assert_not_null(strstr(xml, "what=\"pcihole64\" value=\"536870912\" previous=\"1048576 KiB\""),
+                       "%s", xml);
+    plan_clear(&plan);
+}
+
+Test(domxml, i440fx_domain_gets_pcihole64_on_pci_root)
+{
+    g_autofree char *orig = sample("i440fx.xml");
+    GpDomPlan plan = plan_for(1, 4ULL << 30, 0);
+    g_autofree char *xml = assign_text(orig, &plan);
+
+    cr_assert_not_null(strstr(xml, "<controller type='pci' index='0' model='pci-root'>\n"
+                                   "      <pcihole64 unit='KiB'>4194304</pcihole64>"), "%s", xml);
+    /* The admin's own hostdev is untouched and not taken for ours. */
+    cr_assert_not_null(strstr(xml, "<hostdev mode='subsystem' type='pci' managed='yes'>"));
+    plan_clear(&plan);
+}
+
+Test(domxml, unassign_keeps_a_value_the_admin_changed_after_assign)
+{
+    g_autofree char *orig = sample("q35-ovmf.xml");
+    GpDomPlan plan = plan_for(1, 512ULL << 30, 0);
+    g_autofree char *xml = assign_text(orig, &plan);
+    g_autofree char *edited = NULL;
+    g_autofree char *restored = NULL;
+    GRegex *re = g_regex_new("<on_crash>destroy</on_crash>", 0, 0, NULL);
+
+    edited = g_regex_replace_literal(re, xml, -1, 0, "<on_crash>coredump-destroy</on_crash>",
+                                     0, NULL);
+    g_regex_unref(re);
+    restored = unassign_text(edited);
+    cr_assert_not_null(strstr(restored, "<on_crash>coredump-destroy</on_crash>"));
+    cr_assert_null(strstr(restored, "gpupool"));
+    plan_clear(&plan);
+}
+
+Test(domxml, repoint_moves_metadata_and_hostdev_together)
+{
+    g_autofree char *orig = sample("q35-ovmf.xml");
+    GpDomPlan plan = plan_for(2, 1ULL << 40, 0);
+    g_autofree char *xml = assign_text(orig, &plan);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GpDomXml) dom = gp_domxml_parse(xml, strlen(xml), &error);
+    g_autofree char *out = NULL;
+    g_autoptr(GpDomAssignment) a = NULL;
+
+    cr_assert(gp_domxml_repoint(dom, "ua-gpupool-1", "0000:81:00.0", NULL, &error),
+              "%s", error ? error->message : "");
+    out = gp_domxml_format(dom);
+    a = gp_domxml_read_assignment(out, strlen(out), &error);
+    cr_assert_not_null(a, "%s", error ? error->message : "");
+    cr_assert_str_eq(((GpDomDevice *)g_ptr_array_index(a->devices, 1))->address, "0000:81:00.0");
+    cr_assert_not_null(strstr(out, "bus='0x81'"));
+    cr_assert_not_null(strstr(out, "bus='0x41'"));
+    plan_clear(&plan);
+}
+
+Test(domxml, repoint_refuses_unknown_alias)
+{
+    g_autofree char *orig = sample("q35-ovmf.xml");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GpDomXml) dom = gp_domxml_parse(orig, strlen(orig), &error);
+
+    cr_assert_not(gp_domxml_repoint(dom, "ua-gpupool-3", "0000:81:00.0", NULL, &error));
+    cr_assert_not_null(strstr(error->message, "gpupool assign win-ovmf"), "%s", error->message);
+}
+
+Test(domxml, mdev_devices_become_mdev_hostdevs)
+{
+    g_autofree char *orig = sample("q35-seabios.xml");
+    GpDomPlan plan = plan_for(1, 0, 0);
+    GpDomDevice *dev = g_ptr_array_index(plan.devices, 0);
+    g_autofree char *xml = NULL;
+    g_autoptr(GpDomAssignment) a = NULL;
+    g_autoptr(GError) error = NULL;
+
+    g_clear_pointer(&dev->address, g_free);
+    dev->uuid = g_strdup("9C4F3A52-1B0E-4D8A-9E3B-0123456789AB");
+    xml = assign_text(orig, &plan);
+    cr_assert_not_null(strstr(xml, "<hostdev mode='subsystem' type='mdev' model='vfio-pci'>"));
+    cr_assert_not_null(strstr(xml, "uuid='9c4f3a52-1b0e-4d8a-9e3b-0123456789ab'"));
+    a = gp_domxml_read_assignment(xml, strlen(xml), &error);
+    cr_assert_not_null(a, "%s", error ? error->message : "");
+    cr_assert_str_eq(((GpDomDevice *)g_ptr_array_index(a->devices, 0))->uuid,
+                     "9c4f3a52-1b0e-4d8a-9e3b-0123456789ab");
+    plan_clear(&plan);
+}
+
+Test(domxml, assign_refuses_a_machine_without_pcihole64)
+{
+    const char *xml = "<domain type='qemu'>\n  <name>arm</name>\n"
+                      "  <uuid>6a2f93a7-ad18-4153-a25f-7d5091624f56</uuid>\n"
+                      "  <os>\n    <type arch='aarch64' machine='virt'>hvm</type>\n  </os>\n"
+                      "  <devices>\n    <emulator>/usr/bin/qemu-system-aarch64</emulator>\n"
+                      "  </devices>\n</domain>\n";
+    GpDomPlan plan = plan_for(1, 4ULL << 30, 0);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GpDomXml) dom = gp_domxml_parse(xml, strlen(xml), &error);
+    g_autofree char *out = NULL;
+
+    cr_assert_not(gp_domxml_apply(dom, &plan, &error));
+    cr_assert_eq(error->code, GP_DOMXML_ERROR_UNSUPPORTED);
+    cr_assert_not_null(strstr(error->message, "'arm'"), "%s", error->message);
+    cr_assert_not_null(strstr(error->message, "virt"), "%s", error->message);
+    out = gp_domxml_format(dom);
+    cr_assert_str_eq(out, xml, "a refused assign changed the document");
+    plan_clear(&plan);
+}
+
+/* ---- Reading ------------------------------------------------------------- */
+
+Test(domxml, domain_without_metadata_reads_as_no_request)
+{
+    g_autofree char *xml = sample("q35-ovmf.xml");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GpDomAssignment) a = gp_domxml_read_assignment(xml, strlen(xml), &error);
+
+    cr_assert_not_null(a, "%s", error ? error->message : "");
+    cr_assert_eq(a->requests->len, 0);
+    cr_assert_eq(a->devices->len, 0);
+    cr_assert_not(gp_domxml_has_assignment(xml, strlen(xml)));
+    cr_assert_eq(a->memory, 16ULL << 30);
+}
+
+Test(domxml, platform_is_read_from_the_definition)
+{
+    g_autofree char *xml = sample("q35-ovmf-loader.xml");
+    g_autoptr(GpDomAssignment) a = gp_domxml_read_assignment(xml, strlen(xml), NULL);
+
+    cr_assert_not_null(a);
+    cr_assert(a->ovmf, "a pflash OVMF loader is UEFI");
+    cr_assert_eq(a->memory, 128ULL << 30, "maxMemory counts");
+    cr_assert_eq(a->memory_slots, 16);
+    cr_assert_str_eq(a->machine, "pc-q35-7.2");
+}
+
+/* A domain carrying METADATA (the inside of <gpupool:assignment>) and the
+ * hostdevs in HOSTDEVS. */
+static char *
+hostile(const char *metadata, const char *hostdevs)
+{
+    return g_strdup_printf(
+        "<domain type='qemu'>\n  <name>vm1</name>\n"
+        "  <uuid>6695eb01-f6a4-8304-79aa-97f2502e193f</uuid>\n"
+        "  <metadata>\n    <gpupool:assignment xmlns:gpupool=\"" GP_DOMXML_NS "\">%s"
+        "</gpupool:assignment>\n  </metadata>\n"
+        "  <os>\n    <type arch='x86_64' machine='q35'>hvm</type>\n  </os>\n"
+        "  <devices>%s</devices>\n</domain>\n", metadata, hostdevs);
+}
+
+#define HOSTDEV_41 \
+    "<hostdev mode='subsystem' type='pci' managed='no'><source><address domain='0x0000' " \
+    "bus='0x41' slot='0x00' function='0x0'/></source><alias name='ua-gpupool-0'/></hostdev>"
+#define DEVICE_41 \
+    "<gpupool:device alias=\"ua-gpupool-0\" pool=\"gpus\" address=\"0000:41:00.0\"/>"
+
+static void
+assert_refused(const char *xml, gsize len, const char *needle)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GpDomAssignment) a = gp_domxml_read_assignment(xml, len, &error);
+
+    cr_assert_null(a, "accepted: %.300s", xml);
+    cr_assert_not_null(error);
+    cr_assert_eq(error->domain, GP_DOMXML_ERROR);
+    cr_assert_not_null(strstr(error->message, needle), "'%s' not in: %s", needle,
+                       error->message);
+    cr_assert_null(strchr(error->message, '\n'), "not one line: %s", error->message);
+}
+
+static void
+assert_metadata_refused(const char *metadata, const char *hostdevs, const char *needle)
+{
+    g_autofree char *xml = hostile(metadata, hostdevs);
+
+    assert_refused(xml, strlen(xml), needle);
+}
+
+Test(domxml, valid_hostile_template_is_accepted)
+{
+    g_autofree char *xml = hostile("<gpupool:request pool=\"gpus\" count=\"1\" mmio=\"auto\"/>"
+                                   DEVICE_41, HOSTDEV_41);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GpDomAssignment) a = gp_domxml_read_assignment(xml, strlen(xml), &error);
+
+    cr_assert_not_null(a, "%s", error ? error->message : "");
+    cr_assert(gp_domxml_has_assignment(xml, strlen(xml)));
+}
+
+Test(domxml, count_zero_is_refused_naming_the_domain_and_the_fix)
+{
+    assert_metadata_refused("<gpupool:request pool=\"gpus\" count=\"0\"/>", "",
+                            "domain 'vm1'");
+    assert_metadata_refused("<gpupool:request pool=\"gpus\" count=\"0\"/>", "",
+                            "gpupool unassign vm1");
+}
+
+Test(domxml, huge_and_malformed_counts_are_refused)
+{
+    assert_metadata_refused("<gpupool:request pool=\"gpus\" count=\"100000\"/>", "", "1..64");
+    assert_metadata_refused("<gpupool:request pool=\"gpus\" count=\"-1\"/>", "", "1..64");
+    assert_metadata_refused("<gpupool:request pool=\"gpus\" count=\" 1\"/>", "", "1..64");
+    assert_metadata_refused("<gpupool:request pool=\"gpus\" count=\"1e3\"/>", "", "1..64");
+    assert_metadata_refused("<gpupool:request pool=\"gpus\" count=\"99999999999999999999999\"/>",
+                            "", "1..64");
+}
+
+Test(domxml, pool_names_with_slash_or_dotdot_are_refused)
+{
+    assert_metadata_refused("<gpupool:request pool=\"../../etc/passwd\" count=\"1\"/>", "",
+                            "not a valid pool name");
+    assert_metadata_refused("<gpupool:request pool=\"a/b\" count=\"1\"/>", "",
+                            "not a valid pool name");
+    assert_metadata_refused("<gpupool:request pool=\"..\" count=\"1\"/>", "",
+                            "not a valid pool name");
+}
+
+Test(domxml, bad_mmio_values_are_refused)
+{
+    assert_metadata_refused("<gpupool:request pool=\"gpus\" count=\"1\" mmio=\"lots\"/>"
+                            DEVICE_41, HOSTDEV_41, "mmio");
+    assert_metadata_refused("<gpupool:request pool=\"gpus\" count=\"1\" mmio=\"1\"/>"
+                            DEVICE_41, HOSTDEV_41, "mmio");
+}
+
+Test(domxml, oversized_documents_and_values_are_refused)
+{
+    gsize big = 10 * 1024 * 1024;
+    g_autofree char *value = g_malloc(big + 1);
+    g_autofree char *meta = NULL;
+    g_autofree char *xml = NULL;
+    g_autofree char *longname = g_strnfill(300, 'a');
+    g_autofree char *meta2 = g_strdup_printf(
+        "<gpupool:request pool=\"gpus\" count=\"1\"/>"
+        "<gpupool:device alias=\"ua-gpupool-0\" pool=\"gpus\" address=\"%s\"/>", longname);
+
+    memset(value, 'x', big);
+    value[big] = '\0';
+    meta = g_strdup_printf("<gpupool:request pool=\"%s\" count=\"1\"/>", value);
+    xml = hostile(meta, "");
+    assert_refused(xml, strlen(xml), "more than the");
+    assert_metadata_refused(meta2, HOSTDEV_41, "characters long");
+}
+
+Test(domxml, malformed_xml_is_refused)
+{
+    const char *xml = "<domain type='qemu'><name>vm1</name><metadata><gpupool:assignment";
+
+    assert_refused(xml, strlen(xml), "not well-formed");
+    assert_refused("", 0, "not well-formed");
+    assert_refused("<network><name>x</name></network>", 34, "not a libvirt domain");
+}
+
+Test(domxml, dtd_and_entity_tricks_are_refused)
+{
+    const char *bomb =
+        "<?xml version='1.0'?>\n<!DOCTYPE domain [<!ENTITY a \"aaaaaaaaaa\">"
+        "<!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">]>\n"
+        "<domain><name>&b;</name></domain>";
+    const char *external =
+        "<!DOCTYPE domain [<!ENTITY x SYSTEM \"file:///etc/shadow\">]>"
+        "<domain><name>&x;</name></domain>";
+    const char *undeclared = "<domain type='qemu'><name>&x;</name></domain>";
+
+    assert_refused(bomb, strlen(bomb), "DOCTYPE");
+    assert_refused(external, strlen(external), "DOCTYPE");
+    assert_refused(undeclared, strlen(undeclared), "not well-formed");
+}
+
+Test(domxml, aliases_must_be_exactly_ua_gpupool_n)
+{
+    assert_metadata_refused("<gpupool:request pool=\"gpus\" count=\"1\"/>"
+                            "<gpupool:device alias=\"ua-gpupool-01\" pool=\"gpus\" "
+                            "address=\"0000:41:00.0\"/>", "", "ua-gpupool-N");
+    assert_metadata_refused("<gpupool:request pool=\"gpus\" count=\"1\"/>"
+                            "<gpupool:device alias=\"ua-gpupool-64\" pool=\"gpus\" "
+                            "address=\"0000:41:00.0\"/>", "", "ua-gpupool-N");
+    assert_metadata_refused("<gpupool:request pool=\"gpus\" count=\"1\"/>"
+                            "<gpupool:device alias=\"hostdev0\" pool=\"gpus\" "
+                            "address=\"0000:41:00.0\"/>", "", "ua-gpupool-N");
+}
+
+Test(domxml, bad_addresses_and_uuids_are_refused)
+{
+    assert_metadata_refused("<gpupool:request pool=\"gpus\" count=\"1\"/>"
+                            "<gpupool:device alias=\"ua-gpupool-0\" pool=\"gpus\" "
+                            "address=\"0000:41:00.0/../../x\"/>", "", "not a PCI address");
+    assert_metadata_refused("<gpupool:request pool=\"gpus\" count=\"1\"/>"
+                            "<gpupool:device alias=\"ua-gpupool-0\" pool=\"gpus\" "
+                            "uuid=\"../../etc\"/>", "", "not a UUID");
+}
+
+Test(domxml, metadata_and_hostdevs_must_match)
+{
+    /* A metadata device without its hostdev. */
+    assert_metadata_refused("<gpupool:request pool=\"gpus\" count=\"1\"/>" DEVICE_41, "",
+                            "no <hostdev> with that alias");
+    /* A ua-gpupool hostdev the metadata does not know. */
+    assert_metadata_refused("<gpupool:request pool=\"gpus\" count=\"1\"/>"
+                            "<gpupool:device alias=\"ua-gpupool-1\" pool=\"gpus\" "
+                            "address=\"0000:41:00.0\"/>", HOSTDEV_41,
+                            "not in the gpupool metadata");
+    /* A hostdev pointing elsewhere than the metadata says. */
+    assert_metadata_refused("<gpupool:request pool=\"gpus\" count=\"1\"/>"
+                            "<gpupool:device alias=\"ua-gpupool-0\" pool=\"gpus\" "
+                            "address=\"0000:42:00.0\"/>", HOSTDEV_41, "points at 0000:41:00.0");
+    /* Fewer devices than the request says. */
+    assert_metadata_refused("<gpupool:request pool=\"gpus\" count=\"2\"/>" DEVICE_41,
+                            HOSTDEV_41, "2 device(s) but 1");
+}
+
+Test(domxml, duplicates_and_unknown_content_are_refused)
+{
+    assert_metadata_refused("<gpupool:request pool=\"gpus\" count=\"1\"/>"
+                            "<gpupool:request pool=\"gpus\" count=\"1\"/>", "", "two requests");
+    assert_metadata_refused("<gpupool:request pool=\"gpus\" count=\"2\"/>" DEVICE_41
+                            "<gpupool:device alias=\"ua-gpupool-1\" pool=\"gpus\" "
+                            "address=\"0000:41:00.0\"/>", HOSTDEV_41, "reserved twice");
+    assert_metadata_refused("<gpupool:request pool=\"gpus\" count=\"1\" evil=\"1\"/>", "",
+                            "unknown attribute");
+    assert_metadata_refused("<gpupool:script>rm -rf /</gpupool:script>", "", "unknown element");
+    assert_metadata_refused("sneaky text", "", "contains text");
+    assert_metadata_refused("", "", "no request");
+    assert_metadata_refused("<gpupool:request pool=\"gpus\" count=\"1\"/>"
+                            "<gpupool:device alias=\"ua-gpupool-0\" pool=\"other\" "
+                            "address=\"0000:41:00.0\"/>", HOSTDEV_41, "does not request");
+    assert_metadata_refused("<gpupool:request pool=\"gpus\" count=\"1\"/>" DEVICE_41
+                            "<gpupool:added what=\"kernel-cmdline\" value=\"x\"/>", HOSTDEV_41,
+                            "unknown change");
+}
+
+Test(domxml, two_assignments_are_refused)
+{
+    const char *xml =
+        "<domain><name>vm1</name><metadata>"
+        "<gpupool:assignment xmlns:gpupool=\"" GP_DOMXML_NS "\"/>"
+        "<g:assignment xmlns:g=\"" GP_DOMXML_NS "\"/>"
+        "</metadata></domain>";
+
+    assert_refused(xml, strlen(xml), "more than one");
+}
+
+Test(domxml, unassign_removes_everything_even_from_broken_metadata)
+{
+    g_autofree char *xml = hostile("<gpupool:request pool=\"gpus\" count=\"0\"/>", HOSTDEV_41);
+    g_autofree char *out = unassign_text(xml);
+
+    cr_assert_null(strstr(out, "gpupool"), "%s", out);
+    cr_assert_null(strstr(out, "<hostdev"), "%s", out);
+}
