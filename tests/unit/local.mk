@@ -7,9 +7,9 @@ TESTS += $(gp_domain_tests)
 EXTRA_DIST += tests/data/domains/q35-ovmf.xml tests/data/domains/q35-seabios.xml \
 	tests/data/domains/i440fx.xml tests/data/domains/q35-ovmf-loader.xml \
 	tests/data/domains/minimal.xml
-gp_domain_test_cppflags = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/sim \
-	-DGP_TOP_SRCDIR=\"$(abs_top_srcdir)\"
-gp_domain_test_ldadd = tests/sim/libgpsim.la src/libgpupool.la $(CRITERION_LIBS) $(GP_CORE_LIBS)
+# The pure decisions need no simulated host.
+gp_domain_test_cppflags = $(AM_CPPFLAGS) -DGP_TOP_SRCDIR=\"$(abs_top_srcdir)\"
+gp_domain_test_ldadd = src/libgpupool.la $(CRITERION_LIBS) $(GP_CORE_LIBS)
 tests_unit_test_domxml_SOURCES = tests/unit/test-domxml.c
 tests_unit_test_domxml_CPPFLAGS = $(gp_domain_test_cppflags)
 tests_unit_test_domxml_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
