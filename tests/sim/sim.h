@@ -272,11 +272,12 @@ char *gp_sim_fixture_many_addr(guint i);
 #define GP_SIM_MDEV_GPU "0000:3b:00.0"
 GpSim *gp_sim_fixture_nvidia_mdev(void);
 
-/* NVIDIA SR-IOV vGPU (L40S 10de:26b9, nvidia, 46068 MiB, homogeneous,
+/* NVIDIA SR-IOV vGPU (L40S 10de:26b9, nvidia, 49152 MiB, homogeneous,
  * sriov_totalvfs 16, VF device 10de:26b9, offset 4, stride 1, VFs bound to
  * nvidia): root port 0000:00:01.0 -> 0000:c1:00.0; VFs appear at
  * 0000:c1:00.4 .. 0000:c1:02.3 once sriov_numvfs is written.  vGPU types
- * 1155 "NVIDIA L40S-1Q" (1024) ... 1160 "NVIDIA L40S-48Q" (46068). */
+ * 1155 "NVIDIA L40S-1Q" (1024 MiB), 1156 -2Q, 1157 -4Q, 1158 -8Q, 1159 -16Q,
+ * 1160 -24Q, 1161 "NVIDIA L40S-48Q" (49152). */
 #define GP_SIM_SRIOV_GPU "0000:c1:00.0"
 GpSim *gp_sim_fixture_nvidia_sriov(void);
 

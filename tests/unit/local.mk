@@ -18,3 +18,11 @@ tests_unit_test_mmio_SOURCES = tests/unit/test-mmio.c
 tests_unit_test_mmio_CPPFLAGS = $(gp_domain_test_cppflags)
 tests_unit_test_mmio_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
 tests_unit_test_mmio_LDADD = $(gp_domain_test_ldadd)
+
+# The simulated sysfs itself (tests/sim).
+check_PROGRAMS += tests/unit/test-sim
+TESTS += tests/unit/test-sim
+tests_unit_test_sim_SOURCES = tests/unit/test-sim.c
+tests_unit_test_sim_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/sim
+tests_unit_test_sim_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
+tests_unit_test_sim_LDADD = tests/sim/libgpsim.la src/libgpupool.la $(GP_CORE_LIBS) $(CRITERION_LIBS) -ldl

@@ -1,0 +1,205 @@
+/* The simulated host's own bookkeeping under BASE/sim: whether it has an
+ * IOMMU, where the next BAR goes, what each device's native driver is. */
+#include "config.h"
+
+#include "simint.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+SimCtx *
+sim_ctx_open(const char *base)
+{
+    g_autofree char *host_path = NULL;
+    SimCtx *ctx;
+    char *real;
+
+    real = realpath(base, NULL);
+    if (!real)
+        return NULL;
+    ctx = g_new0(SimCtx, 1);
+    /* Physical paths throughout: the interposer compares against what
+     * /proc/self/fd/N says, which has every link resolved. */
+    ctx->base = g_strdup(real);
+    free(real);
+    ctx->root = g_build_filename(ctx->base, "sys", NULL);
+    ctx->meta = g_build_filename(ctx->base, "sim", NULL);
+    ctx->host = g_key_file_new();
+    host_path = g_build_filename(ctx->meta, "host.ini", NULL);
+    if (!g_key_file_load_from_file(ctx->host, host_path, G_KEY_FILE_NONE, NULL)) {
+        sim_ctx_free(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
+SimCtx *
+sim_ctx_from_env(void)
+{
+    const char *root = g_getenv("GPUPOOL_SYSFS_ROOT");
+    g_autofree char *base = NULL;
+    g_autofree char *marker = NULL;
+
+    if (!root || !*root)
+        return NULL;
+    base = g_path_get_dirname(root);
+    /* Only a tree that gp_sim_new() built: never react on a real /sys. */
+    marker = g_build_filename(base, "sim", "host.ini", NULL);
+    if (access(marker, F_OK) < 0)
+        return NULL;
+    return sim_ctx_open(base);
+}
+
+gboolean
+sim_ctx_save(SimCtx *ctx)
+{
+    g_autofree char *path = g_build_filename(ctx->meta, "host.ini", NULL);
+    gsize len;
+    g_autofree char *data = g_key_file_to_data(ctx->host, &len, NULL);
+
+    return sim_put(path, data, len);
+}
+
+void
+sim_ctx_free(SimCtx *ctx)
+{
+    if (!ctx)
+        return;
+    g_free(ctx->base);
+    g_free(ctx->root);
+    g_free(ctx->meta);
+    if (ctx->host)
+        g_key_file_unref(ctx->host);
+    g_free(ctx);
+}
+
+gboolean
+sim_ctx_iommu(SimCtx *ctx)
+{
+    return g_key_file_get_boolean(ctx->host, "host", "iommu", NULL);
+}
+
+int
+sim_group_new(SimCtx *ctx)
+{
+    int group = g_key_file_get_integer(ctx->host, "host", "next_group", NULL);
+    g_autofree char *dir = NULL;
+    g_autofree char *devices = NULL;
+    g_autofree char *type = NULL;
+    g_autofree char *regions = NULL;
+
+    g_key_file_set_integer(ctx->host, "host", "next_group", group + 1);
+    sim_ctx_save(ctx);
+    dir = g_strdup_printf("%s/kernel/iommu_groups/%d", ctx->root, group);
+    devices = g_build_filename(dir, "devices", NULL);
+    type = g_build_filename(dir, "type", NULL);
+    regions = g_build_filename(dir, "reserved_regions", NULL);
+    sim_mkdir(devices);
+    sim_putf(type, "DMA\n");
+    sim_putf(regions, "0x00000000fee00000 0x00000000feefffff msi\n");
+    return group;
+}
+
+void
+sim_group_join(SimCtx *ctx, int group, const char *dev_dir)
+{
+    g_autofree char *gdir = g_strdup_printf("%s/kernel/iommu_groups/%d", ctx->root, group);
+    g_autofree char *name = g_path_get_basename(dev_dir);
+    g_autofree char *back = g_build_filename(gdir, "devices", name, NULL);
+    g_autofree char *link = g_build_filename(dev_dir, "iommu_group", NULL);
+
+    if (!sim_exists(gdir)) {
+        sim_log("IOMMU group %d does not exist (joining %s)", group, name);
+        return;
+    }
+    sim_symlink(link, gdir);
+    sim_symlink(back, dev_dir);
+}
+
+/* A device leaving takes its group with it when it was the last member,
+ * as iommu_group_remove_device() releases the group's last reference. */
+void
+sim_group_leave(SimCtx *ctx, const char *dev_dir)
+{
+    g_autofree char *link = g_build_filename(dev_dir, "iommu_group", NULL);
+    g_autofree char *name = g_path_get_basename(dev_dir);
+    g_autofree char *gdir = realpath(link, NULL);
+    g_autofree char *back = NULL;
+    g_autofree char *devices = NULL;
+    g_autoptr(GDir) dir = NULL;
+
+    if (!gdir)
+        return;
+    back = g_build_filename(gdir, "devices", name, NULL);
+    unlink(back);
+    unlink(link);
+    devices = g_build_filename(gdir, "devices", NULL);
+    dir = g_dir_open(devices, 0, NULL);
+    if (dir && !g_dir_read_name(dir))
+        sim_rm_rf(gdir);
+}
+
+guint64
+sim_alloc_mmio(SimCtx *ctx, guint domain, guint64 size, gboolean is64, gboolean io)
+{
+    g_autofree char *key = NULL;
+    guint64 start, next, align;
+
+    if (io) {
+        key = g_strdup_printf("io_%04x", domain);
+        start = 0x1000;
+    } else if (is64) {
+        key = g_strdup_printf("mem64_%04x", domain);
+        /* 64 TiB of 64-bit space per domain: room for 128 A100s. */
+        start = ((guint64)domain + 1) << 46;
+    } else {
+        key = g_strdup_printf("mem32_%04x", domain);
+        start = 0x60000000;
+    }
+    next = g_key_file_get_uint64(ctx->host, "alloc", key, NULL);
+    if (next == 0)
+        next = start;
+    align = size < 0x1000 && !io ? 0x1000 : size;
+    next = (next + align - 1) & ~(align - 1);
+    g_key_file_set_uint64(ctx->host, "alloc", key, next + size);
+    return next;
+}
+
+static char *
+meta_path(SimCtx *ctx, const char *kind, const char *name)
+{
+    g_autofree char *file = g_strconcat(name, ".ini", NULL);
+
+    return g_build_filename(ctx->meta, kind, file, NULL);
+}
+
+GKeyFile *
+sim_meta_load(SimCtx *ctx, const char *kind, const char *name)
+{
+    g_autofree char *path = meta_path(ctx, kind, name);
+    GKeyFile *kf = g_key_file_new();
+
+    g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, NULL);
+    return kf;
+}
+
+gboolean
+sim_meta_save(SimCtx *ctx, const char *kind, const char *name, GKeyFile *kf)
+{
+    g_autofree char *path = meta_path(ctx, kind, name);
+    g_autofree char *dir = g_path_get_dirname(path);
+    gsize len;
+    g_autofree char *data = g_key_file_to_data(kf, &len, NULL);
+
+    return sim_mkdir(dir) && sim_put(path, data, len);
+}
+
+void
+sim_meta_remove(SimCtx *ctx, const char *kind, const char *name)
+{
+    g_autofree char *path = meta_path(ctx, kind, name);
+
+    unlink(path);
+}

@@ -1,0 +1,335 @@
+/* The simulated kernel: a write() that reacts to sysfs attribute stores
+ * the way the driver core, the PCI core, SR-IOV, the mdev core and
+ * NVIDIA's vGPU manager do.
+ *
+ * Linked into a test binary it replaces libc's write() for the whole
+ * process; built as libgpsim-preload.so it does the same for any child
+ * through LD_PRELOAD.  It only ever looks at regular files under
+ * GPUPOOL_SYSFS_ROOT of a tree gp_sim_new() made; every other write (pipes,
+ * terminals, Criterion's own reports) goes straight to libc.
+ */
+#include "config.h"
+
+#include "simint.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Reactions write files too; they must reach the disk, not come back
+ * here. */
+static __thread gboolean in_reaction;
+
+void
+sim_kernel_init(void)
+{
+    /* Referencing this object is what pulls write() into a test binary
+     * from the convenience library. */
+}
+
+/* The value as the kernel's sysfs_streq()/kstrto*() see it: one trailing
+ * newline does not count. */
+static char *
+value_string(const void *buf, size_t count)
+{
+    char *s = g_strndup(buf, count);
+    size_t len = strlen(s);
+
+    if (len > 0 && s[len - 1] == '\n')
+        s[len - 1] = '\0';
+    return s;
+}
+
+static gboolean
+device_matches(SimCtx *ctx, const char *addr, const char *driver)
+{
+    g_autofree char *dir = sim_pci_dir(ctx, addr);
+    g_autofree char *override_path = g_build_filename(dir, "driver_override", NULL);
+    g_autofree char *override = sim_get(override_path);
+    g_autoptr(GKeyFile) meta = sim_meta_load(ctx, "pci", addr);
+    g_autoptr(GKeyFile) dmeta = sim_meta_load(ctx, "drivers", driver);
+    g_autofree char *native = g_key_file_get_string(meta, "device", "driver", NULL);
+    g_auto(GStrv) ids = g_key_file_get_string_list(dmeta, "driver", "new_id", NULL, NULL);
+    g_autofree char *vendor_path = g_build_filename(dir, "vendor", NULL);
+    g_autofree char *device_path = g_build_filename(dir, "device", NULL);
+    g_autofree char *vendor = NULL;
+    g_autofree char *device = NULL;
+    g_autofree char *id = NULL;
+
+    if (override)
+        g_strchomp(override);
+    /* pci_match_device(): an override admits exactly one driver. */
+    if (override && strcmp(override, "(null)") != 0)
+        return strcmp(override, driver) == 0;
+    if (native && strcmp(native, driver) == 0)
+        return TRUE;
+    vendor = sim_get(vendor_path);
+    device = sim_get(device_path);
+    if (!vendor || !device)
+        return FALSE;
+    id = g_strdup_printf("%04x %04x", (guint)g_ascii_strtoull(vendor, NULL, 16),
+                         (guint)g_ascii_strtoull(device, NULL, 16));
+    return ids && g_strv_contains((const char *const *)ids, id);
+}
+
+/* What a driver's probe and remove do beyond the links: parents register
+ * their mdev types and vGPU files while their driver is bound, and a PF's
+ * driver disables SR-IOV when it lets go. */
+static void
+after_bind_change(SimCtx *ctx, const char *addr)
+{
+    g_autofree char *dir = sim_pci_dir(ctx, addr);
+    g_autoptr(GKeyFile) meta = sim_meta_load(ctx, "pci", addr);
+    g_autofree char *pf = g_key_file_get_string(meta, "device", "pf", NULL);
+
+    if (!dir)
+        return;
+    sim_mdev_refresh(ctx, addr, dir);
+    if (pf)
+        sim_vgpu_refresh_vf(ctx, dir);
+}
+
+int
+sim_kernel_bind(SimCtx *ctx, const char *driver, const char *addr)
+{
+    g_autofree char *dir = sim_pci_dir(ctx, addr);
+    g_autofree char *bound = NULL;
+
+    /* bind_store(): no such device or no match is ENODEV; the probe of a
+     * device that has a driver is EBUSY. */
+    if (!dir || !device_matches(ctx, addr, driver))
+        return ENODEV;
+    bound = sim_pci_driver(ctx, addr);
+    if (bound)
+        return EBUSY;
+    if (!sim_pci_link_driver(ctx, addr, driver))
+        return EIO;
+    after_bind_change(ctx, addr);
+    return 0;
+}
+
+int
+sim_kernel_unbind(SimCtx *ctx, const char *driver, const char *addr)
+{
+    g_autofree char *bound = sim_pci_driver(ctx, addr);
+    g_autofree char *dir = sim_pci_dir(ctx, addr);
+    g_autofree char *virtfn0 = NULL;
+
+    if (!bound || strcmp(bound, driver) != 0)
+        return ENODEV;
+    virtfn0 = g_build_filename(dir, "virtfn0", NULL);
+    if (sim_exists(virtfn0))
+        sim_sriov_set_numvfs(ctx, addr, "0");
+    sim_pci_unlink_driver(ctx, addr);
+    after_bind_change(ctx, addr);
+    return 0;
+}
+
+int
+sim_kernel_probe(SimCtx *ctx, const char *addr)
+{
+    g_autofree char *dir = sim_pci_dir(ctx, addr);
+    g_autofree char *bound = NULL;
+    g_autofree char *override_path = NULL;
+    g_autofree char *override = NULL;
+    g_autoptr(GKeyFile) meta = NULL;
+    g_autofree char *native = NULL;
+    g_autofree char *drivers_dir = NULL;
+    g_autoptr(GDir) drivers = NULL;
+    const char *name;
+
+    if (!dir)
+        return ENODEV;
+    bound = sim_pci_driver(ctx, addr);
+    if (bound)
+        return 0;
+    override_path = g_build_filename(dir, "driver_override", NULL);
+    override = sim_get(override_path);
+    if (override)
+        g_strchomp(override);
+    /* With an override only that driver may take the device; if it is
+     * not loaded the device stays unbound and the store still succeeds. */
+    if (override && strcmp(override, "(null)") != 0) {
+        if (sim_driver_exists(ctx, override))
+            sim_kernel_bind(ctx, override, addr);
+        return 0;
+    }
+    meta = sim_meta_load(ctx, "pci", addr);
+    native = g_key_file_get_string(meta, "device", "driver", NULL);
+    if (native && sim_driver_exists(ctx, native)) {
+        sim_kernel_bind(ctx, native, addr);
+        return 0;
+    }
+    drivers_dir = g_build_filename(ctx->root, "bus/pci/drivers", NULL);
+    drivers = g_dir_open(drivers_dir, 0, NULL);
+    while (drivers && (name = g_dir_read_name(drivers))) {
+        if (device_matches(ctx, addr, name)) {
+            sim_kernel_bind(ctx, name, addr);
+            break;
+        }
+    }
+    return 0;
+}
+
+static int
+store_override(SimCtx *ctx, const char *dir, const char *value)
+{
+    g_autofree char *path = g_build_filename(dir, "driver_override", NULL);
+
+    if (strlen(value) >= 4096)
+        return ENAMETOOLONG;
+    sim_putf(path, "%s\n", *value ? value : "(null)");
+    return 0;
+}
+
+/* new_id "VVVV DDDD ...": a dynamic ID, then the driver tries every
+ * unbound device (driver_attach()). */
+static int
+store_new_id(SimCtx *ctx, const char *driver, const char *value, gboolean add)
+{
+    g_autoptr(GKeyFile) dmeta = sim_meta_load(ctx, "drivers", driver);
+    g_auto(GStrv) ids = g_key_file_get_string_list(dmeta, "driver", "new_id", NULL, NULL);
+    g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func(g_free);
+    g_autofree char *id = NULL;
+    guint vendor, device, i;
+    gboolean found = FALSE;
+
+    if (sscanf(value, "%x %x", &vendor, &device) != 2)
+        return EINVAL;
+    id = g_strdup_printf("%04x %04x", vendor, device);
+    for (i = 0; ids && ids[i]; i++) {
+        if (strcmp(ids[i], id) == 0)
+            found = TRUE;
+        else
+            g_ptr_array_add(list, g_strdup(ids[i]));
+    }
+    if (add && found)
+        return EEXIST;
+    if (!add && !found)
+        return ENODEV;
+    if (add)
+        g_ptr_array_add(list, g_strdup(id));
+    g_key_file_set_string_list(dmeta, "driver", "new_id",
+                               (const char *const *)list->pdata, list->len);
+    sim_meta_save(ctx, "drivers", driver, dmeta);
+    if (add) {
+        g_autofree char *devs_dir = g_build_filename(ctx->root, "bus/pci/devices", NULL);
+        g_autoptr(GDir) devs = g_dir_open(devs_dir, 0, NULL);
+        const char *addr;
+
+        while (devs && (addr = g_dir_read_name(devs))) {
+            g_autofree char *bound = sim_pci_driver(ctx, addr);
+
+            if (!bound && device_matches(ctx, addr, driver))
+                sim_kernel_bind(ctx, driver, addr);
+        }
+    }
+    return 0;
+}
+
+static gboolean
+is_pci_device_dir(const char *dir)
+{
+    g_autofree char *config = g_build_filename(dir, "config", NULL);
+    g_autofree char *name = g_path_get_basename(dir);
+
+    return sim_parse_addr(name, NULL, NULL, NULL, NULL) && sim_exists(config);
+}
+
+/* Returns -1 when PATH has no reaction (the write just stores), else 0 or
+ * an errno. */
+static int
+react(SimCtx *ctx, const char *path, const char *value)
+{
+    const char *rel = path + strlen(ctx->root) + 1;
+    g_autofree char *dir = g_path_get_dirname(path);
+    g_autofree char *attr = g_path_get_basename(path);
+    g_autofree char *dirname = g_path_get_basename(dir);
+    g_autofree char *updir = g_path_get_dirname(dir);
+    g_autofree char *upname = g_path_get_basename(updir);
+    g_auto(GStrv) parts = g_strsplit(rel, "/", -1);
+
+    if (strcmp(rel, "bus/pci/drivers_probe") == 0)
+        return sim_kernel_probe(ctx, value);
+    if (g_strv_length(parts) == 5 && strcmp(parts[0], "bus") == 0 &&
+        strcmp(parts[1], "pci") == 0 && strcmp(parts[2], "drivers") == 0) {
+        if (strcmp(attr, "bind") == 0)
+            return sim_kernel_bind(ctx, parts[3], value);
+        if (strcmp(attr, "unbind") == 0)
+            return sim_kernel_unbind(ctx, parts[3], value);
+        if (strcmp(attr, "new_id") == 0)
+            return store_new_id(ctx, parts[3], value, TRUE);
+        if (strcmp(attr, "remove_id") == 0)
+            return store_new_id(ctx, parts[3], value, FALSE);
+        return -1;
+    }
+    if (strcmp(attr, "driver_override") == 0 && is_pci_device_dir(dir))
+        return store_override(ctx, dir, value);
+    if (strcmp(attr, "sriov_numvfs") == 0 && is_pci_device_dir(dir))
+        return sim_sriov_set_numvfs(ctx, dirname, value);
+    if (strcmp(attr, "create") == 0 && strcmp(upname, "mdev_supported_types") == 0) {
+        g_autofree char *parent_dir = g_path_get_dirname(updir);
+
+        return sim_mdev_create(ctx, parent_dir, dirname, value);
+    }
+    if (strcmp(attr, "remove") == 0) {
+        g_autofree char *type_link = g_build_filename(dir, "mdev_type", NULL);
+
+        if (sim_exists(type_link))
+            return sim_mdev_remove(ctx, dir, value);
+        return -1;
+    }
+    if (strcmp(attr, "current_vgpu_type") == 0 && strcmp(dirname, "nvidia") == 0)
+        return sim_vgpu_set_type(ctx, updir, value);
+    return -1;
+}
+
+/* The physical path of FD if it is a regular file under the simulated
+ * root of CTX. */
+static char *
+sim_file_of_fd(SimCtx *ctx, int fd)
+{
+    g_autofree char *proc = g_strdup_printf("/proc/self/fd/%d", fd);
+    g_autofree char *path = g_file_read_link(proc, NULL);
+    size_t len = strlen(ctx->root);
+
+    if (!path || strncmp(path, ctx->root, len) != 0 || path[len] != '/')
+        return NULL;
+    return g_steal_pointer(&path);
+}
+
+ssize_t write(int fd, const void *buf, size_t count);
+
+ssize_t
+write(int fd, const void *buf, size_t count)
+{
+    g_autoptr(SimCtx) ctx = NULL;
+    g_autofree char *path = NULL;
+    g_autofree char *value = NULL;
+    struct stat st;
+    int err;
+
+    if (in_reaction || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+        return sim_real_write(fd, buf, count);
+    in_reaction = TRUE;
+    ctx = sim_ctx_from_env();
+    if (ctx)
+        path = sim_file_of_fd(ctx, fd);
+    if (!path) {
+        in_reaction = FALSE;
+        return sim_real_write(fd, buf, count);
+    }
+    value = value_string(buf, count);
+    err = react(ctx, path, value);
+    in_reaction = FALSE;
+    if (err < 0)
+        return sim_real_write(fd, buf, count);
+    if (err > 0) {
+        errno = err;
+        return -1;
+    }
+    return count;
+}
