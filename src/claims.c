@@ -79,28 +79,48 @@ gp_claims_lock(GError **error)
     return lock;
 }
 
-/* Devices sort as PCI addresses first (numerically), then mdev UUIDs. */
-static gint
-compare_device_names(const char *a, const char *b)
-{
-    GpPciAddr pa, pb;
-    gboolean a_pci = gp_pci_addr_parse(a, &pa, NULL);
-    gboolean b_pci = gp_pci_addr_parse(b, &pb, NULL);
+/* A claim with its sort key worked out once: the hook loads the whole
+ * file on every domain start, and parsing addresses in the comparator
+ * would cost more than the XML. */
+typedef struct {
+    GpClaim claim;  /* first, so a GpClaim* is a ClaimEntry* */
+    guint64 key;    /* PCI address as a number, so PCI devices sort first and
+                     * numerically; G_MAXUINT64 for mdev UUIDs */
+} ClaimEntry;
 
-    if (a_pci && b_pci)
-        return gp_pci_addr_compare(&pa, &pb);
-    if (a_pci != b_pci)
-        return a_pci ? -1 : 1;
-    return strcmp(a, b);
+static GpClaim *
+claim_new(void)
+{
+    return (GpClaim *)g_new0(ClaimEntry, 1);
+}
+
+static void
+claim_set_key(GpClaim *claim)
+{
+    ClaimEntry *e = (ClaimEntry *)claim;
+    GpPciAddr a;
+
+    if (gp_pci_addr_parse(claim->device, &a, NULL))
+        e->key = ((guint64)a.domain << 16) | (a.bus << 8) | (a.slot << 3) | a.function;
+    else
+        e->key = G_MAXUINT64;
+}
+
+static gint
+compare_entries(const GpClaim *a, const GpClaim *b)
+{
+    guint64 ka = ((const ClaimEntry *)a)->key;
+    guint64 kb = ((const ClaimEntry *)b)->key;
+
+    if (ka != kb)
+        return ka < kb ? -1 : 1;
+    return strcmp(a->device, b->device);
 }
 
 static gint
 compare_claims(gconstpointer a, gconstpointer b)
 {
-    const GpClaim *ca = *(const GpClaim *const *)a;
-    const GpClaim *cb = *(const GpClaim *const *)b;
-
-    return compare_device_names(ca->device, cb->device);
+    return compare_entries(*(const GpClaim *const *)a, *(const GpClaim *const *)b);
 }
 
 static gboolean
@@ -108,6 +128,16 @@ device_is_valid(const char *device)
 {
     return gp_pci_addr_parse(device, &(GpPciAddr){ 0 }, NULL) ||
            g_uuid_string_is_valid(device);
+}
+
+/* One spelling per device, so that a lookup cannot miss a claim: the
+ * canonical PCI address, or the lower-case UUID. */
+static char *
+device_canonical(const char *device)
+{
+    char *pci = gp_pci_addr_canonical(device, NULL);
+
+    return pci ? pci : g_ascii_strdown(device, -1);
 }
 
 static gboolean
@@ -152,7 +182,7 @@ static GpClaim *
 parse_claim(xmlNode *node, const char *path, GError **error)
 {
     g_autofree char *since = prop(node, "since");
-    GpClaim *claim = g_new0(GpClaim, 1);
+    GpClaim *claim = claim_new();
     g_autofree char *detail = NULL;
     gint64 v;
 
@@ -180,6 +210,13 @@ parse_claim(xmlNode *node, const char *path, GError **error)
         return NULL;
     }
     claim->since = v;
+    {
+        char *canon = device_canonical(claim->device);
+
+        g_free(claim->device);
+        claim->device = canon;
+    }
+    claim_set_key(claim);
     return claim;
 }
 
@@ -240,7 +277,13 @@ gp_claims_load(GError **error)
         g_hash_table_insert(claims->by_device, claim->device, claim);
         g_ptr_array_add(claims->claims, claim);
     }
-    g_ptr_array_sort(claims->claims, compare_claims);
+    /* gp_claims_save() writes them sorted: sort only a hand-edited file. */
+    for (guint i = 1; i < claims->claims->len; i++) {
+        if (compare_entries(claims->claims->pdata[i - 1], claims->claims->pdata[i]) > 0) {
+            g_ptr_array_sort(claims->claims, compare_claims);
+            break;
+        }
+    }
     return g_steal_pointer(&claims);
 }
 
@@ -296,7 +339,17 @@ gp_claims_all(GpClaims *claims)
 const GpClaim *
 gp_claims_find(GpClaims *claims, const char *device)
 {
-    return device ? g_hash_table_lookup(claims->by_device, device) : NULL;
+    const GpClaim *c;
+    g_autofree char *canon = NULL;
+
+    if (!device)
+        return NULL;
+    /* The common case: callers pass canonical names. */
+    c = g_hash_table_lookup(claims->by_device, device);
+    if (c || !device_is_valid(device))
+        return c;
+    canon = device_canonical(device);
+    return g_hash_table_lookup(claims->by_device, canon);
 }
 
 GPtrArray *
@@ -318,7 +371,8 @@ gp_claims_add(GpClaims *claims, const char *device, const char *pool,
               const char *domain_uuid, const char *domain_name,
               const char *parent, GError **error)
 {
-    const GpClaim *held = gp_claims_find(claims, device);
+    g_autofree char *canon = device && device_is_valid(device) ? device_canonical(device) : NULL;
+    const GpClaim *held = gp_claims_find(claims, canon);
     GpClaim *claim;
     guint lo = 0, hi;
 
@@ -333,23 +387,24 @@ gp_claims_add(GpClaims *claims, const char *device, const char *pool,
         return FALSE;
     }
     /* Refuse what the file could not carry back: the record must load. */
-    if (!device || !device_is_valid(device) || !pool || !gp_pool_name_check(pool, NULL) ||
+    if (!canon || !pool || !gp_pool_name_check(pool, NULL) ||
         !domain_uuid || !g_uuid_string_is_valid(domain_uuid) ||
         !domain_name_is_valid(domain_name) || (parent && !*parent)) {
         g_set_error(error, GP_CLAIMS_ERROR, GP_CLAIMS_ERROR_IO,
-                    "cannot record a claim of '%s' for domain '%s': device, pool, domain "
+                    "cannot record a claim of '%.64s' for domain '%.64s': device, pool, domain "
                     "UUID or name is malformed (this is a gpupool bug: report it)",
                     device ? device : "", domain_name ? domain_name : "");
         return FALSE;
     }
 
-    claim = g_new0(GpClaim, 1);
-    claim->device = g_strdup(device);
+    claim = claim_new();
+    claim->device = g_steal_pointer(&canon);
     claim->pool = g_strdup(pool);
     claim->domain_uuid = g_ascii_strdown(domain_uuid, -1);
     claim->domain_name = g_strdup(domain_name);
     claim->parent = g_strdup(parent);
     claim->since = g_get_real_time() / G_USEC_PER_SEC;
+    claim_set_key(claim);
 
     /* Binary search for the insertion point keeps the array sorted. */
     hi = claims->claims->len;
@@ -357,7 +412,7 @@ gp_claims_add(GpClaims *claims, const char *device, const char *pool,
         guint mid = (lo + hi) / 2;
         const GpClaim *c = g_ptr_array_index(claims->claims, mid);
 
-        if (compare_device_names(c->device, device) < 0)
+        if (compare_entries(c, claim) < 0)
             lo = mid + 1;
         else
             hi = mid;
@@ -387,10 +442,10 @@ gp_claims_drop_domain(GpClaims *claims, const char *domain_uuid)
 gboolean
 gp_claims_drop_device(GpClaims *claims, const char *device)
 {
-    GpClaim *c = device ? g_hash_table_lookup(claims->by_device, device) : NULL;
+    GpClaim *c = (GpClaim *)gp_claims_find(claims, device);
 
     if (!c)
         return FALSE;
-    g_hash_table_remove(claims->by_device, device);
+    g_hash_table_remove(claims->by_device, c->device);
     return g_ptr_array_remove(claims->claims, c);
 }

@@ -26,3 +26,28 @@ tests_unit_test_sim_SOURCES = tests/unit/test-sim.c
 tests_unit_test_sim_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/sim
 tests_unit_test_sim_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
 tests_unit_test_sim_LDADD = tests/sim/libgpsim.la src/libgpupool.la $(GP_CORE_LIBS) $(CRITERION_LIBS) -ldl
+
+# Pools, their store, claims, vfio-pci binding and the pool CLI (helper
+# "pools").  test-pool and test-claims need no simulated host.
+gp_pool_tests = tests/unit/test-pool tests/unit/test-poolstore tests/unit/test-claims
+check_PROGRAMS += $(gp_pool_tests)
+TESTS += $(gp_pool_tests)
+gp_pool_test_cppflags = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/sim
+tests_unit_test_pool_SOURCES = tests/unit/test-pool.c
+tests_unit_test_pool_CPPFLAGS = $(gp_pool_test_cppflags)
+tests_unit_test_pool_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
+tests_unit_test_pool_LDADD = src/libgpupool.la $(CRITERION_LIBS) $(GP_CORE_LIBS)
+tests_unit_test_poolstore_SOURCES = tests/unit/test-poolstore.c
+tests_unit_test_poolstore_CPPFLAGS = $(gp_pool_test_cppflags)
+tests_unit_test_poolstore_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
+tests_unit_test_poolstore_LDADD = src/libgpupool.la $(CRITERION_LIBS) $(GP_CORE_LIBS)
+tests_unit_test_claims_SOURCES = tests/unit/test-claims.c
+tests_unit_test_claims_CPPFLAGS = $(gp_pool_test_cppflags)
+tests_unit_test_claims_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
+tests_unit_test_claims_LDADD = src/libgpupool.la $(CRITERION_LIBS) $(GP_CORE_LIBS)
+
+# Every example in xml/ against its schema (xml/NAME*.xml with xml/NAME.rng).
+if HAVE_XMLLINT
+TESTS += tests/unit/check-xml-examples.sh
+endif
+EXTRA_DIST += tests/unit/check-xml-examples.sh

@@ -1,0 +1,10 @@
+# The boot-time unit that re-applies every pool before libvirt starts.
+systemdsystemunit_DATA = data/gpupool-setup.service
+EXTRA_DIST += data/gpupool-setup.service.in
+CLEANFILES += data/gpupool-setup.service
+
+# Generated so the unit names the installed binary and configuration.
+data/gpupool-setup.service: data/gpupool-setup.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) data && \
+	sed -e 's|@bindir[@]|$(bindir)|g' -e 's|@sysconfdir[@]|$(sysconfdir)|g' \
+		$(srcdir)/data/gpupool-setup.service.in > $@.tmp && mv $@.tmp $@

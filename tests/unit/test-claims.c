@@ -1,0 +1,356 @@
+/* The claims store: who holds which device, kept safe across crashes and
+ * races. */
+#include "config.h"
+
+#include <criterion/criterion.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "claims.h"
+
+#define UUID_A "6f1c4a52-2d7e-4b8a-9c1e-3a5b7d9e0f12"
+#define UUID_B "0b6e2f3a-9d4c-4e1f-8a7b-5c3d2e1f0a99"
+#define MDEV_UUID "c0ffee00-1234-4a5b-8c9d-0e1f2a3b4c5d"
+
+static char *statedir;
+
+static void
+setup_statedir(void)
+{
+    g_autofree char *base = g_dir_make_tmp("gpupool-claims-XXXXXX", NULL);
+
+    cr_assert_not_null(base);
+    /* A directory that does not exist yet: the store creates it. */
+    statedir = g_build_filename(base, "run", "gpupool", NULL);
+    g_setenv("GPUPOOL_STATEDIR", statedir, TRUE);
+}
+
+static void
+teardown_statedir(void)
+{
+    g_autofree char *base = g_path_get_dirname(statedir);
+    g_autofree char *top = g_path_get_dirname(base);
+    g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", top);
+
+    cr_assert_eq(system(cmd), 0);
+    g_clear_pointer(&statedir, g_free);
+}
+
+TestSuite(claims, .init = setup_statedir, .fini = teardown_statedir);
+
+static char *
+claims_file(void)
+{
+    return g_build_filename(statedir, "claims.xml", NULL);
+}
+
+static void
+write_claims_file(const char *contents)
+{
+    g_autofree char *path = claims_file();
+
+    cr_assert_eq(g_mkdir_with_parents(statedir, 0755), 0);
+    cr_assert(g_file_set_contents(path, contents, -1, NULL));
+}
+
+static GpClaims *
+load_ok(void)
+{
+    g_autoptr(GError) error = NULL;
+    GpClaims *claims = gp_claims_load(&error);
+
+    cr_assert_not_null(claims, "%s", error ? error->message : "");
+    return claims;
+}
+
+Test(claims, a_missing_file_means_nobody_holds_anything)
+{
+    g_autoptr(GpClaims) claims = load_ok();
+
+    cr_assert_eq(gp_claims_all(claims)->len, 0);
+    cr_assert_null(gp_claims_find(claims, "0000:41:00.0"));
+}
+
+Test(claims, saved_claims_load_back_sorted_with_every_field)
+{
+    g_autoptr(GpClaims) claims = load_ok();
+    g_autoptr(GpClaims) back = NULL;
+    g_autoptr(GError) error = NULL;
+    const GpClaim *c;
+    gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+    GPtrArray *all;
+
+    cr_assert(gp_claims_add(claims, "0000:81:00.0", "gpus", UUID_A, "vm-a", NULL, &error));
+    cr_assert(gp_claims_add(claims, "0000:41:00.0", "gpus", UUID_B, "vm <b> & 'c'", NULL, &error));
+    cr_assert(gp_claims_add(claims, MDEV_UUID, "vgpu", UUID_B, "vm <b> & 'c'", "0000:3b:00.0",
+                            &error));
+    cr_assert(gp_claims_save(claims, &error), "%s", error ? error->message : "");
+
+    back = load_ok();
+    all = gp_claims_all(back);
+    cr_assert_eq(all->len, 3);
+    cr_assert_str_eq(((GpClaim *)all->pdata[0])->device, "0000:41:00.0");
+    cr_assert_str_eq(((GpClaim *)all->pdata[1])->device, "0000:81:00.0");
+    cr_assert_str_eq(((GpClaim *)all->pdata[2])->device, MDEV_UUID);
+    c = gp_claims_find(back, "0000:41:00.0");
+    cr_assert_str_eq(c->domain_name, "vm <b> & 'c'");
+    cr_assert_str_eq(c->domain_uuid, UUID_B);
+    cr_assert_str_eq(c->pool, "gpus");
+    cr_assert_null(c->parent);
+    cr_assert_geq(c->since, now - 5);
+    cr_assert_leq(c->since, now + 5);
+    c = gp_claims_find(back, MDEV_UUID);
+    cr_assert_str_eq(c->parent, "0000:3b:00.0");
+}
+
+Test(claims, the_same_domain_may_claim_again_another_is_refused_naming_the_holder)
+{
+    g_autoptr(GpClaims) claims = load_ok();
+    g_autoptr(GError) error = NULL;
+
+    cr_assert(gp_claims_add(claims, "0000:41:00.0", "gpus", UUID_A, "vm-a", NULL, NULL));
+    cr_assert(gp_claims_add(claims, "0000:41:00.0", "gpus", UUID_A, "vm-a", NULL, NULL));
+    cr_assert_eq(gp_claims_all(claims)->len, 1);
+    cr_assert_not(gp_claims_add(claims, "0000:41:00.0", "gpus", UUID_B, "vm-b", NULL, &error));
+    cr_assert(g_error_matches(error, GP_CLAIMS_ERROR, GP_CLAIMS_ERROR_HELD));
+    cr_assert(strstr(error->message, "0000:41:00.0"), "%s", error->message);
+    cr_assert(strstr(error->message, "'vm-a'"), "%s", error->message);
+    cr_assert(strstr(error->message, "virsh shutdown vm-a"), "%s", error->message);
+    cr_assert_str_eq(gp_claims_find(claims, "0000:41:00.0")->domain_uuid, UUID_A);
+}
+
+Test(claims, a_device_is_found_whatever_its_spelling)
+{
+    g_autoptr(GpClaims) claims = load_ok();
+    g_autoptr(GError) error = NULL;
+
+    cr_assert(gp_claims_add(claims, "4A:00.0", "gpus", UUID_A, "vm-a", NULL, NULL));
+    cr_assert_str_eq(((GpClaim *)gp_claims_all(claims)->pdata[0])->device, "0000:4a:00.0");
+    cr_assert_not_null(gp_claims_find(claims, "0000:4A:00.0"));
+    cr_assert_not(gp_claims_add(claims, "0000:4a:00.0", "gpus", UUID_B, "vm-b", NULL, &error));
+    cr_assert(g_error_matches(error, GP_CLAIMS_ERROR, GP_CLAIMS_ERROR_HELD));
+    cr_assert(gp_claims_drop_device(claims, "4a:00.0"));
+}
+
+Test(claims, dropping_a_domain_releases_exactly_its_devices)
+{
+    g_autoptr(GpClaims) claims = load_ok();
+    g_autoptr(GPtrArray) of_b = NULL;
+
+    cr_assert(gp_claims_add(claims, "0000:41:00.0", "gpus", UUID_A, "vm-a", NULL, NULL));
+    cr_assert(gp_claims_add(claims, "0000:81:00.0", "gpus", UUID_B, "vm-b", NULL, NULL));
+    cr_assert(gp_claims_add(claims, "0000:c1:00.0", "gpus", UUID_B, "vm-b", NULL, NULL));
+    of_b = gp_claims_of_domain(claims, UUID_B);
+    cr_assert_eq(of_b->len, 2);
+    cr_assert_eq(gp_claims_drop_domain(claims, UUID_B), 2);
+    cr_assert_eq(gp_claims_drop_domain(claims, UUID_B), 0);
+    cr_assert_eq(gp_claims_all(claims)->len, 1);
+    cr_assert_null(gp_claims_find(claims, "0000:81:00.0"));
+    cr_assert(gp_claims_drop_device(claims, "0000:41:00.0"));
+    cr_assert_not(gp_claims_drop_device(claims, "0000:41:00.0"));
+    cr_assert_eq(gp_claims_all(claims)->len, 0);
+}
+
+Test(claims, malformed_claims_are_refused_before_they_reach_the_file)
+{
+    g_autoptr(GpClaims) claims = load_ok();
+
+    cr_assert_not(gp_claims_add(claims, "0000:41:00.0", "gpus", "not-a-uuid", "vm", NULL, NULL));
+    cr_assert_not(gp_claims_add(claims, "0000:41:00.0", "gpus", UUID_A, "two\nlines", NULL, NULL));
+    cr_assert_not(gp_claims_add(claims, "0000:41:00.0", "a/b", UUID_A, "vm", NULL, NULL));
+    cr_assert_not(gp_claims_add(claims, "bogus", "gpus", UUID_A, "vm", NULL, NULL));
+    cr_assert_eq(gp_claims_all(claims)->len, 0);
+}
+
+/* A corrupt file is refused with its path and the fix, and left alone. */
+static void
+expect_corrupt(const char *contents, const char *needle)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GpClaims) claims = NULL;
+    g_autofree char *path = claims_file();
+    g_autofree char *after = NULL;
+
+    write_claims_file(contents);
+    claims = gp_claims_load(&error);
+    cr_assert_null(claims, "accepted: %s", contents);
+    cr_assert(g_error_matches(error, GP_CLAIMS_ERROR, GP_CLAIMS_ERROR_CORRUPT), "%s",
+              error ? error->message : "none");
+    cr_assert(strstr(error->message, path), "%s", error->message);
+    cr_assert(strstr(error->message, "repair the file"), "%s", error->message);
+    cr_assert(strstr(error->message, needle), "'%s' not in %s", needle, error->message);
+    cr_assert(g_file_get_contents(path, &after, NULL, NULL));
+    cr_assert_str_eq(after, contents);
+}
+
+Test(claims, a_corrupt_file_is_refused_with_its_path_and_the_fix_never_dropped)
+{
+    expect_corrupt("<claims><claim device='0000:41:00.0'", "not well-formed");
+    expect_corrupt("garbage", "not well-formed");
+    expect_corrupt("", "not well-formed");
+    expect_corrupt("<pools/>", "not <claims>");
+    expect_corrupt("<claims><claim device='0000:41:00.0' pool='gpus' domain-uuid='x' "
+                   "domain-name='vm' since='1'/></claims>", "domain-uuid");
+    expect_corrupt("<claims><claim device='0000:41:00.0' pool='gpus' domain-uuid='" UUID_A
+                   "' domain-name='vm'/></claims>", "since");
+    expect_corrupt("<claims><claim device='0000:41:00.0' pool='gpus' domain-uuid='" UUID_A
+                   "' domain-name='vm' since='1'/>\n<claim device='41:00.0' pool='gpus' "
+                   "domain-uuid='" UUID_B "' domain-name='vm2' since='1'/></claims>",
+                   "claimed twice");
+    expect_corrupt("<claims><other/></claims>", "unexpected content");
+    expect_corrupt("<!DOCTYPE claims [<!ENTITY a 'b'>]><claims/>", "DOCTYPE");
+}
+
+Test(claims, a_stray_temporary_file_from_a_crash_leaves_the_old_state_readable)
+{
+    g_autoptr(GpClaims) claims = load_ok();
+    g_autoptr(GpClaims) back = NULL;
+    g_autofree char *stray = NULL;
+    g_autoptr(GDir) dir = NULL;
+    const char *name;
+    guint files = 0;
+
+    cr_assert(gp_claims_add(claims, "0000:41:00.0", "gpus", UUID_A, "vm-a", NULL, NULL));
+    cr_assert(gp_claims_save(claims, NULL));
+    /* What a crash between writing the temporary file and the rename
+     * leaves behind: a half-written new state next to the old one. */
+    stray = g_build_filename(statedir, ".claims.xml.X3kq9Z", NULL);
+    cr_assert(g_file_set_contents(stray, "<claims><claim device='0000:81", -1, NULL));
+
+    back = load_ok();
+    cr_assert_eq(gp_claims_all(back)->len, 1);
+    cr_assert_str_eq(gp_claims_find(back, "0000:41:00.0")->domain_name, "vm-a");
+    /* And a save still works and does not trip over it. */
+    cr_assert(gp_claims_add(back, "0000:81:00.0", "gpus", UUID_B, "vm-b", NULL, NULL));
+    cr_assert(gp_claims_save(back, NULL));
+    dir = g_dir_open(statedir, 0, NULL);
+    while ((name = g_dir_read_name(dir)))
+        if (g_str_has_prefix(name, ".claims.xml."))
+            files++;
+    cr_assert_eq(files, 1, "save left its own temporary file behind");
+}
+
+/* One racer: wait for the start signal, then lock, load, claim, save.
+ * Exits 0 if it won, 3 if the device was held, 1 on any other error. */
+static int
+race(int start_fd, const char *uuid, const char *name)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GpLock) lock = NULL;
+    g_autoptr(GpClaims) claims = NULL;
+    char c;
+
+    if (read(start_fd, &c, 1) != 1)
+        return 1;
+    lock = gp_claims_lock(&error);
+    if (!lock)
+        return 1;
+    claims = gp_claims_load(&error);
+    if (!claims)
+        return 1;
+    if (!gp_claims_add(claims, "0000:41:00.0", "gpus", uuid, name, NULL, &error))
+        return g_error_matches(error, GP_CLAIMS_ERROR, GP_CLAIMS_ERROR_HELD) ? 3 : 1;
+    /* Widen the window a second racer would need. */
+    g_usleep(2000);
+    return gp_claims_save(claims, &error) ? 0 : 1;
+}
+
+Test(claims, two_processes_racing_for_the_last_device_exactly_one_wins)
+{
+    for (int round = 0; round < 10; round++) {
+        static const char *const uuids[] = { UUID_A, UUID_B };
+        static const char *const names[] = { "vm-a", "vm-b" };
+        g_autofree char *path = claims_file();
+        g_autoptr(GpClaims) claims = NULL;
+        pid_t pids[2];
+        int status[2];
+        int fds[2];
+        int winner = -1;
+
+        unlink(path);
+        cr_assert_eq(pipe(fds), 0);
+        for (int i = 0; i < 2; i++) {
+            pids[i] = fork();
+            cr_assert_geq(pids[i], 0);
+            if (pids[i] == 0) {
+                close(fds[1]);
+                _exit(race(fds[0], uuids[i], names[i]));
+            }
+        }
+        close(fds[0]);
+        cr_assert_eq(write(fds[1], "xx", 2), 2);
+        close(fds[1]);
+        for (int i = 0; i < 2; i++) {
+            cr_assert_eq(waitpid(pids[i], &status[i], 0), pids[i]);
+            cr_assert(WIFEXITED(status[i]));
+        }
+        for (int i = 0; i < 2; i++) {
+            int code = WEXITSTATUS(status[i]);
+
+            cr_assert(code == 0 || code == 3, "racer %d failed (%d)", i, code);
+            if (code == 0) {
+                cr_assert_eq(winner, -1, "round %d: both won", round);
+                winner = i;
+            }
+        }
+        cr_assert_neq(winner, -1, "round %d: nobody won", round);
+        claims = load_ok();
+        cr_assert_eq(gp_claims_all(claims)->len, 1);
+        cr_assert_str_eq(gp_claims_find(claims, "0000:41:00.0")->domain_uuid, uuids[winner]);
+    }
+}
+
+Test(claims, a_thousand_claims_load_and_save_in_well_under_ten_milliseconds)
+{
+    g_autoptr(GpClaims) claims = NULL;
+    g_autofree char *shm = NULL;
+    gint64 best = G_MAXINT64;
+
+    /* /run/gpupool is a tmpfs: measure our code, not the fsync latency of
+     * the disk under /tmp. */
+    if (access("/dev/shm", W_OK) == 0) {
+        shm = g_strdup("/dev/shm/gpupool-claims-XXXXXX");
+        cr_assert_not_null(g_mkdtemp(shm));
+        g_setenv("GPUPOOL_STATEDIR", shm, TRUE);
+    }
+    claims = load_ok();
+
+    for (guint i = 0; i < 1000; i++) {
+        g_autofree char *dev = g_strdup_printf("%04x:%02x:00.0", i / 128, i % 128 + 1);
+        g_autofree char *uuid = g_strdup_printf("6f1c4a52-2d7e-4b8a-9c1e-%012x", i);
+        g_autofree char *name = g_strdup_printf("domain-%u", i);
+
+        cr_assert(gp_claims_add(claims, dev, "gpus", uuid, name, NULL, NULL));
+    }
+    cr_assert(gp_claims_save(claims, NULL));
+    /* Best of several runs: the machine running the tests is shared. */
+    for (int run = 0; run < 7; run++) {
+        gint64 t0 = g_get_monotonic_time();
+        g_autoptr(GpClaims) c = load_ok();
+
+        cr_assert_eq(gp_claims_all(c)->len, 1000);
+        cr_assert(gp_claims_drop_device(c, "0000:01:00.0"));
+        cr_assert(gp_claims_save(c, NULL));
+        best = MIN(best, g_get_monotonic_time() - t0);
+        cr_assert(gp_claims_add(c, "0000:01:00.0", "gpus", UUID_A, "again", NULL, NULL));
+        cr_assert(gp_claims_save(c, NULL));
+    }
+    if (shm) {
+        g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", shm);
+
+        cr_assert_eq(system(cmd), 0);
+    }
+    cr_log_info("load+save of 1000 claims: %" G_GINT64_FORMAT " us", best);
+    cr_assert_lt(best, 10000, "load+save took %" G_GINT64_FORMAT " us", best);
+}
+
+Test(claims, the_lock_creates_the_state_directory)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GpLock) lock = gp_claims_lock(&error);
+    g_autofree char *path = g_build_filename(statedir, "lock", NULL);
+
+    cr_assert_not_null(lock, "%s", error ? error->message : "");
+    cr_assert(g_file_test(path, G_FILE_TEST_EXISTS));
+}

@@ -1,0 +1,290 @@
+/* Pool definitions: names, XML round trip, schema and safety checks. */
+#include "config.h"
+
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "pool.h"
+
+static GpPool *
+parse(const char *xml, GError **error)
+{
+    return gp_pool_parse_xml(xml, strlen(xml), error);
+}
+
+/* Parses XML and expects a GP_POOL_ERROR_INVALID whose message contains
+ * NEEDLE. */
+static void
+expect_invalid(const char *xml, const char *needle)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GpPool) pool = parse(xml, &error);
+
+    cr_assert_null(pool, "accepted: %s", xml);
+    cr_assert(g_error_matches(error, GP_POOL_ERROR, GP_POOL_ERROR_INVALID),
+              "wrong error for %s: %s", xml, error ? error->message : "none");
+    cr_assert(strstr(error->message, needle), "'%s' not in '%s'", needle, error->message);
+    cr_assert_null(strchr(error->message, '\n'), "multi-line: %s", error->message);
+}
+
+Test(pool, xml_round_trips_every_field_of_a_pci_pool)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GpPool) pool = gp_pool_new("gpus", GP_POOL_TYPE_PCI, &error);
+    g_autoptr(GpPool) back = NULL;
+    g_autofree char *xml = NULL;
+    g_autofree char *again = NULL;
+    GpPoolDevice *dev;
+
+    cr_assert_not_null(pool);
+    cr_assert(gp_pool_set_description(pool, "A100s <for> \"ML\" & 'friends' – ünïcode", &error));
+    cr_assert(gp_pool_add_device(pool, "0000:81:00.0", "nvidia", NULL, &error));
+    cr_assert(gp_pool_add_device(pool, "0000:01:00.1", "snd_hda_intel", "0000:01:00.0", &error));
+    cr_assert(gp_pool_add_device(pool, "0000:01:00.0", NULL, NULL, &error));
+    xml = gp_pool_format_xml(pool);
+    back = parse(xml, &error);
+    cr_assert_not_null(back, "%s", error ? error->message : "");
+    cr_assert_str_eq(back->name, "gpus");
+    cr_assert_eq(back->type, GP_POOL_TYPE_PCI);
+    cr_assert_str_eq(back->description, pool->description);
+    cr_assert_eq(back->devices->len, 3);
+    /* Sorted by address. */
+    cr_assert_str_eq(((GpPoolDevice *)back->devices->pdata[0])->address, "0000:01:00.0");
+    cr_assert_str_eq(((GpPoolDevice *)back->devices->pdata[2])->address, "0000:81:00.0");
+    dev = gp_pool_find_device(back, "0000:01:00.1");
+    cr_assert_not_null(dev);
+    cr_assert_str_eq(dev->host_driver, "snd_hda_intel");
+    cr_assert_str_eq(dev->companion_of, "0000:01:00.0");
+    cr_assert_null(gp_pool_find_device(back, "0000:01:00.0")->host_driver);
+    again = gp_pool_format_xml(back);
+    cr_assert_str_eq(again, xml);
+}
+
+Test(pool, xml_round_trips_mdev_type_and_vf_count)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GpPool) m = parse("<pool type='mdev'><name>vgpu</name><mdev type='nvidia-63'/>"
+                                "<device address='0000:3b:00.0'/><device address='mbochs'/>"
+                                "</pool>", &error);
+    g_autoptr(GpPool) v = NULL;
+    g_autoptr(GpPool) m2 = NULL;
+    g_autofree char *mxml = NULL;
+
+    cr_assert_not_null(m, "%s", error ? error->message : "");
+    cr_assert_str_eq(m->mdev_type, "nvidia-63");
+    cr_assert_eq(m->devices->len, 2);
+    mxml = gp_pool_format_xml(m);
+    m2 = parse(mxml, &error);
+    cr_assert_not_null(m2);
+    cr_assert_str_eq(m2->mdev_type, "nvidia-63");
+    cr_assert_not_null(gp_pool_find_device(m2, "mbochs"));
+
+    v = parse("<pool type='vf'><vf count='4'/><name>vfs</name>"
+              "<device address='0000:4d:00.0' host-driver='i915'/></pool>", &error);
+    cr_assert_not_null(v, "%s", error ? error->message : "");
+    cr_assert_eq(v->vf_count, 4);
+    cr_assert_eq(v->type, GP_POOL_TYPE_VF);
+}
+
+Test(pool, parse_canonicalises_short_and_uppercase_addresses)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GpPool) pool = parse("<pool type='pci'><name>p</name>"
+                                   "<device address='4A:00.0'/></pool>", &error);
+
+    cr_assert_not_null(pool, "%s", error ? error->message : "");
+    cr_assert_not_null(gp_pool_find_device(pool, "0000:4a:00.0"));
+}
+
+Test(pool, schema_refuses_unknown_elements_types_and_bad_addresses)
+{
+    expect_invalid("<pool type='pci'><name>a</name><bogus/></pool>", "schema pool.rng");
+    expect_invalid("<pool type='gpu'><name>a</name></pool>", "schema pool.rng");
+    expect_invalid("<pool type='pci'></pool>", "schema pool.rng");
+    expect_invalid("<pool type='pci'><name>a</name><device address='0000:41:00'/></pool>",
+                   "schema pool.rng");
+    expect_invalid("<pool type='pci'><name>a</name><device address='0000:41:00.8'/></pool>",
+                   "schema pool.rng");
+    expect_invalid("<pool type='pci'><name>a</name><device address='0000:41:20.0'/></pool>",
+                   "schema pool.rng");
+    /* Partition settings belong to their pool types only. */
+    expect_invalid("<pool type='pci'><name>a</name><vf count='2'/></pool>", "schema pool.rng");
+    expect_invalid("<pool type='vf'><name>a</name><device address='0000:41:00.0' "
+                   "companion-of='0000:41:00.1'/></pool>", "schema pool.rng");
+    expect_invalid("<pool type='pci'><name>a</name><device address='mbochs'/></pool>",
+                   "schema pool.rng");
+    expect_invalid("<pool type='vf'><name>a</name><vf count='70000'/></pool>",
+                   "schema pool.rng");
+    /* Errors point at the line. */
+    expect_invalid("<pool type='pci'>\n<name>a</name>\n<bogus/></pool>", "line 3");
+}
+
+Test(pool, parse_refuses_doctype_and_entities)
+{
+    expect_invalid("<?xml version='1.0'?><!DOCTYPE pool [<!ENTITY x 'gpus'>]>"
+                   "<pool type='pci'><name>&x;</name></pool>", "DOCTYPE");
+    expect_invalid("<!DOCTYPE pool SYSTEM 'http://example.com/pool.dtd'>"
+                   "<pool type='pci'><name>a</name></pool>", "DOCTYPE");
+    expect_invalid("<pool type='pci'><name>&xxe;</name></pool>", "not well-formed");
+}
+
+Test(pool, parse_refuses_input_over_one_mebibyte)
+{
+    g_autoptr(GString) xml = g_string_new("<pool type='pci'><name>a</name><description>");
+
+    while (xml->len < 1024 * 1024 + 10)
+        g_string_append(xml, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+    g_string_append(xml, "</description></pool>");
+    expect_invalid(xml->str, "bytes");
+}
+
+Test(pool, parse_refuses_malformed_xml)
+{
+    expect_invalid("<pool type='pci'><name>a</name>", "not well-formed");
+    expect_invalid("", "not well-formed");
+    expect_invalid("gpus", "not well-formed");
+}
+
+Test(pool, parse_refuses_a_device_listed_twice_in_any_spelling)
+{
+    expect_invalid("<pool type='pci'><name>a</name><device address='0000:41:00.0'/>"
+                   "<device address='41:00.0'/></pool>", "lists 0000:41:00.0 twice");
+}
+
+Test(pool, parse_refuses_companions_without_their_device_or_of_another_slot)
+{
+    expect_invalid("<pool type='pci'><name>a</name><device address='0000:01:00.1' "
+                   "companion-of='0000:01:00.0'/></pool>", "companion of 0000:01:00.0");
+    expect_invalid("<pool type='pci'><name>a</name><device address='0000:02:00.0'/>"
+                   "<device address='0000:01:00.1' companion-of='0000:02:00.0'/></pool>",
+                   "same slot");
+    expect_invalid("<pool type='pci'><name>a</name><device address='0000:01:00.0' "
+                   "companion-of='0000:01:00.0'/></pool>", "same slot");
+}
+
+Test(pool, names_with_separators_dots_or_over_64_characters_are_refused)
+{
+    static const char *const bad[] = {
+        "", "a/b", "/etc", "..", ".hidden", "-opt", "a b", "gpus\n", "a\\b", "üml",
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", /* 65 */
+    };
+    static const char *const good[] = {
+        "gpus", "A100_pool.v2", "x", "0", "a-b",
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", /* 64 */
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_autoptr(GError) error = NULL;
+
+        cr_assert_not(gp_pool_name_check(bad[i], &error), "accepted '%s'", bad[i]);
+        cr_assert(g_error_matches(error, GP_POOL_ERROR, GP_POOL_ERROR_INVALID));
+        cr_assert(strstr(error->message, "1 to 64"), "%s", error->message);
+        cr_assert_null(gp_pool_new(bad[i], GP_POOL_TYPE_PCI, NULL));
+    }
+    cr_assert_not(gp_pool_name_check(NULL, NULL));
+    for (size_t i = 0; i < G_N_ELEMENTS(good); i++)
+        cr_assert(gp_pool_name_check(good[i], NULL), "refused '%s'", good[i]);
+    expect_invalid("<pool type='pci'><name>../etc</name></pool>", "schema");
+}
+
+Test(pool, long_names_in_errors_are_cut_short)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *name = g_strnfill(5000, 'a');
+
+    cr_assert_not(gp_pool_name_check(name, &error));
+    cr_assert_lt(strlen(error->message), 300);
+}
+
+Test(pool, type_names_round_trip_and_unknown_ones_are_refused)
+{
+    GpPoolType t;
+
+    for (GpPoolType i = GP_POOL_TYPE_PCI; i <= GP_POOL_TYPE_VF; i++) {
+        cr_assert(gp_pool_type_from_string(gp_pool_type_to_string(i), &t));
+        cr_assert_eq(t, i);
+    }
+    cr_assert_not(gp_pool_type_from_string("PCI", &t));
+    cr_assert_not(gp_pool_type_from_string("", &t));
+    cr_assert_not(gp_pool_type_from_string(NULL, &t));
+}
+
+Test(pool, descriptions_with_control_characters_or_over_1024_bytes_are_refused)
+{
+    g_autoptr(GpPool) pool = gp_pool_new("p", GP_POOL_TYPE_PCI, NULL);
+    g_autofree char *longdesc = g_strnfill(GP_POOL_DESCRIPTION_MAX + 1, 'd');
+    g_autoptr(GError) e1 = NULL;
+    g_autoptr(GError) e2 = NULL;
+
+    cr_assert_not(gp_pool_set_description(pool, "two\nlines", &e1));
+    cr_assert(strstr(e1->message, "pool 'p'"));
+    cr_assert_not(gp_pool_set_description(pool, longdesc, &e2));
+    cr_assert_null(pool->description);
+    cr_assert(gp_pool_set_description(pool, "fine", NULL));
+    cr_assert(gp_pool_set_description(pool, NULL, NULL));
+    cr_assert_null(pool->description);
+}
+
+Test(pool, mdev_type_ids_must_be_directory_names)
+{
+    cr_assert(gp_pool_mdev_type_check("nvidia-63", NULL));
+    cr_assert(gp_pool_mdev_type_check("i915-GVTg_V5_4", NULL));
+    cr_assert_not(gp_pool_mdev_type_check("../nvidia-63", NULL));
+    cr_assert_not(gp_pool_mdev_type_check("a/b", NULL));
+    cr_assert_not(gp_pool_mdev_type_check("", NULL));
+}
+
+Test(pool, members_stay_sorted_and_are_added_once)
+{
+    g_autoptr(GpPool) pool = gp_pool_new("p", GP_POOL_TYPE_PCI, NULL);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) comps = NULL;
+
+    cr_assert(gp_pool_add_device(pool, "0000:10:00.0", NULL, NULL, NULL));
+    cr_assert(gp_pool_add_device(pool, "0000:09:00.0", NULL, NULL, NULL));
+    cr_assert(gp_pool_add_device(pool, "0000:10:00.1", NULL, "0000:10:00.0", NULL));
+    cr_assert_not(gp_pool_add_device(pool, "0000:09:00.0", NULL, NULL, &error));
+    cr_assert(g_error_matches(error, GP_POOL_ERROR, GP_POOL_ERROR_EXISTS));
+    /* Numeric, not string, order: 0x09 before 0x10. */
+    cr_assert_str_eq(((GpPoolDevice *)pool->devices->pdata[0])->address, "0000:09:00.0");
+    comps = gp_pool_companions(pool, "0000:10:00.0");
+    cr_assert_eq(comps->len, 1);
+    cr_assert(gp_pool_remove_device(pool, "0000:09:00.0"));
+    cr_assert_not(gp_pool_remove_device(pool, "0000:09:00.0"));
+    cr_assert_eq(pool->devices->len, 2);
+}
+
+Test(pool, a_missing_schema_is_reported_with_the_fix)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GpPool) pool = NULL;
+    g_autofree char *saved = g_strdup(g_getenv("GPUPOOL_SCHEMADIR"));
+
+    g_setenv("GPUPOOL_SCHEMADIR", "/nonexistent/gpupool-schemas", TRUE);
+    pool = parse("<pool type='pci'><name>a</name></pool>", &error);
+    if (saved)
+        g_setenv("GPUPOOL_SCHEMADIR", saved, TRUE);
+    cr_assert_null(pool);
+    cr_assert(strstr(error->message, "GPUPOOL_SCHEMADIR"), "%s", error->message);
+}
+
+Test(pool, every_example_in_xml_parses)
+{
+    static const char *const examples[] = {
+        "pool-pci.xml", "pool-pci-companion.xml", "pool-mdev.xml", "pool-vf.xml",
+    };
+    const char *dir = g_getenv("GPUPOOL_SCHEMADIR");
+
+    cr_assert_not_null(dir, "GPUPOOL_SCHEMADIR must point at the source tree's xml/");
+    for (size_t i = 0; i < G_N_ELEMENTS(examples); i++) {
+        g_autofree char *path = g_build_filename(dir, examples[i], NULL);
+        g_autofree char *data = NULL;
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GpPool) pool = NULL;
+        gsize len;
+
+        cr_assert(g_file_get_contents(path, &data, &len, NULL), "cannot read %s", path);
+        pool = gp_pool_parse_xml(data, len, &error);
+        cr_assert_not_null(pool, "%s: %s", examples[i], error ? error->message : "");
+    }
+}
