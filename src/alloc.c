@@ -11,6 +11,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "mmio.h"
 #include "paths.h"
 #include "pciaddr.h"
 #include "poolstore.h"
@@ -21,6 +22,7 @@ G_DEFINE_QUARK(gp-alloc-error-quark, gp_alloc_error)
 /* The kernel's IORESOURCE_* flags as the "resource" attribute shows them. */
 #define GP_IORESOURCE_MEM    0x00000200ULL
 #define GP_IORESOURCE_MEM_64 0x00100000ULL
+#define GP_IORESOURCE_PREFETCH 0x00002000ULL
 
 /* QEMU's default 64-bit PCI hole when a domain sets no <pcihole64>. */
 #define GP_ALLOC_DEFAULT_HOLE64 (32ULL << 30)
@@ -70,12 +72,9 @@ probe_bars(GpAllocDevice *dev)
             continue;
         if (end <= start || !(flags & GP_IORESOURCE_MEM))
             continue;
-        if (flags & GP_IORESOURCE_MEM_64) {
-            guint64 size = end - start + 1;
-
-            dev->mmio64 += size;
-            dev->largest_bar = MAX(dev->largest_bar, size);
-        }
+        dev->bars[i].size = end - start + 1;
+        dev->bars[i].is_64bit = (flags & GP_IORESOURCE_MEM_64) != 0;
+        dev->bars[i].prefetchable = (flags & GP_IORESOURCE_PREFETCH) != 0;
     }
 }
 
@@ -101,8 +100,7 @@ gp_alloc_probe(GpAllocDevice *dev, GpPoolType type)
     g_clear_pointer(&dev->driver, g_free);
     g_clear_pointer(&dev->parent, g_free);
     dev->present = FALSE;
-    dev->mmio64 = 0;
-    dev->largest_bar = 0;
+    memset(dev->bars, 0, sizeof(dev->bars));
 
     if (type == GP_POOL_TYPE_MDEV) {
         g_autofree char *rel = gp_sysfs_mdev_dev_path(dev->device, NULL);
@@ -128,32 +126,17 @@ gp_alloc_probe(GpAllocDevice *dev, GpPoolType type)
     }
 }
 
-static guint64
-round_up_pow2(guint64 v)
-{
-    guint64 p = 1;
-
-    if (v == 0)
-        return 0;
-    while (p < v && p < (G_GUINT64_CONSTANT(1) << 62))
-        p <<= 1;
-    return p;
-}
-
 guint64
 gp_alloc_window_need(GPtrArray *devices)
 {
     guint64 total = 0;
 
-    /* Each device's BARs are packed behind its own bridge window, which
-     * must be aligned to its largest BAR: round every device up to a
-     * power of two, then the sum. */
     for (guint i = 0; i < devices->len; i++) {
         const GpAllocDevice *dev = devices->pdata[i];
 
-        total += round_up_pow2(MAX(dev->mmio64, dev->largest_bar));
+        total += gp_mmio_device_footprint(dev->bars);
     }
-    return round_up_pow2(total);
+    return total;
 }
 
 /* ---- Free devices ------------------------------------------------------- */
@@ -317,33 +300,51 @@ check_member(const GpPool *pool, const GpAllocDevice *dev, const char *dom_name,
     return TRUE;
 }
 
+/* "2 GiB", "768 MiB": a whole unit when it is one, for messages. */
+static char *
+format_size(guint64 bytes)
+{
+    if (bytes >= (1ULL << 40) && bytes % (1ULL << 40) == 0)
+        return g_strdup_printf("%" G_GUINT64_FORMAT " TiB", bytes >> 40);
+    if (bytes >= (1ULL << 30) && bytes % (1ULL << 30) == 0)
+        return g_strdup_printf("%" G_GUINT64_FORMAT " GiB", bytes >> 30);
+    if (bytes % (1ULL << 20) == 0)
+        return g_strdup_printf("%" G_GUINT64_FORMAT " MiB", bytes >> 20);
+    return g_strdup_printf("%" G_GUINT64_FORMAT " bytes", bytes);
+}
+
 static gboolean
 check_window(const GpAllocDomain *dom, GError **error)
 {
     guint64 need = gp_alloc_window_need(dom->devices);
     guint64 have = dom->pcihole64_set ? dom->pcihole64 : GP_ALLOC_DEFAULT_HOLE64;
     const GpAllocDevice *big = NULL;
+    guint64 big_size = 0;
     g_autofree char *have_s = NULL;
     g_autofree char *need_s = NULL;
-    g_autofree char *need_arg = NULL;
+    g_autofree char *suggest = NULL;
 
     if (need <= have)
         return TRUE;
     for (guint i = 0; i < dom->devices->len; i++) {
         const GpAllocDevice *dev = dom->devices->pdata[i];
+        guint64 size = gp_mmio_device_footprint(dev->bars);
 
-        if (!big || dev->mmio64 > big->mmio64)
+        if (!big || size > big_size) {
             big = dev;
+            big_size = size;
+        }
     }
-    have_s = g_format_size_full(have, G_FORMAT_SIZE_IEC_UNITS);
-    need_s = g_format_size_full(need, G_FORMAT_SIZE_IEC_UNITS);
-    need_arg = g_strdup_printf("%" G_GUINT64_FORMAT "G", need >> 30);
+    have_s = format_size(have);
+    need_s = format_size(need);
+    /* What assign would set: the need plus the guest's own headroom. */
+    suggest = gp_mmio_format_size(gp_mmio_window(need));
     g_set_error(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_MMIO,
                 "%s: 64-bit MMIO window %s%s is too small for %s%s (needs %s): "
                 "run 'gpupool assign %s --pool %s --mmio %s' or set <pcihole64>",
                 dom->name, have_s, dom->pcihole64_set ? "" : " (QEMU's default)",
                 big->device, dom->devices->len > 1 ? " and the other devices" : "",
-                need_s, dom->name, big->pool, need_arg);
+                need_s, dom->name, big->pool, suggest);
     return FALSE;
 }
 

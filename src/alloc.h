@@ -14,6 +14,7 @@
 #include <glib.h>
 
 #include "claims.h"
+#include "pcidev.h"
 #include "pool.h"
 
 G_BEGIN_DECLS
@@ -40,8 +41,7 @@ typedef struct {
     gboolean present;  /* the device exists on this host */
     char *driver;      /* bound driver (pci, vf), NULL if none */
     char *parent;      /* vf: its physical function; mdev: its parent */
-    guint64 mmio64;    /* bytes of 64-bit memory BARs */
-    guint64 largest_bar;
+    GpPciBar bars[6];  /* pci, vf: sizes and kinds of its BARs */
 } GpAllocDevice;
 
 GpAllocDevice *gp_alloc_device_new(const char *alias, const char *pool, const char *device);
@@ -64,8 +64,8 @@ typedef struct {
  * fails: what cannot be read is left unset, and the decision refuses. */
 void gp_alloc_probe(GpAllocDevice *dev, GpPoolType type);
 
-/* The 64-bit MMIO window DEVICES need in a guest: every 64-bit BAR
- * naturally aligned, rounded up to a power of two.  0 if none has one. */
+/* The least 64-bit MMIO window DEVICES need in a guest: the sum of their
+ * footprints (gp_mmio_device_footprint()).  0 if none has 64-bit BARs. */
 guint64 gp_alloc_window_need(GPtrArray *devices);
 
 /* The free devices of POOL: members (not companions) for pci pools, the

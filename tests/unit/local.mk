@@ -51,3 +51,11 @@ if HAVE_XMLLINT
 TESTS += tests/unit/check-xml-examples.sh
 endif
 EXTRA_DIST += tests/unit/check-xml-examples.sh
+
+# The libvirt hook: claim logic and the hook binary (helper "hook").
+check_PROGRAMS += tests/unit/test-hook
+TESTS += tests/unit/test-hook
+tests_unit_test_hook_SOURCES = tests/unit/test-hook.c
+tests_unit_test_hook_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/sim
+tests_unit_test_hook_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
+tests_unit_test_hook_LDADD = tests/sim/libgpsim.la src/libgpupool.la $(CRITERION_LIBS) $(GP_CORE_LIBS) -ldl
