@@ -125,6 +125,9 @@ typedef struct {
     const char *name;      /* "mdev", "nvidia-vgpu" */
     const char *summary;   /* one line for `gpupool partitions` */
     GpPartKind kind;
+    /* TRUE when the partitions stay bound to the vendor driver instead of
+     * vfio-pci (NVIDIA's vGPU VFs). */
+    gboolean driver_stays;
 
     /* How well this back end knows DEVICE: GP_BACKEND_SCORE_*; NONE if
      * not at all.  Reads sysfs only; never fails. */

@@ -5,7 +5,8 @@ gp_backend_sources = \
 	plugin/backend-pci.c \
 	plugin/backend-mdev.c \
 	plugin/backend-vf.c \
-	plugin/vfio-users.c plugin/vfio-users.h
+	plugin/vfio-users.c plugin/vfio-users.h \
+	src/partition.c src/partition.h
 
 # Vendor back ends: one module each, loaded with GModule; they link
 # nothing of the core (see plugin/backend.h).

@@ -324,6 +324,7 @@ static const GpBackendOps nvidia_ops = {
     .name = "nvidia-vgpu",
     .summary = "NVIDIA vGPU on SR-IOV virtual functions",
     .kind = GP_PART_KIND_VF,
+    .driver_stays = TRUE,
     .probe = nvidia_probe,
     .describe = nvidia_describe,
     .configure = nvidia_configure,
