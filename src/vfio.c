@@ -111,13 +111,17 @@ static gboolean
 restore(const DevState *st, GError **error)
 {
     g_autofree char *now = gp_vfio_current_driver(st->address);
+    g_autofree char *override = current_override(st->address);
     g_autoptr(GError) err = NULL;
 
     if (now && g_strcmp0(now, st->driver) != 0 && !unbind_from(st->address, now, &err)) {
         g_propagate_error(error, g_steal_pointer(&err));
         return FALSE;
     }
-    if (!write_override(st->address, st->override, &err)) {
+    /* Only what changed is written back: the step that failed may be
+     * the very write that cannot be done. */
+    if (g_strcmp0(override, st->override) != 0 &&
+        !write_override(st->address, st->override, &err)) {
         g_propagate_error(error, g_steal_pointer(&err));
         return FALSE;
     }
