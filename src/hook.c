@@ -1,13 +1,12 @@
-/* gpupool-hook: what libvirt runs as the QEMU hook
- * ($hookdir/gpupool -> $libexecdir/gpupool-hook):
+/* gpupool-hook-domain: the part of the libvirt QEMU hook that acts.
  *
- *   gpupool-hook DOMAIN OPERATION SUB-OPERATION EXTRA < domain XML
+ *   gpupool-hook-domain DOMAIN OPERATION SUB-OPERATION EXTRA < domain XML
  *
- * It is on the start path of every domain on the host, GPU or not, so the
- * common case costs as little as we can make it: operations gpupool does
- * not handle exit before reading anything, and a domain whose XML does
- * not mention the gpupool namespace exits after one substring search,
- * without the lock and without reading any state.
+ * libvirt runs gpupool-hook (src/hook-gate.c), which lets through only the
+ * operations below and only domains whose XML mentions the gpupool
+ * namespace; it then runs this program with the same arguments and the
+ * XML as stdin.  Run directly, this program applies the same filters
+ * itself.
  *
  * libvirt shows what a failing hook printed on stderr in the start error,
  * so a refusal is one line on stderr and exit status 1.  At migrate and

@@ -54,8 +54,11 @@ gp_cli_pool_sources = \
 	src/cmd-pool-undefine.c src/cmd-setup.c
 gp_cli_domain_sources =
 
-# The libvirt QEMU hook: $(hookdir)/gpupool runs it.
-libexec_PROGRAMS += src/gpupool-hook
-src_gpupool_hook_SOURCES = src/hook.c
-src_gpupool_hook_CPPFLAGS = $(AM_CPPFLAGS) -DGP_BINDIR=\"$(bindir)\"
-src_gpupool_hook_LDADD = src/libgpupool.la $(GP_CORE_LIBS)
+# The libvirt QEMU hook: $(hookdir)/gpupool is a symlink to gpupool-hook,
+# a libc-only gate that hands gpupool domains to gpupool-hook-domain.
+libexec_PROGRAMS += src/gpupool-hook src/gpupool-hook-domain
+src_gpupool_hook_SOURCES = src/hook-gate.c
+src_gpupool_hook_LDADD =
+src_gpupool_hook_domain_SOURCES = src/hook.c
+src_gpupool_hook_domain_CPPFLAGS = $(AM_CPPFLAGS) -DGP_BINDIR=\"$(bindir)\"
+src_gpupool_hook_domain_LDADD = src/libgpupool.la $(GP_CORE_LIBS)
