@@ -10,6 +10,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <sys/vfs.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -47,6 +49,35 @@ ctx_open(GpSim *sim)
     return ctx;
 }
 
+/* Where hosts are built: GPSIM_TMPDIR if set, else /dev/shm when it is a
+ * tmpfs (sysfs lives in memory too, and creating tens of thousands of
+ * small files on a journalled disk takes minutes for the 1024-GPU
+ * fixture), else the usual temporary directory. */
+static char *
+make_base(GError **error)
+{
+    const char *dir = g_getenv("GPSIM_TMPDIR");
+    struct statfs fs;
+
+    if (!dir || !*dir) {
+        if (statfs("/dev/shm", &fs) == 0 && fs.f_type == TMPFS_MAGIC &&
+            access("/dev/shm", W_OK) == 0)
+            dir = "/dev/shm";
+        else
+            dir = g_get_tmp_dir();
+    }
+    {
+        g_autofree char *tmpl = g_build_filename(dir, "gpsim-XXXXXX", NULL);
+
+        if (!g_mkdtemp(tmpl)) {
+            g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
+                        "cannot create %s: %s", tmpl, g_strerror(errno));
+            return NULL;
+        }
+        return g_steal_pointer(&tmpl);
+    }
+}
+
 GpSim *
 gp_sim_new(void)
 {
@@ -66,7 +97,7 @@ gp_sim_new(void)
         { "sim/host.ini", "[host]\niommu=false\nnext_group=0\n" },
     };
     g_autoptr(GError) error = NULL;
-    g_autofree char *tmp = g_dir_make_tmp("gpsim-XXXXXX", &error);
+    g_autofree char *tmp = make_base(&error);
     GpSim *sim;
     char *real;
     guint i;

@@ -287,16 +287,27 @@ react(SimCtx *ctx, const char *path, const char *value)
     return -1;
 }
 
-/* The physical path of FD if it is a regular file under the simulated
- * root of CTX. */
+/* The physical path of FD if it lies under GPUPOOL_SYSFS_ROOT.  Checked
+ * before anything else is loaded: with the preload, every write of the
+ * child to any regular file passes through here. */
 static char *
-sim_file_of_fd(SimCtx *ctx, int fd)
+sim_file_of_fd(int fd)
 {
-    g_autofree char *proc = g_strdup_printf("/proc/self/fd/%d", fd);
-    g_autofree char *path = g_file_read_link(proc, NULL);
-    size_t len = strlen(ctx->root);
+    const char *root = g_getenv("GPUPOOL_SYSFS_ROOT");
+    g_autofree char *proc = NULL;
+    g_autofree char *path = NULL;
+    g_autofree char *real_root = NULL;
+    size_t len;
 
-    if (!path || strncmp(path, ctx->root, len) != 0 || path[len] != '/')
+    if (!root || !*root)
+        return NULL;
+    proc = g_strdup_printf("/proc/self/fd/%d", fd);
+    path = g_file_read_link(proc, NULL);
+    real_root = path ? realpath(root, NULL) : NULL;
+    if (!real_root)
+        return NULL;
+    len = strlen(real_root);
+    if (strncmp(path, real_root, len) != 0 || path[len] != '/')
         return NULL;
     return g_steal_pointer(&path);
 }
@@ -310,23 +321,28 @@ write(int fd, const void *buf, size_t count)
     g_autofree char *path = NULL;
     g_autofree char *value = NULL;
     struct stat st;
-    int err;
+    int err, saved_errno = errno;
 
-    if (in_reaction || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+    if (in_reaction || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        errno = saved_errno;
         return sim_real_write(fd, buf, count);
+    }
     in_reaction = TRUE;
-    ctx = sim_ctx_from_env();
-    if (ctx)
-        path = sim_file_of_fd(ctx, fd);
-    if (!path) {
+    path = sim_file_of_fd(fd);
+    if (path)
+        ctx = sim_ctx_from_env();
+    if (!ctx) {
         in_reaction = FALSE;
+        errno = saved_errno;
         return sim_real_write(fd, buf, count);
     }
     value = value_string(buf, count);
     err = react(ctx, path, value);
     in_reaction = FALSE;
-    if (err < 0)
+    if (err < 0) {
+        errno = saved_errno;
         return sim_real_write(fd, buf, count);
+    }
     if (err > 0) {
         errno = err;
         return -1;

@@ -549,6 +549,70 @@ Test(sim_libpci, conventional_pci_device_has_no_express_capability)
     pci_cleanup(pacc);
 }
 
+static char *
+lspci(GpSim *sim, const char *slot)
+{
+    g_autofree char *lspci_path = g_find_program_in_path("lspci");
+    g_autofree char *param = NULL;
+    g_autofree char *out = NULL;
+    g_autoptr(GError) error = NULL;
+    int status = -1;
+
+    if (!lspci_path)
+        return NULL;
+    param = g_strdup_printf("sysfs.path=%s/bus/pci", gp_sim_root(sim));
+    {
+        const char *argv[] = {
+            lspci_path, "-A", "linux-sysfs", "-O", param, "-vvv", "-s", slot, NULL,
+        };
+
+        cr_assert(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL,
+                               NULL, &out, NULL, &status, &error),
+                  "lspci: %s", error ? error->message : "");
+    }
+    cr_assert_eq(status, 0);
+    return g_steal_pointer(&out);
+}
+
+Test(sim_libpci, lspci_shows_the_fixture_as_on_a_real_host)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_datacenter();
+    g_autofree char *gpu = lspci(sim, "41:00.0");
+    g_autofree char *vga = NULL;
+
+    if (!gpu)
+        cr_skip_test("lspci (pciutils) is not installed");
+    cr_assert(strstr(gpu, "3D controller: NVIDIA"), "%s", gpu);
+    cr_assert(strstr(gpu, "(32-bit, non-prefetchable) [size=16M]"), "%s", gpu);
+    cr_assert(strstr(gpu, "(64-bit, prefetchable) [size=128G]"), "%s", gpu);
+    cr_assert(strstr(gpu, "(64-bit, prefetchable) [size=32M]"), "%s", gpu);
+    cr_assert(strstr(gpu, "Express (v2) Endpoint"), "%s", gpu);
+    cr_assert(strstr(gpu, "IOMMU group: 1"), "%s", gpu);
+    cr_assert(strstr(gpu, "NUMA node: 0"), "%s", gpu);
+    cr_assert(strstr(gpu, "Kernel driver in use: nvidia"), "%s", gpu);
+    vga = lspci(sim, "03:00.0");
+    cr_assert(strstr(vga, "VGA compatible controller: ASPEED"), "%s", vga);
+    cr_assert(strstr(vga, "I/O ports at"), "%s", vga);
+    cr_assert_null(strstr(vga, "Express"), "conventional PCI: %s", vga);
+}
+
+Test(sim_libpci, lspci_decodes_the_sriov_capability_and_vfs)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_nvidia_sriov();
+    g_autofree char *pf = NULL;
+    g_autofree char *vf = NULL;
+
+    cr_assert(gp_sim_write(sim, PFREL "/sriov_numvfs", "2"));
+    pf = lspci(sim, "c1:00.0");
+    if (!pf)
+        cr_skip_test("lspci (pciutils) is not installed");
+    cr_assert(strstr(pf, "Single Root I/O Virtualization (SR-IOV)"), "%s", pf);
+    cr_assert(strstr(pf, "Total VFs: 16, Number of VFs: 2"), "%s", pf);
+    cr_assert(strstr(pf, "VF offset: 4, stride: 1, Device ID: 26b9"), "%s", pf);
+    vf = lspci(sim, "c1:00.5");
+    cr_assert(strstr(vf, "[virtual] [size=4G]"), "%s", vf);
+}
+
 Test(sim_run, child_with_preload_reacts_like_the_kernel)
 {
     g_autoptr(GpSim) sim = gp_sim_fixture_datacenter();
