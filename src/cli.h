@@ -45,5 +45,9 @@ extern const GpCliCommand gp_cmd_assign;
 extern const GpCliCommand gp_cmd_unassign;
 extern const GpCliCommand gp_cmd_status;
 extern const GpCliCommand gp_cmd_rebalance;
+/* GPU partitioning. */
+extern const GpCliCommand gp_cmd_partitions;
+extern const GpCliCommand gp_cmd_partition_set;
+extern const GpCliCommand gp_cmd_pool_check;
 
 G_END_DECLS

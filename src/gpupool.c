@@ -19,6 +19,9 @@ static const GpCliCommand *const commands[] = {
     &gp_cmd_pool_info,
     &gp_cmd_pool_undefine,
     &gp_cmd_setup,
+    &gp_cmd_partitions,
+    &gp_cmd_partition_set,
+    &gp_cmd_pool_check,
     NULL
 };
 

@@ -35,6 +35,8 @@ gp_domain_sources += src/domxml.c src/domxml.h src/domxml-priv.h \
 	src/domxml-format.c src/domxml-edit.c
 # Sizing the guest's 64-bit MMIO window.
 gp_domain_sources += src/mmio.c src/mmio.h
+# assign, unassign, rebalance through libvirt.
+gp_domain_sources += src/assign.c src/assign.h
 # Claim, release, reconnect and re-point decisions of the hook.
 gp_domain_sources += src/alloc.c src/alloc.h
 
@@ -62,3 +64,7 @@ src_gpupool_hook_LDADD =
 src_gpupool_hook_domain_SOURCES = src/hook.c
 src_gpupool_hook_domain_CPPFLAGS = $(AM_CPPFLAGS) -DGP_BINDIR=\"$(bindir)\"
 src_gpupool_hook_domain_LDADD = src/libgpupool.la $(GP_CORE_LIBS)
+
+# GPU partitioning commands.
+gp_cli_partition_sources = src/cmd-partitions.c src/cmd-partition-set.c src/cmd-pool-check.c
+src_gpupool_SOURCES += $(gp_cli_partition_sources)

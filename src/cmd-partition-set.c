@@ -1,0 +1,67 @@
+/* gpupool partition-set DEVICE --count N | --profile TYPE: like
+ * Set-VMHostPartitionableGpu.  Applies across the pool of DEVICE and
+ * records the setting there for `gpupool setup`. */
+#include "config.h"
+
+#include "cli.h"
+#include "partition.h"
+#include "pciaddr.h"
+#include "sysfs.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int
+run_partition_set(int argc, char **argv)
+{
+    gint count = 0;
+    g_autofree char *profile = NULL;
+    GOptionEntry entries[] = {
+        { "count", 'n', 0, G_OPTION_ARG_INT, &count, "Number of partitions", "N" },
+        { "profile", 'p', 0, G_OPTION_ARG_STRING, &profile,
+          "Partition profile (mdev type, vGPU type ID)", "TYPE" },
+        { NULL },
+    };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) done = g_ptr_array_new_with_free_func(g_free);
+    g_autofree char *device = NULL;
+    g_autofree char *klass = gp_sysfs_class_path("mdev_bus");
+
+    if (!gp_cli_parse(&gp_cmd_partition_set, entries, &argc, &argv))
+        return GP_EXIT_USAGE;
+    if (argc != 2)
+        return gp_cli_usage(&gp_cmd_partition_set, "give exactly one DEVICE");
+    if (count < 0 || count > 4096)
+        return gp_cli_usage(&gp_cmd_partition_set, "--count must be from 1 to 4096, not %d",
+                            count);
+    if (count == 0 && !profile)
+        return gp_cli_usage(&gp_cmd_partition_set, "give --count N or --profile TYPE");
+    if (profile && (!*profile || strlen(profile) > 128 || strchr(profile, '/')))
+        return gp_cli_usage(&gp_cmd_partition_set, "'%.64s' is not a profile name", profile);
+
+    device = gp_pci_addr_canonical(argv[1], NULL);
+    if (!device) {
+        g_autofree char *rel = g_build_filename(klass, argv[1], NULL);
+
+        if (strlen(argv[1]) > 64 || strchr(argv[1], '/') || argv[1][0] == '.' ||
+            !gp_sysfs_exists(rel)) {
+            g_set_error(&error, GP_PARTITION_ERROR, GP_PARTITION_ERROR_INVALID,
+                        "'%.64s' is neither a PCI address (DDDD:BB:SS.F) nor an mdev parent "
+                        "of this host: see 'gpupool partitions'", argv[1]);
+            return gp_cli_fail(error);
+        }
+        device = g_strdup(argv[1]);
+    }
+    if (!gp_partition_set(device, (guint)count, profile, done, &error))
+        return gp_cli_fail(error);
+    for (guint i = 0; i < done->len; i++)
+        printf("%s\n", (const char *)done->pdata[i]);
+    return GP_EXIT_OK;
+}
+
+const GpCliCommand gp_cmd_partition_set = {
+    .name = "partition-set",
+    .args = "DEVICE --count N | --profile TYPE",
+    .summary = "Set a GPU's (and its pool's) partition count or profile",
+    .run = run_partition_set,
+};
