@@ -32,7 +32,7 @@ run_setup(int argc, char **argv)
     if (!ok)
         return GP_EXIT_FAILURE;
     if (done->len == 0)
-        printf("No pools to set up\n");
+        printf("Nothing to set up: no pool has devices\n");
     return GP_EXIT_OK;
 }
 

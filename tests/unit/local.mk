@@ -30,7 +30,7 @@ tests_unit_test_sim_LDADD = tests/sim/libgpsim.la src/libgpupool.la $(GP_CORE_LI
 # Pools, their store, claims, vfio-pci binding and the pool CLI (helper
 # "pools").  test-pool and test-claims need no simulated host.
 gp_pool_tests = tests/unit/test-pool tests/unit/test-poolstore tests/unit/test-claims \
-	tests/unit/test-vfio
+	tests/unit/test-vfio tests/unit/test-cmd-pool
 check_PROGRAMS += $(gp_pool_tests)
 TESTS += $(gp_pool_tests)
 gp_pool_test_cppflags = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/sim
@@ -50,6 +50,10 @@ tests_unit_test_vfio_SOURCES = tests/unit/test-vfio.c
 tests_unit_test_vfio_CPPFLAGS = $(gp_pool_test_cppflags)
 tests_unit_test_vfio_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
 tests_unit_test_vfio_LDADD = tests/sim/libgpsim.la src/libgpupool.la $(CRITERION_LIBS) $(GP_CORE_LIBS)
+tests_unit_test_cmd_pool_SOURCES = tests/unit/test-cmd-pool.c
+tests_unit_test_cmd_pool_CPPFLAGS = $(gp_pool_test_cppflags)
+tests_unit_test_cmd_pool_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
+tests_unit_test_cmd_pool_LDADD = tests/sim/libgpsim.la src/libgpupool.la $(CRITERION_LIBS) $(GP_CORE_LIBS)
 
 # Every example in xml/ against its schema (xml/NAME*.xml with xml/NAME.rng).
 if HAVE_XMLLINT

@@ -1,0 +1,638 @@
+/* The pool commands, run as the admin runs them (the real gpupool binary)
+ * against simulated hosts.  Every refusal must say what is wrong and how
+ * to fix it on one line, exit 1, and change nothing: neither the host
+ * nor the pool files. */
+#include "config.h"
+
+#include <criterion/criterion.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "sim.h"
+
+typedef struct {
+    int status;
+    char *out;
+    char *err;
+} Run;
+
+static void
+run_free(Run *r)
+{
+    g_free(r->out);
+    g_free(r->err);
+    g_free(r);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Run, run_free)
+
+static Run *
+run_argv(GpSim *sim, const char *first, va_list ap)
+{
+    g_autoptr(GPtrArray) argv = g_ptr_array_new();
+    Run *r = g_new0(Run, 1);
+    const char *arg;
+
+    g_ptr_array_add(argv, (gpointer) "gpupool");
+    for (arg = first; arg; arg = va_arg(ap, const char *))
+        g_ptr_array_add(argv, (gpointer)arg);
+    g_ptr_array_add(argv, NULL);
+    cr_assert(gp_sim_run(sim, (const char *const *)argv->pdata, &r->out, &r->err, &r->status));
+    return r;
+}
+
+/* gpupool ARGS... (NULL-terminated). */
+static Run *
+run(GpSim *sim, const char *first, ...) G_GNUC_NULL_TERMINATED;
+
+static Run *
+run(GpSim *sim, const char *first, ...)
+{
+    va_list ap;
+    Run *r;
+
+    va_start(ap, first);
+    r = run_argv(sim, first, ap);
+    va_end(ap);
+    return r;
+}
+
+/* gpupool ARGS... must succeed. */
+static Run *
+must(GpSim *sim, const char *first, ...) G_GNUC_NULL_TERMINATED;
+
+static Run *
+must(GpSim *sim, const char *first, ...)
+{
+    va_list ap;
+    Run *r;
+
+    va_start(ap, first);
+    r = run_argv(sim, first, ap);
+    va_end(ap);
+    cr_assert_eq(r->status, 0, "gpupool %s failed (%d): %s", first, r->status, r->err);
+    return r;
+}
+
+static gint
+compare_names(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Everything gpupool keeps: the pool files and the claims. */
+static char *
+state_dump(GpSim *sim)
+{
+    g_autofree char *pooldir = g_build_filename(gp_sim_confdir(sim), "pools", NULL);
+    g_autofree char *claims = g_build_filename(gp_sim_statedir(sim), "claims.xml", NULL);
+    g_autoptr(GDir) dir = g_dir_open(pooldir, 0, NULL);
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    GString *out = g_string_new(NULL);
+    g_autofree char *cl = NULL;
+    const char *name;
+
+    while (dir && (name = g_dir_read_name(dir)))
+        g_ptr_array_add(names, g_strdup(name));
+    g_ptr_array_sort(names, compare_names);
+    for (guint i = 0; i < names->len; i++) {
+        g_autofree char *path = g_build_filename(pooldir, names->pdata[i], NULL);
+        g_autofree char *data = NULL;
+
+        g_file_get_contents(path, &data, NULL, NULL);
+        g_string_append_printf(out, "== %s\n%s", (char *)names->pdata[i], data ? data : "");
+    }
+    if (g_file_get_contents(claims, &cl, NULL, NULL))
+        g_string_append_printf(out, "== claims\n%s", cl);
+    return g_string_free(out, FALSE);
+}
+
+/* gpupool ARGS... must be refused: exit 1, one line naming NEEDLE, and
+ * neither the host nor gpupool's files changed. */
+static void
+refused(GpSim *sim, const char *needle, const char *first, ...) G_GNUC_NULL_TERMINATED;
+
+static void
+refused(GpSim *sim, const char *needle, const char *first, ...)
+{
+    g_autofree char *host_before = gp_sim_snapshot(sim);
+    g_autofree char *state_before = state_dump(sim);
+    g_autofree char *host_after = NULL;
+    g_autofree char *state_after = NULL;
+    g_autoptr(Run) r = NULL;
+    va_list ap;
+
+    va_start(ap, first);
+    r = run_argv(sim, first, ap);
+    va_end(ap);
+    cr_assert_eq(r->status, 1, "gpupool %s: exit %d, stderr: %s", first, r->status, r->err);
+    cr_assert(g_str_has_prefix(r->err, "gpupool: error: "), "stderr: %s", r->err);
+    cr_assert(g_str_has_suffix(r->err, "\n") && !strchr(r->err, '\n')[1],
+              "not one line: %s", r->err);
+    cr_assert(strstr(r->err, needle), "'%s' not in: %s", needle, r->err);
+    host_after = gp_sim_snapshot(sim);
+    cr_assert_str_eq(host_after, host_before, "gpupool %s changed the host", first);
+    state_after = state_dump(sim);
+    cr_assert_str_eq(state_after, state_before, "gpupool %s changed gpupool's files:\n%s\n---\n%s",
+                     first, state_before, state_after);
+}
+
+static char *
+pool_file(GpSim *sim, const char *name)
+{
+    g_autofree char *file = g_strconcat(name, ".xml", NULL);
+    g_autofree char *path = g_build_filename(gp_sim_confdir(sim), "pools", file, NULL);
+    char *data = NULL;
+
+    g_file_get_contents(path, &data, NULL, NULL);
+    return data;
+}
+
+static void
+assert_driver(GpSim *sim, const char *addr, const char *want)
+{
+    g_autofree char *driver = gp_sim_driver(sim, addr);
+
+    cr_assert_str_eq(driver ? driver : "(none)", want ? want : "(none)", "%s", addr);
+}
+
+static void
+write_claim(GpSim *sim, const char *device, const char *pool, const char *name)
+{
+    g_autofree char *path = g_build_filename(gp_sim_statedir(sim), "claims.xml", NULL);
+    g_autofree char *xml = g_strdup_printf(
+        "<claims>\n  <claim device='%s' pool='%s' "
+        "domain-uuid='6f1c4a52-2d7e-4b8a-9c1e-3a5b7d9e0f12' domain-name='%s' "
+        "since='1700000000'/>\n</claims>\n", device, pool, name);
+
+    cr_assert_eq(g_mkdir_with_parents(gp_sim_statedir(sim), 0755), 0);
+    cr_assert(g_file_set_contents(path, xml, -1, NULL));
+}
+
+/* ---- The happy path ------------------------------------------------------ */
+
+Test(cmd_pool, add_then_remove_returns_the_host_to_where_it_was)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_datacenter();
+    g_autofree char *before = gp_sim_snapshot(sim);
+    g_autofree char *after = NULL;
+    g_autofree char *file = NULL;
+    g_autoptr(Run) create = must(sim, "pool-create", "gpus", "--type", "pci",
+                                 "--description", "A100s for the ML VMs", NULL);
+    g_autoptr(Run) add = must(sim, "pool-add", "gpus", GP_SIM_DC_GPU0, "81:00.0", NULL);
+    g_autoptr(Run) list = NULL;
+    g_autoptr(Run) remove = NULL;
+
+    assert_driver(sim, GP_SIM_DC_GPU0, "vfio-pci");
+    assert_driver(sim, GP_SIM_DC_GPU1, "vfio-pci");
+    cr_assert(strstr(add->out, GP_SIM_DC_GPU0 ": bound to vfio-pci (was nvidia)"), "%s",
+              add->out);
+    file = pool_file(sim, "gpus");
+    cr_assert(strstr(file, "<device address='0000:41:00.0' host-driver='nvidia'/>"), "%s", file);
+    cr_assert(strstr(file, "<device address='0000:81:00.0' host-driver='nvidia'/>"), "%s", file);
+
+    list = must(sim, "pool-list", NULL);
+    cr_assert(strstr(list->out, "gpus"), "%s", list->out);
+    cr_assert(strstr(list->out, "A100s for the ML VMs"), "%s", list->out);
+
+    remove = must(sim, "pool-remove", "gpus", GP_SIM_DC_GPU0, GP_SIM_DC_GPU1, NULL);
+    cr_assert(strstr(remove->out, "back on nvidia"), "%s", remove->out);
+    after = gp_sim_snapshot(sim);
+    cr_assert_str_eq(after, before);
+    g_free(file);
+    file = pool_file(sim, "gpus");
+    cr_assert_null(strstr(file, "<device"), "%s", file);
+}
+
+Test(cmd_pool, the_functions_of_a_card_join_and_leave_together)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_workstation();
+    g_autofree char *before = gp_sim_snapshot(sim);
+    g_autofree char *after = NULL;
+    g_autofree char *file = NULL;
+    g_autoptr(Run) create = must(sim, "pool-create", "ws", "--type", "pci", NULL);
+    g_autoptr(Run) add = must(sim, "pool-add", "ws", GP_SIM_WS_GPU, NULL);
+    g_autoptr(Run) info = NULL;
+    g_autoptr(Run) remove = NULL;
+
+    assert_driver(sim, GP_SIM_WS_GPU, "vfio-pci");
+    assert_driver(sim, GP_SIM_WS_GPU_AUDIO, "vfio-pci");
+    file = pool_file(sim, "ws");
+    cr_assert(strstr(file, "<device address='0000:01:00.1' host-driver='snd_hda_intel' "
+                           "companion-of='0000:01:00.0'/>"), "%s", file);
+    info = must(sim, "pool-info", "ws", NULL);
+    cr_assert(strstr(info->out, "companion of 0000:01:00.0"), "%s", info->out);
+
+    refused(sim, "run 'gpupool pool-remove ws 0000:01:00.0'",
+            "pool-remove", "ws", GP_SIM_WS_GPU_AUDIO, NULL);
+    remove = must(sim, "pool-remove", "ws", GP_SIM_WS_GPU, NULL);
+    assert_driver(sim, GP_SIM_WS_GPU_AUDIO, "snd_hda_intel");
+    after = gp_sim_snapshot(sim);
+    cr_assert_str_eq(after, before);
+}
+
+Test(cmd_pool, naming_both_functions_of_a_card_adds_the_second_as_companion)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_workstation();
+    g_autoptr(Run) create = must(sim, "pool-create", "ws", "--type", "pci", NULL);
+    g_autoptr(Run) add = must(sim, "pool-add", "ws", GP_SIM_WS_GPU_AUDIO, GP_SIM_WS_GPU, NULL);
+    g_autofree char *file = pool_file(sim, "ws");
+
+    cr_assert(strstr(file, "companion-of='0000:01:00.0'"), "%s", file);
+}
+
+Test(cmd_pool, pool_define_brings_the_devices_of_a_definition_in)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_datacenter();
+    g_autofree char *def = g_build_filename(gp_sim_base(sim), "gpus.xml", NULL);
+    g_autoptr(Run) define = NULL;
+    g_autoptr(Run) xml = NULL;
+
+    cr_assert(g_file_set_contents(def, "<pool type='pci'><name>gpus</name>"
+                                  "<device address='41:00.0'/></pool>", -1, NULL));
+    define = must(sim, "pool-define", def, NULL);
+    assert_driver(sim, GP_SIM_DC_GPU0, "vfio-pci");
+    xml = must(sim, "pool-info", "gpus", "--xml", NULL);
+    cr_assert(strstr(xml->out, "host-driver='nvidia'"), "%s", xml->out);
+    refused(sim, "pool 'gpus' already exists", "pool-define", def, NULL);
+}
+
+Test(cmd_pool, pool_info_names_the_holder_of_each_device)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_datacenter();
+    g_autoptr(Run) create = must(sim, "pool-create", "gpus", "--type", "pci", NULL);
+    g_autoptr(Run) add = must(sim, "pool-add", "gpus", GP_SIM_DC_GPU0, GP_SIM_DC_GPU1, NULL);
+    g_autoptr(Run) info = NULL;
+    g_autoptr(Run) list = NULL;
+
+    write_claim(sim, GP_SIM_DC_GPU0, "gpus", "ml-train-1");
+    info = must(sim, "pool-info", "gpus", NULL);
+    cr_assert(strstr(info->out, "1 in use, 1 free"), "%s", info->out);
+    cr_assert(strstr(info->out, "ml-train-1 (6f1c4a52-"), "%s", info->out);
+    list = must(sim, "pool-list", NULL);
+    cr_assert(strstr(list->out, "gpus                 pci         2       1       1"), "%s",
+              list->out);
+}
+
+/* ---- Refusals: addresses and devices ------------------------------------- */
+
+Test(cmd_pool, malformed_and_unknown_addresses_are_refused)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_datacenter();
+    g_autoptr(Run) create = must(sim, "pool-create", "gpus", "--type", "pci", NULL);
+
+    refused(sim, "'0000:41:00' is not a PCI address", "pool-add", "gpus", "0000:41:00", NULL);
+    refused(sim, "is not a PCI address", "pool-add", "gpus", "../../etc", NULL);
+    /* All or nothing: the good address before the bad one is not bound. */
+    refused(sim, "no PCI device 0000:99:00.0", "pool-add", "gpus", GP_SIM_DC_GPU0,
+            "0000:99:00.0", NULL);
+    refused(sim, "there is no pool 'nope'", "pool-add", "nope", GP_SIM_DC_GPU0, NULL);
+    refused(sim, "is not in pool 'gpus'", "pool-remove", "gpus", GP_SIM_DC_GPU0, NULL);
+}
+
+Test(cmd_pool, devices_that_cannot_be_assigned_are_refused_with_the_reason)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_datacenter();
+    g_autoptr(Run) create = must(sim, "pool-create", "gpus", "--type", "pci", NULL);
+
+    refused(sim, "0000:00:01.0 cannot be added to pool 'gpus': ", "pool-add", "gpus",
+            "0000:00:01.0", NULL);
+    refused(sim, "bridge", "pool-add", "gpus", "0000:00:01.0", NULL);
+    refused(sim, GP_SIM_DC_BMC_VGA " cannot be added to pool 'gpus'", "pool-add", "gpus",
+            GP_SIM_DC_BMC_VGA, NULL);
+    /* All or nothing across the request. */
+    refused(sim, "0000:00:01.0 cannot be added", "pool-add", "gpus", GP_SIM_DC_GPU0,
+            "0000:00:01.0", NULL);
+}
+
+Test(cmd_pool, the_boot_vga_in_use_is_refused)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_workstation();
+    g_autoptr(Run) create = must(sim, "pool-create", "ws", "--type", "pci", NULL);
+
+    refused(sim, "boot VGA", "pool-add", "ws", GP_SIM_WS_IGPU, NULL);
+}
+
+Test(cmd_pool, a_group_shared_with_devices_the_host_uses_is_refused)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_workstation();
+    g_autoptr(Run) create = must(sim, "pool-create", "ws", "--type", "pci", NULL);
+
+    refused(sim, GP_SIM_WS_LEGACY_GPU " cannot be added to pool 'ws'", "pool-add", "ws",
+            GP_SIM_WS_LEGACY_GPU, NULL);
+}
+
+Test(cmd_pool, a_pcie_gpu_sharing_its_group_with_a_host_nic_is_refused)
+{
+    g_autoptr(GpSim) sim = gp_sim_new();
+    GpSimPciSpec gpu = {
+        .addr = "0000:05:00.0", .parent = "0000:00:01.0", .vendor = 0x10de,
+        .device = 0x20b5, .class_code = 0x030200, .driver = "nvidia",
+    };
+    GpSimPciSpec nic = {
+        .addr = "0000:05:01.0", .parent = "0000:00:01.0", .vendor = 0x8086,
+        .device = 0x1533, .class_code = 0x020000, .driver = "igb", .group_with = "0000:05:00.0",
+    };
+    g_autoptr(Run) create = NULL;
+
+    gp_sim_set_iommu(sim, TRUE);
+    gp_sim_add_driver(sim, "nvidia");
+    gp_sim_add_driver(sim, "igb");
+    gp_sim_add_driver(sim, "pcieport");
+    gp_sim_add_driver(sim, "vfio-pci");
+    gp_sim_add_root_port(sim, "0000:00:01.0", 5);
+    gp_sim_add_pci(sim, &gpu);
+    gp_sim_add_pci(sim, &nic);
+    create = must(sim, "pool-create", "gpus", "--type", "pci", NULL);
+    refused(sim, "IOMMU group", "pool-add", "gpus", "0000:05:00.0", NULL);
+    refused(sim, "0000:05:01.0", "pool-add", "gpus", "0000:05:00.0", NULL);
+}
+
+Test(cmd_pool, a_host_without_iommu_is_refused_with_the_fix)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_no_iommu();
+    g_autoptr(Run) create = must(sim, "pool-create", "gpus", "--type", "pci", NULL);
+
+    refused(sim, "intel_iommu=on", "pool-add", "gpus", GP_SIM_DC_GPU0, NULL);
+}
+
+Test(cmd_pool, without_vfio_pci_the_fix_is_modprobe)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_datacenter();
+    g_autoptr(Run) create = must(sim, "pool-create", "gpus", "--type", "pci", NULL);
+
+    gp_sim_remove_driver(sim, "vfio-pci");
+    refused(sim, "vfio-pci is not loaded: run 'modprobe vfio-pci'", "pool-add", "gpus",
+            GP_SIM_DC_GPU0, NULL);
+}
+
+/* ---- Refusals: pools and domains ------------------------------------------ */
+
+Test(cmd_pool, a_device_in_another_pool_is_refused_naming_that_pool)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_datacenter();
+    g_autoptr(Run) c1 = must(sim, "pool-create", "other", "--type", "pci", NULL);
+    g_autoptr(Run) c2 = must(sim, "pool-create", "gpus", "--type", "pci", NULL);
+    g_autoptr(Run) add = must(sim, "pool-add", "other", GP_SIM_DC_GPU0, NULL);
+
+    refused(sim, "0000:41:00.0 is already in pool 'other': run 'gpupool pool-remove other "
+            "0000:41:00.0' first", "pool-add", "gpus", "41:00.0", NULL);
+    refused(sim, "0000:41:00.0 is already in pool 'other': nothing to add",
+            "pool-add", "other", GP_SIM_DC_GPU0, NULL);
+}
+
+Test(cmd_pool, a_device_held_by_a_running_domain_is_refused_naming_the_domain)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_datacenter();
+    g_autoptr(Run) create = must(sim, "pool-create", "gpus", "--type", "pci", NULL);
+    g_autoptr(Run) add = must(sim, "pool-add", "gpus", GP_SIM_DC_GPU0, NULL);
+
+    write_claim(sim, GP_SIM_DC_GPU0, "gpus", "vm1");
+    refused(sim, "0000:41:00.0 is held by domain 'vm1'", "pool-remove", "gpus",
+            GP_SIM_DC_GPU0, NULL);
+    refused(sim, "stop it first ('virsh shutdown vm1')", "pool-remove", "gpus",
+            GP_SIM_DC_GPU0, NULL);
+    refused(sim, "pool 'gpus' is in use: domain 'vm1'", "pool-undefine", "gpus", NULL);
+    /* A claim left on a device no pool lists any more still protects it. */
+    write_claim(sim, GP_SIM_DC_GPU1, "gone", "vm2");
+    refused(sim, "0000:81:00.0 is held by domain 'vm2'", "pool-add", "gpus",
+            GP_SIM_DC_GPU1, NULL);
+}
+
+Test(cmd_pool, a_corrupt_claims_file_stops_every_change)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_datacenter();
+    g_autoptr(Run) create = must(sim, "pool-create", "gpus", "--type", "pci", NULL);
+    g_autofree char *path = g_build_filename(gp_sim_statedir(sim), "claims.xml", NULL);
+
+    cr_assert_eq(g_mkdir_with_parents(gp_sim_statedir(sim), 0755), 0);
+    cr_assert(g_file_set_contents(path, "<claims><claim device=", -1, NULL));
+    refused(sim, "claims.xml is corrupt", "pool-add", "gpus", GP_SIM_DC_GPU0, NULL);
+}
+
+Test(cmd_pool, undefine_refuses_a_pool_with_devices_and_says_how_to_empty_it)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_datacenter();
+    g_autoptr(Run) create = must(sim, "pool-create", "gpus", "--type", "pci", NULL);
+    g_autoptr(Run) add = must(sim, "pool-add", "gpus", GP_SIM_DC_GPU0, NULL);
+    g_autoptr(Run) remove = NULL;
+    g_autoptr(Run) undefine = NULL;
+    g_autofree char *file = NULL;
+
+    refused(sim, "remove its devices first with 'gpupool pool-remove gpus 0000:41:00.0'",
+            "pool-undefine", "gpus", NULL);
+    remove = must(sim, "pool-remove", "gpus", GP_SIM_DC_GPU0, NULL);
+    undefine = must(sim, "pool-undefine", "gpus", NULL);
+    file = pool_file(sim, "gpus");
+    cr_assert_null(file);
+    refused(sim, "there is no pool 'gpus'", "pool-undefine", "gpus", NULL);
+}
+
+Test(cmd_pool, pool_names_are_checked)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_datacenter();
+    g_autofree char *long_name = g_strnfill(65, 'a');
+
+    refused(sim, "'a/b' is not a valid pool name", "pool-create", "a/b", "--type", "pci", NULL);
+    refused(sim, "is not a valid pool name", "pool-create", "..", "--type", "pci", NULL);
+    refused(sim, "is not a valid pool name", "pool-create", long_name, "--type", "pci", NULL);
+    refused(sim, "is not a valid pool name", "pool-create", "", "--type", "pci", NULL);
+    refused(sim, "is not a valid pool name", "pool-info", "../gpus", NULL);
+}
+
+Test(cmd_pool, pool_create_refuses_a_taken_name)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_datacenter();
+    g_autoptr(Run) create = must(sim, "pool-create", "gpus", "--type", "pci", NULL);
+
+    refused(sim, "pool 'gpus' already exists", "pool-create", "gpus", "--type", "vf", NULL);
+}
+
+Test(cmd_pool, command_line_mistakes_exit_2)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_datacenter();
+    static const char *const cases[][6] = {
+        { "pool-create", "gpus", NULL },
+        { "pool-create", "gpus", "--type", "gpu", NULL },
+        { "pool-create", "gpus", "--type", "pci", "--mdev-type=nvidia-63", NULL },
+        { "pool-add", "gpus", NULL },
+        { "pool-remove", NULL },
+        { "pool-info", NULL },
+        { "pool-define", NULL },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(GPtrArray) argv = g_ptr_array_new();
+        g_autofree char *out = NULL;
+        g_autofree char *err = NULL;
+        int status;
+
+        g_ptr_array_add(argv, (gpointer) "gpupool");
+        for (int j = 0; cases[i][j]; j++)
+            g_ptr_array_add(argv, (gpointer)cases[i][j]);
+        g_ptr_array_add(argv, NULL);
+        cr_assert(gp_sim_run(sim, (const char *const *)argv->pdata, &out, &err, &status));
+        cr_assert_eq(status, 2, "case %zu: exit %d: %s", i, status, err);
+        cr_assert(strstr(err, cases[i][0]), "case %zu: %s", i, err);
+    }
+}
+
+Test(cmd_pool, pool_define_refuses_invalid_definitions)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_datacenter();
+    g_autofree char *bad = g_build_filename(gp_sim_base(sim), "bad.xml", NULL);
+    g_autofree char *evil = g_build_filename(gp_sim_base(sim), "evil.xml", NULL);
+
+    cr_assert(g_file_set_contents(bad, "<pool type='pci'><name>gpus</name><gpu/></pool>",
+                                  -1, NULL));
+    cr_assert(g_file_set_contents(evil, "<!DOCTYPE pool [<!ENTITY e SYSTEM "
+                                  "'file:///etc/passwd'>]><pool type='pci'><name>&e;</name>"
+                                  "</pool>", -1, NULL));
+    refused(sim, "does not match the schema pool.rng", "pool-define", bad, NULL);
+    refused(sim, "DOCTYPE", "pool-define", evil, NULL);
+    refused(sim, "No such file", "pool-define", "/nonexistent/pool.xml", NULL);
+}
+
+/* ---- Partitioning pools ------------------------------------------------------ */
+
+Test(cmd_pool, a_vf_pool_enables_its_vf_count_on_the_pf)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_intel_sriov();
+    g_autoptr(Run) create = must(sim, "pool-create", "flex", "--type", "vf", "--vf-count",
+                                 "4", NULL);
+    g_autoptr(Run) add = must(sim, "pool-add", "flex", GP_SIM_INTEL_SRIOV_GPU, NULL);
+    g_autofree char *numvfs = gp_sim_read(sim, "bus/pci/devices/" GP_SIM_INTEL_SRIOV_GPU
+                                               "/sriov_numvfs");
+    g_autoptr(Run) info = NULL;
+
+    cr_assert_str_eq(numvfs, "4");
+    assert_driver(sim, GP_SIM_INTEL_SRIOV_GPU, "i915");
+    info = must(sim, "pool-info", "flex", NULL);
+    cr_assert(strstr(info->out, "4 VFs enabled"), "%s", info->out);
+    cr_assert(strstr(info->out, "0 in use, 4 free"), "%s", info->out);
+}
+
+Test(cmd_pool, a_vf_pool_refuses_devices_without_sr_iov_and_vfs)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_intel_sriov();
+    g_autoptr(Run) create = must(sim, "pool-create", "flex", "--type", "vf", "--vf-count",
+                                 "8", NULL);
+    g_autoptr(Run) c2 = must(sim, "pool-create", "few", "--type", "vf", "--vf-count", "2", NULL);
+    g_autoptr(Run) add = NULL;
+
+    refused(sim, "supports at most 7 VFs but pool 'flex' wants 8", "pool-add", "flex",
+            GP_SIM_INTEL_SRIOV_GPU, NULL);
+    refused(sim, "does not support SR-IOV", "pool-add", "few", "0000:00:01.0", NULL);
+    cr_assert(gp_sim_write(sim, "bus/pci/devices/" GP_SIM_INTEL_SRIOV_GPU "/sriov_numvfs", "3"));
+    refused(sim, "has 3 VFs enabled but pool 'few' wants 2", "pool-add", "few",
+            GP_SIM_INTEL_SRIOV_GPU, NULL);
+    refused(sim, "is a virtual function of " GP_SIM_INTEL_SRIOV_GPU, "pool-add", "few",
+            "0000:4d:00.1", NULL);
+}
+
+Test(cmd_pool, an_mdev_pool_takes_parents_that_offer_its_type)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_nvidia_mdev();
+    g_autoptr(Run) c1 = must(sim, "pool-create", "vgpu", "--type", "mdev", "--mdev-type",
+                             "nvidia-222", NULL);
+    g_autoptr(Run) c2 = must(sim, "pool-create", "odd", "--type", "mdev", "--mdev-type",
+                             "nvidia-999", NULL);
+    g_autoptr(Run) add = NULL;
+    g_autoptr(Run) info = NULL;
+    g_autofree char *before = gp_sim_snapshot(sim);
+    g_autofree char *after = NULL;
+
+    refused(sim, "does not offer mdev type nvidia-999", "pool-add", "odd", GP_SIM_MDEV_GPU, NULL);
+    refused(sim, "nvidia-222", "pool-add", "odd", GP_SIM_MDEV_GPU, NULL);
+    refused(sim, "offers no mediated devices", "pool-add", "vgpu", "0000:00:01.0", NULL);
+    add = must(sim, "pool-add", "vgpu", GP_SIM_MDEV_GPU, NULL);
+    /* Recording a parent changes nothing on the host. */
+    after = gp_sim_snapshot(sim);
+    cr_assert_str_eq(after, before);
+    info = must(sim, "pool-info", "vgpu", NULL);
+    cr_assert(strstr(info->out, "16 more nvidia-222 can be created"), "%s", info->out);
+}
+
+Test(cmd_pool, an_mdev_pool_takes_a_parent_that_is_not_a_pci_device_by_name)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_mbochs();
+    g_autoptr(Run) c1 = must(sim, "pool-create", "display", "--type", "mdev", "--mdev-type",
+                             "mbochs-small", NULL);
+    g_autoptr(Run) add = must(sim, "pool-add", "display", GP_SIM_MBOCHS, NULL);
+    g_autofree char *file = pool_file(sim, "display");
+
+    cr_assert(strstr(file, "<device address='mbochs'/>"), "%s", file);
+    refused(sim, "offers no mediated devices", "pool-add", "display", "mtty", NULL);
+}
+
+/* ---- Boot ---------------------------------------------------------------------- */
+
+/* What a reboot does to a device: the override and the binding are gone
+ * and the native driver has it again. */
+static void
+reboot_device(GpSim *sim, const char *addr)
+{
+    g_autofree char *override = g_strdup_printf("bus/pci/devices/%s/driver_override", addr);
+
+    cr_assert(gp_sim_write(sim, "bus/pci/drivers/vfio-pci/unbind", addr));
+    cr_assert(gp_sim_write(sim, override, "\n"));
+    cr_assert(gp_sim_write(sim, "bus/pci/drivers_probe", addr));
+}
+
+Test(cmd_pool, setup_binds_every_pool_device_again_after_a_reboot)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_workstation();
+    g_autoptr(Run) create = must(sim, "pool-create", "ws", "--type", "pci", NULL);
+    g_autoptr(Run) add = must(sim, "pool-add", "ws", GP_SIM_WS_GPU, NULL);
+    g_autofree char *bound = gp_sim_snapshot(sim);
+    g_autofree char *again = NULL;
+    g_autofree char *twice = NULL;
+    g_autoptr(Run) setup = NULL;
+    g_autoptr(Run) setup2 = NULL;
+
+    reboot_device(sim, GP_SIM_WS_GPU);
+    reboot_device(sim, GP_SIM_WS_GPU_AUDIO);
+    assert_driver(sim, GP_SIM_WS_GPU, "nvidia");
+    setup = must(sim, "setup", NULL);
+    cr_assert(strstr(setup->out, "bound to vfio-pci"), "%s", setup->out);
+    again = gp_sim_snapshot(sim);
+    cr_assert_str_eq(again, bound);
+    /* Idempotent. */
+    setup2 = must(sim, "setup", NULL);
+    cr_assert(strstr(setup2->out, "already on vfio-pci"), "%s", setup2->out);
+    twice = gp_sim_snapshot(sim);
+    cr_assert_str_eq(twice, bound);
+}
+
+Test(cmd_pool, setup_reports_a_failing_device_and_still_applies_the_others)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_datacenter();
+    g_autofree char *pooldir = g_build_filename(gp_sim_confdir(sim), "pools", NULL);
+    g_autofree char *path = g_build_filename(pooldir, "gpus.xml", NULL);
+    g_autoptr(Run) setup = NULL;
+
+    cr_assert_eq(g_mkdir_with_parents(pooldir, 0755), 0);
+    /* A card that was pulled while the host was off. */
+    cr_assert(g_file_set_contents(path, "<pool type='pci'><name>gpus</name>"
+                                  "<device address='0000:41:00.0' host-driver='nvidia'/>"
+                                  "<device address='0000:99:00.0' host-driver='nvidia'/>"
+                                  "</pool>", -1, NULL));
+    setup = run(sim, "setup", NULL);
+    cr_assert_eq(setup->status, 1, "%s", setup->err);
+    cr_assert(strstr(setup->err, "0000:99:00.0"), "%s", setup->err);
+    assert_driver(sim, GP_SIM_DC_GPU0, "vfio-pci");
+}
+
+Test(cmd_pool, setup_applies_vf_counts)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_intel_sriov();
+    g_autoptr(Run) create = must(sim, "pool-create", "flex", "--type", "vf", "--vf-count",
+                                 "2", NULL);
+    g_autoptr(Run) add = must(sim, "pool-add", "flex", GP_SIM_INTEL_SRIOV_GPU, NULL);
+    g_autoptr(Run) setup = NULL;
+    g_autofree char *numvfs = NULL;
+
+    cr_assert(gp_sim_write(sim, "bus/pci/devices/" GP_SIM_INTEL_SRIOV_GPU "/sriov_numvfs", "0"));
+    setup = must(sim, "setup", NULL);
+    numvfs = gp_sim_read(sim, "bus/pci/devices/" GP_SIM_INTEL_SRIOV_GPU "/sriov_numvfs");
+    cr_assert_str_eq(numvfs, "2");
+}
