@@ -29,6 +29,44 @@
  * Anything the simulator cannot make sense of is logged to stderr with a
  * "gpsim:" prefix, never ignored silently.
  *
+ * The reactions, in the kernel's order of checks:
+ *   drivers/D/bind ADDR      ENODEV: no such device, or D does not match it
+ *                            (a device matches its native driver, a driver
+ *                            that got its ID through new_id, and, when
+ *                            driver_override is set, only that driver);
+ *                            EBUSY: the device already has a driver.
+ *   drivers/D/unbind ADDR    ENODEV unless bound to D.  A PF's driver
+ *                            disables its VFs first; an mdev parent's
+ *                            driver takes its mdevs and types with it (they
+ *                            come back when the native driver binds).
+ *   drivers/D/new_id "V D"   adds a dynamic ID (EEXIST twice) and binds
+ *                            unbound matching devices; remove_id undoes it.
+ *   drivers_probe ADDR       ENODEV for no such device; binds an unbound
+ *                            device to its driver_override driver, or, with
+ *                            none set, to its native driver; an override
+ *                            naming a driver that is not loaded leaves it
+ *                            unbound (and the write succeeds).
+ *   driver_override          stores the name; "" or "\n" shows "(null)".
+ *   sriov_numvfs N           EINVAL not a number, ERANGE N > totalvfs,
+ *                            ENOENT PF unbound, EBUSY VFs enabled and N is
+ *                            another non-zero count.  VFs get directories
+ *                            next to the PF, physfn/virtfnN links, their own
+ *                            group, the NumVFs/VF Enable bits in the PF's
+ *                            config, and their driver if
+ *                            sriov_drivers_autoprobe is 1.  As on hardware,
+ *                            a VF's config space reads 0xffff for vendor and
+ *                            device ID and 0 for its BARs; the vendor/device
+ *                            files and resource give the real values.
+ *   TYPE/create UUID         EINVAL malformed, EEXIST duplicate, ENOSPC no
+ *                            capacity.  The mdev gets mdev_type, remove,
+ *                            an iommu_group of its own (vfio's emulated
+ *                            IOMMU, with or without a host IOMMU) and a
+ *                            driver link to bus/mdev/drivers/vfio_mdev.
+ *   UUID/remove 1            removes it ("0" does nothing, else EINVAL).
+ *
+ * Hosts are built in GPSIM_TMPDIR if set, else on /dev/shm when it is a
+ * tmpfs, else in TMPDIR.
+ *
  * Builder functions set up a host; a mistake in a fixture (a parent that
  * does not exist, a duplicate address) is a bug in the test, so they abort
  * with a "gpsim:" message rather than return an error.
