@@ -1,0 +1,88 @@
+/* gp-it-host DIR NGPUS POOLSIZE
+ *
+ * Builds a simulated host for the libvirt integration tier and leaves it
+ * in DIR: DIR/sys (a sysfs root with NGPUS GPUs bound to vfio-pci, each
+ * behind its own root port, at 0000:e1:00.0, 0000:e2:00.0, ...: buses
+ * this machine does not have), DIR/etc/gpupool with pool "gpus" holding
+ * the first POOLSIZE of them, and an empty DIR/run/gpupool.  The hook and
+ * the CLI then run against it with GPUPOOL_SYSFS_ROOT, GPUPOOL_CONFDIR and
+ * GPUPOOL_STATEDIR; libvirt, which looks at the real /sys, cannot open
+ * the devices. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "pool.h"
+#include "poolstore.h"
+#include "sim.h"
+
+int
+main(int argc, char **argv)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GpPool) pool = NULL;
+    g_autoptr(GpSim) sim = NULL;
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    g_autofree char *from = NULL;
+    guint n, pool_size;
+    int status = 0;
+
+    if (argc != 4) {
+        fprintf(stderr, "usage: gp-it-host DIR NGPUS POOLSIZE\n");
+        return 2;
+    }
+    n = atoi(argv[2]);
+    pool_size = atoi(argv[3]);
+    if (n < 1 || n > 30 || pool_size > n) {
+        fprintf(stderr, "gp-it-host: NGPUS must be 1..30 and POOLSIZE at most NGPUS\n");
+        return 2;
+    }
+
+    sim = gp_sim_new();
+    gp_sim_set_iommu(sim, TRUE);
+    gp_sim_add_driver(sim, "pcieport");
+    gp_sim_add_driver(sim, "vfio-pci");
+    pool = gp_pool_new("gpus", GP_POOL_TYPE_PCI, &error);
+    if (!pool)
+        goto fail;
+    for (guint i = 0; i < n; i++) {
+        g_autofree char *rp = g_strdup_printf("0000:00:%02x.0", i + 1);
+        g_autofree char *addr = g_strdup_printf("0000:%02x:00.0", 0xe1 + i);
+        GpSimPciSpec spec = {
+            .addr = addr, .parent = rp, .vendor = 0x10de, .device = 0x20b5,
+            .class_code = 0x030200, .driver = "vfio-pci",
+            .bars = {
+                [0] = { .size = 16 << 20 },
+                [1] = { .size = 256ULL << 20, .is_64bit = TRUE, .prefetchable = TRUE },
+            },
+        };
+
+        gp_sim_add_root_port(sim, rp, 0xe1 + i);
+        gp_sim_add_pci(sim, &spec);
+        if (i < pool_size && !gp_pool_add_device(pool, addr, "nvidia", NULL, &error))
+            goto fail;
+    }
+    if (pool_size > 0 && !gp_poolstore_save(pool, &error))
+        goto fail;
+
+    from = g_strdup_printf("%s/.", gp_sim_base(sim));
+    {
+        const char *cp[] = { "cp", "-a", from, argv[1], NULL };
+
+        if (g_mkdir_with_parents(argv[1], 0755) < 0 ||
+            !g_spawn_sync(NULL, (char **)cp, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                          &out, &err, &status, &error))
+            goto fail;
+        if (!g_spawn_check_exit_status(status, &error)) {
+            fprintf(stderr, "gp-it-host: cp: %s\n", err);
+            goto fail;
+        }
+    }
+    return 0;
+
+fail:
+    fprintf(stderr, "gp-it-host: %s\n", error ? error->message : "failed");
+    return 1;
+}

@@ -1,0 +1,361 @@
+#!/bin/bash
+# The libvirt integration tier: a real libvirtd and virtlogd, real QEMU
+# (TCG), the real gpupool hook, driven by real virsh define/start/destroy.
+#
+# Everything runs in a private mount namespace with tmpfs over libvirt's
+# directories (/etc/libvirt, /run, /var/lib/libvirt, /var/log/libvirt,
+# /var/cache/libvirt), so the machine's own libvirt is neither seen nor
+# touched, and nothing is left behind: the daemons, the guests and any
+# `gpupool rebalance` the hook started are stopped by process id on every
+# exit.  gpupool itself runs against a simulated sysfs (tests/integration/
+# gp-it-host) with pool "gpus"; libvirt looks at the real /sys, where the
+# pool's devices do not exist, so a start that gets past the hook fails in
+# libvirt afterwards, which is what several steps rely on.
+#
+# libvirt gives hooks a minimal environment (HOME, PATH, LC_ALL, PWD), so
+# the hook installed here is a test-only wrapper that sets GPUPOOL_* and
+# execs the built gpupool-hook; an installed gpupool needs no wrapper (its
+# hook directory holds a symlink).
+#
+# Steps:
+#   a  a domain without a gpupool request starts untouched, no state appears
+#   b  a pool domain whose device cannot be opened here: the hook claims at
+#      prepare, libvirt fails afterwards, release gives the device back
+#   c  N concurrent starts for a pool of M < N devices: never one device
+#      for two domains; the losers' errors name the holder
+#   d  gpupool assign/unassign against the daemon: the persistent
+#      definition gains and loses exactly gpupool's parts
+#
+# Exit 77 (skip) with the reason when not root, when libvirtd, virtlogd,
+# virsh, QEMU or unshare is missing, or when mount namespaces are not
+# allowed.  About 30 s.
+set -u
+
+N_RACERS=5   # step c: concurrent starts
+M_DEVICES=2  # step c: pool size
+
+say() { printf '%s\n' "integration: $*"; }
+skip() { say "SKIP: $*"; exit 77; }
+
+# ---- Preconditions (outside the namespace) --------------------------------
+if [ -z "${GP_IT_INSIDE:-}" ]; then
+    [ "$(id -u)" = 0 ] || skip "needs root: it runs a private libvirtd (run 'make check' as root)"
+    for tool in libvirtd virtlogd virsh qemu-system-x86_64 unshare mount timeout; do
+        command -v "$tool" >/dev/null 2>&1 ||
+            skip "$tool not found (Debian: apt-get install libvirt-daemon-system libvirt-clients qemu-system-x86)"
+    done
+    for dir in /etc/libvirt /var/lib/libvirt /var/log/libvirt /var/cache/libvirt; do
+        [ -d "$dir" ] || skip "$dir missing: libvirt-daemon-system is not installed"
+    done
+    unshare --mount --propagation private true 2>/dev/null ||
+        skip "cannot create a mount namespace here (unshare --mount needs CAP_SYS_ADMIN)"
+    export GP_IT_INSIDE=1
+    # A hard bound on the whole tier; cleanup runs on the TERM it sends.
+    exec timeout --kill-after=20 300 unshare --mount --propagation private -- "$0" "$@"
+fi
+
+# ---- Inside the private mount namespace ----------------------------------
+top_builddir=${top_builddir:-$(pwd)}
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+HOOK=$top_builddir/src/gpupool-hook
+CLI=$top_builddir/src/gpupool
+MKHOST=$top_builddir/tests/integration/gp-it-host
+for f in "$HOOK" "$top_builddir/src/gpupool-hook-domain" "$CLI" "$MKHOST"; do
+    [ -x "$f" ] || { say "FAIL: $f not built (run make check)"; exit 1; }
+done
+
+WORK=$(mktemp -d /tmp/gpupool-it.XXXXXX) || exit 1
+HOST=$WORK/host
+STATEDIR=$HOST/run/gpupool
+CLAIMS=$STATEDIR/claims.xml
+URI=qemu:///system
+failures=0
+
+fail() { say "FAIL: $*"; failures=$((failures + 1)); }
+
+# Processes whose environment names our work directory: the guests and
+# daemons we started, and any gpupool the hook started detached.
+our_pids() {
+    local p
+    for p in /proc/[0-9]*; do
+        p=${p#/proc/}
+        [ "$p" = $$ ] && continue
+        if { tr '\0' '\n' < "/proc/$p/environ"; } 2>/dev/null | grep -qxF "GP_IT_WORK=$WORK"; then
+            echo "$p"
+        fi
+    done
+}
+
+cleanup() {
+    local rc=$? pid pids
+    trap - EXIT INT TERM
+    if [ -S /run/libvirt/libvirt-sock ]; then
+        for d in $(timeout 10 virsh -q -c $URI list --name 2>/dev/null); do
+            timeout 10 virsh -q -c $URI destroy "$d" >/dev/null 2>&1
+        done
+    fi
+    for pidfile in /run/libvirt/qemu/*.pid "$WORK/libvirtd.pid" "$WORK/virtlogd.pid"; do
+        [ -f "$pidfile" ] || continue
+        pid=$(cat "$pidfile" 2>/dev/null)
+        [ -n "$pid" ] && kill "$pid" 2>/dev/null
+    done
+    sleep 0.5
+    pids=$(our_pids)
+    [ -n "$pids" ] && kill -9 $pids 2>/dev/null
+    for m in /var/cache/libvirt /var/log/libvirt /var/lib/libvirt /run /etc/libvirt; do
+        umount -l "$m" 2>/dev/null
+    done
+    rm -rf "$WORK"
+    if [ $rc -eq 0 ] && [ $failures -gt 0 ]; then
+        rc=1
+    fi
+    exit $rc
+}
+trap cleanup EXIT
+trap 'say "interrupted"; exit 1' INT TERM
+
+export GP_IT_WORK=$WORK
+
+vsh() { timeout 60 virsh -q -c $URI "$@"; }
+
+claims_count() { [ -f "$CLAIMS" ] && grep -o '<claim ' "$CLAIMS" | wc -l || echo 0; }
+
+# ---- Private libvirt ------------------------------------------------------
+say "private libvirt in $WORK"
+for m in /etc/libvirt /run /var/lib/libvirt /var/log/libvirt /var/cache/libvirt; do
+    mount -t tmpfs -o mode=0755 gpupool-it "$m" || { say "FAIL: cannot mount tmpfs on $m"; exit 1; }
+done
+mkdir -p /etc/libvirt/hooks/qemu.d /etc/libvirt/qemu /run/libvirt /var/lib/libvirt/qemu \
+         /var/log/libvirt/qemu /var/cache/libvirt/qemu
+# Guests run as root without a security driver: the tmpfs directories have
+# none of the ownership the packages set up.
+cat > /etc/libvirt/qemu.conf <<'EOF'
+user = "root"
+group = "root"
+dynamic_ownership = 0
+security_driver = "none"
+EOF
+cat > /etc/libvirt/libvirtd.conf <<EOF
+log_outputs = "3:file:$WORK/libvirtd.log"
+EOF
+: > /etc/libvirt/virtlogd.conf
+
+# ---- Simulated host with pool "gpus" --------------------------------------
+# M_DEVICES pool members 0000:e1:00.0, 0000:e2:00.0, and one more GPU
+# outside the pool.
+"$MKHOST" "$HOST" $((M_DEVICES + 1)) $M_DEVICES || { say "FAIL: gp-it-host"; exit 1; }
+
+ENV_LINES="export GPUPOOL_SYSFS_ROOT='$HOST/sys' GPUPOOL_CONFDIR='$HOST/etc/gpupool'
+export GPUPOOL_STATEDIR='$STATEDIR' GPUPOOL_SCHEMADIR='$top_srcdir/xml'
+export GPUPOOL_CLI='$WORK/gpupool' GP_IT_WORK='$WORK' LIBVIRT_DEFAULT_URI='$URI'"
+cat > "$WORK/gpupool" <<EOF
+#!/bin/sh
+$ENV_LINES
+exec '$CLI' "\$@"
+EOF
+cat > /etc/libvirt/hooks/qemu.d/gpupool <<EOF
+#!/bin/sh
+# Test-only: libvirt strips the environment.
+$ENV_LINES
+exec '$HOOK' "\$@"
+EOF
+# Runs after gpupool's hook (libvirt runs qemu.d in name order).  At
+# prepare it photographs the claims whenever this domain holds one, and
+# then keeps its start going for a while, so that concurrent starts
+# really overlap while the claim is held.
+mkdir -p "$WORK/snap"
+cat > /etc/libvirt/hooks/qemu.d/zz-record <<EOF
+#!/bin/sh
+cat > /dev/null
+echo "\$1 \$2 \$3" >> '$WORK/hook.log'
+if [ "\$2" = prepare ] && [ -f '$CLAIMS' ] && grep -q "domain-name='\$1'" '$CLAIMS'; then
+    cp '$CLAIMS' "$WORK/snap/\$1.\$\$"
+    sleep 2
+fi
+exit 0
+EOF
+chmod 0755 "$WORK/gpupool" /etc/libvirt/hooks/qemu.d/gpupool /etc/libvirt/hooks/qemu.d/zz-record
+
+# Hooks are looked for when the daemon starts: install first, then start.
+virtlogd -d -p "$WORK/virtlogd.pid" || { say "FAIL: virtlogd did not start"; exit 1; }
+libvirtd -d -p "$WORK/libvirtd.pid" || { say "FAIL: libvirtd did not start"; exit 1; }
+for _ in $(seq 100); do
+    vsh version >/dev/null 2>&1 && break
+    sleep 0.1
+done
+vsh version >/dev/null 2>&1 || { say "FAIL: libvirtd does not answer"; cat "$WORK/libvirtd.log"; exit 1; }
+say "libvirtd $(libvirtd --version | awk '{print $NF}') up"
+
+uuid_of() { printf '%08x-0000-4000-8000-%012x\n' "$1" "$1"; }
+
+# domain_xml NAME NUM [BUS]: a tiny TCG guest; with BUS, a gpupool
+# assignment of 0000:BUS:00.0 from pool "gpus" (metadata and hostdev, as
+# `gpupool assign` writes them).
+domain_xml() {
+    local name=$1 num=$2 bus=${3:-}
+    echo "<domain type='qemu'>"
+    echo "  <name>$name</name>"
+    echo "  <uuid>$(uuid_of "$num")</uuid>"
+    echo "  <memory unit='MiB'>48</memory>"
+    echo "  <vcpu>1</vcpu>"
+    if [ -n "$bus" ]; then
+        echo "  <metadata>"
+        echo "    <gpupool:assignment xmlns:gpupool='http://gpupool.org/xmlns/domain/1.0'>"
+        echo "      <gpupool:request pool='gpus' count='1' mmio='auto'/>"
+        echo "      <gpupool:device alias='ua-gpupool-0' pool='gpus' address='0000:$bus:00.0'/>"
+        echo "    </gpupool:assignment>"
+        echo "  </metadata>"
+    fi
+    echo "  <os><type arch='x86_64' machine='q35'>hvm</type></os>"
+    echo "  <features><acpi/></features>"
+    echo "  <on_crash>destroy</on_crash>"
+    echo "  <devices>"
+    echo "    <emulator>/usr/bin/qemu-system-x86_64</emulator>"
+    if [ -n "$bus" ]; then
+        echo "    <hostdev mode='subsystem' type='pci' managed='no'>"
+        echo "      <source><address domain='0x0000' bus='0x$bus' slot='0x00' function='0x0'/></source>"
+        echo "      <alias name='ua-gpupool-0'/>"
+        echo "    </hostdev>"
+    fi
+    echo "  </devices>"
+    echo "</domain>"
+}
+
+define() {
+    domain_xml "$@" > "$WORK/$1.xml"
+    vsh define "$WORK/$1.xml" >/dev/null || fail "virsh define $1"
+}
+
+# ---- a: a domain without a request ---------------------------------------
+say "a: a domain without a gpupool request starts untouched"
+define gpit-plain 1
+if vsh start gpit-plain > "$WORK/a.out" 2>&1; then
+    state=$(vsh domstate gpit-plain)
+    [ "$state" = running ] || fail "a: gpit-plain is '$state', not running"
+    vsh destroy gpit-plain >/dev/null || fail "a: destroy"
+else
+    fail "a: start failed: $(cat "$WORK/a.out")"
+fi
+leftover=$(find "$STATEDIR" -mindepth 1 2>/dev/null | head -3)
+[ -z "$leftover" ] || fail "a: the hook left state for a plain domain: $leftover"
+grep -q "^gpit-plain prepare begin" "$WORK/hook.log" 2>/dev/null ||
+    fail "a: libvirt did not run the hooks (see $WORK/libvirtd.log)"
+vsh undefine gpit-plain >/dev/null
+
+# ---- b: claimed at prepare, libvirt fails, released -----------------------
+say "b: a pool domain whose device cannot be opened here fails in libvirt; its claim is released"
+define gpit-b 2 e1
+if vsh start gpit-b > "$WORK/b.out" 2>&1; then
+    fail "b: gpit-b started although its device does not exist on this machine"
+    vsh destroy gpit-b >/dev/null 2>&1
+fi
+say "b: libvirt said: $(tr '\n' ' ' < "$WORK/b.out")"
+grep -q "gpupool:" "$WORK/b.out" &&
+    fail "b: the hook refused gpit-b; the failure should come from libvirt"
+ls "$WORK/snap/" 2>/dev/null | grep -q '^gpit-b\.' ||
+    fail "b: gpit-b held no claim during prepare (the hook did not claim)"
+grep -q "device='0000:e1:00.0'" "$WORK"/snap/gpit-b.* 2>/dev/null ||
+    fail "b: the claim at prepare was not 0000:e1:00.0"
+for _ in $(seq 50); do
+    grep -q "domain-name='gpit-b'" "$CLAIMS" 2>/dev/null || break
+    sleep 0.1
+done
+grep -q "domain-name='gpit-b'" "$CLAIMS" 2>/dev/null &&
+    fail "b: gpit-b still holds a claim after its start failed"
+grep -q "^gpit-b release end" "$WORK/hook.log" || fail "b: libvirt did not run release"
+if "$WORK/gpupool" status >/dev/null 2>&1; then
+    "$WORK/gpupool" status > "$WORK/b.status" 2>&1
+    grep -q "gpit-b" "$WORK/b.status" && fail "b: gpupool status still shows gpit-b: $(cat "$WORK/b.status")"
+fi
+vsh undefine gpit-b >/dev/null
+
+# ---- c: N concurrent starts for M devices --------------------------------
+say "c: $N_RACERS concurrent starts for a pool of $M_DEVICES devices"
+rm -f "$WORK"/snap/*
+for i in $(seq 0 $((N_RACERS - 1))); do
+    define "gpit-c$i" $((10 + i)) "e$((i % M_DEVICES + 1))"
+done
+# Watch the claims file while they race, besides the hook-time photos.
+( while [ ! -f "$WORK/c.done" ]; do
+      [ -f "$CLAIMS" ] && cp "$CLAIMS" "$WORK/snap/poll.$(date +%s%N)" 2>/dev/null
+      sleep 0.05
+  done ) &
+watcher=$!
+racers=()
+for i in $(seq 0 $((N_RACERS - 1))); do
+    vsh start "gpit-c$i" > "$WORK/c$i.out" 2>&1 &
+    racers+=($!)
+done
+for p in "${racers[@]}"; do wait "$p"; done
+touch "$WORK/c.done"
+wait "$watcher"
+
+photos=0
+for snap in "$WORK"/snap/*; do
+    [ -f "$snap" ] || continue
+    photos=$((photos + 1))
+    n=$(grep -o '<claim ' "$snap" | wc -l)
+    [ "$n" -le $M_DEVICES ] || fail "c: $n claims at once for $M_DEVICES devices ($(basename "$snap"))"
+    dups=$(grep -o "device='[^']*'" "$snap" | sort | uniq -d)
+    [ -z "$dups" ] || fail "c: one device held twice: $dups ($(basename "$snap"))"
+done
+holders=$(ls "$WORK/snap" | grep -c '^gpit-c')
+say "c: $photos photos of the claims, $holders taken while a racer held a claim"
+[ "$holders" -ge 1 ] || fail "c: no racer ever held a claim"
+losers=0
+for i in $(seq 0 $((N_RACERS - 1))); do
+    out=$(tr '\n' ' ' < "$WORK/c$i.out")
+    if grep -q "is held by domain 'gpit-c" "$WORK/c$i.out"; then
+        losers=$((losers + 1))
+        say "c: gpit-c$i lost: ${out#*gpupool: }"
+        grep -q "of pool 'gpus' is held by domain 'gpit-c[0-9]*'; free: " "$WORK/c$i.out" ||
+            fail "c: gpit-c$i: the error does not name holder and free devices: $out"
+    elif grep -q "gpupool:" "$WORK/c$i.out"; then
+        fail "c: gpit-c$i refused for another reason: $out"
+    elif grep -q "Domain 'gpit-c$i' started" "$WORK/c$i.out"; then
+        fail "c: gpit-c$i started although its device does not exist here"
+    fi
+done
+[ "$losers" -ge 1 ] || fail "c: no start lost the race: the starts did not overlap"
+say "c: $losers of $N_RACERS starts refused by the hook, naming the holder"
+for _ in $(seq 50); do
+    [ "$(claims_count)" -eq 0 ] && break
+    sleep 0.1
+done
+[ "$(claims_count)" -eq 0 ] || fail "c: claims left after every start failed: $(cat "$CLAIMS")"
+for i in $(seq 0 $((N_RACERS - 1))); do vsh undefine "gpit-c$i" >/dev/null; done
+
+# ---- d: assign / unassign against the daemon ------------------------------
+if "$WORK/gpupool" assign --help >/dev/null 2>&1; then
+    say "d: gpupool assign/unassign change exactly gpupool's parts of the persistent definition"
+    define gpit-d 30
+    vsh dumpxml --inactive gpit-d > "$WORK/d.before"
+    if "$WORK/gpupool" assign gpit-d --pool gpus > "$WORK/d.assign.out" 2>&1; then
+        vsh dumpxml --inactive gpit-d > "$WORK/d.assigned"
+        grep -q "gpupool:assignment" "$WORK/d.assigned" || fail "d: no gpupool metadata after assign"
+        grep -q "<alias name='ua-gpupool-0'/>" "$WORK/d.assigned" || fail "d: no gpupool hostdev after assign"
+        "$WORK/gpupool" assign gpit-d --pool gpus > /dev/null 2>&1 || fail "d: assign is not idempotent"
+        vsh dumpxml --inactive gpit-d > "$WORK/d.assigned2"
+        cmp -s "$WORK/d.assigned" "$WORK/d.assigned2" || fail "d: a second assign changed the domain"
+        if "$WORK/gpupool" unassign gpit-d > "$WORK/d.unassign.out" 2>&1; then
+            vsh dumpxml --inactive gpit-d > "$WORK/d.after"
+            diff -u "$WORK/d.before" "$WORK/d.after" > "$WORK/d.diff" ||
+                fail "d: unassign did not restore the definition: $(cat "$WORK/d.diff")"
+        else
+            fail "d: unassign failed: $(cat "$WORK/d.unassign.out")"
+        fi
+    else
+        fail "d: assign failed: $(cat "$WORK/d.assign.out")"
+    fi
+    vsh undefine gpit-d >/dev/null
+else
+    say "d: SKIPPED: this gpupool has no 'assign' command yet"
+fi
+
+if [ $failures -gt 0 ]; then
+    say "$failures failure(s); libvirtd log:"
+    tail -20 "$WORK/libvirtd.log" 2>/dev/null
+    exit 1
+fi
+say "all steps passed"
+exit 0
