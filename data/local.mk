@@ -8,3 +8,12 @@ data/gpupool-setup.service: data/gpupool-setup.service.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) data && \
 	sed -e 's|@bindir[@]|$(bindir)|g' -e 's|@sysconfdir[@]|$(sysconfdir)|g' \
 		$(srcdir)/data/gpupool-setup.service.in > $@.tmp && mv $@.tmp $@
+
+# The host-shutdown unit for domains holding pool devices (helper "domain").
+systemdsystemunit_DATA += data/gpupool-shutdown.service
+EXTRA_DIST += data/gpupool-shutdown.service.in
+CLEANFILES += data/gpupool-shutdown.service
+data/gpupool-shutdown.service: data/gpupool-shutdown.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) data && \
+	sed -e 's|@bindir[@]|$(bindir)|g' \
+		$(srcdir)/data/gpupool-shutdown.service.in > $@.tmp && mv $@.tmp $@

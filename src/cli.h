@@ -45,6 +45,7 @@ extern const GpCliCommand gp_cmd_assign;
 extern const GpCliCommand gp_cmd_unassign;
 extern const GpCliCommand gp_cmd_status;
 extern const GpCliCommand gp_cmd_rebalance;
+extern const GpCliCommand gp_cmd_shutdown_domains;
 /* GPU partitioning. */
 extern const GpCliCommand gp_cmd_partitions;
 extern const GpCliCommand gp_cmd_partition_set;

@@ -710,8 +710,57 @@ apply_physbits(xmlNode *root, guint bits, Record *rec)
     record_change(rec, GP_DOMXML_CHANGE_PHYSBITS, value, previous);
 }
 
+/* libvirt gives each hostdev a guest PCI address (<address type='pci'>
+ * after <alias>) when the domain is defined.  Assigning again keeps it
+ * for a hostdev that keeps its alias and device, so the same assign gives
+ * the same definition and the guest sees its GPU at the same place. */
+typedef struct {
+    char *id;          /* host device */
+    xmlNode *address;  /* copy of the guest <address>, or NULL */
+} GuestAddress;
+
 static void
-add_hostdev(xmlNode *devices, const GpDomDevice *dev)
+guest_address_free(GuestAddress *ga)
+{
+    g_free(ga->id);
+    if (ga->address)
+        xmlFreeNode(ga->address);
+    g_free(ga);
+}
+
+static GHashTable *
+collect_guest_addresses(xmlNode *devices)
+{
+    GHashTable *map = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                            (GDestroyNotify)guest_address_free);
+
+    for (xmlNode *c = devices ? devices->children : NULL; c; c = c->next) {
+        g_autofree char *alias = NULL;
+        xmlNode *addr = NULL;
+        GuestAddress *ga;
+
+        if (!gp_domxml_is_el(c, "hostdev"))
+            continue;
+        alias = gp_domxml_hostdev_alias(c);
+        if (!alias || !g_str_has_prefix(alias, GP_DOMXML_ALIAS_PREFIX))
+            continue;
+        for (xmlNode *k = c->children; k; k = k->next)
+            if (gp_domxml_is_el(k, "address"))
+                addr = k;
+        if (!addr)
+            continue;
+        ga = g_new0(GuestAddress, 1);
+        ga->id = gp_domxml_hostdev_address(c);
+        if (!ga->id)
+            ga->id = gp_domxml_hostdev_uuid(c);
+        ga->address = xmlDocCopyNode(addr, c->doc, 1);
+        g_hash_table_replace(map, g_steal_pointer(&alias), ga);
+    }
+    return map;
+}
+
+static void
+add_hostdev(xmlNode *devices, const GpDomDevice *dev, GHashTable *guest_addresses)
 {
     static const char *const followers[] = {
         "redirdev", "redirfilter", "hub", "watchdog", "memballoon", "rng", "panic",
@@ -752,6 +801,15 @@ add_hostdev(xmlNode *devices, const GpDomDevice *dev)
     insert_child(hostdev, source, NULL);
     insert_child(source, address, NULL);
     insert_child(hostdev, alias, NULL);
+    {
+        GuestAddress *ga = g_hash_table_lookup(guest_addresses, dev->alias);
+        const char *id = dev->address ? dev->address : dev->uuid;
+
+        if (ga && ga->address && g_strcmp0(ga->id, id) == 0) {
+            insert_child(hostdev, ga->address, NULL);
+            ga->address = NULL;
+        }
+    }
 }
 
 static gboolean
@@ -808,6 +866,7 @@ gp_domxml_apply(GpDomXml *dom, const GpDomPlan *plan, GError **error)
     xmlNode *devices = gp_domxml_child(root, "devices");
     g_autoptr(GpDomAssignment) platform = NULL;
     g_autoptr(GPtrArray) created_names = g_ptr_array_new();
+    g_autoptr(GHashTable) guest_addresses = NULL;
     gboolean meta_created = FALSE;
     xmlNode *meta;
     xmlNode *assignment;
@@ -828,6 +887,7 @@ gp_domxml_apply(GpDomXml *dom, const GpDomPlan *plan, GError **error)
                     dom->name);
         return FALSE;
     }
+    guest_addresses = collect_guest_addresses(devices);
     if (!gp_domxml_clear(dom, error))
         return FALSE;
 
@@ -896,7 +956,7 @@ gp_domxml_apply(GpDomXml *dom, const GpDomPlan *plan, GError **error)
             xmlSetProp(el, (const xmlChar *)"uuid", (const xmlChar *)dev->uuid);
         }
         insert_child(assignment, el, NULL);
-        add_hostdev(devices, dev);
+        add_hostdev(devices, dev, guest_addresses);
     }
 
     rec.assignment = assignment;

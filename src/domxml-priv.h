@@ -23,7 +23,6 @@ char *gp_domxml_prop(const xmlNode *node, const char *name);
 char *gp_domxml_text(const xmlNode *node);
 gboolean gp_domxml_parse_u64(const char *str, guint64 *out);
 gboolean gp_domxml_alias_index(const char *alias, guint *index);
-gboolean gp_domxml_uuid_check(const char *uuid);
 char *gp_domxml_hostdev_address(const xmlNode *hostdev);
 char *gp_domxml_hostdev_uuid(const xmlNode *hostdev);
 char *gp_domxml_hostdev_alias(const xmlNode *hostdev);

@@ -121,6 +121,9 @@ gboolean gp_domxml_has_assignment(const char *xml, gsize len);
  * the fix. */
 GpDomAssignment *gp_domxml_read_assignment(const char *xml, gsize len, GError **error);
 
+/* An mdev or domain UUID in the canonical 8-4-4-4-12 hex form. */
+gboolean gp_domxml_uuid_check(const char *uuid);
+
 /* Requests found in ASSIGNMENT for POOL, or NULL. */
 GpDomRequest *gp_dom_assignment_request(const GpDomAssignment *assignment, const char *pool);
 /* Total devices requested over all pools. */

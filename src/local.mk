@@ -55,6 +55,8 @@ gp_cli_pool_sources = \
 	src/cmd-pool-remove.c src/cmd-pool-list.c src/cmd-pool-info.c \
 	src/cmd-pool-undefine.c src/cmd-setup.c
 gp_cli_domain_sources =
+gp_cli_domain_sources += src/cmd-assign.c src/cmd-unassign.c src/cmd-status.c \
+	src/cmd-rebalance.c src/cmd-shutdown-domains.c
 
 # The libvirt QEMU hook: $(hookdir)/gpupool is a symlink to gpupool-hook,
 # a libc-only gate that hands gpupool domains to gpupool-hook-domain.

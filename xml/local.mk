@@ -11,3 +11,6 @@ gp_xml_examples += xml/pool-pci.xml xml/pool-pci-companion.xml xml/pool-mdev.xml
 # gpupool devices --xml.
 gp_schemas += xml/devices.rng
 gp_xml_examples += xml/devices-example.xml
+# Domain metadata written by gpupool assign; gpupool status --xml.
+gp_schemas += xml/metadata.rng xml/status.rng
+gp_xml_examples += xml/metadata-example.xml xml/status-example.xml

@@ -580,3 +580,25 @@ Test(domxml, unassign_removes_everything_even_from_broken_metadata)
     cr_assert_null(strstr(out, "gpupool"), "%s", out);
     cr_assert_null(strstr(out, "<hostdev"), "%s", out);
 }
+
+Test(domxml, assign_again_keeps_the_guest_address_libvirt_gave_a_hostdev)
+{
+    g_autofree char *orig = sample("q35-seabios.xml");
+    GpDomPlan plan = plan_for(1, 0, 0);
+    g_autofree char *xml = assign_text(orig, &plan);
+    g_autofree char *defined = NULL;
+    g_autofree char *again = NULL;
+    g_autofree char *restored = NULL;
+    GRegex *re = g_regex_new("(<alias name='ua-gpupool-0'/>)", 0, 0, NULL);
+
+    /* What libvirt adds on define. */
+    defined = g_regex_replace(re, xml, -1, 0,
+                              "\\1\n      <address type='pci' domain='0x0000' bus='0x05' "
+                              "slot='0x00' function='0x0'/>", 0, NULL);
+    g_regex_unref(re);
+    again = assign_text(defined, &plan);
+    cr_assert_str_eq(again, defined, "assigning the same again changed the definition");
+    restored = unassign_text(again);
+    cr_assert_str_eq(restored, orig);
+    plan_clear(&plan);
+}

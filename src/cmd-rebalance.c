@@ -1,0 +1,53 @@
+/* gpupool rebalance: re-point stopped domains whose reserved device is
+ * held by another domain (or left the pool) to free devices.  The hook
+ * starts it in the background after claims and releases. */
+#include "config.h"
+
+#include "assign.h"
+#include "cli.h"
+
+#include <stdio.h>
+
+static int
+run_rebalance(int argc, char **argv)
+{
+    g_autofree char *uri = NULL;
+    GOptionEntry entries[] = {
+        { "connect", 'c', 0, G_OPTION_ARG_STRING, &uri,
+          "libvirt URI (default $LIBVIRT_DEFAULT_URI or qemu:///system)", "URI" },
+        { NULL }
+    };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(virConnect) conn = NULL;
+    g_autoptr(GPtrArray) moves = NULL;
+    g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
+
+    if (!gp_cli_parse(&gp_cmd_rebalance, entries, &argc, &argv))
+        return GP_EXIT_USAGE;
+    if (argc != 1)
+        return gp_cli_usage(&gp_cmd_rebalance, "takes no arguments");
+    conn = gp_assign_connect(uri, &error);
+    if (!conn)
+        return gp_cli_fail(error);
+    moves = gp_assign_rebalance(conn, problems, &error);
+    if (!moves)
+        return gp_cli_fail(error);
+    for (guint i = 0; i < moves->len; i++) {
+        const GpAssignMove *m = g_ptr_array_index(moves, i);
+
+        printf("%s: %s %s -> %s (pool '%s': %s was %s)\n", m->domain, m->alias, m->from,
+               m->to, m->pool, m->from, m->reason);
+    }
+    for (guint i = 0; i < problems->len; i++)
+        fprintf(stderr, "gpupool: warning: %s\n", (const char *)g_ptr_array_index(problems, i));
+    if (moves->len == 0)
+        printf("nothing to re-point\n");
+    return GP_EXIT_OK;
+}
+
+const GpCliCommand gp_cmd_rebalance = {
+    .name = "rebalance",
+    .args = "[--connect URI]",
+    .summary = "Re-point stopped domains whose reserved device another domain holds",
+    .run = run_rebalance,
+};

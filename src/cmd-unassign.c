@@ -1,0 +1,46 @@
+/* gpupool unassign: remove exactly what `gpupool assign` added. */
+#include "config.h"
+
+#include "assign.h"
+#include "cli.h"
+
+#include <stdio.h>
+
+static int
+run_unassign(int argc, char **argv)
+{
+    g_autofree char *uri = NULL;
+    GOptionEntry entries[] = {
+        { "connect", 'c', 0, G_OPTION_ARG_STRING, &uri,
+          "libvirt URI (default $LIBVIRT_DEFAULT_URI or qemu:///system)", "URI" },
+        { NULL }
+    };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(virConnect) conn = NULL;
+    g_autoptr(GpAssignResult) result = NULL;
+
+    if (!gp_cli_parse(&gp_cmd_unassign, entries, &argc, &argv))
+        return GP_EXIT_USAGE;
+    if (argc != 2)
+        return gp_cli_usage(&gp_cmd_unassign, "give exactly one DOMAIN");
+    conn = gp_assign_connect(uri, &error);
+    if (!conn)
+        return gp_cli_fail(error);
+    result = gp_unassign_domain(conn, argv[1], &error);
+    if (!result)
+        return gp_cli_fail(error);
+    if (!result->changed)
+        printf("%s: no gpupool assignment, nothing changed\n", result->domain);
+    else
+        printf("%s: gpupool devices, metadata and settings removed%s\n", result->domain,
+               result->running ? " (the domain is running: it keeps its devices until it "
+                                 "stops; the change applies at its next start)" : "");
+    return GP_EXIT_OK;
+}
+
+const GpCliCommand gp_cmd_unassign = {
+    .name = "unassign",
+    .args = "DOMAIN [--connect URI]",
+    .summary = "Remove a domain's pool devices and the settings assign made",
+    .run = run_unassign,
+};
