@@ -109,31 +109,86 @@ wait_for() {
 
 # ---- gpupool ---------------------------------------------------------------
 
-# require_gpupool: skip the scenario until the CLI and hook are built.
+# require_gpupool [COMMAND...]: skip the scenario until the CLI (and each
+# named subcommand) is built, so the tier stays green while it is written.
 require_gpupool() {
+	local c help
 	[ -x "$GPUPOOL" ] || skip "gpupool CLI not built yet ($GPUPOOL missing)"
-	[ -x "$GPUPOOL_HOOK" ] || skip "gpupool hook not built yet ($GPUPOOL_HOOK missing)"
+	help=$("$GPUPOOL" --help 2>&1)
+	for c in "$@"; do
+		printf '%s\n' "$help" | grep -qE "^  $c( |\$)" || skip "gpupool has no '$c' command yet"
+	done
+	# Uninstalled build tree: schemas from the source tree.
+	[ -d "$SRCDIR/xml" ] && export GPUPOOL_SCHEMADIR=${GPUPOOL_SCHEMADIR:-$SRCDIR/xml}
 	export GPUPOOL_CONFDIR=${GPUPOOL_CONFDIR:-/etc/gpupool}
 	export GPUPOOL_STATEDIR=${GPUPOOL_STATEDIR:-/run/gpupool}
 	mkdir -p "$GPUPOOL_CONFDIR" "$GPUPOOL_STATEDIR"
 }
 
+require_hook() {
+	[ -x "$GPUPOOL_HOOK" ] || skip "gpupool hook not built yet ($GPUPOOL_HOOK missing)"
+}
+
+# gpupool ARGS...: the build tree's CLI, so that 'run gpupool ...' prints
+# the command exactly as a user types it.
 gpupool() { "$GPUPOOL" "$@"; }
 
-# install_hook: put the gpupool hook where libvirt looks for it and restart
-# libvirtd, which scans hooks only when it starts. The hook in hooks/ (if the
-# tree has one) is preferred; otherwise the hook binary itself is linked.
+HOOK_PATH=/etc/libvirt/hooks/qemu.d/gpupool
+HOOK_LOG=/var/log/libvirt/gpupool-hook.log
+
+# install_hook: put the gpupool hook where libvirt looks for it, then
+# restart libvirtd, which scans hooks only when it starts. libvirt runs
+# hooks with a scrubbed environment, so the wrapper carries the test's
+# directories; it also logs each call for the scenario's diagnostics.
 install_hook() {
-	local dst=/etc/libvirt/hooks/qemu.d/50-gpupool
+	require_hook
 	mkdir -p /etc/libvirt/hooks/qemu.d
-	if [ -x "$SRCDIR/hooks/qemu" ]; then
-		cp "$SRCDIR/hooks/qemu" "$dst"
-	else
-		ln -sf "$GPUPOOL_HOOK" "$dst"
-	fi
-	chmod 0755 "$dst" 2>/dev/null
-	note "hook installed: $dst -> $(readlink -f "$dst")"
+	cat > "$HOOK_PATH" <<HOOK
+#!/bin/sh
+# Installed by tests/vm/lib.sh: the gpupool build tree's libvirt QEMU hook.
+export GPUPOOL_CONFDIR='$GPUPOOL_CONFDIR' GPUPOOL_STATEDIR='$GPUPOOL_STATEDIR'
+${GPUPOOL_SCHEMADIR:+export GPUPOOL_SCHEMADIR='$GPUPOOL_SCHEMADIR'}
+'$GPUPOOL_HOOK' "\$@"
+rc=\$?
+echo "\$(date +%T) \$* -> \$rc" >> '$HOOK_LOG'
+exit \$rc
+HOOK
+	chmod 0755 "$HOOK_PATH"
+	note "hook installed: $HOOK_PATH runs $GPUPOOL_HOOK"
 	restart_libvirtd
+}
+
+show_hook_log() {
+	[ -s "$HOOK_LOG" ] && { echo "    hook calls:"; sed 's/^/      /' "$HOOK_LOG"; }
+	return 0
+}
+
+# reset_host: a clean demo host for the next scenario: no domains, no
+# gpupool config or state, no mdevs, every device back on its native driver.
+reset_host() {
+	local d
+	for d in $(virsh list --all --name 2>/dev/null); do cleanup_domain "$d"; done
+	for d in /sys/bus/mdev/devices/*; do
+		[ -e "$d/remove" ] && echo 1 > "$d/remove" 2>/dev/null
+	done
+	for d in /sys/bus/pci/drivers/vfio-pci/0000:*; do
+		[ -e "$d" ] && vfio_unbind "${d##*/}"
+	done
+	for d in /sys/bus/pci/devices/*; do
+		local o=
+		read -r o < "$d/driver_override" 2>/dev/null
+		[ -n "$o" ] && [ "$o" != "(null)" ] && echo > "$d/driver_override"
+	done
+	rm -rf "${GPUPOOL_CONFDIR:-/etc/gpupool}"/* "${GPUPOOL_STATEDIR:-/run/gpupool}"/* 2>/dev/null
+	rm -f "$HOOK_LOG"
+	return 0
+}
+
+# gpupool_scenario COMMAND...: the preamble of every gpupool scenario.
+gpupool_scenario() {
+	require_gpupool "$@"
+	reset_host
+	trap 'rc=$?; [ $rc -ne 0 ] && [ $rc -ne 77 ] && show_hook_log; reset_host; exit $rc' EXIT
 }
 
 # ---- libvirt ----------------------------------------------------------------
@@ -282,3 +337,39 @@ cleanup_domain() {
 }
 
 domain_state() { virsh domstate "$1" 2>/dev/null | head -n1; }
+
+# domain_hostdevs DOMAIN [--inactive]: the host sources of the domain's
+# hostdevs, one per line: PCI addresses (0000:00:03.0) and mdev UUIDs.
+domain_hostdevs() {
+	virsh dumpxml "$@" | awk '
+		/<hostdev / { inh = 1 }
+		inh && /<source/ { ins = 1 }
+		ins && /<address / {
+			if (match($0, /uuid=.[0-9a-f-]+/)) { print substr($0, RSTART + 6, RLENGTH - 6) }
+			else {
+				d = $0; sub(/.*domain=.0x/, "", d); sub(/[^0-9a-f].*/, "", d)
+				b = $0; sub(/.*bus=.0x/, "", b); sub(/[^0-9a-f].*/, "", b)
+				s = $0; sub(/.*slot=.0x/, "", s); sub(/[^0-9a-f].*/, "", s)
+				f = $0; sub(/.*function=.0x/, "", f); sub(/[^0-9a-f].*/, "", f)
+				print d, b, s, f
+			}
+			ins = 0
+		}
+		/<\/source>/ { ins = 0 }
+		/<\/hostdev>/ { inh = 0 }' | while read -r d b s f; do
+		if [ -z "$b" ]; then echo "$d"; else printf '%04x:%02x:%02x.%x\n' "0x$d" "0x$b" "0x$s" "0x$f"; fi
+	done
+}
+
+# start_timed DOMAIN: virsh start, printing how long it took.
+start_timed() {
+	local t
+	t=$(cut -d' ' -f1 /proc/uptime)
+	run virsh start "$1"
+	local rc=$?
+	note "virsh start $1: exit $rc after $(awk -v a="$t" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN { printf "%.1f", b - a }')s"
+	return $rc
+}
+
+# qemu_pid DOMAIN: pid of the domain's QEMU process.
+qemu_pid() { cat "/run/libvirt/qemu/$1.pid" 2>/dev/null; }
