@@ -39,6 +39,46 @@ fixture_bug(const char *fmt, ...)
     abort();
 }
 
+/* Hosts this process made and has not freed.  A failed Criterion
+ * assertion ends the test's process without running g_autoptr cleanups;
+ * removing leftovers at exit keeps /dev/shm from filling up. */
+static GPtrArray *live_bases;
+static pid_t live_pid;
+
+static void
+remove_leftovers(void)
+{
+    guint i;
+
+    if (!live_bases || getpid() != live_pid)
+        return;
+    for (i = 0; i < live_bases->len; i++)
+        sim_rm_rf(live_bases->pdata[i]);
+    g_ptr_array_set_size(live_bases, 0);
+}
+
+static void
+track_base(const char *base, gboolean live)
+{
+    if (!live_bases) {
+        live_bases = g_ptr_array_new_with_free_func(g_free);
+        live_pid = getpid();
+        atexit(remove_leftovers);
+    }
+    if (live)
+        g_ptr_array_add(live_bases, g_strdup(base));
+    else {
+        guint i;
+
+        for (i = 0; i < live_bases->len; i++) {
+            if (strcmp(live_bases->pdata[i], base) == 0) {
+                g_ptr_array_remove_index(live_bases, i);
+                break;
+            }
+        }
+    }
+}
+
 static SimCtx *
 ctx_open(GpSim *sim)
 {
@@ -128,6 +168,7 @@ gp_sim_new(void)
     g_setenv("GPUPOOL_STATEDIR", sim->statedir, TRUE);
     gp_sysfs_set_root(sim->root);
     sim_kernel_init();
+    track_base(sim->base, TRUE);
     return sim;
 }
 
@@ -146,6 +187,7 @@ gp_sim_free(GpSim *sim)
         gp_sysfs_set_root(NULL);
     }
     sim_rm_rf(sim->base);
+    track_base(sim->base, FALSE);
     g_free(sim->base);
     g_free(sim->root);
     g_free(sim->confdir);

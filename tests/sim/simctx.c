@@ -81,16 +81,37 @@ sim_ctx_iommu(SimCtx *ctx)
     return g_key_file_get_boolean(ctx->host, "host", "iommu", NULL);
 }
 
+/* Group numbers come from an IDA in the kernel: a freed number is the
+ * next one handed out.  host.ini keeps the freed ones and the high mark. */
+static gint
+compare_ints(gconstpointer a, gconstpointer b)
+{
+    return *(const gint *)a - *(const gint *)b;
+}
+
 int
 sim_group_new(SimCtx *ctx)
 {
-    int group = g_key_file_get_integer(ctx->host, "host", "next_group", NULL);
+    gsize n_free = 0;
+    g_autofree gint *freed = g_key_file_get_integer_list(ctx->host, "host", "free_groups",
+                                                          &n_free, NULL);
+    int group;
     g_autofree char *dir = NULL;
     g_autofree char *devices = NULL;
     g_autofree char *type = NULL;
     g_autofree char *regions = NULL;
 
-    g_key_file_set_integer(ctx->host, "host", "next_group", group + 1);
+    if (freed && n_free > 0) {
+        qsort(freed, n_free, sizeof(gint), compare_ints);
+        group = freed[0];
+        if (n_free > 1)
+            g_key_file_set_integer_list(ctx->host, "host", "free_groups", freed + 1, n_free - 1);
+        else
+            g_key_file_remove_key(ctx->host, "host", "free_groups", NULL);
+    } else {
+        group = g_key_file_get_integer(ctx->host, "host", "next_group", NULL);
+        g_key_file_set_integer(ctx->host, "host", "next_group", group + 1);
+    }
     sim_ctx_save(ctx);
     dir = g_strdup_printf("%s/kernel/iommu_groups/%d", ctx->root, group);
     devices = g_build_filename(dir, "devices", NULL);
@@ -137,32 +158,70 @@ sim_group_leave(SimCtx *ctx, const char *dev_dir)
     unlink(link);
     devices = g_build_filename(gdir, "devices", NULL);
     dir = g_dir_open(devices, 0, NULL);
-    if (dir && !g_dir_read_name(dir))
+    if (dir && !g_dir_read_name(dir)) {
+        g_autofree char *num = g_path_get_basename(gdir);
+        gsize n_free = 0;
+        g_autofree gint *freed = g_key_file_get_integer_list(ctx->host, "host", "free_groups",
+                                                              &n_free, NULL);
+        g_autofree gint *more = g_new(gint, n_free + 1);
+
+        if (n_free)
+            memcpy(more, freed, n_free * sizeof(gint));
+        more[n_free] = atoi(num);
+        g_key_file_set_integer_list(ctx->host, "host", "free_groups", more, n_free + 1);
+        sim_ctx_save(ctx);
         sim_rm_rf(gdir);
+    }
+}
+
+SimSpace
+sim_bar_space(const GpSimBar *bar)
+{
+    if (bar->io)
+        return SIM_SPACE_IO;
+    /* A bridge's only 64-bit window is its prefetchable one, so firmware
+     * puts non-prefetchable BARs below 4 GiB even when they are 64-bit. */
+    if (bar->is_64bit && bar->prefetchable)
+        return SIM_SPACE_MEM64;
+    return SIM_SPACE_MEM32;
 }
 
 guint64
-sim_alloc_mmio(SimCtx *ctx, guint domain, guint64 size, gboolean is64, gboolean io)
+sim_alloc_mmio(SimCtx *ctx, guint domain, guint64 size, guint64 align, SimSpace space)
 {
-    g_autofree char *key = NULL;
-    guint64 start, next, align;
+    static const char *const names[] = { "mem32", "mem64", "rom", "io" };
+    g_autofree char *key = g_strdup_printf("%s_%04x", names[space], domain);
+    guint64 start, next, limit;
 
-    if (io) {
-        key = g_strdup_printf("io_%04x", domain);
+    switch (space) {
+    case SIM_SPACE_IO:
         start = 0x1000;
-    } else if (is64) {
-        key = g_strdup_printf("mem64_%04x", domain);
+        limit = 0x10000;
+        break;
+    case SIM_SPACE_MEM64:
         /* 64 TiB of 64-bit space per domain: room for 128 A100s. */
         start = ((guint64)domain + 1) << 46;
-    } else {
-        key = g_strdup_printf("mem32_%04x", domain);
+        limit = ((guint64)domain + 2) << 46;
+        break;
+    case SIM_SPACE_ROM:
+        start = 0xf0000000;
+        limit = 0xfc000000;
+        break;
+    default:
         start = 0x60000000;
+        limit = 0xf0000000;
+        break;
     }
+    if (align < 0x1000 && space != SIM_SPACE_IO)
+        align = 0x1000;
     next = g_key_file_get_uint64(ctx->host, "alloc", key, NULL);
     if (next == 0)
         next = start;
-    align = size < 0x1000 && !io ? 0x1000 : size;
     next = (next + align - 1) & ~(align - 1);
+    if (next + size > limit)
+        sim_log("%s space of domain %04x exhausted: BAR of %" G_GUINT64_FORMAT
+                " bytes at 0x%" G_GINT64_MODIFIER "x overlaps what follows", names[space],
+                domain, size, next);
     g_key_file_set_uint64(ctx->host, "alloc", key, next + size);
     return next;
 }

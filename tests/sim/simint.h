@@ -76,8 +76,16 @@ gboolean sim_ctx_iommu(SimCtx *ctx);
 int sim_group_new(SimCtx *ctx);
 void sim_group_join(SimCtx *ctx, int group, const char *dev_dir);
 void sim_group_leave(SimCtx *ctx, const char *dev_dir);
-/* Address space for a BAR in a PCI domain: naturally aligned. */
-guint64 sim_alloc_mmio(SimCtx *ctx, guint domain, guint64 size, gboolean is64, gboolean io);
+/* Address space for a BAR in a PCI domain, aligned to ALIGN (a power of
+ * two: the BAR size, or the per-VF size for SR-IOV BARs). */
+typedef enum {
+    SIM_SPACE_MEM32, /* non-prefetchable BARs, 32- or 64-bit: below 4 GiB */
+    SIM_SPACE_MEM64, /* 64-bit prefetchable BARs */
+    SIM_SPACE_ROM,   /* expansion ROMs, apart so they do not fragment MEM32 */
+    SIM_SPACE_IO,
+} SimSpace;
+guint64 sim_alloc_mmio(SimCtx *ctx, guint domain, guint64 size, guint64 align, SimSpace space);
+SimSpace sim_bar_space(const GpSimBar *bar);
 /* BASE/sim/KIND/NAME.ini; load returns an empty key file if missing. */
 GKeyFile *sim_meta_load(SimCtx *ctx, const char *kind, const char *name);
 gboolean sim_meta_save(SimCtx *ctx, const char *kind, const char *name, GKeyFile *kf);

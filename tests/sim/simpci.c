@@ -255,8 +255,8 @@ assign_resources(SimCtx *ctx, SimPci *dev)
             continue;
         dev->res[i].size = bar->size;
         dev->res[i].flags = sim_bar_flags(bar);
-        dev->res[i].start = sim_alloc_mmio(ctx, dev->domain, bar->size,
-                                           bar->is_64bit, bar->io);
+        dev->res[i].start = sim_alloc_mmio(ctx, dev->domain, bar->size, bar->size,
+                                           sim_bar_space(bar));
         if (bar->is_64bit && !bar->io)
             i++; /* the upper half is the next register: its slot stays 0 */
     }
@@ -264,7 +264,8 @@ assign_resources(SimCtx *ctx, SimPci *dev)
         dev->res[SIM_RES_ROM].size = s->rom_size;
         dev->res[SIM_RES_ROM].flags = SIM_IORESOURCE_SIZEALIGN | SIM_IORESOURCE_READONLY |
                                       SIM_IORESOURCE_PREFETCH | SIM_IORESOURCE_MEM;
-        dev->res[SIM_RES_ROM].start = sim_alloc_mmio(ctx, dev->domain, s->rom_size, FALSE, FALSE);
+        dev->res[SIM_RES_ROM].start = sim_alloc_mmio(ctx, dev->domain, s->rom_size,
+                                                     s->rom_size, SIM_SPACE_ROM);
     }
     if (s->total_vfs == 0 || dev->is_vf)
         return;
@@ -276,7 +277,7 @@ assign_resources(SimCtx *ctx, SimPci *dev)
             continue;
         r->size = bar->size * s->total_vfs;
         r->flags = sim_bar_flags(bar);
-        r->start = sim_alloc_mmio(ctx, dev->domain, r->size, bar->is_64bit, bar->io);
+        r->start = sim_alloc_mmio(ctx, dev->domain, r->size, bar->size, sim_bar_space(bar));
         if (bar->is_64bit)
             i++;
     }

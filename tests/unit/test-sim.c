@@ -267,7 +267,7 @@ Test(sim_sriov, sriov_numvfs_creates_vfs_with_links_groups_and_driver)
     vf_device = gp_sim_read(sim, "bus/pci/devices/0000:c1:00.5/device");
     cr_assert_str_eq(vf_device, "0x26b9");
     vf_res = gp_sim_read(sim, "bus/pci/devices/0000:c1:00.5/resource");
-    cr_assert(g_str_has_prefix(vf_res, "0x0000000071000000 0x0000000071ffffff"),
+    cr_assert(g_str_has_prefix(vf_res, "0x0000000062000000 0x0000000062ffffff"),
               "VF 1 BAR0 follows VF 0's: %s", vf_res);
     cr_assert_gt(gp_sim_iommu_group(sim, "0000:c1:00.4"), gp_sim_iommu_group(sim, PF));
     cr_assert_neq(gp_sim_iommu_group(sim, "0000:c1:00.4"), gp_sim_iommu_group(sim, "0000:c1:00.5"));
@@ -314,6 +314,18 @@ Test(sim_sriov, sriov_numvfs_zero_removes_vfs_links_and_groups)
     cr_assert(gp_sim_write(sim, PFREL "/sriov_numvfs", "0"));
     after = gp_sim_snapshot(sim);
     cr_assert_str_eq(before, after);
+}
+
+Test(sim_sriov, freed_group_numbers_are_handed_out_again_like_the_kernel_ida)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_nvidia_sriov();
+    int first;
+
+    cr_assert(gp_sim_write(sim, PFREL "/sriov_numvfs", "2"));
+    first = gp_sim_iommu_group(sim, "0000:c1:00.4");
+    cr_assert(gp_sim_write(sim, PFREL "/sriov_numvfs", "0"));
+    cr_assert(gp_sim_write(sim, PFREL "/sriov_numvfs", "1"));
+    cr_assert_eq(gp_sim_iommu_group(sim, "0000:c1:00.4"), first);
 }
 
 Test(sim_sriov, autoprobe_off_leaves_vfs_unbound)
