@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -705,6 +706,29 @@ gp_alloc_rebalance_mark(gint64 stale_seconds)
         return TRUE;
     }
     return FALSE;
+}
+
+int
+gp_alloc_rebalance_take_turn(void)
+{
+    g_autofree char *dir = gp_paths_statedir();
+    g_autofree char *path = g_build_filename(dir, "rebalance.lock", NULL);
+    /* Not close-on-exec: the rebalance inherits it and holds the lock
+     * until it exits. */
+    int fd = open(path, O_RDWR | O_CREAT, 0600);
+
+    if (fd >= 0) {
+        while (flock(fd, LOCK_EX) < 0) {
+            if (errno != EINTR) {
+                close(fd);
+                fd = -1;
+                break;
+            }
+        }
+    }
+    /* Begun: changes from now on need another rebalance. */
+    gp_alloc_rebalance_begin();
+    return fd;
 }
 
 void

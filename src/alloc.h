@@ -124,16 +124,29 @@ gboolean gp_alloc_reconnect_domain(const GpAllocDomain *dom, GPtrArray *warnings
 
 /* ---- The asynchronous rebalance ----------------------------------------- */
 
-/* STATEDIR/rebalance-pending: present while a `gpupool rebalance` started
- * by the hook has not begun its work yet, so a burst of claims and
- * releases starts one rebalance, not one each. */
+/* After each claim or release the hook starts `gpupool rebalance`
+ * detached.  A burst of changes must start one rebalance, not one each,
+ * and a change made while a rebalance runs must still be seen by one:
+ *
+ *   STATEDIR/rebalance-pending  exists while a started rebalance has not
+ *                               begun reading the state; a change that
+ *                               finds it relies on that rebalance.
+ *   STATEDIR/rebalance.lock     held by the running rebalance; a pending
+ *                               one waits for it, then clears the flag and
+ *                               begins.
+ *
+ * So at most one rebalance runs and at most one waits. */
 char *gp_alloc_rebalance_flag_path(void);
-/* Marks a rebalance as pending; TRUE if the caller should start one (no
- * other is pending, or the pending one is older than STALE_SECONDS and so
+/* Marks a rebalance as pending; TRUE if the caller should start one (none
+ * is pending, or the pending one is older than STALE_SECONDS and so
  * presumably died before it began). */
 gboolean gp_alloc_rebalance_mark(gint64 stale_seconds);
-/* What `gpupool rebalance` calls before it takes the lock: from here on a
- * new change needs a new rebalance. */
+/* In the started process, before it execs `gpupool rebalance`: waits
+ * until no other rebalance runs, then clears the pending flag.  Returns
+ * the lock's descriptor, to be inherited by the rebalance so the lock is
+ * held until it exits (-1 if the lock cannot be had: run anyway). */
+int gp_alloc_rebalance_take_turn(void);
+/* Clears the pending flag (a rebalance that begins by other means). */
 void gp_alloc_rebalance_begin(void);
 
 G_END_DECLS

@@ -116,7 +116,8 @@ close_from(int lowfd)
  * our child, setsid so it leaves libvirtd's session, stdio on /dev/null
  * and every other descriptor closed because libvirtd waits until the
  * hook's stdout and stderr pipes close.  We never wait for it: it takes
- * the lock itself and calls libvirt once this domain's job is over. */
+ * the lock itself and calls libvirt once this domain's job is over.
+ * Bursts are coalesced (see gp_alloc_rebalance_mark()). */
 static void
 spawn_rebalance(void)
 {
@@ -151,6 +152,9 @@ spawn_rebalance(void)
         dup2(fd, STDERR_FILENO);
         close_from(3);
         signal(SIGPIPE, SIG_DFL);
+        /* Wait for a running rebalance to end: ours must read the state
+         * after it, or the change that started us could be missed. */
+        gp_alloc_rebalance_take_turn();
         execl(cli, "gpupool", "rebalance", (char *)NULL);
         _exit(127);
     }

@@ -8,6 +8,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -602,6 +604,40 @@ Test(hook, rebalance_flag_coalesces_a_burst_and_is_taken_over_when_stale)
     cr_expect(gp_alloc_rebalance_mark(-1));
 }
 
+Test(hook, rebalance_turn_waits_for_the_running_rebalance_then_clears_the_flag)
+{
+    g_autofree char *flag = gp_alloc_rebalance_flag_path();
+    g_autofree char *lock = g_build_filename(gp_sim_statedir(sim), "rebalance.lock", NULL);
+    gint64 t0;
+    int fds[2];
+    int fd;
+    pid_t pid;
+    char c;
+
+    cr_assert(g_mkdir_with_parents(gp_sim_statedir(sim), 0755) == 0);
+    cr_assert(pipe(fds) == 0);
+    pid = fork();
+    cr_assert(pid >= 0);
+    if (pid == 0) {
+        /* A running rebalance: holds the lock for a second. */
+        int l = open(lock, O_RDWR | O_CREAT, 0600);
+
+        flock(l, LOCK_EX);
+        (void)!write(fds[1], "x", 1);
+        g_usleep(G_USEC_PER_SEC);
+        _exit(0);
+    }
+    cr_assert(read(fds[0], &c, 1) == 1);
+    cr_assert(gp_alloc_rebalance_mark(60));
+    t0 = g_get_monotonic_time();
+    fd = gp_alloc_rebalance_take_turn();
+    cr_expect_geq(g_get_monotonic_time() - t0, G_USEC_PER_SEC / 2, "did not wait for its turn");
+    cr_expect_geq(fd, 0);
+    cr_expect_not(g_file_test(flag, G_FILE_TEST_EXISTS), "the flag is cleared once it begins");
+    close(fd);
+    waitpid(pid, NULL, 0);
+}
+
 /* ---- the hook binary, run as libvirt runs it ---------------------------- */
 
 /* A domain NAME/UUID with gpupool devices at the PCI addresses in ADDRS
@@ -723,15 +759,18 @@ run_hook(HookRun *run, const char *domain, const char *op, const char *sub, cons
         close(in[1]);
 }
 
-/* A stand-in for `gpupool rebalance` that takes its time, then records
- * that it ran and clears the pending flag as the real one does. */
+/* A stand-in for `gpupool rebalance` that takes its time. */
 static void
 fake_rebalance(guint sleep_seconds)
 {
     g_autofree char *path = g_build_filename(gp_sim_base(sim), "fake-gpupool", NULL);
+    /* Records when it began and ended, and whether the pending flag was
+     * already cleared when it began (it must be). */
     g_autofree char *script = g_strdup_printf(
-        "#!/bin/sh\nrm -f \"$GPUPOOL_STATEDIR/rebalance-pending\"\nsleep %u\n"
-        "echo \"$1\" >> \"$GPUPOOL_STATEDIR/rebalance-ran\"\n", sleep_seconds);
+        "#!/bin/sh\nf=cleared; [ -e \"$GPUPOOL_STATEDIR/rebalance-pending\" ] && f=pending\n"
+        "echo \"$1 begin $(date +%%s%%N) $f\" >> \"$GPUPOOL_STATEDIR/rebalance-ran\"\n"
+        "sleep %u\n"
+        "echo \"$1 end $(date +%%s%%N)\" >> \"$GPUPOOL_STATEDIR/rebalance-ran\"\n", sleep_seconds);
 
     cr_assert(g_file_set_contents(path, script, -1, NULL));
     cr_assert(chmod(path, 0755) == 0);
@@ -830,12 +869,34 @@ Test(hook, binary_release_of_a_domain_holding_nothing_succeeds)
     cr_expect_str_empty(run.err);
 }
 
+/* Lines of STATEDIR/rebalance-ran once it has WANT "end" lines (waits up
+ * to 10 s). */
+static gchar **
+rebalance_log(guint want)
+{
+    g_autofree char *ran = g_build_filename(gp_sim_statedir(sim), "rebalance-ran", NULL);
+
+    for (int i = 0; i < 100; i++) {
+        g_autofree char *text = NULL;
+        guint ends = 0;
+
+        if (g_file_get_contents(ran, &text, NULL, NULL)) {
+            for (const char *p = strstr(text, " end "); p; p = strstr(p + 1, " end "))
+                ends++;
+            if (ends >= want)
+                return g_strsplit(g_strstrip(text), "\n", -1);
+        }
+        g_usleep(100 * 1000);
+    }
+    return g_new0(gchar *, 1);
+}
+
 Test(hook, binary_starts_rebalance_detached_so_libvirt_is_not_kept_waiting)
 {
     const char *const devs[] = { GPU1, NULL };
     g_autofree char *vm1 = domain_xml("vm1", UUID_A, devs);
     g_autofree char *ran = g_build_filename(gp_sim_statedir(sim), "rebalance-ran", NULL);
-    g_autofree char *ran_text = NULL;
+    g_auto(GStrv) log = NULL;
     g_auto(HookRun) run = { 0 };
 
     fake_rebalance(3);
@@ -843,11 +904,40 @@ Test(hook, binary_starts_rebalance_detached_so_libvirt_is_not_kept_waiting)
     cr_assert_eq(run.status, 0, "%s", run.err);
     /* stdout and stderr were closed long before the rebalance finished. */
     cr_expect_lt(run.seconds, 1.5);
-    cr_expect_not(g_file_test(ran, G_FILE_TEST_EXISTS));
-    for (int i = 0; i < 100 && !g_file_test(ran, G_FILE_TEST_EXISTS); i++)
-        g_usleep(100 * 1000);
-    cr_assert(g_file_get_contents(ran, &ran_text, NULL, NULL), "the rebalance never ran");
-    cr_expect_str_eq(ran_text, "rebalance\n");
+    log = rebalance_log(1);
+    cr_assert_eq(g_strv_length(log), 2, "the rebalance never ran to its end");
+    cr_expect(g_str_has_prefix(log[0], "rebalance begin "), "%s", log[0]);
+    cr_expect(g_str_has_suffix(log[0], " cleared"), "the flag is cleared before it begins: %s", log[0]);
+}
+
+Test(hook, binary_change_during_a_running_rebalance_gets_one_more_rebalance_after_it)
+{
+    const char *const d0[] = { GPU0, NULL };
+    const char *const d1[] = { GPU1, NULL };
+    const char *const d2[] = { GPU2, NULL };
+    g_autofree char *vm1 = domain_xml("vm1", UUID_A, d0);
+    g_autofree char *vm2 = domain_xml("vm2", UUID_B, d1);
+    g_autofree char *vm3 = domain_xml("vm3", UUID_C, d2);
+    g_auto(GStrv) log = NULL;
+    g_auto(HookRun) a = { 0 };
+    g_auto(HookRun) b = { 0 };
+    g_auto(HookRun) c = { 0 };
+    guint64 end1 = 0, begin2 = 0;
+
+    fake_rebalance(2);
+    run_hook(&a, "vm1", "prepare", "begin", vm1);
+    g_usleep(700 * 1000);  /* the first rebalance is running now */
+    run_hook(&b, "vm2", "prepare", "begin", vm2);
+    run_hook(&c, "vm3", "prepare", "begin", vm3);
+    cr_assert(a.status == 0 && b.status == 0 && c.status == 0);
+    log = rebalance_log(2);
+    g_usleep(2500 * 1000);  /* a third would have begun by now */
+    g_strfreev(log);
+    log = rebalance_log(2);
+    cr_assert_eq(g_strv_length(log), 4, "two rebalances, one after the other");
+    cr_expect(sscanf(log[1], "rebalance end %" G_GUINT64_FORMAT, &end1) == 1, "%s", log[1]);
+    cr_expect(sscanf(log[2], "rebalance begin %" G_GUINT64_FORMAT, &begin2) == 1, "%s", log[2]);
+    cr_expect_geq(begin2, end1, "the second began after the first ended");
 }
 
 Test(hook, binary_burst_of_changes_starts_one_rebalance)
