@@ -9,6 +9,7 @@
 #include "poolstore.h"
 #include "sysfs.h"
 #include "vfio.h"
+#include "vfio-users.h"
 
 /* ---- Small helpers ------------------------------------------------------ */
 
@@ -109,6 +110,47 @@ refuse_held(GError **error, const char *address, const GpClaim *c)
                   "%s is in use: its partition %s is held by domain '%s' (%s): stop it "
                   "first ('virsh shutdown %s')",
                   address, c->device, c->domain_name, c->domain_uuid, c->domain_name);
+}
+
+/* A device on vfio-pci may be in use by a VM that gpupool knows nothing
+ * of (a hostdev written by hand, a QEMU libvirt lost track of): no claim
+ * names it, but its VFIO group is open.  Unbinding it then blocks in the
+ * kernel until that process lets go, and handing it out would give it to
+ * two guests. */
+static gboolean
+check_no_vfio_users(const char *address, GPtrArray *notes, GError **error)
+{
+    g_autoptr(GPtrArray) paths = gp_vfio_users_paths(address);
+    g_autoptr(GPtrArray) pids = NULL;
+    g_autoptr(GString) who = NULL;
+    g_autofree char *skipped = NULL;
+
+    if (paths->len == 0)
+        return TRUE;
+    pids = gp_vfio_users_scan(paths, &skipped);
+    if (skipped) {
+        if (notes)
+            g_ptr_array_add(notes, g_strdup_printf("%s: not checked for VFIO users: %s",
+                                                   address, skipped));
+        return TRUE;
+    }
+    if (pids->len == 0)
+        return TRUE;
+    who = g_string_new(NULL);
+    for (guint i = 0; i < pids->len && i < 4; i++) {
+        const char *pid = g_ptr_array_index(pids, i);
+        g_autofree char *path = g_build_filename(gp_vfio_users_proc_root(), pid, "comm", NULL);
+        g_autofree char *comm = NULL;
+
+        if (g_file_get_contents(path, &comm, NULL, NULL))
+            g_strchomp(comm);
+        g_string_append_printf(who, "%s%s%s%s%s", i ? ", " : "", pid, comm ? " (" : "",
+                               comm ? comm : "", comm ? ")" : "");
+    }
+    return refuse(error, GP_POOL_ERROR_REFUSED,
+                  "%s is open through %s by process %s, which no gpupool claim accounts "
+                  "for: shut down the VM using it ('virsh list'), then retry",
+                  address, (const char *)paths->pdata[0], who->str);
 }
 
 /* Canonical, de-duplicated member addresses of a request. */
@@ -301,6 +343,7 @@ add_pci(GpPool *pool, GPtrArray *request, GHashTable *membership, GpClaims *clai
     g_autoptr(GpHost) host = gp_host_scan(&err);
     g_autoptr(GHashTable) pending = NULL;
     g_autoptr(GPtrArray) joins = g_ptr_array_new_with_free_func((GDestroyNotify)join_free);
+    g_autoptr(GPtrArray) notes = g_ptr_array_new_with_free_func(g_free);
     g_autofree const char **addrs = NULL;
     g_autofree const char **drivers = NULL;
     GHashTableIter iter;
@@ -335,6 +378,9 @@ add_pci(GpPool *pool, GPtrArray *request, GHashTable *membership, GpClaims *clai
     for (guint i = 0; i < joins->len; i++) {
         const Join *j = g_ptr_array_index(joins, i);
 
+        if (g_strcmp0(j->was, GP_VFIO_DRIVER) == 0 &&
+            !check_no_vfio_users(j->address, notes, error))
+            return FALSE;
         addrs[i] = j->address;
         drivers[i] = j->host_driver;
     }
@@ -367,6 +413,8 @@ add_pci(GpPool *pool, GPtrArray *request, GHashTable *membership, GpClaims *clai
             g_ptr_array_add(done, g_strdup_printf("%s: bound to vfio-pci (%s), added to "
                                                   "pool '%s'", j->address, was, pool->name));
     }
+    for (guint i = 0; done && i < notes->len; i++)
+        g_ptr_array_add(done, g_strdup_printf("note: %s", (char *)g_ptr_array_index(notes, i)));
     return TRUE;
 }
 
@@ -733,6 +781,11 @@ gp_poolhost_remove(const char *name, const char *const *devices, guint n,
             g_autofree char *dir = gp_sysfs_pci_dev_path(addrs[i], NULL);
 
             if (gp_sysfs_is_dir(dir)) {
+                g_autofree char *now = gp_vfio_current_driver(addrs[i]);
+
+                if (g_strcmp0(now, GP_VFIO_DRIVER) == 0 &&
+                    !check_no_vfio_users(addrs[i], notes, error))
+                    return FALSE;
                 addrs[present] = addrs[i];
                 drivers[present] = drivers[i];
                 present++;

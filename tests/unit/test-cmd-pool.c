@@ -7,6 +7,7 @@
 #include <criterion/criterion.h>
 #include <stdarg.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sim.h"
 
@@ -167,6 +168,29 @@ write_claim(GpSim *sim, const char *device, const char *pool, const char *name)
     cr_assert_eq(g_mkdir_with_parents(gp_sim_statedir(sim), 0755), 0);
     cr_assert(g_file_set_contents(path, xml, -1, NULL));
 }
+
+/* Every test scans an empty process table unless it makes one: the
+ * processes of the machine running the tests are not the simulated
+ * host's. */
+static char *empty_proc;
+
+static void
+suite_init(void)
+{
+    empty_proc = g_dir_make_tmp("gpupool-proc-XXXXXX", NULL);
+    cr_assert_not_null(empty_proc);
+    g_setenv("GPUPOOL_PROC_ROOT", empty_proc, TRUE);
+}
+
+static void
+suite_fini(void)
+{
+    g_unsetenv("GPUPOOL_PROC_ROOT");
+    rmdir(empty_proc);
+    g_clear_pointer(&empty_proc, g_free);
+}
+
+TestSuite(cmd_pool, .init = suite_init, .fini = suite_fini);
 
 /* ---- The happy path ------------------------------------------------------ */
 
@@ -635,4 +659,42 @@ Test(cmd_pool, setup_applies_vf_counts)
     setup = must(sim, "setup", NULL);
     numvfs = gp_sim_read(sim, "bus/pci/devices/" GP_SIM_INTEL_SRIOV_GPU "/sriov_numvfs");
     cr_assert_str_eq(numvfs, "2");
+}
+
+/* ---- Devices open outside gpupool ------------------------------------------- */
+
+/* A process of a fake /proc that holds /dev/vfio/GROUP open. */
+static void
+fake_vfio_user(GpSim *sim, const char *addr, const char *pid, const char *comm)
+{
+    g_autofree char *proc = g_build_filename(gp_sim_base(sim), "proc", NULL);
+    g_autofree char *fd_dir = g_build_filename(proc, pid, "fd", NULL);
+    g_autofree char *fd = g_build_filename(fd_dir, "7", NULL);
+    g_autofree char *comm_path = g_build_filename(proc, pid, "comm", NULL);
+    g_autofree char *target = g_strdup_printf("/dev/vfio/%d", gp_sim_iommu_group(sim, addr));
+    g_autofree char *comm_line = g_strconcat(comm, "\n", NULL);
+
+    cr_assert_eq(g_mkdir_with_parents(fd_dir, 0755), 0);
+    cr_assert_eq(symlink(target, fd), 0);
+    cr_assert(g_file_set_contents(comm_path, comm_line, -1, NULL));
+    g_setenv("GPUPOOL_PROC_ROOT", proc, TRUE);
+}
+
+Test(cmd_pool, a_device_a_vm_holds_open_outside_gpupool_is_refused)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_datacenter();
+    g_autoptr(Run) create = must(sim, "pool-create", "gpus", "--type", "pci", NULL);
+    g_autoptr(Run) add = must(sim, "pool-add", "gpus", GP_SIM_DC_GPU0, NULL);
+    g_autoptr(Run) c2 = must(sim, "pool-create", "more", "--type", "pci", NULL);
+
+    fake_vfio_user(sim, GP_SIM_DC_GPU0, "4242", "qemu-system-x86");
+    refused(sim, "0000:41:00.0 is open through /dev/vfio/1 by process 4242 (qemu-system-x86)",
+            "pool-remove", "gpus", GP_SIM_DC_GPU0, NULL);
+    /* A device an admin bound to vfio-pci by hand and gave to a VM. */
+    cr_assert(gp_sim_write(sim, "bus/pci/drivers/nvidia/unbind", GP_SIM_DC_GPU1));
+    cr_assert(gp_sim_write(sim, "bus/pci/drivers/vfio-pci/new_id", "10de 20b5"));
+    assert_driver(sim, GP_SIM_DC_GPU1, "vfio-pci");
+    fake_vfio_user(sim, GP_SIM_DC_GPU1, "4343", "qemu-system-x86");
+    refused(sim, "0000:81:00.0 is open through /dev/vfio/3 by process 4343",
+            "pool-add", "more", GP_SIM_DC_GPU1, NULL);
 }
