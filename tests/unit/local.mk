@@ -1,7 +1,7 @@
 # see tests/local.mk
 
 # Domain XML, MMIO sizing, assignment (helper "domain").
-gp_domain_tests = tests/unit/test-domxml tests/unit/test-mmio
+gp_domain_tests = tests/unit/test-domxml tests/unit/test-mmio tests/unit/test-assign
 check_PROGRAMS += $(gp_domain_tests)
 TESTS += $(gp_domain_tests)
 EXTRA_DIST += tests/data/domains/q35-ovmf.xml tests/data/domains/q35-seabios.xml \
@@ -18,6 +18,10 @@ tests_unit_test_mmio_SOURCES = tests/unit/test-mmio.c
 tests_unit_test_mmio_CPPFLAGS = $(gp_domain_test_cppflags)
 tests_unit_test_mmio_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
 tests_unit_test_mmio_LDADD = $(gp_domain_test_ldadd)
+tests_unit_test_assign_SOURCES = tests/unit/test-assign.c
+tests_unit_test_assign_CPPFLAGS = $(gp_domain_test_cppflags)
+tests_unit_test_assign_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
+tests_unit_test_assign_LDADD = $(gp_domain_test_ldadd)
 
 # The simulated sysfs itself (tests/sim).
 check_PROGRAMS += tests/unit/test-sim

@@ -1,0 +1,485 @@
+/* Assignment decisions without libvirt: which devices assign chooses and
+ * what rebalance re-points; and the `gpupool assign` refusals against
+ * libvirt's test driver (one connection per command, so only single
+ * commands can be checked here; the integration tier drives a real
+ * libvirtd). */
+#include "config.h"
+
+#include <criterion/criterion.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "assign.h"
+
+#define UUID_A "aaaaaaaa-0000-4000-8000-000000000001"
+#define UUID_B "bbbbbbbb-0000-4000-8000-000000000002"
+#define UUID_C "cccccccc-0000-4000-8000-000000000003"
+#define UUID_D "dddddddd-0000-4000-8000-000000000004"
+
+static char *statedir;
+
+static void
+setup(void)
+{
+    statedir = g_dir_make_tmp("gp-test-assign-XXXXXX", NULL);
+    cr_assert_not_null(statedir);
+    g_setenv("GPUPOOL_STATEDIR", statedir, TRUE);
+}
+
+static void
+teardown(void)
+{
+    g_autofree char *claims = g_build_filename(statedir, "claims.xml", NULL);
+
+    g_unlink(claims);
+    g_rmdir(statedir);
+    g_free(statedir);
+}
+
+TestSuite(assign, .init = setup, .fini = teardown);
+
+static GpClaims *
+claims_with(const char *device, const char *uuid, const char *name)
+{
+    g_autoptr(GError) error = NULL;
+    GpClaims *claims = gp_claims_load(&error);
+
+    cr_assert_not_null(claims, "%s", error ? error->message : "");
+    if (device)
+        cr_assert(gp_claims_add(claims, device, "gpus", uuid, name, NULL, &error), "%s",
+                  error ? error->message : "");
+    return claims;
+}
+
+static GpAssignCandidate *
+cand(const char *device, const GpClaim *claim, guint reservations, gboolean current)
+{
+    GpAssignCandidate *c = g_new0(GpAssignCandidate, 1);
+
+    c->device = device;
+    c->claim = claim;
+    c->reservations = reservations;
+    c->current = current;
+    return c;
+}
+
+static GPtrArray *
+choose(GPtrArray *cands, guint count, guint *held, GError **error)
+{
+    return gp_assign_choose("vm1", UUID_A, "gpus", cands, count, held, error);
+}
+
+Test(assign, choose_prefers_free_and_least_reserved_devices)
+{
+    g_autoptr(GpClaims) claims = claims_with("0000:41:00.0", UUID_B, "vm2");
+    g_autoptr(GPtrArray) cands = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) chosen = NULL;
+    guint held = 99;
+
+    g_ptr_array_add(cands, cand("0000:41:00.0", gp_claims_find(claims, "0000:41:00.0"), 0, FALSE));
+    g_ptr_array_add(cands, cand("0000:42:00.0", NULL, 2, FALSE));
+    g_ptr_array_add(cands, cand("0000:43:00.0", NULL, 1, FALSE));
+    chosen = choose(cands, 1, &held, NULL);
+    cr_assert_eq(chosen->len, 1);
+    cr_assert_str_eq(g_ptr_array_index(chosen, 0), "0000:43:00.0");
+    cr_assert_eq(held, 0);
+}
+
+Test(assign, choose_keeps_the_devices_the_domain_already_has)
+{
+    g_autoptr(GPtrArray) cands = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) chosen = NULL;
+
+    g_ptr_array_add(cands, cand("0000:41:00.0", NULL, 0, FALSE));
+    g_ptr_array_add(cands, cand("0000:42:00.0", NULL, 3, TRUE));
+    chosen = choose(cands, 1, NULL, NULL);
+    cr_assert_str_eq(g_ptr_array_index(chosen, 0), "0000:42:00.0");
+}
+
+Test(assign, choose_keeps_a_device_the_domain_itself_holds_while_running)
+{
+    g_autoptr(GpClaims) claims = claims_with("0000:42:00.0", UUID_A, "vm1");
+    g_autoptr(GPtrArray) cands = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) chosen = NULL;
+    guint held = 99;
+
+    g_ptr_array_add(cands, cand("0000:41:00.0", NULL, 0, FALSE));
+    g_ptr_array_add(cands, cand("0000:42:00.0", gp_claims_find(claims, "0000:42:00.0"), 0, TRUE));
+    chosen = choose(cands, 1, &held, NULL);
+    cr_assert_str_eq(g_ptr_array_index(chosen, 0), "0000:42:00.0");
+    cr_assert_eq(held, 0, "its own claim is not held by others");
+}
+
+Test(assign, choose_gives_up_a_kept_device_that_another_domain_holds)
+{
+    g_autoptr(GpClaims) claims = claims_with("0000:42:00.0", UUID_B, "vm2");
+    g_autoptr(GPtrArray) cands = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) chosen = NULL;
+
+    g_ptr_array_add(cands, cand("0000:41:00.0", NULL, 5, FALSE));
+    g_ptr_array_add(cands, cand("0000:42:00.0", gp_claims_find(claims, "0000:42:00.0"), 0, TRUE));
+    chosen = choose(cands, 1, NULL, NULL);
+    cr_assert_str_eq(g_ptr_array_index(chosen, 0), "0000:41:00.0");
+}
+
+Test(assign, choose_takes_held_devices_last_and_counts_them)
+{
+    g_autoptr(GpClaims) claims = claims_with("0000:41:00.0", UUID_B, "vm2");
+    g_autoptr(GPtrArray) cands = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) chosen = NULL;
+    guint held = 0;
+
+    g_ptr_array_add(cands, cand("0000:41:00.0", gp_claims_find(claims, "0000:41:00.0"), 0, FALSE));
+    g_ptr_array_add(cands, cand("0000:42:00.0", NULL, 4, FALSE));
+    chosen = choose(cands, 2, &held, NULL);
+    cr_assert_eq(chosen->len, 2);
+    cr_assert_str_eq(g_ptr_array_index(chosen, 0), "0000:41:00.0", "results are sorted");
+    cr_assert_eq(held, 1);
+}
+
+Test(assign, choose_refuses_more_devices_than_the_pool_has_naming_pool_and_fix)
+{
+    g_autoptr(GPtrArray) cands = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GError) error = NULL;
+
+    g_ptr_array_add(cands, cand("0000:41:00.0", NULL, 0, FALSE));
+    cr_assert_null(choose(cands, 2, NULL, &error));
+    cr_assert_eq(error->code, GP_ASSIGN_ERROR_REFUSED);
+    cr_assert_not_null(strstr(error->message, "pool 'gpus' has 1 device(s)"), "%s",
+                       error->message);
+    cr_assert_not_null(strstr(error->message, "gpupool pool-add gpus"), "%s", error->message);
+}
+
+Test(assign, choose_refuses_count_zero_and_huge_counts)
+{
+    g_autoptr(GPtrArray) cands = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GError) e1 = NULL;
+    g_autoptr(GError) e2 = NULL;
+
+    g_ptr_array_add(cands, cand("0000:41:00.0", NULL, 0, FALSE));
+    cr_assert_null(choose(cands, 0, NULL, &e1));
+    cr_assert_not_null(strstr(e1->message, "1..64"));
+    cr_assert_null(choose(cands, 100000, NULL, &e2));
+    cr_assert_not_null(strstr(e2->message, "1..64"));
+}
+
+Test(assign, choose_from_an_empty_pool_is_refused)
+{
+    g_autoptr(GPtrArray) cands = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GError) error = NULL;
+
+    cr_assert_null(choose(cands, 1, NULL, &error));
+    cr_assert_not_null(strstr(error->message, "has 0 device(s)"), "%s", error->message);
+}
+
+/* ---- rebalance ----------------------------------------------------------- */
+
+static GpAssignDomain *
+domain(const char *name, const char *uuid, gboolean active, const char *device)
+{
+    GpAssignDomain *d = g_new0(GpAssignDomain, 1);
+    GpDomDevice *dev = g_new0(GpDomDevice, 1);
+
+    d->name = g_strdup(name);
+    d->uuid = g_strdup(uuid);
+    d->active = active;
+    d->devices = g_ptr_array_new_with_free_func((GDestroyNotify)gp_dom_device_free);
+    dev->alias = g_strdup("ua-gpupool-0");
+    dev->pool = g_strdup("gpus");
+    dev->address = g_strdup(device);
+    g_ptr_array_add(d->devices, dev);
+    return d;
+}
+
+static GHashTable *
+pool_devices(const char *first, ...)
+{
+    GHashTable *t = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                          (GDestroyNotify)g_ptr_array_unref);
+    GPtrArray *devs = g_ptr_array_new_with_free_func(g_free);
+    va_list ap;
+
+    va_start(ap, first);
+    for (const char *d = first; d; d = va_arg(ap, const char *))
+        g_ptr_array_add(devs, g_strdup(d));
+    va_end(ap);
+    g_hash_table_insert(t, g_strdup("gpus"), devs);
+    return t;
+}
+
+static GPtrArray *
+domains_new(void)
+{
+    return g_ptr_array_new_with_free_func((GDestroyNotify)gp_assign_domain_free);
+}
+
+Test(assign, rebalance_repoints_a_stopped_domain_whose_device_is_held)
+{
+    g_autoptr(GpClaims) claims = claims_with("0000:41:00.0", UUID_A, "vm1");
+    g_autoptr(GPtrArray) doms = domains_new();
+    g_autoptr(GHashTable) cands = pool_devices("0000:41:00.0", "0000:42:00.0", NULL);
+    g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) moves = NULL;
+    GpAssignMove *m;
+
+    g_ptr_array_add(doms, domain("vm1", UUID_A, TRUE, "0000:41:00.0"));
+    g_ptr_array_add(doms, domain("vm2", UUID_B, FALSE, "0000:41:00.0"));
+    moves = gp_assign_rebalance_plan(doms, cands, claims, problems);
+    cr_assert_eq(moves->len, 1);
+    m = g_ptr_array_index(moves, 0);
+    cr_assert_str_eq(m->domain, "vm2");
+    cr_assert_str_eq(m->from, "0000:41:00.0");
+    cr_assert_str_eq(m->to, "0000:42:00.0");
+    cr_assert_str_eq(m->reason, "held by vm1");
+    cr_assert_eq(problems->len, 0);
+}
+
+Test(assign, rebalance_never_touches_running_domains)
+{
+    /* vm2 runs with a device vm1's claim says is vm1's: nothing to do
+     * for rebalance (the hook reports such conflicts). */
+    g_autoptr(GpClaims) claims = claims_with("0000:41:00.0", UUID_A, "vm1");
+    g_autoptr(GPtrArray) doms = domains_new();
+    g_autoptr(GHashTable) cands = pool_devices("0000:41:00.0", "0000:42:00.0", NULL);
+    g_autoptr(GPtrArray) moves = NULL;
+
+    g_ptr_array_add(doms, domain("vm2", UUID_B, TRUE, "0000:41:00.0"));
+    moves = gp_assign_rebalance_plan(doms, cands, claims, NULL);
+    cr_assert_eq(moves->len, 0);
+}
+
+Test(assign, rebalance_repoints_devices_that_left_the_pool)
+{
+    g_autoptr(GpClaims) claims = claims_with(NULL, NULL, NULL);
+    g_autoptr(GPtrArray) doms = domains_new();
+    g_autoptr(GHashTable) cands = pool_devices("0000:42:00.0", NULL);
+    g_autoptr(GPtrArray) moves = NULL;
+
+    g_ptr_array_add(doms, domain("vm2", UUID_B, FALSE, "0000:41:00.0"));
+    moves = gp_assign_rebalance_plan(doms, cands, claims, NULL);
+    cr_assert_eq(moves->len, 1);
+    cr_assert_str_eq(((GpAssignMove *)g_ptr_array_index(moves, 0))->to, "0000:42:00.0");
+    cr_assert_not_null(strstr(((GpAssignMove *)g_ptr_array_index(moves, 0))->reason,
+                              "no longer a device of pool 'gpus'"));
+}
+
+Test(assign, rebalance_spreads_stopped_domains_over_free_devices_least_reserved_first)
+{
+    g_autoptr(GpClaims) claims = claims_with("0000:41:00.0", UUID_A, "vm1");
+    g_autoptr(GPtrArray) doms = domains_new();
+    g_autoptr(GHashTable) cands = pool_devices("0000:41:00.0", "0000:42:00.0", "0000:43:00.0",
+                                               "0000:44:00.0", NULL);
+    g_autoptr(GPtrArray) moves = NULL;
+
+    g_ptr_array_add(doms, domain("vm1", UUID_A, TRUE, "0000:41:00.0"));
+    g_ptr_array_add(doms, domain("vm2", UUID_B, FALSE, "0000:41:00.0"));
+    g_ptr_array_add(doms, domain("vm3", UUID_C, FALSE, "0000:41:00.0"));
+    /* vm4 reserves 42 already, so 43 is the least reserved for vm2. */
+    g_ptr_array_add(doms, domain("vm4", UUID_D, FALSE, "0000:42:00.0"));
+    moves = gp_assign_rebalance_plan(doms, cands, claims, NULL);
+    cr_assert_eq(moves->len, 2);
+    cr_assert_str_eq(((GpAssignMove *)g_ptr_array_index(moves, 0))->domain, "vm2");
+    cr_assert_str_eq(((GpAssignMove *)g_ptr_array_index(moves, 0))->to, "0000:43:00.0");
+    cr_assert_str_eq(((GpAssignMove *)g_ptr_array_index(moves, 1))->domain, "vm3");
+    cr_assert_str_eq(((GpAssignMove *)g_ptr_array_index(moves, 1))->to, "0000:44:00.0");
+}
+
+Test(assign, rebalance_twice_moves_nothing_the_second_time)
+{
+    g_autoptr(GpClaims) claims = claims_with("0000:41:00.0", UUID_A, "vm1");
+    g_autoptr(GPtrArray) doms = domains_new();
+    g_autoptr(GHashTable) cands = pool_devices("0000:41:00.0", "0000:42:00.0", NULL);
+    g_autoptr(GPtrArray) first = NULL;
+    g_autoptr(GPtrArray) second = NULL;
+
+    g_ptr_array_add(doms, domain("vm1", UUID_A, TRUE, "0000:41:00.0"));
+    g_ptr_array_add(doms, domain("vm2", UUID_B, FALSE, "0000:41:00.0"));
+    /* The plan updates the domains it re-points, as redefining them does. */
+    first = gp_assign_rebalance_plan(doms, cands, claims, NULL);
+    second = gp_assign_rebalance_plan(doms, cands, claims, NULL);
+    cr_assert_eq(first->len, 1);
+    cr_assert_eq(second->len, 0);
+}
+
+Test(assign, rebalance_reports_a_device_it_cannot_repoint)
+{
+    g_autoptr(GpClaims) claims = claims_with("0000:41:00.0", UUID_A, "vm1");
+    g_autoptr(GPtrArray) doms = domains_new();
+    g_autoptr(GHashTable) cands = pool_devices("0000:41:00.0", NULL);
+    g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) moves = NULL;
+
+    g_ptr_array_add(doms, domain("vm1", UUID_A, TRUE, "0000:41:00.0"));
+    g_ptr_array_add(doms, domain("vm2", UUID_B, FALSE, "0000:41:00.0"));
+    moves = gp_assign_rebalance_plan(doms, cands, claims, problems);
+    cr_assert_eq(moves->len, 0);
+    cr_assert_eq(problems->len, 1);
+    cr_assert_not_null(strstr(g_ptr_array_index(problems, 0), "vm2"));
+    cr_assert_not_null(strstr(g_ptr_array_index(problems, 0), "held by vm1"));
+    cr_assert_not_null(strstr(g_ptr_array_index(problems, 0), "no free device"));
+}
+
+Test(assign, rebalance_reports_a_pool_this_host_does_not_have)
+{
+    g_autoptr(GpClaims) claims = claims_with(NULL, NULL, NULL);
+    g_autoptr(GPtrArray) doms = domains_new();
+    g_autoptr(GHashTable) cands = g_hash_table_new(g_str_hash, g_str_equal);
+    g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) moves = NULL;
+
+    g_ptr_array_add(doms, domain("vm2", UUID_B, FALSE, "0000:41:00.0"));
+    moves = gp_assign_rebalance_plan(doms, cands, claims, problems);
+    cr_assert_eq(moves->len, 0);
+    cr_assert_eq(problems->len, 1);
+    cr_assert_not_null(strstr(g_ptr_array_index(problems, 0), "not defined on this host"));
+}
+
+/* ---- The command against libvirt's test driver --------------------------- */
+
+/* Runs the built gpupool with a libvirt test-driver node holding the
+ * sample domains and a pool "gpus" of two devices. */
+static int
+run_gpupool(const char *args, char **out, char **err)
+{
+    const char *builddir = g_getenv("top_builddir");
+    const char *srcdir = g_getenv("top_srcdir");
+    g_autofree char *base = g_build_filename(statedir, "t", NULL);
+    g_autofree char *pools = g_build_filename(base, "etc", "pools", NULL);
+    g_autofree char *node = g_build_filename(base, "node.xml", NULL);
+    g_autofree char *pool_src = g_build_filename(srcdir ? srcdir : GP_TOP_SRCDIR, "xml",
+                                                 "pool-pci.xml", NULL);
+    g_autofree char *pool_text = NULL;
+    g_autofree char *pool_dst = g_build_filename(pools, "gpus.xml", NULL);
+    g_autofree char *cmd = NULL;
+    g_autofree char *d1 = NULL;
+    g_autofree char *d2 = NULL;
+    g_autofree char *path1 = g_build_filename(GP_TOP_SRCDIR, "tests", "data", "domains",
+                                              "q35-ovmf.xml", NULL);
+    g_autofree char *path2 = g_build_filename(GP_TOP_SRCDIR, "tests", "data", "domains",
+                                              "minimal.xml", NULL);
+    g_autofree char *nodexml = NULL;
+    g_autoptr(GError) error = NULL;
+    int status = -1;
+
+    cr_assert_not_null(builddir, "make check sets top_builddir");
+    g_mkdir_with_parents(pools, 0755);
+    cr_assert(g_file_get_contents(pool_src, &pool_text, NULL, NULL));
+    cr_assert(g_file_set_contents(pool_dst, pool_text, -1, NULL));
+    cr_assert(g_file_get_contents(path1, &d1, NULL, NULL));
+    cr_assert(g_file_get_contents(path2, &d2, NULL, NULL));
+    /* The test driver runs the domains of the node file. */
+    nodexml = g_strdup_printf("<node>\n%s%s</node>\n", d1, d2);
+    {
+        GRegex *re = g_regex_new("<domain type='(kvm|qemu)'>", 0, 0, NULL);
+        char *t = g_regex_replace_literal(re, nodexml, -1, 0, "<domain type='test'>", 0, NULL);
+
+        g_regex_unref(re);
+        g_free(nodexml);
+        nodexml = t;
+    }
+    cr_assert(g_file_set_contents(node, nodexml, -1, NULL));
+    cmd = g_strdup_printf("env GPUPOOL_CONFDIR=%s/etc GPUPOOL_STATEDIR=%s "
+                          "LIBVIRT_DEFAULT_URI=test://%s %s/src/gpupool %s",
+                          base, statedir, node, builddir, args);
+    cr_assert(g_spawn_command_line_sync(cmd, out, err, &status, &error), "%s",
+              error ? error->message : "");
+    {
+        g_autofree char *rm = g_strdup_printf("rm -rf %s", base);
+
+        g_spawn_command_line_sync(rm, NULL, NULL, NULL, NULL);
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+Test(assign, command_assigns_with_an_explicit_window_and_reports_a_running_domain)
+{
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    int rc = run_gpupool("assign win-ovmf --pool gpus --mmio 64G", &out, &err);
+
+    cr_assert_eq(rc, 0, "stderr: %s", err);
+    cr_assert_not_null(strstr(out, "win-ovmf: assigned gpus 0000:41:00.0 (ua-gpupool-0)"),
+                       "%s", out);
+    cr_assert_not_null(strstr(out, "64-bit MMIO window 64G (pcihole64, OVMF aperture)"), "%s",
+                       out);
+    cr_assert_not_null(strstr(out, "applies at its next start"), "%s", out);
+}
+
+Test(assign, command_refuses_an_unknown_domain_with_one_line)
+{
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    int rc = run_gpupool("assign nosuch --pool gpus --mmio 64G", &out, &err);
+
+    cr_assert_eq(rc, 1);
+    cr_assert_not_null(strstr(err, "gpupool: error: domain 'nosuch' not found on test://"),
+                       "%s", err);
+    cr_assert_not_null(strstr(err, "virsh list --all"), "%s", err);
+    cr_assert_eq(strchr(err, '\n'), err + strlen(err) - 1, "not one line: %s", err);
+}
+
+Test(assign, command_refuses_an_unknown_pool)
+{
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    int rc = run_gpupool("assign win-ovmf --pool nope", &out, &err);
+
+    cr_assert_eq(rc, 1);
+    cr_assert_not_null(strstr(err, "'nope'"), "%s", err);
+    cr_assert_not_null(strstr(err, "pool-list"), "%s", err);
+}
+
+Test(assign, command_refuses_a_count_beyond_the_pool)
+{
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    int rc = run_gpupool("assign win-ovmf --pool gpus --count 3 --mmio 64G", &out, &err);
+
+    cr_assert_eq(rc, 1);
+    cr_assert_not_null(strstr(err, "pool 'gpus' has 2 device(s)"), "%s", err);
+}
+
+Test(assign, command_usage_errors_exit_2)
+{
+    g_autofree char *o1 = NULL, *e1 = NULL, *o2 = NULL, *e2 = NULL, *o3 = NULL, *e3 = NULL;
+
+    cr_assert_eq(run_gpupool("assign win-ovmf --pool gpus --count 0", &o1, &e1), 2, "%s", e1);
+    cr_assert_eq(run_gpupool("assign win-ovmf --pool gpus --mmio 12Q", &o2, &e2), 2, "%s", e2);
+    cr_assert_not_null(strstr(e2, "'12Q' is not an MMIO size"), "%s", e2);
+    cr_assert_eq(run_gpupool("assign win-ovmf", &o3, &e3), 2, "%s", e3);
+    cr_assert_not_null(strstr(e3, "--pool POOL is required"), "%s", e3);
+}
+
+Test(assign, command_refuses_a_machine_type_without_pcihole64)
+{
+    /* libvirt's test driver's own default domain "test" has no machine type. */
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    int rc = run_gpupool("assign test --pool gpus --mmio 64G --connect test:///default",
+                         &out, &err);
+
+    cr_assert_eq(rc, 1);
+    cr_assert_not_null(strstr(err, "domain 'test' has machine type '(none)'"), "%s", err);
+    cr_assert_not_null(strstr(err, "q35"), "%s", err);
+}
+
+Test(assign, unassign_of_an_unassigned_domain_changes_nothing)
+{
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    int rc = run_gpupool("unassign minimal", &out, &err);
+
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert_str_eq(out, "minimal: no gpupool assignment, nothing changed\n");
+}
+
+Test(assign, status_lists_pool_devices_without_libvirt)
+{
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    int rc = run_gpupool("status --no-libvirt", &out, &err);
+
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert_not_null(strstr(out, "Pool gpus (pci): 2 device(s), 0 held, 2 free"), "%s", out);
+    cr_assert_not_null(strstr(out, "0000:81:00.0"), "%s", out);
+}
