@@ -125,6 +125,7 @@ gp_sim_new(void)
         "sys/devices/virtual", "sys/bus/pci/devices", "sys/bus/pci/drivers",
         "sys/bus/pci/slots", "sys/bus/mdev/devices", "sys/bus/mdev/drivers",
         "sys/kernel/iommu_groups", "sys/class/iommu", "sys/class/mdev_bus",
+        "sys/class/vfio-dev",
         "sim", "etc/gpupool", "run/gpupool",
     };
     static const struct {
@@ -374,8 +375,13 @@ gp_sim_add_pci(GpSim *sim, const GpSimPciSpec *spec)
     if (!dir)
         fixture_bug("cannot create PCI device %s", spec->addr);
     save_device_meta(ctx, &dev);
-    if (spec->driver && !spec->unbound && sim_driver_exists(ctx, spec->driver))
-        sim_pci_link_driver(ctx, spec->addr, spec->driver);
+    if (spec->driver && !spec->unbound && sim_driver_exists(ctx, spec->driver)) {
+        int err = sim_kernel_bind(ctx, spec->driver, spec->addr);
+
+        if (err)
+            sim_log("%s stays unbound: probe by %s fails with %s", spec->addr, spec->driver,
+                    g_strerror(err));
+    }
     return sim_ctx_iommu(ctx) ? group_of(ctx, spec->addr) : -1;
 }
 

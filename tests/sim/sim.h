@@ -34,7 +34,10 @@
  *                            (a device matches its native driver, a driver
  *                            that got its ID through new_id, and, when
  *                            driver_override is set, only that driver);
- *                            EBUSY: the device already has a driver.
+ *                            EBUSY: the device already has a driver;
+ *                            EINVAL: vfio-pci's probe of a device without
+ *                            an IOMMU group.  A device bound to vfio-pci
+ *                            has vfio-dev/vfioN (and class/vfio-dev/vfioN).
  *   drivers/D/unbind ADDR    ENODEV unless bound to D.  A PF's driver
  *                            disables its VFs first; an mdev parent's
  *                            driver takes its mdevs and types with it (they
@@ -45,7 +48,8 @@
  *                            device to its driver_override driver, or, with
  *                            none set, to its native driver; an override
  *                            naming a driver that is not loaded leaves it
- *                            unbound (and the write succeeds).
+ *                            unbound (and the write succeeds), and so does
+ *                            a failing probe (vfio-pci without IOMMU).
  *   driver_override          stores the name; "" or "\n" shows "(null)".
  *   sriov_numvfs N           EINVAL not a number, ERANGE N > totalvfs,
  *                            ENOENT PF unbound, EBUSY VFs enabled and N is

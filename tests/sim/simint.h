@@ -124,8 +124,6 @@ char *sim_pci_driver(SimCtx *ctx, const char *addr);
 char *sim_pci_dir(SimCtx *ctx, const char *addr);
 gboolean sim_driver_exists(SimCtx *ctx, const char *driver);
 gboolean sim_driver_create(SimCtx *ctx, const char *driver);
-/* Binds to the native driver if present, as at boot. */
-void sim_pci_autobind(SimCtx *ctx, const char *addr);
 gboolean sim_parse_addr(const char *addr, guint *domain, guint *bus, guint *slot,
                         guint *function);
 

@@ -75,9 +75,56 @@ device_matches(SimCtx *ctx, const char *addr, const char *driver)
     return ids && g_strv_contains((const char *const *)ids, id);
 }
 
+#define VFIO_PCI "vfio-pci"
+
+/* vfio-pci's character device (CONFIG_VFIO_DEVICE_CDEV): DEV/vfio-dev/vfioN
+ * and class/vfio-dev/vfioN while bound, N the lowest free number. */
+static void
+refresh_vfio_dev(SimCtx *ctx, const char *addr, const char *dir)
+{
+    g_autofree char *driver = sim_pci_driver(ctx, addr);
+    g_autofree char *vfio_dev = g_build_filename(dir, "vfio-dev", NULL);
+    g_autofree char *klass = g_build_filename(ctx->root, "class/vfio-dev", NULL);
+    gboolean bound = driver && strcmp(driver, VFIO_PCI) == 0;
+    guint n;
+
+    if (!bound) {
+        g_autoptr(GDir) d = g_dir_open(vfio_dev, 0, NULL);
+        const char *name;
+
+        while (d && (name = g_dir_read_name(d))) {
+            g_autofree char *link = g_build_filename(klass, name, NULL);
+
+            unlink(link);
+        }
+        if (sim_exists(vfio_dev))
+            sim_rm_rf(vfio_dev);
+        return;
+    }
+    if (sim_exists(vfio_dev))
+        return;
+    for (n = 0;; n++) {
+        g_autofree char *name = g_strdup_printf("vfio%u", n);
+        g_autofree char *link = g_build_filename(klass, name, NULL);
+        g_autofree char *cdev = NULL;
+        g_autofree char *dev_attr = NULL;
+
+        if (sim_exists(link))
+            continue;
+        cdev = g_build_filename(vfio_dev, name, NULL);
+        dev_attr = g_build_filename(cdev, "dev", NULL);
+        sim_mkdir(cdev);
+        sim_mkdir(klass);
+        sim_putf(dev_attr, "511:%u\n", n);
+        sim_symlink(link, cdev);
+        return;
+    }
+}
+
 /* What a driver's probe and remove do beyond the links: parents register
- * their mdev types and vGPU files while their driver is bound, and a PF's
- * driver disables SR-IOV when it lets go. */
+ * their mdev types and vGPU files while their driver is bound, vfio-pci
+ * makes its character device, and a PF's driver disables SR-IOV when it
+ * lets go. */
 static void
 after_bind_change(SimCtx *ctx, const char *addr)
 {
@@ -88,8 +135,19 @@ after_bind_change(SimCtx *ctx, const char *addr)
     if (!dir)
         return;
     sim_mdev_refresh(ctx, addr, dir);
+    refresh_vfio_dev(ctx, addr, dir);
     if (pf)
         sim_vgpu_refresh_vf(ctx, dir);
+}
+
+/* vfio-pci's probe fails with EINVAL for a device without an IOMMU group
+ * (no IOMMU, and no enable_unsafe_noiommu_mode). */
+static gboolean
+probe_fails(SimCtx *ctx, const char *driver, const char *dir)
+{
+    g_autofree char *group = g_build_filename(dir, "iommu_group", NULL);
+
+    return strcmp(driver, VFIO_PCI) == 0 && !sim_exists(group);
 }
 
 int
@@ -105,6 +163,8 @@ sim_kernel_bind(SimCtx *ctx, const char *driver, const char *addr)
     bound = sim_pci_driver(ctx, addr);
     if (bound)
         return EBUSY;
+    if (probe_fails(ctx, driver, dir))
+        return EINVAL;
     if (!sim_pci_link_driver(ctx, addr, driver))
         return EIO;
     after_bind_change(ctx, addr);

@@ -115,16 +115,6 @@ sim_pci_unlink_driver(SimCtx *ctx, const char *addr)
     return TRUE;
 }
 
-void
-sim_pci_autobind(SimCtx *ctx, const char *addr)
-{
-    g_autoptr(GKeyFile) meta = sim_meta_load(ctx, "pci", addr);
-    g_autofree char *driver = g_key_file_get_string(meta, "device", "driver", NULL);
-
-    if (driver && *driver && sim_driver_exists(ctx, driver))
-        sim_pci_link_driver(ctx, addr, driver);
-}
-
 static const char *
 link_speed_name(guint8 speed)
 {
@@ -340,6 +330,17 @@ sim_pci_remove(SimCtx *ctx, const char *addr)
         return FALSE;
     }
     sim_pci_unlink_driver(ctx, addr);
+    {
+        g_autofree char *vfio_dev = g_build_filename(dir, "vfio-dev", NULL);
+        g_autoptr(GDir) d = g_dir_open(vfio_dev, 0, NULL);
+        const char *name;
+
+        while (d && (name = g_dir_read_name(d))) {
+            g_autofree char *link = g_build_filename(ctx->root, "class/vfio-dev", name, NULL);
+
+            unlink(link);
+        }
+    }
     sim_group_leave(ctx, dir);
     unlink(dmar_back);
     unlink(bus_link);

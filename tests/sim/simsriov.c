@@ -103,9 +103,10 @@ add_vf(SimCtx *ctx, const char *pf_addr, const char *pf_dir, GKeyFile *pf_meta, 
     virtfn = g_build_filename(pf_dir, virtfn_name, NULL);
     sim_symlink(physfn, pf_dir);
     sim_symlink(virtfn, dir);
+    /* sriov_drivers_autoprobe: the VF goes through the same probe as any
+     * new device. */
     if (autoprobe)
-        sim_pci_autobind(ctx, addr);
-    sim_vgpu_refresh_vf(ctx, dir);
+        sim_kernel_probe(ctx, addr);
     return TRUE;
 }
 

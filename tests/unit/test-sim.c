@@ -225,6 +225,35 @@ Test(sim_kernel, drivers_probe_leaves_device_unbound_when_override_driver_is_not
     cr_assert_null(driver);
 }
 
+Test(sim_kernel, vfio_pci_gives_a_bound_device_its_vfio_dev_character_device)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_datacenter();
+    g_autofree char *cdev = gp_sim_path(sim, "bus/pci/devices/" GPU0 "/vfio-dev/vfio0");
+    g_autofree char *klass = gp_sim_path(sim, "class/vfio-dev/vfio0");
+
+    cr_assert(gp_sim_write(sim, "bus/pci/devices/" GPU0 "/driver_override", "vfio-pci"));
+    cr_assert(gp_sim_write(sim, "bus/pci/drivers/nvidia/unbind", GPU0));
+    cr_assert(gp_sim_write(sim, "bus/pci/drivers_probe", GPU0));
+    cr_assert(g_file_test(cdev, G_FILE_TEST_IS_DIR));
+    cr_assert(g_file_test(klass, G_FILE_TEST_IS_DIR));
+    cr_assert(gp_sim_write(sim, "bus/pci/drivers/vfio-pci/unbind", GPU0));
+    cr_assert_not(g_file_test(cdev, G_FILE_TEST_EXISTS));
+    cr_assert_not(g_file_test(klass, G_FILE_TEST_EXISTS));
+}
+
+Test(sim_kernel, vfio_pci_probe_fails_without_an_iommu_group)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_no_iommu();
+    g_autofree char *driver = NULL;
+
+    cr_assert(gp_sim_write(sim, "bus/pci/devices/" GPU0 "/driver_override", "vfio-pci"));
+    cr_assert(gp_sim_write(sim, "bus/pci/drivers/nvidia/unbind", GPU0));
+    assert_write_fails(sim, "bus/pci/drivers/vfio-pci/bind", GPU0, EINVAL);
+    cr_assert(gp_sim_write(sim, "bus/pci/drivers_probe", GPU0));
+    driver = gp_sim_driver(sim, GPU0);
+    cr_assert_null(driver);
+}
+
 Test(sim_kernel, new_id_binds_matching_unbound_devices)
 {
     g_autoptr(GpSim) sim = gp_sim_fixture_datacenter();
