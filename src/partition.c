@@ -103,12 +103,15 @@ gp_partition_resolve(const GpPartInfo *info, guint count, const char *profile,
 
         best = gp_part_info_find_profile(info, profile);
         if (!best) {
-            if (info->profiles->len == 0)
-                g_set_error(error, GP_PARTITION_ERROR, GP_PARTITION_ERROR_INVALID,
-                            "%s has no partition profiles, so '%s' cannot be set: "
-                            "use --count with one of %s", info->device, profile, counts);
-            else
-                g_set_error(error, GP_PARTITION_ERROR, GP_PARTITION_ERROR_INVALID,
+            /* A device may list its profiles only once it is set up
+             * (NVIDIA's VFs carry the vGPU type tables): its back end
+             * checks the profile when it configures. */
+            if (info->profiles->len == 0) {
+                *count_out = count;
+                *profile_out = g_strdup(profile);
+                return TRUE;
+            }
+            g_set_error(error, GP_PARTITION_ERROR, GP_PARTITION_ERROR_INVALID,
                             "%s does not offer profile '%s': choose one of %s",
                             info->device, profile, known);
             return FALSE;
@@ -323,6 +326,15 @@ gp_partition_set(const char *device, guint count, const char *profile, GPtrArray
 
         if (!t->ops->configure(t->device, chosen_count, chosen_profile, &err))
             break;
+        if (chosen_count == 0 && chosen_profile) {
+            /* The profile's partition count is known once the device is
+             * set up. */
+            g_autoptr(GpPartInfo) now = gp_partition_describe(t->device, NULL);
+            GpPartProfile *p = now ? gp_part_info_find_profile(now, chosen_profile) : NULL;
+
+            if (p)
+                chosen_count = p->max_instances;
+        }
         if (done)
             g_ptr_array_add(done, g_strdup_printf("%s: %u partitions%s%s (%s)", t->device,
                                                   chosen_count,

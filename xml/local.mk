@@ -14,3 +14,6 @@ gp_xml_examples += xml/devices-example.xml
 # Domain metadata written by gpupool assign; gpupool status --xml.
 gp_schemas += xml/metadata.rng xml/status.rng
 gp_xml_examples += xml/metadata-example.xml xml/status-example.xml
+# gpupool partitions --xml.
+gp_schemas += xml/partitions.rng
+gp_xml_examples += xml/partitions-example.xml

@@ -72,3 +72,34 @@ tests_unit_test_hook_SOURCES = tests/unit/test-hook.c
 tests_unit_test_hook_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/sim
 tests_unit_test_hook_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
 tests_unit_test_hook_LDADD = tests/sim/libgpsim.la src/libgpupool.la $(CRITERION_LIBS) $(GP_CORE_LIBS) -ldl
+
+# Device back ends and the partitioning commands.  Vendor modules are
+# loaded from the build tree.
+gp_part_tests = tests/unit/test-backend-mdev tests/unit/test-backend-vf \
+	tests/unit/test-backend-nvidia tests/unit/test-backend-intel \
+	tests/unit/test-cmd-partitions
+check_PROGRAMS += $(gp_part_tests)
+TESTS += $(gp_part_tests)
+gp_part_test_cppflags = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/sim \
+	-DGP_TEST_PLUGINDIR=\"$(abs_top_builddir)/plugin/.libs\"
+gp_part_test_ldadd = tests/sim/libgpsim.la src/libgpupool.la $(CRITERION_LIBS) $(GP_CORE_LIBS) -ldl
+tests_unit_test_backend_mdev_SOURCES = tests/unit/test-backend-mdev.c
+tests_unit_test_backend_mdev_CPPFLAGS = $(gp_part_test_cppflags)
+tests_unit_test_backend_mdev_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
+tests_unit_test_backend_mdev_LDADD = $(gp_part_test_ldadd)
+tests_unit_test_backend_vf_SOURCES = tests/unit/test-backend-vf.c
+tests_unit_test_backend_vf_CPPFLAGS = $(gp_part_test_cppflags)
+tests_unit_test_backend_vf_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
+tests_unit_test_backend_vf_LDADD = $(gp_part_test_ldadd)
+tests_unit_test_backend_nvidia_SOURCES = tests/unit/test-backend-nvidia.c
+tests_unit_test_backend_nvidia_CPPFLAGS = $(gp_part_test_cppflags)
+tests_unit_test_backend_nvidia_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
+tests_unit_test_backend_nvidia_LDADD = $(gp_part_test_ldadd)
+tests_unit_test_backend_intel_SOURCES = tests/unit/test-backend-intel.c
+tests_unit_test_backend_intel_CPPFLAGS = $(gp_part_test_cppflags)
+tests_unit_test_backend_intel_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
+tests_unit_test_backend_intel_LDADD = $(gp_part_test_ldadd)
+tests_unit_test_cmd_partitions_SOURCES = tests/unit/test-cmd-partitions.c
+tests_unit_test_cmd_partitions_CPPFLAGS = $(gp_part_test_cppflags)
+tests_unit_test_cmd_partitions_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
+tests_unit_test_cmd_partitions_LDADD = $(gp_part_test_ldadd)

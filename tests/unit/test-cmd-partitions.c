@@ -1,0 +1,470 @@
+/* gpupool partitions, partition-set and pool-check run as the real binary
+ * against simulated hosts, and the mdev lifecycle steps the hook uses. */
+#include "config.h"
+
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "claims.h"
+#include "partition.h"
+#include "pool.h"
+#include "poolstore.h"
+#include "sim.h"
+#include "sysfs.h"
+
+#define DOM1 "0f0e0d0c-0b0a-4908-8706-050403020100"
+#define DOM2 "1f0e0d0c-0b0a-4908-8706-050403020100"
+
+/* Runs gpupool ARGS...; returns the exit status. */
+static int
+run(GpSim *sim, char **out, char **err, const char *first, ...)
+{
+    g_autoptr(GPtrArray) argv = g_ptr_array_new();
+    const char *arg;
+    va_list ap;
+    int status = -1;
+
+    g_ptr_array_add(argv, (gpointer)"gpupool");
+    g_ptr_array_add(argv, (gpointer)first);
+    va_start(ap, first);
+    while ((arg = va_arg(ap, const char *)))
+        g_ptr_array_add(argv, (gpointer)arg);
+    va_end(ap);
+    g_ptr_array_add(argv, NULL);
+    cr_assert(gp_sim_run(sim, (const char *const *)argv->pdata, out, err, &status));
+    return status;
+}
+
+static void
+save_pool(const char *name, GpPoolType type, const char *const *members, const char *mdev_type)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GpPool) pool = gp_pool_new(name, type, &err);
+
+    cr_assert_not_null(pool, "%s", err ? err->message : "");
+    for (guint i = 0; members[i]; i++)
+        cr_assert(gp_pool_add_device(pool, members[i], NULL, NULL, &err), "%s",
+                  err ? err->message : "");
+    pool->mdev_type = g_strdup(mdev_type);
+    cr_assert(gp_poolstore_save(pool, &err), "%s", err ? err->message : "");
+}
+
+static char *
+pool_file(GpSim *sim, const char *name)
+{
+    g_autofree char *path = g_strdup_printf("%s/pools/%s.xml", gp_sim_confdir(sim), name);
+    char *text = NULL;
+
+    cr_assert(g_file_get_contents(path, &text, NULL, NULL), "%s", path);
+    return text;
+}
+
+static void
+hold(const char *device, const char *pool, const char *dom_uuid, const char *dom_name,
+     const char *parent)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GpClaims) claims = gp_claims_load(&err);
+
+    cr_assert_not_null(claims, "%s", err ? err->message : "");
+    cr_assert(gp_claims_add(claims, device, pool, dom_uuid, dom_name, parent, &err), "%s",
+              err ? err->message : "");
+    cr_assert(gp_claims_save(claims, &err), "%s", err ? err->message : "");
+}
+
+/* ---- gpupool partitions ------------------------------------------------- */
+
+Test(cmd_partitions, shows_valid_counts_vram_and_profiles_of_a_t4)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_nvidia_mdev();
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+
+    cr_assert_eq(run(sim, &out, &err, "partitions", GP_SIM_MDEV_GPU, NULL), 0, "%s", err);
+    cr_assert(strstr(out, "back end: mdev"), "%s", out);
+    cr_assert(strstr(out, "valid partition counts: 1, 2, 4, 8, 16"), "%s", out);
+    cr_assert(strstr(out, "VRAM: 16384 MiB total, 16384 MiB available"), "%s", out);
+    cr_assert(strstr(out, "GRID T4-4Q"), "%s", out);
+    cr_assert(strstr(out, "current partition count: none set, 0 in use"), "%s", out);
+}
+
+Test(cmd_partitions, lists_every_partitionable_device_without_arguments)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_mbochs();
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+
+    cr_assert_eq(run(sim, &out, &err, "partitions", NULL), 0, "%s", err);
+    cr_assert(strstr(out, "mbochs  virtual mdev parent"), "%s", out);
+    cr_assert(strstr(out, "valid partition counts: 8, 32, 128"), "%s", out);
+}
+
+Test(cmd_partitions, xml_output_follows_the_schema)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_nvidia_mdev();
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    g_autofree char *file = NULL;
+    g_autofree char *schema = g_build_filename(g_getenv("top_srcdir") ? g_getenv("top_srcdir")
+                                                                      : ".",
+                                               "xml", "partitions.rng", NULL);
+    int status = -1;
+
+    if (!g_find_program_in_path("xmllint"))
+        cr_skip_test("xmllint not installed (Debian package libxml2-utils)");
+    cr_assert(gp_sim_create_mdev(sim, GP_SIM_MDEV_GPU, "nvidia-224",
+                                 "8b4c2a5e-0d63-4b8b-9a55-2f5a3c1e0001"));
+    cr_assert_eq(run(sim, &out, &err, "partitions", "--xml", NULL), 0, "%s", err);
+    cr_assert(strstr(out, "<device name='" GP_SIM_MDEV_GPU "' backend='mdev' kind='mdev' "
+                          "count='4' in-use='1' profile='nvidia-224'"), "%s", out);
+    file = g_build_filename(gp_sim_base(sim), "partitions.xml", NULL);
+    cr_assert(g_file_set_contents(file, out, -1, NULL));
+    {
+        const char *argv[] = { "xmllint", "--noout", "--relaxng", schema, file, NULL };
+        g_autofree char *lint_err = NULL;
+
+        cr_assert(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                               NULL, &lint_err, &status, NULL));
+        cr_assert_eq(status, 0, "%s", lint_err);
+    }
+}
+
+Test(cmd_partitions, refuses_a_name_that_is_no_device_and_says_where_to_look)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_mbochs();
+    g_autofree char *err = NULL;
+
+    cr_assert_eq(run(sim, NULL, &err, "partitions", "../etc", NULL), 1);
+    cr_assert(strstr(err, "gpupool: error: '../etc' is neither a PCI address"), "%s", err);
+}
+
+/* ---- gpupool partition-set ---------------------------------------------- */
+
+Test(cmd_partitions, partition_set_refuses_a_count_the_gpu_does_not_offer_and_changes_nothing)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_nvidia_mdev();
+    const char *members[] = { GP_SIM_MDEV_GPU, NULL };
+    g_autofree char *err = NULL;
+    g_autofree char *before = NULL;
+    g_autofree char *after = NULL;
+    g_autofree char *pool_before = NULL;
+    g_autofree char *pool_after = NULL;
+
+    save_pool("vgpu", GP_POOL_TYPE_MDEV, members, "nvidia-222");
+    before = gp_sim_snapshot(sim);
+    pool_before = pool_file(sim, "vgpu");
+    cr_assert_eq(run(sim, NULL, &err, "partition-set", GP_SIM_MDEV_GPU, "--count", "3", NULL), 1);
+    cr_assert(strstr(err, "gpupool: error: " GP_SIM_MDEV_GPU " cannot be split into 3 "
+                          "partitions: it offers 1, 2, 4, 8, 16"), "%s", err);
+    after = gp_sim_snapshot(sim);
+    pool_after = pool_file(sim, "vgpu");
+    cr_assert_str_eq(after, before);
+    cr_assert_str_eq(pool_after, pool_before);
+}
+
+Test(cmd_partitions, partition_set_refuses_an_unknown_profile_naming_the_offered_ones)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_nvidia_mdev();
+    g_autofree char *err = NULL;
+    g_autofree char *before = gp_sim_snapshot(sim);
+    g_autofree char *after = NULL;
+
+    cr_assert_eq(run(sim, NULL, &err, "partition-set", GP_SIM_MDEV_GPU, "--profile",
+                     "nvidia-999", NULL), 1);
+    cr_assert(strstr(err, "does not offer profile 'nvidia-999': choose one of nvidia-222, "
+                          "nvidia-223"), "%s", err);
+    after = gp_sim_snapshot(sim);
+    cr_assert_str_eq(after, before);
+}
+
+Test(cmd_partitions, partition_set_records_the_chosen_type_in_the_pool)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_nvidia_mdev();
+    const char *members[] = { GP_SIM_MDEV_GPU, NULL };
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    g_autoptr(GpPool) pool = NULL;
+    g_autoptr(GError) error = NULL;
+
+    save_pool("vgpu", GP_POOL_TYPE_MDEV, members, NULL);
+    cr_assert_eq(run(sim, &out, &err, "partition-set", GP_SIM_MDEV_GPU, "--count", "4", NULL),
+                 0, "%s", err);
+    cr_assert(strstr(out, GP_SIM_MDEV_GPU ": 4 partitions of nvidia-224 (mdev)"), "%s", out);
+    cr_assert(strstr(out, "pool 'vgpu' records it"), "%s", out);
+    pool = gp_poolstore_load("vgpu", &error);
+    cr_assert_str_eq(pool->mdev_type, "nvidia-224");
+}
+
+Test(cmd_partitions, partition_set_refuses_a_gpu_with_partitions_in_use_naming_the_domain)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_nvidia_mdev();
+    const char *members[] = { GP_SIM_MDEV_GPU, NULL };
+    const char *uuid = "8b4c2a5e-0d63-4b8b-9a55-2f5a3c1e0001";
+    g_autofree char *err = NULL;
+    g_autofree char *before = NULL;
+    g_autofree char *after = NULL;
+    g_autofree char *pool_before = NULL;
+    g_autofree char *pool_after = NULL;
+
+    save_pool("vgpu", GP_POOL_TYPE_MDEV, members, "nvidia-222");
+    cr_assert(gp_sim_create_mdev(sim, GP_SIM_MDEV_GPU, "nvidia-222", uuid));
+    hold(uuid, "vgpu", DOM1, "vm1", GP_SIM_MDEV_GPU);
+    before = gp_sim_snapshot(sim);
+    pool_before = pool_file(sim, "vgpu");
+    cr_assert_eq(run(sim, NULL, &err, "partition-set", GP_SIM_MDEV_GPU, "--count", "4", NULL), 1);
+    cr_assert(strstr(err, "gpupool: error: " GP_SIM_MDEV_GPU " has partitions in use by vm1: "
+                          "stop it first"), "%s", err);
+    after = gp_sim_snapshot(sim);
+    pool_after = pool_file(sim, "vgpu");
+    cr_assert_str_eq(after, before);
+    cr_assert_str_eq(pool_after, pool_before);
+}
+
+Test(cmd_partitions, partition_set_enables_vfs_across_a_vf_pool_and_records_the_count)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_intel_sriov();
+    const char *members[] = { GP_SIM_INTEL_SRIOV_GPU, NULL };
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    g_autofree char *num = NULL;
+    g_autofree char *drv = NULL;
+    g_autoptr(GpPool) pool = NULL;
+    g_autoptr(GError) error = NULL;
+
+    save_pool("flex", GP_POOL_TYPE_VF, members, NULL);
+    cr_assert_eq(run(sim, &out, &err, "partition-set", GP_SIM_INTEL_SRIOV_GPU, "--count", "3",
+                     NULL), 0, "%s", err);
+    num = gp_sim_read(sim, "bus/pci/devices/" GP_SIM_INTEL_SRIOV_GPU "/sriov_numvfs");
+    cr_assert_str_eq(num, "3");
+    drv = gp_sim_driver(sim, "0000:4d:00.2");
+    cr_assert_str_eq(drv, "vfio-pci");
+    pool = gp_poolstore_load("flex", &error);
+    cr_assert_eq(pool->vf_count, 3);
+}
+
+Test(cmd_partitions, partition_set_refuses_a_device_handed_out_whole)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_intel_sriov();
+    const char *members[] = { GP_SIM_INTEL_SRIOV_GPU, NULL };
+    g_autofree char *err = NULL;
+    g_autofree char *before = NULL;
+    g_autofree char *after = NULL;
+
+    save_pool("whole", GP_POOL_TYPE_PCI, members, NULL);
+    before = gp_sim_snapshot(sim);
+    cr_assert_eq(run(sim, NULL, &err, "partition-set", GP_SIM_INTEL_SRIOV_GPU, "--count", "2",
+                     NULL), 1);
+    cr_assert(strstr(err, "is in pci pool 'whole', which hands it out whole: a device cannot "
+                          "be both whole and partitioned"), "%s", err);
+    after = gp_sim_snapshot(sim);
+    cr_assert_str_eq(after, before);
+}
+
+Test(cmd_partitions, partition_set_needs_a_count_or_a_profile)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_mbochs();
+    g_autofree char *err = NULL;
+
+    cr_assert_eq(run(sim, NULL, &err, "partition-set", GP_SIM_MBOCHS, NULL), 2);
+    cr_assert(strstr(err, "give --count N or --profile TYPE"), "%s", err);
+}
+
+Test(cmd_partitions, partition_set_with_the_nvidia_module_picks_the_largest_type_for_a_count)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_nvidia_sriov();
+    const char *members[] = { GP_SIM_SRIOV_GPU, NULL };
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    g_autoptr(GpPool) pool = NULL;
+    g_autoptr(GError) error = NULL;
+
+    g_setenv("GPUPOOL_PLUGINDIR", GP_TEST_PLUGINDIR, TRUE);
+    save_pool("l40s", GP_POOL_TYPE_VF, members, NULL);
+    /* No VFs yet: no type tables, so the type is chosen by profile. */
+    cr_assert_eq(run(sim, &out, &err, "partition-set", GP_SIM_SRIOV_GPU, "--profile", "1158",
+                     NULL), 0, "%s", err);
+    pool = gp_poolstore_load("l40s", &error);
+    cr_assert_str_eq(pool->vf_profile, "1158");
+    cr_assert_eq(pool->vf_count, 16);
+    g_clear_pointer(&out, g_free);
+    g_clear_pointer(&err, g_free);
+    /* Now the tables are there: 2 partitions means the 24Q type. */
+    cr_assert_eq(run(sim, &out, &err, "partition-set", GP_SIM_SRIOV_GPU, "--count", "2",
+                     NULL), 0, "%s", err);
+    cr_assert(strstr(out, "2 partitions of 1160 (nvidia-vgpu)"), "%s", out);
+    g_unsetenv("GPUPOOL_PLUGINDIR");
+}
+
+/* ---- gpupool pool-check ------------------------------------------------- */
+
+Test(cmd_partitions, pool_check_warns_about_a_partial_selection)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_datacenter();
+    const char *members[] = { GP_SIM_DC_GPU0, NULL };
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+
+    save_pool("gpus", GP_POOL_TYPE_PCI, members, NULL);
+    cr_assert_eq(run(sim, &out, &err, "pool-check", "gpus", NULL), 0, "%s", err);
+    cr_assert(strstr(out, "warning: pool 'gpus' is a partial selection: " GP_SIM_DC_GPU1
+                          " of the same model is in no pool"), "%s", out);
+}
+
+Test(cmd_partitions, pool_check_reports_mixed_vendors_as_an_error)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_datacenter();
+    const char *members[] = { GP_SIM_DC_GPU0, GP_SIM_DC_GPU1, GP_SIM_DC_BMC_VGA, NULL };
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+
+    save_pool("mixed", GP_POOL_TYPE_PCI, members, NULL);
+    cr_assert_eq(run(sim, &out, &err, "pool-check", NULL), 1);
+    /* Members are sorted by address, so the ASPEED is compared first. */
+    cr_assert(strstr(out, "error: pool 'mixed' mixes vendors: " GP_SIM_DC_BMC_VGA " is 1a03, "
+                          GP_SIM_DC_GPU0 " is 10de; keep one vendor per pool"), "%s", out);
+    cr_assert(strstr(err, "gpupool: error: 2 problems found"), "%s\n%s", out, err);
+}
+
+Test(cmd_partitions, pool_check_passes_alike_gpus)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_datacenter();
+    const char *members[] = { GP_SIM_DC_GPU0, GP_SIM_DC_GPU1, NULL };
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+
+    save_pool("gpus", GP_POOL_TYPE_PCI, members, NULL);
+    cr_assert_eq(run(sim, &out, &err, "pool-check", NULL), 0, "%s", err);
+    cr_assert(strstr(out, "pool 'gpus': ok, 2 devices alike"), "%s", out);
+}
+
+Test(cmd_partitions, pool_check_refuses_a_vf_handed_out_whole_from_a_partitioned_gpu)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_intel_sriov();
+    const char *pf[] = { GP_SIM_INTEL_SRIOV_GPU, NULL };
+    const char *vf[] = { "0000:4d:00.1", NULL };
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+
+    cr_assert(gp_sim_write(sim, "bus/pci/devices/" GP_SIM_INTEL_SRIOV_GPU "/sriov_numvfs", "2"));
+    save_pool("flex", GP_POOL_TYPE_VF, pf, NULL);
+    save_pool("one-vf", GP_POOL_TYPE_PCI, vf, NULL);
+    cr_assert_eq(run(sim, &out, &err, "pool-check", "flex", NULL), 1);
+    cr_assert(strstr(out, "VF 0000:4d:00.1 of " GP_SIM_INTEL_SRIOV_GPU " is also in pool "
+                          "'one-vf': a device cannot be both whole and partitioned"), "%s", out);
+}
+
+/* ---- Lifecycle steps ---------------------------------------------------- */
+
+static GpSim *
+two_mbochs_parents(void)
+{
+    GpSim *sim = gp_sim_fixture_mbochs();
+
+    /* A second parent of the same kind, 128 MiB: two large instances. */
+    gp_sim_add_mdev_parent_virtual(sim, "mbochs", "mbochs2", 128, FALSE);
+    gp_sim_add_mdev_type(sim, "mbochs2", "mbochs-large", "mbochs-large",
+                         "virtual display, 0x0 framebuffer", "vfio-pci", 64, 0);
+    return sim;
+}
+
+Test(cmd_partitions, prepare_mdev_uses_the_next_parent_with_room_and_names_holders_when_full)
+{
+    g_autoptr(GpSim) sim = two_mbochs_parents();
+    const char *members[] = { GP_SIM_MBOCHS, "mbochs2", NULL };
+    g_autoptr(GpPool) pool = NULL;
+    g_autoptr(GpClaims) claims = NULL;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *before = NULL;
+    g_autofree char *after = NULL;
+    g_autofree char *last = NULL;
+    gboolean created = FALSE;
+
+    save_pool("disp", GP_POOL_TYPE_MDEV, members, "mbochs-large");
+    pool = gp_poolstore_load("disp", &err);
+    claims = gp_claims_load(&err);
+    /* 8 fit on mbochs, 2 on mbochs2. */
+    for (guint slot = 0; slot < 10; slot++) {
+        g_autofree char *uuid = gp_partition_mdev_uuid(DOM1, "disp", slot);
+        g_autofree char *parent = NULL;
+
+        cr_assert(gp_partition_prepare_mdev(pool, uuid, claims, &created, &err), "%u: %s",
+                  slot, err ? err->message : "");
+        cr_assert(created);
+        cr_assert(gp_claims_add(claims, uuid, "disp", DOM1, "vm1",
+                                slot < 8 ? GP_SIM_MBOCHS : "mbochs2", &err));
+        parent = gp_sim_read(sim, "class/mdev_bus/mbochs2/mdev_supported_types/mbochs-large/"
+                                  "available_instances");
+        if (slot == 8)
+            cr_assert_str_eq(parent, "1");
+    }
+    /* The same UUID again: already there, nothing new. */
+    {
+        g_autofree char *uuid = gp_partition_mdev_uuid(DOM1, "disp", 9);
+
+        cr_assert(gp_partition_prepare_mdev(pool, uuid, claims, &created, &err));
+        cr_assert_not(created);
+    }
+    before = gp_sim_snapshot(sim);
+    last = gp_partition_mdev_uuid(DOM2, "disp", 0);
+    cr_assert_not(gp_partition_prepare_mdev(pool, last, claims, &created, &err));
+    cr_assert(g_error_matches(err, GP_PARTITION_ERROR, GP_PARTITION_ERROR_EXHAUSTED));
+    cr_assert(strstr(err->message, "pool 'disp' is exhausted: no device (mbochs, mbochs2) has "
+                                   "room for another mbochs-large, held by vm1"),
+              "%s", err->message);
+    after = gp_sim_snapshot(sim);
+    cr_assert_str_eq(after, before);
+}
+
+Test(cmd_partitions, release_claim_removes_the_mdev_and_tolerates_it_gone)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_mbochs();
+    const char *members[] = { GP_SIM_MBOCHS, NULL };
+    g_autoptr(GpPool) pool = NULL;
+    g_autoptr(GpClaims) claims = NULL;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *uuid = gp_partition_mdev_uuid(DOM1, "disp", 0);
+    g_autofree char *rel = NULL;
+    g_autofree char *avail = NULL;
+    const GpClaim *claim;
+    gboolean created;
+
+    save_pool("disp", GP_POOL_TYPE_MDEV, members, "mbochs-medium");
+    pool = gp_poolstore_load("disp", &err);
+    claims = gp_claims_load(&err);
+    cr_assert(gp_partition_prepare_mdev(pool, uuid, claims, &created, &err));
+    cr_assert(gp_claims_add(claims, uuid, "disp", DOM1, "vm1", GP_SIM_MBOCHS, &err));
+    claim = gp_claims_find(claims, uuid);
+    cr_assert(gp_partition_release_claim(pool, claim, NULL, &err), "%s",
+              err ? err->message : "");
+    rel = gp_sysfs_mdev_dev_path(uuid, NULL);
+    cr_assert_not(gp_sysfs_is_dir(rel));
+    avail = gp_sim_read(sim, "class/mdev_bus/mbochs/mdev_supported_types/mbochs-medium/"
+                             "available_instances");
+    cr_assert_str_eq(avail, "32");
+    cr_assert(gp_partition_release_claim(pool, claim, NULL, &err));
+}
+
+Test(cmd_partitions, resolve_picks_the_profile_with_most_vram_for_a_count)
+{
+    g_autoptr(GpPartInfo) info = gp_part_info_new("0000:01:00.0");
+    GpPartProfile *a = gp_part_profile_new("a", NULL);
+    GpPartProfile *b = gp_part_profile_new("b", NULL);
+    g_autofree char *profile = NULL;
+    g_autoptr(GError) err = NULL;
+    guint count = 0;
+
+    info->kind = GP_PART_KIND_VF;
+    a->max_instances = b->max_instances = 16;
+    a->vram = 1 << 30;
+    b->vram = 3u << 30;
+    g_ptr_array_add(info->profiles, a);
+    g_ptr_array_add(info->profiles, b);
+    gp_part_info_add_count(info, 16);
+    cr_assert(gp_partition_resolve(info, 16, NULL, &count, &profile, &err));
+    cr_assert_str_eq(profile, "b");
+    cr_assert_eq(count, 16);
+    g_clear_pointer(&profile, g_free);
+    cr_assert_not(gp_partition_resolve(info, 16, "nope", &count, &profile, &err));
+    cr_assert(strstr(err->message, "does not offer profile 'nope': choose one of a, b"), "%s",
+              err->message);
+}
