@@ -265,7 +265,9 @@ grep -q "domain-name='gpit-b'" "$CLAIMS" 2>/dev/null &&
 grep -q "^gpit-b release end" "$WORK/hook.log" || fail "b: libvirt did not run release"
 if "$WORK/gpupool" status >/dev/null 2>&1; then
     "$WORK/gpupool" status > "$WORK/b.status" 2>&1
-    grep -q "gpit-b" "$WORK/b.status" && fail "b: gpupool status still shows gpit-b: $(cat "$WORK/b.status")"
+    grep "0000:e1:00.0" "$WORK/b.status" | grep -qw free ||
+        fail "b: gpupool status does not show 0000:e1:00.0 free: $(cat "$WORK/b.status")"
+    say "b: gpupool status: $(grep "0000:e1:00.0" "$WORK/b.status" | tr -s ' ')"
 fi
 vsh undefine gpit-b >/dev/null
 
@@ -332,6 +334,12 @@ if "$WORK/gpupool" assign --help >/dev/null 2>&1; then
     vsh dumpxml --inactive gpit-d > "$WORK/d.before"
     if "$WORK/gpupool" assign gpit-d --pool gpus > "$WORK/d.assign.out" 2>&1; then
         vsh dumpxml --inactive gpit-d > "$WORK/d.assigned"
+        # Only gpupool's parts may differ: its metadata, its hostdev, and the
+        # MMIO window and stop action that assign records in the metadata.
+        diff "$WORK/d.before" "$WORK/d.assigned" | grep '^[<>]' > "$WORK/d.changes"
+        foreign=$(grep -vE "gpupool|ua-gpupool|<hostdev|</hostdev>|<source>|</source>|<address domain=|<address type='pci' |<alias name='ua-gpupool|pcihole64|<controller type='pci' index='0'|</controller>|on_crash|<metadata>|</metadata>|maxphysaddr|<cpu|</cpu>|fw_cfg|<sysinfo|</sysinfo>|<entry name='opt/ovmf|qemu:commandline|<os|</os>" "$WORK/d.changes")
+        [ -z "$foreign" ] || fail "d: assign changed more than gpupool's parts: $foreign"
+        say "d: assign changed $(grep -c '^>' "$WORK/d.changes") line(s), removed $(grep -c '^<' "$WORK/d.changes")"
         grep -q "gpupool:assignment" "$WORK/d.assigned" || fail "d: no gpupool metadata after assign"
         grep -q "<alias name='ua-gpupool-0'/>" "$WORK/d.assigned" || fail "d: no gpupool hostdev after assign"
         "$WORK/gpupool" assign gpit-d --pool gpus > /dev/null 2>&1 || fail "d: assign is not idempotent"
