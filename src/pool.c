@@ -149,7 +149,8 @@ gp_pool_set_description(GpPool *pool, const char *description, GError **error)
         }
     }
     g_free(pool->description);
-    pool->description = g_strdup(description);
+    /* An empty description is no description. */
+    pool->description = description && *description ? g_strdup(description) : NULL;
     return TRUE;
 }
 

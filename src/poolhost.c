@@ -244,6 +244,13 @@ plan_pci_device(const GpHost *host, const GpPool *pool, const char *address,
     if (gp_host_assess(host, dev, pending, pool->name, &reason) == GP_DEV_STATUS_NOT_ASSIGNABLE)
         return refuse(error, GP_POOL_ERROR_REFUSED, "%s cannot be added to pool '%s': %s",
                       address, pool->name, reason ? reason : "it is not assignable");
+    if (dev->physfn && g_hash_table_lookup(membership, dev->physfn))
+        return refuse(error, GP_POOL_ERROR_REFUSED,
+                      "%s is a virtual function of %s, which is in pool '%s' and hands its "
+                      "VFs out from there: take a VF of a PF in no pool, or run 'gpupool "
+                      "pool-remove %s %s' first", address, dev->physfn,
+                      (const char *)g_hash_table_lookup(membership, dev->physfn),
+                      (const char *)g_hash_table_lookup(membership, dev->physfn), dev->physfn);
     if (dev->sriov_num_vfs > 0)
         return refuse(error, GP_POOL_ERROR_REFUSED,
                       "%s has %u SR-IOV virtual functions enabled, which passing it through "
@@ -413,6 +420,14 @@ add_pci(GpPool *pool, GPtrArray *request, GHashTable *membership, GpClaims *clai
             g_ptr_array_add(done, g_strdup_printf("%s: bound to vfio-pci (%s), added to "
                                                   "pool '%s'", j->address, was, pool->name));
     }
+    for (guint i = 0; done && i < joins->len; i++) {
+        const Join *j = g_ptr_array_index(joins, i);
+
+        if (!j->host_driver && j->was)
+            g_ptr_array_add(done, g_strdup_printf("note: %s was on vfio-pci already, so its "
+                                                  "host driver is unknown: pool-remove will "
+                                                  "leave it without a driver", j->address));
+    }
     for (guint i = 0; done && i < notes->len; i++)
         g_ptr_array_add(done, g_strdup_printf("note: %s", (char *)g_ptr_array_index(notes, i)));
     return TRUE;
@@ -455,8 +470,37 @@ plan_vf_count(const GpPool *pool, const char *pf, gboolean *change, GError **err
     return TRUE;
 }
 
+/* A VF already in a pool on its own (a pci pool) would be handed out
+ * twice once its PF's pool hands out VFs too. */
 static gboolean
-add_vf(GpPool *pool, GPtrArray *request, GpClaims *claims, GPtrArray *done, GError **error)
+check_vfs_not_members(const GpPool *pool, const char *pf, GHashTable *membership,
+                      GError **error)
+{
+    g_autofree char *dir = gp_sysfs_pci_dev_path(pf, NULL);
+    g_autoptr(GPtrArray) entries = gp_sysfs_list(dir, NULL);
+
+    for (guint i = 0; entries && i < entries->len; i++) {
+        const char *name = g_ptr_array_index(entries, i);
+        g_autofree char *link = NULL;
+        g_autofree char *vf = NULL;
+        const char *other;
+
+        if (!g_str_has_prefix(name, "virtfn"))
+            continue;
+        link = gp_sysfs_pci_dev_path(pf, name);
+        vf = gp_sysfs_link_name(link, NULL);
+        if (vf && (other = g_hash_table_lookup(membership, vf)))
+            return refuse(error, GP_POOL_ERROR_REFUSED,
+                          "%s cannot join vf pool '%s': its virtual function %s is in pool "
+                          "'%s' on its own; run 'gpupool pool-remove %s %s' first",
+                          pf, pool->name, vf, other, other, vf);
+    }
+    return TRUE;
+}
+
+static gboolean
+add_vf(GpPool *pool, GPtrArray *request, GHashTable *membership, GpClaims *claims,
+       GPtrArray *done, GError **error)
 {
     g_autoptr(GError) err = NULL;
     g_autoptr(GpHost) host = gp_host_scan(&err);
@@ -495,6 +539,8 @@ add_vf(GpPool *pool, GPtrArray *request, GpClaims *claims, GPtrArray *done, GErr
                           pool->vf_count);
         if ((held = gp_claims_find(claims, addr)))
             return refuse_held(error, addr, held);
+        if (!check_vfs_not_members(pool, addr, membership, error))
+            return FALSE;
         if (!plan_vf_count(pool, addr, &change, error))
             return FALSE;
         if (change)
@@ -623,7 +669,7 @@ add_locked(GpPool *pool, const char *const *devices, guint n, const GpPool *def,
     case GP_POOL_TYPE_PCI:
         return add_pci(pool, request, membership, claims, def, done, error);
     case GP_POOL_TYPE_VF:
-        return add_vf(pool, request, claims, done, error);
+        return add_vf(pool, request, membership, claims, done, error);
     case GP_POOL_TYPE_MDEV:
         return add_mdev(pool, request, claims, done, error);
     }

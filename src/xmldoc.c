@@ -27,6 +27,18 @@ first_error_cb(void *data, xmlErrorPtr err)
     first->message = g_strdup(err->message ? err->message : "unknown error");
     g_strstrip(first->message);
     first->line = err->line;
+    /* Schema errors such as "Error validating datatype string" only make
+     * sense with the element they are about. */
+    if (err->domain == XML_FROM_RELAXNGV && err->node &&
+        ((xmlNode *)err->node)->type == XML_ELEMENT_NODE) {
+        xmlNode *node = err->node;
+        char *msg = g_strdup_printf("<%s>: %s", (const char *)node->name, first->message);
+
+        g_free(first->message);
+        first->message = msg;
+        if (first->line <= 0)
+            first->line = xmlGetLineNo(node);
+    }
 }
 
 static char *

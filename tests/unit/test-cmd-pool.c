@@ -698,3 +698,32 @@ Test(cmd_pool, a_device_a_vm_holds_open_outside_gpupool_is_refused)
     refused(sim, "0000:81:00.0 is open through /dev/vfio/3 by process 4343",
             "pool-add", "more", GP_SIM_DC_GPU1, NULL);
 }
+
+Test(cmd_pool, a_vf_is_never_in_two_pools_through_its_pf)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_intel_sriov();
+    g_autoptr(Run) c1 = must(sim, "pool-create", "flex", "--type", "vf", NULL);
+    g_autoptr(Run) c2 = must(sim, "pool-create", "whole", "--type", "pci", NULL);
+    g_autoptr(Run) add = NULL;
+
+    cr_assert(gp_sim_write(sim, "bus/pci/devices/" GP_SIM_INTEL_SRIOV_GPU "/sriov_numvfs", "2"));
+    add = must(sim, "pool-add", "whole", "0000:4d:00.1", NULL);
+    refused(sim, "its virtual function 0000:4d:00.1 is in pool 'whole' on its own",
+            "pool-add", "flex", GP_SIM_INTEL_SRIOV_GPU, NULL);
+    g_clear_pointer(&add, run_free);
+    add = must(sim, "pool-remove", "whole", "0000:4d:00.1", NULL);
+    g_clear_pointer(&add, run_free);
+    add = must(sim, "pool-add", "flex", GP_SIM_INTEL_SRIOV_GPU, NULL);
+    refused(sim, "which is in pool 'flex' and hands its VFs out from there", "pool-add",
+            "whole", "0000:4d:00.2", NULL);
+}
+
+Test(cmd_pool, schema_errors_name_the_element_and_line)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_datacenter();
+    g_autofree char *bad = g_build_filename(gp_sim_base(sim), "bad.xml", NULL);
+
+    cr_assert(g_file_set_contents(bad, "<pool type='pci'>\n  <name>a b</name>\n</pool>\n",
+                                  -1, NULL));
+    refused(sim, "line 2: <name>", "pool-define", bad, NULL);
+}
