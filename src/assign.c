@@ -804,8 +804,64 @@ gp_unassign_domain(virConnectPtr conn, const char *name, GError **error)
     return g_steal_pointer(&result);
 }
 
+/* Claims of domains that libvirt does not run any more (they stopped
+ * while libvirtd was down, so no release hook ran) are dropped.  The
+ * running set is read from libvirt before the lock is taken; a claim
+ * made since then belongs to a domain that is starting and is kept. */
+static gboolean
+drop_stale_claims(virConnectPtr conn, GPtrArray *dropped, GError **error)
+{
+    g_autoptr(GHashTable) running = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                                          NULL);
+    g_autoptr(GpLock) lock = NULL;
+    g_autoptr(GpClaims) claims = NULL;
+    virDomainPtr *doms = NULL;
+    gint64 t0 = g_get_real_time() / G_USEC_PER_SEC;
+    GPtrArray *all;
+    int n;
+
+    n = virConnectListAllDomains(conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+    if (n < 0) {
+        g_set_error(error, GP_ASSIGN_ERROR, GP_ASSIGN_ERROR_LIBVIRT,
+                    "cannot list the running domains of %s: %s", conn_uri(conn),
+                    libvirt_message());
+        return FALSE;
+    }
+    for (int i = 0; i < n; i++) {
+        char uuid[VIR_UUID_STRING_BUFLEN];
+
+        if (virDomainGetUUIDString(doms[i], uuid) == 0)
+            g_hash_table_add(running, g_ascii_strdown(uuid, -1));
+        virDomainFree(doms[i]);
+    }
+    free(doms);
+
+    lock = gp_claims_lock(error);
+    if (!lock)
+        return FALSE;
+    claims = gp_claims_load(error);
+    if (!claims)
+        return FALSE;
+    all = gp_claims_all(claims);
+    for (guint i = 0; i < all->len; i++) {
+        const GpClaim *c = g_ptr_array_index(all, i);
+
+        /* One second of slack for the clock's granularity. */
+        if (c->since >= t0 - 1)
+            g_hash_table_add(running, g_strdup(c->domain_uuid));
+        else if (!g_hash_table_contains(running, c->domain_uuid) && dropped)
+            g_ptr_array_add(dropped, g_strdup_printf(
+                "%s: dropped its claim on %s (pool '%s'): it is not running", c->domain_name,
+                c->device, c->pool));
+    }
+    if (gp_alloc_reconcile(claims, running) > 0)
+        return gp_claims_save(claims, error);
+    return TRUE;
+}
+
 GPtrArray *
-gp_assign_rebalance(virConnectPtr conn, GPtrArray *problems, GError **error)
+gp_assign_rebalance(virConnectPtr conn, GPtrArray *dropped, GPtrArray *problems,
+                    GError **error)
 {
     g_autoptr(GpClaims) claims = NULL;
     g_autoptr(GPtrArray) domains = NULL;
@@ -815,6 +871,8 @@ gp_assign_rebalance(virConnectPtr conn, GPtrArray *problems, GError **error)
     GPtrArray *applied;
 
     gp_alloc_rebalance_begin();
+    if (!drop_stale_claims(conn, dropped, error))
+        return NULL;
     claims = claims_snapshot(error);
     if (!claims)
         return NULL;

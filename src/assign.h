@@ -125,10 +125,13 @@ GpAssignResult *gp_assign_domain(virConnectPtr conn, const char *name, const cha
 /* `gpupool unassign`: removes everything assign added. */
 GpAssignResult *gp_unassign_domain(virConnectPtr conn, const char *name, GError **error);
 
-/* `gpupool rebalance`: returns the moves applied (GpAssignMove*);
- * PROBLEMS gets one line per device that could not be re-pointed or domain
- * that could not be read or redefined. */
-GPtrArray *gp_assign_rebalance(virConnectPtr conn, GPtrArray *problems, GError **error);
+/* `gpupool rebalance`: first drops the claims of domains libvirt does not
+ * run (they stopped while libvirtd was down; one line each in DROPPED),
+ * then re-points; returns the moves applied (GpAssignMove*).  PROBLEMS
+ * gets one line per device that could not be re-pointed or domain that
+ * could not be read or redefined. */
+GPtrArray *gp_assign_rebalance(virConnectPtr conn, GPtrArray *dropped, GPtrArray *problems,
+                               GError **error);
 
 /* The persistent domains' gpupool reservations: GpAssignDomain* sorted
  * by name; domains whose metadata cannot be read get a line in PROBLEMS. */

@@ -21,6 +21,7 @@ run_rebalance(int argc, char **argv)
     g_autoptr(virConnect) conn = NULL;
     g_autoptr(GPtrArray) moves = NULL;
     g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) dropped = g_ptr_array_new_with_free_func(g_free);
 
     if (!gp_cli_parse(&gp_cmd_rebalance, entries, &argc, &argv))
         return GP_EXIT_USAGE;
@@ -29,9 +30,11 @@ run_rebalance(int argc, char **argv)
     conn = gp_assign_connect(uri, &error);
     if (!conn)
         return gp_cli_fail(error);
-    moves = gp_assign_rebalance(conn, problems, &error);
+    moves = gp_assign_rebalance(conn, dropped, problems, &error);
     if (!moves)
         return gp_cli_fail(error);
+    for (guint i = 0; i < dropped->len; i++)
+        printf("%s\n", (const char *)g_ptr_array_index(dropped, i));
     for (guint i = 0; i < moves->len; i++) {
         const GpAssignMove *m = g_ptr_array_index(moves, i);
 
@@ -40,7 +43,7 @@ run_rebalance(int argc, char **argv)
     }
     for (guint i = 0; i < problems->len; i++)
         fprintf(stderr, "gpupool: warning: %s\n", (const char *)g_ptr_array_index(problems, i));
-    if (moves->len == 0)
+    if (moves->len == 0 && dropped->len == 0)
         printf("nothing to re-point\n");
     return GP_EXIT_OK;
 }

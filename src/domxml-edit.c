@@ -509,8 +509,157 @@ recorded_changes(xmlNode *assignment)
     return changes;
 }
 
-gboolean
-gp_domxml_clear(GpDomXml *dom, GError **error)
+/* ---- PCI controllers libvirt added for gpupool's hostdevs ------------------ */
+
+/* libvirt gives every new hostdev a guest PCI address when the domain is
+ * defined, and on q35 adds a pcie-root-port to put it behind.  It never
+ * removes a controller again, so unassign does: assign records which PCI
+ * controller indexes existed before ("0-6,9"), and a controller not among
+ * them that no device sits behind any more is removed.  A spare port the
+ * admin had, which libvirt may have used for our hostdev, is in the
+ * record and stays. */
+
+static gboolean
+parse_index(const char *str, guint *out)
+{
+    guint64 v;
+
+    if (!str)
+        return FALSE;
+    if (g_str_has_prefix(str, "0x")) {
+        char *end = NULL;
+
+        if (!str[2] || strlen(str) > 6)
+            return FALSE;
+        v = g_ascii_strtoull(str + 2, &end, 16);
+        if (!end || *end)
+            return FALSE;
+    } else if (!gp_domxml_parse_u64(str, &v)) {
+        return FALSE;
+    }
+    if (v > 255)
+        return FALSE;
+    *out = (guint)v;
+    return TRUE;
+}
+
+/* The PCI controllers of the domain by index (0..255). */
+static void
+pci_controllers(xmlNode *devices, xmlNode *by_index[256])
+{
+    memset(by_index, 0, 256 * sizeof(xmlNode *));
+    for (xmlNode *c = devices ? devices->children : NULL; c; c = c->next) {
+        g_autofree char *type = NULL;
+        g_autofree char *index = NULL;
+        guint i;
+
+        if (!gp_domxml_is_el(c, "controller"))
+            continue;
+        type = gp_domxml_prop(c, "type");
+        index = gp_domxml_prop(c, "index");
+        if (g_strcmp0(type, "pci") == 0 && parse_index(index, &i))
+            by_index[i] = c;
+    }
+}
+
+static char *
+format_index_set(xmlNode *by_index[256])
+{
+    GString *out = g_string_new(NULL);
+
+    for (guint i = 0; i < 256; i++) {
+        guint j = i;
+
+        if (!by_index[i])
+            continue;
+        while (j + 1 < 256 && by_index[j + 1])
+            j++;
+        if (out->len)
+            g_string_append_c(out, ',');
+        if (j > i)
+            g_string_append_printf(out, "%u-%u", i, j);
+        else
+            g_string_append_printf(out, "%u", i);
+        i = j;
+    }
+    return g_string_free(out, FALSE);
+}
+
+/* FALSE if SET does not parse: then nothing is pruned. */
+static gboolean
+parse_index_set(const char *set, gboolean member[256])
+{
+    g_auto(GStrv) parts = NULL;
+
+    memset(member, 0, 256 * sizeof(gboolean));
+    if (!set)
+        return FALSE;
+    if (!*set)
+        return TRUE;
+    parts = g_strsplit(set, ",", 257);
+    for (guint i = 0; parts[i]; i++) {
+        g_auto(GStrv) range = g_strsplit(parts[i], "-", 3);
+        guint a, b;
+
+        if (!parse_index(range[0], &a))
+            return FALSE;
+        b = a;
+        if (range[1] && (range[2] || !parse_index(range[1], &b) || b < a))
+            return FALSE;
+        for (guint k = a; k <= b; k++)
+            member[k] = TRUE;
+    }
+    return TRUE;
+}
+
+/* Is any device (controllers included) placed on PCI bus INDEX? */
+static gboolean
+bus_in_use(xmlNode *devices, guint index)
+{
+    for (xmlNode *c = devices->children; c; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE)
+            continue;
+        for (xmlNode *k = c->children; k; k = k->next) {
+            g_autofree char *type = NULL;
+            g_autofree char *bus = NULL;
+            guint b;
+
+            if (!gp_domxml_is_el(k, "address"))
+                continue;
+            type = gp_domxml_prop(k, "type");
+            bus = gp_domxml_prop(k, "bus");
+            if (g_strcmp0(type, "pci") == 0 && parse_index(bus, &b) && b == index)
+                return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+static void
+prune_controllers(xmlNode *devices, const char *before)
+{
+    gboolean member[256];
+    gboolean again = TRUE;
+
+    if (!devices || !parse_index_set(before, member))
+        return;
+    /* Removing a port can free the bus of a bridge it sat behind. */
+    while (again) {
+        xmlNode *by_index[256];
+
+        again = FALSE;
+        pci_controllers(devices, by_index);
+        for (guint i = 1; i < 256; i++) {
+            if (by_index[i] && !member[i] && !bus_in_use(devices, i)) {
+                remove_node(by_index[i]);
+                again = TRUE;
+            }
+        }
+    }
+}
+
+static gboolean
+clear_internal(GpDomXml *dom, gboolean prune, char **controllers_before)
 {
     xmlNode *root = xmlDocGetRootElement(dom->doc);
     xmlNode *devices = gp_domxml_child(root, "devices");
@@ -542,11 +691,25 @@ gp_domxml_clear(GpDomXml *dom, GError **error)
         }
         c = next;
     }
+    {
+        const char *before = change_value(changes, GP_DOMXML_CHANGE_CONTROLLERS, NULL);
+
+        if (prune)
+            prune_controllers(devices, before);
+        if (controllers_before)
+            *controllers_before = g_strdup(before);
+    }
     for (guint i = 0; i < ours->len; i++)
         remove_node(g_ptr_array_index(ours, i));
     if (meta && created(changes, "metadata"))
         remove_if_empty(meta);
     return TRUE;
+}
+
+gboolean
+gp_domxml_clear(GpDomXml *dom, GError **error)
+{
+    return clear_internal(dom, TRUE, NULL);
 }
 
 /* ---- Apply -------------------------------------------------------------- */
@@ -867,6 +1030,7 @@ gp_domxml_apply(GpDomXml *dom, const GpDomPlan *plan, GError **error)
     g_autoptr(GpDomAssignment) platform = NULL;
     g_autoptr(GPtrArray) created_names = g_ptr_array_new();
     g_autoptr(GHashTable) guest_addresses = NULL;
+    g_autofree char *controllers_before = NULL;
     gboolean meta_created = FALSE;
     xmlNode *meta;
     xmlNode *assignment;
@@ -888,8 +1052,15 @@ gp_domxml_apply(GpDomXml *dom, const GpDomPlan *plan, GError **error)
         return FALSE;
     }
     guest_addresses = collect_guest_addresses(devices);
-    if (!gp_domxml_clear(dom, error))
-        return FALSE;
+    /* Controllers libvirt added for our previous hostdevs stay until the
+     * new hostdevs have taken back their guest addresses. */
+    clear_internal(dom, FALSE, &controllers_before);
+    if (!controllers_before) {
+        xmlNode *by_index[256];
+
+        pci_controllers(devices, by_index);
+        controllers_before = format_index_set(by_index);
+    }
 
     /* The platform as the admin left it (after undoing our changes). */
     {
@@ -968,6 +1139,8 @@ gp_domxml_apply(GpDomXml *dom, const GpDomPlan *plan, GError **error)
         apply_ovmf_mmio64(root, plan->ovmf_mmio64, &rec);
     if (plan->phys_bits)
         apply_physbits(root, plan->phys_bits, &rec);
+    record_change(&rec, GP_DOMXML_CHANGE_CONTROLLERS, controllers_before, NULL);
+    prune_controllers(devices, controllers_before);
     if (created_names->len) {
         g_ptr_array_add(created_names, NULL);
         {

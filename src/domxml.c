@@ -16,7 +16,7 @@ G_DEFINE_QUARK(gp-domxml-error-quark, gp_domxml_error)
 
 /* Longest attribute or text value gpupool reads from a domain: names,
  * addresses, numbers.  Anything longer is hostile or a mistake. */
-#define VALUE_MAX 256
+#define VALUE_MAX 1024
 
 void
 gp_dom_request_free(GpDomRequest *req)
@@ -365,6 +365,7 @@ static const char *const known_changes[] = {
     GP_DOMXML_CHANGE_PHYSBITS,
     GP_DOMXML_CHANGE_ON_CRASH,
     GP_DOMXML_CHANGE_CREATED,
+    GP_DOMXML_CHANGE_CONTROLLERS,
 };
 
 /* The PCI address of a <hostdev type='pci'> source, canonical, or NULL. */

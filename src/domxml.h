@@ -73,6 +73,10 @@ typedef struct {
 #define GP_DOMXML_CHANGE_PHYSBITS "maxphysaddr"
 /* <on_crash> */
 #define GP_DOMXML_CHANGE_ON_CRASH "on_crash"
+/* The indexes of the domain's PCI controllers before the first assign
+ * ("0-6,9"): a controller libvirt adds for a gpupool hostdev is removed
+ * with it. */
+#define GP_DOMXML_CHANGE_CONTROLLERS "pci-controllers"
 /* Elements gpupool created to hold its settings, space-separated
  * ("metadata controller sysinfo cpu"); removed again when empty. */
 #define GP_DOMXML_CHANGE_CREATED "created"

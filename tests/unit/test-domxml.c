@@ -461,7 +461,7 @@ Test(domxml, oversized_documents_and_values_are_refused)
     g_autofree char *value = g_malloc(big + 1);
     g_autofree char *meta = NULL;
     g_autofree char *xml = NULL;
-    g_autofree char *longname = g_strnfill(300, 'a');
+    g_autofree char *longname = g_strnfill(1100, 'a');
     g_autofree char *meta2 = g_strdup_printf(
         "<gpupool:request pool=\"gpus\" count=\"1\"/>"
         "<gpupool:device alias=\"ua-gpupool-0\" pool=\"gpus\" address=\"%s\"/>", longname);
@@ -601,4 +601,67 @@ Test(domxml, assign_again_keeps_the_guest_address_libvirt_gave_a_hostdev)
     restored = unassign_text(again);
     cr_assert_str_eq(restored, orig);
     plan_clear(&plan);
+}
+
+/* What libvirt does on define: a guest address for each hostdev, the
+ * first on the admin's spare root port (bus 1), the second on a new root
+ * port it adds (index 2). */
+static char *
+libvirt_define(const char *xml)
+{
+    GRegex *r0 = g_regex_new("(<alias name='ua-gpupool-0'/>)", 0, 0, NULL);
+    GRegex *r1 = g_regex_new("(<alias name='ua-gpupool-1'/>)", 0, 0, NULL);
+    GRegex *rc = g_regex_new("(<controller type='pci' index='1' model='pcie-root-port'/>)",
+                             0, 0, NULL);
+    char *a = g_regex_replace(r0, xml, -1, 0,
+                              "\\1\n      <address type='pci' domain='0x0000' bus='0x01' "
+                              "slot='0x00' function='0x0'/>", 0, NULL);
+    char *b = g_regex_replace(r1, a, -1, 0,
+                              "\\1\n      <address type='pci' domain='0x0000' bus='0x02' "
+                              "slot='0x00' function='0x0'/>", 0, NULL);
+    char *c = g_regex_replace(rc, b, -1, 0,
+                              "\\1\n    <controller type='pci' index='2' model='pcie-root-port'>\n"
+                              "      <address type='pci' domain='0x0000' bus='0x00' slot='0x02' "
+                              "function='0x1'/>\n    </controller>", 0, NULL);
+
+    g_regex_unref(r0);
+    g_regex_unref(r1);
+    g_regex_unref(rc);
+    g_free(a);
+    g_free(b);
+    return c;
+}
+
+Test(domxml, unassign_removes_the_root_port_libvirt_added_but_keeps_the_admins_spare)
+{
+    g_autofree char *orig = sample("q35-ovmf-loader.xml");
+    GpDomPlan plan = plan_for(2, 1ULL << 40, 0);
+    g_autofree char *xml = assign_text(orig, &plan);
+    g_autofree char *defined = libvirt_define(xml);
+    g_autofree char *again = NULL;
+    g_autofree char *restored = NULL;
+
+    cr_assert_not_null(strstr(defined, "index='2'"), "the simulated define did nothing");
+    cr_assert_not_null(strstr(xml, "what=\"pci-controllers\" value=\"1\""), "%s", xml);
+    again = assign_text(defined, &plan);
+    cr_assert_str_eq(again, defined, "assigning again lost libvirt's placement");
+    restored = unassign_text(defined);
+    cr_assert_str_eq(restored, orig);
+    plan_clear(&plan);
+}
+
+Test(domxml, assigning_fewer_devices_drops_the_port_of_the_one_removed)
+{
+    g_autofree char *orig = sample("q35-ovmf-loader.xml");
+    GpDomPlan two = plan_for(2, 1ULL << 40, 0);
+    GpDomPlan one = plan_for(1, 1ULL << 40, 0);
+    g_autofree char *xml = assign_text(orig, &two);
+    g_autofree char *defined = libvirt_define(xml);
+    g_autofree char *fewer = assign_text(defined, &one);
+
+    cr_assert_null(strstr(fewer, "index='2'"), "%s", fewer);
+    cr_assert_not_null(strstr(fewer, "index='1' model='pcie-root-port'"), "%s", fewer);
+    cr_assert_not_null(strstr(fewer, "bus='0x01' slot='0x00'"), "%s", fewer);
+    plan_clear(&two);
+    plan_clear(&one);
 }
