@@ -136,8 +136,10 @@ after_bind_change(SimCtx *ctx, const char *addr)
         return;
     sim_mdev_refresh(ctx, addr, dir);
     refresh_vfio_dev(ctx, addr, dir);
+    /* A VF losing the nvidia driver frees its framebuffer for the
+     * others. */
     if (pf)
-        sim_vgpu_refresh_vf(ctx, dir);
+        sim_vgpu_refresh(ctx, pf);
 }
 
 /* vfio-pci's probe fails with EINVAL for a device without an IOMMU group
@@ -234,15 +236,52 @@ sim_kernel_probe(SimCtx *ctx, const char *addr)
     return 0;
 }
 
+/* driver_override is mirrored in the device's key file: a writer's
+ * O_TRUNC empties the file before the kernel (here) sees the value, and a
+ * write that changes nothing must leave the old value. */
+static void
+show_override(SimCtx *ctx, const char *dir)
+{
+    g_autofree char *addr = g_path_get_basename(dir);
+    g_autofree char *path = g_build_filename(dir, "driver_override", NULL);
+    g_autoptr(GKeyFile) meta = sim_meta_load(ctx, "pci", addr);
+    g_autofree char *value = g_key_file_get_string(meta, "device", "override", NULL);
+
+    sim_putf(path, "%s\n", value && *value ? value : "(null)");
+}
+
 static int
 store_override(SimCtx *ctx, const char *dir, const char *value)
 {
-    g_autofree char *path = g_build_filename(dir, "driver_override", NULL);
+    g_autofree char *addr = g_path_get_basename(dir);
+    g_autoptr(GKeyFile) meta = sim_meta_load(ctx, "pci", addr);
 
-    if (strlen(value) >= 4096)
+    if (strlen(value) >= 4096) {
+        show_override(ctx, dir);
         return ENAMETOOLONG;
-    sim_putf(path, "%s\n", *value ? value : "(null)");
+    }
+    g_key_file_set_string(meta, "device", "override", value);
+    sim_meta_save(ctx, "pci", addr, meta);
+    show_override(ctx, dir);
     return 0;
+}
+
+/* Attributes the kernel creates without a store method: opening them for
+ * writing fails with EACCES, even for root.  The simulator cannot refuse
+ * the open, so it refuses the write. */
+static gboolean
+read_only_attr(const char *attr)
+{
+    static const char *const names[] = {
+        "vendor", "device", "subsystem_vendor", "subsystem_device", "class", "revision",
+        "resource", "boot_vga", "irq", "modalias", "dma_mask_bits", "current_link_speed",
+        "current_link_width", "max_link_speed", "max_link_width", "secondary_bus_number",
+        "subordinate_bus_number", "sriov_totalvfs", "sriov_offset", "sriov_stride",
+        "sriov_vf_device", "available_instances", "name", "description", "device_api",
+        "creatable_vgpu_types", "reserved_regions", "dev", NULL,
+    };
+
+    return g_strv_contains(names, attr);
 }
 
 /* new_id "VVVV DDDD ...": a dynamic ID, then the driver tries every
@@ -312,6 +351,11 @@ react(SimCtx *ctx, const char *path, const char *value)
     g_autofree char *upname = g_path_get_basename(updir);
     g_auto(GStrv) parts = g_strsplit(rel, "/", -1);
 
+    if (read_only_attr(attr)) {
+        sim_log("write to read-only attribute %s: the kernel refuses its open() with EACCES",
+                path);
+        return EACCES;
+    }
     if (strcmp(rel, "bus/pci/drivers_probe") == 0)
         return sim_kernel_probe(ctx, value);
     if (g_strv_length(parts) == 5 && strcmp(parts[0], "bus") == 0 &&
@@ -345,6 +389,31 @@ react(SimCtx *ctx, const char *path, const char *value)
     if (strcmp(attr, "current_vgpu_type") == 0 && strcmp(dirname, "nvidia") == 0)
         return sim_vgpu_set_type(ctx, updir, value);
     return -1;
+}
+
+/* Puts back what a stateful attribute shows after the writer's O_TRUNC,
+ * for a write the kernel never passes to the store method. */
+static void
+restore(SimCtx *ctx, const char *path)
+{
+    g_autofree char *dir = g_path_get_dirname(path);
+    g_autofree char *attr = g_path_get_basename(path);
+    g_autofree char *dirname = g_path_get_basename(dir);
+
+    if (strcmp(attr, "driver_override") == 0 && is_pci_device_dir(dir))
+        show_override(ctx, dir);
+    else if (strcmp(attr, "sriov_numvfs") == 0 && is_pci_device_dir(dir))
+        sim_sriov_refresh_numvfs(ctx, dirname);
+    else if (strcmp(attr, "current_vgpu_type") == 0 && strcmp(dirname, "nvidia") == 0) {
+        g_autofree char *vf_dir = g_path_get_dirname(dir);
+
+        sim_vgpu_refresh_vf(ctx, vf_dir);
+    } else if (strcmp(attr, "bind") != 0 && strcmp(attr, "unbind") != 0 &&
+               strcmp(attr, "drivers_probe") != 0 && strcmp(attr, "create") != 0 &&
+               strcmp(attr, "remove") != 0 && strcmp(attr, "new_id") != 0 &&
+               strcmp(attr, "remove_id") != 0) {
+        sim_log("empty write to %s after O_TRUNC: its old contents are lost", path);
+    }
 }
 
 /* The physical path of FD if it lies under GPUPOOL_SYSFS_ROOT.  Checked
@@ -395,6 +464,12 @@ write(int fd, const void *buf, size_t count)
         in_reaction = FALSE;
         errno = saved_errno;
         return sim_real_write(fd, buf, count);
+    }
+    if (count == 0) {
+        /* sysfs_kf_write() returns 0 before any store method runs. */
+        restore(ctx, path);
+        in_reaction = FALSE;
+        return 0;
     }
     value = value_string(buf, count);
     err = react(ctx, path, value);

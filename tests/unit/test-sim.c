@@ -254,6 +254,29 @@ Test(sim_kernel, vfio_pci_probe_fails_without_an_iommu_group)
     cr_assert_null(driver);
 }
 
+Test(sim_kernel, empty_write_changes_nothing_and_newline_clears_the_override)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_datacenter();
+    g_autofree char *kept = NULL;
+    g_autofree char *cleared = NULL;
+
+    cr_assert(gp_sim_write(sim, "bus/pci/devices/" GPU0 "/driver_override", "vfio-pci"));
+    cr_assert(gp_sim_write(sim, "bus/pci/devices/" GPU0 "/driver_override", ""));
+    kept = gp_sim_read(sim, "bus/pci/devices/" GPU0 "/driver_override");
+    cr_assert_str_eq(kept, "vfio-pci", "a zero-length write never reaches the store method");
+    cr_assert(gp_sim_write(sim, "bus/pci/devices/" GPU0 "/driver_override", "\n"));
+    cleared = gp_sim_read(sim, "bus/pci/devices/" GPU0 "/driver_override");
+    cr_assert_str_eq(cleared, "(null)");
+}
+
+Test(sim_kernel, writes_to_read_only_attributes_fail_with_eacces)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_datacenter();
+
+    assert_write_fails(sim, "bus/pci/devices/" GPU0 "/vendor", "0x8086", EACCES);
+    assert_write_fails(sim, "bus/pci/devices/" GPU0 "/resource", "0", EACCES);
+}
+
 Test(sim_kernel, new_id_binds_matching_unbound_devices)
 {
     g_autoptr(GpSim) sim = gp_sim_fixture_datacenter();
@@ -402,6 +425,21 @@ Test(sim_sriov, vgpu_type_takes_framebuffer_and_creatable_list_shrinks)
     g_free(list1);
     list1 = gp_sim_read(sim, "bus/pci/devices/0000:c1:00.6/nvidia/creatable_vgpu_types");
     cr_assert_str_eq(list1, "ID    : vGPU Name\n1160  : NVIDIA L40S-24Q");
+}
+
+Test(sim_sriov, a_vf_leaving_the_nvidia_driver_frees_its_framebuffer)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_nvidia_sriov();
+    g_autofree char *full = NULL;
+    g_autofree char *freed = NULL;
+
+    cr_assert(gp_sim_write(sim, PFREL "/sriov_numvfs", "2"));
+    cr_assert(gp_sim_write(sim, "bus/pci/devices/0000:c1:00.4/nvidia/current_vgpu_type", "1161"));
+    full = gp_sim_read(sim, "bus/pci/devices/0000:c1:00.5/nvidia/creatable_vgpu_types");
+    cr_assert_str_eq(full, "ID    : vGPU Name");
+    cr_assert(gp_sim_write(sim, "bus/pci/drivers/nvidia/unbind", "0000:c1:00.4"));
+    freed = gp_sim_read(sim, "bus/pci/devices/0000:c1:00.5/nvidia/creatable_vgpu_types");
+    cr_assert(strstr(freed, "1161  : NVIDIA L40S-48Q"), "%s", freed);
 }
 
 #define MDEV_TYPES "bus/pci/devices/" GP_SIM_MDEV_GPU "/mdev_supported_types/"
