@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "mmio.h"
+#include "partition.h"
 #include "paths.h"
 #include "pciaddr.h"
 #include "poolstore.h"
@@ -290,7 +291,9 @@ check_member(const GpPool *pool, const GpAllocDevice *dev, const char *dom_name,
                     dom_name, dev->device, pool->name, dom_name, dom_name, pool->name);
         return FALSE;
     }
-    if (pool->type != GP_POOL_TYPE_MDEV && g_strcmp0(dev->driver, "vfio-pci") != 0) {
+    /* NVIDIA's vGPU VFs stay on their vendor driver (partition.h). */
+    if (pool->type != GP_POOL_TYPE_MDEV && g_strcmp0(dev->driver, "vfio-pci") != 0 &&
+        !gp_partition_driver_stays(pool, dev->device)) {
         g_set_error(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_NOT_READY,
                     "%s: %s of pool '%s' is bound to %s, not vfio-pci: "
                     "run 'gpupool setup' to bind the pool's devices again",
@@ -579,6 +582,124 @@ probe_all(const GpAllocDomain *dom, GHashTable *pools)
     }
 }
 
+/* ---- Partitions of mdev and VF pools (src/partition.h) ------------------
+ *
+ * An mdev pool's partition is created under the domain's own UUID before
+ * the claim (the claim checks that it exists on a member parent); a VF
+ * pool's vendor profile is set after the claim (so a VF another domain
+ * holds is never touched).  Whatever a refused start made is taken away
+ * again; release gives back only partitions the domain's own claims name. */
+
+/* Gives back the partitions this start made (MADE: GpAllocDevice*). */
+static void
+undo_partitions(GHashTable *pools, GPtrArray *made, const GpAllocDomain *dom)
+{
+    for (guint i = 0; i < made->len; i++) {
+        const GpAllocDevice *dev = made->pdata[i];
+        const GpPool *pool = g_hash_table_lookup(pools, dev->pool);
+        GpClaim claim = {
+            .device = dev->device, .pool = dev->pool,
+            .domain_uuid = (char *)dom->uuid, .domain_name = (char *)dom->name,
+        };
+
+        if (pool)
+            gp_partition_release_claim(pool, &claim, NULL, NULL);
+    }
+}
+
+/* One partition per domain per pool: a second would take capacity the
+ * pool's other domains were sized for. */
+static gboolean
+check_one_per_pool(const GpAllocDomain *dom, GHashTable *pools, GError **error)
+{
+    g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+
+    for (guint i = 0; i < dom->devices->len; i++) {
+        const GpAllocDevice *dev = dom->devices->pdata[i];
+        const GpPool *pool = g_hash_table_lookup(pools, dev->pool);
+
+        if (!pool || pool->type == GP_POOL_TYPE_PCI)
+            continue;
+        if (g_hash_table_contains(seen, dev->pool)) {
+            g_set_error(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_INVALID,
+                        "%s asks for more than one partition of pool '%s', which gives one "
+                        "per domain: run 'gpupool assign %s --pool %s --count 1'",
+                        dom->name, dev->pool, dom->name, dev->pool);
+            return FALSE;
+        }
+        g_hash_table_add(seen, dev->pool);
+    }
+    return TRUE;
+}
+
+static gboolean
+prepare_mdevs(const GpAllocDomain *dom, GHashTable *pools, GpClaims *claims, GPtrArray *made,
+              GError **error)
+{
+    for (guint i = 0; i < dom->devices->len; i++) {
+        GpAllocDevice *dev = dom->devices->pdata[i];
+        const GpPool *pool = g_hash_table_lookup(pools, dev->pool);
+        gboolean created = FALSE;
+
+        if (!pool || pool->type != GP_POOL_TYPE_MDEV)
+            continue;
+        if (!gp_partition_prepare_mdev(pool, dev->device, claims, &created, error)) {
+            g_prefix_error(error, "%s: ", dom->name);
+            return FALSE;
+        }
+        if (created)
+            g_ptr_array_add(made, dev);
+    }
+    return TRUE;
+}
+
+static gboolean
+prepare_vfs(const GpAllocDomain *dom, GHashTable *pools, GPtrArray *made, GError **error)
+{
+    for (guint i = 0; i < dom->devices->len; i++) {
+        GpAllocDevice *dev = dom->devices->pdata[i];
+        const GpPool *pool = g_hash_table_lookup(pools, dev->pool);
+
+        if (!pool || pool->type != GP_POOL_TYPE_VF)
+            continue;
+        if (!gp_partition_prepare_vf(pool, dev->device, error)) {
+            g_prefix_error(error, "%s: ", dom->name);
+            return FALSE;
+        }
+        if (pool->vf_profile)
+            g_ptr_array_add(made, dev);
+    }
+    return TRUE;
+}
+
+/* Drops DOM_UUID's claims, giving back the partitions they name first.  A
+ * partition that cannot be given back (a VFIO handle still open) keeps
+ * its claim, so that nobody else is handed it, and is named in FAILED. */
+static guint
+release_with_partitions(GpClaims *claims, const char *dom_uuid, GString *failed)
+{
+    g_autoptr(GPtrArray) mine = gp_claims_of_domain(claims, dom_uuid);
+    g_autoptr(GPtrArray) drop = g_ptr_array_new_with_free_func(g_free);
+    guint n = 0;
+
+    for (guint i = 0; i < mine->len; i++) {
+        const GpClaim *claim = mine->pdata[i];
+        g_autoptr(GpPool) pool = gp_poolstore_load(claim->pool, NULL);
+        g_autoptr(GError) err = NULL;
+
+        /* The hook runs as root, so the open-handle scan sees every
+         * process; without root it is skipped (partition.h). */
+        if (pool && !gp_partition_release_claim(pool, claim, NULL, &err)) {
+            g_string_append_printf(failed, "%s%s", failed->len ? "; " : "", err->message);
+            continue;
+        }
+        g_ptr_array_add(drop, g_strdup(claim->device));
+    }
+    for (guint i = 0; i < drop->len; i++)
+        n += gp_claims_drop_device(claims, drop->pdata[i]) ? 1 : 0;
+    return n;
+}
+
 static gboolean
 ensure_statedir(GError **error)
 {
@@ -593,6 +714,7 @@ gp_alloc_prepare_domain(const GpAllocDomain *dom, GError **error)
     g_autoptr(GHashTable) pools = NULL;
     g_autoptr(GpLock) lock = NULL;
     g_autoptr(GpClaims) claims = NULL;
+    g_autoptr(GPtrArray) made = NULL;
 
     if (!ensure_statedir(error))
         return FALSE;
@@ -604,13 +726,24 @@ gp_alloc_prepare_domain(const GpAllocDomain *dom, GError **error)
     pools = gp_alloc_load_pools(dom, error);
     if (!pools)
         return FALSE;
-    probe_all(dom, pools);
     claims = gp_claims_load(error);
     if (!claims)
         return FALSE;
-    if (!gp_alloc_claim(claims, pools, dom, error))
-        return FALSE;
-    return gp_claims_save(claims, error);
+    /* Partitions: mdevs before the probe, VF profiles after the claim. */
+    made = g_ptr_array_new();
+    if (!check_one_per_pool(dom, pools, error) ||
+        !prepare_mdevs(dom, pools, claims, made, error))
+        goto undo;
+    probe_all(dom, pools);
+    if (!gp_alloc_claim(claims, pools, dom, error) ||
+        !prepare_vfs(dom, pools, made, error) ||
+        !gp_claims_save(claims, error))
+        goto undo;
+    return TRUE;
+
+undo:
+    undo_partitions(pools, made, dom);
+    return FALSE;
 }
 
 gboolean
@@ -618,6 +751,7 @@ gp_alloc_release_domain(const char *dom_uuid, guint *dropped, GError **error)
 {
     g_autoptr(GpLock) lock = NULL;
     g_autoptr(GpClaims) claims = NULL;
+    g_autoptr(GString) failed = NULL;
     guint n;
 
     if (dropped)
@@ -630,12 +764,18 @@ gp_alloc_release_domain(const char *dom_uuid, guint *dropped, GError **error)
     claims = gp_claims_load(error);
     if (!claims)
         return FALSE;
-    n = gp_alloc_release(claims, dom_uuid);
+    failed = g_string_new(NULL);
+    n = release_with_partitions(claims, dom_uuid, failed);
     if (dropped)
         *dropped = n;
-    if (n == 0)
-        return TRUE;
-    return gp_claims_save(claims, error);
+    if (n > 0 && !gp_claims_save(claims, error))
+        return FALSE;
+    if (failed->len) {
+        g_set_error(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_NOT_READY,
+                    "partitions not given back yet: %s", failed->str);
+        return FALSE;
+    }
+    return TRUE;
 }
 
 gboolean

@@ -4,7 +4,9 @@
 
 #include <criterion/criterion.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "alloc.h"
 #include "claims.h"
 #include "partition.h"
 #include "pool.h"
@@ -467,4 +469,184 @@ Test(cmd_partitions, resolve_picks_the_profile_with_most_vram_for_a_count)
     cr_assert_not(gp_partition_resolve(info, 16, "nope", &count, &profile, &err));
     cr_assert(strstr(err->message, "does not offer profile 'nope': choose one of a, b"), "%s",
               err->message);
+}
+
+/* ---- The hook's transactions with partition pools ----------------------- */
+
+static GpAllocDomain *
+domain(const char *uuid, const char *name, const char *pool, const char *device)
+{
+    GpAllocDomain *dom = g_new0(GpAllocDomain, 1);
+
+    dom->uuid = uuid;
+    dom->name = name;
+    dom->devices = g_ptr_array_new_with_free_func((GDestroyNotify)gp_alloc_device_free);
+    g_ptr_array_add(dom->devices, gp_alloc_device_new("ua-gpupool-0", pool, device));
+    dom->pcihole64 = G_GUINT64_CONSTANT(64) << 30;
+    dom->pcihole64_set = TRUE;
+    return dom;
+}
+
+static void
+domain_free(GpAllocDomain *dom)
+{
+    g_ptr_array_unref(dom->devices);
+    g_free(dom);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(GpAllocDomain, domain_free)
+
+static guint
+claim_count(void)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GpClaims) claims = gp_claims_load(&err);
+
+    cr_assert_not_null(claims, "%s", err ? err->message : "");
+    return gp_claims_all(claims)->len;
+}
+
+Test(cmd_partitions, hook_creates_the_domains_mdev_at_prepare_and_removes_it_at_release)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_mbochs();
+    const char *members[] = { GP_SIM_MBOCHS, NULL };
+    g_autofree char *uuid = gp_partition_mdev_uuid(DOM1, "disp", 0);
+    g_autoptr(GpAllocDomain) dom = domain(DOM1, "vm1", "disp", uuid);
+    g_autoptr(GError) err = NULL;
+    g_autofree char *rel = gp_sysfs_mdev_dev_path(uuid, NULL);
+    g_autofree char *type = NULL;
+    guint dropped = 0;
+
+    save_pool("disp", GP_POOL_TYPE_MDEV, members, "mbochs-medium");
+    cr_assert(gp_alloc_prepare_domain(dom, &err), "%s", err ? err->message : "");
+    cr_assert(gp_sysfs_is_dir(rel));
+    type = gp_sim_read(sim, "class/mdev_bus/mbochs/mdev_supported_types/mbochs-medium/"
+                            "available_instances");
+    cr_assert_str_eq(type, "31");
+    cr_assert_eq(claim_count(), 1);
+    /* A second prepare (libvirt retrying a start) changes nothing. */
+    cr_assert(gp_alloc_prepare_domain(dom, &err), "%s", err ? err->message : "");
+    cr_assert_eq(claim_count(), 1);
+
+    cr_assert(gp_alloc_release_domain(DOM1, &dropped, &err), "%s", err ? err->message : "");
+    cr_assert_eq(dropped, 1);
+    cr_assert_not(gp_sysfs_is_dir(rel));
+    cr_assert_eq(claim_count(), 0);
+    /* release end after the mdev already went (NVIDIA removes its own). */
+    cr_assert(gp_alloc_release_domain(DOM1, &dropped, &err));
+}
+
+Test(cmd_partitions, hook_refuses_a_start_when_the_mdev_pool_is_full_and_leaves_the_host_alone)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_mbochs();
+    const char *members[] = { GP_SIM_MBOCHS, NULL };
+    g_autofree char *first = gp_partition_mdev_uuid(DOM1, "disp", 0);
+    g_autofree char *second = gp_partition_mdev_uuid(DOM2, "disp", 0);
+    g_autoptr(GpAllocDomain) vm1 = domain(DOM1, "vm1", "disp", first);
+    g_autoptr(GpAllocDomain) vm2 = domain(DOM2, "vm2", "disp", second);
+    g_autoptr(GError) err = NULL;
+    g_autofree char *before = NULL;
+    g_autofree char *after = NULL;
+
+    /* The sample's 512 MiB hold eight 64 MiB displays: seven of another
+     * domain and vm1's fill it. */
+    save_pool("disp", GP_POOL_TYPE_MDEV, members, "mbochs-large");
+    for (guint i = 1; i < 8; i++) {
+        g_autofree char *u = gp_partition_mdev_uuid(DOM2, "other", i);
+
+        cr_assert(gp_sim_create_mdev(sim, GP_SIM_MBOCHS, "mbochs-large", u));
+    }
+    cr_assert(gp_alloc_prepare_domain(vm1, &err), "%s", err ? err->message : "");
+    before = gp_sim_snapshot(sim);
+    cr_assert_not(gp_alloc_prepare_domain(vm2, &err));
+    cr_assert(strstr(err->message, "vm2: pool 'disp' is exhausted: no device (mbochs) has room "
+                                   "for another mbochs-large, held by vm1"), "%s", err->message);
+    after = gp_sim_snapshot(sim);
+    cr_assert_str_eq(after, before);
+    cr_assert_eq(claim_count(), 1);
+}
+
+Test(cmd_partitions, hook_refuses_two_partitions_of_one_pool_for_one_domain)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_mbochs();
+    const char *members[] = { GP_SIM_MBOCHS, NULL };
+    g_autofree char *a = gp_partition_mdev_uuid(DOM1, "disp", 0);
+    g_autofree char *b = gp_partition_mdev_uuid(DOM1, "disp", 1);
+    g_autoptr(GpAllocDomain) dom = domain(DOM1, "vm1", "disp", a);
+    g_autoptr(GError) err = NULL;
+    g_autofree char *before = NULL;
+    g_autofree char *after = NULL;
+
+    save_pool("disp", GP_POOL_TYPE_MDEV, members, "mbochs-small");
+    g_ptr_array_add(dom->devices, gp_alloc_device_new("ua-gpupool-1", "disp", b));
+    before = gp_sim_snapshot(sim);
+    cr_assert_not(gp_alloc_prepare_domain(dom, &err));
+    cr_assert(strstr(err->message, "vm1 asks for more than one partition of pool 'disp'"), "%s",
+              err->message);
+    after = gp_sim_snapshot(sim);
+    cr_assert_str_eq(after, before);
+}
+
+Test(cmd_partitions, hook_sets_the_vgpu_type_on_the_claimed_vf_and_clears_it_at_release)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_nvidia_sriov();
+    const char *members[] = { GP_SIM_SRIOV_GPU, NULL };
+    g_autoptr(GpAllocDomain) dom = domain(DOM1, "vm1", "l40s", "0000:c1:00.4");
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GPtrArray) done = g_ptr_array_new_with_free_func(g_free);
+    g_autofree char *cur = NULL;
+    g_autofree char *cleared = NULL;
+    g_autofree char *proc = g_build_filename(gp_sim_base(sim), "proc", NULL);
+    guint dropped = 0;
+
+    g_setenv("GPUPOOL_PLUGINDIR", GP_TEST_PLUGINDIR, TRUE);
+    gp_backend_reset();
+    g_mkdir_with_parents(proc, 0755);
+    g_setenv("GPUPOOL_PROC_ROOT", proc, TRUE);
+    save_pool("l40s", GP_POOL_TYPE_VF, members, NULL);
+    cr_assert(gp_partition_set(GP_SIM_SRIOV_GPU, 0, "1158", done, &err), "%s",
+              err ? err->message : "");
+    cr_assert(gp_alloc_prepare_domain(dom, &err), "%s", err ? err->message : "");
+    cur = gp_sim_read(sim, "bus/pci/devices/0000:c1:00.4/nvidia/current_vgpu_type");
+    cr_assert_str_eq(cur, "1158");
+    cr_assert(gp_alloc_release_domain(DOM1, &dropped, &err), "%s", err ? err->message : "");
+    cr_assert_eq(dropped, 1);
+    cleared = gp_sim_read(sim, "bus/pci/devices/0000:c1:00.4/nvidia/current_vgpu_type");
+    cr_assert_str_eq(cleared, "0");
+    g_unsetenv("GPUPOOL_PROC_ROOT");
+    g_unsetenv("GPUPOOL_PLUGINDIR");
+}
+
+Test(cmd_partitions, hook_keeps_the_claim_and_the_type_while_qemu_still_holds_the_vf)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_nvidia_sriov();
+    const char *members[] = { GP_SIM_SRIOV_GPU, NULL };
+    g_autoptr(GpAllocDomain) dom = domain(DOM1, "vm1", "l40s", "0000:c1:00.4");
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GPtrArray) done = g_ptr_array_new_with_free_func(g_free);
+    g_autofree char *fd_dir = g_build_filename(gp_sim_base(sim), "proc", "77", "fd", NULL);
+    g_autofree char *fd = g_build_filename(fd_dir, "30", NULL);
+    g_autofree char *target = NULL;
+    g_autofree char *cur = NULL;
+    g_autofree char *proc = g_build_filename(gp_sim_base(sim), "proc", NULL);
+    guint dropped = 0;
+
+    g_setenv("GPUPOOL_PLUGINDIR", GP_TEST_PLUGINDIR, TRUE);
+    gp_backend_reset();
+    g_mkdir_with_parents(fd_dir, 0755);
+    g_setenv("GPUPOOL_PROC_ROOT", proc, TRUE);
+    save_pool("l40s", GP_POOL_TYPE_VF, members, NULL);
+    cr_assert(gp_partition_set(GP_SIM_SRIOV_GPU, 0, "1158", done, &err));
+    cr_assert(gp_alloc_prepare_domain(dom, &err), "%s", err ? err->message : "");
+    target = g_strdup_printf("/dev/vfio/%d", gp_sim_iommu_group(sim, "0000:c1:00.4"));
+    cr_assert_eq(symlink(target, fd), 0);
+
+    cr_assert_not(gp_alloc_release_domain(DOM1, &dropped, &err));
+    cr_assert(strstr(err->message, "0000:c1:00.4 is still open through /dev/vfio/"), "%s",
+              err->message);
+    cr_assert_eq(dropped, 0);
+    cr_assert_eq(claim_count(), 1);
+    cur = gp_sim_read(sim, "bus/pci/devices/0000:c1:00.4/nvidia/current_vgpu_type");
+    cr_assert_str_eq(cur, "1158");
+    g_unsetenv("GPUPOOL_PROC_ROOT");
+    g_unsetenv("GPUPOOL_PLUGINDIR");
 }
