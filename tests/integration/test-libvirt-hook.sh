@@ -25,6 +25,8 @@
 #      for two domains; the losers' errors name the holder
 #   d  gpupool assign/unassign against the daemon: the persistent
 #      definition gains and loses exactly gpupool's parts
+#   e  libvirtd restarts under a running domain: the reconnect hook leaves
+#      it running
 #
 # Exit 77 (skip) with the reason when not root, when libvirtd, virtlogd,
 # virsh, QEMU or unshare is missing, or when mount namespaces are not
@@ -359,6 +361,31 @@ if "$WORK/gpupool" assign --help >/dev/null 2>&1; then
 else
     say "d: SKIPPED: this gpupool has no 'assign' command yet"
 fi
+
+# ---- e: libvirtd restarts while a domain runs -----------------------------
+say "e: libvirtd restarts under a running domain: reconnect leaves it running, no state"
+define gpit-e 40
+if vsh start gpit-e > "$WORK/e.out" 2>&1; then
+    kill "$(cat "$WORK/libvirtd.pid")"
+    for _ in $(seq 100); do
+        [ -e "/proc/$(cat "$WORK/libvirtd.pid" 2>/dev/null)" ] || break
+        sleep 0.1
+    done
+    libvirtd -d -p "$WORK/libvirtd.pid" || fail "e: libvirtd did not start again"
+    for _ in $(seq 100); do
+        vsh version >/dev/null 2>&1 && break
+        sleep 0.1
+    done
+    grep -q "^gpit-e reconnect begin" "$WORK/hook.log" || fail "e: libvirt did not run the reconnect hook"
+    state=$(vsh domstate gpit-e)
+    [ "$state" = running ] || fail "e: gpit-e is '$state' after the restart, not running"
+    [ -z "$(find "$STATEDIR" -name claims.xml -newer "$WORK/e.out" 2>/dev/null)" ] ||
+        fail "e: reconnect of a plain domain wrote claims"
+    vsh destroy gpit-e >/dev/null
+else
+    fail "e: start failed: $(cat "$WORK/e.out")"
+fi
+vsh undefine gpit-e >/dev/null
 
 if [ $failures -gt 0 ]; then
     say "$failures failure(s); libvirtd log:"
