@@ -9,6 +9,7 @@
 #include "alloc.h"
 #include "host.h"
 #include "mmio.h"
+#include "partition.h"
 #include "poolstore.h"
 
 G_DEFINE_QUARK(gp-assign-error-quark, gp_assign_error)
@@ -644,10 +645,19 @@ gp_assign_domain(virConnectPtr conn, const char *name, const char *pool_name,
         }
         g_ptr_array_add(candidates, c);
     }
-    chosen = gp_assign_choose(dname, gp_domxml_uuid(dom), pool_name, candidates, count, &held,
-                              error);
-    if (!chosen)
-        return NULL;
+    if (pool->type == GP_POOL_TYPE_MDEV) {
+        /* mdev pools: the domain's own deterministic mdev UUIDs, which no
+         * other domain can hold; the hook creates each at prepare on a
+         * parent of the pool with room (partition.h). */
+        chosen = g_ptr_array_new_with_free_func(g_free);
+        for (guint i = 0; i < count; i++)
+            g_ptr_array_add(chosen, gp_partition_mdev_uuid(gp_domxml_uuid(dom), pool_name, i));
+    } else {
+        chosen = gp_assign_choose(dname, gp_domxml_uuid(dom), pool_name, candidates, count,
+                                  &held, error);
+        if (!chosen)
+            return NULL;
+    }
 
     /* The new plan: other pools' requests and devices as they were, this
      * pool's replaced. */
