@@ -33,8 +33,8 @@ print_result(const GpAssignResult *r)
             printf(", guest physical address bits %u", r->phys_bits);
         printf("\n");
     }
-    printf("%s: on_crash set to destroy; keep it out of save/managedsave (see "
-           "gpupool-shutdown.service)\n", r->domain);
+    printf("%s: on_crash is destroy; at host shutdown gpupool-shutdown.service shuts it "
+           "down (libvirt cannot save a domain with passed-through devices)\n", r->domain);
     if (r->held_by_others)
         printf("%s: note: %u of its devices are in use by running domains now; it starts "
                "once they are free or after 'gpupool rebalance'\n", r->domain,

@@ -8,7 +8,8 @@ EXTRA_DIST += tests/data/domains/q35-ovmf.xml tests/data/domains/q35-seabios.xml
 	tests/data/domains/i440fx.xml tests/data/domains/q35-ovmf-loader.xml \
 	tests/data/domains/minimal.xml
 # The pure decisions need no simulated host.
-gp_domain_test_cppflags = $(AM_CPPFLAGS) -DGP_TOP_SRCDIR=\"$(abs_top_srcdir)\"
+gp_domain_test_cppflags = $(AM_CPPFLAGS) -DGP_TOP_SRCDIR=\"$(abs_top_srcdir)\" \
+	-DGP_TOP_BUILDDIR=\"$(abs_top_builddir)\"
 gp_domain_test_ldadd = src/libgpupool.la $(CRITERION_LIBS) $(GP_CORE_LIBS)
 tests_unit_test_domxml_SOURCES = tests/unit/test-domxml.c
 tests_unit_test_domxml_CPPFLAGS = $(gp_domain_test_cppflags)

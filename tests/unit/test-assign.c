@@ -24,6 +24,7 @@ setup(void)
     statedir = g_dir_make_tmp("gp-test-assign-XXXXXX", NULL);
     cr_assert_not_null(statedir);
     g_setenv("GPUPOOL_STATEDIR", statedir, TRUE);
+    g_setenv("GPUPOOL_SCHEMADIR", GP_TOP_SRCDIR "/xml", TRUE);
 }
 
 static void
@@ -339,10 +340,10 @@ Test(assign, rebalance_reports_a_pool_this_host_does_not_have)
 /* Runs the built gpupool with a libvirt test-driver node holding the
  * sample domains and a pool "gpus" of two devices. */
 static int
-run_gpupool(const char *args, char **out, char **err)
+run_gpupool_with(const char *args, const char *extra_domain, char **out, char **err)
 {
-    const char *builddir = g_getenv("top_builddir");
-    const char *srcdir = g_getenv("top_srcdir");
+    const char *builddir = GP_TOP_BUILDDIR;
+    const char *srcdir = GP_TOP_SRCDIR;
     g_autofree char *base = g_build_filename(statedir, "t", NULL);
     g_autofree char *pools = g_build_filename(base, "etc", "pools", NULL);
     g_autofree char *node = g_build_filename(base, "node.xml", NULL);
@@ -361,14 +362,14 @@ run_gpupool(const char *args, char **out, char **err)
     g_autoptr(GError) error = NULL;
     int status = -1;
 
-    cr_assert_not_null(builddir, "make check sets top_builddir");
     g_mkdir_with_parents(pools, 0755);
     cr_assert(g_file_get_contents(pool_src, &pool_text, NULL, NULL));
     cr_assert(g_file_set_contents(pool_dst, pool_text, -1, NULL));
     cr_assert(g_file_get_contents(path1, &d1, NULL, NULL));
     cr_assert(g_file_get_contents(path2, &d2, NULL, NULL));
     /* The test driver runs the domains of the node file. */
-    nodexml = g_strdup_printf("<node>\n%s%s</node>\n", d1, d2);
+    nodexml = g_strdup_printf("<node>\n%s%s%s</node>\n", d1, d2,
+                              extra_domain ? extra_domain : "");
     {
         GRegex *re = g_regex_new("<domain type='(kvm|qemu)'>", 0, 0, NULL);
         char *t = g_regex_replace_literal(re, nodexml, -1, 0, "<domain type='test'>", 0, NULL);
@@ -379,8 +380,8 @@ run_gpupool(const char *args, char **out, char **err)
     }
     cr_assert(g_file_set_contents(node, nodexml, -1, NULL));
     cmd = g_strdup_printf("env GPUPOOL_CONFDIR=%s/etc GPUPOOL_STATEDIR=%s "
-                          "LIBVIRT_DEFAULT_URI=test://%s %s/src/gpupool %s",
-                          base, statedir, node, builddir, args);
+                          "GPUPOOL_SCHEMADIR=%s/xml LIBVIRT_DEFAULT_URI=test://%s "
+                          "%s/src/gpupool %s", base, statedir, srcdir, node, builddir, args);
     cr_assert(g_spawn_command_line_sync(cmd, out, err, &status, &error), "%s",
               error ? error->message : "");
     {
@@ -389,6 +390,42 @@ run_gpupool(const char *args, char **out, char **err)
         g_spawn_command_line_sync(rm, NULL, NULL, NULL, NULL);
     }
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static int
+run_gpupool(const char *args, char **out, char **err)
+{
+    return run_gpupool_with(args, NULL, out, err);
+}
+
+/* The sample SeaBIOS domain assigned ADDRESS of pool "gpus", as
+ * `gpupool assign` would define it. */
+static char *
+assigned_domain(const char *address)
+{
+    g_autofree char *path = g_build_filename(GP_TOP_SRCDIR, "tests", "data", "domains",
+                                             "q35-seabios.xml", NULL);
+    g_autofree char *xml = NULL;
+    g_autoptr(GpDomXml) dom = NULL;
+    GpDomPlan plan = { 0 };
+    GpDomRequest *req = g_new0(GpDomRequest, 1);
+    GpDomDevice *dev = g_new0(GpDomDevice, 1);
+
+    cr_assert(g_file_get_contents(path, &xml, NULL, NULL));
+    dom = gp_domxml_parse(xml, strlen(xml), NULL);
+    cr_assert_not_null(dom);
+    plan.requests = g_ptr_array_new_with_free_func((GDestroyNotify)gp_dom_request_free);
+    plan.devices = g_ptr_array_new_with_free_func((GDestroyNotify)gp_dom_device_free);
+    req->pool = g_strdup("gpus");
+    req->count = 1;
+    g_ptr_array_add(plan.requests, req);
+    dev->pool = g_strdup("gpus");
+    dev->address = g_strdup(address);
+    g_ptr_array_add(plan.devices, dev);
+    cr_assert(gp_domxml_apply(dom, &plan, NULL));
+    g_ptr_array_unref(plan.requests);
+    g_ptr_array_unref(plan.devices);
+    return gp_domxml_format(dom);
 }
 
 Test(assign, command_assigns_with_an_explicit_window_and_reports_a_running_domain)
@@ -482,4 +519,57 @@ Test(assign, status_lists_pool_devices_without_libvirt)
     cr_assert_eq(rc, 0, "%s", err);
     cr_assert_not_null(strstr(out, "Pool gpus (pci): 2 device(s), 0 held, 2 free"), "%s", out);
     cr_assert_not_null(strstr(out, "0000:81:00.0"), "%s", out);
+}
+
+Test(assign, status_shows_which_domains_reserve_a_device)
+{
+    g_autofree char *extra = assigned_domain("0000:81:00.0");
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    int rc = run_gpupool_with("status", extra, &out, &err);
+
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert(g_regex_match_simple("0000:81:00.0 +free +linux-seabios\n", out, 0, 0),
+              "%s", out);
+}
+
+Test(assign, assign_keeps_clear_of_a_device_another_domain_reserves)
+{
+    /* 0000:41:00.0 sorts first, but linux-seabios reserves it. */
+    g_autofree char *extra = assigned_domain("0000:41:00.0");
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    int rc = run_gpupool_with("assign win-ovmf --pool gpus --mmio 64G", extra, &out, &err);
+
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert_not_null(strstr(out, "assigned gpus 0000:81:00.0"), "%s", out);
+}
+
+Test(assign, shutdown_domains_stops_only_domains_holding_pool_devices)
+{
+    g_autoptr(GpClaims) claims = claims_with(NULL, NULL, NULL);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    int rc;
+
+    /* win-ovmf (the q35-ovmf sample) holds a device; minimal holds none. */
+    cr_assert(gp_claims_add(claims, "0000:41:00.0", "gpus", "1b7a4e52-58c3-4c0e-9d0a-2f0b4c1e9a01",
+                            "win-ovmf", NULL, &error));
+    cr_assert(gp_claims_save(claims, &error), "%s", error ? error->message : "");
+    rc = run_gpupool("shutdown-domains --timeout 5", &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert_not_null(strstr(out, "win-ovmf: asked to shut down\n"), "%s", out);
+    cr_assert_not_null(strstr(out, "win-ovmf: shut down\n"), "%s", out);
+    cr_assert_null(strstr(out, "minimal"), "%s", out);
+}
+
+Test(assign, shutdown_domains_with_nothing_to_do_says_so)
+{
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    int rc = run_gpupool("shutdown-domains --timeout 5", &out, &err);
+
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert_str_eq(out, "no running domain holds gpupool devices\n");
 }
