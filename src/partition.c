@@ -593,6 +593,47 @@ gp_partition_check_pool(const GpPool *pool, GPtrArray *warnings, GPtrArray *erro
 
 /* ---- Lifecycle ---------------------------------------------------------- */
 
+/* "; 0000:3b:00.0 has 1 mdev of type nvidia-223 (vm9)": what takes a
+ * pool's parents besides the pool's own type, for the exhaustion error.
+ * A homogeneous vGPU parent (NVIDIA before SR-IOV) offers no other type
+ * at all once one has an instance. */
+static char *
+other_types_text(const GpPool *pool, GpClaims *claims)
+{
+    g_autoptr(GString) s = g_string_new(NULL);
+    GPtrArray *all = gp_claims_all(claims);
+
+    for (guint i = 0; i < pool->devices->len; i++) {
+        const GpPoolDevice *d = pool->devices->pdata[i];
+        g_autoptr(GpPartInfo) info = gp_part_info_new(d->address);
+
+        if (!gp_backend_mdev.describe(d->address, info, NULL))
+            continue;
+        for (guint j = 0; j < info->profiles->len; j++) {
+            const GpPartProfile *p = info->profiles->pdata[j];
+            g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+            g_autofree char *who = NULL;
+
+            if (!p->in_use || g_strcmp0(p->id, pool->mdev_type) == 0)
+                continue;
+            for (guint k = 0; k < all->len; k++) {
+                const GpClaim *c = all->pdata[k];
+
+                if (g_strcmp0(c->parent, d->address) == 0 &&
+                    g_strcmp0(c->pool, pool->name) != 0 &&
+                    !g_ptr_array_find_with_equal_func(names, c->domain_name, g_str_equal, NULL))
+                    g_ptr_array_add(names, g_strdup(c->domain_name));
+            }
+            who = join(names);
+            g_string_append_printf(s, "; %s has %u mdev%s of type %s%s%s%s", d->address,
+                                   p->in_use, p->in_use == 1 ? "" : "s", p->id,
+                                   names->len ? " (" : "", names->len ? who : "",
+                                   names->len ? ")" : "");
+        }
+    }
+    return g_string_free(g_steal_pointer(&s), FALSE);
+}
+
 gboolean
 gp_partition_prepare_mdev(const GpPool *pool, const char *uuid, GpClaims *claims,
                           gboolean *created, GError **error)
@@ -648,6 +689,7 @@ gp_partition_prepare_mdev(const GpPool *pool, const char *uuid, GpClaims *claims
         g_autoptr(GPtrArray) holders = g_ptr_array_new_with_free_func(g_free);
         GPtrArray *all = gp_claims_all(claims);
         g_autofree char *who = NULL;
+        g_autofree char *others = other_types_text(pool, claims);
 
         for (guint i = 0; i < all->len; i++) {
             const GpClaim *c = all->pdata[i];
@@ -658,10 +700,10 @@ gp_partition_prepare_mdev(const GpPool *pool, const char *uuid, GpClaims *claims
         }
         who = join(holders);
         g_set_error(error, GP_PARTITION_ERROR, GP_PARTITION_ERROR_EXHAUSTED,
-                    "pool '%s' is exhausted: no device (%s) has room for another %s%s%s; "
+                    "pool '%s' is exhausted: no device (%s) has room for another %s%s%s%s; "
                     "stop one of them, or add a device to the pool", pool->name,
                     tried->len ? tried->str : "none usable", pool->mdev_type,
-                    holders->len ? ", held by " : "", holders->len ? who : "");
+                    holders->len ? ", held by " : "", holders->len ? who : "", others);
     }
     return FALSE;
 }

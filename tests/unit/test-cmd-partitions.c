@@ -650,3 +650,27 @@ Test(cmd_partitions, hook_keeps_the_claim_and_the_type_while_qemu_still_holds_th
     g_unsetenv("GPUPOOL_PROC_ROOT");
     g_unsetenv("GPUPOOL_PLUGINDIR");
 }
+
+Test(cmd_partitions, hook_names_the_other_type_that_blocks_a_homogeneous_vgpu)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_nvidia_mdev();
+    const char *members[] = { GP_SIM_MDEV_GPU, NULL };
+    const char *other = "8b4c2a5e-0d63-4b8b-9a55-2f5a3c1e0009";
+    g_autofree char *uuid = gp_partition_mdev_uuid(DOM1, "t4-1q", 0);
+    g_autoptr(GpAllocDomain) dom = domain(DOM1, "vm1", "t4-1q", uuid);
+    g_autoptr(GError) err = NULL;
+    g_autofree char *before = NULL;
+    g_autofree char *after = NULL;
+
+    save_pool("t4-1q", GP_POOL_TYPE_MDEV, members, "nvidia-222");
+    /* Someone else's 2Q vGPU: the T4 runs one type at a time. */
+    cr_assert(gp_sim_create_mdev(sim, GP_SIM_MDEV_GPU, "nvidia-223", other));
+    hold(other, "t4-2q", DOM2, "vm9", GP_SIM_MDEV_GPU);
+    before = gp_sim_snapshot(sim);
+    cr_assert_not(gp_alloc_prepare_domain(dom, &err));
+    cr_assert(strstr(err->message, "no device (" GP_SIM_MDEV_GPU ") has room for another "
+                                   "nvidia-222; " GP_SIM_MDEV_GPU " has 1 mdev of type "
+                                   "nvidia-223 (vm9)"), "%s", err->message);
+    after = gp_sim_snapshot(sim);
+    cr_assert_str_eq(after, before);
+}
