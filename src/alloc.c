@@ -508,6 +508,10 @@ gp_alloc_repoint(GpClaims *claims, GHashTable *pools, const GpAllocDomain *dom,
 
         if (!pool)
             return NULL;
+        /* An mdev is named by the domain's own UUID and made at prepare
+         * on whichever member parent has room: nothing to re-point. */
+        if (pool->type == GP_POOL_TYPE_MDEV)
+            continue;
         held = gp_claims_find(claims, dev->device);
         if (check_member(pool, dev, dom->name, NULL) &&
             (!held || g_ascii_strcasecmp(held->domain_uuid, dom->uuid) == 0) &&
@@ -672,6 +676,19 @@ prepare_vfs(const GpAllocDomain *dom, GHashTable *pools, GPtrArray *made, GError
     return TRUE;
 }
 
+/* An mdev (it has a parent) or a virtual function (sysfs says so); a
+ * whole device otherwise. */
+static gboolean
+is_partition_claim(const GpClaim *claim)
+{
+    g_autofree char *physfn = NULL;
+
+    if (claim->parent)
+        return TRUE;
+    physfn = gp_sysfs_pci_dev_path(claim->device, "physfn");
+    return gp_sysfs_exists(physfn) || !gp_pci_addr_parse(claim->device, &(GpPciAddr){ 0 }, NULL);
+}
+
 /* Drops DOM_UUID's claims, giving back the partitions they name first.  A
  * partition that cannot be given back (a VFIO handle still open) keeps
  * its claim, so that nobody else is handed it, and is named in FAILED. */
@@ -684,8 +701,16 @@ release_with_partitions(GpClaims *claims, const char *dom_uuid, GString *failed)
 
     for (guint i = 0; i < mine->len; i++) {
         const GpClaim *claim = mine->pdata[i];
-        g_autoptr(GpPool) pool = gp_poolstore_load(claim->pool, NULL);
+        g_autoptr(GpPool) pool = NULL;
         g_autoptr(GError) err = NULL;
+
+        /* Whole devices have no partition to give back: spare the pool
+         * load, the release path of every pci-pool domain. */
+        if (!is_partition_claim(claim)) {
+            g_ptr_array_add(drop, g_strdup(claim->device));
+            continue;
+        }
+        pool = gp_poolstore_load(claim->pool, NULL);
 
         /* The hook runs as root, so the open-handle scan sees every
          * process; without root it is skipped (partition.h). */

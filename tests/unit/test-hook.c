@@ -587,6 +587,45 @@ Test(hook, concurrent_prepares_for_one_device_let_exactly_one_win)
     cr_expect_eq(gp_claims_all(claims)->len, 1);
 }
 
+Test(hook, release_drops_the_claims_even_after_the_pool_was_undefined)
+{
+    const char *const devs[] = { GPU0, NULL };
+    g_autoptr(GpAllocDomain) dom = domain_new(UUID_A, "vm1", devs);
+    g_autoptr(GpClaims) after = NULL;
+    g_autoptr(GError) error = NULL;
+    guint dropped = 0;
+
+    cr_assert(gp_alloc_prepare_domain(dom, NULL));
+    cr_assert(gp_poolstore_delete("gpus", NULL));
+    cr_assert(gp_alloc_release_domain(UUID_A, &dropped, &error), "%s",
+              error ? error->message : "");
+    cr_expect_eq(dropped, 1);
+    after = load_claims();
+    cr_expect_eq(gp_claims_all(after)->len, 0);
+}
+
+Test(hook, repoint_leaves_mdev_devices_alone_for_prepare_to_create)
+{
+    g_autoptr(GHashTable) pools = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                                         (GDestroyNotify)gp_pool_free);
+    g_autoptr(GpPool) mdev = gp_pool_new("disp", GP_POOL_TYPE_MDEV, NULL);
+    g_autoptr(GpClaims) claims = load_claims();
+    g_autoptr(GHashTable) changes = NULL;
+    g_autoptr(GError) error = NULL;
+    GpAllocDomain dom = { .uuid = UUID_A, .name = "vm1" };
+
+    cr_assert(gp_pool_add_device(mdev, GPU1, NULL, NULL, NULL));
+    g_hash_table_insert(pools, g_strdup("disp"), g_steal_pointer(&mdev));
+    dom.devices = g_ptr_array_new_with_free_func((GDestroyNotify)gp_alloc_device_free);
+    /* Not created yet on this host: that is prepare's job. */
+    g_ptr_array_add(dom.devices, gp_alloc_device_new("ua-gpupool-0", "disp",
+                                                      "9f3c1c2e-5b1a-4d55-9a43-6f1c0de0a001"));
+    changes = gp_alloc_repoint(claims, pools, &dom, &error);
+    cr_assert(changes != NULL, "%s", error ? error->message : "");
+    cr_expect_eq(g_hash_table_size(changes), 0);
+    g_ptr_array_unref(dom.devices);
+}
+
 /* ---- the asynchronous rebalance's flag ---------------------------------- */
 
 Test(hook, rebalance_flag_coalesces_a_burst_and_is_taken_over_when_stale)
