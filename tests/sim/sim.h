@@ -67,6 +67,17 @@
  *                            IOMMU, with or without a host IOMMU) and a
  *                            driver link to bus/mdev/drivers/vfio_mdev.
  *   UUID/remove 1            removes it ("0" does nothing, else EINVAL).
+ *   a zero-length write      returns 0 and changes nothing, as sysfs does.
+ *   read-only attributes     (vendor, class, resource, available_instances,
+ *                            creatable_vgpu_types, ...) fail with EACCES;
+ *                            the kernel fails their open() already.
+ * Other writes under the root (numa_node, sriov_drivers_autoprobe, config)
+ * just store the value.
+ *
+ * Firmware-like resources: BARs get naturally aligned addresses per PCI
+ * domain (non-prefetchable ones below 4 GiB, 64-bit prefetchable ones
+ * above), and every upstream bridge's I/O, memory and prefetchable windows
+ * cover what lies behind it (config registers and resource lines 13-15).
  *
  * Hosts are built in GPSIM_TMPDIR if set, else on /dev/shm when it is a
  * tmpfs, else in TMPDIR.

@@ -189,7 +189,7 @@ sim_bar_space(const GpSimBar *bar)
 guint64
 sim_alloc_mmio(SimCtx *ctx, guint domain, guint64 size, guint64 align, SimSpace space)
 {
-    static const char *const names[] = { "mem32", "mem64", "rom", "io" };
+    static const char *const names[] = { "mem32", "mem64", "io" };
     g_autofree char *key = g_strdup_printf("%s_%04x", names[space], domain);
     guint64 start, next, limit;
 
@@ -202,10 +202,6 @@ sim_alloc_mmio(SimCtx *ctx, guint domain, guint64 size, guint64 align, SimSpace 
         /* 64 TiB of 64-bit space per domain: room for 128 A100s. */
         start = ((guint64)domain + 1) << 46;
         limit = ((guint64)domain + 2) << 46;
-        break;
-    case SIM_SPACE_ROM:
-        start = 0xf0000000;
-        limit = 0xfc000000;
         break;
     default:
         start = 0x60000000;

@@ -17,7 +17,7 @@ add_drivers(GpSim *sim, const char *const *drivers)
 
 /* NVIDIA A100 80GB PCIe, as lspci shows one. */
 static void
-add_a100(GpSim *sim, const char *addr, const char *port, int numa)
+add_a100(GpSim *sim, const char *addr, const char *port, int numa, gboolean rom)
 {
     GpSimPciSpec gpu = {
         .addr = addr,
@@ -34,7 +34,8 @@ add_a100(GpSim *sim, const char *addr, const char *port, int numa)
             [1] = { .size = 128 * GiB, .is_64bit = TRUE, .prefetchable = TRUE },
             [3] = { .size = 32 * MiB, .is_64bit = TRUE, .prefetchable = TRUE },
         },
-        .rom_size = 512 * 1024,
+        /* 128 ROMs would not fit below 4 GiB next to 128 BAR0s. */
+        .rom_size = rom ? 512 * 1024 : 0,
         .numa_node = numa,
         .driver = "nvidia",
     };
@@ -98,9 +99,9 @@ datacenter(gboolean iommu)
     gp_sim_set_iommu(sim, iommu);
     add_drivers(sim, drivers);
     gp_sim_add_root_port(sim, "0000:00:01.0", 0x41);
-    add_a100(sim, GP_SIM_DC_GPU0, "0000:00:01.0", 0);
+    add_a100(sim, GP_SIM_DC_GPU0, "0000:00:01.0", 0, TRUE);
     gp_sim_add_root_port(sim, "0000:00:02.0", 0x81);
-    add_a100(sim, GP_SIM_DC_GPU1, "0000:00:02.0", 1);
+    add_a100(sim, GP_SIM_DC_GPU1, "0000:00:02.0", 1, TRUE);
     gp_sim_add_root_port(sim, "0000:00:03.0", 0x02);
     gp_sim_add_pci(sim, &bridge);
     gp_sim_add_pci(sim, &bmc);
@@ -280,7 +281,7 @@ gp_sim_fixture_many(guint n)
         g_autofree char *addr = gp_sim_fixture_many_addr(i);
 
         gp_sim_add_root_port(sim, port, j + 1);
-        add_a100(sim, addr, port, (i / 128) % 2);
+        add_a100(sim, addr, port, (i / 128) % 2, FALSE);
     }
     return sim;
 }

@@ -81,7 +81,6 @@ void sim_group_leave(SimCtx *ctx, const char *dev_dir);
 typedef enum {
     SIM_SPACE_MEM32, /* non-prefetchable BARs, 32- or 64-bit: below 4 GiB */
     SIM_SPACE_MEM64, /* 64-bit prefetchable BARs */
-    SIM_SPACE_ROM,   /* expansion ROMs, apart so they do not fragment MEM32 */
     SIM_SPACE_IO,
 } SimSpace;
 guint64 sim_alloc_mmio(SimCtx *ctx, guint domain, guint64 size, guint64 align, SimSpace space);

@@ -5,6 +5,7 @@
 #include "simint.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -255,7 +256,7 @@ assign_resources(SimCtx *ctx, SimPci *dev)
         dev->res[SIM_RES_ROM].flags = SIM_IORESOURCE_SIZEALIGN | SIM_IORESOURCE_READONLY |
                                       SIM_IORESOURCE_PREFETCH | SIM_IORESOURCE_MEM;
         dev->res[SIM_RES_ROM].start = sim_alloc_mmio(ctx, dev->domain, s->rom_size,
-                                                     s->rom_size, SIM_SPACE_ROM);
+                                                     s->rom_size, SIM_SPACE_MEM32);
     }
     if (s->total_vfs == 0 || dev->is_vf)
         return;
@@ -270,6 +271,144 @@ assign_resources(SimCtx *ctx, SimPci *dev)
         r->start = sim_alloc_mmio(ctx, dev->domain, r->size, bar->size, sim_bar_space(bar));
         if (bar->is_64bit)
             i++;
+    }
+}
+
+/* Bridge windows: each upstream bridge forwards what lies behind it, so
+ * its I/O, memory and prefetchable windows grow to cover every BAR added
+ * below it (1 MiB granularity for memory, 4 KiB for I/O), in its config
+ * registers and in resource lines 13-15, as firmware leaves them. */
+static const struct {
+    const char *key;
+    guint64 granule;
+    guint64 flags;
+} windows[] = {
+    { "io", 0x1000, 0x101 },
+    { "mem", 0x100000, 0x200 },
+    { "pref", 0x100000, 0x102201 },
+};
+
+static guint
+window_of(const SimRes *r)
+{
+    if (r->flags & SIM_IORESOURCE_IO)
+        return 0;
+    /* Only a 64-bit prefetchable BAR lives above 4 GiB, in the
+     * prefetchable window; everything else uses the 32-bit one. */
+    if ((r->flags & SIM_IORESOURCE_MEM_64) && (r->flags & SIM_IORESOURCE_PREFETCH))
+        return 2;
+    return 1;
+}
+
+static void
+write_windows(const char *bridge_dir, GKeyFile *meta)
+{
+    g_autofree char *config = g_build_filename(bridge_dir, "config", NULL);
+    g_autofree char *resource = g_build_filename(bridge_dir, "resource", NULL);
+    g_autofree char *text = sim_get(resource);
+    g_auto(GStrv) lines = text ? g_strsplit(text, "\n", -1) : NULL;
+    g_autoptr(GString) out = g_string_new(NULL);
+    guint8 regs[0x30];
+    guint i;
+    int fd;
+
+    fd = open(config, O_RDWR | O_CLOEXEC);
+    if (fd < 0 || pread(fd, regs, sizeof(regs), 0) != sizeof(regs)) {
+        sim_log("cannot read the config space of bridge %s", bridge_dir);
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    for (i = 0; i < G_N_ELEMENTS(windows); i++) {
+        g_autofree char *lo_key = g_strconcat(windows[i].key, "_lo", NULL);
+        g_autofree char *hi_key = g_strconcat(windows[i].key, "_hi", NULL);
+        guint64 lo, hi;
+
+        if (!g_key_file_has_key(meta, "windows", lo_key, NULL))
+            continue;
+        lo = g_key_file_get_uint64(meta, "windows", lo_key, NULL);
+        hi = g_key_file_get_uint64(meta, "windows", hi_key, NULL);
+        if (i == 0) {
+            regs[0x1c] = (lo >> 8) & 0xf0;
+            regs[0x1d] = (hi >> 8) & 0xf0;
+        } else if (i == 1) {
+            regs[0x20] = (lo >> 16) & 0xf0;
+            regs[0x21] = (lo >> 24) & 0xff;
+            regs[0x22] = (hi >> 16) & 0xf0;
+            regs[0x23] = (hi >> 24) & 0xff;
+        } else {
+            regs[0x24] = ((lo >> 16) & 0xf0) | 0x1;
+            regs[0x25] = (lo >> 24) & 0xff;
+            regs[0x26] = ((hi >> 16) & 0xf0) | 0x1;
+            regs[0x27] = (hi >> 24) & 0xff;
+            regs[0x28] = (lo >> 32) & 0xff;
+            regs[0x29] = (lo >> 40) & 0xff;
+            regs[0x2a] = (lo >> 48) & 0xff;
+            regs[0x2b] = (lo >> 56) & 0xff;
+            regs[0x2c] = (hi >> 32) & 0xff;
+            regs[0x2d] = (hi >> 40) & 0xff;
+            regs[0x2e] = (hi >> 48) & 0xff;
+            regs[0x2f] = (hi >> 56) & 0xff;
+        }
+        if (lines && g_strv_length(lines) > SIM_RES_BRIDGE + i) {
+            g_free(lines[SIM_RES_BRIDGE + i]);
+            lines[SIM_RES_BRIDGE + i] = g_strdup_printf(
+                "0x%016" G_GINT64_MODIFIER "x 0x%016" G_GINT64_MODIFIER "x 0x%016"
+                G_GINT64_MODIFIER "x", lo, hi, windows[i].flags);
+        }
+    }
+    if (pwrite(fd, regs + 0x1c, 0x30 - 0x1c, 0x1c) != 0x30 - 0x1c)
+        sim_log("cannot update the windows of bridge %s", bridge_dir);
+    close(fd);
+    if (lines) {
+        g_autofree char *joined = g_strjoinv("\n", lines);
+
+        sim_put(resource, joined, strlen(joined));
+    }
+}
+
+static void
+extend_bridges(SimCtx *ctx, const char *dev_dir, const SimRes *res, guint n)
+{
+    g_autofree char *bridge_dir = g_path_get_dirname(dev_dir);
+
+    while (g_str_has_prefix(bridge_dir, ctx->root)) {
+        g_autofree char *addr = g_path_get_basename(bridge_dir);
+        g_autofree char *config = g_build_filename(bridge_dir, "config", NULL);
+        g_autoptr(GKeyFile) meta = NULL;
+        char *up;
+        guint i;
+
+        if (!sim_parse_addr(addr, NULL, NULL, NULL, NULL) || !sim_exists(config))
+            break;
+        meta = sim_meta_load(ctx, "pci", addr);
+        for (i = 0; i < n; i++) {
+            guint w;
+            g_autofree char *lo_key = NULL;
+            g_autofree char *hi_key = NULL;
+            guint64 lo, hi;
+
+            if (!res[i].size)
+                continue;
+            w = window_of(&res[i]);
+            lo_key = g_strconcat(windows[w].key, "_lo", NULL);
+            hi_key = g_strconcat(windows[w].key, "_hi", NULL);
+            lo = res[i].start & ~(windows[w].granule - 1);
+            hi = (res[i].start + res[i].size + windows[w].granule - 1) &
+                 ~(windows[w].granule - 1);
+            hi -= 1;
+            if (g_key_file_has_key(meta, "windows", lo_key, NULL)) {
+                lo = MIN(lo, g_key_file_get_uint64(meta, "windows", lo_key, NULL));
+                hi = MAX(hi, g_key_file_get_uint64(meta, "windows", hi_key, NULL));
+            }
+            g_key_file_set_uint64(meta, "windows", lo_key, lo);
+            g_key_file_set_uint64(meta, "windows", hi_key, hi);
+        }
+        sim_meta_save(ctx, "pci", addr, meta);
+        write_windows(bridge_dir, meta);
+        up = g_path_get_dirname(bridge_dir);
+        g_free(bridge_dir);
+        bridge_dir = up;
     }
 }
 
@@ -294,6 +433,9 @@ sim_pci_create(SimCtx *ctx, SimPci *dev, const char *parent_dir, int group)
     if (!sim_mkdir(dir))
         return NULL;
     write_attrs(ctx, dev, dir);
+    /* A VF's BARs lie inside its PF's SR-IOV BARs, already forwarded. */
+    if (!dev->is_vf && !sim_pci_is_bridge(s->kind))
+        extend_bridges(ctx, dir, dev->res, SIM_RES_BRIDGE);
     sim_symlink(subsystem, bus_dir);
     sim_symlink(bus_link, dir);
     if (sim_ctx_iommu(ctx)) {

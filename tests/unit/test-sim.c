@@ -75,6 +75,22 @@ Test(sim_layout, resource_lists_64bit_bar_in_two_slots_with_kernel_flags)
     cr_assert_str_eq(lines[2], "0x0000000000000000 0x0000000000000000 0x0000000000000000");
 }
 
+Test(sim_layout, bridge_windows_cover_the_bars_behind_them)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_datacenter();
+    g_autofree char *res = gp_sim_read(sim, "bus/pci/devices/0000:00:01.0/resource");
+    g_auto(GStrv) lines = g_strsplit(res, "\n", -1);
+    guint64 start, end, flags;
+
+    cr_assert_eq(g_strv_length(lines), 17, "bridges show 4 window lines more");
+    cr_assert_eq(sscanf(lines[14], "%lx %lx %lx", &start, &end, &flags), 3);
+    cr_assert_eq(start, 0x60000000);
+    cr_assert_eq(end, 0x610fffff, "BAR0 and the ROM: %s", lines[14]);
+    cr_assert_eq(sscanf(lines[15], "%lx %lx %lx", &start, &end, &flags), 3);
+    cr_assert_eq(end - start + 1, (G_GUINT64_CONSTANT(128) << 30) + (32 << 20));
+    cr_assert(flags & 0x100000, "the prefetchable window is 64-bit");
+}
+
 Test(sim_layout, workstation_groups_gpu_with_audio_and_legacy_devices_with_bridge)
 {
     g_autoptr(GpSim) sim = gp_sim_fixture_workstation();
