@@ -17,8 +17,9 @@
  * and calls gp_sysfs_set_root().  libpci reads the tree when given
  * "sysfs.path" = gp_sim_root(sim) + "/bus/pci".
  *
- * Kernel reactions: a test binary that links tests/sim/libgpsim.la (and
- * -ldl) gets a write() that, for regular files under GPUPOOL_SYSFS_ROOT,
+ * Kernel reactions: a test binary that links
+ *   tests/sim/libgpsim.la src/libgpupool.la $(GP_CORE_LIBS) $(CRITERION_LIBS)
+ * gets a write() that, for regular files under GPUPOOL_SYSFS_ROOT,
  * does what the kernel does: bind/unbind move the driver links,
  * drivers_probe honours driver_override, sriov_numvfs creates VFs, mdev
  * create/remove add and remove devices and move available_instances,
@@ -26,8 +27,10 @@
  * returns -1 with the kernel's errno and leaves the file as it was.
  * Child processes get the same reactions through LD_PRELOAD of
  * tests/sim/.libs/libgpsim-preload.so; gp_sim_run() sets that up.
- * Anything the simulator cannot make sense of is logged to stderr with a
- * "gpsim:" prefix, never ignored silently.
+ * Only write(2) reacts: stdio (whose flushes use libc's internal write),
+ * pwrite and writev reach the files unseen, so gpupool must write sysfs
+ * through gp_sysfs_write().  Anything the simulator cannot make sense of
+ * is logged to stderr with a "gpsim:" prefix, never ignored silently.
  *
  * The reactions, in the kernel's order of checks:
  *   drivers/D/bind ADDR      ENODEV: no such device, or D does not match it
@@ -311,7 +314,9 @@ GpSim *gp_sim_fixture_no_iommu(void);
  * group, bound to nvidia.  GPU i sits in domain i / 128 at bus
  * (i % 128) + 1, device 00.0; its root port at DDDD:00:SS.F with SS.F
  * numbering i % 128 (slot (i%128)/8, function (i%128)%8).
- * gp_sim_fixture_many_addr(i) gives the GPU's address. */
+ * numa node (i / 128) % 2, no expansion ROM (128 of them would not fit
+ * below 4 GiB next to 128 BAR0s).  gp_sim_fixture_many_addr(i) gives the
+ * GPU's address. */
 GpSim *gp_sim_fixture_many(guint n);
 char *gp_sim_fixture_many_addr(guint i);
 
