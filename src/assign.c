@@ -392,7 +392,9 @@ check_assignable(virDomainPtr dom, const char *name, GError **error)
 static gboolean
 define_xml(virConnectPtr conn, const char *name, const char *xml, GError **error)
 {
-    virDomainPtr dom = virDomainDefineXML(conn, xml);
+    /* Validated against libvirt's own schema: a mistake of ours is
+     * refused with libvirt's explanation instead of half-understood. */
+    virDomainPtr dom = virDomainDefineXMLFlags(conn, xml, VIR_DOMAIN_DEFINE_VALIDATE);
 
     if (!dom) {
         g_set_error(error, GP_ASSIGN_ERROR, GP_ASSIGN_ERROR_LIBVIRT,

@@ -665,3 +665,57 @@ Test(domxml, assigning_fewer_devices_drops_the_port_of_the_one_removed)
     plan_clear(&two);
     plan_clear(&one);
 }
+
+Test(domxml, every_truncation_of_an_assigned_domain_is_refused_or_read_without_crashing)
+{
+    g_autofree char *orig = sample("q35-ovmf.xml");
+    GpDomPlan plan = plan_for(2, 1ULL << 40, 42);
+    g_autofree char *xml = assign_text(orig, &plan);
+    gsize len = strlen(xml);
+    guint refused = 0;
+
+    for (gsize cut = 0; cut < len; cut++) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GpDomAssignment) a = gp_domxml_read_assignment(xml, cut, &error);
+
+        cr_assert((a != NULL) != (error != NULL), "cut at %zu: result and error disagree", cut);
+        if (!a)
+            refused++;
+    }
+    /* Only the complete document (and cuts in its trailing newline) parse. */
+    cr_assert_geq(refused, len - 2);
+    plan_clear(&plan);
+}
+
+Test(domxml, every_single_byte_change_in_the_metadata_is_refused_or_read_consistently)
+{
+    g_autofree char *orig = sample("q35-ovmf.xml");
+    GpDomPlan plan = plan_for(2, 1ULL << 40, 42);
+    g_autofree char *xml = assign_text(orig, &plan);
+    const char *start = strstr(xml, "<gpupool:assignment");
+    const char *end = strstr(xml, "</gpupool:assignment>");
+    const char subst[] = { '/', '.', '<', '"', '0', '9', 'z', '&', ' ' };
+
+    cr_assert(start && end);
+    for (const char *p = start; p < end; p++) {
+        for (gsize k = 0; k < sizeof(subst); k++) {
+            g_autofree char *copy = g_strdup(xml);
+            g_autoptr(GError) error = NULL;
+            g_autoptr(GpDomAssignment) a = NULL;
+
+            copy[p - xml] = subst[k];
+            a = gp_domxml_read_assignment(copy, strlen(copy), &error);
+            if (!a)
+                continue;
+            /* Whatever is accepted is still within bounds. */
+            for (guint i = 0; i < a->requests->len; i++) {
+                GpDomRequest *r = g_ptr_array_index(a->requests, i);
+
+                cr_assert(r->count >= 1 && r->count <= GP_DOMXML_MAX_COUNT);
+                cr_assert_null(strchr(r->pool, '/'));
+            }
+            cr_assert_leq(a->devices->len, GP_DOMXML_MAX_COUNT);
+        }
+    }
+    plan_clear(&plan);
+}
