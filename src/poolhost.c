@@ -6,6 +6,7 @@
 
 #include "claims.h"
 #include "host.h"
+#include "partition.h"
 #include "poolstore.h"
 #include "sysfs.h"
 #include "vfio.h"
@@ -433,6 +434,17 @@ add_pci(GpPool *pool, GPtrArray *request, GHashTable *membership, GpClaims *clai
     return TRUE;
 }
 
+/* The pool records a partitioning for its members to get. */
+static gboolean
+applies_partitioning(const GpPool *pool)
+{
+    if (pool->type == GP_POOL_TYPE_VF)
+        return pool->vf_count > 0 || pool->vf_profile;
+    if (pool->type == GP_POOL_TYPE_MDEV)
+        return pool->mdev_type != NULL;
+    return FALSE;
+}
+
 static gboolean
 write_numvfs(const char *pf, guint count, GError **error)
 {
@@ -453,7 +465,8 @@ plan_vf_count(const GpPool *pool, const char *pf, gboolean *change, GError **err
     guint64 cur = 0;
 
     *change = FALSE;
-    if (pool->vf_count == 0)
+    /* With a vendor profile the back end chooses the count. */
+    if (pool->vf_count == 0 || pool->vf_profile)
         return TRUE;
     if (!gp_sysfs_read_u64(path, &cur, &err))
         return refuse(error, GP_POOL_ERROR_REFUSED, "cannot read the VF count of %s: %s",
@@ -505,7 +518,7 @@ add_vf(GpPool *pool, GPtrArray *request, GHashTable *membership, GpClaims *claim
     g_autoptr(GError) err = NULL;
     g_autoptr(GpHost) host = gp_host_scan(&err);
     g_autoptr(GPtrArray) enable = g_ptr_array_new();
-    guint enabled = 0;
+    guint configured = 0;
 
     if (!host)
         return rewrap(error, err, GP_POOL_ERROR_IO);
@@ -546,15 +559,17 @@ add_vf(GpPool *pool, GPtrArray *request, GHashTable *membership, GpClaims *claim
         if (change)
             g_ptr_array_add(enable, (gpointer)addr);
     }
-    for (; enabled < enable->len; enabled++) {
-        const char *pf = g_ptr_array_index(enable, enabled);
+    /* The partitioning back end enables the VFs and binds them for
+     * passthrough (or leaves them on a vendor driver that partitions). */
+    for (guint i = 0; i < request->len && applies_partitioning(pool); i++) {
+        const char *addr = g_ptr_array_index(request, i);
 
-        if (!write_numvfs(pf, pool->vf_count, &err)) {
-            refuse(error, GP_POOL_ERROR_REFUSED,
-                   "cannot enable %u VFs on %s: %s: check that its driver supports SR-IOV "
-                   "('dmesg'); nothing was changed", pool->vf_count, pf, err->message);
+        if (!gp_partition_setup_member(pool, addr, &err)) {
+            refuse(error, GP_POOL_ERROR_REFUSED, "cannot add %s to pool '%s': %s; nothing "
+                   "was changed", addr, pool->name, err->message);
             goto undo;
         }
+        configured++;
     }
     for (guint i = 0; i < request->len; i++) {
         const char *addr = g_ptr_array_index(request, i);
@@ -577,8 +592,20 @@ add_vf(GpPool *pool, GPtrArray *request, GHashTable *membership, GpClaims *claim
     return TRUE;
 
  undo:
-    for (guint i = 0; i < enabled; i++)
-        write_numvfs(g_ptr_array_index(enable, i), 0, NULL);
+    /* Only PFs that had no VFs are changed (plan_vf_count() refuses the
+     * others), so no VFs means as before. */
+    for (guint i = 0; i < configured; i++) {
+        const char *addr = g_ptr_array_index(request, i);
+
+        if (g_ptr_array_find_with_equal_func(enable, addr, g_str_equal, NULL))
+            write_numvfs(addr, 0, NULL);
+    }
+    if (configured < request->len && applies_partitioning(pool)) {
+        const char *addr = g_ptr_array_index(request, configured);
+
+        if (g_ptr_array_find_with_equal_func(enable, addr, g_str_equal, NULL))
+            write_numvfs(addr, 0, NULL);
+    }
     return FALSE;
 }
 
@@ -963,51 +990,50 @@ setup_pci(const GpPool *pool, GPtrArray *done, GPtrArray *failed)
     }
 }
 
+/* vf and mdev pools: the recorded partitioning, through the back end
+ * that partitions each member.  A PF whose VFs exist in another number is
+ * left alone: changing the count destroys VFs a domain may hold. */
 static void
-setup_vf(const GpPool *pool, GPtrArray *done, GPtrArray *failed)
+setup_partitioned(const GpPool *pool, GPtrArray *done, GPtrArray *failed)
 {
     for (guint i = 0; i < pool->devices->len; i++) {
         const GpPoolDevice *d = g_ptr_array_index(pool->devices, i);
         g_autoptr(GError) err = NULL;
         gboolean change = FALSE;
 
-        if (pool->vf_count == 0) {
-            g_ptr_array_add(done, g_strdup_printf("pool '%s': %s keeps its VF count",
+        if (!applies_partitioning(pool)) {
+            g_ptr_array_add(done, g_strdup_printf("pool '%s': %s has no partitioning to apply",
                                                   pool->name, d->address));
             continue;
         }
-        if (!plan_vf_count(pool, d->address, &change, &err) ||
-            (change && !write_numvfs(d->address, pool->vf_count, &err))) {
+        if (pool->type == GP_POOL_TYPE_MDEV) {
+            g_autofree char *parent = mdev_bus_path(d->address, NULL);
+
+            if (!gp_sysfs_is_dir(parent)) {
+                g_ptr_array_add(failed, g_strdup_printf("pool '%s': %s offers no mediated "
+                                                        "devices (not in /sys/class/mdev_bus): "
+                                                        "load its vGPU or mdev driver",
+                                                        pool->name, d->address));
+                continue;
+            }
+        } else if (!plan_vf_count(pool, d->address, &change, &err)) {
             g_ptr_array_add(failed, g_strdup_printf("pool '%s': %s", pool->name, err->message));
             continue;
         }
-        g_ptr_array_add(done, g_strdup_printf("pool '%s': %s %s %u VFs", pool->name,
-                                              d->address, change ? "enabled" : "already has",
-                                              pool->vf_count));
-    }
-}
-
-static void
-setup_mdev(const GpPool *pool, GPtrArray *done, GPtrArray *failed)
-{
-    for (guint i = 0; i < pool->devices->len; i++) {
-        const GpPoolDevice *d = g_ptr_array_index(pool->devices, i);
-        g_autofree char *parent = mdev_bus_path(d->address, NULL);
-        g_autofree char *type = pool->mdev_type ? mdev_bus_path(d->address, pool->mdev_type)
-                                                : NULL;
-
-        if (!gp_sysfs_is_dir(parent))
-            g_ptr_array_add(failed, g_strdup_printf("pool '%s': %s offers no mediated devices "
-                                                    "(not in /sys/class/mdev_bus): load its "
-                                                    "vGPU or mdev driver", pool->name,
-                                                    d->address));
-        else if (type && !gp_sysfs_is_dir(type))
-            g_ptr_array_add(failed, g_strdup_printf("pool '%s': %s does not offer mdev type "
-                                                    "%s: check its vGPU driver", pool->name,
-                                                    d->address, pool->mdev_type));
+        if (!gp_partition_setup_member(pool, d->address, &err)) {
+            g_ptr_array_add(failed, g_strdup_printf("pool '%s': %s", pool->name, err->message));
+            continue;
+        }
+        if (pool->type == GP_POOL_TYPE_MDEV)
+            g_ptr_array_add(done, g_strdup_printf("pool '%s': %s offers %s", pool->name,
+                                                  d->address, pool->mdev_type));
+        else if (pool->vf_profile)
+            g_ptr_array_add(done, g_strdup_printf("pool '%s': %s VFs set up with profile %s",
+                                                  pool->name, d->address, pool->vf_profile));
         else
-            g_ptr_array_add(done, g_strdup_printf("pool '%s': %s ready for mediated devices",
-                                                  pool->name, d->address));
+            g_ptr_array_add(done, g_strdup_printf("pool '%s': %s %s %u VFs", pool->name,
+                                                  d->address, change ? "enabled" : "has",
+                                                  pool->vf_count));
     }
 }
 
@@ -1032,10 +1058,8 @@ gp_poolhost_setup(GPtrArray *done, GPtrArray *failed, GError **error)
             setup_pci(pool, done, failed);
             break;
         case GP_POOL_TYPE_VF:
-            setup_vf(pool, done, failed);
-            break;
         case GP_POOL_TYPE_MDEV:
-            setup_mdev(pool, done, failed);
+            setup_partitioned(pool, done, failed);
             break;
         }
     }

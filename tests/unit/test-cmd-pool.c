@@ -107,6 +107,28 @@ state_dump(GpSim *sim)
     return g_string_free(out, FALSE);
 }
 
+/* Snapshots are long: on a mismatch show only the lines that differ. */
+static void
+assert_same_host(const char *after, const char *before, const char *what)
+{
+    g_auto(GStrv) a = NULL;
+    g_auto(GStrv) b = NULL;
+    g_autoptr(GString) diff = NULL;
+
+    if (strcmp(after, before) == 0)
+        return;
+    a = g_strsplit(after, "\n", -1);
+    b = g_strsplit(before, "\n", -1);
+    diff = g_string_new(NULL);
+    for (guint i = 0; b[i]; i++)
+        if (!g_strv_contains((const char *const *)a, b[i]))
+            g_string_append_printf(diff, "- %.200s\n", b[i]);
+    for (guint i = 0; a[i]; i++)
+        if (!g_strv_contains((const char *const *)b, a[i]))
+            g_string_append_printf(diff, "+ %.200s\n", a[i]);
+    cr_assert_fail("%s changed the host:\n%s", what, diff->str);
+}
+
 /* gpupool ARGS... must be refused: exit 1, one line naming NEEDLE, and
  * neither the host nor gpupool's files changed. */
 static void
@@ -131,7 +153,7 @@ refused(GpSim *sim, const char *needle, const char *first, ...)
               "not one line: %s", r->err);
     cr_assert(strstr(r->err, needle), "'%s' not in: %s", needle, r->err);
     host_after = gp_sim_snapshot(sim);
-    cr_assert_str_eq(host_after, host_before, "gpupool %s changed the host", first);
+    assert_same_host(host_after, host_before, first);
     state_after = state_dump(sim);
     cr_assert_str_eq(state_after, state_before, "gpupool %s changed gpupool's files:\n%s\n---\n%s",
                      first, state_before, state_after);
@@ -221,7 +243,7 @@ Test(cmd_pool, add_then_remove_returns_the_host_to_where_it_was)
     remove = must(sim, "pool-remove", "gpus", GP_SIM_DC_GPU0, GP_SIM_DC_GPU1, NULL);
     cr_assert(strstr(remove->out, "back on nvidia"), "%s", remove->out);
     after = gp_sim_snapshot(sim);
-    cr_assert_str_eq(after, before);
+    assert_same_host(after, before, "the commands");
     g_free(file);
     file = pool_file(sim, "gpus");
     cr_assert_null(strstr(file, "<device"), "%s", file);
@@ -251,7 +273,7 @@ Test(cmd_pool, the_functions_of_a_card_join_and_leave_together)
     remove = must(sim, "pool-remove", "ws", GP_SIM_WS_GPU, NULL);
     assert_driver(sim, GP_SIM_WS_GPU_AUDIO, "snd_hda_intel");
     after = gp_sim_snapshot(sim);
-    cr_assert_str_eq(after, before);
+    assert_same_host(after, before, "the commands");
 }
 
 Test(cmd_pool, naming_both_functions_of_a_card_adds_the_second_as_companion)
@@ -530,6 +552,9 @@ Test(cmd_pool, a_vf_pool_enables_its_vf_count_on_the_pf)
 
     cr_assert_str_eq(numvfs, "4");
     assert_driver(sim, GP_SIM_INTEL_SRIOV_GPU, "i915");
+    /* Its VFs are ready for passthrough. */
+    assert_driver(sim, "0000:4d:00.1", "vfio-pci");
+    assert_driver(sim, "0000:4d:00.4", "vfio-pci");
     info = must(sim, "pool-info", "flex", NULL);
     cr_assert(strstr(info->out, "4 VFs enabled"), "%s", info->out);
     cr_assert(strstr(info->out, "0 in use, 4 free"), "%s", info->out);
@@ -571,7 +596,7 @@ Test(cmd_pool, an_mdev_pool_takes_parents_that_offer_its_type)
     add = must(sim, "pool-add", "vgpu", GP_SIM_MDEV_GPU, NULL);
     /* Recording a parent changes nothing on the host. */
     after = gp_sim_snapshot(sim);
-    cr_assert_str_eq(after, before);
+    assert_same_host(after, before, "the commands");
     info = must(sim, "pool-info", "vgpu", NULL);
     cr_assert(strstr(info->out, "16 more nvidia-222 can be created"), "%s", info->out);
 }
@@ -619,12 +644,12 @@ Test(cmd_pool, setup_binds_every_pool_device_again_after_a_reboot)
     setup = must(sim, "setup", NULL);
     cr_assert(strstr(setup->out, "bound to vfio-pci"), "%s", setup->out);
     again = gp_sim_snapshot(sim);
-    cr_assert_str_eq(again, bound);
+    assert_same_host(again, bound, "setup after a reboot");
     /* Idempotent. */
     setup2 = must(sim, "setup", NULL);
     cr_assert(strstr(setup2->out, "already on vfio-pci"), "%s", setup2->out);
     twice = gp_sim_snapshot(sim);
-    cr_assert_str_eq(twice, bound);
+    assert_same_host(twice, bound, "a second setup");
 }
 
 Test(cmd_pool, setup_reports_a_failing_device_and_still_applies_the_others)
@@ -659,6 +684,8 @@ Test(cmd_pool, setup_applies_vf_counts)
     setup = must(sim, "setup", NULL);
     numvfs = gp_sim_read(sim, "bus/pci/devices/" GP_SIM_INTEL_SRIOV_GPU "/sriov_numvfs");
     cr_assert_str_eq(numvfs, "2");
+    assert_driver(sim, "0000:4d:00.2", "vfio-pci");
+    cr_assert(strstr(setup->out, "enabled 2 VFs"), "%s", setup->out);
 }
 
 /* ---- Devices open outside gpupool ------------------------------------------- */
@@ -726,4 +753,39 @@ Test(cmd_pool, schema_errors_name_the_element_and_line)
     cr_assert(g_file_set_contents(bad, "<pool type='pci'>\n  <name>a b</name>\n</pool>\n",
                                   -1, NULL));
     refused(sim, "line 2: <name>", "pool-define", bad, NULL);
+}
+
+Test(cmd_pool, setup_leaves_a_pf_whose_vfs_were_changed_by_hand_alone)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_intel_sriov();
+    g_autoptr(Run) create = must(sim, "pool-create", "flex", "--type", "vf", "--vf-count",
+                                 "2", NULL);
+    g_autoptr(Run) add = must(sim, "pool-add", "flex", GP_SIM_INTEL_SRIOV_GPU, NULL);
+    g_autoptr(Run) setup = NULL;
+    g_autofree char *numvfs = NULL;
+
+    cr_assert(gp_sim_write(sim, "bus/pci/devices/" GP_SIM_INTEL_SRIOV_GPU "/sriov_numvfs", "0"));
+    cr_assert(gp_sim_write(sim, "bus/pci/devices/" GP_SIM_INTEL_SRIOV_GPU "/sriov_numvfs", "5"));
+    setup = run(sim, "setup", NULL);
+    cr_assert_eq(setup->status, 1);
+    cr_assert(strstr(setup->err, "has 5 VFs enabled but pool 'flex' wants 2"), "%s", setup->err);
+    numvfs = gp_sim_read(sim, "bus/pci/devices/" GP_SIM_INTEL_SRIOV_GPU "/sriov_numvfs");
+    cr_assert_str_eq(numvfs, "5");
+}
+
+Test(cmd_pool, setup_checks_mdev_parents)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_nvidia_mdev();
+    g_autoptr(Run) create = must(sim, "pool-create", "vgpu", "--type", "mdev", "--mdev-type",
+                                 "nvidia-222", NULL);
+    g_autoptr(Run) add = must(sim, "pool-add", "vgpu", GP_SIM_MDEV_GPU, NULL);
+    g_autoptr(Run) setup = must(sim, "setup", NULL);
+    g_autoptr(Run) after = NULL;
+
+    cr_assert(strstr(setup->out, GP_SIM_MDEV_GPU " offers nvidia-222"), "%s", setup->out);
+    /* The vGPU manager did not load at boot. */
+    gp_sim_remove_driver(sim, "nvidia");
+    after = run(sim, "setup", NULL);
+    cr_assert_eq(after->status, 1);
+    cr_assert(strstr(after->err, GP_SIM_MDEV_GPU), "%s", after->err);
 }
