@@ -658,7 +658,8 @@ prepare_mdevs(const GpAllocDomain *dom, GHashTable *pools, GpClaims *claims, GPt
 }
 
 static gboolean
-prepare_vfs(const GpAllocDomain *dom, GHashTable *pools, GPtrArray *made, GError **error)
+prepare_vfs(const GpAllocDomain *dom, GHashTable *pools, GpClaims *claims, GPtrArray *made,
+            GError **error)
 {
     for (guint i = 0; i < dom->devices->len; i++) {
         GpAllocDevice *dev = dom->devices->pdata[i];
@@ -666,7 +667,7 @@ prepare_vfs(const GpAllocDomain *dom, GHashTable *pools, GPtrArray *made, GError
 
         if (!pool || pool->type != GP_POOL_TYPE_VF)
             continue;
-        if (!gp_partition_prepare_vf(pool, dev->device, error)) {
+        if (!gp_partition_prepare_vf(pool, dev->device, claims, error)) {
             g_prefix_error(error, "%s: ", dom->name);
             return FALSE;
         }
@@ -761,7 +762,7 @@ gp_alloc_prepare_domain(const GpAllocDomain *dom, GError **error)
         goto undo;
     probe_all(dom, pools);
     if (!gp_alloc_claim(claims, pools, dom, error) ||
-        !prepare_vfs(dom, pools, made, error) ||
+        !prepare_vfs(dom, pools, claims, made, error) ||
         !gp_claims_save(claims, error))
         goto undo;
     return TRUE;

@@ -708,11 +708,30 @@ gp_partition_prepare_mdev(const GpPool *pool, const char *uuid, GpClaims *claims
     return FALSE;
 }
 
+/* Domain names holding claims of POOL, joined; NULL if none. */
+static char *
+pool_holders(const GpPool *pool, GpClaims *claims)
+{
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    GPtrArray *all = gp_claims_all(claims);
+
+    for (guint i = 0; i < all->len; i++) {
+        const GpClaim *c = all->pdata[i];
+
+        if (g_strcmp0(c->pool, pool->name) == 0 &&
+            !g_ptr_array_find_with_equal_func(names, c->domain_name, g_str_equal, NULL))
+            g_ptr_array_add(names, g_strdup(c->domain_name));
+    }
+    return names->len ? join(names) : NULL;
+}
+
 gboolean
-gp_partition_prepare_vf(const GpPool *pool, const char *address, GError **error)
+gp_partition_prepare_vf(const GpPool *pool, const char *address, GpClaims *claims,
+                        GError **error)
 {
     g_autofree char *pf = physfn_of(address);
     g_autoptr(GpPartition) part = gp_partition_new(GP_PART_KIND_VF, pf);
+    g_autoptr(GError) err = NULL;
     const GpBackendOps *ops;
 
     if (!pf) {
@@ -725,7 +744,21 @@ gp_partition_prepare_vf(const GpPool *pool, const char *address, GError **error)
     if (!ops)
         return FALSE;
     part->address = g_strdup(address);
-    return ops->prepare(pf, pool->vf_profile, part, error);
+    if (ops->prepare(pf, pool->vf_profile, part, &err))
+        return TRUE;
+    if (g_error_matches(err, GP_BACKEND_ERROR, GP_BACKEND_ERROR_NO_CAPACITY)) {
+        /* More VFs than the profile has room for: the pool is full. */
+        g_autofree char *who = pool_holders(pool, claims);
+
+        g_set_error(error, GP_PARTITION_ERROR, GP_PARTITION_ERROR_EXHAUSTED,
+                    "pool '%s' is exhausted: %s has no room for another %s partition%s%s (%s); "
+                    "stop one of them, or add a device to the pool", pool->name, pf,
+                    pool->vf_profile ? pool->vf_profile : "", who ? ", held by " : "",
+                    who ? who : "", err->message);
+        return FALSE;
+    }
+    g_propagate_error(error, g_steal_pointer(&err));
+    return FALSE;
 }
 
 gboolean

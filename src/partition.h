@@ -83,8 +83,11 @@ gboolean gp_partition_prepare_mdev(const GpPool *pool, const char *uuid, GpClaim
                                    gboolean *created, GError **error);
 
 /* prepare begin, after the claim: the pool's vendor profile set on VF
- * ADDRESS of vf pool POOL (nothing for generic VFs). */
-gboolean gp_partition_prepare_vf(const GpPool *pool, const char *address, GError **error);
+ * ADDRESS of vf pool POOL (nothing for generic VFs).
+ * GP_PARTITION_ERROR_EXHAUSTED naming the holders (from CLAIMS) when the
+ * device has no room for another partition of the profile. */
+gboolean gp_partition_prepare_vf(const GpPool *pool, const char *address, GpClaims *claims,
+                                 GError **error);
 
 /* release end (and undoing a refused start): give the partition a claim
  * stands for back.  The caller passes only claims that belong to the

@@ -674,3 +674,32 @@ Test(cmd_partitions, hook_names_the_other_type_that_blocks_a_homogeneous_vgpu)
     after = gp_sim_snapshot(sim);
     cr_assert_str_eq(after, before);
 }
+
+Test(cmd_partitions, hook_says_a_vf_pool_is_exhausted_when_the_profile_has_no_room)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_nvidia_sriov();
+    const char *members[] = { GP_SIM_SRIOV_GPU, NULL };
+    g_autoptr(GpAllocDomain) vm1 = domain(DOM1, "vm1", "l40s", "0000:c1:00.4");
+    g_autoptr(GpAllocDomain) vm2 = domain(DOM2, "vm2", "l40s", "0000:c1:00.5");
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GPtrArray) done = g_ptr_array_new_with_free_func(g_free);
+    g_autofree char *before = NULL;
+    g_autofree char *after = NULL;
+
+    g_setenv("GPUPOOL_PLUGINDIR", GP_TEST_PLUGINDIR, TRUE);
+    gp_backend_reset();
+    save_pool("l40s", GP_POOL_TYPE_VF, members, NULL);
+    /* The 48Q type takes the whole GPU: one partition for 16 VFs. */
+    cr_assert(gp_partition_set(GP_SIM_SRIOV_GPU, 0, "1161", done, &err), "%s",
+              err ? err->message : "");
+    cr_assert(gp_alloc_prepare_domain(vm1, &err), "%s", err ? err->message : "");
+    before = gp_sim_snapshot(sim);
+    cr_assert_not(gp_alloc_prepare_domain(vm2, &err));
+    cr_assert(strstr(err->message, "vm2: pool 'l40s' is exhausted: " GP_SIM_SRIOV_GPU " has no "
+                                   "room for another 1161 partition, held by vm1"),
+              "%s", err->message);
+    after = gp_sim_snapshot(sim);
+    cr_assert_str_eq(after, before);
+    cr_assert_eq(claim_count(), 1);
+    g_unsetenv("GPUPOOL_PLUGINDIR");
+}
