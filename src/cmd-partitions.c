@@ -147,7 +147,7 @@ print_text(const GpPartInfo *info, const char *pool_name, const GpPool *pool)
     }
     if (info->profiles->len == 0)
         return;
-    printf("  %-12s %-24s %10s %4s %4s %8s %5s %9s %6s\n", "PROFILE", "NAME", "VRAM", "ENC",
+    printf("  %-16s %-24s %10s %4s %4s %8s %5s %9s %6s\n", "PROFILE", "NAME", "VRAM", "ENC",
            "DEC", "COMPUTE", "MAX", "AVAILABLE", "IN USE");
     for (guint i = 0; i < info->profiles->len; i++) {
         const GpPartProfile *p = info->profiles->pdata[i];
@@ -157,7 +157,7 @@ print_text(const GpPartInfo *info, const char *pool_name, const GpPool *pool)
         g_autofree char *comp = num(p->compute);
         g_autofree char *max = num(p->max_instances);
 
-        printf("  %-12s %-24.24s %10s %4s %4s %8s %5s %9u %6u\n", p->id, p->name, vram, enc,
+        printf("  %-16s %-24.24s %10s %4s %4s %8s %5s %9u %6u\n", p->id, p->name, vram, enc,
                dec, comp, max, p->available, p->in_use);
     }
 }
