@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -104,12 +105,27 @@ read_stdin(gsize *len_out)
 static void
 close_from(int lowfd)
 {
-    long max = sysconf(_SC_OPEN_MAX);
+    g_autoptr(GDir) dir = NULL;
+    g_autoptr(GArray) open_fds = NULL;
+    const char *name;
 
-    if (max < 0 || max > 65536)
-        max = 65536;
-    for (int fd = lowfd; fd < max; fd++)
-        close(fd);
+    /* One call where the kernel has it (5.9); else only the descriptors
+     * that are open, not every possible number. */
+    if (syscall(SYS_close_range, lowfd, ~0U, 0) == 0)
+        return;
+    dir = g_dir_open("/proc/self/fd", 0, NULL);
+    if (!dir)
+        return;
+    open_fds = g_array_new(FALSE, FALSE, sizeof(int));
+    while ((name = g_dir_read_name(dir))) {
+        int fd = atoi(name);
+
+        if (fd >= lowfd)
+            g_array_append_val(open_fds, fd);
+    }
+    g_clear_pointer(&dir, g_dir_close);
+    for (guint i = 0; i < open_fds->len; i++)
+        close(g_array_index(open_fds, int, i));
 }
 
 /* Starts `gpupool rebalance` fully detached: a double fork so it is not

@@ -63,6 +63,9 @@ gp_cli_domain_sources += src/cmd-assign.c src/cmd-unassign.c src/cmd-status.c \
 libexec_PROGRAMS += src/gpupool-hook src/gpupool-hook-domain
 src_gpupool_hook_SOURCES = src/hook-gate.c
 src_gpupool_hook_LDADD =
+# Static: the dynamic loader alone doubles the cost of a call (0.5 ms
+# static, 1.5 ms dynamic measured here).  libc.a comes with libc6-dev.
+src_gpupool_hook_LDFLAGS = -all-static
 src_gpupool_hook_domain_SOURCES = src/hook.c
 src_gpupool_hook_domain_CPPFLAGS = $(AM_CPPFLAGS) -DGP_BINDIR=\"$(bindir)\"
 src_gpupool_hook_domain_LDADD = src/libgpupool.la $(GP_CORE_LIBS)
