@@ -55,11 +55,12 @@
  *                            a failing probe (vfio-pci without IOMMU).
  *   driver_override          stores the name; "" or "\n" shows "(null)".
  *   sriov_numvfs N           EINVAL not a number, ERANGE N > totalvfs,
- *                            ENOENT PF unbound, EBUSY VFs enabled and N is
- *                            another non-zero count.  VFs get directories
- *                            next to the PF, physfn/virtfnN links, their own
- *                            group, the NumVFs/VF Enable bits in the PF's
- *                            config, and their driver if
+ *                            ENOENT PF unbound or bound to vfio-pci (whose
+ *                            enable_sriov is off by default), EBUSY VFs
+ *                            enabled and N is another non-zero count.  VFs
+ *                            get directories next to the PF, physfn/virtfnN
+ *                            links, their own group, the NumVFs/VF Enable
+ *                            bits in the PF's config, and their driver if
  *                            sriov_drivers_autoprobe is 1.  As on hardware,
  *                            a VF's config space reads 0xffff for vendor and
  *                            device ID and 0 for its BARs; the vendor/device

@@ -155,7 +155,9 @@ set_numvfs(SimCtx *ctx, const char *pf_addr, const char *pf_dir, const char *val
     if (n == current)
         return 0;
     driver = sim_pci_driver(ctx, pf_addr);
-    if (!driver)
+    /* No driver, or one without sriov_configure: vfio-pci has one but
+     * answers ENOENT unless loaded with enable_sriov=1. */
+    if (!driver || strcmp(driver, "vfio-pci") == 0)
         return ENOENT;
     if (n == 0) {
         remove_vfs(ctx, pf_dir);

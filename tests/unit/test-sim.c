@@ -370,6 +370,9 @@ Test(sim_sriov, sriov_numvfs_needs_a_pf_driver)
 
     cr_assert(gp_sim_write(sim, "bus/pci/drivers/nvidia/unbind", PF));
     assert_write_fails(sim, PFREL "/sriov_numvfs", "2", ENOENT);
+    cr_assert(gp_sim_write(sim, PFREL "/driver_override", "vfio-pci"));
+    cr_assert(gp_sim_write(sim, "bus/pci/drivers_probe", PF));
+    assert_write_fails(sim, PFREL "/sriov_numvfs", "2", ENOENT);
 }
 
 Test(sim_sriov, sriov_numvfs_zero_removes_vfs_links_and_groups)
@@ -706,6 +709,22 @@ Test(sim_libpci, lspci_decodes_the_sriov_capability_and_vfs)
     cr_assert(strstr(pf, "VF offset: 4, stride: 1, Device ID: 26b9"), "%s", pf);
     vf = lspci(sim, "c1:00.5");
     cr_assert(strstr(vf, "[virtual] [size=4G]"), "%s", vf);
+}
+
+Test(sim_run, runs_the_built_gpupool_against_the_simulated_host)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_datacenter();
+    const char *argv[] = { "gpupool", "devices", NULL };
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    g_autofree char *path = gp_sim_gpupool_path();
+    int status = -1;
+
+    if (!g_file_test(path, G_FILE_TEST_IS_EXECUTABLE))
+        cr_skip_test("%s is not built", path);
+    cr_assert(gp_sim_run(sim, argv, &out, &err, &status));
+    cr_assert_eq(status, 0, "stderr: %s", err);
+    cr_assert(strstr(out, GPU0), "%s", out);
 }
 
 Test(sim_run, child_with_preload_reacts_like_the_kernel)
