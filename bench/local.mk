@@ -1,1 +1,28 @@
-# see tests/local.mk
+# Benchmarks: `make bench` builds every program in GP_BENCHES and runs
+# them; each prints its medians and exits non-zero when over its target.
+# Add a benchmark here: GP_BENCHES += bench/bench-NAME, and its _SOURCES
+# (and _CPPFLAGS/_LDADD like bench-devices).
+GP_BENCHES = bench/bench-devices
+
+if ENABLE_TESTS
+# Built with everything else so they never rot; run only by `make bench`.
+noinst_PROGRAMS += $(GP_BENCHES)
+gp_bench_cppflags = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/sim
+gp_bench_ldadd = tests/sim/libgpsim.la src/libgpupool.la $(GP_CORE_LIBS)
+
+bench_bench_devices_SOURCES = bench/bench-devices.c
+bench_bench_devices_CPPFLAGS = $(gp_bench_cppflags)
+bench_bench_devices_LDADD = $(gp_bench_ldadd)
+
+bench: $(GP_BENCHES) src/gpupool
+	@fail=0; \
+	for b in $(GP_BENCHES); do \
+	  top_srcdir=$(abs_top_srcdir) top_builddir=$(abs_top_builddir) \
+	    GPUPOOL_SCHEMADIR=$(abs_top_srcdir)/xml ./$$b || fail=1; \
+	done; \
+	exit $$fail
+else
+bench:
+	@echo "make bench needs the test simulator (tests/sim): configure without --disable-tests" >&2; \
+	exit 1
+endif

@@ -10,7 +10,7 @@
  *  3. A device the kernel put in no IOMMU group cannot be isolated.
  *  4. A conventional PCI device (no PCI Express capability) behind a
  *     bridge shares the bridge's requester ID with its neighbours, so it is
- *     NOT ASSIGNABLE.  On a root bus it has its own ID and is fine: VFIO
+ *     NOT ASSIGNABLE; the reason names the other endpoints of its group.  On a root bus it has its own ID and is fine: VFIO
  *     does not need PCI Express (emulated devices look like that).
  *  5. The boot VGA device with a host driver other than vfio-pci bound is
  *     the host's console: NOT ASSIGNABLE until the console moves away.
@@ -315,6 +315,31 @@ companion_label(const GpPciDev *dev)
     return g_ascii_strdown(dev->class_name, -1);
 }
 
+/* "ADDR (CLASS, driver D)" of the other endpoints in DEV's group, or
+ * NULL when there are none: the devices an admin would have to move. */
+static char *
+describe_endpoint_peers(const GpHost *host, const GpPciDev *dev)
+{
+    g_autoptr(GPtrArray) peers = gp_host_group_peers(host, dev);
+    g_autoptr(GString) out = g_string_new(NULL);
+
+    for (guint i = 0; i < peers->len; i++) {
+        const GpPciDev *peer = peers->pdata[i];
+
+        if (peer->is_bridge || gp_pci_addr_same_slot(&peer->addr, &dev->addr))
+            continue;
+        g_string_append_printf(out, "%s%s (%s, ", out->len ? ", " : "", peer->address,
+                               peer->class_name);
+        if (peer->driver)
+            g_string_append_printf(out, "driver %s)", peer->driver);
+        else
+            g_string_append(out, "no driver)");
+    }
+    if (!out->len)
+        return NULL;
+    return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
 static GpDevStatus
 not_assignable(char **reason, char *why)
 {
@@ -407,11 +432,17 @@ gp_host_assess(const GpHost *host, const GpPciDev *dev,
         return not_assignable(reason, g_strdup(
             "no IOMMU group: the IOMMU does not cover this device, so it cannot be "
             "isolated; check the firmware's VT-d/AMD-Vi settings for this slot"));
-    if (!dev->is_pcie && dev->parent_bridge)
+    if (!dev->is_pcie && dev->parent_bridge) {
+        g_autofree char *others = describe_endpoint_peers(host, dev);
+        g_autofree char *sharing = others
+            ? g_strdup_printf(" (IOMMU group %s also holds %s)", dev->iommu_group, others)
+            : g_strdup("");
+
         return not_assignable(reason, g_strdup_printf(
-            "conventional PCI device behind bridge %s: it shares the bridge's requester "
-            "ID with every device behind it, so the IOMMU cannot isolate it",
-            dev->parent_bridge));
+            "conventional PCI device behind bridge %s: every device behind that bridge "
+            "uses its requester ID, so the IOMMU cannot isolate it%s; use a PCI Express slot",
+            dev->parent_bridge, sharing));
+    }
     if (dev->boot_vga && dev->driver && strcmp(dev->driver, "vfio-pci") != 0)
         return not_assignable(reason, g_strdup_printf(
             "boot VGA in use by the host console (driver %s): give the console another "

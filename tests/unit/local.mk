@@ -104,3 +104,24 @@ tests_unit_test_cmd_partitions_SOURCES = tests/unit/test-cmd-partitions.c
 tests_unit_test_cmd_partitions_CPPFLAGS = $(gp_part_test_cppflags)
 tests_unit_test_cmd_partitions_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
 tests_unit_test_cmd_partitions_LDADD = $(gp_part_test_ldadd)
+
+# Host model and `gpupool devices` (helper "host").
+gp_host_tests = tests/unit/test-pcidev tests/unit/test-host tests/unit/test-cmd-devices
+check_PROGRAMS += $(gp_host_tests)
+TESTS += $(gp_host_tests)
+EXTRA_DIST += tests/data/pci.ids
+gp_host_test_cppflags = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/sim \
+	-DGP_TOP_SRCDIR=\"$(abs_top_srcdir)\"
+gp_host_test_ldadd = tests/sim/libgpsim.la src/libgpupool.la $(CRITERION_LIBS) $(GP_CORE_LIBS)
+tests_unit_test_pcidev_SOURCES = tests/unit/test-pcidev.c
+tests_unit_test_pcidev_CPPFLAGS = $(gp_host_test_cppflags)
+tests_unit_test_pcidev_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
+tests_unit_test_pcidev_LDADD = $(gp_host_test_ldadd)
+tests_unit_test_host_SOURCES = tests/unit/test-host.c
+tests_unit_test_host_CPPFLAGS = $(gp_host_test_cppflags)
+tests_unit_test_host_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
+tests_unit_test_host_LDADD = $(gp_host_test_ldadd)
+tests_unit_test_cmd_devices_SOURCES = tests/unit/test-cmd-devices.c
+tests_unit_test_cmd_devices_CPPFLAGS = $(gp_host_test_cppflags)
+tests_unit_test_cmd_devices_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
+tests_unit_test_cmd_devices_LDADD = $(gp_host_test_ldadd)
