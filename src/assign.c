@@ -724,7 +724,15 @@ gp_assign_domain(virConnectPtr conn, const char *name, const char *pool_name,
         guint64 fp = 0;
 
         if (r->mmio) {
+            /* The admin's size stands; what the devices would need is
+             * only worth a warning, so a host that cannot be scanned does
+             * not stop an explicit --mmio. */
+            g_autoptr(GError) ignored = NULL;
+
             explicit_total += r->mmio;
+            if (strcmp(r->pool, pool_name) == 0 &&
+                pool_footprint(pool, devices, &host, &fp, &ignored))
+                result->needed += gp_mmio_window(fp * r->count);
             continue;
         }
         if (strcmp(r->pool, pool_name) == 0) {
@@ -743,6 +751,7 @@ gp_assign_domain(virConnectPtr conn, const char *name, const char *pool_name,
         auto_total += fp * r->count;
     }
     window = explicit_total + gp_mmio_window(auto_total);
+    result->needed += gp_mmio_window(auto_total);
     {
         g_autoptr(GError) local = NULL;
 

@@ -111,6 +111,7 @@ typedef struct {
     gboolean running;       /* the change applies at the next start */
     GPtrArray *devices;     /* GpDomDevice* assigned (all pools) */
     guint64 window;         /* 64-bit MMIO window set, bytes; 0 = none */
+    guint64 needed;         /* what the devices need by gpupool's sizing; 0 = unknown */
     guint phys_bits;        /* guest physical address bits set; 0 = left */
     gboolean ovmf;
     guint held_by_others;   /* chosen devices another running domain holds now */

@@ -32,6 +32,13 @@ print_result(const GpAssignResult *r)
         if (r->phys_bits)
             printf(", guest physical address bits %u", r->phys_bits);
         printf("\n");
+        if (r->needed > r->window) {
+            g_autofree char *need = gp_mmio_format_size(r->needed);
+
+            fprintf(stderr, "gpupool: warning: %s: --mmio %s is smaller than the %s its "
+                    "devices need: the guest may not map them (run 'gpupool assign %s "
+                    "--pool POOL --mmio auto')\n", r->domain, size, need, r->domain);
+        }
     }
     printf("%s: on_crash is destroy; at host shutdown gpupool-shutdown.service shuts it "
            "down (libvirt cannot save a domain with passed-through devices)\n", r->domain);

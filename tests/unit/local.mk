@@ -1,7 +1,8 @@
 # see tests/local.mk
 
 # Domain XML, MMIO sizing, assignment (helper "domain").
-gp_domain_tests = tests/unit/test-domxml tests/unit/test-mmio tests/unit/test-assign
+gp_domain_tests = tests/unit/test-domxml tests/unit/test-mmio tests/unit/test-assign \
+	tests/unit/test-cmd-assign
 check_PROGRAMS += $(gp_domain_tests)
 TESTS += $(gp_domain_tests)
 EXTRA_DIST += tests/data/domains/q35-ovmf.xml tests/data/domains/q35-seabios.xml \
@@ -23,6 +24,11 @@ tests_unit_test_assign_SOURCES = tests/unit/test-assign.c
 tests_unit_test_assign_CPPFLAGS = $(gp_domain_test_cppflags)
 tests_unit_test_assign_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
 tests_unit_test_assign_LDADD = $(gp_domain_test_ldadd)
+# End to end on the simulated host.
+tests_unit_test_cmd_assign_SOURCES = tests/unit/test-cmd-assign.c
+tests_unit_test_cmd_assign_CPPFLAGS = $(gp_domain_test_cppflags) -I$(top_srcdir)/tests/sim
+tests_unit_test_cmd_assign_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
+tests_unit_test_cmd_assign_LDADD = tests/sim/libgpsim.la $(gp_domain_test_ldadd) -ldl
 
 # The simulated sysfs itself (tests/sim).
 check_PROGRAMS += tests/unit/test-sim
