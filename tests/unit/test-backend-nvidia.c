@@ -211,3 +211,27 @@ Test(backend_nvidia, a_module_built_for_another_abi_refuses_to_load)
               err->message);
     g_module_close(module);
 }
+
+Test(backend_nvidia, a_broken_module_is_reported_and_the_built_in_back_ends_still_answer)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_nvidia_sriov();
+    g_autofree char *dir = g_build_filename(gp_sim_base(sim), "plugins", NULL);
+    g_autofree char *bogus = g_build_filename(dir, "broken." G_MODULE_SUFFIX, NULL);
+    GPtrArray *problems;
+    const GpBackendOps *ops;
+
+    cr_assert_eq(g_mkdir_with_parents(dir, 0755), 0);
+    cr_assert(g_file_set_contents(bogus, "not an ELF object", -1, NULL));
+    g_setenv("GPUPOOL_PLUGINDIR", dir, TRUE);
+    gp_backend_reset();
+    problems = gp_backend_problems();
+    cr_assert_eq(problems->len, 1);
+    cr_assert(strstr(problems->pdata[0], "back-end module ") &&
+              strstr(problems->pdata[0], "broken." G_MODULE_SUFFIX " does not load"),
+              "%s", (const char *)problems->pdata[0]);
+    /* Without its vendor module the L40S is a generic SR-IOV device. */
+    ops = gp_backend_for(PF, NULL);
+    cr_assert_str_eq(ops->name, "vf");
+    g_unsetenv("GPUPOOL_PLUGINDIR");
+    gp_backend_reset();
+}
