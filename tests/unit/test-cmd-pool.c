@@ -5,8 +5,10 @@
 #include "config.h"
 
 #include <criterion/criterion.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "sim.h"
@@ -788,4 +790,40 @@ Test(cmd_pool, setup_checks_mdev_parents)
     after = run(sim, "setup", NULL);
     cr_assert_eq(after->status, 1);
     cr_assert(strstr(after->err, GP_SIM_MDEV_GPU), "%s", after->err);
+}
+
+/* ---- A failure after the host was changed ------------------------------------ */
+
+Test(cmd_pool, when_the_pool_cannot_be_saved_the_devices_are_given_back)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_datacenter();
+    g_autofree char *desc = g_strnfill(1000, 'd');
+    g_autoptr(Run) create = must(sim, "pool-create", "gpus", "--type", "pci",
+                                 "--description", desc, NULL);
+    g_autofree char *file = pool_file(sim, "gpus");
+    g_autofree char *before = gp_sim_snapshot(sim);
+    g_autofree char *after = NULL;
+    g_autofree char *file_after = NULL;
+    g_autoptr(Run) add = NULL;
+    struct rlimit old, small;
+
+    /* A full file system, as far as the new pool file is concerned: gpupool
+     * inherits a file size limit just above the pool file it has, so the
+     * sysfs writes go through and writing the pool file with one more
+     * device fails. */
+    cr_assert_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
+    small = old;
+    small.rlim_cur = strlen(file) + 16;
+    signal(SIGXFSZ, SIG_IGN);
+    cr_assert_eq(setrlimit(RLIMIT_FSIZE, &small), 0);
+    add = run(sim, "pool-add", "gpus", GP_SIM_DC_GPU0, NULL);
+    cr_assert_eq(setrlimit(RLIMIT_FSIZE, &old), 0);
+
+    cr_assert_eq(add->status, 1, "%s", add->err);
+    cr_assert(strstr(add->err, "cannot save pool 'gpus'"), "%s", add->err);
+    assert_driver(sim, GP_SIM_DC_GPU0, "nvidia");
+    after = gp_sim_snapshot(sim);
+    assert_same_host(after, before, "a pool-add whose save failed");
+    file_after = pool_file(sim, "gpus");
+    cr_assert_str_eq(file_after, file);
 }
