@@ -376,6 +376,11 @@ if vsh start gpit-e > "$WORK/e.out" 2>&1; then
         vsh version >/dev/null 2>&1 && break
         sleep 0.1
     done
+    # libvirtd reconnects to running guests in the background.
+    for _ in $(seq 100); do
+        grep -q "^gpit-e reconnect begin" "$WORK/hook.log" && break
+        sleep 0.1
+    done
     grep -q "^gpit-e reconnect begin" "$WORK/hook.log" || fail "e: libvirt did not run the reconnect hook"
     state=$(vsh domstate gpit-e)
     [ "$state" = running ] || fail "e: gpit-e is '$state' after the restart, not running"
