@@ -11,3 +11,7 @@ include bench/local.mk
 TESTS_ENVIRONMENT = \
 	GPUPOOL_SCHEMADIR=$(abs_top_srcdir)/xml \
 	top_srcdir=$(abs_top_srcdir) top_builddir=$(abs_top_builddir)
+
+EXTRA_DIST += \
+	tests/debian-packages tests/install-deps \
+	tests/run-all-tests tests/run-demo
