@@ -1059,3 +1059,25 @@ Test(hook, binary_migrate_repoints_an_arriving_domain_to_a_free_device)
     run_hook(&untouched, "vm2", "migrate", "begin", vm1);
     cr_expect_eq(untouched.status, 0);
 }
+
+Test(hook, binary_refuses_oversized_domain_xml_at_prepare_and_ignores_it_at_release)
+{
+    /* Over the 16 MiB bound, mentioning the namespace only at the end. */
+    gsize size = 17 * 1024 * 1024;
+    g_autofree char *xml = g_malloc(size + 1);
+    g_auto(HookRun) prepare = { 0 };
+    g_auto(HookRun) release = { 0 };
+    const char *tail = "<!-- http://gpupool.org/xmlns/domain/1.0 --></domain>";
+
+    memset(xml, ' ', size);
+    memcpy(xml, "<domain>", 8);
+    memcpy(xml + size - strlen(tail), tail, strlen(tail));
+    xml[size] = '\0';
+    run_hook(&prepare, "huge", "prepare", "begin", xml);
+    cr_expect_eq(prepare.status, 1);
+    cr_expect(NULL != strstr(prepare.err, "huge: cannot read the domain XML (over 16 MiB"),
+              "%s", prepare.err);
+    run_hook(&release, "huge", "release", "end", xml);
+    cr_expect_eq(release.status, 0, "%s", release.err);
+    cr_expect_eq(dir_entries(gp_sim_statedir(sim)), 0);
+}
