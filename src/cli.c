@@ -8,8 +8,12 @@ gboolean
 gp_cli_parse(const GpCliCommand *cmd, const GOptionEntry *entries,
              int *argc, char ***argv)
 {
-    g_autofree char *param = g_strdup_printf("%s %s", cmd->name, cmd->args ? cmd->args : "");
-    g_autoptr(GOptionContext) ctx = g_option_context_new(param);
+    g_autofree char *prgname = g_strdup_printf("gpupool %s", cmd->name);
+    g_autoptr(GOptionContext) ctx = NULL;
+
+    /* GOption's usage line starts with the program name. */
+    g_set_prgname(prgname);
+    ctx = g_option_context_new(cmd->args ? cmd->args : "");
     g_autoptr(GError) error = NULL;
 
     g_option_context_set_summary(ctx, cmd->summary);

@@ -2,7 +2,9 @@
 # examples (checked against the schemas by make check).
 gp_schemas =
 gp_xml_examples =
-dist_pkgdata_DATA += $(gp_schemas)
+# Installed where gp_paths_schemadir() looks: $(datadir)/gpupool/schemas.
+gpschemadir = $(pkgdatadir)/schemas
+dist_gpschema_DATA = $(gp_schemas)
 EXTRA_DIST += $(gp_xml_examples)
 # Pools and claims.
 gp_schemas += xml/pool.rng xml/claims.rng
