@@ -3,6 +3,7 @@
 # Add a benchmark here: GP_BENCHES += bench/bench-NAME, and its _SOURCES
 # (and _CPPFLAGS/_LDADD like bench-devices).
 GP_BENCHES = bench/bench-devices
+GP_BENCHES += bench/bench-hook
 
 if ENABLE_TESTS
 # Built with everything else so they never rot; run only by `make bench`.
@@ -13,6 +14,12 @@ gp_bench_ldadd = tests/sim/libgpsim.la src/libgpupool.la $(GP_CORE_LIBS)
 bench_bench_devices_SOURCES = bench/bench-devices.c
 bench_bench_devices_CPPFLAGS = $(gp_bench_cppflags)
 bench_bench_devices_LDADD = $(gp_bench_ldadd)
+
+bench_bench_hook_SOURCES = bench/bench-hook.c
+bench_bench_hook_CPPFLAGS = $(gp_bench_cppflags)
+bench_bench_hook_LDADD = $(gp_bench_ldadd) -ldl
+# bench-hook spawns the hook programs as libvirt would.
+bench: src/gpupool-hook src/gpupool-hook-domain
 
 bench: $(GP_BENCHES) src/gpupool
 	@fail=0; \
