@@ -24,7 +24,9 @@
  * drivers_probe honours driver_override, sriov_numvfs creates VFs, mdev
  * create/remove add and remove devices and move available_instances,
  * NVIDIA's per-VF current_vgpu_type takes a vGPU type.  A failing write
- * returns -1 with the kernel's errno and leaves the file as it was.
+ * returns -1 with the kernel's errno and leaves the file as it was (except
+ * a read-only attribute, which the writer's O_TRUNC has emptied where the
+ * kernel would have refused the open).
  * Child processes get the same reactions through LD_PRELOAD of
  * tests/sim/.libs/libgpsim-preload.so; gp_sim_run() sets that up.
  * Only write(2) reacts: stdio (whose flushes use libc's internal write),
@@ -166,7 +168,8 @@ typedef struct {
     /* IOMMU group (only when the IOMMU is on): NULL gives a new group;
      * otherwise the address of an existing device whose group it joins. */
     const char *group_with;
-    /* Bridges: secondary bus (required), subordinate bus (0: secondary). */
+    /* Bridges: secondary bus (required), subordinate bus (0: secondary);
+     * the bridges above raise their subordinate bus to cover it. */
     guint8 secondary_bus, subordinate_bus;
     /* PCIe link: speed 1..5 (2.5..32 GT/s), width; 0: gen4 x16 for
      * endpoints and ports. */

@@ -412,6 +412,42 @@ extend_bridges(SimCtx *ctx, const char *dev_dir, const SimRes *res, guint n)
     }
 }
 
+/* A bridge's subordinate bus is the highest bus number behind it: adding
+ * a bridge raises it in every bridge above. */
+static void
+extend_subordinate(SimCtx *ctx, const char *dev_dir, guint8 sub)
+{
+    g_autofree char *bridge_dir = g_path_get_dirname(dev_dir);
+
+    while (g_str_has_prefix(bridge_dir, ctx->root)) {
+        g_autofree char *addr = g_path_get_basename(bridge_dir);
+        g_autofree char *config = g_build_filename(bridge_dir, "config", NULL);
+        g_autofree char *attr = g_build_filename(bridge_dir, "subordinate_bus_number", NULL);
+        guint8 cur = 0;
+        char *up;
+        int fd;
+
+        if (!sim_parse_addr(addr, NULL, NULL, NULL, NULL) || !sim_exists(attr))
+            break;
+        fd = open(config, O_RDWR | O_CLOEXEC);
+        if (fd < 0 || pread(fd, &cur, 1, 0x1a) != 1) {
+            sim_log("cannot read the subordinate bus of bridge %s", bridge_dir);
+            if (fd >= 0)
+                close(fd);
+            break;
+        }
+        if (sub > cur) {
+            if (pwrite(fd, &sub, 1, 0x1a) != 1)
+                sim_log("cannot raise the subordinate bus of bridge %s", bridge_dir);
+            sim_putf(attr, "%u\n", sub);
+        }
+        close(fd);
+        up = g_path_get_dirname(bridge_dir);
+        g_free(bridge_dir);
+        bridge_dir = up;
+    }
+}
+
 char *
 sim_pci_create(SimCtx *ctx, SimPci *dev, const char *parent_dir, int group)
 {
@@ -436,6 +472,8 @@ sim_pci_create(SimCtx *ctx, SimPci *dev, const char *parent_dir, int group)
     /* A VF's BARs lie inside its PF's SR-IOV BARs, already forwarded. */
     if (!dev->is_vf && !sim_pci_is_bridge(s->kind))
         extend_bridges(ctx, dir, dev->res, SIM_RES_BRIDGE);
+    if (sim_pci_is_bridge(s->kind))
+        extend_subordinate(ctx, dir, MAX(s->subordinate_bus, s->secondary_bus));
     sim_symlink(subsystem, bus_dir);
     sim_symlink(bus_link, dir);
     if (sim_ctx_iommu(ctx)) {

@@ -91,6 +91,16 @@ Test(sim_layout, bridge_windows_cover_the_bars_behind_them)
     cr_assert(flags & 0x100000, "the prefetchable window is 64-bit");
 }
 
+Test(sim_layout, root_port_subordinate_bus_covers_the_bridge_below_it)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_datacenter();
+    g_autofree char *sec = gp_sim_read(sim, "bus/pci/devices/0000:00:03.0/secondary_bus_number");
+    g_autofree char *sub = gp_sim_read(sim, "bus/pci/devices/0000:00:03.0/subordinate_bus_number");
+
+    cr_assert_str_eq(sec, "2");
+    cr_assert_str_eq(sub, "3");
+}
+
 Test(sim_layout, workstation_groups_gpu_with_audio_and_legacy_devices_with_bridge)
 {
     g_autoptr(GpSim) sim = gp_sim_fixture_workstation();
