@@ -955,7 +955,10 @@ add_hostdev(xmlNode *devices, const GpDomDevice *dev, GHashTable *guest_addresse
         g_snprintf(buf, sizeof(buf), "0x%x", a.function);
         xmlSetProp(address, (const xmlChar *)"function", (const xmlChar *)buf);
     } else {
+        /* Attributes in the order libvirt writes them, so that assigning
+         * again gives what libvirt stored byte for byte. */
         xmlSetProp(hostdev, (const xmlChar *)"type", (const xmlChar *)"mdev");
+        xmlSetProp(hostdev, (const xmlChar *)"managed", (const xmlChar *)"no");
         xmlSetProp(hostdev, (const xmlChar *)"model", (const xmlChar *)"vfio-pci");
         xmlSetProp(address, (const xmlChar *)"uuid", (const xmlChar *)dev->uuid);
     }

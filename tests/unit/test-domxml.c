@@ -309,7 +309,7 @@ Test(domxml, mdev_devices_become_mdev_hostdevs)
     g_clear_pointer(&dev->address, g_free);
     dev->uuid = g_strdup("9C4F3A52-1B0E-4D8A-9E3B-0123456789AB");
     xml = assign_text(orig, &plan);
-    cr_assert_not_null(strstr(xml, "<hostdev mode='subsystem' type='mdev' model='vfio-pci'>"));
+    cr_assert_not_null(strstr(xml, "<hostdev mode='subsystem' type='mdev' managed='no' model='vfio-pci'>"));
     cr_assert_not_null(strstr(xml, "uuid='9c4f3a52-1b0e-4d8a-9e3b-0123456789ab'"));
     a = gp_domxml_read_assignment(xml, strlen(xml), &error);
     cr_assert_not_null(a, "%s", error ? error->message : "");
