@@ -96,7 +96,6 @@ typedef struct {
     guint domain, bus, slot, function;
     SimRes res[SIM_RES_COUNT];
     gboolean is_vf;
-    guint16 primary_bus;      /* bridges */
 } SimPci;
 
 gboolean sim_pci_is_bridge(GpSimPciKind kind);
