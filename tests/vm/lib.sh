@@ -120,6 +120,10 @@ require_gpupool() {
 	done
 	# Uninstalled build tree: schemas from the source tree.
 	[ -d "$SRCDIR/xml" ] && export GPUPOOL_SCHEMADIR=${GPUPOOL_SCHEMADIR:-$SRCDIR/xml}
+	# Uninstalled build tree: plugins from its .libs, the CLI the hook
+	# starts for 'rebalance' from src/.
+	[ -d "$BUILDDIR/plugin/.libs" ] && export GPUPOOL_PLUGINDIR=${GPUPOOL_PLUGINDIR:-$BUILDDIR/plugin/.libs}
+	export GPUPOOL_CLI=${GPUPOOL_CLI:-$GPUPOOL}
 	export GPUPOOL_CONFDIR=${GPUPOOL_CONFDIR:-/etc/gpupool}
 	export GPUPOOL_STATEDIR=${GPUPOOL_STATEDIR:-/run/gpupool}
 	mkdir -p "$GPUPOOL_CONFDIR" "$GPUPOOL_STATEDIR"
@@ -141,13 +145,17 @@ HOOK_LOG=/var/log/libvirt/gpupool-hook.log
 # hooks with a scrubbed environment, so the wrapper carries the test's
 # directories; it also logs each call for the scenario's diagnostics.
 install_hook() {
+	local old
 	require_hook
 	mkdir -p /etc/libvirt/hooks/qemu.d
+	old=$(cat "$HOOK_PATH" 2>/dev/null)
 	cat > "$HOOK_PATH" <<HOOK
 #!/bin/sh
 # Installed by tests/vm/lib.sh: the gpupool build tree's libvirt QEMU hook.
 export GPUPOOL_CONFDIR='$GPUPOOL_CONFDIR' GPUPOOL_STATEDIR='$GPUPOOL_STATEDIR'
 ${GPUPOOL_SCHEMADIR:+export GPUPOOL_SCHEMADIR='$GPUPOOL_SCHEMADIR'}
+${GPUPOOL_PLUGINDIR:+export GPUPOOL_PLUGINDIR='$GPUPOOL_PLUGINDIR'}
+export GPUPOOL_CLI='$GPUPOOL_CLI'
 '$GPUPOOL_HOOK' "\$@"
 rc=\$?
 echo "\$(date +%T) \$* -> \$rc" >> '$HOOK_LOG'
@@ -155,7 +163,22 @@ exit \$rc
 HOOK
 	chmod 0755 "$HOOK_PATH"
 	note "hook installed: $HOOK_PATH runs $GPUPOOL_HOOK"
+	# The same hook from an earlier scenario: libvirtd already knows it.
+	[ "$old" = "$(cat "$HOOK_PATH")" ] && libvirtd_answers && return 0
 	restart_libvirtd
+}
+
+# held_by DOMAIN: the devices 'gpupool status' shows as held by DOMAIN, one
+# per line (its table: DEVICE STATE HELD-BY SINCE RESERVED-BY).
+held_by() {
+	"$GPUPOOL" status 2>/dev/null | awk -v d="$1" '$2 == "held" && $3 == d { print $1 }'
+}
+
+holds_nothing() { [ -z "$(held_by "$1")" ]; }
+
+# device_state DEVICE: its STATE column in 'gpupool status' (held, free, ...).
+device_state() {
+	"$GPUPOOL" status 2>/dev/null | awk -v d="$1" '$1 == d { print $2; exit }'
 }
 
 show_hook_log() {
@@ -289,7 +312,7 @@ domain_xml() {
   <name>$1</name>
   <memory unit='MiB'>${NESTED_MEM_MIB:-96}</memory>
   <vcpu>1</vcpu>
-  <os><type arch='x86_64' machine='q35'>hvm</type></os>
+  ${NESTED_OS_XML:-<os><type arch='x86_64' machine='q35'>hvm</type></os>}
   <features><acpi/></features>
   <clock offset='utc'/>
   <on_poweroff>destroy</on_poweroff>
@@ -337,6 +360,7 @@ cleanup_domain() {
 }
 
 domain_state() { virsh domstate "$1" 2>/dev/null | head -n1; }
+domain_is() { [ "$(domain_state "$1")" = "$2" ]; }
 
 # domain_hostdevs DOMAIN [--inactive]: the host sources of the domain's
 # hostdevs, one per line: PCI addresses (0000:00:03.0) and mdev UUIDs.
@@ -373,3 +397,18 @@ start_timed() {
 
 # qemu_pid DOMAIN: pid of the domain's QEMU process.
 qemu_pid() { cat "/run/libvirt/qemu/$1.pid" 2>/dev/null; }
+
+# OVMF firmware for nested guests that need UEFI (50-mmio): set
+# NESTED_OS_XML="$OVMF_OS_XML" before define_domain.
+OVMF_CODE=${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}
+OVMF_VARS=${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}
+OVMF_OS_XML="<os><type arch='x86_64' machine='q35'>hvm</type><loader readonly='yes' type='pflash'>$OVMF_CODE</loader><nvram template='$OVMF_VARS'/></os>"
+
+# nested_bar VENDOR:DEVICE N DOMAIN: the nested firmware's address of BAR N
+# of that device ("0xffffffffffffffff" while unassigned; empty if absent).
+nested_bar() {
+	nested_info_pci "$3" | awk -v id="PCI device $1" -v bar="BAR$2:" '
+		index($0, id) { dev = 1; next }
+		dev && /Bus / { dev = 0 }
+		dev && index($0, bar) { for (i = 1; i <= NF; i++) if ($i == "at") { print $(i + 1); exit } }'
+}
