@@ -416,26 +416,84 @@ undo_on_crash(xmlNode *root, GPtrArray *changes)
         remove_node(el);
 }
 
+/* Does anything in the document still use the namespace NS? */
+static gboolean
+ns_in_use(xmlNode *node, xmlNs *ns)
+{
+    for (xmlNode *c = node; c; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE)
+            continue;
+        if (c->ns == ns)
+            return TRUE;
+        for (xmlAttr *a = c->properties; a; a = a->next)
+            if (a->ns == ns)
+                return TRUE;
+        if (ns_in_use(c->children, ns))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+static void
+remove_ns_def(xmlNode *el, xmlNs *ns)
+{
+    for (xmlNs **p = &el->nsDef; *p; p = &(*p)->next) {
+        if (*p == ns) {
+            *p = ns->next;
+            ns->next = NULL;
+            xmlFreeNs(ns);
+            return;
+        }
+    }
+}
+
+static xmlNs *
+qemu_ns_of(xmlNode *root)
+{
+    for (xmlNs *ns = root->nsDef; ns; ns = ns->next)
+        if (ns->href && strcmp((const char *)ns->href, GP_DOMXML_QEMU_NS) == 0)
+            return ns;
+    return NULL;
+}
+
+static char *
+ovmf_arg_value(const char *mib)
+{
+    return g_strdup_printf("name=" GP_DOMXML_OVMF_MMIO64_NAME ",string=%s", mib);
+}
+
 static void
 undo_ovmf_mmio64(xmlNode *root, GPtrArray *changes)
 {
     const char *previous = NULL;
     const char *value = change_value(changes, GP_DOMXML_CHANGE_OVMF_MMIO64, &previous);
-    xmlNode *entry = gp_domxml_fwcfg_entry(root);
-    xmlNode *sysinfo = entry ? entry->parent : NULL;
-    g_autofree char *text = NULL;
+    xmlNode *arg = gp_domxml_ovmf_mmio64_arg(root);
+    xmlNode *cmdline = gp_domxml_qemu_commandline(root);
+    g_autofree char *now = arg ? gp_domxml_ovmf_mmio64_value(arg) : NULL;
 
-    if (!value || !entry)
-        return;
-    text = gp_domxml_text(entry);
-    if (strcmp(text, value) != 0)
-        return;
-    if (previous)
-        set_text(entry, previous);
-    else
-        remove_node(entry);
-    if (created(changes, "sysinfo"))
-        remove_if_empty(sysinfo);
+    if (value && now && strcmp(now, value) == 0) {
+        if (previous) {
+            g_autofree char *v = ovmf_arg_value(previous);
+
+            xmlSetProp(arg, (const xmlChar *)"value", (const xmlChar *)v);
+        } else {
+            xmlNode *flag = arg->prev;
+
+            while (flag && flag->type != XML_ELEMENT_NODE)
+                flag = flag->prev;
+            remove_node(arg);
+            if (flag)
+                remove_node(flag);
+        }
+    }
+    if (cmdline && created(changes, "qemu:commandline"))
+        remove_if_empty(cmdline);
+    if (created(changes, "xmlns:qemu")) {
+        xmlNs *ns = qemu_ns_of(root);
+
+        if (ns && !ns_in_use(root, ns))
+            remove_ns_def(root, ns);
+    }
 }
 
 static char *
@@ -802,38 +860,37 @@ apply_pcihole64(xmlNode *root, GpDomMachine machine, guint64 bytes, Record *rec)
 static void
 apply_ovmf_mmio64(xmlNode *root, guint64 bytes, Record *rec)
 {
-    static const char *const followers[] = { "bootloader", "bootloader_args", "os", NULL };
-    xmlNode *entry = gp_domxml_fwcfg_entry(root);
+    xmlNode *arg = gp_domxml_ovmf_mmio64_arg(root);
     g_autofree char *value = g_strdup_printf("%" G_GUINT64_FORMAT, bytes >> 20);
+    g_autofree char *full = ovmf_arg_value(value);
     g_autofree char *previous = NULL;
 
-    if (entry) {
-        previous = gp_domxml_text(entry);
-        if (strcmp(previous, value) == 0)
+    if (arg) {
+        previous = gp_domxml_ovmf_mmio64_value(arg);
+        if (g_strcmp0(previous, value) == 0)
             return;
     } else {
-        xmlNode *sysinfo = NULL;
+        xmlNode *cmdline = gp_domxml_qemu_commandline(root);
+        xmlNs *ns = qemu_ns_of(root);
+        xmlNode *flag;
 
-        for (xmlNode *s = root->children; s; s = s->next) {
-            g_autofree char *type = NULL;
-
-            if (!gp_domxml_is_el(s, "sysinfo"))
-                continue;
-            type = gp_domxml_prop(s, "type");
-            if (g_strcmp0(type, "fwcfg") == 0)
-                sysinfo = s;
+        if (!ns) {
+            ns = xmlNewNs(root, (const xmlChar *)GP_DOMXML_QEMU_NS, (const xmlChar *)"qemu");
+            g_ptr_array_add(rec->created, "xmlns:qemu");
         }
-        if (!sysinfo) {
-            sysinfo = new_el(root->doc, "sysinfo");
-            xmlSetProp(sysinfo, (const xmlChar *)"type", (const xmlChar *)"fwcfg");
-            insert_ordered(root, sysinfo, "sysinfo", followers);
-            g_ptr_array_add(rec->created, "sysinfo");
+        if (!cmdline) {
+            /* libvirt writes it last, after <devices>. */
+            cmdline = xmlNewDocNode(root->doc, ns, (const xmlChar *)"commandline", NULL);
+            insert_child(root, cmdline, NULL);
+            g_ptr_array_add(rec->created, "qemu:commandline");
         }
-        entry = new_el(root->doc, "entry");
-        xmlSetProp(entry, (const xmlChar *)"name", (const xmlChar *)GP_DOMXML_OVMF_MMIO64_NAME);
-        insert_child(sysinfo, entry, NULL);
+        flag = xmlNewDocNode(root->doc, cmdline->ns, (const xmlChar *)"arg", NULL);
+        xmlSetProp(flag, (const xmlChar *)"value", (const xmlChar *)"-fw_cfg");
+        insert_child(cmdline, flag, NULL);
+        arg = xmlNewDocNode(root->doc, cmdline->ns, (const xmlChar *)"arg", NULL);
+        insert_child(cmdline, arg, NULL);
     }
-    set_text(entry, value);
+    xmlSetProp(arg, (const xmlChar *)"value", (const xmlChar *)full);
     record_change(rec, GP_DOMXML_CHANGE_OVMF_MMIO64, value, previous);
 }
 

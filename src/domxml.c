@@ -830,28 +830,55 @@ gp_domxml_root_controller(xmlNode *root)
     return NULL;
 }
 
-xmlNode *
-gp_domxml_fwcfg_entry(xmlNode *root)
+gboolean
+gp_domxml_is_qemu_el(const xmlNode *node, const char *name)
 {
-    for (xmlNode *s = root->children; s; s = s->next) {
-        g_autofree char *type = NULL;
+    return node && node->type == XML_ELEMENT_NODE && node->ns && node->ns->href &&
+           strcmp((const char *)node->ns->href, GP_DOMXML_QEMU_NS) == 0 &&
+           strcmp((const char *)node->name, name) == 0;
+}
 
-        if (!gp_domxml_is_el(s, "sysinfo"))
-            continue;
-        type = gp_domxml_prop(s, "type");
-        if (g_strcmp0(type, "fwcfg") != 0)
-            continue;
-        for (xmlNode *e = s->children; e; e = e->next) {
-            g_autofree char *name = NULL;
+xmlNode *
+gp_domxml_qemu_commandline(xmlNode *root)
+{
+    for (xmlNode *c = root->children; c; c = c->next)
+        if (gp_domxml_is_qemu_el(c, "commandline"))
+            return c;
+    return NULL;
+}
 
-            if (!gp_domxml_is_el(e, "entry"))
-                continue;
-            name = gp_domxml_prop(e, "name");
-            if (g_strcmp0(name, GP_DOMXML_OVMF_MMIO64_NAME) == 0)
-                return e;
-        }
+/* The <qemu:arg value='name=opt/ovmf/X-PciMmio64Mb,string=N'/> that
+ * follows a <qemu:arg value='-fw_cfg'/>, or NULL. */
+xmlNode *
+gp_domxml_ovmf_mmio64_arg(xmlNode *root)
+{
+    xmlNode *cmdline = gp_domxml_qemu_commandline(root);
+    gboolean after_fw_cfg = FALSE;
+
+    for (xmlNode *c = cmdline ? cmdline->children : NULL; c; c = c->next) {
+        g_autofree char *value = NULL;
+
+        if (!gp_domxml_is_qemu_el(c, "arg"))
+            continue;
+        value = gp_domxml_prop(c, "value");
+        if (after_fw_cfg && value &&
+            g_str_has_prefix(value, "name=" GP_DOMXML_OVMF_MMIO64_NAME ",string="))
+            return c;
+        after_fw_cfg = g_strcmp0(value, "-fw_cfg") == 0;
     }
     return NULL;
+}
+
+/* The MiB value of that argument as text, or NULL. */
+char *
+gp_domxml_ovmf_mmio64_value(xmlNode *arg)
+{
+    g_autofree char *value = arg ? gp_domxml_prop(arg, "value") : NULL;
+    const char *prefix = "name=" GP_DOMXML_OVMF_MMIO64_NAME ",string=";
+
+    if (!value || !g_str_has_prefix(value, prefix))
+        return NULL;
+    return g_strdup(value + strlen(prefix));
 }
 
 /* What the rest of the definition says that gpupool needs: machine,
@@ -868,7 +895,7 @@ read_platform(xmlNode *root, GpDomAssignment *a)
     xmlNode *ctrl = gp_domxml_root_controller(root);
     xmlNode *cpu = gp_domxml_child(root, "cpu");
     xmlNode *physaddr = gp_domxml_child(cpu, "maxphysaddr");
-    xmlNode *fwcfg = gp_domxml_fwcfg_entry(root);
+    xmlNode *fwcfg = gp_domxml_ovmf_mmio64_arg(root);
     g_autofree char *firmware = os ? gp_domxml_prop(os, "firmware") : NULL;
 
     if (type) {
@@ -938,7 +965,7 @@ read_platform(xmlNode *root, GpDomAssignment *a)
             a->phys_bits = (guint)n;
     }
     if (fwcfg) {
-        g_autofree char *v = gp_domxml_text(fwcfg);
+        g_autofree char *v = gp_domxml_ovmf_mmio64_value(fwcfg);
         guint64 mib;
 
         if (gp_domxml_parse_u64(v, &mib) && mib < (1ULL << 40))

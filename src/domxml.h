@@ -66,7 +66,8 @@ typedef struct {
 
 /* pcihole64 of the root PCI controller, in KiB. */
 #define GP_DOMXML_CHANGE_PCIHOLE64 "pcihole64"
-/* OVMF's 64-bit PCI aperture (fw_cfg opt/ovmf/X-PciMmio64Mb), in MiB. */
+/* OVMF's 64-bit PCI aperture (fw_cfg opt/ovmf/X-PciMmio64Mb on QEMU's
+ * command line, <qemu:commandline>), in MiB. */
 #define GP_DOMXML_CHANGE_OVMF_MMIO64 "ovmf-mmio64"
 /* Guest physical address bits (<cpu><maxphysaddr>): "emulate:N",
  * "passthrough". */
@@ -78,7 +79,8 @@ typedef struct {
  * with it. */
 #define GP_DOMXML_CHANGE_CONTROLLERS "pci-controllers"
 /* Elements gpupool created to hold its settings, space-separated
- * ("metadata controller sysinfo cpu"); removed again when empty. */
+ * ("metadata controller cpu qemu:commandline xmlns:qemu"); removed again
+ * when empty (the namespace declaration when unused). */
 #define GP_DOMXML_CHANGE_CREATED "created"
 
 typedef enum {
