@@ -722,3 +722,35 @@ Test(domxml, every_single_byte_change_in_the_metadata_is_refused_or_read_consist
     }
     plan_clear(&plan);
 }
+
+Test(domxml, two_pools_in_one_domain_read_back_and_round_trip)
+{
+    g_autofree char *orig = sample("i440fx.xml");
+    GpDomPlan plan = plan_for(1, 8ULL << 30, 0);
+    GpDomRequest *vgpu = g_new0(GpDomRequest, 1);
+    GpDomDevice *mdev = g_new0(GpDomDevice, 1);
+    g_autofree char *xml = NULL;
+    g_autofree char *restored = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GpDomAssignment) a = NULL;
+
+    vgpu->pool = g_strdup("vgpu");
+    vgpu->count = 1;
+    vgpu->mmio = 1ULL << 30;
+    g_ptr_array_add(plan.requests, vgpu);
+    mdev->pool = g_strdup("vgpu");
+    mdev->uuid = g_strdup("9c4f3a52-1b0e-4d8a-9e3b-0123456789ab");
+    g_ptr_array_add(plan.devices, mdev);
+    xml = assign_text(orig, &plan);
+    a = gp_domxml_read_assignment(xml, strlen(xml), &error);
+    cr_assert_not_null(a, "%s", error ? error->message : "");
+    cr_assert_eq(a->requests->len, 2);
+    cr_assert_eq(gp_dom_assignment_count(a), 2);
+    cr_assert_eq(gp_dom_assignment_request(a, "vgpu")->mmio, 1ULL << 30);
+    cr_assert_eq(gp_dom_assignment_request(a, "gpus")->mmio, 0);
+    cr_assert_str_eq(((GpDomDevice *)g_ptr_array_index(a->devices, 1))->alias, "ua-gpupool-1");
+    cr_assert_not_null(strstr(xml, "mmio=\"1073741824\""), "%s", xml);
+    restored = unassign_text(xml);
+    cr_assert_str_eq(restored, orig);
+    plan_clear(&plan);
+}
