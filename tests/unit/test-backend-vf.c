@@ -119,3 +119,20 @@ Test(backend_vf, prepare_refuses_a_device_that_is_not_one_of_its_vfs)
     cr_assert_str_eq(part->parent, PF);
     cr_assert_not(part->host_driver_stays);
 }
+
+Test(backend_vf, configure_keeps_host_drivers_off_the_new_vfs_and_restores_autoprobe)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_intel_sriov();
+    g_autoptr(GError) err = NULL;
+    g_autofree char *autoprobe = NULL;
+
+    cr_assert(gp_backend_vf.configure(PF, 3, NULL, &err), "%s", err ? err->message : "");
+    autoprobe = gp_sim_read(sim, "bus/pci/devices/" PF "/sriov_drivers_autoprobe");
+    cr_assert_str_eq(autoprobe, "1");
+    for (guint i = 1; i <= 3; i++) {
+        g_autofree char *vf = g_strdup_printf("0000:4d:00.%u", i);
+        g_autofree char *drv = gp_sim_driver(sim, vf);
+
+        cr_assert_str_eq(drv, "vfio-pci", "%s", vf);
+    }
+}
