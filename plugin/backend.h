@@ -214,8 +214,8 @@ GPtrArray *gp_backend_all(void);
 GPtrArray *gp_backend_problems(void);
 /* By name, NULL if there is none. */
 const GpBackendOps *gp_backend_lookup(const char *name);
-/* The back end that knows DEVICE best (highest probe score).  NOT
- * FOUND-style error naming DEVICE when no back end knows it. */
+/* The back end that knows DEVICE best (highest probe score), or NULL with
+ * GP_BACKEND_ERROR_UNSUPPORTED naming DEVICE when no back end knows it. */
 const GpBackendOps *gp_backend_for(const char *device, GError **error);
 /* The best back end that partitions DEVICE (kind other than WHOLE), or
  * NULL with GP_BACKEND_ERROR_UNSUPPORTED naming the device. */
