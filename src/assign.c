@@ -185,6 +185,11 @@ gp_assign_rebalance_plan(GPtrArray *domains, GHashTable *candidates, GpClaims *c
             const char *best = NULL;
             guint best_n = G_MAXUINT;
 
+            /* An mdev is the domain's own (a UUID derived from the
+             * domain, created by the hook at prepare): no other domain can
+             * hold it, so there is nothing to re-point. */
+            if (dev->uuid)
+                continue;
             if (!pool_devs) {
                 /* The pool is not defined here: nothing to re-point to;
                  * the hook will say so at start. */

@@ -83,7 +83,7 @@ void gp_assign_move_free(GpAssignMove *move);
 /* The moves that give every stopped domain whose reserved device is held
  * by another domain (or is no longer a device of its pool) a free device
  * of the same pool, least reserved first; running domains are never
- * touched.  DOMAINS: GpAssignDomain*, CANDIDATES: pool name -> GPtrArray
+ * touched, nor mdevs (each domain has its own, see partition.h).  DOMAINS: GpAssignDomain*, CANDIDATES: pool name -> GPtrArray
  * of device names, CLAIMS: the current claims (NULL: none).  A device that
  * cannot be re-pointed (no free device left) gets a line in PROBLEMS.
  * Applying the moves and planning again gives no moves. */

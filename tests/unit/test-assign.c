@@ -573,3 +573,22 @@ Test(assign, shutdown_domains_with_nothing_to_do_says_so)
     cr_assert_eq(rc, 0, "%s", err);
     cr_assert_str_eq(out, "no running domain holds gpupool devices\n");
 }
+
+Test(assign, rebalance_leaves_a_domains_own_mdevs_alone)
+{
+    g_autoptr(GpClaims) claims = claims_with(NULL, NULL, NULL);
+    g_autoptr(GPtrArray) doms = domains_new();
+    g_autoptr(GHashTable) cands = pool_devices("0000:41:00.0", NULL);
+    g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) moves = NULL;
+    GpAssignDomain *d = domain("vm2", UUID_B, FALSE, "0000:41:00.0");
+    GpDomDevice *dev = g_ptr_array_index(d->devices, 0);
+
+    /* Its mdev does not exist until the hook creates it at prepare. */
+    g_clear_pointer(&dev->address, g_free);
+    dev->uuid = g_strdup("9c4f3a52-1b0e-4d8a-9e3b-0123456789ab");
+    g_ptr_array_add(doms, d);
+    moves = gp_assign_rebalance_plan(doms, cands, claims, problems);
+    cr_assert_eq(moves->len, 0);
+    cr_assert_eq(problems->len, 0);
+}
