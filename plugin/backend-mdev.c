@@ -173,20 +173,11 @@ mdev_lookup(const char *uuid, char **parent, char **type)
 {
     g_autofree char *rel = gp_sysfs_mdev_dev_path(uuid, NULL);
     g_autofree char *type_rel = gp_sysfs_mdev_dev_path(uuid, "mdev_type");
-    g_autofree char *abs = gp_sysfs_abs(rel);
-    g_autofree char *target = NULL;
-    g_autofree char *dir = NULL;
 
     if (!gp_sysfs_is_dir(rel))
         return FALSE;
     /* bus/mdev/devices/UUID -> .../PARENT/UUID */
-    target = g_file_read_link(abs, NULL);
-    if (target) {
-        dir = g_path_get_dirname(target);
-        *parent = g_path_get_basename(dir);
-    } else {
-        *parent = NULL;
-    }
+    *parent = gp_sysfs_link_parent_name(rel, NULL);
     *type = gp_sysfs_link_name(type_rel, NULL);
     return TRUE;
 }

@@ -86,14 +86,8 @@ static char *
 mdev_parent(const char *uuid)
 {
     g_autofree char *rel = gp_sysfs_mdev_dev_path(uuid, NULL);
-    g_autofree char *abs = gp_sysfs_abs(rel);
-    g_autofree char *target = g_file_read_link(abs, NULL);
-    g_autofree char *dir = NULL;
 
-    if (!target)
-        return NULL;
-    dir = g_path_get_dirname(target);
-    return g_path_get_basename(dir);
+    return gp_sysfs_link_parent_name(rel, NULL);
 }
 
 void

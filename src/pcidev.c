@@ -200,23 +200,15 @@ load_mdev_types(GpPciDev *dev, GError **error)
 /* The device's place in the topology is only visible in its real path:
  * bus/pci/devices/ADDR links to devices/pci0000:00/0000:00:01.0/ADDR, and
  * the directory above ADDR is the upstream bridge, or "pciDDDD:BB" when
- * the device sits on a root bus.  The path is built by the sysfs door;
- * resolving it only reads the tree. */
+ * the device sits on a root bus. */
 static char *
 find_parent_bridge(const char *addr)
 {
     g_autofree char *rel = gp_sysfs_pci_dev_path(addr, NULL);
-    g_autofree char *path = gp_sysfs_abs(rel);
-    g_autofree char *real = realpath(path, NULL);
-    g_autofree char *dir = NULL;
-    g_autofree char *parent = NULL;
+    g_autofree char *parent = gp_sysfs_link_parent_name(rel, NULL);
     GpPciAddr parent_addr;
 
-    if (!real)
-        return NULL;
-    dir = g_path_get_dirname(real);
-    parent = g_path_get_basename(dir);
-    if (!gp_pci_addr_parse(parent, &parent_addr, NULL))
+    if (!parent || !gp_pci_addr_parse(parent, &parent_addr, NULL))
         return NULL;
     return gp_pci_addr_format(&parent_addr);
 }

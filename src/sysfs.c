@@ -248,6 +248,24 @@ gp_sysfs_link_name(const char *rel, GError **error)
     return g_path_get_basename(target);
 }
 
+char *
+gp_sysfs_link_parent_name(const char *rel, GError **error)
+{
+    g_autofree char *path = gp_sysfs_abs(rel);
+    g_autofree char *dir = NULL;
+    char target[4096];
+    ssize_t n;
+
+    n = readlink(path, target, sizeof(target) - 1);
+    if (n < 0) {
+        set_errno_error(error, errno, "read link", path);
+        return NULL;
+    }
+    target[n] = '\0';
+    dir = g_path_get_dirname(target);
+    return g_path_get_basename(dir);
+}
+
 static gint
 compare_names(gconstpointer a, gconstpointer b)
 {

@@ -55,6 +55,12 @@ gboolean gp_sysfs_write(const char *rel, const char *value, GError **error);
  * the link does not exist. */
 char *gp_sysfs_link_name(const char *rel, GError **error);
 
+/* Name of the directory that holds a symlink's target: the upstream
+ * bridge (or "pciDDDD:BB" root bus) of bus/pci/devices/ADDR, the parent
+ * device of bus/mdev/devices/UUID.  NULL with ENOENT if the link does not
+ * exist. */
+char *gp_sysfs_link_parent_name(const char *rel, GError **error);
+
 /* Sorted names in a directory, without "." and "..". */
 GPtrArray *gp_sysfs_list(const char *rel, GError **error);
 
