@@ -592,3 +592,58 @@ Test(assign, rebalance_leaves_a_domains_own_mdevs_alone)
     cr_assert_eq(moves->len, 0);
     cr_assert_eq(problems->len, 0);
 }
+
+/* ASSIGNED (from assigned_domain()) as a shut-off domain of the test
+ * driver. */
+static char *
+stopped(const char *assigned)
+{
+    GRegex *re = g_regex_new("<domain type='qemu'>", 0, 0, NULL);
+    g_autofree char *a = g_regex_replace_literal(
+        re, assigned, -1, 0,
+        "<domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>", 0, NULL);
+    GRegex *re2 = g_regex_new("</devices>\n", 0, 0, NULL);
+    /* VIR_DOMAIN_SHUTOFF */
+    char *b = g_regex_replace_literal(re2, a, -1, 0,
+                                      "</devices>\n  <test:runstate>5</test:runstate>\n", 0, NULL);
+
+    g_regex_unref(re);
+    g_regex_unref(re2);
+    return b;
+}
+
+Test(assign, rebalance_command_repoints_a_stopped_domain_and_drops_stale_claims)
+{
+    g_autofree char *assigned = assigned_domain("0000:41:00.0");
+    g_autofree char *extra = stopped(assigned);
+    g_autoptr(GpClaims) claims = claims_with(NULL, NULL, NULL);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    g_autofree char *out2 = NULL;
+    g_autofree char *err2 = NULL;
+    int rc;
+
+    /* win-ovmf runs and holds 41; a domain that no longer runs still
+     * "holds" 81 (libvirtd was down when it stopped). */
+    cr_assert(gp_claims_add(claims, "0000:41:00.0", "gpus", "1b7a4e52-58c3-4c0e-9d0a-2f0b4c1e9a01",
+                            "win-ovmf", NULL, &error));
+    cr_assert(gp_claims_add(claims, "0000:81:00.0", "gpus", UUID_D, "gone", NULL, &error));
+    cr_assert(gp_claims_save(claims, &error), "%s", error ? error->message : "");
+    /* The claims must look older than the rebalance. */
+    g_usleep(2100 * 1000);
+    rc = run_gpupool_with("rebalance", extra, &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert_not_null(strstr(out, "gone: dropped its claim on 0000:81:00.0 (pool 'gpus'): it is "
+                                   "not running\n"), "%s", out);
+    cr_assert_not_null(strstr(out, "linux-seabios: ua-gpupool-0 0000:41:00.0 -> 0000:81:00.0 "
+                                   "(pool 'gpus': 0000:41:00.0 was held by win-ovmf)\n"), "%s",
+                       out);
+    cr_assert_null(strstr(out, "win-ovmf:"), "a running domain was touched: %s", out);
+    cr_assert_str_eq(err, "");
+    /* The dropped claim stays dropped; win-ovmf's stays. */
+    rc = run_gpupool_with("status --no-libvirt", extra, &out2, &err2);
+    cr_assert_eq(rc, 0, "%s", err2);
+    cr_assert(g_regex_match_simple("0000:41:00.0 +held +win-ovmf", out2, 0, 0), "%s", out2);
+    cr_assert(g_regex_match_simple("0000:81:00.0 +free", out2, 0, 0), "%s", out2);
+}
