@@ -75,15 +75,13 @@ held_by_other(const GpAssignCandidate *c, const char *dom_uuid)
     return c->claim && g_strcmp0(c->claim->domain_uuid, dom_uuid) != 0;
 }
 
-static const char *choose_uuid;
-
 static gint
-candidate_cmp(gconstpointer pa, gconstpointer pb)
+candidate_cmp(gconstpointer pa, gconstpointer pb, gpointer dom_uuid)
 {
     const GpAssignCandidate *a = *(GpAssignCandidate *const *)pa;
     const GpAssignCandidate *b = *(GpAssignCandidate *const *)pb;
-    gboolean ha = held_by_other(a, choose_uuid);
-    gboolean hb = held_by_other(b, choose_uuid);
+    gboolean ha = held_by_other(a, dom_uuid);
+    gboolean hb = held_by_other(b, dom_uuid);
 
     /* Keep what the domain has unless someone else holds it. */
     if ((a->current && !ha) != (b->current && !hb))
@@ -119,10 +117,7 @@ gp_assign_choose(const char *dom_name, const char *dom_uuid, const char *pool,
     }
     for (guint i = 0; i < candidates->len; i++)
         g_ptr_array_add(sorted, g_ptr_array_index(candidates, i));
-    /* g_ptr_array_sort has no user data in GLib 2.66. */
-    choose_uuid = dom_uuid;
-    g_ptr_array_sort(sorted, candidate_cmp);
-    choose_uuid = NULL;
+    g_ptr_array_sort_with_data(sorted, candidate_cmp, (gpointer)dom_uuid);
 
     out = g_ptr_array_new_with_free_func(g_free);
     for (guint i = 0; i < count; i++) {
@@ -572,6 +567,70 @@ window_plan(GpDomPlan *plan, const GpDomAssignment *platform, guint64 window,
     result->ovmf = platform->ovmf;
 }
 
+static void
+plan_copy_pool(GpDomPlan *plan, const GpDomRequest *r, const GpDomAssignment *current)
+{
+    GpDomRequest *copy = g_new0(GpDomRequest, 1);
+
+    copy->pool = g_strdup(r->pool);
+    copy->count = r->count;
+    copy->mmio = r->mmio;
+    g_ptr_array_add(plan->requests, copy);
+    for (guint j = 0; j < current->devices->len; j++) {
+        const GpDomDevice *d = g_ptr_array_index(current->devices, j);
+        GpDomDevice *c;
+
+        if (strcmp(d->pool, r->pool) != 0)
+            continue;
+        c = g_new0(GpDomDevice, 1);
+        c->pool = g_strdup(d->pool);
+        c->address = g_strdup(d->address);
+        c->uuid = g_strdup(d->uuid);
+        g_ptr_array_add(plan->devices, c);
+    }
+}
+
+static void
+plan_add_device(GpDomPlan *plan, const char *pool, gboolean mdev, const char *id)
+{
+    GpDomDevice *d = g_new0(GpDomDevice, 1);
+
+    d->pool = g_strdup(pool);
+    if (mdev)
+        d->uuid = g_strdup(id);
+    else
+        d->address = g_strdup(id);
+    g_ptr_array_add(plan->devices, d);
+}
+
+static void
+plan_add_pool(GpDomPlan *plan, const char *pool, guint count, guint64 mmio, gboolean mdev,
+              GPtrArray *chosen, const GpDomAssignment *current)
+{
+    GpDomRequest *req = g_new0(GpDomRequest, 1);
+    g_autoptr(GHashTable) added = g_hash_table_new(g_str_hash, g_str_equal);
+
+    req->pool = g_strdup(pool);
+    req->count = count;
+    req->mmio = mmio;
+    g_ptr_array_add(plan->requests, req);
+    for (guint j = 0; current && j < current->devices->len; j++) {
+        const GpDomDevice *d = g_ptr_array_index(current->devices, j);
+        const char *id = dev_id(d);
+
+        if (strcmp(d->pool, pool) == 0 &&
+            g_ptr_array_find_with_equal_func(chosen, id, g_str_equal, NULL) &&
+            g_hash_table_add(added, (gpointer)id))
+            plan_add_device(plan, pool, mdev, id);
+    }
+    for (guint i = 0; i < chosen->len; i++) {
+        const char *id = g_ptr_array_index(chosen, i);
+
+        if (g_hash_table_add(added, (gpointer)id))
+            plan_add_device(plan, pool, mdev, id);
+    }
+}
+
 GpAssignResult *
 gp_assign_domain(virConnectPtr conn, const char *name, const char *pool_name,
                  guint count, guint64 mmio, GError **error)
@@ -666,51 +725,29 @@ gp_assign_domain(virConnectPtr conn, const char *name, const char *pool_name,
             return NULL;
     }
 
-    /* The new plan: other pools' requests and devices as they were, this
-     * pool's replaced. */
+    /* The new plan keeps the domain's order (requests, and devices with
+     * their aliases, to which libvirt's guest addresses are tied): this
+     * pool's request is replaced in place or added last, and the devices
+     * it keeps come first in their old order. */
     plan.requests = g_ptr_array_new_with_free_func((GDestroyNotify)gp_dom_request_free);
     plan.devices = g_ptr_array_new_with_free_func((GDestroyNotify)gp_dom_device_free);
-    for (guint i = 0; current && i < current->requests->len; i++) {
-        GpDomRequest *r = g_ptr_array_index(current->requests, i);
-        GpDomRequest *copy;
-
-        if (strcmp(r->pool, pool_name) == 0)
-            continue;
-        copy = g_new0(GpDomRequest, 1);
-        copy->pool = g_strdup(r->pool);
-        copy->count = r->count;
-        copy->mmio = r->mmio;
-        g_ptr_array_add(plan.requests, copy);
-        for (guint j = 0; j < current->devices->len; j++) {
-            GpDomDevice *d = g_ptr_array_index(current->devices, j);
-            GPtrArray *one = g_ptr_array_new();
-
-            if (strcmp(d->pool, r->pool) != 0) {
-                g_ptr_array_unref(one);
-                continue;
-            }
-            g_ptr_array_add(one, d);
-            devices_copy_into(plan.devices, one);
-            g_ptr_array_unref(one);
-        }
-    }
     {
-        GpDomRequest *req = g_new0(GpDomRequest, 1);
+        gboolean placed = FALSE;
 
-        req->pool = g_strdup(pool_name);
-        req->count = count;
-        req->mmio = mmio;
-        g_ptr_array_add(plan.requests, req);
-        for (guint i = 0; i < chosen->len; i++) {
-            GpDomDevice *d = g_new0(GpDomDevice, 1);
+        for (guint i = 0; current && i < current->requests->len; i++) {
+            GpDomRequest *r = g_ptr_array_index(current->requests, i);
 
-            d->pool = g_strdup(pool_name);
-            if (pool->type == GP_POOL_TYPE_MDEV)
-                d->uuid = g_strdup(g_ptr_array_index(chosen, i));
-            else
-                d->address = g_strdup(g_ptr_array_index(chosen, i));
-            g_ptr_array_add(plan.devices, d);
+            if (strcmp(r->pool, pool_name) == 0) {
+                plan_add_pool(&plan, pool_name, count, mmio, pool->type == GP_POOL_TYPE_MDEV,
+                              chosen, current);
+                placed = TRUE;
+            } else {
+                plan_copy_pool(&plan, r, current);
+            }
         }
+        if (!placed)
+            plan_add_pool(&plan, pool_name, count, mmio, pool->type == GP_POOL_TYPE_MDEV,
+                          chosen, current);
     }
     if (plan.requests->len > GP_DOMXML_MAX_REQUESTS ||
         plan.devices->len > GP_DOMXML_MAX_COUNT) {

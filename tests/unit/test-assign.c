@@ -647,3 +647,16 @@ Test(assign, rebalance_command_repoints_a_stopped_domain_and_drops_stale_claims)
     cr_assert(g_regex_match_simple("0000:41:00.0 +held +win-ovmf", out2, 0, 0), "%s", out2);
     cr_assert(g_regex_match_simple("0000:81:00.0 +free", out2, 0, 0), "%s", out2);
 }
+
+Test(assign, assigning_more_keeps_the_devices_and_aliases_a_domain_has)
+{
+    g_autofree char *extra = assigned_domain("0000:81:00.0");
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    int rc = run_gpupool_with("assign linux-seabios --pool gpus --count 2 --mmio 64G", extra,
+                              &out, &err);
+
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert_not_null(strstr(out, "assigned gpus 0000:81:00.0 (ua-gpupool-0), "
+                                   "gpus 0000:41:00.0 (ua-gpupool-1)"), "%s", out);
+}
