@@ -5,6 +5,9 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
+#include <libxml/parser.h>
+#include <libxml/relaxng.h>
+
 #include "domxml.h"
 
 static char *
@@ -753,4 +756,50 @@ Test(domxml, two_pools_in_one_domain_read_back_and_round_trip)
     restored = unassign_text(xml);
     cr_assert_str_eq(restored, orig);
     plan_clear(&plan);
+}
+
+/* The metadata gpupool writes is what xml/metadata.rng describes. */
+static void
+assert_metadata_matches_schema(const char *xml)
+{
+    g_autofree char *rng = g_build_filename(GP_TOP_SRCDIR, "xml", "metadata.rng", NULL);
+    const char *start = strstr(xml, "<gpupool:assignment");
+    const char *end = strstr(xml, "</gpupool:assignment>");
+    g_autofree char *fragment = NULL;
+    xmlRelaxNGParserCtxtPtr pctxt;
+    xmlRelaxNGPtr schema;
+    xmlRelaxNGValidCtxtPtr vctxt;
+    xmlDocPtr doc;
+    int rc;
+
+    cr_assert(start && end);
+    fragment = g_strndup(start, (gsize)(end - start) + strlen("</gpupool:assignment>"));
+    doc = xmlReadMemory(fragment, (int)strlen(fragment), "metadata.xml", NULL, XML_PARSE_NONET);
+    cr_assert_not_null(doc);
+    pctxt = xmlRelaxNGNewParserCtxt(rng);
+    schema = xmlRelaxNGParse(pctxt);
+    cr_assert_not_null(schema);
+    vctxt = xmlRelaxNGNewValidCtxt(schema);
+    rc = xmlRelaxNGValidateDoc(vctxt, doc);
+    xmlRelaxNGFreeValidCtxt(vctxt);
+    xmlRelaxNGFree(schema);
+    xmlRelaxNGFreeParserCtxt(pctxt);
+    xmlFreeDoc(doc);
+    cr_assert_eq(rc, 0, "metadata does not match xml/metadata.rng:\n%s", fragment);
+}
+
+Test(domxml, written_metadata_matches_the_schema)
+{
+    const char *names[] = { "q35-ovmf.xml", "q35-seabios.xml", "i440fx.xml", "minimal.xml" };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
+        g_autofree char *orig = sample(names[i]);
+        GpDomPlan plan = plan_for(2, 1ULL << 40, 42);
+        g_autofree char *xml = NULL;
+
+        ((GpDomRequest *)g_ptr_array_index(plan.requests, 0))->mmio = 1ULL << 40;
+        xml = assign_text(orig, &plan);
+        assert_metadata_matches_schema(xml);
+        plan_clear(&plan);
+    }
 }
