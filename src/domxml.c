@@ -906,10 +906,10 @@ read_platform(xmlNode *root, GpDomAssignment *a)
         if (a->arch && strlen(a->arch) > VALUE_MAX)
             g_clear_pointer(&a->arch, g_free);
     }
+    /* "q35", "pc-q35-7.2"; "pc", "pc-i440fx-7.2" and the old "pc-0.15". */
     if (a->machine && strstr(a->machine, "q35"))
         a->machine_kind = GP_DOM_MACHINE_Q35;
-    else if (a->machine && (strcmp(a->machine, "pc") == 0 || g_str_has_prefix(a->machine, "pc-i440fx") ||
-                            g_str_has_prefix(a->machine, "pc-") ))
+    else if (a->machine && (strcmp(a->machine, "pc") == 0 || g_str_has_prefix(a->machine, "pc-")))
         a->machine_kind = GP_DOM_MACHINE_I440FX;
 
     if (g_strcmp0(firmware, "efi") == 0) {
