@@ -327,6 +327,14 @@ for _ in $(seq 50); do
     sleep 0.1
 done
 [ "$(claims_count)" -eq 0 ] || fail "c: claims left after every start failed: $(cat "$CLAIMS")"
+# The hook started `gpupool rebalance` detached from libvirt's job, with
+# the environment libvirt gave it: it took its turn and cleared the flag.
+for _ in $(seq 100); do
+    [ -e "$STATEDIR/rebalance.lock" ] && [ ! -e "$STATEDIR/rebalance-pending" ] && break
+    sleep 0.1
+done
+[ -e "$STATEDIR/rebalance.lock" ] || fail "c: no rebalance ran after the claims and releases"
+[ -e "$STATEDIR/rebalance-pending" ] && fail "c: a rebalance is still pending 10 s later"
 for i in $(seq 0 $((N_RACERS - 1))); do vsh undefine "gpit-c$i" >/dev/null; done
 
 # ---- d: assign / unassign against the daemon ------------------------------
