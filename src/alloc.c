@@ -605,27 +605,32 @@ undo_partitions(GHashTable *pools, GPtrArray *made, const GpAllocDomain *dom)
     }
 }
 
-/* One partition per domain per pool: a second would take capacity the
- * pool's other domains were sized for. */
+/* One partition per domain per pool unless the pool allows more
+ * (partition-set --per-domain): more would take capacity the pool's other
+ * domains were sized for. */
 static gboolean
-check_one_per_pool(const GpAllocDomain *dom, GHashTable *pools, GError **error)
+check_per_domain(const GpAllocDomain *dom, GHashTable *pools, GError **error)
 {
     g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
 
     for (guint i = 0; i < dom->devices->len; i++) {
         const GpAllocDevice *dev = dom->devices->pdata[i];
         const GpPool *pool = g_hash_table_lookup(pools, dev->pool);
+        guint allowed = pool && pool->per_domain ? pool->per_domain : 1;
+        guint n;
 
         if (!pool || pool->type == GP_POOL_TYPE_PCI)
             continue;
-        if (g_hash_table_contains(seen, dev->pool)) {
+        n = GPOINTER_TO_UINT(g_hash_table_lookup(seen, dev->pool)) + 1;
+        if (n > allowed) {
             g_set_error(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_INVALID,
-                        "%s asks for more than one partition of pool '%s', which gives one "
-                        "per domain: run 'gpupool assign %s --pool %s --count 1'",
-                        dom->name, dev->pool, dom->name, dev->pool);
+                        "%s asks for more than %u partition%s of pool '%s': run 'gpupool "
+                        "assign %s --pool %s --count %u', or allow more with 'gpupool "
+                        "partition-set DEVICE --per-domain N'", dom->name, allowed,
+                        allowed == 1 ? "" : "s", dev->pool, dom->name, dev->pool, allowed);
             return FALSE;
         }
-        g_hash_table_add(seen, dev->pool);
+        g_hash_table_insert(seen, dev->pool, GUINT_TO_POINTER(n));
     }
     return TRUE;
 }
@@ -751,7 +756,7 @@ gp_alloc_prepare_domain(const GpAllocDomain *dom, GError **error)
         return FALSE;
     /* Partitions: mdevs before the probe, VF profiles after the claim. */
     made = g_ptr_array_new();
-    if (!check_one_per_pool(dom, pools, error) ||
+    if (!check_per_domain(dom, pools, error) ||
         !prepare_mdevs(dom, pools, claims, made, error))
         goto undo;
     probe_all(dom, pools);

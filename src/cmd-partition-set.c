@@ -15,11 +15,14 @@ static int
 run_partition_set(int argc, char **argv)
 {
     gint count = 0;
+    gint per_domain = 0;
     g_autofree char *profile = NULL;
     GOptionEntry entries[] = {
         { "count", 'n', 0, G_OPTION_ARG_INT, &count, "Number of partitions", "N" },
         { "profile", 'p', 0, G_OPTION_ARG_STRING, &profile,
           "Partition profile (mdev type, vGPU type ID)", "TYPE" },
+        { "per-domain", 0, 0, G_OPTION_ARG_INT, &per_domain,
+          "Partitions of the pool one domain may hold (default 1)", "N" },
         { NULL },
     };
     g_autoptr(GError) error = NULL;
@@ -34,8 +37,12 @@ run_partition_set(int argc, char **argv)
     if (count < 0 || count > 4096)
         return gp_cli_usage(&gp_cmd_partition_set, "--count must be from 1 to 4096, not %d",
                             count);
-    if (count == 0 && !profile)
-        return gp_cli_usage(&gp_cmd_partition_set, "give --count N or --profile TYPE");
+    if (per_domain < 0 || per_domain > GP_POOL_PER_DOMAIN_MAX)
+        return gp_cli_usage(&gp_cmd_partition_set, "--per-domain must be from 1 to %d, not %d",
+                            GP_POOL_PER_DOMAIN_MAX, per_domain);
+    if (count == 0 && !profile && per_domain == 0)
+        return gp_cli_usage(&gp_cmd_partition_set,
+                            "give --count N or --profile TYPE (or --per-domain N)");
     if (profile && (!*profile || strlen(profile) > 128 || strchr(profile, '/')))
         return gp_cli_usage(&gp_cmd_partition_set, "'%.64s' is not a profile name", profile);
 
@@ -52,7 +59,7 @@ run_partition_set(int argc, char **argv)
         }
         device = g_strdup(argv[1]);
     }
-    if (!gp_partition_set(device, (guint)count, profile, done, &error))
+    if (!gp_partition_set(device, (guint)count, profile, (guint)per_domain, done, &error))
         return gp_cli_fail(error);
     for (guint i = 0; i < done->len; i++)
         printf("%s\n", (const char *)done->pdata[i]);
@@ -61,7 +68,7 @@ run_partition_set(int argc, char **argv)
 
 const GpCliCommand gp_cmd_partition_set = {
     .name = "partition-set",
-    .args = "DEVICE --count N | --profile TYPE",
+    .args = "DEVICE --count N | --profile TYPE [--per-domain N]",
     .summary = "Set a GPU's (and its pool's) partition count or profile",
     .run = run_partition_set,
 };

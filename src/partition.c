@@ -238,8 +238,8 @@ record_in_pool(GpPool *pool, const char *device, guint count, const char *profil
 }
 
 gboolean
-gp_partition_set(const char *device, guint count, const char *profile, GPtrArray *done,
-                 GError **error)
+gp_partition_set(const char *device, guint count, const char *profile, guint per_domain,
+                 GPtrArray *done, GError **error)
 {
     g_autoptr(GpLock) lock = NULL;
     g_autoptr(GpClaims) claims = NULL;
@@ -267,6 +267,23 @@ gp_partition_set(const char *device, guint count, const char *profile, GPtrArray
                     "both whole and partitioned (run 'gpupool pool-remove %s %s' first)",
                     device, pool->name, pool->name, device);
         return FALSE;
+    }
+    if (per_domain && !pool) {
+        g_set_error(error, GP_PARTITION_ERROR, GP_PARTITION_ERROR_REFUSED,
+                    "%s is in no pool, and partitions per domain are a pool's setting: "
+                    "add it to an mdev or vf pool first ('gpupool pool-add')", device);
+        return FALSE;
+    }
+    if (count == 0 && !profile) {
+        /* Only the pool's per-domain limit changes: nothing on the host. */
+        pool->per_domain = per_domain;
+        if (!gp_poolstore_save(pool, error))
+            return FALSE;
+        if (done)
+            g_ptr_array_add(done, g_strdup_printf("pool '%s': a domain may hold %u "
+                                                  "partition%s", pool->name, per_domain,
+                                                  per_domain == 1 ? "" : "s"));
+        return TRUE;
     }
 
     /* Decide for every device first, change nothing until all agree. */
@@ -356,6 +373,8 @@ gp_partition_set(const char *device, guint count, const char *profile, GPtrArray
     }
     if (pool) {
         record_in_pool(pool, device, chosen_count, chosen_profile);
+        if (per_domain)
+            pool->per_domain = per_domain;
         if (!gp_poolstore_save(pool, error))
             return FALSE;
         if (done)

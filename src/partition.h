@@ -54,10 +54,11 @@ GPtrArray *gp_partition_holders(GpClaims *claims, const char *device);
  * PROFILE, and record the setting in the pool so that `gpupool setup`
  * applies it again at boot.  Refuses, changing nothing, a count or profile
  * a device does not offer, a device whose partitions are in use (naming
- * the domains), and a device of a pci pool.  DONE gets one line per
- * change. */
+ * the domains), and a device of a pci pool.  PER_DOMAIN (0: leave as is)
+ * sets how many partitions of the pool one domain may hold; with COUNT 0
+ * and no PROFILE only that is changed.  DONE gets one line per change. */
 gboolean gp_partition_set(const char *device, guint count, const char *profile,
-                          GPtrArray *done, GError **error);
+                          guint per_domain, GPtrArray *done, GError **error);
 
 /* The pool's recorded partitioning applied to one member at boot (VFs
  * enabled and bound, the profile checked); used by `gpupool setup`.

@@ -267,6 +267,7 @@ gp_pool_copy(const GpPool *pool)
     copy->mdev_type = g_strdup(pool->mdev_type);
     copy->vf_count = pool->vf_count;
     copy->vf_profile = g_strdup(pool->vf_profile);
+    copy->per_domain = pool->per_domain;
     copy->devices = g_ptr_array_new_with_free_func((GDestroyNotify)gp_pool_device_free);
     for (guint i = 0; i < pool->devices->len; i++) {
         const GpPoolDevice *dev = g_ptr_array_index(pool->devices, i);
@@ -433,6 +434,18 @@ gp_pool_parse_xml(const char *xml, gsize len, GError **error)
             pool->vf_count = v;
             /* partition-set: the vendor profile of every VF (schema-checked). */
             pool->vf_profile = prop(n, "profile");
+        } else if (node_is(n, "partitions")) {
+            /* partition-set --per-domain (range schema-checked). */
+            g_autofree char *per = prop(n, "per-domain");
+            guint64 v = 0;
+
+            if (!g_ascii_string_to_unsigned(per, 10, 1, GP_POOL_PER_DOMAIN_MAX, &v, NULL)) {
+                g_set_error(error, GP_POOL_ERROR, GP_POOL_ERROR_INVALID,
+                            "pool '%s': partitions per domain '%s' is not a number from 1 "
+                            "to %d", pool->name, per ? per : "", GP_POOL_PER_DOMAIN_MAX);
+                return NULL;
+            }
+            pool->per_domain = v;
         } else if (node_is(n, "device")) {
             g_autofree char *addr = prop(n, "address");
             g_autofree char *driver = prop(n, "host-driver");
@@ -499,6 +512,8 @@ gp_pool_format_xml(const GpPool *pool)
         append_attr(out, "profile", pool->vf_profile);
         g_string_append(out, "/>\n");
     }
+    if (pool->type != GP_POOL_TYPE_PCI && pool->per_domain > 1)
+        g_string_append_printf(out, "  <partitions per-domain='%u'/>\n", pool->per_domain);
     for (guint i = 0; i < pool->devices->len; i++) {
         const GpPoolDevice *dev = g_ptr_array_index(pool->devices, i);
 

@@ -48,6 +48,9 @@ typedef struct {
     /* vf pools: the vendor profile set on each VF when a domain starts
      * (NVIDIA's vGPU type ID), NULL = none.  Set by gpupool partition-set. */
     char *vf_profile;
+    /* mdev and vf pools: partitions one domain may hold (0 = one), set by
+     * gpupool partition-set --per-domain. */
+    guint per_domain;
     GPtrArray *devices; /* GpPoolDevice*, sorted by address */
 } GpPool;
 
@@ -70,6 +73,8 @@ GpPoolDevice *gp_pool_find_device(const GpPool *pool, const char *address);
 #define GP_POOL_DESCRIPTION_MAX 1024
 /* NULL clears it; refuses control characters and overlong text. */
 gboolean gp_pool_set_description(GpPool *pool, const char *description, GError **error);
+/* Most partitions of one pool a domain may hold (GP_DOMXML_MAX_COUNT). */
+#define GP_POOL_PER_DOMAIN_MAX 64
 /* mdev type ids as sysfs names them ("nvidia-63", "mbochs-small"). */
 gboolean gp_pool_mdev_type_check(const char *type, GError **error);
 

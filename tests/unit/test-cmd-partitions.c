@@ -580,8 +580,9 @@ Test(cmd_partitions, hook_refuses_two_partitions_of_one_pool_for_one_domain)
     g_ptr_array_add(dom->devices, gp_alloc_device_new("ua-gpupool-1", "disp", b));
     before = gp_sim_snapshot(sim);
     cr_assert_not(gp_alloc_prepare_domain(dom, &err));
-    cr_assert(strstr(err->message, "vm1 asks for more than one partition of pool 'disp'"), "%s",
-              err->message);
+    cr_assert(strstr(err->message, "vm1 asks for more than 1 partition of pool 'disp': run "
+                                   "'gpupool assign vm1 --pool disp --count 1', or allow more"),
+              "%s", err->message);
     after = gp_sim_snapshot(sim);
     cr_assert_str_eq(after, before);
 }
@@ -603,7 +604,7 @@ Test(cmd_partitions, hook_sets_the_vgpu_type_on_the_claimed_vf_and_clears_it_at_
     g_mkdir_with_parents(proc, 0755);
     g_setenv("GPUPOOL_PROC_ROOT", proc, TRUE);
     save_pool("l40s", GP_POOL_TYPE_VF, members, NULL);
-    cr_assert(gp_partition_set(GP_SIM_SRIOV_GPU, 0, "1158", done, &err), "%s",
+    cr_assert(gp_partition_set(GP_SIM_SRIOV_GPU, 0, "1158", 0, done, &err), "%s",
               err ? err->message : "");
     cr_assert(gp_alloc_prepare_domain(dom, &err), "%s", err ? err->message : "");
     cur = gp_sim_read(sim, "bus/pci/devices/0000:c1:00.4/nvidia/current_vgpu_type");
@@ -635,7 +636,7 @@ Test(cmd_partitions, hook_keeps_the_claim_and_the_type_while_qemu_still_holds_th
     g_mkdir_with_parents(fd_dir, 0755);
     g_setenv("GPUPOOL_PROC_ROOT", proc, TRUE);
     save_pool("l40s", GP_POOL_TYPE_VF, members, NULL);
-    cr_assert(gp_partition_set(GP_SIM_SRIOV_GPU, 0, "1158", done, &err));
+    cr_assert(gp_partition_set(GP_SIM_SRIOV_GPU, 0, "1158", 0, done, &err));
     cr_assert(gp_alloc_prepare_domain(dom, &err), "%s", err ? err->message : "");
     target = g_strdup_printf("/dev/vfio/%d", gp_sim_iommu_group(sim, "0000:c1:00.4"));
     cr_assert_eq(symlink(target, fd), 0);
@@ -690,7 +691,7 @@ Test(cmd_partitions, hook_says_a_vf_pool_is_exhausted_when_the_profile_has_no_ro
     gp_backend_reset();
     save_pool("l40s", GP_POOL_TYPE_VF, members, NULL);
     /* The 48Q type takes the whole GPU: one partition for 16 VFs. */
-    cr_assert(gp_partition_set(GP_SIM_SRIOV_GPU, 0, "1161", done, &err), "%s",
+    cr_assert(gp_partition_set(GP_SIM_SRIOV_GPU, 0, "1161", 0, done, &err), "%s",
               err ? err->message : "");
     cr_assert(gp_alloc_prepare_domain(vm1, &err), "%s", err ? err->message : "");
     before = gp_sim_snapshot(sim);
@@ -702,4 +703,50 @@ Test(cmd_partitions, hook_says_a_vf_pool_is_exhausted_when_the_profile_has_no_ro
     cr_assert_str_eq(after, before);
     cr_assert_eq(claim_count(), 1);
     g_unsetenv("GPUPOOL_PLUGINDIR");
+}
+
+Test(cmd_partitions, a_pool_that_allows_two_per_domain_gives_a_domain_two_mdevs)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_mbochs();
+    const char *members[] = { GP_SIM_MBOCHS, NULL };
+    g_autofree char *a = gp_partition_mdev_uuid(DOM1, "disp", 0);
+    g_autofree char *b = gp_partition_mdev_uuid(DOM1, "disp", 1);
+    g_autoptr(GpAllocDomain) dom = domain(DOM1, "vm1", "disp", a);
+    g_autoptr(GError) err = NULL;
+    g_autofree char *out = NULL;
+    g_autofree char *stderr_text = NULL;
+    g_autofree char *file = NULL;
+    g_autofree char *rel_a = gp_sysfs_mdev_dev_path(a, NULL);
+    g_autofree char *rel_b = gp_sysfs_mdev_dev_path(b, NULL);
+
+    save_pool("disp", GP_POOL_TYPE_MDEV, members, "mbochs-small");
+    cr_assert_eq(run(sim, &out, &stderr_text, "partition-set", GP_SIM_MBOCHS, "--per-domain",
+                     "2", NULL), 0, "%s", stderr_text);
+    cr_assert(strstr(out, "pool 'disp': a domain may hold 2 partitions"), "%s", out);
+    file = pool_file(sim, "disp");
+    cr_assert(strstr(file, "<partitions per-domain='2'/>"), "%s", file);
+    g_ptr_array_add(dom->devices, gp_alloc_device_new("ua-gpupool-1", "disp", b));
+    cr_assert(gp_alloc_prepare_domain(dom, &err), "%s", err ? err->message : "");
+    cr_assert(gp_sysfs_is_dir(rel_a));
+    cr_assert(gp_sysfs_is_dir(rel_b));
+    cr_assert_eq(claim_count(), 2);
+}
+
+Test(cmd_partitions, per_domain_is_refused_for_a_device_in_no_pool)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_mbochs();
+    g_autofree char *err = NULL;
+    g_autofree char *before = gp_sim_snapshot(sim);
+    g_autofree char *after = NULL;
+
+    cr_assert_eq(run(sim, NULL, &err, "partition-set", GP_SIM_MBOCHS, "--per-domain", "2",
+                     NULL), 1);
+    cr_assert(strstr(err, "gpupool: error: mbochs is in no pool, and partitions per domain are "
+                          "a pool's setting"), "%s", err);
+    after = gp_sim_snapshot(sim);
+    cr_assert_str_eq(after, before);
+    g_clear_pointer(&err, g_free);
+    cr_assert_eq(run(sim, NULL, &err, "partition-set", GP_SIM_MBOCHS, "--per-domain", "65",
+                     NULL), 2);
+    cr_assert(strstr(err, "--per-domain must be from 1 to 64"), "%s", err);
 }
