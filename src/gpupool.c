@@ -42,7 +42,10 @@ print_help(FILE *out)
     for (size_t i = 0; commands[i]; i++) {
         g_autofree char *head = g_strdup_printf("%s %s", commands[i]->name,
                                                 commands[i]->args ? commands[i]->args : "");
-        fprintf(out, "  %-36s %s\n", head, commands[i]->summary);
+        if (strlen(head) <= 36)
+            fprintf(out, "  %-36s %s\n", head, commands[i]->summary);
+        else
+            fprintf(out, "  %s\n  %-36s %s\n", head, "", commands[i]->summary);
     }
     fprintf(out,
             "\n"
