@@ -128,7 +128,9 @@ print_text(const GpPartInfo *info, const char *pool_name, const GpPool *pool)
     printf("%s  %s  back end: %s (%s)\n", info->device, model, info->backend,
            ops ? ops->summary : "");
     printf("  valid partition counts: %s\n", counts);
-    if (info->count)
+    if (info->kind == GP_PART_KIND_WHOLE)
+        printf("  current partition count: none, the device is used whole (pci pools)\n");
+    else if (info->count)
         printf("  current partition count: %u%s%s, %u in use\n", info->count,
                info->profile ? " of " : "", info->profile ? info->profile : "", info->in_use);
     else

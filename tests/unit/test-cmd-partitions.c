@@ -750,3 +750,23 @@ Test(cmd_partitions, per_domain_is_refused_for_a_device_in_no_pool)
                      NULL), 2);
     cr_assert(strstr(err, "--per-domain must be from 1 to 64"), "%s", err);
 }
+
+Test(cmd_partitions, a_gpu_without_mdev_types_or_sriov_is_shown_whole_and_cannot_be_partitioned)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_datacenter();
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    g_autofree char *before = gp_sim_snapshot(sim);
+    g_autofree char *after = NULL;
+
+    cr_assert_eq(run(sim, &out, &err, "partitions", GP_SIM_DC_GPU0, NULL), 0, "%s", err);
+    cr_assert(strstr(out, "back end: pci (whole device)"), "%s", out);
+    cr_assert(strstr(out, "valid partition counts: none (not partitionable)"), "%s", out);
+    cr_assert(strstr(out, "the device is used whole"), "%s", out);
+    g_clear_pointer(&err, g_free);
+    cr_assert_eq(run(sim, NULL, &err, "partition-set", GP_SIM_DC_GPU0, "--count", "2", NULL), 1);
+    cr_assert(strstr(err, "gpupool: error: " GP_SIM_DC_GPU0 " cannot be partitioned: it offers "
+                          "neither mdev types nor SR-IOV virtual functions"), "%s", err);
+    after = gp_sim_snapshot(sim);
+    cr_assert_str_eq(after, before);
+}
