@@ -14,11 +14,17 @@
  *     does not need PCI Express (emulated devices look like that).
  *  5. The boot VGA device with a host driver other than vfio-pci bound is
  *     the host's console: NOT ASSIGNABLE until the console moves away.
- *  6. IOMMU group peers: a guest gets a whole group or nothing.  Bridges
- *     in the group are ignored (vfio tolerates them); other functions of
- *     the same slot are companions that join together (a GPU's HDMI audio
- *     function) unless they are in another pool; any other endpoint that is
- *     not in the same pool makes the device NOT ASSIGNABLE, naming the peer.
+ *  6. IOMMU group peers: VFIO gives a whole group to one guest, so the
+ *     group is the unit of assignment.  Bridges in the group are ignored
+ *     (vfio tolerates them).  Every other endpoint joins with the device
+ *     (the note names them all) when it is in the same pool or would join
+ *     with it: another function of the same slot (a GPU's HDMI audio), a
+ *     device of the kinds gpupool pools (display, accelerator, and the
+ *     functions of such a card) in another slot of the group, or a device
+ *     no host driver uses.  The device is NOT ASSIGNABLE, naming the peer,
+ *     when a peer is in another pool, is the boot VGA the console uses, or
+ *     is a device the host uses (a NIC, a disk controller) that is not in
+ *     the pool: taking that along must be asked for by naming it.
  *  7. Then: mdev types offered, or SR-IOV VFs enabled: PARTITIONABLE.
  *     SR-IOV capable with a driver bound but no VF enabled: PARTITION DRIVER
  *     PRESENT BUT SR-IOV DISABLED.  Otherwise READY FOR PASSTHROUGH.
@@ -350,8 +356,73 @@ not_assignable(char **reason, char *why)
     return GP_DEV_STATUS_NOT_ASSIGNABLE;
 }
 
-/* Rule 6: NULL when the group lets DEV go (companions are added to
- * NOTES), else the reason. */
+/* Display controllers and processing accelerators: what gpupool pools. */
+static gboolean
+is_gpu_class(const GpPciDev *dev)
+{
+    guint base = dev->class_code >> 16;
+
+    return base == 0x03 || base == 0x12;
+}
+
+/* PEER belongs to a card of the kind gpupool pools: it is one, or another
+ * function of its slot is (the second GPU's HDMI audio). */
+static gboolean
+on_gpu_card(const GpHost *host, const GpPciDev *peer)
+{
+    g_autoptr(GPtrArray) group = gp_host_group_peers(host, peer);
+
+    if (is_gpu_class(peer))
+        return TRUE;
+    for (guint i = 0; i < group->len; i++) {
+        const GpPciDev *other = group->pdata[i];
+
+        if (!other->is_bridge && gp_pci_addr_same_slot(&other->addr, &peer->addr) &&
+            is_gpu_class(other))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* A peer in no pool joins with the device unless the host uses it for
+ * something else: it has a host driver and is not part of a GPU card.
+ * Functions of the device's own card always join (they are the card). */
+static gboolean
+would_join(const GpHost *host, const GpPciDev *dev, const GpPciDev *peer)
+{
+    if (gp_pci_addr_same_slot(&peer->addr, &dev->addr))
+        return TRUE;
+    if (!peer->driver || strcmp(peer->driver, "vfio-pci") == 0)
+        return TRUE;
+    return on_gpu_card(host, peer);
+}
+
+static char *
+group_peer_refusal(const GpPciDev *dev, const GpPciDev *peer, const char *peer_pool,
+                   const char *pool)
+{
+    g_autofree char *driver = peer->driver
+        ? g_strdup_printf("driver %s", peer->driver) : g_strdup("no driver");
+    g_autofree char *where = NULL;
+
+    if (peer_pool && pool)
+        where = g_strdup_printf("which is in pool %s, not in pool %s", peer_pool, pool);
+    else if (peer_pool)
+        where = g_strdup_printf("which is in pool %s", peer_pool);
+    else if (pool)
+        where = g_strdup_printf("which is not in pool %s", pool);
+    else
+        where = g_strdup("which is not in the same pool");
+    return g_strdup_printf("IOMMU group %s is shared with %s (%s, %s), %s: "
+                           "put it in %s%s together with this device, or move "
+                           "the card to a slot with an IOMMU group of its own",
+                           dev->iommu_group, peer->address, peer->class_name,
+                           driver, where,
+                           pool ? "pool " : "the same pool", pool ? pool : "");
+}
+
+/* Rule 6: NULL when the group lets DEV go (the endpoints that join with
+ * it are added to NOTES), else the reason. */
 static char *
 check_group(const GpHost *host, const GpPciDev *dev, GHashTable *pool_of,
             const char *pool, GString *notes)
@@ -362,44 +433,41 @@ check_group(const GpHost *host, const GpPciDev *dev, GHashTable *pool_of,
     for (guint i = 0; i < peers->len; i++) {
         const GpPciDev *peer = peers->pdata[i];
         const char *peer_pool = pool_of ? g_hash_table_lookup(pool_of, peer->address) : NULL;
+        gboolean same_slot = gp_pci_addr_same_slot(&peer->addr, &dev->addr);
+        gboolean in_pool = pool && g_strcmp0(peer_pool, pool) == 0;
 
         if (peer->is_bridge)
             continue;
-        if (gp_pci_addr_same_slot(&peer->addr, &dev->addr)) {
-            g_autofree char *label = companion_label(peer);
+        /* One member of a group in another pool would be handed to two
+         * owners, and the second QEMU could not open the group. */
+        if (peer_pool && !in_pool) {
+            if (same_slot) {
+                g_autofree char *label = companion_label(peer);
 
-            /* Functions of one card travel together; one of them in
-             * another pool would be handed to two owners. */
-            if (peer_pool && g_strcmp0(peer_pool, pool) != 0)
                 return g_strdup_printf("%s (%s), a function of the same card, is in pool %s: "
                                        "functions of one card go to one pool; "
                                        "remove it from pool %s first",
                                        peer->address, label, peer_pool, peer_pool);
+            }
+            return group_peer_refusal(dev, peer, peer_pool, pool);
+        }
+        /* Binding it to vfio-pci would take the host's console away. */
+        if (peer->boot_vga && peer->driver && strcmp(peer->driver, "vfio-pci") != 0)
+            return g_strdup_printf("IOMMU group %s is shared with %s, the boot VGA in use by "
+                                   "the host console (driver %s): give the console another "
+                                   "GPU, or move the card to a slot with an IOMMU group of "
+                                   "its own", dev->iommu_group, peer->address, peer->driver);
+        if (!in_pool && !would_join(host, dev, peer))
+            return group_peer_refusal(dev, peer, NULL, pool);
+        if (same_slot) {
+            g_autofree char *label = companion_label(peer);
+
             g_string_append_printf(companions, "%s%s (%s)", companions->len ? ", " : "",
                                    peer->address, label);
-            continue;
-        }
-        if (pool && g_strcmp0(peer_pool, pool) == 0)
-            continue;
-        {
-            g_autofree char *driver = peer->driver
-                ? g_strdup_printf("driver %s", peer->driver) : g_strdup("no driver");
-            g_autofree char *where = NULL;
-
-            if (peer_pool && pool)
-                where = g_strdup_printf("which is in pool %s, not in pool %s", peer_pool, pool);
-            else if (peer_pool)
-                where = g_strdup_printf("which is in pool %s", peer_pool);
-            else if (pool)
-                where = g_strdup_printf("which is not in pool %s", pool);
-            else
-                where = g_strdup("which is not in the same pool");
-            return g_strdup_printf("IOMMU group %s is shared with %s (%s, %s), %s: "
-                                   "put it in %s%s together with this device, or move "
-                                   "the card to a slot with an IOMMU group of its own",
-                                   dev->iommu_group, peer->address, peer->class_name,
-                                   driver, where,
-                                   pool ? "pool " : "the same pool", pool ? pool : "");
+        } else {
+            g_string_append_printf(companions, "%s%s (%s, same IOMMU group)",
+                                   companions->len ? ", " : "", peer->address,
+                                   peer->class_name);
         }
     }
     if (companions->len)

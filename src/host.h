@@ -48,8 +48,9 @@ const char *gp_dev_status_to_string(GpDevStatus status);
 
 /* Decide DEV's status.  POOL_OF maps device addresses to the pool that
  * holds them (NULL: no pools); POOL is the pool DEV would join (NULL when
- * just listing), so group peers in that pool, or functions of the same
- * physical device that would join with it, do not count against it.
+ * just listing), so group peers in that pool, or that would join with it
+ * (the IOMMU group goes to a guest whole; see rule 6 in host.c), do not
+ * count against it: the note then names every endpoint that joins.
  * *REASON (if not NULL) gets a one-line explanation for NOT_ASSIGNABLE and
  * for notes worth showing otherwise (NULL when there is nothing to say). */
 GpDevStatus gp_host_assess(const GpHost *host, const GpPciDev *dev,

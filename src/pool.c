@@ -276,12 +276,39 @@ gp_pool_copy(const GpPool *pool)
         d->address = g_strdup(dev->address);
         d->host_driver = g_strdup(dev->host_driver);
         d->companion_of = g_strdup(dev->companion_of);
+        d->vfs_origin = dev->vfs_origin;
         g_ptr_array_add(copy->devices, d);
     }
     return copy;
 }
 
 /* ---- XML ---------------------------------------------------------------- */
+
+/* The vfs-enabled-by attribute of a vf pool's device; NULL (absent) for
+ * UNKNOWN, so definitions written before it existed read back the same. */
+const char *
+gp_pool_vf_origin_to_string(GpPoolVfOrigin origin)
+{
+    switch (origin) {
+    case GP_POOL_VFS_GPUPOOL:
+        return "gpupool";
+    case GP_POOL_VFS_HOST:
+        return "host";
+    case GP_POOL_VFS_UNKNOWN:
+        break;
+    }
+    return NULL;
+}
+
+GpPoolVfOrigin
+gp_pool_vf_origin_from_string(const char *str)
+{
+    if (g_strcmp0(str, "gpupool") == 0)
+        return GP_POOL_VFS_GPUPOOL;
+    if (g_strcmp0(str, "host") == 0)
+        return GP_POOL_VFS_HOST;
+    return GP_POOL_VFS_UNKNOWN;
+}
 
 static char *
 prop(xmlNode *node, const char *name)
@@ -342,14 +369,15 @@ canonical_member(GpPoolType type, const char *address, const char *pool, GError 
 }
 
 /* Checks a pool's members make sense together: companions name a member
- * of the same slot that is not itself a companion. */
+ * of the pool that is not itself a companion.  Whether they share its
+ * IOMMU group (a function of the same card, or another endpoint of the
+ * group) is the host's to say, not the definition's. */
 static gboolean
 check_companions(const GpPool *pool, GError **error)
 {
     for (guint i = 0; i < pool->devices->len; i++) {
         const GpPoolDevice *dev = g_ptr_array_index(pool->devices, i);
         const GpPoolDevice *main_dev;
-        GpPciAddr a, b;
 
         if (!dev->companion_of)
             continue;
@@ -360,13 +388,10 @@ check_companions(const GpPool *pool, GError **error)
             return FALSE;
         }
         main_dev = gp_pool_find_device(pool, dev->companion_of);
-        if (!main_dev || main_dev->companion_of ||
-            !gp_pci_addr_parse(dev->address, &a, NULL) ||
-            !gp_pci_addr_parse(main_dev->address, &b, NULL) ||
-            !gp_pci_addr_same_slot(&a, &b) || main_dev == dev) {
+        if (!main_dev || main_dev->companion_of || main_dev == dev) {
             g_set_error(error, GP_POOL_ERROR, GP_POOL_ERROR_INVALID,
-                        "pool '%s': %s is a companion of %s, which is not a device of the "
-                        "same slot in this pool: fix its companion-of attribute",
+                        "pool '%s': %s is a companion of %s, which is not a device of its "
+                        "IOMMU group in this pool: fix its companion-of attribute",
                         pool->name, dev->address, dev->companion_of);
             return FALSE;
         }
@@ -468,6 +493,12 @@ gp_pool_parse_xml(const char *xml, gsize len, GError **error)
             }
             if (!gp_pool_add_device(pool, canon, driver, canon_comp, error))
                 return NULL;
+            if (type == GP_POOL_TYPE_VF) {
+                g_autofree char *origin = prop(n, "vfs-enabled-by");
+
+                gp_pool_find_device(pool, canon)->vfs_origin =
+                    gp_pool_vf_origin_from_string(origin);
+            }
         }
     }
     if (!check_companions(pool, error))
@@ -521,6 +552,8 @@ gp_pool_format_xml(const GpPool *pool)
         append_attr(out, "address", dev->address);
         append_attr(out, "host-driver", dev->host_driver);
         append_attr(out, "companion-of", dev->companion_of);
+        if (pool->type == GP_POOL_TYPE_VF)
+            append_attr(out, "vfs-enabled-by", gp_pool_vf_origin_to_string(dev->vfs_origin));
         g_string_append(out, "/>\n");
     }
     g_string_append(out, "</pool>\n");

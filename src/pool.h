@@ -27,16 +27,27 @@ typedef enum {
 const char *gp_pool_type_to_string(GpPoolType type);
 gboolean gp_pool_type_from_string(const char *str, GpPoolType *type);
 
+typedef enum {
+    GP_POOL_VFS_UNKNOWN = 0,
+    GP_POOL_VFS_GPUPOOL,  /* the PF had no VFs when it joined */
+    GP_POOL_VFS_HOST,     /* its VFs were there before it joined */
+} GpPoolVfOrigin;
+
 typedef struct {
     /* Canonical PCI address (pci: the device; mdev: a parent; vf: a PF).
      * An mdev parent that is not a PCI device (the kernel's mbochs sample)
      * is named as it appears under class/mdev_bus. */
     char *address;
     char *host_driver;  /* driver it had before joining, given back on removal; NULL if none */
-    /* pci pools: another function of the same slot and IOMMU group that
-     * joined with the device named here (a GPU's HDMI audio).  It is bound
+    /* pci pools: another endpoint of the IOMMU group that joined with the
+     * device named here (a GPU's HDMI audio, a second GPU behind the same
+     * switch port without ACS).  It is bound
      * and given back with that device and never handed out on its own. */
     char *companion_of;
+    /* vf pools: whether the PF's VFs were enabled by gpupool (so they go
+     * when it leaves) or already there; UNKNOWN in definitions written
+     * before gpupool recorded it, which leaves them as they are. */
+    GpPoolVfOrigin vfs_origin;
 } GpPoolDevice;
 
 typedef struct {
@@ -68,6 +79,11 @@ GpPool *gp_pool_parse_xml(const char *xml, gsize len, GError **error);
 char *gp_pool_format_xml(const GpPool *pool);
 
 GpPoolDevice *gp_pool_find_device(const GpPool *pool, const char *address);
+
+/* vfs-enabled-by as written in a definition: "gpupool", "host", or absent
+ * (NULL, UNKNOWN). */
+const char *gp_pool_vf_origin_to_string(GpPoolVfOrigin origin);
+GpPoolVfOrigin gp_pool_vf_origin_from_string(const char *str);
 
 /* Longest description a pool may carry. */
 #define GP_POOL_DESCRIPTION_MAX 1024

@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "backend.h"
 #include "claims.h"
 #include "host.h"
 #include "partition.h"
@@ -266,18 +267,28 @@ plan_pci_device(const GpHost *host, const GpPool *pool, const char *address,
         const char *in_pool = g_hash_table_lookup(membership, peer->address);
         const GpClaim *held;
 
-        if (peer->is_bridge || !gp_pci_addr_same_slot(&peer->addr, &dev->addr))
+        /* The whole IOMMU group joins: VFIO gives it to one guest, so no
+         * endpoint of it may be handed out on its own. */
+        if (peer->is_bridge)
             continue;
         if (g_strcmp0(in_pool, pool->name) == 0) {
             const GpPoolDevice *member = gp_pool_find_device(pool, peer->address);
 
-            if (member && !member->companion_of)
+            if (member && !member->companion_of) {
+                if (gp_pci_addr_same_slot(&peer->addr, &dev->addr))
+                    return refuse(error, GP_POOL_ERROR_REFUSED,
+                                  "%s is a function of the same card as %s, which is in "
+                                  "pool '%s' on its own: functions of one card join "
+                                  "together; run 'gpupool pool-remove %s %s' and add %s "
+                                  "again", address, peer->address, pool->name, pool->name,
+                                  peer->address, address);
                 return refuse(error, GP_POOL_ERROR_REFUSED,
-                              "%s is a function of the same card as %s, which is in pool "
-                              "'%s' on its own: functions of one card join together; run "
-                              "'gpupool pool-remove %s %s' and add %s again",
-                              address, peer->address, pool->name, pool->name,
-                              peer->address, address);
+                              "%s shares IOMMU group %s with %s, which is in pool '%s' on "
+                              "its own: a group goes to one guest whole; run 'gpupool "
+                              "pool-remove %s %s' and add %s again",
+                              address, dev->iommu_group, peer->address, pool->name,
+                              pool->name, peer->address, address);
+            }
             continue;
         }
         held = gp_claims_find(claims, peer->address);
@@ -288,20 +299,13 @@ plan_pci_device(const GpHost *host, const GpPool *pool, const char *address,
     return TRUE;
 }
 
-static gint
-compare_addr_strings(gconstpointer a, gconstpointer b)
-{
-    GpPciAddr pa = { 0 }, pb = { 0 };
-
-    gp_pci_addr_parse(*(const char *const *)a, &pa, NULL);
-    gp_pci_addr_parse(*(const char *const *)b, &pb, NULL);
-    return gp_pci_addr_compare(&pa, &pb);
-}
-
-/* A requested device that is also a same-slot group peer of another
- * requested device joins as that device's companion, not on its own. */
+/* Endpoints of one IOMMU group named in one request join as one member
+ * and its companions.  The member is the device of the group named
+ * first; of its card, the lowest function named (the GPU, not its HDMI
+ * audio), as in an admin's eyes the card is what was named.  The others
+ * leave the request. */
 static void
-drop_companions_from_request(const GpHost *host, GPtrArray *request)
+pick_group_members(const GpHost *host, GPtrArray *request)
 {
     for (guint i = 0; i < request->len; i++) {
         const GpPciDev *dev = gp_host_lookup(host, g_ptr_array_index(request, i), NULL);
@@ -309,12 +313,24 @@ drop_companions_from_request(const GpHost *host, GPtrArray *request)
 
         if (!dev)
             continue;
+        for (guint j = i + 1; j < request->len; j++) {
+            const GpPciDev *other = gp_host_lookup(host, g_ptr_array_index(request, j), NULL);
+
+            if (other && gp_pci_addr_same_slot(&other->addr, &dev->addr) &&
+                gp_pci_addr_compare(&other->addr, &dev->addr) < 0) {
+                gpointer tmp = request->pdata[i];
+
+                request->pdata[i] = request->pdata[j];
+                request->pdata[j] = tmp;
+                dev = other;
+            }
+        }
         peers = gp_host_group_peers(host, dev);
         for (guint j = 0; j < peers->len; j++) {
             const GpPciDev *peer = g_ptr_array_index(peers, j);
             guint idx;
 
-            if (peer->is_bridge || !gp_pci_addr_same_slot(&peer->addr, &dev->addr))
+            if (peer->is_bridge)
                 continue;
             if (g_ptr_array_find_with_equal_func(request, peer->address, g_str_equal, &idx) &&
                 idx > i)
@@ -330,9 +346,25 @@ check_not_member(const GpPool *pool, GHashTable *membership, GPtrArray *request,
     for (guint i = 0; i < request->len; i++) {
         const char *addr = g_ptr_array_index(request, i);
         const char *other = g_hash_table_lookup(membership, addr);
+        g_autoptr(GpPool) holder = NULL;
+        const GpPoolDevice *member;
 
         if (!other)
             continue;
+        holder = strcmp(other, pool->name) == 0 ? NULL : gp_poolstore_load(other, NULL);
+        member = gp_pool_find_device(holder ? holder : pool, addr);
+        /* A companion came with the device it names (same card or same
+         * IOMMU group) and only leaves with it. */
+        if (member && member->companion_of) {
+            if (strcmp(other, pool->name) == 0)
+                return refuse(error, GP_POOL_ERROR_EXISTS,
+                              "%s is already in pool '%s' as a companion of %s (same IOMMU "
+                              "group): nothing to add", addr, pool->name, member->companion_of);
+            return refuse(error, GP_POOL_ERROR_EXISTS,
+                          "%s is already in pool '%s' as a companion of %s (same IOMMU "
+                          "group): run 'gpupool pool-remove %s %s' first",
+                          addr, other, member->companion_of, other, member->companion_of);
+        }
         if (strcmp(other, pool->name) == 0)
             return refuse(error, GP_POOL_ERROR_EXISTS,
                           "%s is already in pool '%s': nothing to add", addr, pool->name);
@@ -349,6 +381,7 @@ add_pci(GpPool *pool, GPtrArray *request, GHashTable *membership, GpClaims *clai
 {
     g_autoptr(GError) err = NULL;
     g_autoptr(GpHost) host = gp_host_scan(&err);
+    g_autoptr(GPtrArray) named = NULL;
     g_autoptr(GHashTable) pending = NULL;
     g_autoptr(GPtrArray) joins = g_ptr_array_new_with_free_func((GDestroyNotify)join_free);
     g_autoptr(GPtrArray) notes = g_ptr_array_new_with_free_func(g_free);
@@ -365,16 +398,19 @@ add_pci(GpPool *pool, GPtrArray *request, GHashTable *membership, GpClaims *clai
         if (!gp_host_lookup(host, addr, &err))
             return rewrap(error, err, GP_POOL_ERROR_REFUSED);
     }
-    /* The lowest function of a card is the one that carries the others. */
-    g_ptr_array_sort(request, compare_addr_strings);
-    drop_companions_from_request(host, request);
+    /* Every device named counts as in the pool, also those that join as
+     * companions of another named device of their group. */
+    named = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < request->len; i++)
+        g_ptr_array_add(named, g_strdup(g_ptr_array_index(request, i)));
+    pick_group_members(host, request);
 
     pending = g_hash_table_new(g_str_hash, g_str_equal);
     g_hash_table_iter_init(&iter, membership);
     while (g_hash_table_iter_next(&iter, &key, &value))
         g_hash_table_insert(pending, key, value);
-    for (guint i = 0; i < request->len; i++)
-        g_hash_table_insert(pending, g_ptr_array_index(request, i), pool->name);
+    for (guint i = 0; i < named->len; i++)
+        g_hash_table_insert(pending, g_ptr_array_index(named, i), pool->name);
 
     for (guint i = 0; i < request->len; i++)
         if (!plan_pci_device(host, pool, g_ptr_array_index(request, i), pending, membership,
@@ -576,6 +612,9 @@ add_vf(GpPool *pool, GPtrArray *request, GHashTable *membership, GpClaims *claim
         const GpPciDev *dev = gp_host_lookup(host, addr, NULL);
 
         gp_pool_add_device(pool, addr, dev->driver, NULL, NULL);
+        /* VFs that exist from now on are gpupool's to take away again. */
+        gp_pool_find_device(pool, addr)->vfs_origin =
+            dev->sriov_num_vfs > 0 ? GP_POOL_VFS_HOST : GP_POOL_VFS_GPUPOOL;
     }
     if (!gp_poolstore_save(pool, error))
         goto undo;
@@ -779,6 +818,158 @@ gp_poolhost_define(const GpPool *def, GPtrArray *done, GError **error)
 
 /* ---- Removing ------------------------------------------------------------- */
 
+/* A PF leaving a vf pool: its VFs on vfio-pci go back to the host, and
+ * VFs gpupool enabled go away. */
+typedef struct {
+    const GpPoolDevice *member;
+    GPtrArray *vfio_vfs;   /* its VFs bound to vfio-pci, new strings */
+    guint count;           /* VFs enabled now */
+    gboolean disable;      /* write 0 to sriov_numvfs */
+    gboolean unbound;      /* done: vfio_vfs left vfio-pci */
+    gboolean disabled;     /* done: sriov_numvfs is 0 */
+} PfLeave;
+
+static void
+pf_leave_free(PfLeave *pl)
+{
+    g_clear_pointer(&pl->vfio_vfs, g_ptr_array_unref);
+    g_free(pl);
+}
+
+static gboolean
+plan_pf_leave(const GpPoolDevice *member, GPtrArray *notes, PfLeave **out, GError **error)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GPtrArray) vfs = gp_backend_vf_list(member->address, &err);
+    PfLeave *pl;
+
+    *out = NULL;
+    if (!vfs)
+        return refuse(error, GP_POOL_ERROR_REFUSED, "cannot list the VFs of %s: %s",
+                      member->address, err->message);
+    pl = g_new0(PfLeave, 1);
+    pl->member = member;
+    pl->vfio_vfs = g_ptr_array_new_with_free_func(g_free);
+    pl->count = vfs->len;
+    pl->disable = vfs->len > 0 && member->vfs_origin == GP_POOL_VFS_GPUPOOL;
+    for (guint i = 0; i < vfs->len; i++) {
+        const char *vf = g_ptr_array_index(vfs, i);
+        g_autofree char *now = gp_vfio_current_driver(vf);
+
+        /* VFs a vendor back end keeps on its own driver (NVIDIA vGPU)
+         * have nothing to give back. */
+        if (g_strcmp0(now, GP_VFIO_DRIVER) != 0)
+            continue;
+        if (!check_no_vfio_users(vf, notes, error)) {
+            pf_leave_free(pl);
+            return FALSE;
+        }
+        g_ptr_array_add(pl->vfio_vfs, g_strdup(vf));
+    }
+    *out = pl;
+    return TRUE;
+}
+
+/* Puts COUNT VFs back on PF without host drivers probing them (they go
+ * to vfio-pci next, as the vf back end does it). */
+static gboolean
+enable_vfs_again(const char *pf, guint count, GError **error)
+{
+    g_autofree char *rel = gp_sysfs_pci_dev_path(pf, "sriov_drivers_autoprobe");
+    g_autofree char *was = gp_sysfs_read(rel, NULL);
+    gboolean ok;
+
+    if (g_strcmp0(was, "1") == 0)
+        gp_sysfs_write(rel, "0", NULL);
+    ok = write_numvfs(pf, count, error);
+    if (g_strcmp0(was, "1") == 0)
+        gp_sysfs_write(rel, "1", NULL);
+    return ok;
+}
+
+/* Undoes what apply_pf_leaves() did to PLANS, newest first. */
+static void
+undo_pf_leaves(const GpPool *pool, GPtrArray *plans, GError **error)
+{
+    for (guint i = plans->len; i > 0; i--) {
+        PfLeave *pl = g_ptr_array_index(plans, i - 1);
+        g_autoptr(GError) undo = NULL;
+
+        if (pl->disabled && !enable_vfs_again(pl->member->address, pl->count, &undo)) {
+            append_undo_failure(error, undo);
+            continue;
+        }
+        /* The same VFs come back at the same addresses. */
+        if (pl->unbound &&
+            !gp_vfio_bind((const char *const *)pl->vfio_vfs->pdata, pl->vfio_vfs->len, &undo))
+            append_undo_failure(error, undo);
+        pl->unbound = pl->disabled = FALSE;
+    }
+}
+
+/* Gives the VFs of each PF back: off vfio-pci (to the driver the kernel
+ * picks for them), and disabled where gpupool enabled them.  All or
+ * nothing: on failure what was done is undone. */
+static gboolean
+apply_pf_leaves(const GpPool *pool, GPtrArray *plans, GError **error)
+{
+    g_autofree char *probe = gp_sysfs_pci_drivers_probe_path();
+
+    for (guint i = 0; i < plans->len; i++) {
+        PfLeave *pl = g_ptr_array_index(plans, i);
+        g_autofree const char **none = g_new0(const char *, pl->vfio_vfs->len + 1);
+        g_autoptr(GError) err = NULL;
+
+        if (pl->vfio_vfs->len > 0) {
+            if (!gp_vfio_unbind((const char *const *)pl->vfio_vfs->pdata, none,
+                                pl->vfio_vfs->len, NULL, &err)) {
+                refuse(error, GP_POOL_ERROR_REFUSED, "cannot take the VFs of %s off "
+                       "vfio-pci: %s", pl->member->address, err->message);
+                undo_pf_leaves(pool, plans, error);
+                return FALSE;
+            }
+            pl->unbound = TRUE;
+        }
+        if (pl->disable) {
+            if (!write_numvfs(pl->member->address, 0, &err)) {
+                refuse(error, GP_POOL_ERROR_REFUSED, "cannot disable the VFs of %s "
+                       "(writing 0 to sriov_numvfs): %s", pl->member->address, err->message);
+                undo_pf_leaves(pool, plans, error);
+                return FALSE;
+            }
+            pl->disabled = TRUE;
+            continue;
+        }
+        /* VFs that stay: let the kernel give them the driver it would
+         * have chosen (driver_override is clear again). */
+        for (guint j = 0; j < pl->vfio_vfs->len; j++)
+            gp_sysfs_write(probe, g_ptr_array_index(pl->vfio_vfs, j), NULL);
+    }
+    return TRUE;
+}
+
+/* What happened to a PF's VFs, for the report. */
+static char *
+describe_pf_leave(const PfLeave *pl)
+{
+    const char *pf = pl->member->address;
+
+    if (pl->count == 0)
+        return g_strdup_printf("%s: had no VFs enabled", pf);
+    if (pl->disabled)
+        return g_strdup_printf("%s: its %u VFs, enabled by gpupool, were %sdisabled "
+                               "(sriov_numvfs 0)", pf, pl->count,
+                               pl->unbound ? "taken off vfio-pci and " : "");
+    if (pl->member->vfs_origin == GP_POOL_VFS_HOST)
+        return g_strdup_printf("%s: its %u VFs were there before it joined and stay "
+                               "enabled%s", pf, pl->count,
+                               pl->unbound ? ", taken off vfio-pci" : "");
+    return g_strdup_printf("%s: its %u VFs stay enabled%s (the pool does not record that "
+                           "gpupool enabled them): disable them with 'echo 0 > "
+                           "/sys/bus/pci/devices/%s/sriov_numvfs' if no one needs them",
+                           pf, pl->count, pl->unbound ? ", taken off vfio-pci" : "", pf);
+}
+
 gboolean
 gp_poolhost_remove(const char *name, const char *const *devices, guint n,
                    GPtrArray *done, GError **error)
@@ -790,6 +981,7 @@ gp_poolhost_remove(const char *name, const char *const *devices, guint n,
     g_autoptr(GpClaims) claims = NULL;
     g_autoptr(GPtrArray) leave = g_ptr_array_new();  /* GpPoolDevice*, borrowed */
     g_autoptr(GPtrArray) notes = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) pf_leaves = g_ptr_array_new_with_free_func((GDestroyNotify)pf_leave_free);
     g_autoptr(GError) err = NULL;
     g_autofree const char **addrs = NULL;
     g_autofree const char **drivers = NULL;
@@ -882,11 +1074,24 @@ gp_poolhost_remove(const char *name, const char *const *devices, guint n,
             return FALSE;
         }
     } else {
+        if (pool->type == GP_POOL_TYPE_VF) {
+            for (guint i = 0; i < leave->len; i++) {
+                PfLeave *pl;
+
+                if (!plan_pf_leave(g_ptr_array_index(leave, i), notes, &pl, error))
+                    return FALSE;
+                g_ptr_array_add(pf_leaves, pl);
+            }
+            if (!apply_pf_leaves(pool, pf_leaves, error))
+                return FALSE;
+        }
         updated = gp_pool_copy(pool);
         for (guint i = 0; i < leave->len; i++)
             gp_pool_remove_device(updated, ((GpPoolDevice *)g_ptr_array_index(leave, i))->address);
-        if (!gp_poolstore_save(updated, error))
+        if (!gp_poolstore_save(updated, error)) {
+            undo_pf_leaves(pool, pf_leaves, error);
             return FALSE;
+        }
     }
 
     for (guint i = 0; done && i < leave->len; i++) {
@@ -896,6 +1101,8 @@ gp_poolhost_remove(const char *name, const char *const *devices, guint n,
         if (pool->type != GP_POOL_TYPE_PCI) {
             g_ptr_array_add(done, g_strdup_printf("%s: removed from pool '%s'",
                                                   d->address, pool->name));
+            if (pool->type == GP_POOL_TYPE_VF)
+                g_ptr_array_add(done, describe_pf_leave(g_ptr_array_index(pf_leaves, i)));
             continue;
         }
         now = gp_vfio_current_driver(d->address);

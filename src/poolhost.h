@@ -26,15 +26,22 @@ gboolean gp_poolhost_create(GpPool *pool, GError **error);
  * from the host again. */
 gboolean gp_poolhost_define(const GpPool *def, GPtrArray *done, GError **error);
 
-/* Adds devices (as the admin typed them) to pool NAME.  pci pools: each
- * device, with the other functions of its slot in its IOMMU group, is
- * bound to vfio-pci and its driver recorded.  vf pools: the PF's VF count
- * is applied.  mdev pools: the parent must offer the pool's type. */
+/* Adds devices (as the admin typed them) to pool NAME.  pci pools: an
+ * IOMMU group goes to one guest whole, so each device joins with every
+ * other endpoint of its group as its companions (the device of a group
+ * named first is the member), all bound to vfio-pci in one step and their
+ * drivers recorded; a device already in a pool as a companion is refused
+ * naming its member.  vf pools: the PF's VF count is applied and whether
+ * gpupool enabled its VFs recorded.  mdev pools: the parent must offer the
+ * pool's type. */
 gboolean gp_poolhost_add(const char *name, const char *const *devices, guint n,
                          GPtrArray *done, GError **error);
 
-/* Removes devices from pool NAME; pci devices and their companions go
- * back to their recorded host drivers. */
+/* Removes devices from pool NAME; pci devices and their companions (the
+ * rest of the IOMMU group) go back to their recorded host drivers, and a
+ * companion alone is refused naming its member.  vf pools: a PF none of
+ * whose VFs a domain holds takes its VFs off vfio-pci, and disables them
+ * if gpupool enabled them.  All or nothing. */
 gboolean gp_poolhost_remove(const char *name, const char *const *devices, guint n,
                             GPtrArray *done, GError **error);
 

@@ -21,6 +21,7 @@ tests_sim_libgpsim_la_SOURCES = \
 	$(gp_sim_kernel_sources) \
 	tests/sim/sim.c \
 	tests/sim/simfixtures.c \
+	tests/sim/simfixture-switch.c \
 	tests/sim/simsnapshot.c \
 	tests/sim/simrun.c
 tests_sim_libgpsim_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/sim

@@ -359,4 +359,22 @@ GpSim *gp_sim_fixture_intel_sriov(void);
 #define GP_SIM_MBOCHS "mbochs"
 GpSim *gp_sim_fixture_mbochs(void);
 
+/* (f) A PCIe switch without ACS (tests/sim/simfixture-switch.c): IOMMU
+ * on; drivers nvidia, snd_hda_intel, pcieport, vfio-pci.
+ *   0000:00:01.0 root port (group 0) -> 0000:01:00.0 switch upstream port
+ *     (group 1) -> downstream ports 0000:02:00.0 and 0000:02:01.0, which
+ *     share group 2 with everything behind them:
+ *     0000:03:00.0 RTX A6000 10de:2230 class 0x030000 nvidia, and
+ *     0000:03:00.1 its HDMI audio 10de:1aef snd_hda_intel (behind 02:00.0);
+ *     0000:04:00.0 and 0000:04:00.1 the same (behind 02:01.0).
+ * Two cards in different slots, one IOMMU group: one guest gets both. */
+#define GP_SIM_SW_UPSTREAM "0000:01:00.0"
+#define GP_SIM_SW_PORT0 "0000:02:00.0"
+#define GP_SIM_SW_PORT1 "0000:02:01.0"
+#define GP_SIM_SW_GPU0 "0000:03:00.0"
+#define GP_SIM_SW_GPU0_AUDIO "0000:03:00.1"
+#define GP_SIM_SW_GPU1 "0000:04:00.0"
+#define GP_SIM_SW_GPU1_AUDIO "0000:04:00.1"
+GpSim *gp_sim_fixture_switch(void);
+
 G_END_DECLS

@@ -18,6 +18,7 @@
 #include "claims.h"
 #include "domxml.h"
 #include "pool.h"
+#include "poolhost.h"
 #include "poolstore.h"
 #include "sim.h"
 
@@ -287,6 +288,54 @@ Test(hook, claim_refuses_a_companion_function_on_its_own)
     cr_assert_not(gp_alloc_claim(claims, pools, dom, &error));
     cr_expect(NULL != strstr(error->message, "goes with " GPU0), "%s", error->message);
     cr_expect_eq(gp_claims_all(claims)->len, 0);
+}
+
+/* Two cards sharing one IOMMU group (a switch without ACS) join a pool as
+ * one member and its companions: only the member is ever handed out, so
+ * the group never goes to two domains. */
+Test(hook, a_group_companion_in_another_slot_is_never_offered_to_a_domain)
+{
+    const char *const group_dev[] = { GP_SIM_SW_GPU0, NULL };
+    const char *const member_dev[] = { GP_SIM_SW_GPU1, NULL };
+    const char *const devices[] = { GP_SIM_SW_GPU1 };
+    g_autoptr(GpAllocDomain) dom_a = NULL;
+    g_autoptr(GpAllocDomain) dom_b = NULL;
+    g_autoptr(GHashTable) pools = NULL;
+    g_autoptr(GHashTable) moved = NULL;
+    g_autoptr(GpClaims) claims = NULL;
+    g_autoptr(GPtrArray) free_devs = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GpPool) empty = gp_pool_new("gpus", GP_POOL_TYPE_PCI, NULL);
+    const GpPool *pool;
+
+    teardown_host();
+    sim = gp_sim_fixture_switch();
+    cr_assert(gp_poolhost_create(empty, &error), "%s", error ? error->message : "");
+    cr_assert(gp_poolhost_add("gpus", devices, 1, NULL, &error), "%s",
+              error ? error->message : "");
+
+    dom_a = domain_new(UUID_A, "vm1", group_dev);
+    pools = load_pools(dom_a);
+    claims = load_claims();
+    pool = g_hash_table_lookup(pools, "gpus");
+    free_devs = gp_alloc_pool_free(pool, claims);
+    cr_assert_eq(free_devs->len, 1);
+    cr_assert_str_eq(free_devs->pdata[0], GP_SIM_SW_GPU1);
+
+    cr_assert_not(gp_alloc_claim(claims, pools, dom_a, &error));
+    cr_expect(NULL != strstr(error->message, GP_SIM_SW_GPU0 " of pool 'gpus' goes with "
+                                             GP_SIM_SW_GPU1), "%s", error->message);
+    g_clear_error(&error);
+
+    dom_b = domain_new(UUID_B, "vm2", member_dev);
+    cr_assert(gp_alloc_claim(claims, pools, dom_b, &error), "%s", error ? error->message : "");
+    /* An arriving domain that names the companion is not re-pointed to it:
+     * the group's only member is held. */
+    moved = gp_alloc_repoint(claims, pools, dom_a, &error);
+    cr_assert_null(moved);
+    cr_expect(g_error_matches(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_EXHAUSTED), "%s",
+              error->message);
+    cr_expect_eq(gp_claims_all(claims)->len, 1);
 }
 
 Test(hook, claim_refuses_device_not_bound_to_vfio_pci_and_says_run_setup)

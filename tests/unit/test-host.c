@@ -269,7 +269,9 @@ Test(host, group_peer_in_the_same_pool_does_not_count, .init = shared_group, .fi
     g_autofree char *reason = NULL;
 
     cr_assert_eq(assess("0000:01:00.0", pool_of, "gpus", &reason), GP_DEV_STATUS_READY);
-    cr_assert_str_eq(reason, "joins with 0000:01:00.1 (audio)");
+    /* The group goes to a guest whole: the note names every endpoint. */
+    cr_assert_str_eq(reason, "joins with 0000:01:00.1 (audio), "
+                             "0000:03:00.0 (Ethernet controller, same IOMMU group)");
 }
 
 Test(host, group_peer_in_another_pool_names_that_pool, .init = shared_group, .fini = teardown)
@@ -289,6 +291,65 @@ Test(host, companion_in_another_pool_is_refused, .init = shared_group, .fini = t
     cr_assert_eq(assess("0000:01:00.0", pool_of, "gpus", &reason), GP_DEV_STATUS_NOT_ASSIGNABLE);
     cr_assert(strstr(reason, "0000:01:00.1 (audio), a function of the same card, is in pool audio"),
               "%s", reason);
+}
+
+static void switched(void) { start(gp_sim_fixture_switch); }
+
+/* Two cards behind one switch without ACS: one IOMMU group, which a guest
+ * gets whole, so each card is assignable with the other joining it. */
+Test(host, group_endpoints_in_other_slots_join_together_and_the_note_names_them_all,
+     .init = switched, .fini = teardown)
+{
+    g_autofree char *listing = NULL;
+    g_autofree char *joining = NULL;
+    g_autoptr(GHashTable) pool_of = pools(GP_SIM_SW_GPU1, "gpus", NULL);
+
+    cr_assert_eq(assess(GP_SIM_SW_GPU0, NULL, NULL, &listing), GP_DEV_STATUS_READY);
+    cr_assert_str_eq(listing, "joins with 0000:03:00.1 (audio), "
+                              "0000:04:00.0 (VGA compatible controller, same IOMMU group), "
+                              "0000:04:00.1 (Audio device, same IOMMU group)");
+    cr_assert_eq(assess(GP_SIM_SW_GPU0, pool_of, "gpus", &joining), GP_DEV_STATUS_READY);
+    cr_assert(strstr(joining, "0000:04:00.0 (VGA compatible controller, same IOMMU group)"),
+              "%s", joining);
+}
+
+Test(host, group_endpoint_in_another_pool_makes_the_card_not_assignable,
+     .init = switched, .fini = teardown)
+{
+    g_autoptr(GHashTable) pool_of = pools(GP_SIM_SW_GPU1, "render", NULL);
+    g_autofree char *reason = NULL;
+
+    cr_assert_eq(assess(GP_SIM_SW_GPU0, pool_of, "gpus", &reason), GP_DEV_STATUS_NOT_ASSIGNABLE);
+    cr_assert(strstr(reason, "IOMMU group 2 is shared with 0000:04:00.0 (VGA compatible "
+                             "controller, driver nvidia), which is in pool render, not in pool "
+                             "gpus"), "%s", reason);
+}
+
+Test(host, group_peer_that_is_the_console_makes_the_device_not_assignable, .fini = teardown)
+{
+    GpSimPciSpec vga = {
+        .addr = "0000:03:00.0", .parent = "0000:00:01.0", .vendor = 0x10de,
+        .device = 0x2230, .class_code = 0x030000, .driver = "nvidia", .boot_vga = TRUE,
+    };
+    GpSimPciSpec gpu = {
+        .addr = "0000:03:01.0", .parent = "0000:00:01.0", .vendor = 0x10de,
+        .device = 0x2230, .class_code = 0x030000, .driver = "nvidia",
+        .group_with = "0000:03:00.0",
+    };
+    g_autofree char *reason = NULL;
+
+    use_test_pci_ids();
+    sim = gp_sim_new();
+    gp_sim_set_iommu(sim, TRUE);
+    gp_sim_add_driver(sim, "pcieport");
+    gp_sim_add_driver(sim, "nvidia");
+    gp_sim_add_root_port(sim, "0000:00:01.0", 3);
+    gp_sim_add_pci(sim, &vga);
+    gp_sim_add_pci(sim, &gpu);
+    scan();
+    cr_assert_eq(assess("0000:03:01.0", NULL, NULL, &reason), GP_DEV_STATUS_NOT_ASSIGNABLE);
+    cr_assert(strstr(reason, "0000:03:00.0, the boot VGA in use by the host console"), "%s",
+              reason);
 }
 
 Test(host, sriov_capable_gpu_with_driver_and_no_vfs_is_sriov_disabled, .fini = teardown)

@@ -151,15 +151,59 @@ Test(pool, parse_refuses_a_device_listed_twice_in_any_spelling)
                    "<device address='41:00.0'/></pool>", "lists 0000:41:00.0 twice");
 }
 
-Test(pool, parse_refuses_companions_without_their_device_or_of_another_slot)
+Test(pool, parse_refuses_companions_without_their_device_or_of_a_companion_or_itself)
 {
     expect_invalid("<pool type='pci'><name>a</name><device address='0000:01:00.1' "
                    "companion-of='0000:01:00.0'/></pool>", "companion of 0000:01:00.0");
     expect_invalid("<pool type='pci'><name>a</name><device address='0000:02:00.0'/>"
-                   "<device address='0000:01:00.1' companion-of='0000:02:00.0'/></pool>",
-                   "same slot");
+                   "<device address='0000:01:00.1' companion-of='0000:03:00.0'/>"
+                   "<device address='0000:03:00.0' companion-of='0000:02:00.0'/></pool>",
+                   "not a device of its IOMMU group in this pool");
     expect_invalid("<pool type='pci'><name>a</name><device address='0000:01:00.0' "
-                   "companion-of='0000:01:00.0'/></pool>", "same slot");
+                   "companion-of='0000:01:00.0'/></pool>", "not a device of its IOMMU group");
+}
+
+/* Endpoints of one IOMMU group in different slots (two GPUs behind one
+ * switch port without ACS) join as one member and its companions. */
+Test(pool, parse_accepts_a_companion_in_another_slot_of_the_group)
+{
+    g_autoptr(GError) error = NULL;
+    const char *xml = "<pool type='pci'><name>a</name><device address='0000:06:00.0'/>"
+                      "<device address='0000:07:00.0' companion-of='0000:06:00.0'/></pool>";
+    g_autoptr(GpPool) pool = gp_pool_parse_xml(xml, strlen(xml), &error);
+
+    cr_assert_not_null(pool, "%s", error ? error->message : "");
+    cr_assert_str_eq(gp_pool_find_device(pool, "0000:07:00.0")->companion_of, "0000:06:00.0");
+}
+
+Test(pool, vf_origin_round_trips_and_old_definitions_stay_valid)
+{
+    g_autoptr(GError) error = NULL;
+    const char *old = "<pool type='vf'><name>v</name><vf count='2'/>"
+                      "<device address='0000:4d:00.0' host-driver='i915'/></pool>";
+    const char *now = "<pool type='vf'><name>v</name><vf count='2'/>"
+                      "<device address='0000:4d:00.0' vfs-enabled-by='gpupool'/>"
+                      "<device address='0000:4e:00.0' vfs-enabled-by='host'/></pool>";
+    g_autoptr(GpPool) before = gp_pool_parse_xml(old, strlen(old), &error);
+    g_autoptr(GpPool) after = NULL;
+    g_autoptr(GpPool) again = NULL;
+    g_autofree char *text = NULL;
+
+    cr_assert_not_null(before, "%s", error ? error->message : "");
+    cr_assert_eq(gp_pool_find_device(before, "0000:4d:00.0")->vfs_origin, GP_POOL_VFS_UNKNOWN);
+    text = gp_pool_format_xml(before);
+    cr_assert_null(strstr(text, "vfs-enabled-by"), "%s", text);
+
+    after = gp_pool_parse_xml(now, strlen(now), &error);
+    cr_assert_not_null(after, "%s", error ? error->message : "");
+    g_free(text);
+    text = gp_pool_format_xml(after);
+    again = gp_pool_parse_xml(text, strlen(text), &error);
+    cr_assert_not_null(again, "%s: %s", text, error ? error->message : "");
+    cr_assert_eq(gp_pool_find_device(again, "0000:4d:00.0")->vfs_origin, GP_POOL_VFS_GPUPOOL);
+    cr_assert_eq(gp_pool_find_device(again, "0000:4e:00.0")->vfs_origin, GP_POOL_VFS_HOST);
+    expect_invalid("<pool type='vf'><name>v</name><device address='0000:4d:00.0' "
+                   "vfs-enabled-by='someone'/></pool>", "schema pool.rng");
 }
 
 Test(pool, names_with_separators_dots_or_over_64_characters_are_refused)
