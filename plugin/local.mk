@@ -18,3 +18,21 @@ plugin_nvidia_vgpu_la_LIBADD = $(GLIB_LIBS) $(GMODULE_LIBS)
 plugin_intel_xe_sriov_la_SOURCES = plugin/intel-xe-sriov.c plugin/backend.h
 plugin_intel_xe_sriov_la_LDFLAGS = $(gp_module_ldflags)
 plugin_intel_xe_sriov_la_LIBADD = $(GLIB_LIBS) $(GMODULE_LIBS)
+
+# GModule opens the modules by their .so name; libtool's .la files would
+# only be clutter in $(pkglibdir) (and invite linking against a module).
+# Without its .la, libtool's uninstall cannot find a module's .so, so the
+# uninstall hook removes those itself.
+install-exec-hook: gp-remove-plugin-la
+uninstall-hook: gp-uninstall-plugin-so
+.PHONY: gp-remove-plugin-la gp-uninstall-plugin-so
+
+gp-remove-plugin-la:
+	for la in $(pkglib_LTLIBRARIES); do \
+	  rm -f "$(DESTDIR)$(pkglibdir)/$${la##*/}"; \
+	done
+
+gp-uninstall-plugin-so:
+	for la in $(pkglib_LTLIBRARIES); do \
+	  name=$${la##*/}; rm -f "$(DESTDIR)$(pkglibdir)/$${name%.la}.so"; \
+	done
