@@ -173,43 +173,64 @@ gp_pool_new(const char *name, GpPoolType type, GError **error)
     return pool;
 }
 
+/* A member address in canonical PCI form, "dddd:bb:ss.f".  Canonical
+ * addresses have fixed-width lower-case hex fields, so strcmp() orders them
+ * numerically; pools of a thousand devices are parsed on the hook's path,
+ * so ordering must not parse addresses. */
+static gboolean
+is_canonical_pci(const char *a)
+{
+    return strlen(a) == 12 && a[4] == ':' && a[7] == ':' && a[10] == '.';
+}
+
 /* Sort order of members: PCI addresses numerically, then (mdev pools)
  * named parents by name. */
 static gint
 compare_addresses(const char *a, const char *b)
 {
-    GpPciAddr pa, pb;
-    gboolean a_pci = gp_pci_addr_parse(a, &pa, NULL);
-    gboolean b_pci = gp_pci_addr_parse(b, &pb, NULL);
+    gboolean a_pci = is_canonical_pci(a);
+    gboolean b_pci = is_canonical_pci(b);
 
-    if (a_pci && b_pci)
-        return gp_pci_addr_compare(&pa, &pb);
     if (a_pci != b_pci)
         return a_pci ? -1 : 1;
     return strcmp(a, b);
 }
 
-static gint
-compare_devices(gconstpointer a, gconstpointer b)
+/* Index of ADDRESS in the sorted member array, or where it would go. */
+static guint
+member_position(const GpPool *pool, const char *address, gboolean *found)
 {
-    const GpPoolDevice *da = *(const GpPoolDevice *const *)a;
-    const GpPoolDevice *db = *(const GpPoolDevice *const *)b;
+    guint lo = 0;
+    guint hi = pool->devices->len;
 
-    return compare_addresses(da->address, db->address);
+    *found = FALSE;
+    while (lo < hi) {
+        guint mid = lo + (hi - lo) / 2;
+        const GpPoolDevice *dev = g_ptr_array_index(pool->devices, mid);
+        gint c = compare_addresses(dev->address, address);
+
+        if (c == 0) {
+            *found = TRUE;
+            return mid;
+        }
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
 }
 
 GpPoolDevice *
 gp_pool_find_device(const GpPool *pool, const char *address)
 {
+    gboolean found;
+    guint pos;
+
     if (!address)
         return NULL;
-    for (guint i = 0; i < pool->devices->len; i++) {
-        GpPoolDevice *dev = g_ptr_array_index(pool->devices, i);
-
-        if (strcmp(dev->address, address) == 0)
-            return dev;
-    }
-    return NULL;
+    pos = member_position(pool, address, &found);
+    return found ? g_ptr_array_index(pool->devices, pos) : NULL;
 }
 
 gboolean
@@ -217,8 +238,10 @@ gp_pool_add_device(GpPool *pool, const char *address, const char *host_driver,
                    const char *companion_of, GError **error)
 {
     GpPoolDevice *dev;
+    gboolean found;
+    guint pos = member_position(pool, address, &found);
 
-    if (gp_pool_find_device(pool, address)) {
+    if (found) {
         g_set_error(error, GP_POOL_ERROR, GP_POOL_ERROR_EXISTS,
                     "%s is already in pool '%s': nothing to add", address, pool->name);
         return FALSE;
@@ -227,8 +250,7 @@ gp_pool_add_device(GpPool *pool, const char *address, const char *host_driver,
     dev->address = g_strdup(address);
     dev->host_driver = g_strdup(host_driver);
     dev->companion_of = g_strdup(companion_of);
-    g_ptr_array_add(pool->devices, dev);
-    g_ptr_array_sort(pool->devices, compare_devices);
+    g_ptr_array_insert(pool->devices, pos, dev);
     return TRUE;
 }
 
