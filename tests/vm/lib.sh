@@ -10,6 +10,7 @@ BUILDDIR=${BUILDDIR:-${DEMO_BUILDDIR:-}}
 VMDIR=${VMDIR:-${DEMO_VMDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}}
 GPUPOOL=${GPUPOOL:-$BUILDDIR/src/gpupool}
 GPUPOOL_HOOK=${GPUPOOL_HOOK:-$BUILDDIR/src/gpupool-hook}
+IVSHMEM_BYTES=${IVSHMEM_BYTES:-${DEMO_IVSHMEM_BYTES:-}}
 
 # PCI ids of the emulated devices of the demo host.
 ID_BOCHS="1234 1111"

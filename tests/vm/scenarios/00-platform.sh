@@ -26,9 +26,9 @@ for d in $endpoints; do
 	seen="$seen $g"
 done
 
-step "the 8 GiB ivshmem BAR2 (the 'huge BAR1' GPU) is assigned in the demo host"
+step "the $((IVSHMEM_BYTES >> 30)) GiB ivshmem BAR2 (the 'huge BAR1' GPU) is assigned in the demo host"
 IV=$(pci_by_id $ID_IVSHMEM)
-assert_eq 8589934592 "$(pci_bar_size "$IV" 2)" "ivshmem BAR2 size"
+assert_eq "$IVSHMEM_BYTES" "$(pci_bar_size "$IV" 2)" "ivshmem BAR2 size"
 
 step "bochs-display $B1 binds to vfio-pci with driver_override + drivers_probe"
 orig=$(pci_driver "$B1")

@@ -25,9 +25,9 @@ must gpupool devices --all
 assert_contains "$RUN_OUT" "$EDU" "devices --all"
 assert_contains "$RUN_OUT" "$IV" "devices --all"
 
-step "a named device shows its 8 GiB 64-bit BAR (the large-BAR 'GPU')"
+step "a named device shows its $((IVSHMEM_BYTES >> 30)) GiB 64-bit BAR (the large-BAR 'GPU')"
 must gpupool devices "$IV"
-assert_contains "$RUN_OUT" "BAR2 8 GiB 64-bit prefetchable" "devices $IV"
+assert_contains "$RUN_OUT" "BAR2 $((IVSHMEM_BYTES >> 30)) GiB 64-bit prefetchable" "devices $IV"
 
 step "the SR-IOV physical function shows its VFs"
 NV=$(pci_by_id $ID_NVME | head -n1)
