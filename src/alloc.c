@@ -464,25 +464,32 @@ gp_alloc_reconnect(GpClaims *claims, GHashTable *pools, const GpAllocDomain *dom
     return added;
 }
 
+static guint release_with_partitions(GpClaims *claims, const char *dom_uuid, gboolean stale,
+                                     GPtrArray *dropped, GPtrArray *kept);
+
 guint
-gp_alloc_reconcile(GpClaims *claims, GHashTable *running)
+gp_alloc_reconcile(GpClaims *claims, GHashTable *running, GPtrArray *dropped, GPtrArray *kept)
 {
     g_autoptr(GPtrArray) stale = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) not_given_back = g_ptr_array_new_with_free_func(g_free);
     GPtrArray *all = gp_claims_all(claims);
-    guint dropped = 0;
+    guint n = 0;
 
     for (guint i = 0; i < all->len; i++) {
         const GpClaim *c = all->pdata[i];
-
         g_autofree char *lower = g_ascii_strdown(c->domain_uuid, -1);
 
         if (!g_hash_table_contains(running, c->domain_uuid) &&
-            !g_hash_table_contains(running, lower))
+            !g_hash_table_contains(running, lower) &&
+            !g_ptr_array_find_with_equal_func(stale, c->domain_uuid, g_str_equal, NULL))
             g_ptr_array_add(stale, g_strdup(c->domain_uuid));
     }
+    /* As release does: partitions first, and a claim whose partition
+     * cannot be given back yet stays. */
     for (guint i = 0; i < stale->len; i++)
-        dropped += gp_claims_drop_domain(claims, stale->pdata[i]);
-    return dropped;
+        n += release_with_partitions(claims, stale->pdata[i], TRUE, dropped,
+                                     kept ? kept : not_given_back);
+    return n;
 }
 
 GHashTable *
@@ -545,6 +552,68 @@ gp_alloc_repoint(GpClaims *claims, GHashTable *pools, const GpAllocDomain *dom,
 }
 
 /* ---- Transactions ------------------------------------------------------- */
+
+/* The pool DEVICE (a PCI address or an mdev UUID a domain names directly)
+ * belongs to, or NULL: MEMBERSHIP maps member addresses to pool names. */
+static const char *
+pool_of_passthrough(const char *device, GHashTable *membership, GpClaims *claims)
+{
+    const GpClaim *held = gp_claims_find(claims, device);
+    const char *pool = g_hash_table_lookup(membership, device);
+    g_autofree char *parent = NULL;
+
+    if (pool)
+        return pool;
+    if (held)
+        return held->pool;
+    if (is_mdev_uuid(device)) {
+        g_autofree char *rel = gp_sysfs_mdev_dev_path(device, NULL);
+
+        parent = gp_sysfs_link_parent_name(rel, NULL);
+    } else {
+        g_autofree char *rel = gp_sysfs_pci_dev_path(device, "physfn");
+
+        /* A VF of a member: vf pools hand those out, and a VF of any
+         * other member shares its silicon. */
+        parent = gp_sysfs_link_name(rel, NULL);
+    }
+    return parent ? g_hash_table_lookup(membership, parent) : NULL;
+}
+
+gboolean
+gp_alloc_check_passthrough(const char *dom_name, GPtrArray *passthrough, GError **error)
+{
+    g_autoptr(GHashTable) membership = NULL;
+    g_autoptr(GpClaims) claims = NULL;
+    g_autoptr(GError) err = NULL;
+
+    if (!passthrough || passthrough->len == 0)
+        return TRUE;
+    /* No lock: this start changes nothing of gpupool's, and a pool or
+     * claims file is always whole (written aside, then renamed). */
+    membership = gp_poolstore_membership(&err);
+    if (membership)
+        claims = gp_claims_load(&err);
+    if (!claims) {
+        g_set_error(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_BYPASS,
+                    "%s: cannot tell whether its <hostdev>s are pool devices: %s",
+                    dom_name, err->message);
+        return FALSE;
+    }
+    for (guint i = 0; i < passthrough->len; i++) {
+        const char *device = passthrough->pdata[i];
+        const char *pool = pool_of_passthrough(device, membership, claims);
+
+        if (pool) {
+            g_set_error(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_BYPASS,
+                        "%s: %s belongs to pool '%s'; give the domain pool devices with "
+                        "'gpupool assign %s --pool %s' instead of a <hostdev>",
+                        dom_name, device, pool, dom_name, pool);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
 
 GHashTable *
 gp_alloc_load_pools(const GpAllocDomain *dom, GError **error)
@@ -689,11 +758,39 @@ is_partition_claim(const GpClaim *claim)
     return gp_sysfs_exists(physfn) || !gp_pci_addr_parse(claim->device, &(GpPciAddr){ 0 }, NULL);
 }
 
+/* Gives back the partition CLAIM stands for, if it is one.  Whole
+ * devices have nothing to give back: that spares the pool load on the
+ * release path of every pci-pool domain.  A pool that is no longer
+ * defined still had its partition made: a stand-in from the claim gives
+ * it back, so that no VF keeps a profile nobody holds. */
+static gboolean
+give_back_partition(const GpClaim *claim, GError **error)
+{
+    g_autoptr(GpPool) pool = NULL;
+    GpPool stand_in = { .name = claim->pool };
+
+    if (!is_partition_claim(claim))
+        return TRUE;
+    pool = gp_poolstore_load(claim->pool, NULL);
+    if (!pool) {
+        stand_in.type = claim->parent || !gp_pci_addr_parse(claim->device, &(GpPciAddr){ 0 }, NULL)
+                        ? GP_POOL_TYPE_MDEV : GP_POOL_TYPE_VF;
+    }
+    /* The hook runs as root, so the open-handle scan sees every process;
+     * without root it is skipped (partition.h). */
+    return gp_partition_release_claim(pool ? pool : &stand_in, claim, NULL, error);
+}
+
 /* Drops DOM_UUID's claims, giving back the partitions they name first.  A
  * partition that cannot be given back (a VFIO handle still open) keeps
- * its claim, so that nobody else is handed it, and is named in FAILED. */
+ * its claim, so that nobody else is handed it, with a line in KEPT: the
+ * error, or for a STALE claim (its domain is not running) "NAME: kept its
+ * claim on DEVICE (pool 'P') although it is not running: ERROR".  DROPPED
+ * (may be NULL) gets "NAME: dropped its claim on DEVICE (pool 'P'): it is
+ * not running" for each stale claim dropped. */
 static guint
-release_with_partitions(GpClaims *claims, const char *dom_uuid, GString *failed)
+release_with_partitions(GpClaims *claims, const char *dom_uuid, gboolean stale,
+                        GPtrArray *dropped, GPtrArray *kept)
 {
     g_autoptr(GPtrArray) mine = gp_claims_of_domain(claims, dom_uuid);
     g_autoptr(GPtrArray) drop = g_ptr_array_new_with_free_func(g_free);
@@ -701,23 +798,21 @@ release_with_partitions(GpClaims *claims, const char *dom_uuid, GString *failed)
 
     for (guint i = 0; i < mine->len; i++) {
         const GpClaim *claim = mine->pdata[i];
-        g_autoptr(GpPool) pool = NULL;
         g_autoptr(GError) err = NULL;
 
-        /* Whole devices have no partition to give back: spare the pool
-         * load, the release path of every pci-pool domain. */
-        if (!is_partition_claim(claim)) {
-            g_ptr_array_add(drop, g_strdup(claim->device));
+        if (!give_back_partition(claim, &err)) {
+            g_ptr_array_add(kept, stale ? g_strdup_printf(
+                                              "%s: kept its claim on %s (pool '%s') although "
+                                              "it is not running: %s", claim->domain_name,
+                                              claim->device, claim->pool, err->message)
+                                        : g_strdup(err->message));
             continue;
         }
-        pool = gp_poolstore_load(claim->pool, NULL);
-
-        /* The hook runs as root, so the open-handle scan sees every
-         * process; without root it is skipped (partition.h). */
-        if (pool && !gp_partition_release_claim(pool, claim, NULL, &err)) {
-            g_string_append_printf(failed, "%s%s", failed->len ? "; " : "", err->message);
-            continue;
-        }
+        if (stale && dropped)
+            g_ptr_array_add(dropped, g_strdup_printf(
+                                         "%s: dropped its claim on %s (pool '%s'): it is not "
+                                         "running", claim->domain_name, claim->device,
+                                         claim->pool));
         g_ptr_array_add(drop, g_strdup(claim->device));
     }
     for (guint i = 0; i < drop->len; i++)
@@ -776,7 +871,7 @@ gp_alloc_release_domain(const char *dom_uuid, guint *dropped, GError **error)
 {
     g_autoptr(GpLock) lock = NULL;
     g_autoptr(GpClaims) claims = NULL;
-    g_autoptr(GString) failed = NULL;
+    g_autoptr(GPtrArray) kept = NULL;
     guint n;
 
     if (dropped)
@@ -789,15 +884,19 @@ gp_alloc_release_domain(const char *dom_uuid, guint *dropped, GError **error)
     claims = gp_claims_load(error);
     if (!claims)
         return FALSE;
-    failed = g_string_new(NULL);
-    n = release_with_partitions(claims, dom_uuid, failed);
-    if (dropped)
-        *dropped = n;
+    kept = g_ptr_array_new_with_free_func(g_free);
+    n = release_with_partitions(claims, dom_uuid, FALSE, NULL, kept);
     if (n > 0 && !gp_claims_save(claims, error))
         return FALSE;
-    if (failed->len) {
+    if (dropped)
+        *dropped = n;
+    if (kept->len) {
+        g_autofree char *why = NULL;
+
+        g_ptr_array_add(kept, NULL);
+        why = g_strjoinv("; ", (char **)kept->pdata);
         g_set_error(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_NOT_READY,
-                    "partitions not given back yet: %s", failed->str);
+                    "partitions not given back yet: %s", why);
         return FALSE;
     }
     return TRUE;

@@ -29,6 +29,7 @@ typedef enum {
     GP_ALLOC_ERROR_MMIO,       /* the domain's 64-bit MMIO window is too small */
     GP_ALLOC_ERROR_EXHAUSTED,  /* no free device left to re-point to */
     GP_ALLOC_ERROR_INVALID,    /* the domain's request cannot be honoured as written */
+    GP_ALLOC_ERROR_BYPASS,     /* the domain names a pool device outside gpupool */
 } GpAllocError;
 
 /* One device a domain wants, as its gpupool metadata names it, completed
@@ -94,8 +95,15 @@ guint gp_alloc_reconnect(GpClaims *claims, GHashTable *pools, const GpAllocDomai
 
 /* Drops the claims of domains whose UUID is not in RUNNING (a set of
  * UUID strings): what `gpupool rebalance` does after asking libvirt which
- * domains run.  Returns how many claims were dropped. */
-guint gp_alloc_reconcile(GpClaims *claims, GHashTable *running);
+ * domains run.  Like release, it first gives back the partitions those
+ * claims stand for (mdevs removed, VF profiles cleared), and keeps a
+ * claim whose partition cannot be given back yet (a VFIO handle still
+ * open): a VF never keeps its profile without a claim.  DROPPED and KEPT
+ * (either may be NULL) get one line per claim ("vm1: dropped its claim on
+ * ... : it is not running", "vm1: kept its claim on ... although it is
+ * not running: WHY").  Returns how many claims were dropped. */
+guint gp_alloc_reconcile(GpClaims *claims, GHashTable *running, GPtrArray *dropped,
+                         GPtrArray *kept);
 
 /* For a domain arriving on this host (migration, restore): the local
  * device each of its devices should use.  A device that is a free member
@@ -107,6 +115,18 @@ GHashTable *gp_alloc_repoint(GpClaims *claims, GHashTable *pools, const GpAllocD
                              GError **error);
 
 /* ---- Transactions (lock, load, decide, save) ---------------------------- */
+
+/* prepare begin, for every domain that passes host devices through:
+ * PASSTHROUGH (the domain's own <hostdev>s, GpDomAssignment.passthrough)
+ * must name no device of a pool, be it a member or companion, a VF of a
+ * member, an mdev on a member parent, or a device a claim holds.
+ * Otherwise GP_ALLOC_ERROR_BYPASS: "DOMAIN: DEVICE belongs to pool 'P';
+ * give the domain pool devices with 'gpupool assign DOMAIN --pool P'
+ * instead of a <hostdev>".  Read-only and without the state lock (pool
+ * and claim files are replaced atomically); nothing is read when
+ * PASSTHROUGH is empty. */
+gboolean gp_alloc_check_passthrough(const char *dom_name, GPtrArray *passthrough,
+                                    GError **error);
 
 /* The pools DOM's devices name, loaded from the pool store: name ->
  * GpPool* (owned).  NOT_FOUND naming the pool if one is not defined on

@@ -870,9 +870,12 @@ gp_unassign_domain(virConnectPtr conn, const char *name, GError **error)
 /* Claims of domains that libvirt does not run any more (they stopped
  * while libvirtd was down, so no release hook ran) are dropped.  The
  * running set is read from libvirt before the lock is taken; a claim
- * made since then belongs to a domain that is starting and is kept. */
+ * made since then belongs to a domain that is starting and is kept.  The
+ * partitions those claims stand for are given back first, as at release;
+ * a claim whose partition cannot be given back yet stays, with a line in
+ * PROBLEMS. */
 static gboolean
-drop_stale_claims(virConnectPtr conn, GPtrArray *dropped, GError **error)
+drop_stale_claims(virConnectPtr conn, GPtrArray *dropped, GPtrArray *problems, GError **error)
 {
     g_autoptr(GHashTable) running = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                                           NULL);
@@ -912,12 +915,8 @@ drop_stale_claims(virConnectPtr conn, GPtrArray *dropped, GError **error)
         /* One second of slack for the clock's granularity. */
         if (c->since >= t0 - 1)
             g_hash_table_add(running, g_strdup(c->domain_uuid));
-        else if (!g_hash_table_contains(running, c->domain_uuid) && dropped)
-            g_ptr_array_add(dropped, g_strdup_printf(
-                "%s: dropped its claim on %s (pool '%s'): it is not running", c->domain_name,
-                c->device, c->pool));
     }
-    if (gp_alloc_reconcile(claims, running) > 0)
+    if (gp_alloc_reconcile(claims, running, dropped, problems) > 0)
         return gp_claims_save(claims, error);
     return TRUE;
 }
@@ -934,7 +933,7 @@ gp_assign_rebalance(virConnectPtr conn, GPtrArray *dropped, GPtrArray *problems,
     GPtrArray *applied;
 
     gp_alloc_rebalance_begin();
-    if (!drop_stale_claims(conn, dropped, error))
+    if (!drop_stale_claims(conn, dropped, problems, error))
         return NULL;
     claims = claims_snapshot(error);
     if (!claims)

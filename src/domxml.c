@@ -60,6 +60,7 @@ gp_dom_assignment_free(GpDomAssignment *a)
     g_ptr_array_unref(a->requests);
     g_ptr_array_unref(a->devices);
     g_ptr_array_unref(a->changes);
+    g_ptr_array_unref(a->passthrough);
     g_free(a->machine);
     g_free(a->arch);
     g_free(a);
@@ -73,6 +74,7 @@ assignment_new(void)
     a->requests = g_ptr_array_new_with_free_func((GDestroyNotify)gp_dom_request_free);
     a->devices = g_ptr_array_new_with_free_func((GDestroyNotify)gp_dom_device_free);
     a->changes = g_ptr_array_new_with_free_func((GDestroyNotify)gp_dom_change_free);
+    a->passthrough = g_ptr_array_new_with_free_func(g_free);
     return a;
 }
 
@@ -116,6 +118,12 @@ gboolean
 gp_domxml_has_assignment(const char *xml, gsize len)
 {
     return xml && len > 0 && contains(xml, len, GP_DOMXML_NS);
+}
+
+gboolean
+gp_domxml_may_pass_through(const char *xml, gsize len)
+{
+    return xml && len > 0 && contains(xml, len, GP_DOMXML_PASSTHROUGH_MARK);
 }
 
 /* ---- Small tree helpers ------------------------------------------------- */
@@ -810,6 +818,108 @@ check_hostdevs(xmlNode *root, GpDomAssignment *a, GError **error)
     return TRUE;
 }
 
+/* One part of a PCI address attribute as libvirt reads it (decimal, 0x
+ * hex or 0-prefixed octal, no sign), at most MAX. */
+static gboolean
+parse_address_part(const char *str, guint max, guint *out)
+{
+    guint64 v;
+    char *end = NULL;
+
+    if (!str || !g_ascii_isdigit(str[0]) || strlen(str) > 16)
+        return FALSE;
+    errno = 0;
+    v = g_ascii_strtoull(str, &end, 0);
+    if (errno != 0 || !end || *end || v > max)
+        return FALSE;
+    *out = (guint)v;
+    return TRUE;
+}
+
+/* The canonical PCI address an <address domain bus slot function> names,
+ * or NULL when it names none. */
+static char *
+source_pci_address(const xmlNode *addr)
+{
+    g_autofree char *d = gp_domxml_prop(addr, "domain");
+    g_autofree char *b = gp_domxml_prop(addr, "bus");
+    g_autofree char *s = gp_domxml_prop(addr, "slot");
+    g_autofree char *f = gp_domxml_prop(addr, "function");
+    guint vd = 0, vb, vs, vf;
+
+    if ((d && !parse_address_part(d, 0xffff, &vd)) || !parse_address_part(b, 0xff, &vb) ||
+        !parse_address_part(s, 0x1f, &vs) || !parse_address_part(f, 7, &vf))
+        return NULL;
+    return g_strdup_printf("%04x:%02x:%02x.%x", vd, vb, vs, vf);
+}
+
+static gboolean
+owned_by_gpupool(const GpDomAssignment *a, const char *alias)
+{
+    for (guint i = 0; alias && i < a->devices->len; i++) {
+        if (strcmp(((GpDomDevice *)a->devices->pdata[i])->alias, alias) == 0)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* Fills A->passthrough.  A source gpupool cannot read is refused: it is
+ * no device libvirt would accept either, and passing it unchecked could
+ * hide a pool device. */
+static gboolean
+read_passthrough(xmlNode *root, GpDomAssignment *a, GError **error)
+{
+    xmlNode *devices = gp_domxml_child(root, "devices");
+
+    for (xmlNode *c = devices ? devices->children : NULL; c; c = c->next) {
+        g_autofree char *type = NULL;
+        g_autofree char *device = NULL;
+        xmlNode *addr;
+        const char *what;
+
+        if (gp_domxml_is_el(c, "hostdev")) {
+            g_autofree char *mode = gp_domxml_prop(c, "mode");
+            g_autofree char *alias = NULL;
+
+            /* mode='capabilities' passes storage, character or network
+             * capabilities of the host, never a PCI device or an mdev. */
+            if (mode && strcmp(mode, "subsystem") != 0)
+                continue;
+            type = gp_domxml_prop(c, "type");
+            if (g_strcmp0(type, "pci") != 0 && g_strcmp0(type, "mdev") != 0)
+                continue;
+            alias = gp_domxml_hostdev_alias(c);
+            if (owned_by_gpupool(a, alias))
+                continue;
+            what = "<hostdev>";
+        } else if (gp_domxml_is_el(c, "interface")) {
+            type = gp_domxml_prop(c, "type");
+            if (g_strcmp0(type, "hostdev") != 0)
+                continue;
+            what = "<interface type='hostdev'>";
+        } else {
+            continue;
+        }
+        addr = gp_domxml_child(gp_domxml_child(c, "source"), "address");
+        if (g_strcmp0(type, "mdev") == 0) {
+            device = gp_domxml_hostdev_uuid(c);
+        } else if (addr) {
+            g_autofree char *addr_type = gp_domxml_prop(addr, "type");
+
+            if (!addr_type || strcmp(addr_type, "pci") == 0)
+                device = source_pci_address(addr);
+        }
+        if (!device) {
+            g_set_error(error, GP_DOMXML_ERROR, GP_DOMXML_ERROR_INVALID,
+                        "domain '%.64s': a %s has a source gpupool cannot read (line %ld): "
+                        "fix the definition", a->name, what, (long)xmlGetLineNo(c));
+            return FALSE;
+        }
+        g_ptr_array_add(a->passthrough, g_steal_pointer(&device));
+    }
+    return TRUE;
+}
+
 xmlNode *
 gp_domxml_root_controller(xmlNode *root)
 {
@@ -1035,6 +1145,8 @@ gp_domxml_assignment_from_doc(xmlDoc *doc, GError **error)
             return NULL;
         }
     }
+    if (!read_passthrough(root, a, error))
+        return NULL;
     return g_steal_pointer(&a);
 }
 

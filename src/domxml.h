@@ -105,6 +105,13 @@ typedef struct {
     gboolean ovmf;          /* UEFI firmware (OVMF) rather than SeaBIOS */
     guint64 memory;         /* bytes: the larger of <memory> and <maxMemory> */
     guint memory_slots;     /* <maxMemory slots=...> */
+    /* Host devices the domain passes through outside gpupool's metadata:
+     * the canonical PCI address of every <hostdev type='pci'> and
+     * <interface type='hostdev'> source and the UUID of every
+     * <hostdev type='mdev'>, except the ua-gpupool <hostdev>s the
+     * metadata accounts for.  The hook refuses a start that names a pool
+     * device this way (gp_alloc_check_passthrough()). */
+    GPtrArray *passthrough; /* char* */
 } GpDomAssignment;
 
 void gp_dom_request_free(GpDomRequest *req);
@@ -116,6 +123,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(GpDomAssignment, gp_dom_assignment_free)
 /* TRUE if XML may carry a gpupool request (it mentions our namespace).
  * FALSE means certainly none: the hook exits at once. */
 gboolean gp_domxml_has_assignment(const char *xml, gsize len);
+
+/* Every way a domain definition passes a host device through spells this
+ * (<hostdev>, <interface type='hostdev'>): a domain without it cannot name
+ * a pool device.  The libc-only hook gate searches for it too. */
+#define GP_DOMXML_PASSTHROUGH_MARK "hostdev"
+/* TRUE if XML may pass a host device through (it contains
+ * GP_DOMXML_PASSTHROUGH_MARK). */
+gboolean gp_domxml_may_pass_through(const char *xml, gsize len);
 
 /* Parse a domain definition (as libvirt passes it to hooks or returns it
  * from virDomainGetXMLDesc) and its gpupool metadata.  A domain without

@@ -8,8 +8,11 @@
  * gpupool handles and only domains whose XML mentions the gpupool
  * namespace, and hands those to gpupool-hook-domain (src/hook.c), the
  * part that parses, locks and claims, with the XML it already read as
- * stdin.  Everything else exits 0 here: without reading stdin for the
- * operations gpupool ignores, after one substring search otherwise. */
+ * stdin.  At prepare begin it also hands on a domain that passes host
+ * devices through (it mentions "hostdev"): such a domain must not name a
+ * pool device, which gpupool-hook-domain checks.  Everything else exits 0
+ * here: without reading stdin for the operations gpupool ignores, after
+ * one or two substring searches otherwise. */
 #define _GNU_SOURCE
 #include "config.h"
 
@@ -25,6 +28,7 @@
 #include "domxml.h"
 
 #define GATE_NS GP_DOMXML_NS
+#define GATE_PASSTHROUGH GP_DOMXML_PASSTHROUGH_MARK
 /* Same bound as src/hook.c: larger input is refused unread. */
 #define GATE_MAX_INPUT (16 * 1024 * 1024)
 #define GATE_DOMAIN_PART "gpupool-hook-domain"
@@ -150,7 +154,9 @@ main(int argc, char **argv)
                 "unreadable): refusing to look at it\n", argv[1], GATE_MAX_INPUT >> 20);
         return can_refuse(argv[2]) ? 1 : 0;
     }
-    if (!memmem(xml, len, GATE_NS, strlen(GATE_NS)))
+    if (!memmem(xml, len, GATE_NS, strlen(GATE_NS)) &&
+        !(strcmp(argv[2], "prepare") == 0 &&
+          memmem(xml, len, GATE_PASSTHROUGH, strlen(GATE_PASSTHROUGH))))
         return 0;
 
     /* Hand the XML on as stdin: an anonymous in-memory file, so nothing

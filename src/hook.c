@@ -4,9 +4,9 @@
  *
  * libvirt runs gpupool-hook (src/hook-gate.c), which lets through only the
  * operations below and only domains whose XML mentions the gpupool
- * namespace; it then runs this program with the same arguments and the
- * XML as stdin.  Run directly, this program applies the same filters
- * itself.
+ * namespace or, at prepare begin, passes host devices through; it then
+ * runs this program with the same arguments and the XML as stdin.  Run
+ * directly, this program applies the same filters itself.
  *
  * libvirt shows what a failing hook printed on stderr in the start error,
  * so a refusal is one line on stderr and exit status 1.  At migrate and
@@ -228,11 +228,17 @@ do_release(const GpAllocDomain *dom)
     g_autoptr(GError) error = NULL;
     guint dropped = 0;
 
-    /* libvirt ignores a failing release; still say why, for its log. */
-    if (!gp_alloc_release_domain(dom->uuid, &dropped, &error))
-        return fail(error->message);
-    if (dropped > 0)
+    gboolean released = gp_alloc_release_domain(dom->uuid, &dropped, &error);
+
+    /* What was dropped is free for stopped domains to be re-pointed to,
+     * even when another claim had to stay; and a partition not given
+     * back yet (a VFIO handle still open) is tried again by the
+     * rebalance, which gives back the partitions of stopped domains. */
+    if (dropped > 0 || g_error_matches(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_NOT_READY))
         spawn_rebalance();
+    /* libvirt ignores a failing release; still say why, for its log. */
+    if (!released)
+        return fail(error->message);
     return 0;
 }
 
@@ -349,7 +355,8 @@ main(int argc, char **argv)
         /* Only a start can be stopped; elsewhere failing helps no one. */
         return op == OP_PREPARE || op == OP_MIGRATE || op == OP_RESTORE ? 1 : 0;
     }
-    if (!gp_domxml_has_assignment(xml, len))
+    if (!gp_domxml_has_assignment(xml, len) &&
+        !(op == OP_PREPARE && gp_domxml_may_pass_through(xml, len)))
         return 0;
 
     asg = gp_domxml_read_assignment(xml, len, &error);
@@ -362,6 +369,10 @@ main(int argc, char **argv)
         }
         return fail(error->message);
     }
+    /* A device of a pool reaches a guest only through a claim: never as
+     * a <hostdev> of the domain's own, with or without gpupool metadata. */
+    if (op == OP_PREPARE && !gp_alloc_check_passthrough(asg->name, asg->passthrough, &error))
+        return fail(error->message);
     if (asg->requests->len == 0 && asg->devices->len == 0)
         return 0;
 

@@ -3,11 +3,16 @@
 #include "config.h"
 
 #include <criterion/criterion.h>
+#include <errno.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "alloc.h"
 #include "claims.h"
+#include "domxml.h"
 #include "partition.h"
 #include "pool.h"
 #include "poolstore.h"
@@ -769,4 +774,310 @@ Test(cmd_partitions, a_gpu_without_mdev_types_or_sriov_is_shown_whole_and_cannot
                           "neither mdev types nor SR-IOV virtual functions"), "%s", err);
     after = gp_sim_snapshot(sim);
     cr_assert_str_eq(after, before);
+}
+
+/* ---- Partitions of domains that stopped unseen (rebalance) -------------- */
+
+/* The L40S host with pool "l40s" of its VFs set to vGPU type 1158 (PER
+ * partitions per domain), VFs enabled; GPUPOOL_PROC_ROOT is an empty
+ * directory of the sim's. */
+static GpSim *
+l40s_host(guint per)
+{
+    GpSim *sim = gp_sim_fixture_nvidia_sriov();
+    const char *members[] = { GP_SIM_SRIOV_GPU, NULL };
+    g_autoptr(GPtrArray) done = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GError) err = NULL;
+    g_autofree char *proc = g_build_filename(gp_sim_base(sim), "proc", NULL);
+
+    g_setenv("GPUPOOL_PLUGINDIR", GP_TEST_PLUGINDIR, TRUE);
+    gp_backend_reset();
+    g_mkdir_with_parents(proc, 0755);
+    g_setenv("GPUPOOL_PROC_ROOT", proc, TRUE);
+    save_pool("l40s", GP_POOL_TYPE_VF, members, NULL);
+    cr_assert(gp_partition_set(GP_SIM_SRIOV_GPU, 0, "1158", per, done, &err), "%s",
+              err ? err->message : "");
+    return sim;
+}
+
+/* A process of the sim's /proc (pid 77) holds VF ADDRESS open through
+ * VFIO, as a QEMU that has not exited yet would. */
+static void
+hold_open(GpSim *sim, const char *address)
+{
+    g_autofree char *fd_dir = g_build_filename(gp_sim_base(sim), "proc", "77", "fd", NULL);
+    g_autofree char *fd = g_strdup_printf("%s/%d", fd_dir, 30 + gp_sim_iommu_group(sim, address));
+    g_autofree char *target = g_strdup_printf("/dev/vfio/%d", gp_sim_iommu_group(sim, address));
+
+    g_mkdir_with_parents(fd_dir, 0755);
+    cr_assert_eq(symlink(target, fd), 0);
+}
+
+/* The claims look older than the rebalance about to run, as the claims
+ * of a domain that stopped while libvirtd was down do. */
+static void
+age_claims(GpSim *sim)
+{
+    g_autofree char *path = g_build_filename(gp_sim_statedir(sim), "claims.xml", NULL);
+    g_autofree char *text = NULL;
+    g_autofree char *aged = NULL;
+    g_autoptr(GRegex) re = g_regex_new("since='[0-9]+'", 0, 0, NULL);
+
+    cr_assert(g_file_get_contents(path, &text, NULL, NULL));
+    aged = g_regex_replace_literal(re, text, -1, 0, "since='1000000000'", 0, NULL);
+    cr_assert(g_file_set_contents(path, aged, -1, NULL));
+}
+
+/* `gpupool rebalance` against libvirt's test driver, which runs none of
+ * these domains. */
+static int
+rebalance(GpSim *sim, char **out, char **err)
+{
+    int status;
+
+    g_setenv("LIBVIRT_DEFAULT_URI", "test:///default", TRUE);
+    status = run(sim, out, err, "rebalance", NULL);
+    g_unsetenv("LIBVIRT_DEFAULT_URI");
+    return status;
+}
+
+static void
+l40s_host_done(void)
+{
+    g_unsetenv("GPUPOOL_PROC_ROOT");
+    g_unsetenv("GPUPOOL_PLUGINDIR");
+}
+
+Test(cmd_partitions, rebalance_clears_the_vgpu_type_of_a_domain_that_stopped_unseen)
+{
+    g_autoptr(GpSim) sim = l40s_host(0);
+    g_autoptr(GpAllocDomain) dom = domain(DOM1, "vm1", "l40s", "0000:c1:00.4");
+    g_autoptr(GError) err = NULL;
+    g_autofree char *out = NULL;
+    g_autofree char *stderr_text = NULL;
+    g_autofree char *cur = NULL;
+
+    cr_assert(gp_alloc_prepare_domain(dom, &err), "%s", err ? err->message : "");
+    age_claims(sim);
+    cr_assert_eq(rebalance(sim, &out, &stderr_text), 0, "%s", stderr_text);
+    cr_expect(strstr(out, "vm1: dropped its claim on 0000:c1:00.4 (pool 'l40s'): it is not "
+                          "running\n"), "%s", out);
+    cr_expect_str_empty(stderr_text);
+    cur = gp_sim_read(sim, "bus/pci/devices/0000:c1:00.4/nvidia/current_vgpu_type");
+    cr_expect_str_eq(cur, "0", "the VF kept its vGPU type without a claim");
+    cr_expect_eq(claim_count(), 0);
+    l40s_host_done();
+}
+
+Test(cmd_partitions, rebalance_keeps_a_stale_claim_while_qemu_still_holds_the_vf_and_says_so)
+{
+    g_autoptr(GpSim) sim = l40s_host(0);
+    g_autoptr(GpAllocDomain) dom = domain(DOM1, "vm1", "l40s", "0000:c1:00.4");
+    g_autoptr(GError) err = NULL;
+    g_autofree char *out = NULL;
+    g_autofree char *stderr_text = NULL;
+    g_autofree char *cur = NULL;
+
+    cr_assert(gp_alloc_prepare_domain(dom, &err), "%s", err ? err->message : "");
+    hold_open(sim, "0000:c1:00.4");
+    age_claims(sim);
+    cr_assert_eq(rebalance(sim, &out, &stderr_text), 0, "%s", stderr_text);
+    cr_expect(strstr(stderr_text, "gpupool: warning: vm1: kept its claim on 0000:c1:00.4 (pool "
+                                  "'l40s') although it is not running: 0000:c1:00.4 is still "
+                                  "open through /dev/vfio/"), "%s", stderr_text);
+    cr_expect_null(strstr(out, "dropped"), "%s", out);
+    cur = gp_sim_read(sim, "bus/pci/devices/0000:c1:00.4/nvidia/current_vgpu_type");
+    cr_expect_str_eq(cur, "1158");
+    cr_expect_eq(claim_count(), 1, "the claim went while the VF still has its type");
+    l40s_host_done();
+}
+
+Test(cmd_partitions, rebalance_removes_the_mdev_of_a_domain_that_stopped_unseen)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_mbochs();
+    const char *members[] = { GP_SIM_MBOCHS, NULL };
+    g_autofree char *uuid = gp_partition_mdev_uuid(DOM1, "disp", 0);
+    g_autoptr(GpAllocDomain) dom = domain(DOM1, "vm1", "disp", uuid);
+    g_autoptr(GError) err = NULL;
+    g_autofree char *rel = gp_sysfs_mdev_dev_path(uuid, NULL);
+    g_autofree char *out = NULL;
+    g_autofree char *stderr_text = NULL;
+    g_autofree char *avail = NULL;
+
+    save_pool("disp", GP_POOL_TYPE_MDEV, members, "mbochs-medium");
+    cr_assert(gp_alloc_prepare_domain(dom, &err), "%s", err ? err->message : "");
+    age_claims(sim);
+    cr_assert_eq(rebalance(sim, &out, &stderr_text), 0, "%s", stderr_text);
+    cr_expect(strstr(out, "vm1: dropped its claim on "), "%s", out);
+    cr_expect_not(gp_sysfs_is_dir(rel), "the mdev outlived its claim");
+    avail = gp_sim_read(sim, "class/mdev_bus/mbochs/mdev_supported_types/mbochs-medium/"
+                             "available_instances");
+    cr_expect_str_eq(avail, "32");
+    cr_expect_eq(claim_count(), 0);
+}
+
+/* ---- The hook binary's release ------------------------------------------ */
+
+/* Runs the installed-layout hook (src/gpupool-hook) as libvirt does, with
+ * XML on stdin and the sim's kernel for the programs it starts. */
+static int
+run_hook(const char *domain_name, const char *op, const char *sub, const char *xml,
+         char **err_out)
+{
+    g_autofree char *gpupool = gp_sim_gpupool_path();
+    g_autofree char *dir = g_path_get_dirname(gpupool);
+    g_autofree char *hook = g_build_filename(dir, "gpupool-hook", NULL);
+    g_autofree char *preload = gp_sim_preload_path();
+    GString *err = g_string_new(NULL);
+    int in[2], errp[2], status;
+    char buf[4096];
+    ssize_t n;
+    pid_t pid;
+
+    cr_assert(pipe(in) == 0 && pipe(errp) == 0);
+    pid = fork();
+    cr_assert(pid >= 0);
+    if (pid == 0) {
+        dup2(in[0], 0);
+        dup2(errp[1], 2);
+        close(in[0]); close(in[1]); close(errp[0]); close(errp[1]);
+        setenv("LD_PRELOAD", preload, 1);
+        execl(hook, hook, domain_name, op, sub, "-", (char *)NULL);
+        _exit(127);
+    }
+    close(in[0]);
+    close(errp[1]);
+    signal(SIGPIPE, SIG_IGN);
+    (void)!write(in[1], xml, strlen(xml));
+    close(in[1]);
+    while ((n = read(errp[0], buf, sizeof(buf))) != 0) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            break;
+        g_string_append_len(err, buf, n);
+    }
+    close(errp[0]);
+    cr_assert(waitpid(pid, &status, 0) == pid);
+    *err_out = g_string_free(err, FALSE);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+Test(cmd_partitions, hook_release_that_keeps_a_vf_still_starts_the_rebalance_and_says_why)
+{
+    g_autoptr(GpSim) sim = l40s_host(2);
+    g_autoptr(GpAllocDomain) dom = domain(DOM1, "vm1", "l40s", "0000:c1:00.4");
+    g_autoptr(GError) err = NULL;
+    g_autofree char *cli = g_build_filename(gp_sim_base(sim), "fake-gpupool", NULL);
+    g_autofree char *ran = g_build_filename(gp_sim_statedir(sim), "rebalance-ran", NULL);
+    g_autofree char *stderr_text = NULL;
+    g_autofree char *kept = NULL;
+    g_autofree char *cleared = NULL;
+    const char *xml =
+        "<domain type='kvm'>\n  <name>vm1</name>\n  <uuid>" DOM1 "</uuid>\n"
+        "  <memory unit='KiB'>65536</memory>\n  <metadata>\n"
+        "    <gpupool:assignment xmlns:gpupool='http://gpupool.org/xmlns/domain/1.0'>"
+        "<gpupool:request pool='l40s' count='2'/>"
+        "<gpupool:device alias='ua-gpupool-0' pool='l40s' address='0000:c1:00.4'/>"
+        "<gpupool:device alias='ua-gpupool-1' pool='l40s' address='0000:c1:00.5'/>"
+        "</gpupool:assignment>\n  </metadata>\n"
+        "  <os>\n    <type arch='x86_64' machine='pc-q35-7.2'>hvm</type>\n  </os>\n"
+        "  <devices>\n"
+        "    <hostdev mode='subsystem' type='pci' managed='no'><source><address "
+        "domain='0x0000' bus='0xc1' slot='0x00' function='0x4'/></source>"
+        "<alias name='ua-gpupool-0'/></hostdev>\n"
+        "    <hostdev mode='subsystem' type='pci' managed='no'><source><address "
+        "domain='0x0000' bus='0xc1' slot='0x00' function='0x5'/></source>"
+        "<alias name='ua-gpupool-1'/></hostdev>\n"
+        "  </devices>\n</domain>\n";
+    int status;
+
+    g_ptr_array_add(dom->devices, gp_alloc_device_new("ua-gpupool-1", "l40s", "0000:c1:00.5"));
+    cr_assert(gp_alloc_prepare_domain(dom, &err), "%s", err ? err->message : "");
+    hold_open(sim, "0000:c1:00.4");
+    cr_assert(g_file_set_contents(cli, "#!/bin/sh\necho ran >> \"$GPUPOOL_STATEDIR/rebalance-ran\"\n",
+                                  -1, NULL));
+    cr_assert_eq(chmod(cli, 0755), 0);
+    g_setenv("GPUPOOL_CLI", cli, TRUE);
+
+    status = run_hook("vm1", "release", "end", xml, &stderr_text);
+    g_unsetenv("GPUPOOL_CLI");
+    cr_expect_eq(status, 1);
+    cr_expect(g_str_has_prefix(stderr_text, "gpupool: partitions not given back yet: "
+                                            "0000:c1:00.4 is still open through /dev/vfio/"),
+              "%s", stderr_text);
+    cr_expect_eq(strchr(stderr_text, '\n'), stderr_text + strlen(stderr_text) - 1,
+                 "one line: %s", stderr_text);
+    /* The VF that was given back is free for a stopped domain now. */
+    for (int i = 0; i < 50 && !g_file_test(ran, G_FILE_TEST_EXISTS); i++)
+        g_usleep(100 * 1000);
+    cr_expect(g_file_test(ran, G_FILE_TEST_EXISTS), "no rebalance was started");
+    cr_expect_eq(claim_count(), 1);
+    kept = gp_sim_read(sim, "bus/pci/devices/0000:c1:00.4/nvidia/current_vgpu_type");
+    cr_expect_str_eq(kept, "1158");
+    cleared = gp_sim_read(sim, "bus/pci/devices/0000:c1:00.5/nvidia/current_vgpu_type");
+    cr_expect_str_eq(cleared, "0");
+    l40s_host_done();
+}
+
+/* ---- Partitions named without gpupool ----------------------------------- */
+
+/* What the hook checks at prepare for a domain that lists DEVICE among
+ * its own host devices. */
+static gboolean
+passthrough_allowed(const char *device, GError **error)
+{
+    g_autoptr(GPtrArray) devices = g_ptr_array_new();
+
+    g_ptr_array_add(devices, (gpointer)device);
+    return gp_alloc_check_passthrough("vm9", devices, error);
+}
+
+Test(cmd_partitions, a_vf_of_a_vf_pool_given_as_a_hostdev_is_refused_naming_the_pool)
+{
+    g_autoptr(GpSim) sim = l40s_host(0);
+    g_autoptr(GError) err = NULL;
+
+    cr_assert_not(passthrough_allowed("0000:c1:00.5", &err));
+    cr_expect_str_eq(err->message, "vm9: 0000:c1:00.5 belongs to pool 'l40s'; give the domain "
+                                   "pool devices with 'gpupool assign vm9 --pool l40s' instead "
+                                   "of a <hostdev>");
+    g_clear_error(&err);
+    cr_assert_not(passthrough_allowed(GP_SIM_SRIOV_GPU, &err), "the PF itself");
+    l40s_host_done();
+}
+
+Test(cmd_partitions, a_pool_domains_mdev_given_as_a_hostdev_is_refused_naming_the_pool)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_mbochs();
+    const char *members[] = { GP_SIM_MBOCHS, NULL };
+    g_autofree char *uuid = gp_partition_mdev_uuid(DOM1, "disp", 0);
+    g_autoptr(GpAllocDomain) dom = domain(DOM1, "vm1", "disp", uuid);
+    g_autoptr(GError) err = NULL;
+    g_autofree char *msg = NULL;
+    g_autofree char *xml = NULL;
+    g_autoptr(GpDomAssignment) asg = NULL;
+
+    save_pool("disp", GP_POOL_TYPE_MDEV, members, "mbochs-medium");
+    cr_assert(gp_alloc_prepare_domain(dom, &err), "%s", err ? err->message : "");
+    /* The domain definition as libvirt hands it to the hook. */
+    xml = g_strdup_printf(
+        "<domain type='kvm'><name>vm9</name><uuid>" DOM2 "</uuid><devices>"
+        "<hostdev mode='subsystem' type='mdev' model='vfio-pci'><source>"
+        "<address uuid='%s'/></source></hostdev></devices></domain>", uuid);
+    asg = gp_domxml_read_assignment(xml, strlen(xml), &err);
+    cr_assert_not_null(asg, "%s", err ? err->message : "");
+    cr_assert_eq(asg->passthrough->len, 1);
+    cr_assert_not(gp_alloc_check_passthrough(asg->name, asg->passthrough, &err));
+    msg = g_strdup_printf("vm9: %s belongs to pool 'disp'; give the domain pool devices with "
+                          "'gpupool assign vm9 --pool disp' instead of a <hostdev>", uuid);
+    cr_expect_str_eq(err->message, msg);
+    g_clear_error(&err);
+    /* An mdev of the same parent made outside gpupool is the pool's too. */
+    cr_assert(gp_sim_create_mdev(sim, GP_SIM_MBOCHS, "mbochs-small",
+                                 "8b4c2a5e-0d63-4b8b-9a55-2f5a3c1e0009"));
+    cr_assert_not(passthrough_allowed("8b4c2a5e-0d63-4b8b-9a55-2f5a3c1e0009", &err));
+    g_clear_error(&err);
+    cr_expect(passthrough_allowed("8b4c2a5e-0d63-4b8b-9a55-2f5a3c1e0010", &err), "%s",
+              err ? err->message : "");
 }

@@ -803,3 +803,57 @@ Test(domxml, written_metadata_matches_the_schema)
         plan_clear(&plan);
     }
 }
+
+/* What the hook checks against the pools at prepare: every device the
+ * domain passes through on its own, in canonical form, but not the
+ * <hostdev>s the gpupool metadata accounts for. */
+Test(domxml, passthrough_lists_the_hostdevs_gpupool_does_not_own)
+{
+    const char *xml =
+        "<domain type='kvm'><name>vm1</name><uuid>11111111-1111-4111-8111-111111111111</uuid>"
+        "<metadata><gpupool:assignment xmlns:gpupool='http://gpupool.org/xmlns/domain/1.0'>"
+        "<gpupool:request pool='gpus' count='1'/>"
+        "<gpupool:device alias='ua-gpupool-0' pool='gpus' address='0000:41:00.0'/>"
+        "</gpupool:assignment></metadata><devices>"
+        "<hostdev mode='subsystem' type='pci'><source><address domain='0x0000' bus='0x41' "
+        "slot='0x00' function='0x0'/></source><alias name='ua-gpupool-0'/></hostdev>"
+        "<hostdev mode='subsystem' type='pci'><source><address bus='66' slot='0x1' "
+        "function='0'/></source></hostdev>"
+        "<hostdev mode='subsystem' type='mdev' model='vfio-pci'><source><address "
+        "uuid='8B4C2A5E-0D63-4B8B-9A55-2F5A3C1E0009'/></source></hostdev>"
+        "<hostdev mode='subsystem' type='usb'><source><vendor id='0x1234'/>"
+        "<product id='0xbeef'/></source></hostdev>"
+        "<hostdev mode='capabilities' type='storage'><source><block>/dev/sdf1</block>"
+        "</source></hostdev>"
+        "<interface type='hostdev'><source><address type='pci' domain='0x0000' bus='0xc1' "
+        "slot='0x00' function='0x4'/></source></interface>"
+        "<interface type='network'><source network='default'/></interface>"
+        "</devices></domain>";
+    g_autoptr(GpDomAssignment) a = NULL;
+    g_autoptr(GError) error = NULL;
+
+    cr_assert(gp_domxml_may_pass_through(xml, strlen(xml)));
+    a = gp_domxml_read_assignment(xml, strlen(xml), &error);
+    cr_assert_not_null(a, "%s", error ? error->message : "");
+    cr_assert_eq(a->passthrough->len, 3);
+    cr_expect_str_eq(a->passthrough->pdata[0], "0000:42:01.0");
+    cr_expect_str_eq(a->passthrough->pdata[1], "8b4c2a5e-0d63-4b8b-9a55-2f5a3c1e0009");
+    cr_expect_str_eq(a->passthrough->pdata[2], "0000:c1:00.4");
+}
+
+Test(domxml, passthrough_source_that_cannot_be_read_is_refused)
+{
+    const char *xml =
+        "<domain type='kvm'><name>vm1</name><devices>"
+        "<hostdev mode='subsystem' type='pci'><source><address domain='0x0000' bus='-1' "
+        "slot='0x00' function='0x0'/></source></hostdev></devices></domain>";
+    g_autoptr(GpDomAssignment) a = NULL;
+    g_autoptr(GError) error = NULL;
+    const char *plain = "<domain type='kvm'><name>vm1</name><devices/></domain>";
+
+    a = gp_domxml_read_assignment(xml, strlen(xml), &error);
+    cr_assert_null(a);
+    cr_expect(strstr(error->message, "domain 'vm1': a <hostdev> has a source gpupool cannot "
+                                     "read"), "%s", error->message);
+    cr_expect_not(gp_domxml_may_pass_through(plain, strlen(plain)));
+}

@@ -481,7 +481,7 @@ Test(hook, reconcile_drops_claims_of_domains_that_no_longer_run)
     cr_assert(gp_claims_add(claims, GPU1, "gpus", UUID_B, "vm2", NULL, NULL));
     cr_assert(gp_claims_add(claims, GPU2, "gpus", UUID_B, "vm2", NULL, NULL));
     g_hash_table_add(running, (gpointer)UUID_A);
-    cr_expect_eq(gp_alloc_reconcile(claims, running), 2);
+    cr_expect_eq(gp_alloc_reconcile(claims, running, NULL, NULL), 2);
     cr_expect_str_eq(holder(claims, GPU0), "vm1");
     cr_expect_eq(gp_claims_all(claims)->len, 1);
 }
@@ -1129,4 +1129,131 @@ Test(hook, binary_refuses_oversized_domain_xml_at_prepare_and_ignores_it_at_rele
     run_hook(&release, "huge", "release", "end", xml);
     cr_expect_eq(release.status, 0, "%s", release.err);
     cr_expect_eq(dir_entries(gp_sim_statedir(sim)), 0);
+}
+
+/* ---- domains that pass host devices through without gpupool ------------ */
+
+/* A domain without gpupool metadata whose <devices> hold DEVICES as
+ * libvirt formats them. */
+static char *
+plain_xml(const char *name, const char *uuid, const char *devices)
+{
+    return g_strdup_printf(
+        "<domain type='kvm'>\n  <name>%s</name>\n  <uuid>%s</uuid>\n"
+        "  <memory unit='KiB'>65536</memory>\n"
+        "  <os>\n    <type arch='x86_64' machine='pc-q35-7.2'>hvm</type>\n  </os>\n"
+        "  <devices>\n    <emulator>/usr/bin/qemu-system-x86_64</emulator>\n%s"
+        "  </devices>\n</domain>\n", name, uuid, devices);
+}
+
+#define PCI_HOSTDEV(bus, fn) \
+    "    <hostdev mode='subsystem' type='pci' managed='yes'>\n      <source>\n" \
+    "        <address domain='0x0000' bus='" bus "' slot='0x00' function='" fn "'/>\n" \
+    "      </source>\n    </hostdev>\n"
+
+Test(hook, binary_refuses_a_plain_domain_whose_hostdev_names_a_pool_device)
+{
+    g_autofree char *xml = plain_xml("vm9", UUID_C, PCI_HOSTDEV("0x41", "0x0"));
+    g_autofree char *before = gp_sim_snapshot(sim);
+    g_autofree char *after = NULL;
+    g_auto(HookRun) run = { 0 };
+
+    fake_rebalance(0);
+    run_hook(&run, "vm9", "prepare", "begin", xml);
+    cr_expect_eq(run.status, 1);
+    cr_expect_str_eq(run.err, "gpupool: vm9: " GPU0 " belongs to pool 'gpus'; give the domain "
+                     "pool devices with 'gpupool assign vm9 --pool gpus' instead of a "
+                     "<hostdev>\n");
+    cr_expect_str_empty(run.out);
+    after = gp_sim_snapshot(sim);
+    cr_expect_str_eq(after, before, "the host was touched");
+    cr_expect_eq(dir_entries(gp_sim_statedir(sim)), 0, "no lock, no claims, no rebalance");
+}
+
+Test(hook, binary_refuses_a_plain_domain_that_takes_a_pool_devices_companion)
+{
+    g_autofree char *xml = plain_xml("vm9", UUID_C, PCI_HOSTDEV("0x41", "0x1"));
+    g_auto(HookRun) run = { 0 };
+
+    run_hook(&run, "vm9", "prepare", "begin", xml);
+    cr_expect_eq(run.status, 1);
+    cr_expect(g_str_has_prefix(run.err, "gpupool: vm9: " AUDIO0 " belongs to pool 'gpus'; "),
+              "%s", run.err);
+}
+
+Test(hook, binary_refuses_a_pool_vf_given_as_a_hostdev_interface)
+{
+    /* An <interface type='hostdev'> passes a PCI device through as well. */
+    g_autofree char *xml = plain_xml(
+        "vm9", UUID_C,
+        "    <interface type='hostdev' managed='yes'>\n      <source>\n"
+        "        <address type='pci' domain='0x0000' bus='0x43' slot='0x00' function='0x0'/>\n"
+        "      </source>\n    </interface>\n");
+    g_auto(HookRun) run = { 0 };
+
+    run_hook(&run, "vm9", "prepare", "begin", xml);
+    cr_expect_eq(run.status, 1);
+    cr_expect(g_str_has_prefix(run.err, "gpupool: vm9: " GPU2 " belongs to pool 'gpus'; "),
+              "%s", run.err);
+}
+
+Test(hook, binary_refuses_a_pool_domain_with_an_extra_hostdev_of_the_pool)
+{
+    const char *const devs[] = { GPU0, NULL };
+    g_autofree char *assigned = domain_xml("vm1", UUID_A, devs);
+    g_autoptr(GString) xml = g_string_new(assigned);
+    g_autoptr(GpClaims) claims = NULL;
+    g_auto(HookRun) run = { 0 };
+
+    /* A hand-added <hostdev> next to the one gpupool gave it. */
+    g_string_replace(xml, "  </devices>", PCI_HOSTDEV("0x42", "0x0") "  </devices>", 1);
+    fake_rebalance(0);
+    run_hook(&run, "vm1", "prepare", "begin", xml->str);
+    cr_expect_eq(run.status, 1);
+    cr_expect_str_eq(run.err, "gpupool: vm1: " GPU1 " belongs to pool 'gpus'; give the domain "
+                     "pool devices with 'gpupool assign vm1 --pool gpus' instead of a "
+                     "<hostdev>\n");
+    claims = load_claims();
+    cr_expect_eq(gp_claims_all(claims)->len, 0, "nothing claimed for a refused start");
+}
+
+Test(hook, binary_lets_other_hostdevs_and_other_operations_pass_untouched)
+{
+    g_autofree char *other = plain_xml("vm9", UUID_C, PCI_HOSTDEV("0x44", "0x0"));
+    g_autofree char *pool_dev = plain_xml("vm9", UUID_C, PCI_HOSTDEV("0x41", "0x0"));
+    const char *ops[][2] = { { "release", "end" }, { "reconnect", "begin" },
+                             { "migrate", "begin" }, { "restore", "begin" } };
+    g_auto(HookRun) run = { 0 };
+
+    run_hook(&run, "vm9", "prepare", "begin", other);
+    cr_expect_eq(run.status, 0, "%s", run.err);
+    cr_expect_str_empty(run.err);
+    cr_expect_str_empty(run.out);
+    /* Only a start is checked: libvirt runs prepare for every start,
+     * incoming migration and restore. */
+    for (guint i = 0; i < G_N_ELEMENTS(ops); i++) {
+        g_auto(HookRun) r = { 0 };
+
+        run_hook(&r, "vm9", ops[i][0], ops[i][1], pool_dev);
+        cr_expect_eq(r.status, 0, "%s %s: %s", ops[i][0], ops[i][1], r.err);
+        cr_expect_str_empty(r.out);
+        cr_expect_str_empty(r.err);
+    }
+    cr_expect_eq(dir_entries(gp_sim_statedir(sim)), 0);
+}
+
+Test(hook, binary_refuses_a_plain_domain_whose_hostdev_names_a_claimed_device)
+{
+    g_autofree char *xml = plain_xml("vm9", UUID_C, PCI_HOSTDEV("0x44", "0x0"));
+    g_autoptr(GpClaims) claims = load_claims();
+    g_autoptr(GError) error = NULL;
+    g_auto(HookRun) run = { 0 };
+
+    /* A running domain still holds OTHER of a pool that was undefined. */
+    cr_assert(gp_claims_add(claims, OTHER, "old", UUID_A, "vm1", NULL, &error));
+    cr_assert(gp_claims_save(claims, &error), "%s", error ? error->message : "");
+    run_hook(&run, "vm9", "prepare", "begin", xml);
+    cr_expect_eq(run.status, 1);
+    cr_expect(g_str_has_prefix(run.err, "gpupool: vm9: " OTHER " belongs to pool 'old'; "),
+              "%s", run.err);
 }
