@@ -27,6 +27,8 @@
 #      definition gains and loses exactly gpupool's parts
 #   e  libvirtd restarts under a running domain: the reconnect hook leaves
 #      it running
+#   f  a domain without gpupool metadata whose own <hostdev> names a pool
+#      device is refused at prepare, in one line, and nothing is claimed
 #
 # Exit 77 (skip) with the reason when not root, when libvirtd, virtlogd,
 # virsh, QEMU or unshare is missing, or when mount namespaces are not
@@ -399,6 +401,21 @@ else
     fail "e: start failed: $(cat "$WORK/e.out")"
 fi
 vsh undefine gpit-e >/dev/null
+
+# ---- f: a pool device as a domain's own <hostdev> -------------------------
+say "f: a domain that names a pool device in its own <hostdev> is refused"
+domain_xml gpit-f 6 e1 | sed '/<metadata>/,/<\/metadata>/d; /ua-gpupool/d' > "$WORK/gpit-f.xml"
+grep -q gpupool "$WORK/gpit-f.xml" && fail "f: the test domain still mentions gpupool"
+vsh define "$WORK/gpit-f.xml" >/dev/null || fail "virsh define gpit-f"
+if vsh start gpit-f > "$WORK/f.out" 2>&1; then
+    fail "f: gpit-f started with a pool device outside gpupool"
+    vsh destroy gpit-f >/dev/null 2>&1
+fi
+say "f: libvirt said: $(tr '\n' ' ' < "$WORK/f.out")"
+grep -q "gpupool: gpit-f: 0000:e1:00.0 belongs to pool 'gpus'; give the domain pool devices with 'gpupool assign gpit-f --pool gpus' instead of a <hostdev>" "$WORK/f.out" ||
+    fail "f: the start was not refused by the hook naming the pool"
+grep -q "domain-name='gpit-f'" "$CLAIMS" 2>/dev/null && fail "f: gpit-f got a claim"
+vsh undefine gpit-f >/dev/null
 
 if [ $failures -gt 0 ]; then
     say "$failures failure(s); libvirtd log:"
