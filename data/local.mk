@@ -9,7 +9,7 @@ data/gpupool-setup.service: data/gpupool-setup.service.in Makefile
 	sed -e 's|@bindir[@]|$(bindir)|g' -e 's|@sysconfdir[@]|$(sysconfdir)|g' \
 		$(srcdir)/data/gpupool-setup.service.in > $@.tmp && mv $@.tmp $@
 
-# The host-shutdown unit for domains holding pool devices (helper "domain").
+# The host-shutdown unit for domains holding pool devices.
 systemdsystemunit_DATA += data/gpupool-shutdown.service
 EXTRA_DIST += data/gpupool-shutdown.service.in
 CLEANFILES += data/gpupool-shutdown.service

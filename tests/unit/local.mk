@@ -1,6 +1,6 @@
 # see tests/local.mk
 
-# Domain XML, MMIO sizing, assignment (helper "domain").
+# Domain XML, MMIO sizing, assignment.
 gp_domain_tests = tests/unit/test-domxml tests/unit/test-mmio tests/unit/test-assign \
 	tests/unit/test-cmd-assign
 check_PROGRAMS += $(gp_domain_tests)
@@ -38,8 +38,8 @@ tests_unit_test_sim_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/sim
 tests_unit_test_sim_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
 tests_unit_test_sim_LDADD = tests/sim/libgpsim.la src/libgpupool.la $(GP_CORE_LIBS) $(CRITERION_LIBS) -ldl
 
-# Pools, their store, claims, vfio-pci binding and the pool CLI (helper
-# "pools").  test-pool and test-claims need no simulated host.
+# Pools, their store, claims, vfio-pci binding and the pool CLI.
+# test-pool and test-claims need no simulated host.
 gp_pool_tests = tests/unit/test-pool tests/unit/test-poolstore tests/unit/test-claims \
 	tests/unit/test-vfio tests/unit/test-cmd-pool
 check_PROGRAMS += $(gp_pool_tests)
@@ -72,7 +72,7 @@ TESTS += tests/unit/check-xml-examples.sh
 endif
 EXTRA_DIST += tests/unit/check-xml-examples.sh
 
-# The libvirt hook: claim logic and the hook binary (helper "hook").
+# The libvirt hook: claim logic and the hook binary.
 check_PROGRAMS += tests/unit/test-hook
 TESTS += tests/unit/test-hook
 tests_unit_test_hook_SOURCES = tests/unit/test-hook.c
@@ -111,7 +111,7 @@ tests_unit_test_cmd_partitions_CPPFLAGS = $(gp_part_test_cppflags)
 tests_unit_test_cmd_partitions_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
 tests_unit_test_cmd_partitions_LDADD = $(gp_part_test_ldadd)
 
-# Host model and `gpupool devices` (helper "host").
+# Host model and `gpupool devices`.
 gp_host_tests = tests/unit/test-pcidev tests/unit/test-host tests/unit/test-cmd-devices
 check_PROGRAMS += $(gp_host_tests)
 TESTS += $(gp_host_tests)
