@@ -155,16 +155,6 @@ domain_name_is_valid(const char *name)
     return TRUE;
 }
 
-static char *
-prop(xmlNode *node, const char *name)
-{
-    xmlChar *v = xmlGetProp(node, (const xmlChar *)name);
-    char *s = v ? g_strdup((const char *)v) : NULL;
-
-    xmlFree(v);
-    return s;
-}
-
 static gboolean
 corrupt(GError **error, const char *path, const char *detail)
 {
@@ -181,16 +171,16 @@ corrupt(GError **error, const char *path, const char *detail)
 static GpClaim *
 parse_claim(xmlNode *node, const char *path, GError **error)
 {
-    g_autofree char *since = prop(node, "since");
+    g_autofree char *since = gp_xmldoc_prop(node, "since");
     GpClaim *claim = claim_new();
     g_autofree char *detail = NULL;
     gint64 v;
 
-    claim->device = prop(node, "device");
-    claim->pool = prop(node, "pool");
-    claim->domain_uuid = prop(node, "domain-uuid");
-    claim->domain_name = prop(node, "domain-name");
-    claim->parent = prop(node, "parent");
+    claim->device = gp_xmldoc_prop(node, "device");
+    claim->pool = gp_xmldoc_prop(node, "pool");
+    claim->domain_uuid = gp_xmldoc_prop(node, "domain-uuid");
+    claim->domain_name = gp_xmldoc_prop(node, "domain-name");
+    claim->parent = gp_xmldoc_prop(node, "parent");
 
     if (!claim->device || !device_is_valid(claim->device))
         detail = g_strdup_printf("line %ld: bad or missing device", xmlGetLineNo(node));
@@ -290,17 +280,6 @@ gp_claims_load(GError **error)
     return g_steal_pointer(&claims);
 }
 
-static void
-append_attr(GString *out, const char *name, const char *value)
-{
-    g_autofree char *esc = NULL;
-
-    if (!value)
-        return;
-    esc = g_markup_escape_text(value, -1);
-    g_string_append_printf(out, " %s='%s'", name, esc);
-}
-
 gboolean
 gp_claims_save(GpClaims *claims, GError **error)
 {
@@ -314,12 +293,12 @@ gp_claims_save(GpClaims *claims, GError **error)
         const GpClaim *c = g_ptr_array_index(claims->claims, i);
 
         g_string_append(out, "  <claim");
-        append_attr(out, "device", c->device);
-        append_attr(out, "pool", c->pool);
-        append_attr(out, "domain-uuid", c->domain_uuid);
-        append_attr(out, "domain-name", c->domain_name);
+        gp_xmldoc_append_attr(out, "device", c->device);
+        gp_xmldoc_append_attr(out, "pool", c->pool);
+        gp_xmldoc_append_attr(out, "domain-uuid", c->domain_uuid);
+        gp_xmldoc_append_attr(out, "domain-name", c->domain_name);
         g_string_append_printf(out, " since='%" G_GINT64_FORMAT "'", c->since);
-        append_attr(out, "parent", c->parent);
+        gp_xmldoc_append_attr(out, "parent", c->parent);
         g_string_append(out, "/>\n");
     }
     g_string_append(out, "</claims>\n");

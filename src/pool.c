@@ -2,6 +2,7 @@
 
 #include "pool.h"
 
+#include <stdarg.h>
 #include <string.h>
 
 #include <libxml/tree.h>
@@ -81,35 +82,43 @@ is_name_char(char c)
     return g_ascii_isalnum(c) || c == '_' || c == '.' || c == '-';
 }
 
+/* The schemas' name pattern: 1 to MAX of [A-Za-z0-9_.-] (and ':' if
+ * COLON), not starting with '.' or '-'. */
+static gboolean
+is_name(const char *str, size_t max, gboolean colon)
+{
+    size_t len = str ? strlen(str) : 0;
+
+    if (len < 1 || len > max || str[0] == '.' || str[0] == '-')
+        return FALSE;
+    for (size_t i = 0; i < len; i++)
+        if (!is_name_char(str[i]) && !(colon && str[i] == ':'))
+            return FALSE;
+    return TRUE;
+}
+
 gboolean
 gp_pool_name_check(const char *name, GError **error)
 {
-    g_autofree char *shown = shorten(name);
-    size_t len = name ? strlen(name) : 0;
-    gboolean ok = len >= 1 && len <= NAME_MAX_LEN && name[0] != '.' && name[0] != '-';
+    g_autofree char *shown = NULL;
 
-    for (size_t i = 0; ok && i < len; i++)
-        ok = is_name_char(name[i]);
-    if (!ok) {
-        g_set_error(error, GP_POOL_ERROR, GP_POOL_ERROR_INVALID,
-                    "'%s' is not a valid pool name: use 1 to %d letters, digits, '_', '.' "
-                    "or '-', not starting with '.' or '-'", shown, NAME_MAX_LEN);
-        return FALSE;
-    }
-    return TRUE;
+    if (is_name(name, NAME_MAX_LEN, FALSE))
+        return TRUE;
+    shown = shorten(name);
+    g_set_error(error, GP_POOL_ERROR, GP_POOL_ERROR_INVALID,
+                "'%s' is not a valid pool name: use 1 to %d letters, digits, '_', '.' "
+                "or '-', not starting with '.' or '-'", shown, NAME_MAX_LEN);
+    return FALSE;
 }
 
 gboolean
 gp_pool_mdev_type_check(const char *type, GError **error)
 {
-    g_autofree char *shown = shorten(type);
-    size_t len = type ? strlen(type) : 0;
-    /* It names a directory under mdev_supported_types: no separators. */
-    gboolean ok = len >= 1 && len <= MDEV_TYPE_MAX_LEN && type[0] != '.' && type[0] != '-';
+    g_autofree char *shown = NULL;
 
-    for (size_t i = 0; ok && i < len; i++)
-        ok = is_name_char(type[i]) || type[i] == ':';
-    if (!ok) {
+    /* It names a directory under mdev_supported_types: no separators. */
+    if (!is_name(type, MDEV_TYPE_MAX_LEN, TRUE)) {
+        shown = shorten(type);
         g_set_error(error, GP_POOL_ERROR, GP_POOL_ERROR_INVALID,
                     "'%s' is not an mdev type id: use the directory name under the "
                     "parent's mdev_supported_types, e.g. nvidia-63 (see 'gpupool devices')",
@@ -204,6 +213,10 @@ member_position(const GpPool *pool, const char *address, gboolean *found)
     guint hi = pool->devices->len;
 
     *found = FALSE;
+    /* Pool files are written sorted: a member read from one goes last. */
+    if (hi > 0 && compare_addresses(((GpPoolDevice *)pool->devices->pdata[hi - 1])->address,
+                                    address) < 0)
+        return hi;
     while (lo < hi) {
         guint mid = lo + (hi - lo) / 2;
         const GpPoolDevice *dev = g_ptr_array_index(pool->devices, mid);
@@ -332,32 +345,6 @@ gp_pool_vf_origin_from_string(const char *str)
     return GP_POOL_VFS_UNKNOWN;
 }
 
-static char *
-prop(xmlNode *node, const char *name)
-{
-    xmlChar *v = xmlGetProp(node, (const xmlChar *)name);
-    char *s = v ? g_strdup((const char *)v) : NULL;
-
-    xmlFree(v);
-    return s;
-}
-
-static char *
-content(xmlNode *node)
-{
-    xmlChar *v = xmlNodeGetContent(node);
-    char *s = g_strdup(v ? (const char *)v : "");
-
-    xmlFree(v);
-    return s;
-}
-
-static gboolean
-node_is(xmlNode *node, const char *name)
-{
-    return node->type == XML_ELEMENT_NODE && strcmp((const char *)node->name, name) == 0;
-}
-
 /* A member's address in canonical form; mdev pools may also name a
  * non-PCI parent (validated against the schema's name pattern). */
 char *
@@ -365,16 +352,11 @@ gp_pool_canonical_member(GpPoolType type, const char *address, GError **error)
 {
     g_autoptr(GError) err = NULL;
     char *canon = gp_pci_addr_canonical(address, &err);
-    size_t len = address ? strlen(address) : 0;
-    gboolean name_ok = len >= 1 && len <= NAME_MAX_LEN && address[0] != '.' &&
-                       address[0] != '-';
 
     if (canon)
         return canon;
-    for (size_t i = 0; name_ok && i < len; i++)
-        name_ok = is_name_char(address[i]);
-    /* A name with no ':' cannot be mistaken for a mistyped address. */
-    if (type == GP_POOL_TYPE_MDEV && name_ok && !strchr(address, ':'))
+    /* A name has no ':', so it cannot be mistaken for a mistyped address. */
+    if (type == GP_POOL_TYPE_MDEV && is_name(address, NAME_MAX_LEN, FALSE))
         return g_strdup(address);
     g_set_error_literal(error, GP_POOL_ERROR, GP_POOL_ERROR_INVALID, err->message);
     return NULL;
@@ -421,55 +403,297 @@ check_companions(const GpPool *pool, GError **error)
     return TRUE;
 }
 
-GpPool *
-gp_pool_parse_xml(const char *xml, gsize len, GError **error)
+/* ---- xml/pool.rng, checked by hand --------------------------------------
+ *
+ * The hook loads a pool file on every domain start, and compiling and
+ * running pool.rng over a pool of a thousand devices costs several times
+ * the parse itself.  Pool files are gpupool's own, but admins may edit
+ * them, so stored files get the schema's rules checked here instead:
+ * which elements each pool type has and how often, which attributes each
+ * element has, no text or children where the schema has none.  Values
+ * (names, addresses, numbers) are checked by the code that reads them,
+ * which is as strict as the schema's patterns.  test-pool runs every
+ * definition the schema refuses through both paths. */
+
+/* An attribute the schema allows, and its datatype as a check. */
+typedef struct {
+    const char *name;
+    gboolean (*valid)(const char *value);
+    gboolean required;
+} PoolAttrRule;
+
+typedef struct {
+    const char *name;
+    guint types;                /* bit per GpPoolType that may have it */
+    guint max;                  /* times it may appear; 0 = any */
+    gboolean required;
+    const PoolAttrRule *attrs;  /* terminated by a NULL name */
+    gboolean (*text)(const char *value);  /* its character content, NULL = none */
+} PoolElementRule;
+
+static gboolean
+pattern_name_is_valid(const char *value)
 {
-    g_autoptr(xmlDoc) doc = NULL;
+    return is_name(value, NAME_MAX_LEN, FALSE);
+}
+
+static gboolean
+pci_address_is_valid(const char *value)
+{
+    return gp_pci_addr_parse(value, &(GpPciAddr){ 0 }, NULL);
+}
+
+/* An mdev parent: a PCI address, or a name as under class/mdev_bus. */
+static gboolean
+mdev_parent_is_valid(const char *value)
+{
+    return pci_address_is_valid(value) || pattern_name_is_valid(value);
+}
+
+static gboolean
+mdev_type_is_valid(const char *value)
+{
+    return gp_pool_mdev_type_check(value, NULL);
+}
+
+static gboolean
+unsigned_short_is_valid(const char *value)
+{
+    return g_ascii_string_to_unsigned(value, 10, 0, G_MAXUINT16, NULL, NULL);
+}
+
+static gboolean
+per_domain_is_valid(const char *value)
+{
+    return g_ascii_string_to_unsigned(value, 10, 1, GP_POOL_PER_DOMAIN_MAX, NULL, NULL);
+}
+
+static gboolean
+vf_origin_is_valid(const char *value)
+{
+    return gp_pool_vf_origin_from_string(value) != GP_POOL_VFS_UNKNOWN;
+}
+
+static gboolean
+description_is_valid(const char *value)
+{
+    return g_utf8_validate(value, -1, NULL) &&
+           g_utf8_strlen(value, -1) <= GP_POOL_DESCRIPTION_MAX;
+}
+
+#define ANY_TYPE ((1u << GP_POOL_TYPE_PCI) | (1u << GP_POOL_TYPE_MDEV) | (1u << GP_POOL_TYPE_VF))
+#define PARTITIONED_TYPES ((1u << GP_POOL_TYPE_MDEV) | (1u << GP_POOL_TYPE_VF))
+
+static const PoolAttrRule no_attrs[] = { { NULL } };
+static const PoolAttrRule mdev_attrs[] = { { "type", mdev_type_is_valid, TRUE }, { NULL } };
+static const PoolAttrRule vf_attrs[] = {
+    { "count", unsigned_short_is_valid, TRUE },
+    { "profile", mdev_type_is_valid, FALSE },
+    { NULL },
+};
+static const PoolAttrRule partitions_attrs[] = {
+    { "per-domain", per_domain_is_valid, TRUE }, { NULL },
+};
+static const PoolAttrRule pci_device_attrs[] = {
+    { "address", pci_address_is_valid, TRUE },
+    { "host-driver", pattern_name_is_valid, FALSE },
+    { "companion-of", pci_address_is_valid, FALSE },
+    { NULL },
+};
+static const PoolAttrRule mdev_device_attrs[] = {
+    { "address", mdev_parent_is_valid, TRUE },
+    { "host-driver", pattern_name_is_valid, FALSE },
+    { NULL },
+};
+static const PoolAttrRule vf_device_attrs[] = {
+    { "address", pci_address_is_valid, TRUE },
+    { "host-driver", pattern_name_is_valid, FALSE },
+    { "vfs-enabled-by", vf_origin_is_valid, FALSE },
+    { NULL },
+};
+
+static const PoolElementRule pool_rules[] = {
+    { "name", ANY_TYPE, 1, TRUE, no_attrs, pattern_name_is_valid },
+    { "description", ANY_TYPE, 1, FALSE, no_attrs, description_is_valid },
+    { "mdev", 1u << GP_POOL_TYPE_MDEV, 1, FALSE, mdev_attrs, NULL },
+    { "vf", 1u << GP_POOL_TYPE_VF, 1, FALSE, vf_attrs, NULL },
+    { "partitions", PARTITIONED_TYPES, 1, FALSE, partitions_attrs, NULL },
+    { "device", 1u << GP_POOL_TYPE_PCI, 0, FALSE, pci_device_attrs, NULL },
+    { "device", 1u << GP_POOL_TYPE_MDEV, 0, FALSE, mdev_device_attrs, NULL },
+    { "device", 1u << GP_POOL_TYPE_VF, 0, FALSE, vf_device_attrs, NULL },
+};
+
+static gboolean
+schema_error(GError **error, xmlNode *node, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+
+static gboolean
+schema_error(GError **error, xmlNode *node, const char *fmt, ...)
+{
+    g_autofree char *detail = NULL;
+    va_list ap;
+
+    va_start(ap, fmt);
+    detail = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    g_set_error(error, GP_POOL_ERROR, GP_POOL_ERROR_INVALID,
+                "the pool definition does not match the schema pool.rng (line %ld: %s): fix it",
+                xmlGetLineNo(node), detail);
+    return FALSE;
+}
+
+static gboolean
+is_blank_text(xmlNode *node)
+{
+    for (const xmlChar *c = node->content; c && *c; c++)
+        if (!g_ascii_isspace(*c))
+            return FALSE;
+    return TRUE;
+}
+
+/* The content of an element: text only where the schema has data, and
+ * never an element. */
+static gboolean
+check_element_content(xmlNode *node, const PoolElementRule *rule, GError **error)
+{
+    for (xmlNode *c = node->children; c; c = c->next) {
+        if (c->type == XML_COMMENT_NODE || c->type == XML_PI_NODE)
+            continue;
+        if (c->type == XML_TEXT_NODE && (rule->text || is_blank_text(c)))
+            continue;
+        return schema_error(error, c, "<%s> has content the schema does not allow", rule->name);
+    }
+    if (rule->text) {
+        g_autofree char *text = gp_xmldoc_content(node);
+
+        if (!rule->text(text))
+            return schema_error(error, node, "<%s> is not valid", rule->name);
+    }
+    return TRUE;
+}
+
+static const PoolAttrRule *
+find_attr_rule(const PoolAttrRule *rules, const char *name)
+{
+    for (; rules->name; rules++)
+        if (strcmp(rules->name, name) == 0)
+            return rules;
+    return NULL;
+}
+
+static gboolean
+check_element_attrs(xmlNode *node, const PoolElementRule *rule, GError **error)
+{
+    for (xmlAttr *a = node->properties; a; a = a->next) {
+        const PoolAttrRule *attr = a->ns ? NULL : find_attr_rule(rule->attrs,
+                                                                 (const char *)a->name);
+        g_autofree char *value = NULL;
+
+        if (!attr)
+            return schema_error(error, node, "<%s> has no attribute %s",
+                                rule->name, (const char *)a->name);
+        value = gp_xmldoc_prop(node, attr->name);
+        if (!attr->valid(value))
+            return schema_error(error, node, "<%s %s='%.*s'> is not valid", rule->name,
+                                attr->name, NAME_MAX_LEN, value);
+    }
+    for (const PoolAttrRule *attr = rule->attrs; attr->name; attr++) {
+        if (attr->required && !xmlHasProp(node, (const xmlChar *)attr->name))
+            return schema_error(error, node, "<%s> lacks its %s attribute",
+                                rule->name, attr->name);
+    }
+    return TRUE;
+}
+
+static const PoolElementRule *
+find_rule(GpPoolType type, const char *name)
+{
+    for (guint i = 0; i < G_N_ELEMENTS(pool_rules); i++)
+        if ((pool_rules[i].types & (1u << type)) && strcmp(pool_rules[i].name, name) == 0)
+            return &pool_rules[i];
+    return NULL;
+}
+
+/* Everything pool.rng says about ROOT. */
+static gboolean
+check_schema_by_hand(xmlNode *root, GError **error)
+{
+    guint seen[G_N_ELEMENTS(pool_rules)] = { 0 };
+    g_autofree char *type_str = NULL;
+    GpPoolType type;
+
+    if (root->ns || strcmp((const char *)root->name, "pool") != 0)
+        return schema_error(error, root, "the root element is not <pool>");
+    type_str = gp_xmldoc_prop(root, "type");
+    if (!gp_pool_type_from_string(type_str, &type))
+        return schema_error(error, root, "<pool> has no type pci, mdev or vf");
+    for (xmlAttr *a = root->properties; a; a = a->next)
+        if (a->ns || strcmp((const char *)a->name, "type") != 0)
+            return schema_error(error, root, "<pool> has no attribute %s",
+                                (const char *)a->name);
+    for (xmlNode *n = root->children; n; n = n->next) {
+        const PoolElementRule *rule;
+
+        if (n->type == XML_COMMENT_NODE || n->type == XML_PI_NODE ||
+            (n->type == XML_TEXT_NODE && is_blank_text(n)))
+            continue;
+        if (n->type != XML_ELEMENT_NODE)
+            return schema_error(error, n, "<pool> has text the schema does not allow");
+        rule = n->ns ? NULL : find_rule(type, (const char *)n->name);
+        if (!rule)
+            return schema_error(error, n, "a %s pool has no element <%s>",
+                                gp_pool_type_to_string(type), (const char *)n->name);
+        if (rule->max && ++seen[rule - pool_rules] > rule->max)
+            return schema_error(error, n, "<%s> appears more than once", rule->name);
+        if (!check_element_attrs(n, rule, error) || !check_element_content(n, rule, error))
+            return FALSE;
+    }
+    for (guint i = 0; i < G_N_ELEMENTS(pool_rules); i++)
+        if (pool_rules[i].required && !seen[i])
+            return schema_error(error, root, "<pool> lacks its <%s>", pool_rules[i].name);
+    return TRUE;
+}
+
+/* The pool in DOC, whose shape the caller has checked. */
+static GpPool *
+pool_from_doc(xmlDoc *doc, GError **error)
+{
     g_autoptr(GpPool) pool = NULL;
     g_autofree char *type_str = NULL;
     g_autofree char *name = NULL;
     xmlNode *root;
     GpPoolType type;
 
-    doc = gp_xmldoc_parse("the pool definition", xml, len, GP_POOL_ERROR,
-                          GP_POOL_ERROR_INVALID, error);
-    if (!doc)
-        return NULL;
-    if (!gp_xmldoc_validate(doc, "pool.rng", "the pool definition", GP_POOL_ERROR,
-                            GP_POOL_ERROR_INVALID, error))
-        return NULL;
-
     root = xmlDocGetRootElement(doc);
-    type_str = prop(root, "type");
-    for (xmlNode *n = root->children; n; n = n->next)
-        if (node_is(n, "name"))
-            name = content(n);
+    type_str = gp_xmldoc_prop(root, "type");
     if (!gp_pool_type_from_string(type_str, &type)) {
         /* The schema only lets known types through. */
         g_set_error(error, GP_POOL_ERROR, GP_POOL_ERROR_INVALID,
                     "the pool definition has an unknown type: use pci, mdev or vf");
         return NULL;
     }
+    for (xmlNode *n = root->children; n; n = n->next)
+        if (gp_xmldoc_node_is(n, "name"))
+            name = gp_xmldoc_content(n);
     pool = gp_pool_new(name, type, error);
     if (!pool)
         return NULL;
 
     for (xmlNode *n = root->children; n; n = n->next) {
-        if (node_is(n, "description")) {
-            g_autofree char *desc = content(n);
+        if (gp_xmldoc_node_is(n, "description")) {
+            g_autofree char *desc = gp_xmldoc_content(n);
 
             if (!gp_pool_set_description(pool, desc, error))
                 return NULL;
-        } else if (node_is(n, "mdev")) {
-            g_autofree char *mtype = prop(n, "type");
+        } else if (gp_xmldoc_node_is(n, "mdev")) {
+            g_autofree char *mtype = gp_xmldoc_prop(n, "type");
 
             if (!gp_pool_mdev_type_check(mtype, error)) {
                 g_prefix_error(error, "pool '%s': ", pool->name);
                 return NULL;
             }
             pool->mdev_type = g_steal_pointer(&mtype);
-        } else if (node_is(n, "vf")) {
-            g_autofree char *count = prop(n, "count");
+        } else if (gp_xmldoc_node_is(n, "vf")) {
+            g_autofree char *count = gp_xmldoc_prop(n, "count");
             guint64 v = 0;
 
             if (!g_ascii_string_to_unsigned(count, 10, 0, G_MAXUINT16, &v, NULL)) {
@@ -479,11 +703,11 @@ gp_pool_parse_xml(const char *xml, gsize len, GError **error)
                 return NULL;
             }
             pool->vf_count = v;
-            /* partition-set: the vendor profile of every VF (schema-checked). */
-            pool->vf_profile = prop(n, "profile");
-        } else if (node_is(n, "partitions")) {
-            /* partition-set --per-domain (range schema-checked). */
-            g_autofree char *per = prop(n, "per-domain");
+            /* partition-set: the vendor profile of every VF. */
+            pool->vf_profile = gp_xmldoc_prop(n, "profile");
+        } else if (gp_xmldoc_node_is(n, "partitions")) {
+            /* partition-set --per-domain. */
+            g_autofree char *per = gp_xmldoc_prop(n, "per-domain");
             guint64 v = 0;
 
             if (!g_ascii_string_to_unsigned(per, 10, 1, GP_POOL_PER_DOMAIN_MAX, &v, NULL)) {
@@ -493,10 +717,12 @@ gp_pool_parse_xml(const char *xml, gsize len, GError **error)
                 return NULL;
             }
             pool->per_domain = v;
-        } else if (node_is(n, "device")) {
-            g_autofree char *addr = prop(n, "address");
-            g_autofree char *driver = prop(n, "host-driver");
-            g_autofree char *comp = prop(n, "companion-of");
+        } else if (gp_xmldoc_node_is(n, "device")) {
+            g_autofree char *addr = gp_xmldoc_prop(n, "address");
+            g_autofree char *driver = gp_xmldoc_prop(n, "host-driver");
+            g_autofree char *comp = gp_xmldoc_prop(n, "companion-of");
+            g_autofree char *origin =
+                type == GP_POOL_TYPE_VF ? gp_xmldoc_prop(n, "vfs-enabled-by") : NULL;
             g_autofree char *canon = canonical_member(type, addr, pool->name, error);
             g_autofree char *canon_comp = NULL;
 
@@ -515,12 +741,7 @@ gp_pool_parse_xml(const char *xml, gsize len, GError **error)
             }
             if (!gp_pool_add_device(pool, canon, driver, canon_comp, error))
                 return NULL;
-            if (type == GP_POOL_TYPE_VF) {
-                g_autofree char *origin = prop(n, "vfs-enabled-by");
-
-                gp_pool_find_device(pool, canon)->vfs_origin =
-                    gp_pool_vf_origin_from_string(origin);
-            }
+            gp_pool_find_device(pool, canon)->vfs_origin = gp_pool_vf_origin_from_string(origin);
         }
     }
     if (!check_companions(pool, error))
@@ -528,15 +749,35 @@ gp_pool_parse_xml(const char *xml, gsize len, GError **error)
     return g_steal_pointer(&pool);
 }
 
-static void
-append_attr(GString *out, const char *name, const char *value)
+GpPool *
+gp_pool_parse_xml(const char *xml, gsize len, GError **error)
 {
-    g_autofree char *esc = NULL;
+    g_autoptr(xmlDoc) doc = NULL;
 
-    if (!value)
-        return;
-    esc = g_markup_escape_text(value, -1);
-    g_string_append_printf(out, " %s='%s'", name, esc);
+    doc = gp_xmldoc_parse("the pool definition", xml, len, GP_POOL_ERROR,
+                          GP_POOL_ERROR_INVALID, error);
+    if (!doc)
+        return NULL;
+    if (!gp_xmldoc_validate(doc, "pool.rng", "the pool definition", GP_POOL_ERROR,
+                            GP_POOL_ERROR_INVALID, error))
+        return NULL;
+    /* The checks by hand too: whatever the schema lets through, they must
+     * as well, and every test of a valid pool shows they do. */
+    if (!check_schema_by_hand(xmlDocGetRootElement(doc), error))
+        return NULL;
+    return pool_from_doc(doc, error);
+}
+
+GpPool *
+gp_pool_parse_stored_xml(const char *xml, gsize len, GError **error)
+{
+    g_autoptr(xmlDoc) doc = NULL;
+
+    doc = gp_xmldoc_parse("the pool definition", xml, len, GP_POOL_ERROR,
+                          GP_POOL_ERROR_INVALID, error);
+    if (!doc || !check_schema_by_hand(xmlDocGetRootElement(doc), error))
+        return NULL;
+    return pool_from_doc(doc, error);
 }
 
 char *
@@ -557,12 +798,12 @@ gp_pool_format_xml(const GpPool *pool)
     }
     if (pool->type == GP_POOL_TYPE_MDEV && pool->mdev_type) {
         g_string_append(out, "  <mdev");
-        append_attr(out, "type", pool->mdev_type);
+        gp_xmldoc_append_attr(out, "type", pool->mdev_type);
         g_string_append(out, "/>\n");
     }
     if (pool->type == GP_POOL_TYPE_VF && (pool->vf_count > 0 || pool->vf_profile)) {
         g_string_append_printf(out, "  <vf count='%u'", pool->vf_count);
-        append_attr(out, "profile", pool->vf_profile);
+        gp_xmldoc_append_attr(out, "profile", pool->vf_profile);
         g_string_append(out, "/>\n");
     }
     if (pool->type != GP_POOL_TYPE_PCI && pool->per_domain > 1)
@@ -571,11 +812,12 @@ gp_pool_format_xml(const GpPool *pool)
         const GpPoolDevice *dev = g_ptr_array_index(pool->devices, i);
 
         g_string_append(out, "  <device");
-        append_attr(out, "address", dev->address);
-        append_attr(out, "host-driver", dev->host_driver);
-        append_attr(out, "companion-of", dev->companion_of);
+        gp_xmldoc_append_attr(out, "address", dev->address);
+        gp_xmldoc_append_attr(out, "host-driver", dev->host_driver);
+        gp_xmldoc_append_attr(out, "companion-of", dev->companion_of);
         if (pool->type == GP_POOL_TYPE_VF)
-            append_attr(out, "vfs-enabled-by", gp_pool_vf_origin_to_string(dev->vfs_origin));
+            gp_xmldoc_append_attr(out, "vfs-enabled-by",
+                                  gp_pool_vf_origin_to_string(dev->vfs_origin));
         g_string_append(out, "/>\n");
     }
     g_string_append(out, "</pool>\n");

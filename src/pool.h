@@ -76,6 +76,10 @@ gboolean gp_pool_name_check(const char *name, GError **error);
 GpPool *gp_pool_new(const char *name, GpPoolType type, GError **error);
 /* Validates against the RelaxNG schema, then checks names and addresses. */
 GpPool *gp_pool_parse_xml(const char *xml, gsize len, GError **error);
+/* The same for a stored pool file (CONFDIR/pools, read by the hook on
+ * every domain start): the schema's rules are checked by hand, which
+ * refuses the same definitions at a fraction of the cost. */
+GpPool *gp_pool_parse_stored_xml(const char *xml, gsize len, GError **error);
 char *gp_pool_format_xml(const GpPool *pool);
 
 GpPoolDevice *gp_pool_find_device(const GpPool *pool, const char *address);

@@ -40,7 +40,7 @@ load_file(const char *name, const char *path, GError **error)
         }
         return NULL;
     }
-    pool = gp_pool_parse_xml(data, len, &err);
+    pool = gp_pool_parse_stored_xml(data, len, &err);
     if (!pool) {
         g_set_error(error, GP_POOL_ERROR, GP_POOL_ERROR_INVALID,
                     "pool file %s: %s (or remove the file if the pool is unwanted)",

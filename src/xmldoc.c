@@ -183,3 +183,73 @@ gp_xmldoc_validate(xmlDoc *doc, const char *schema_name, const char *what,
     g_free(first.message);
     return TRUE;
 }
+
+char *
+gp_xmldoc_prop(xmlNode *node, const char *name)
+{
+    xmlAttr *attr = xmlHasProp(node, (const xmlChar *)name);
+    xmlChar *v;
+    char *s;
+
+    if (!attr)
+        return NULL;
+    /* The usual attribute is one text node: copy it once, not twice. */
+    if (attr->children && !attr->children->next && attr->children->type == XML_TEXT_NODE)
+        return g_strdup((const char *)attr->children->content);
+    v = xmlGetProp(node, (const xmlChar *)name);
+    s = g_strdup(v ? (const char *)v : "");
+    xmlFree(v);
+    return s;
+}
+
+char *
+gp_xmldoc_content(xmlNode *node)
+{
+    xmlChar *v = xmlNodeGetContent(node);
+    char *s = g_strdup(v ? (const char *)v : "");
+
+    xmlFree(v);
+    return s;
+}
+
+gboolean
+gp_xmldoc_node_is(xmlNode *node, const char *name)
+{
+    return node->type == XML_ELEMENT_NODE && strcmp((const char *)node->name, name) == 0;
+}
+
+/* Printable ASCII without markup characters, which g_markup_escape_text()
+ * would return unchanged: nearly every value we write (addresses, UUIDs,
+ * names), saving an allocation per attribute on the hook's path. */
+static gboolean
+needs_no_escape(const char *value)
+{
+    for (const char *c = value; *c; c++) {
+        switch (*c) {
+        case '&': case '<': case '>': case '\'': case '"':
+            return FALSE;
+        default:
+            if (*c < 0x20 || *c > 0x7e)
+                return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+void
+gp_xmldoc_append_attr(GString *out, const char *name, const char *value)
+{
+    if (!value)
+        return;
+    g_string_append_c(out, ' ');
+    g_string_append(out, name);
+    g_string_append(out, "='");
+    if (needs_no_escape(value)) {
+        g_string_append(out, value);
+    } else {
+        g_autofree char *esc = g_markup_escape_text(value, -1);
+
+        g_string_append(out, esc);
+    }
+    g_string_append_c(out, '\'');
+}

@@ -26,4 +26,16 @@ xmlDoc *gp_xmldoc_parse(const char *what, const char *xml, gsize len,
 gboolean gp_xmldoc_validate(xmlDoc *doc, const char *schema, const char *what,
                             GQuark domain, gint code, GError **error);
 
+/* Reading and writing the attributes of our own formats. */
+
+/* NODE's attribute NAME as a GLib string, or NULL if absent. */
+char *gp_xmldoc_prop(xmlNode *node, const char *name);
+/* NODE's text content as a GLib string, "" if it has none. */
+char *gp_xmldoc_content(xmlNode *node);
+/* Whether NODE is an element named NAME. */
+gboolean gp_xmldoc_node_is(xmlNode *node, const char *name);
+/* Appends " NAME='VALUE'" with VALUE escaped as g_markup_escape_text()
+ * does; nothing if VALUE is NULL. */
+void gp_xmldoc_append_attr(GString *out, const char *name, const char *value);
+
 G_END_DECLS

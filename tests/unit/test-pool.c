@@ -12,19 +12,48 @@ parse(const char *xml, GError **error)
     return gp_pool_parse_xml(xml, strlen(xml), error);
 }
 
+typedef GpPool *(*ParseFunc)(const char *xml, gsize len, GError **error);
+
+static void
+expect_invalid_by(ParseFunc parse_func, const char *how, const char *xml, const char *needle)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GpPool) pool = parse_func(xml, strlen(xml), &error);
+
+    cr_assert_null(pool, "%s accepted: %s", how, xml);
+    cr_assert(g_error_matches(error, GP_POOL_ERROR, GP_POOL_ERROR_INVALID),
+              "wrong error from %s for %s: %s", how, xml, error ? error->message : "none");
+    cr_assert(strstr(error->message, needle), "%s: '%s' not in '%s'", how, needle,
+              error->message);
+    cr_assert_null(strchr(error->message, '\n'), "multi-line: %s", error->message);
+}
+
 /* Parses XML and expects a GP_POOL_ERROR_INVALID whose message contains
- * NEEDLE. */
+ * NEEDLE, both with RelaxNG (pool-define) and with the schema's rules
+ * checked by hand (stored pool files, the hook's path). */
 static void
 expect_invalid(const char *xml, const char *needle)
 {
-    g_autoptr(GError) error = NULL;
-    g_autoptr(GpPool) pool = parse(xml, &error);
+    expect_invalid_by(gp_pool_parse_xml, "RelaxNG", xml, needle);
+    expect_invalid_by(gp_pool_parse_stored_xml, "checks by hand", xml, needle);
+}
 
-    cr_assert_null(pool, "accepted: %s", xml);
-    cr_assert(g_error_matches(error, GP_POOL_ERROR, GP_POOL_ERROR_INVALID),
-              "wrong error for %s: %s", xml, error ? error->message : "none");
-    cr_assert(strstr(error->message, needle), "'%s' not in '%s'", needle, error->message);
-    cr_assert_null(strchr(error->message, '\n'), "multi-line: %s", error->message);
+/* Expects both parsers to accept XML and to read the same pool. */
+static void
+expect_valid(const char *xml)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GpPool) a = parse(xml, &error);
+    g_autoptr(GpPool) b = NULL;
+    g_autofree char *fa = NULL;
+    g_autofree char *fb = NULL;
+
+    cr_assert_not_null(a, "RelaxNG refused %s: %s", xml, error ? error->message : "");
+    b = gp_pool_parse_stored_xml(xml, strlen(xml), &error);
+    cr_assert_not_null(b, "checks by hand refused %s: %s", xml, error ? error->message : "");
+    fa = gp_pool_format_xml(a);
+    fb = gp_pool_format_xml(b);
+    cr_assert_str_eq(fa, fb);
 }
 
 Test(pool, xml_round_trips_every_field_of_a_pci_pool)
@@ -117,6 +146,72 @@ Test(pool, schema_refuses_unknown_elements_types_and_bad_addresses)
                    "schema pool.rng");
     /* Errors point at the line. */
     expect_invalid("<pool type='pci'>\n<name>a</name>\n<bogus/></pool>", "line 3");
+}
+
+/* What pool.rng refuses that the code reading a pool would not notice by
+ * itself: the checks by hand that stand in for the schema on the hook's
+ * path must refuse it too. */
+Test(pool, stored_pools_are_refused_wherever_the_schema_refuses_them)
+{
+    static const char *const refused[] = {
+        "<pool type='pci'><name>a</name><name>b</name></pool>",
+        "<pool type='pci'><name>a</name><description>x</description>"
+        "<description>y</description></pool>",
+        "<pool type='pci' color='red'><name>a</name></pool>",
+        "<pool type='pci' xmlns:x='urn:x' x:type='pci'><name>a</name></pool>",
+        "<pool type='pci'>text<name>a</name></pool>",
+        "<pool type='pci'><name>a<b/></name></pool>",
+        "<pool type='pci'><name lang='en'>a</name></pool>",
+        "<pool type='pci'><x:name xmlns:x='urn:x'>a</x:name></pool>",
+        "<pool type='pci' xmlns='urn:x'><name>a</name></pool>",
+        "<pool type='pci'><name>a</name><device address='0000:41:00.0' bus='pci'/></pool>",
+        "<pool type='pci'><name>a</name><device address='0000:41:00.0'>x</device></pool>",
+        "<pool type='pci'><name>a</name><device address='0000:41:00.0'><a/></device></pool>",
+        "<pool type='pci'><name>a</name><device/></pool>",
+        "<pool type='pci'><name>a</name><device address='0000:41:00.0' "
+        "host-driver='../evil'/></pool>",
+        "<pool type='pci'><name>a</name><device address='0000:41:00.0' "
+        "vfs-enabled-by='host'/></pool>",
+        "<pool type='pci'><name>a</name><partitions per-domain='2'/></pool>",
+        "<pool type='pci'><name>a</name><mdev type='nvidia-63'/></pool>",
+        "<pool type='mdev'><name>a</name><mdev/></pool>",
+        "<pool type='mdev'><name>a</name><mdev type='nvidia-63'/><mdev type='nvidia-64'/></pool>",
+        "<pool type='mdev'><name>a</name><vf count='1'/></pool>",
+        "<pool type='mdev'><name>a</name><device address='0000:41:00.0' "
+        "companion-of='0000:41:00.1'/></pool>",
+        "<pool type='mdev'><name>a</name><partitions/></pool>",
+        "<pool type='mdev'><name>a</name><partitions per-domain='65'/></pool>",
+        "<pool type='mdev'><name>a</name><partitions per-domain='0'/></pool>",
+        "<pool type='vf'><name>a</name><vf/></pool>",
+        "<pool type='vf'><name>a</name><vf count='1' profile='a/b'/></pool>",
+        "<pool type='vf'><name>a</name><vf count='-1'/></pool>",
+        "<pool type='vf'><name>a</name><device address='mbochs'/></pool>",
+        "<pool type='vf'><name>a</name><device address='0000:41:00.0' "
+        "vfs-enabled-by='someone'/></pool>",
+        "<pool type='vf'><name>a</name><partitions per-domain='2'/>"
+        "<partitions per-domain='3'/></pool>",
+        "<pool type='vf'><description>x</description></pool>",
+        "<pool><name>a</name></pool>",
+        "<pools type='pci'><name>a</name></pools>",
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(refused); i++)
+        expect_invalid(refused[i], "");
+}
+
+Test(pool, stored_pools_are_read_as_the_schema_reads_them)
+{
+    expect_valid("<pool type='pci'>\n  <!-- ours -->\n  <device address='41:00.0' "
+                 "host-driver='nvidia'/><?pi x?>\n  <name>a</name>\n"
+                 "  <description>A100s</description></pool>");
+    expect_valid("<pool type='mdev'><partitions per-domain='64'/><name>m</name>"
+                 "<device address='mbochs'/><mdev type='nvidia-63'/></pool>");
+    expect_valid("<pool type='vf'><name>v</name><vf count='4' profile='nvidia-592'/>"
+                 "<partitions per-domain='2'/><device address='0000:4d:00.0' "
+                 "vfs-enabled-by='gpupool'/><device address='0000:4e:00.0' "
+                 "vfs-enabled-by='host'/></pool>");
+    /* A namespace declared and not used changes nothing. */
+    expect_valid("<pool type='pci' xmlns:x='urn:unused'><name>a</name></pool>");
 }
 
 Test(pool, parse_refuses_doctype_and_entities)
@@ -330,5 +425,6 @@ Test(pool, every_example_in_xml_parses)
         cr_assert(g_file_get_contents(path, &data, &len, NULL), "cannot read %s", path);
         pool = gp_pool_parse_xml(data, len, &error);
         cr_assert_not_null(pool, "%s: %s", examples[i], error ? error->message : "");
+        expect_valid(data);
     }
 }
