@@ -131,3 +131,21 @@ tests_unit_test_cmd_devices_SOURCES = tests/unit/test-cmd-devices.c
 tests_unit_test_cmd_devices_CPPFLAGS = $(gp_host_test_cppflags)
 tests_unit_test_cmd_devices_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
 tests_unit_test_cmd_devices_LDADD = $(gp_host_test_ldadd)
+
+# The base modules: the sysfs door, PCI addresses, paths, crash-safe files,
+# and the CLI's front door.
+gp_base_tests = tests/unit/test-sysfs tests/unit/test-pciaddr tests/unit/test-paths \
+	tests/unit/test-txfile tests/unit/test-cli
+check_PROGRAMS += $(gp_base_tests)
+TESTS += $(gp_base_tests)
+gp_base_test_ldadd = src/libgpupool.la $(CRITERION_LIBS) $(GP_CORE_LIBS)
+tests_unit_test_sysfs_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
+tests_unit_test_sysfs_LDADD = $(gp_base_test_ldadd)
+tests_unit_test_pciaddr_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
+tests_unit_test_pciaddr_LDADD = $(gp_base_test_ldadd)
+tests_unit_test_paths_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
+tests_unit_test_paths_LDADD = $(gp_base_test_ldadd)
+tests_unit_test_txfile_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
+tests_unit_test_txfile_LDADD = $(gp_base_test_ldadd)
+tests_unit_test_cli_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
+tests_unit_test_cli_LDADD = $(CRITERION_LIBS) $(GLIB_LIBS)

@@ -1,0 +1,80 @@
+/* The command line's front door: help, version, unknown commands. */
+#include "config.h"
+
+#include <criterion/criterion.h>
+#include <glib.h>
+#include <sys/wait.h>
+
+typedef struct {
+    char *out;
+    char *err;
+    int status;
+} Run;
+
+static Run
+gpupool(const char *arg1, const char *arg2)
+{
+    const char *top = g_getenv("top_builddir");
+    g_autofree char *bin = g_build_filename(top ? top : ".", "src", "gpupool", NULL);
+    const char *argv[] = { bin, arg1, arg2, NULL };
+    Run run = { 0 };
+    int wait_status = 0;
+
+    cr_assert(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                           &run.out, &run.err, &wait_status, NULL));
+    run.status = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1;
+    return run;
+}
+
+Test(cli, help_lists_every_command_and_exits_0)
+{
+    Run run = gpupool("--help", NULL);
+    const char *commands[] = {
+        "devices", "pool-create", "pool-define", "pool-add", "pool-remove", "pool-list",
+        "pool-info", "pool-undefine", "setup", "assign", "unassign", "status",
+        "rebalance", "partitions", "partition-set", "pool-check",
+    };
+
+    cr_assert_eq(run.status, 0);
+    for (size_t i = 0; i < G_N_ELEMENTS(commands); i++) {
+        g_autofree char *line = g_strdup_printf("\n  %s ", commands[i]);
+
+        cr_assert(strstr(run.out, line), "'%s' missing from:\n%s", commands[i], run.out);
+    }
+}
+
+Test(cli, no_command_prints_the_usage_and_exits_2)
+{
+    Run run = gpupool(NULL, NULL);
+
+    cr_assert_eq(run.status, 2);
+    cr_assert(g_str_has_prefix(run.err, "Usage: gpupool COMMAND"), "%s", run.err);
+}
+
+Test(cli, an_unknown_command_is_one_line_naming_it_and_exits_2)
+{
+    Run run = gpupool("pool-destroy", "gpus");
+
+    cr_assert_eq(run.status, 2);
+    cr_assert_str_eq(run.err,
+                     "gpupool: unknown command 'pool-destroy' (see 'gpupool --help')\n");
+    cr_assert_str_eq(run.out, "");
+}
+
+Test(cli, version_prints_the_package_version)
+{
+    Run run = gpupool("--version", NULL);
+
+    cr_assert_eq(run.status, 0);
+    cr_assert_str_eq(run.out, "gpupool " PACKAGE_VERSION "\n");
+}
+
+Test(cli, a_bad_option_of_a_command_is_one_line_and_exits_2)
+{
+    Run run = gpupool("pool-list", "--frobnicate");
+
+    cr_assert_eq(run.status, 2);
+    cr_assert(g_str_has_prefix(run.err, "gpupool pool-list: "), "%s", run.err);
+    cr_assert(strstr(run.err, "--frobnicate"), "%s", run.err);
+    cr_assert_eq(strchr(run.err, '\n'), run.err + strlen(run.err) - 1);
+}
