@@ -233,7 +233,8 @@ gp_claims_load(GError **error)
         return NULL;
     }
     what = g_strdup_printf("the claims file %s", path);
-    doc = gp_xmldoc_parse(what, data, len, GP_CLAIMS_ERROR, GP_CLAIMS_ERROR_CORRUPT, &err);
+    doc = gp_xmldoc_parse(what, data, len, GP_XMLDOC_MAX_SIZE, GP_CLAIMS_ERROR,
+                          GP_CLAIMS_ERROR_CORRUPT, &err);
     if (!doc) {
         corrupt(error, path, err->message);
         return NULL;

@@ -11,6 +11,7 @@
 
 #include "pciaddr.h"
 #include "pool.h"
+#include "xmldoc.h"
 
 G_DEFINE_QUARK(gp-domxml-error-quark, gp_domxml_error)
 
@@ -100,30 +101,16 @@ gp_dom_assignment_count(const GpDomAssignment *a)
     return n;
 }
 
-/* The XML is not necessarily NUL-terminated at LEN. */
-static gboolean
-contains(const char *hay, gsize len, const char *needle)
-{
-    gsize n = strlen(needle);
-
-    for (const char *p = hay; p && (gsize)(p - hay) + n <= len;
-         p = memchr(p + 1, needle[0], len - (gsize)(p + 1 - hay))) {
-        if (memcmp(p, needle, n) == 0)
-            return TRUE;
-    }
-    return FALSE;
-}
-
 gboolean
 gp_domxml_has_assignment(const char *xml, gsize len)
 {
-    return xml && len > 0 && contains(xml, len, GP_DOMXML_NS);
+    return xml && len > 0 && gp_xmldoc_contains(xml, len, GP_DOMXML_NS);
 }
 
 gboolean
 gp_domxml_may_pass_through(const char *xml, gsize len)
 {
-    return xml && len > 0 && contains(xml, len, GP_DOMXML_PASSTHROUGH_MARK);
+    return xml && len > 0 && gp_xmldoc_contains(xml, len, GP_DOMXML_PASSTHROUGH_MARK);
 }
 
 /* ---- Small tree helpers ------------------------------------------------- */
@@ -184,94 +171,31 @@ gp_domxml_text(const xmlNode *node)
 
 /* ---- Parsing ------------------------------------------------------------ */
 
-/* The first error libxml2 reports; later ones are consequences. */
-typedef struct {
-    char *message;
-    int line;
-} FirstError;
-
-static void
-first_error_cb(void *data, xmlErrorPtr err)
-{
-    FirstError *first = data;
-
-    if (first->message || !err || err->level < XML_ERR_ERROR)
-        return;
-    first->message = g_strdup(err->message ? err->message : "unknown error");
-    g_strstrip(first->message);
-    first->line = err->line;
-}
-
 xmlDoc *
 gp_domxml_parse_doc(const char *xml, gsize len, GError **error)
 {
-    FirstError first = { 0 };
-    xmlDoc *doc;
+    g_autoptr(xmlDoc) doc = NULL;
 
     if (!xml) {
         g_set_error(error, GP_DOMXML_ERROR, GP_DOMXML_ERROR_INVALID,
                     "no domain XML given");
         return NULL;
     }
-    if (len > GP_DOMXML_MAX_SIZE) {
-        g_set_error(error, GP_DOMXML_ERROR, GP_DOMXML_ERROR_INVALID,
-                    "domain XML is %" G_GSIZE_FORMAT " bytes, more than the %d gpupool "
-                    "accepts: shorten the definition (descriptions, metadata)",
-                    len, GP_DOMXML_MAX_SIZE);
+    /* Untrusted: bounded, no DTD, no entity substitution, no network.
+     * Blanks are kept (they are the formatting gp_domxml_format() gives
+     * back). */
+    doc = gp_xmldoc_parse("the domain XML", xml, len, GP_DOMXML_MAX_SIZE, GP_DOMXML_ERROR,
+                          GP_DOMXML_ERROR_INVALID, error);
+    if (!doc)
         return NULL;
-    }
-    /* libvirt never emits a document type declaration; it is how entity
-     * expansion and external entity attacks get in, so refuse the class. */
-    if (contains(xml, len, "<!DOCTYPE") || contains(xml, len, "<!ENTITY")) {
-        g_set_error(error, GP_DOMXML_ERROR, GP_DOMXML_ERROR_INVALID,
-                    "domain XML contains a DOCTYPE or ENTITY declaration, which gpupool "
-                    "does not accept: remove it from the definition");
-        return NULL;
-    }
-    if (len > G_MAXINT) {
-        g_set_error(error, GP_DOMXML_ERROR, GP_DOMXML_ERROR_INVALID, "domain XML too large");
-        return NULL;
-    }
-
-    xmlSetStructuredErrorFunc(&first, first_error_cb);
-    /* Blanks are kept (they are the formatting gp_domxml_format() gives
-     * back); no entity substitution, no DTD loading, no network. */
-    doc = xmlReadMemory(xml, (int)len, "domain.xml", NULL,
-                        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
-                        XML_PARSE_NOCDATA);
-    xmlSetStructuredErrorFunc(NULL, NULL);
-
-    if (!doc || !xmlDocGetRootElement(doc)) {
-        if (first.line > 0)
-            g_set_error(error, GP_DOMXML_ERROR, GP_DOMXML_ERROR_INVALID,
-                        "domain XML is not well-formed (line %d: %s): fix the definition",
-                        first.line, first.message ? first.message : "parse error");
-        else
-            g_set_error(error, GP_DOMXML_ERROR, GP_DOMXML_ERROR_INVALID,
-                        "domain XML is not well-formed (%s): fix the definition",
-                        first.message ? first.message : "empty document");
-        g_free(first.message);
-        if (doc)
-            xmlFreeDoc(doc);
-        return NULL;
-    }
-    g_free(first.message);
-    if (doc->intSubset || doc->extSubset) {
-        g_set_error(error, GP_DOMXML_ERROR, GP_DOMXML_ERROR_INVALID,
-                    "domain XML contains a DOCTYPE declaration, which gpupool does not "
-                    "accept: remove it from the definition");
-        xmlFreeDoc(doc);
-        return NULL;
-    }
     if (!gp_domxml_is_el(xmlDocGetRootElement(doc), "domain")) {
         g_set_error(error, GP_DOMXML_ERROR, GP_DOMXML_ERROR_INVALID,
                     "XML is not a libvirt domain definition (the root element is <%.32s>, "
                     "not <domain>): pass the output of 'virsh dumpxml'",
                     (const char *)xmlDocGetRootElement(doc)->name);
-        xmlFreeDoc(doc);
         return NULL;
     }
-    return doc;
+    return g_steal_pointer(&doc);
 }
 
 /* ---- Reading values ----------------------------------------------------- */

@@ -749,13 +749,19 @@ pool_from_doc(xmlDoc *doc, GError **error)
     return g_steal_pointer(&pool);
 }
 
+static xmlDoc *
+parse_doc(const char *xml, gsize len, GError **error)
+{
+    return gp_xmldoc_parse("the pool definition", xml, len, GP_XMLDOC_MAX_SIZE, GP_POOL_ERROR,
+                           GP_POOL_ERROR_INVALID, error);
+}
+
 GpPool *
 gp_pool_parse_xml(const char *xml, gsize len, GError **error)
 {
     g_autoptr(xmlDoc) doc = NULL;
 
-    doc = gp_xmldoc_parse("the pool definition", xml, len, GP_POOL_ERROR,
-                          GP_POOL_ERROR_INVALID, error);
+    doc = parse_doc(xml, len, error);
     if (!doc)
         return NULL;
     if (!gp_xmldoc_validate(doc, "pool.rng", "the pool definition", GP_POOL_ERROR,
@@ -773,8 +779,7 @@ gp_pool_parse_stored_xml(const char *xml, gsize len, GError **error)
 {
     g_autoptr(xmlDoc) doc = NULL;
 
-    doc = gp_xmldoc_parse("the pool definition", xml, len, GP_POOL_ERROR,
-                          GP_POOL_ERROR_INVALID, error);
+    doc = parse_doc(xml, len, error);
     if (!doc || !check_schema_by_hand(xmlDocGetRootElement(doc), error))
         return NULL;
     return pool_from_doc(doc, error);

@@ -51,35 +51,39 @@ first_error_text(FirstError *first)
     return g_strdup(first->message);
 }
 
-static gboolean
-contains(const char *hay, gsize len, const char *needle)
+gboolean
+gp_xmldoc_contains(const char *hay, gsize len, const char *needle)
 {
     gsize n = strlen(needle);
 
-    for (gsize i = 0; i + n <= len; i++)
-        if (hay[i] == needle[0] && memcmp(hay + i, needle, n) == 0)
+    for (const char *p = hay; p && (gsize)(p - hay) + n <= len;
+         p = memchr(p + 1, needle[0], len - (gsize)(p + 1 - hay))) {
+        if (memcmp(p, needle, n) == 0)
             return TRUE;
+    }
     return FALSE;
 }
 
 xmlDoc *
-gp_xmldoc_parse(const char *what, const char *xml, gsize len,
+gp_xmldoc_parse(const char *what, const char *xml, gsize len, gsize max_size,
                 GQuark domain, gint code, GError **error)
 {
     FirstError first = { 0 };
     g_autofree char *text = NULL;
     xmlDoc *doc;
 
-    if (len > GP_XMLDOC_MAX_SIZE) {
+    g_return_val_if_fail(max_size <= G_MAXINT, NULL);
+    if (len > max_size) {
         g_set_error(error, domain, code,
-                    "%s is %" G_GSIZE_FORMAT " bytes, more than the %d allowed: "
-                    "is it the right file?", what, len, GP_XMLDOC_MAX_SIZE);
+                    "%s is %" G_GSIZE_FORMAT " bytes, more than the %" G_GSIZE_FORMAT
+                    " gpupool accepts: is it the right input?", what, len, max_size);
         return NULL;
     }
     /* Document type declarations are how entity expansion and external
-     * entity attacks get in; none of our formats has one, so refuse the
-     * whole class instead of trusting parser options alone. */
-    if (contains(xml, len, "<!DOCTYPE") || contains(xml, len, "<!ENTITY")) {
+     * entity attacks get in; none of our formats (nor libvirt's domain
+     * XML) has one, so refuse the whole class instead of trusting parser
+     * options alone. */
+    if (gp_xmldoc_contains(xml, len, "<!DOCTYPE") || gp_xmldoc_contains(xml, len, "<!ENTITY")) {
         g_set_error(error, domain, code,
                     "%s contains a DOCTYPE or ENTITY declaration, which gpupool does "
                     "not accept: remove it", what);

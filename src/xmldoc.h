@@ -8,17 +8,22 @@
 
 G_BEGIN_DECLS
 
-/* Larger input is refused before parsing: no pool or state file comes
+/* Larger pool and state files are refused before parsing: none comes
  * near it, and it bounds what a hostile file can make us do. */
 #define GP_XMLDOC_MAX_SIZE (1024 * 1024)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
 
-/* Errors are reported in the caller's domain and code (the caller's
- * "invalid input" error), prefixed with WHAT ("pool definition
- * /etc/gpupool/pools/gpus.xml"). */
-xmlDoc *gp_xmldoc_parse(const char *what, const char *xml, gsize len,
+/* Parses XML of LEN bytes (not necessarily NUL-terminated), refusing
+ * more than MAX_SIZE bytes (at most G_MAXINT) and any DTD.  Errors are
+ * reported in the caller's domain and code (the caller's "invalid input"
+ * error), prefixed with WHAT ("pool definition /etc/gpupool/pools/gpus.xml"). */
+xmlDoc *gp_xmldoc_parse(const char *what, const char *xml, gsize len, gsize max_size,
                         GQuark domain, gint code, GError **error);
+
+/* Whether the LEN bytes at HAY (not necessarily NUL-terminated) contain
+ * NEEDLE. */
+gboolean gp_xmldoc_contains(const char *hay, gsize len, const char *needle);
 
 /* Validate DOC against SCHEMA ("pool.rng") from gp_paths_schema(); the
  * compiled schema is kept for the life of the process.  The error names
