@@ -878,10 +878,7 @@ gp_alloc_release_domain(const char *dom_uuid, guint *dropped, GError **error)
         *dropped = 0;
     if (!ensure_statedir(error))
         return FALSE;
-    lock = gp_claims_lock(error);
-    if (!lock)
-        return FALSE;
-    claims = gp_claims_load(error);
+    claims = gp_claims_lock_and_load(&lock, error);
     if (!claims)
         return FALSE;
     kept = g_ptr_array_new_with_free_func(g_free);

@@ -489,11 +489,9 @@ gp_assign_list_domains(virConnectPtr conn, GPtrArray *problems, GError **error)
 static GpClaims *
 claims_snapshot(GError **error)
 {
-    g_autoptr(GpLock) lock = gp_claims_lock(error);
+    g_autoptr(GpLock) lock = NULL;
 
-    if (!lock)
-        return NULL;
-    return gp_claims_load(error);
+    return gp_claims_lock_and_load(&lock, error);
 }
 
 /* The largest footprint among the pool's devices: a request for N
@@ -902,10 +900,7 @@ drop_stale_claims(virConnectPtr conn, GPtrArray *dropped, GPtrArray *problems, G
     }
     free(doms);
 
-    lock = gp_claims_lock(error);
-    if (!lock)
-        return FALSE;
-    claims = gp_claims_load(error);
+    claims = gp_claims_lock_and_load(&lock, error);
     if (!claims)
         return FALSE;
     all = gp_claims_all(claims);

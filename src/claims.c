@@ -281,6 +281,20 @@ gp_claims_load(GError **error)
     return g_steal_pointer(&claims);
 }
 
+GpClaims *
+gp_claims_lock_and_load(GpLock **lock, GError **error)
+{
+    g_autoptr(GpLock) held = gp_claims_lock(error);
+    GpClaims *claims;
+
+    if (!held)
+        return NULL;
+    claims = gp_claims_load(error);
+    if (claims)
+        *lock = g_steal_pointer(&held);
+    return claims;
+}
+
 gboolean
 gp_claims_save(GpClaims *claims, GError **error)
 {

@@ -36,6 +36,9 @@ GpLock *gp_claims_lock(GError **error);
 
 /* Missing file = no claims. */
 GpClaims *gp_claims_load(GError **error);
+/* gp_claims_lock() and gp_claims_load(): the claims as they are while
+ * *LOCK (set on success) is held. */
+GpClaims *gp_claims_lock_and_load(GpLock **lock, GError **error);
 gboolean gp_claims_save(GpClaims *claims, GError **error);
 void gp_claims_free(GpClaims *claims);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(GpClaims, gp_claims_free)

@@ -250,10 +250,7 @@ gp_partition_set(const char *device, guint count, const char *profile, guint per
     g_autoptr(GError) err = NULL;
     guint applied;
 
-    lock = gp_claims_lock(error);
-    if (!lock)
-        return FALSE;
-    claims = gp_claims_load(error);
+    claims = gp_claims_lock_and_load(&lock, error);
     if (!claims)
         return FALSE;
     pool = gp_poolstore_find_pool_of_device(device, &err);
