@@ -4,6 +4,8 @@
 
 #include <stdio.h>
 
+#include "poolstore.h"
+
 gboolean
 gp_cli_parse(const GpCliCommand *cmd, const GOptionEntry *entries,
              int *argc, char ***argv)
@@ -24,6 +26,32 @@ gp_cli_parse(const GpCliCommand *cmd, const GOptionEntry *entries,
                 cmd->name, error->message, cmd->name);
         return FALSE;
     }
+    return TRUE;
+}
+
+int
+gp_cli_parse_args(const GpCliCommand *cmd, const GOptionEntry *entries,
+                  int *argc, char ***argv, int nargs, const char *why)
+{
+    if (!gp_cli_parse(cmd, entries, argc, argv))
+        return GP_EXIT_USAGE;
+    if (*argc != nargs + 1)
+        return gp_cli_usage(cmd, "%s", why);
+    return GP_EXIT_OK;
+}
+
+gboolean
+gp_cli_load_pools_and_claims(GPtrArray **pools, GpClaims **claims, GError **error)
+{
+    g_autoptr(GPtrArray) p = gp_poolstore_list(error);
+
+    if (!p)
+        return FALSE;
+    /* Claims are replaced atomically: reading needs no lock. */
+    *claims = gp_claims_load(error);
+    if (!*claims)
+        return FALSE;
+    *pools = g_steal_pointer(&p);
     return TRUE;
 }
 

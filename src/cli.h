@@ -4,6 +4,8 @@
 
 #include <glib.h>
 
+#include "claims.h"
+
 G_BEGIN_DECLS
 
 /* Exit codes of the CLI. */
@@ -25,6 +27,21 @@ typedef struct {
  * line and returns FALSE (the caller exits GP_EXIT_USAGE). */
 gboolean gp_cli_parse(const GpCliCommand *cmd, const GOptionEntry *entries,
                       int *argc, char ***argv);
+
+/* gp_cli_parse(), then a check that exactly NARGS arguments follow the
+ * command name; if not, prints WHY ("give exactly one DOMAIN") as
+ * gp_cli_usage() does.  Returns GP_EXIT_OK, or GP_EXIT_USAGE to exit with. */
+int gp_cli_parse_args(const GpCliCommand *cmd, const GOptionEntry *entries,
+                      int *argc, char ***argv, int nargs, const char *why);
+
+/* The --connect option of the commands that talk to libvirt. */
+#define GP_CLI_OPTION_CONNECT(uri) \
+    { "connect", 'c', 0, G_OPTION_ARG_STRING, (uri), \
+      "libvirt URI (default $LIBVIRT_DEFAULT_URI or qemu:///system)", "URI" }
+
+/* Every pool definition (sorted by name) and the claims, as the listing
+ * commands show them. */
+gboolean gp_cli_load_pools_and_claims(GPtrArray **pools, GpClaims **claims, GError **error);
 
 /* "gpupool: error: MESSAGE" on stderr, one line; returns GP_EXIT_FAILURE. */
 int gp_cli_fail(const GError *error);

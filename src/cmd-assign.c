@@ -63,19 +63,18 @@ run_assign(int argc, char **argv)
         { "count", 'n', 0, G_OPTION_ARG_INT, &count, "How many devices (default 1)", "N" },
         { "mmio", 0, 0, G_OPTION_ARG_STRING, &mmio_arg,
           "64-bit MMIO window: auto (default) or a size such as 64G", "auto|SIZE" },
-        { "connect", 'c', 0, G_OPTION_ARG_STRING, &uri,
-          "libvirt URI (default $LIBVIRT_DEFAULT_URI or qemu:///system)", "URI" },
+        GP_CLI_OPTION_CONNECT(&uri),
         { NULL }
     };
     g_autoptr(GError) error = NULL;
     g_autoptr(virConnect) conn = NULL;
     g_autoptr(GpAssignResult) result = NULL;
     guint64 mmio = 0;
+    int rc;
 
-    if (!gp_cli_parse(&gp_cmd_assign, entries, &argc, &argv))
-        return GP_EXIT_USAGE;
-    if (argc != 2)
-        return gp_cli_usage(&gp_cmd_assign, "give exactly one DOMAIN");
+    rc = gp_cli_parse_args(&gp_cmd_assign, entries, &argc, &argv, 1, "give exactly one DOMAIN");
+    if (rc != GP_EXIT_OK)
+        return rc;
     if (!pool)
         return gp_cli_usage(&gp_cmd_assign, "--pool POOL is required");
     if (count < 1 || count > GP_DOMXML_MAX_COUNT)

@@ -29,11 +29,12 @@ run_partition_set(int argc, char **argv)
     g_autoptr(GPtrArray) done = g_ptr_array_new_with_free_func(g_free);
     g_autofree char *device = NULL;
     g_autofree char *klass = gp_sysfs_class_path("mdev_bus");
+    int rc;
 
-    if (!gp_cli_parse(&gp_cmd_partition_set, entries, &argc, &argv))
-        return GP_EXIT_USAGE;
-    if (argc != 2)
-        return gp_cli_usage(&gp_cmd_partition_set, "give exactly one DEVICE");
+    rc = gp_cli_parse_args(&gp_cmd_partition_set, entries, &argc, &argv, 1,
+                           "give exactly one DEVICE");
+    if (rc != GP_EXIT_OK)
+        return rc;
     if (count < 0 || count > 4096)
         return gp_cli_usage(&gp_cmd_partition_set, "--count must be from 1 to 4096, not %d",
                             count);

@@ -27,11 +27,12 @@ run_pool_create(int argc, char **argv)
     g_autoptr(GError) error = NULL;
     g_autoptr(GpPool) pool = NULL;
     GpPoolType type;
+    int rc;
 
-    if (!gp_cli_parse(&gp_cmd_pool_create, entries, &argc, &argv))
-        return GP_EXIT_USAGE;
-    if (argc != 2)
-        return gp_cli_usage(&gp_cmd_pool_create, "give exactly one pool NAME");
+    rc = gp_cli_parse_args(&gp_cmd_pool_create, entries, &argc, &argv, 1,
+                           "give exactly one pool NAME");
+    if (rc != GP_EXIT_OK)
+        return rc;
     if (!type_str)
         return gp_cli_usage(&gp_cmd_pool_create, "--type is required: pci, mdev or vf");
     if (!gp_pool_type_from_string(type_str, &type))

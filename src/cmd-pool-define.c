@@ -17,11 +17,11 @@ run_pool_define(int argc, char **argv)
     g_autofree char *data = NULL;
     gsize len = 0;
     struct stat st;
+    int rc;
 
-    if (!gp_cli_parse(&gp_cmd_pool_define, NULL, &argc, &argv))
-        return GP_EXIT_USAGE;
-    if (argc != 2)
-        return gp_cli_usage(&gp_cmd_pool_define, "give exactly one FILE");
+    rc = gp_cli_parse_args(&gp_cmd_pool_define, NULL, &argc, &argv, 1, "give exactly one FILE");
+    if (rc != GP_EXIT_OK)
+        return rc;
 
     /* Check the size before reading: the file is the admin's, but may be
      * the wrong one. */

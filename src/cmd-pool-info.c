@@ -72,11 +72,12 @@ run_pool_info(int argc, char **argv)
     g_autoptr(GpClaims) claims = NULL;
     GPtrArray *all;
     GpPoolUsage usage;
+    int rc;
 
-    if (!gp_cli_parse(&gp_cmd_pool_info, entries, &argc, &argv))
-        return GP_EXIT_USAGE;
-    if (argc != 2)
-        return gp_cli_usage(&gp_cmd_pool_info, "give exactly one pool NAME");
+    rc = gp_cli_parse_args(&gp_cmd_pool_info, entries, &argc, &argv, 1,
+                           "give exactly one pool NAME");
+    if (rc != GP_EXIT_OK)
+        return rc;
     pool = gp_poolstore_load(argv[1], &error);
     if (!pool)
         return gp_cli_fail(error);

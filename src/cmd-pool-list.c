@@ -13,16 +13,12 @@ run_pool_list(int argc, char **argv)
     g_autoptr(GError) error = NULL;
     g_autoptr(GPtrArray) pools = NULL;
     g_autoptr(GpClaims) claims = NULL;
+    int rc;
 
-    if (!gp_cli_parse(&gp_cmd_pool_list, NULL, &argc, &argv))
-        return GP_EXIT_USAGE;
-    if (argc != 1)
-        return gp_cli_usage(&gp_cmd_pool_list, "takes no arguments");
-    pools = gp_poolstore_list(&error);
-    if (!pools)
-        return gp_cli_fail(error);
-    claims = gp_claims_load(&error);
-    if (!claims)
+    rc = gp_cli_parse_args(&gp_cmd_pool_list, NULL, &argc, &argv, 0, "takes no arguments");
+    if (rc != GP_EXIT_OK)
+        return rc;
+    if (!gp_cli_load_pools_and_claims(&pools, &claims, &error))
         return gp_cli_fail(error);
     if (pools->len == 0) {
         printf("No pools defined; create one with 'gpupool pool-create NAME --type pci'\n");

@@ -10,11 +10,12 @@ static int
 run_pool_undefine(int argc, char **argv)
 {
     g_autoptr(GError) error = NULL;
+    int rc;
 
-    if (!gp_cli_parse(&gp_cmd_pool_undefine, NULL, &argc, &argv))
-        return GP_EXIT_USAGE;
-    if (argc != 2)
-        return gp_cli_usage(&gp_cmd_pool_undefine, "give exactly one pool NAME");
+    rc = gp_cli_parse_args(&gp_cmd_pool_undefine, NULL, &argc, &argv, 1,
+                           "give exactly one pool NAME");
+    if (rc != GP_EXIT_OK)
+        return rc;
     if (!gp_poolhost_undefine(argv[1], &error))
         return gp_cli_fail(error);
     printf("Pool '%s' undefined\n", argv[1]);

@@ -13,8 +13,7 @@ run_rebalance(int argc, char **argv)
 {
     g_autofree char *uri = NULL;
     GOptionEntry entries[] = {
-        { "connect", 'c', 0, G_OPTION_ARG_STRING, &uri,
-          "libvirt URI (default $LIBVIRT_DEFAULT_URI or qemu:///system)", "URI" },
+        GP_CLI_OPTION_CONNECT(&uri),
         { NULL }
     };
     g_autoptr(GError) error = NULL;
@@ -22,11 +21,11 @@ run_rebalance(int argc, char **argv)
     g_autoptr(GPtrArray) moves = NULL;
     g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) dropped = g_ptr_array_new_with_free_func(g_free);
+    int rc;
 
-    if (!gp_cli_parse(&gp_cmd_rebalance, entries, &argc, &argv))
-        return GP_EXIT_USAGE;
-    if (argc != 1)
-        return gp_cli_usage(&gp_cmd_rebalance, "takes no arguments");
+    rc = gp_cli_parse_args(&gp_cmd_rebalance, entries, &argc, &argv, 0, "takes no arguments");
+    if (rc != GP_EXIT_OK)
+        return rc;
     conn = gp_assign_connect(uri, &error);
     if (!conn)
         return gp_cli_fail(error);

@@ -13,11 +13,11 @@ run_setup(int argc, char **argv)
     g_autoptr(GPtrArray) done = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) failed = g_ptr_array_new_with_free_func(g_free);
     gboolean ok;
+    int rc;
 
-    if (!gp_cli_parse(&gp_cmd_setup, NULL, &argc, &argv))
-        return GP_EXIT_USAGE;
-    if (argc != 1)
-        return gp_cli_usage(&gp_cmd_setup, "takes no arguments");
+    rc = gp_cli_parse_args(&gp_cmd_setup, NULL, &argc, &argv, 0, "takes no arguments");
+    if (rc != GP_EXIT_OK)
+        return rc;
     ok = gp_poolhost_setup(done, failed, &error);
     for (guint i = 0; i < done->len; i++)
         printf("%s\n", (char *)g_ptr_array_index(done, i));

@@ -66,8 +66,7 @@ run_shutdown_domains(int argc, char **argv)
         { "timeout", 't', 0, G_OPTION_ARG_INT, &timeout,
           "Seconds to wait for guests to shut down before destroying them (default 120)",
           "SECONDS" },
-        { "connect", 'c', 0, G_OPTION_ARG_STRING, &uri,
-          "libvirt URI (default $LIBVIRT_DEFAULT_URI or qemu:///system)", "URI" },
+        GP_CLI_OPTION_CONNECT(&uri),
         { NULL }
     };
     g_autoptr(GError) error = NULL;
@@ -76,11 +75,12 @@ run_shutdown_domains(int argc, char **argv)
     g_autoptr(GPtrArray) doms = NULL;
     gint64 deadline;
     guint failed = 0;
+    int rc;
 
-    if (!gp_cli_parse(&gp_cmd_shutdown_domains, entries, &argc, &argv))
-        return GP_EXIT_USAGE;
-    if (argc != 1)
-        return gp_cli_usage(&gp_cmd_shutdown_domains, "takes no arguments");
+    rc = gp_cli_parse_args(&gp_cmd_shutdown_domains, entries, &argc, &argv, 0,
+                           "takes no arguments");
+    if (rc != GP_EXIT_OK)
+        return rc;
     if (timeout < 0 || timeout > 3600)
         return gp_cli_usage(&gp_cmd_shutdown_domains, "--timeout must be 0..3600 seconds");
     conn = gp_assign_connect(uri, &error);

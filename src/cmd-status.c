@@ -166,17 +166,12 @@ run_status(int argc, char **argv)
     g_autoptr(GpClaims) claims = NULL;
     g_autoptr(GPtrArray) domains = NULL;
     g_autoptr(GHashTable) devices_of = NULL;
+    int rc;
 
-    if (!gp_cli_parse(&gp_cmd_status, entries, &argc, &argv))
-        return GP_EXIT_USAGE;
-    if (argc != 1)
-        return gp_cli_usage(&gp_cmd_status, "takes no arguments");
-    pools = gp_poolstore_list(&error);
-    if (!pools)
-        return gp_cli_fail(error);
-    /* Claims are replaced atomically: reading needs no lock. */
-    claims = gp_claims_load(&error);
-    if (!claims)
+    rc = gp_cli_parse_args(&gp_cmd_status, entries, &argc, &argv, 0, "takes no arguments");
+    if (rc != GP_EXIT_OK)
+        return rc;
+    if (!gp_cli_load_pools_and_claims(&pools, &claims, &error))
         return gp_cli_fail(error);
     if (!no_libvirt) {
         g_autoptr(virConnect) conn = gp_assign_connect(uri, &error);

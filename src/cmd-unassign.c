@@ -11,18 +11,17 @@ run_unassign(int argc, char **argv)
 {
     g_autofree char *uri = NULL;
     GOptionEntry entries[] = {
-        { "connect", 'c', 0, G_OPTION_ARG_STRING, &uri,
-          "libvirt URI (default $LIBVIRT_DEFAULT_URI or qemu:///system)", "URI" },
+        GP_CLI_OPTION_CONNECT(&uri),
         { NULL }
     };
     g_autoptr(GError) error = NULL;
     g_autoptr(virConnect) conn = NULL;
     g_autoptr(GpAssignResult) result = NULL;
+    int rc;
 
-    if (!gp_cli_parse(&gp_cmd_unassign, entries, &argc, &argv))
-        return GP_EXIT_USAGE;
-    if (argc != 2)
-        return gp_cli_usage(&gp_cmd_unassign, "give exactly one DOMAIN");
+    rc = gp_cli_parse_args(&gp_cmd_unassign, entries, &argc, &argv, 1, "give exactly one DOMAIN");
+    if (rc != GP_EXIT_OK)
+        return rc;
     conn = gp_assign_connect(uri, &error);
     if (!conn)
         return gp_cli_fail(error);
