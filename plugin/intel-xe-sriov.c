@@ -15,6 +15,7 @@
 #include "config.h"
 
 #include "backend.h"
+#include "vendor-module.h"
 
 #include <gmodule.h>
 #include <string.h>
@@ -28,12 +29,7 @@ static const GpBackendHost *host;
 static guint64
 pci_u64(const char *device, const char *attr)
 {
-    g_autofree char *rel = host->sysfs_pci_dev_path(device, attr);
-    guint64 v = 0;
-
-    if (!host->sysfs_read_u64(rel, &v, NULL))
-        return 0;
-    return v;
+    return gp_vendor_pci_u64(host, device, attr);
 }
 
 static int
@@ -135,13 +131,8 @@ G_MODULE_EXPORT const GpBackendOps *gp_backend_module_init(const GpBackendHost *
 G_MODULE_EXPORT const GpBackendOps *
 gp_backend_module_init(const GpBackendHost *h, guint abi, GError **error)
 {
-    if (abi != GP_BACKEND_ABI || !h || h->abi != GP_BACKEND_ABI) {
-        g_set_error(error, g_quark_from_static_string("gp-backend-error-quark"),
-                    GP_BACKEND_ERROR_MODULE,
-                    "intel-xe-sriov was built for back-end ABI %d, gpupool offers %u: "
-                    "install the module that came with this gpupool", GP_BACKEND_ABI, abi);
+    if (!gp_vendor_module_check_abi("intel-xe-sriov", h, abi, error))
         return NULL;
-    }
     host = h;
     return &intel_ops;
 }

@@ -12,10 +12,12 @@ gp_backend_sources = \
 # nothing of the core (see plugin/backend.h).
 pkglib_LTLIBRARIES += plugin/nvidia-vgpu.la plugin/intel-xe-sriov.la
 gp_module_ldflags = -module -avoid-version -shared -no-undefined
-plugin_nvidia_vgpu_la_SOURCES = plugin/nvidia-vgpu.c plugin/backend.h
+# vendor-module.c: what every vendor module does alike, compiled into each.
+gp_vendor_module_sources = plugin/vendor-module.c plugin/vendor-module.h plugin/backend.h
+plugin_nvidia_vgpu_la_SOURCES = plugin/nvidia-vgpu.c $(gp_vendor_module_sources)
 plugin_nvidia_vgpu_la_LDFLAGS = $(gp_module_ldflags)
 plugin_nvidia_vgpu_la_LIBADD = $(GLIB_LIBS) $(GMODULE_LIBS)
-plugin_intel_xe_sriov_la_SOURCES = plugin/intel-xe-sriov.c plugin/backend.h
+plugin_intel_xe_sriov_la_SOURCES = plugin/intel-xe-sriov.c $(gp_vendor_module_sources)
 plugin_intel_xe_sriov_la_LDFLAGS = $(gp_module_ldflags)
 plugin_intel_xe_sriov_la_LIBADD = $(GLIB_LIBS) $(GMODULE_LIBS)
 
