@@ -179,12 +179,33 @@ snapshot(const char *address, GError **error)
     return st;
 }
 
+/* Every device of the request as it is now, before any is touched, so a
+ * typo in the last one changes nothing; NULL if one is not there. */
+static GPtrArray *
+snapshot_all(const char *const *addresses, guint n, GError **error)
+{
+    g_autoptr(GPtrArray) states = g_ptr_array_new_with_free_func((GDestroyNotify)dev_state_free);
+
+    for (guint i = 0; i < n; i++) {
+        DevState *st = snapshot(addresses[i], error);
+
+        if (!st)
+            return NULL;
+        g_ptr_array_add(states, st);
+    }
+    return g_steal_pointer(&states);
+}
+
+/* "cannot bind ADDRESS to vfio-pci" (BINDING) or "cannot give ADDRESS back
+ * to the host", which STEP, why, and the fix. */
 static gboolean
-step_failed(GError **error, const char *address, const char *step, GError *cause,
-            const char *fix)
+step_failed(GError **error, gboolean binding, const char *address, const char *step,
+            GError *cause, const char *fix)
 {
     g_set_error(error, GP_VFIO_ERROR, GP_VFIO_ERROR_FAILED,
-                "cannot bind %s to vfio-pci: %s failed (%s): %s; nothing was changed",
+                binding ? "cannot bind %s to vfio-pci: %s failed (%s): %s; nothing was changed"
+                        : "cannot give %s back to the host: %s failed (%s): %s; nothing was "
+                          "changed",
                 address, step, cause ? cause->message : "no error reported", fix);
     return FALSE;
 }
@@ -195,17 +216,17 @@ bind_one(const DevState *st, GError **error)
     g_autoptr(GError) err = NULL;
 
     if (!write_override(st->address, GP_VFIO_DRIVER, &err))
-        return step_failed(error, st->address, "setting driver_override", err,
+        return step_failed(error, TRUE, st->address, "setting driver_override", err,
                            "check that the kernel supports driver_override");
     if (st->driver && strcmp(st->driver, GP_VFIO_DRIVER) != 0 &&
         !unbind_from(st->address, st->driver, &err)) {
         g_autofree char *fix =
             g_strdup_printf("stop what uses it in the host (driver %s) and retry", st->driver);
 
-        return step_failed(error, st->address, "unbinding from its driver", err, fix);
+        return step_failed(error, TRUE, st->address, "unbinding from its driver", err, fix);
     }
     if (!has_driver(st->address, GP_VFIO_DRIVER) && !probe(st->address, &err))
-        return step_failed(error, st->address, "probing", err,
+        return step_failed(error, TRUE, st->address, "probing", err,
                            "see 'dmesg' for why vfio-pci refused it");
     if (!has_driver(st->address, GP_VFIO_DRIVER)) {
         g_autofree char *now = gp_vfio_current_driver(st->address);
@@ -222,7 +243,7 @@ bind_one(const DevState *st, GError **error)
 gboolean
 gp_vfio_bind(const char *const *addresses, guint n, GError **error)
 {
-    g_autoptr(GPtrArray) states = g_ptr_array_new_with_free_func((GDestroyNotify)dev_state_free);
+    g_autoptr(GPtrArray) states = NULL;
     g_autoptr(GPtrArray) touched = g_ptr_array_new();
 
     if (!gp_vfio_is_loaded()) {
@@ -230,15 +251,9 @@ gp_vfio_bind(const char *const *addresses, guint n, GError **error)
                     "vfio-pci is not loaded: run 'modprobe vfio-pci'");
         return FALSE;
     }
-    /* Look at every device before touching any, so a typo in the last one
-     * changes nothing. */
-    for (guint i = 0; i < n; i++) {
-        DevState *st = snapshot(addresses[i], error);
-
-        if (!st)
-            return FALSE;
-        g_ptr_array_add(states, st);
-    }
+    states = snapshot_all(addresses, n, error);
+    if (!states)
+        return FALSE;
     for (guint i = 0; i < n; i++) {
         DevState *st = g_ptr_array_index(states, i);
 
@@ -255,29 +270,19 @@ gp_vfio_bind(const char *const *addresses, guint n, GError **error)
 }
 
 static gboolean
-release_failed(GError **error, const char *address, const char *step, GError *cause,
-               const char *fix)
-{
-    g_set_error(error, GP_VFIO_ERROR, GP_VFIO_ERROR_FAILED,
-                "cannot give %s back to the host: %s failed (%s): %s; nothing was changed",
-                address, step, cause ? cause->message : "no error reported", fix);
-    return FALSE;
-}
-
-static gboolean
 release_one(const DevState *st, const char *host_driver, GPtrArray *notes, GError **error)
 {
     g_autoptr(GError) err = NULL;
 
     if (!write_override(st->address, NULL, &err))
-        return release_failed(error, st->address, "clearing driver_override", err,
-                              "check that the kernel supports driver_override");
+        return step_failed(error, FALSE, st->address, "clearing driver_override", err,
+                           "check that the kernel supports driver_override");
     if (st->driver && g_strcmp0(st->driver, host_driver) != 0 &&
         !unbind_from(st->address, st->driver, &err)) {
         g_autofree char *fix =
             g_strdup_printf("stop what uses it (driver %s) and retry", st->driver);
 
-        return release_failed(error, st->address, "unbinding", err, fix);
+        return step_failed(error, FALSE, st->address, "unbinding", err, fix);
     }
     if (!host_driver || has_driver(st->address, host_driver))
         return TRUE;
@@ -300,7 +305,7 @@ release_one(const DevState *st, const char *host_driver, GPtrArray *notes, GErro
         g_autofree char *fix =
             g_strdup_printf("see 'dmesg' for why %s did not take it", host_driver);
 
-        return release_failed(error, st->address, "binding to its host driver", err, fix);
+        return step_failed(error, FALSE, st->address, "binding to its host driver", err, fix);
     }
     return TRUE;
 }
@@ -309,17 +314,12 @@ gboolean
 gp_vfio_unbind(const char *const *addresses, const char *const *host_drivers,
                guint n, GPtrArray *notes, GError **error)
 {
-    g_autoptr(GPtrArray) states = g_ptr_array_new_with_free_func((GDestroyNotify)dev_state_free);
+    g_autoptr(GPtrArray) states = snapshot_all(addresses, n, error);
     g_autoptr(GPtrArray) touched = g_ptr_array_new();
     g_autoptr(GPtrArray) pending = g_ptr_array_new_with_free_func(g_free);
 
-    for (guint i = 0; i < n; i++) {
-        DevState *st = snapshot(addresses[i], error);
-
-        if (!st)
-            return FALSE;
-        g_ptr_array_add(states, st);
-    }
+    if (!states)
+        return FALSE;
     for (guint i = 0; i < n; i++) {
         DevState *st = g_ptr_array_index(states, i);
 
