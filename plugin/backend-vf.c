@@ -82,25 +82,6 @@ bind_vfs(const char *pf, GError **error)
     return TRUE;
 }
 
-/* Enables COUNT VFs on PF without letting host drivers probe them.  Drivers
- * like nvme probe asynchronously: a VF they are still probing when it is
- * handed to vfio-pci ends up with no driver at all.  The PF's own setting
- * is put back afterwards; it only matters while VFs are being created. */
-static gboolean
-enable_vfs_unprobed(const char *pf, guint count, GError **error)
-{
-    g_autofree char *rel = gp_sysfs_pci_dev_path(pf, "sriov_drivers_autoprobe");
-    g_autofree char *was = gp_sysfs_read(rel, NULL);
-    gboolean ok;
-
-    if (g_strcmp0(was, "1") == 0)
-        gp_sysfs_write(rel, "0", NULL);
-    ok = gp_backend_vf_set_count(pf, count, error);
-    if (g_strcmp0(was, "1") == 0)
-        gp_sysfs_write(rel, "1", NULL);
-    return ok;
-}
-
 static gboolean
 vf_configure(const char *device, guint count, const char *profile, GError **error)
 {
@@ -126,7 +107,7 @@ vf_configure(const char *device, guint count, const char *profile, GError **erro
                     "given to guests: run 'modprobe vfio-pci' and try again", device);
         return FALSE;
     }
-    if (!enable_vfs_unprobed(device, count, error))
+    if (!gp_backend_vf_set_count_unprobed(device, count, error))
         return FALSE;
     if (!bind_vfs(device, &err)) {
         g_autofree char *back = g_strdup_printf("%" G_GUINT64_FORMAT, before);

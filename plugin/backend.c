@@ -224,6 +224,21 @@ gp_backend_vf_set_count(const char *pf, guint count, GError **error)
     return TRUE;
 }
 
+gboolean
+gp_backend_vf_set_count_unprobed(const char *pf, guint count, GError **error)
+{
+    g_autofree char *rel = gp_sysfs_pci_dev_path(pf, "sriov_drivers_autoprobe");
+    g_autofree char *was = gp_sysfs_read(rel, NULL);
+    gboolean ok;
+
+    if (g_strcmp0(was, "1") == 0)
+        gp_sysfs_write(rel, "0", NULL);
+    ok = gp_backend_vf_set_count(pf, count, error);
+    if (g_strcmp0(was, "1") == 0)
+        gp_sysfs_write(rel, "1", NULL);
+    return ok;
+}
+
 /* "4Q", "12C", "48A": the number of GiB in an NVIDIA profile name's last
  * dash-separated word. */
 static guint64

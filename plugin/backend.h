@@ -230,6 +230,12 @@ void gp_backend_reset(void);
 GPtrArray *gp_backend_vf_list(const char *pf, GError **error);
 guint gp_backend_vf_number(const char *pf, const char *address);
 gboolean gp_backend_vf_set_count(const char *pf, guint count, GError **error);
+/* The same without letting host drivers probe the new VFs: drivers like
+ * nvme probe asynchronously, and a VF they are still probing when it is
+ * handed to vfio-pci ends up with no driver at all.  The PF's own
+ * sriov_drivers_autoprobe is put back afterwards; it only matters while
+ * VFs are being created. */
+gboolean gp_backend_vf_set_count_unprobed(const char *pf, guint count, GError **error);
 
 /* Parse a framebuffer size out of a vendor's profile name or description:
  * "GRID T4-4Q" -> 4 GiB, "NVIDIA L40S-12Q" -> 12 GiB, "framebuffer=1024M"
