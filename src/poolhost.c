@@ -753,6 +753,25 @@ take_lock(GError **error)
     return lock;
 }
 
+/* Pool NAME as it is while *LOCK (set on success) is held. */
+static GpPool *
+lock_and_load(const char *name, GpLock **lock, GError **error)
+{
+    g_autoptr(GpLock) held = NULL;
+    GpPool *pool;
+
+    /* A bad name is refused before waiting for the lock. */
+    if (!gp_pool_name_check(name, error))
+        return NULL;
+    held = take_lock(error);
+    if (!held)
+        return NULL;
+    pool = gp_poolstore_load(name, error);
+    if (pool)
+        *lock = g_steal_pointer(&held);
+    return pool;
+}
+
 gboolean
 gp_poolhost_add(const char *name, const char *const *devices, guint n,
                 GPtrArray *done, GError **error)
@@ -760,12 +779,7 @@ gp_poolhost_add(const char *name, const char *const *devices, guint n,
     g_autoptr(GpLock) lock = NULL;
     g_autoptr(GpPool) pool = NULL;
 
-    if (!gp_pool_name_check(name, error))
-        return FALSE;
-    lock = take_lock(error);
-    if (!lock)
-        return FALSE;
-    pool = gp_poolstore_load(name, error);
+    pool = lock_and_load(name, &lock, error);
     if (!pool)
         return FALSE;
     return add_locked(pool, devices, n, NULL, done, error);
@@ -870,23 +884,6 @@ plan_pf_leave(const GpPoolDevice *member, GPtrArray *notes, PfLeave **out, GErro
     return TRUE;
 }
 
-/* Puts COUNT VFs back on PF without host drivers probing them (they go
- * to vfio-pci next, as the vf back end does it). */
-static gboolean
-enable_vfs_again(const char *pf, guint count, GError **error)
-{
-    g_autofree char *rel = gp_sysfs_pci_dev_path(pf, "sriov_drivers_autoprobe");
-    g_autofree char *was = gp_sysfs_read(rel, NULL);
-    gboolean ok;
-
-    if (g_strcmp0(was, "1") == 0)
-        gp_sysfs_write(rel, "0", NULL);
-    ok = write_numvfs(pf, count, error);
-    if (g_strcmp0(was, "1") == 0)
-        gp_sysfs_write(rel, "1", NULL);
-    return ok;
-}
-
 /* Undoes what apply_pf_leaves() did to PLANS, newest first. */
 static void
 undo_pf_leaves(const GpPool *pool, GPtrArray *plans, GError **error)
@@ -895,7 +892,9 @@ undo_pf_leaves(const GpPool *pool, GPtrArray *plans, GError **error)
         PfLeave *pl = g_ptr_array_index(plans, i - 1);
         g_autoptr(GError) undo = NULL;
 
-        if (pl->disabled && !enable_vfs_again(pl->member->address, pl->count, &undo)) {
+        /* Without host drivers probing them: they go to vfio-pci next. */
+        if (pl->disabled &&
+            !gp_backend_vf_set_count_unprobed(pl->member->address, pl->count, &undo)) {
             append_undo_failure(error, undo);
             continue;
         }
@@ -986,12 +985,7 @@ gp_poolhost_remove(const char *name, const char *const *devices, guint n,
     g_autofree const char **addrs = NULL;
     g_autofree const char **drivers = NULL;
 
-    if (!gp_pool_name_check(name, error))
-        return FALSE;
-    lock = take_lock(error);
-    if (!lock)
-        return FALSE;
-    pool = gp_poolstore_load(name, error);
+    pool = lock_and_load(name, &lock, error);
     if (!pool)
         return FALSE;
     request = canonical_request(pool, devices, n, error);
@@ -1125,12 +1119,7 @@ gp_poolhost_undefine(const char *name, GError **error)
     g_autoptr(GError) err = NULL;
     GPtrArray *all;
 
-    if (!gp_pool_name_check(name, error))
-        return FALSE;
-    lock = take_lock(error);
-    if (!lock)
-        return FALSE;
-    pool = gp_poolstore_load(name, error);
+    pool = lock_and_load(name, &lock, error);
     if (!pool)
         return FALSE;
     claims = gp_claims_load(&err);
