@@ -94,37 +94,41 @@ gp_pci_dev_largest_bar(const GpPciDev *dev)
     return largest;
 }
 
-/* Read ADDR's attribute ATTR; a missing attribute is not an error (most
- * are optional: boot_vga exists only for VGA devices, sriov_* only for
- * SR-IOV physical functions), *OUT is then NULL. */
+/* A missing sysfs entry is not an error: most are optional (boot_vga
+ * exists only for VGA devices, sriov_* only for SR-IOV physical
+ * functions).  Keeps VALUE (NULL for missing) in *OUT. */
+static gboolean
+optional_result(char *value, GError *local, char **out, GError **error)
+{
+    *out = value;
+    if (value || g_error_matches(local, GP_SYSFS_ERROR, ENOENT)) {
+        g_clear_error(&local);
+        return TRUE;
+    }
+    g_propagate_error(error, local);
+    return FALSE;
+}
+
+/* Read ADDR's attribute ATTR; *OUT is NULL if it is missing. */
 static gboolean
 read_optional(const char *addr, const char *attr, char **out, GError **error)
 {
     g_autofree char *rel = gp_sysfs_pci_dev_path(addr, attr);
-    g_autoptr(GError) local = NULL;
+    GError *local = NULL;
+    char *value = gp_sysfs_read(rel, &local);
 
-    *out = gp_sysfs_read(rel, &local);
-    if (*out)
-        return TRUE;
-    if (g_error_matches(local, GP_SYSFS_ERROR, ENOENT))
-        return TRUE;
-    g_propagate_error(error, g_steal_pointer(&local));
-    return FALSE;
+    return optional_result(value, local, out, error);
 }
 
+/* The name of what ADDR's LINK points to; *OUT is NULL if it is missing. */
 static gboolean
 read_optional_link(const char *addr, const char *link, char **out, GError **error)
 {
     g_autofree char *rel = gp_sysfs_pci_dev_path(addr, link);
-    g_autoptr(GError) local = NULL;
+    GError *local = NULL;
+    char *value = gp_sysfs_link_name(rel, &local);
 
-    *out = gp_sysfs_link_name(rel, &local);
-    if (*out)
-        return TRUE;
-    if (g_error_matches(local, GP_SYSFS_ERROR, ENOENT))
-        return TRUE;
-    g_propagate_error(error, g_steal_pointer(&local));
-    return FALSE;
+    return optional_result(value, local, out, error);
 }
 
 static gboolean

@@ -232,8 +232,9 @@ gp_sysfs_write(const char *rel, const char *value, GError **error)
     return TRUE;
 }
 
-char *
-gp_sysfs_link_name(const char *rel, GError **error)
+/* Where link REL points, as the kernel wrote it (relative). */
+static char *
+read_link(const char *rel, GError **error)
 {
     g_autofree char *path = gp_sysfs_abs(rel);
     char target[4096];
@@ -245,23 +246,25 @@ gp_sysfs_link_name(const char *rel, GError **error)
         return NULL;
     }
     target[n] = '\0';
-    return g_path_get_basename(target);
+    return g_strdup(target);
+}
+
+char *
+gp_sysfs_link_name(const char *rel, GError **error)
+{
+    g_autofree char *target = read_link(rel, error);
+
+    return target ? g_path_get_basename(target) : NULL;
 }
 
 char *
 gp_sysfs_link_parent_name(const char *rel, GError **error)
 {
-    g_autofree char *path = gp_sysfs_abs(rel);
+    g_autofree char *target = read_link(rel, error);
     g_autofree char *dir = NULL;
-    char target[4096];
-    ssize_t n;
 
-    n = readlink(path, target, sizeof(target) - 1);
-    if (n < 0) {
-        set_errno_error(error, errno, "read link", path);
+    if (!target)
         return NULL;
-    }
-    target[n] = '\0';
     dir = g_path_get_dirname(target);
     return g_path_get_basename(dir);
 }
