@@ -184,8 +184,8 @@ gp_domxml_parse_doc(const char *xml, gsize len, GError **error)
     /* Untrusted: bounded, no DTD, no entity substitution, no network.
      * Blanks are kept (they are the formatting gp_domxml_format() gives
      * back). */
-    doc = gp_xmldoc_parse("the domain XML", xml, len, GP_DOMXML_MAX_SIZE, GP_DOMXML_ERROR,
-                          GP_DOMXML_ERROR_INVALID, error);
+    doc = gp_xmldoc_parse_editable("the domain XML", xml, len, GP_DOMXML_MAX_SIZE,
+                                   GP_DOMXML_ERROR, GP_DOMXML_ERROR_INVALID, error);
     if (!doc)
         return NULL;
     if (!gp_domxml_is_el(xmlDocGetRootElement(doc), "domain")) {

@@ -20,6 +20,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
  * error), prefixed with WHAT ("pool definition /etc/gpupool/pools/gpus.xml"). */
 xmlDoc *gp_xmldoc_parse(const char *what, const char *xml, gsize len, gsize max_size,
                         GQuark domain, gint code, GError **error);
+/* gp_xmldoc_parse() gives a read-only tree (libxml2's XML_PARSE_COMPACT:
+ * changing its text may crash); this one gives a tree that may be
+ * edited, as the domain XML is. */
+xmlDoc *gp_xmldoc_parse_editable(const char *what, const char *xml, gsize len, gsize max_size,
+                                 GQuark domain, gint code, GError **error);
 
 /* Whether the LEN bytes at HAY (not necessarily NUL-terminated) contain
  * NEEDLE. */
