@@ -94,16 +94,24 @@ claim_new(void)
     return (GpClaim *)g_new0(ClaimEntry, 1);
 }
 
+/* The sort key of a claim on PCI device A, or on an mdev (A NULL). */
+static void
+claim_set_key_of(GpClaim *claim, const GpPciAddr *a)
+{
+    ClaimEntry *e = (ClaimEntry *)claim;
+
+    if (a)
+        e->key = ((guint64)a->domain << 16) | (a->bus << 8) | (a->slot << 3) | a->function;
+    else
+        e->key = G_MAXUINT64;
+}
+
 static void
 claim_set_key(GpClaim *claim)
 {
-    ClaimEntry *e = (ClaimEntry *)claim;
     GpPciAddr a;
 
-    if (gp_pci_addr_parse(claim->device, &a, NULL))
-        e->key = ((guint64)a.domain << 16) | (a.bus << 8) | (a.slot << 3) | a.function;
-    else
-        e->key = G_MAXUINT64;
+    claim_set_key_of(claim, gp_pci_addr_parse(claim->device, &a, NULL) ? &a : NULL);
 }
 
 static gint
@@ -174,6 +182,8 @@ parse_claim(xmlNode *node, const char *path, GError **error)
     g_autofree char *since = gp_xmldoc_prop(node, "since");
     GpClaim *claim = claim_new();
     g_autofree char *detail = NULL;
+    GpPciAddr addr;
+    gboolean is_pci;
     gint64 v;
 
     claim->device = gp_xmldoc_prop(node, "device");
@@ -182,7 +192,9 @@ parse_claim(xmlNode *node, const char *path, GError **error)
     claim->domain_name = gp_xmldoc_prop(node, "domain-name");
     claim->parent = gp_xmldoc_prop(node, "parent");
 
-    if (!claim->device || !device_is_valid(claim->device))
+    /* The address is parsed once: the hook reads every claim per call. */
+    is_pci = claim->device && gp_pci_addr_parse(claim->device, &addr, NULL);
+    if (!claim->device || (!is_pci && !g_uuid_string_is_valid(claim->device)))
         detail = g_strdup_printf("line %ld: bad or missing device", xmlGetLineNo(node));
     else if (!claim->pool || !gp_pool_name_check(claim->pool, NULL))
         detail = g_strdup_printf("line %ld: bad or missing pool", xmlGetLineNo(node));
@@ -201,12 +213,12 @@ parse_claim(xmlNode *node, const char *path, GError **error)
     }
     claim->since = v;
     {
-        char *canon = device_canonical(claim->device);
+        char *canon = is_pci ? gp_pci_addr_format(&addr) : g_ascii_strdown(claim->device, -1);
 
         g_free(claim->device);
         claim->device = canon;
     }
-    claim_set_key(claim);
+    claim_set_key_of(claim, is_pci ? &addr : NULL);
     return claim;
 }
 
