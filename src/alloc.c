@@ -704,42 +704,32 @@ check_per_domain(const GpAllocDomain *dom, GHashTable *pools, GError **error)
     return TRUE;
 }
 
+/* Prepares the partitions of pool type TYPE (mdev or vf) that DOM's
+ * devices are, adding to MADE those undo_partitions() must take back: the
+ * mdevs created here, the VFs given a vendor profile. */
 static gboolean
-prepare_mdevs(const GpAllocDomain *dom, GHashTable *pools, GpClaims *claims, GPtrArray *made,
-              GError **error)
+prepare_partitions(const GpAllocDomain *dom, GHashTable *pools, GpClaims *claims,
+                   GpPoolType type, GPtrArray *made, GError **error)
 {
     for (guint i = 0; i < dom->devices->len; i++) {
         GpAllocDevice *dev = dom->devices->pdata[i];
         const GpPool *pool = g_hash_table_lookup(pools, dev->pool);
-        gboolean created = FALSE;
+        gboolean changed = FALSE;
+        gboolean ok;
 
-        if (!pool || pool->type != GP_POOL_TYPE_MDEV)
+        if (!pool || pool->type != type)
             continue;
-        if (!gp_partition_prepare_mdev(pool, dev->device, claims, &created, error)) {
+        if (type == GP_POOL_TYPE_MDEV) {
+            ok = gp_partition_prepare_mdev(pool, dev->device, claims, &changed, error);
+        } else {
+            ok = gp_partition_prepare_vf(pool, dev->device, claims, error);
+            changed = pool->vf_profile != NULL;
+        }
+        if (!ok) {
             g_prefix_error(error, "%s: ", dom->name);
             return FALSE;
         }
-        if (created)
-            g_ptr_array_add(made, dev);
-    }
-    return TRUE;
-}
-
-static gboolean
-prepare_vfs(const GpAllocDomain *dom, GHashTable *pools, GpClaims *claims, GPtrArray *made,
-            GError **error)
-{
-    for (guint i = 0; i < dom->devices->len; i++) {
-        GpAllocDevice *dev = dom->devices->pdata[i];
-        const GpPool *pool = g_hash_table_lookup(pools, dev->pool);
-
-        if (!pool || pool->type != GP_POOL_TYPE_VF)
-            continue;
-        if (!gp_partition_prepare_vf(pool, dev->device, claims, error)) {
-            g_prefix_error(error, "%s: ", dom->name);
-            return FALSE;
-        }
-        if (pool->vf_profile)
+        if (changed)
             g_ptr_array_add(made, dev);
     }
     return TRUE;
@@ -852,11 +842,11 @@ gp_alloc_prepare_domain(const GpAllocDomain *dom, GError **error)
     /* Partitions: mdevs before the probe, VF profiles after the claim. */
     made = g_ptr_array_new();
     if (!check_per_domain(dom, pools, error) ||
-        !prepare_mdevs(dom, pools, claims, made, error))
+        !prepare_partitions(dom, pools, claims, GP_POOL_TYPE_MDEV, made, error))
         goto undo;
     probe_all(dom, pools);
     if (!gp_alloc_claim(claims, pools, dom, error) ||
-        !prepare_vfs(dom, pools, claims, made, error) ||
+        !prepare_partitions(dom, pools, claims, GP_POOL_TYPE_VF, made, error) ||
         !gp_claims_save(claims, error))
         goto undo;
     return TRUE;
