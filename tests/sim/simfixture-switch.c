@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "sim.h"
+#include "simint.h"
 
 #define MiB (G_GUINT64_CONSTANT(1) << 20)
 
@@ -43,11 +44,6 @@ add_card(GpSim *sim, const char *gpu_addr, const char *audio_addr, const char *p
         .subsystem_device = 0x1459,
         .class_code = 0x030000,
         .revision = 0xa1,
-        .bars = {
-            [0] = { .size = 16 * MiB },
-            [1] = { .size = 256 * MiB, .is_64bit = TRUE, .prefetchable = TRUE },
-            [3] = { .size = 32 * MiB, .is_64bit = TRUE, .prefetchable = TRUE },
-        },
         .multifunction = TRUE,
         .driver = "nvidia",
         .group_with = group_with,
@@ -66,6 +62,7 @@ add_card(GpSim *sim, const char *gpu_addr, const char *audio_addr, const char *p
         .group_with = group_with,
     };
 
+    sim_fixture_nvidia_bars(gpu.bars, 256 * MiB);
     gp_sim_add_pci(sim, &gpu);
     gp_sim_add_pci(sim, &audio);
 }
@@ -76,11 +73,8 @@ gp_sim_fixture_switch(void)
     static const char *const drivers[] = {
         "nvidia", "snd_hda_intel", "pcieport", "vfio-pci", NULL,
     };
-    GpSim *sim = gp_sim_new();
+    GpSim *sim = sim_fixture_new(TRUE, drivers);
 
-    gp_sim_set_iommu(sim, TRUE);
-    for (const char *const *d = drivers; *d; d++)
-        gp_sim_add_driver(sim, *d);
     gp_sim_add_root_port(sim, "0000:00:01.0", 0x01);
     add_port(sim, GP_SIM_SW_UPSTREAM, "0000:00:01.0", GP_SIM_PCIE_UPSTREAM_PORT, 0x02, 0x04,
              NULL);

@@ -4,15 +4,28 @@
 #include "config.h"
 
 #include "sim.h"
+#include "simint.h"
 
 #define MiB (G_GUINT64_CONSTANT(1) << 20)
 #define GiB (G_GUINT64_CONSTANT(1) << 30)
 
-static void
-add_drivers(GpSim *sim, const char *const *drivers)
+GpSim *
+sim_fixture_new(gboolean iommu, const char *const *drivers)
 {
+    GpSim *sim = gp_sim_new();
+
+    gp_sim_set_iommu(sim, iommu);
     for (; *drivers; drivers++)
         gp_sim_add_driver(sim, *drivers);
+    return sim;
+}
+
+void
+sim_fixture_nvidia_bars(GpSimBar *bars, guint64 aperture)
+{
+    bars[0] = (GpSimBar) { .size = 16 * MiB };
+    bars[1] = (GpSimBar) { .size = aperture, .is_64bit = TRUE, .prefetchable = TRUE };
+    bars[3] = (GpSimBar) { .size = 32 * MiB, .is_64bit = TRUE, .prefetchable = TRUE };
 }
 
 /* NVIDIA A100 80GB PCIe, as lspci shows one. */
@@ -29,17 +42,13 @@ add_a100(GpSim *sim, const char *addr, const char *port, int numa, gboolean rom)
         .subsystem_device = 0x1533,
         .class_code = 0x030200,
         .revision = 0xa1,
-        .bars = {
-            [0] = { .size = 16 * MiB },
-            [1] = { .size = 128 * GiB, .is_64bit = TRUE, .prefetchable = TRUE },
-            [3] = { .size = 32 * MiB, .is_64bit = TRUE, .prefetchable = TRUE },
-        },
         /* 128 ROMs would not fit below 4 GiB next to 128 BAR0s. */
         .rom_size = rom ? 512 * 1024 : 0,
         .numa_node = numa,
         .driver = "nvidia",
     };
 
+    sim_fixture_nvidia_bars(gpu.bars, 128 * GiB);
     gp_sim_add_pci(sim, &gpu);
 }
 
@@ -47,7 +56,7 @@ static GpSim *
 datacenter(gboolean iommu)
 {
     static const char *const drivers[] = { "nvidia", "ast", "igb", "pcieport", "vfio-pci", NULL };
-    GpSim *sim = gp_sim_new();
+    GpSim *sim = sim_fixture_new(iommu, drivers);
     GpSimPciSpec bridge = {
         .addr = GP_SIM_DC_BMC_BRIDGE,
         .parent = "0000:00:03.0",
@@ -96,8 +105,6 @@ datacenter(gboolean iommu)
         .driver = "igb",
     };
 
-    gp_sim_set_iommu(sim, iommu);
-    add_drivers(sim, drivers);
     gp_sim_add_root_port(sim, "0000:00:01.0", 0x41);
     add_a100(sim, GP_SIM_DC_GPU0, "0000:00:01.0", 0, TRUE);
     gp_sim_add_root_port(sim, "0000:00:02.0", 0x81);
@@ -128,7 +135,7 @@ gp_sim_fixture_workstation(void)
     static const char *const drivers[] = {
         "nvidia", "snd_hda_intel", "i915", "e1000e", "pcieport", "vfio-pci", NULL,
     };
-    GpSim *sim = gp_sim_new();
+    GpSim *sim = sim_fixture_new(TRUE, drivers);
     GpSimPciSpec igpu = {
         .addr = GP_SIM_WS_IGPU,
         .kind = GP_SIM_PCIE_RC_INTEGRATED,
@@ -157,9 +164,6 @@ gp_sim_fixture_workstation(void)
         .class_code = 0x030000,
         .revision = 0xa1,
         .bars = {
-            [0] = { .size = 16 * MiB },
-            [1] = { .size = 256 * MiB, .is_64bit = TRUE, .prefetchable = TRUE },
-            [3] = { .size = 32 * MiB, .is_64bit = TRUE, .prefetchable = TRUE },
             [5] = { .size = 128, .io = TRUE },
         },
         .rom_size = 512 * 1024,
@@ -204,9 +208,6 @@ gp_sim_fixture_workstation(void)
         .class_code = 0x030000,
         .revision = 0xa1,
         .bars = {
-            [0] = { .size = 16 * MiB },
-            [1] = { .size = 128 * MiB, .is_64bit = TRUE, .prefetchable = TRUE },
-            [3] = { .size = 32 * MiB, .is_64bit = TRUE, .prefetchable = TRUE },
             [5] = { .size = 128, .io = TRUE },
         },
         .driver = "nvidia",
@@ -244,14 +245,14 @@ gp_sim_fixture_workstation(void)
         .driver = "tenstorrent", /* not loaded on this host */
     };
 
-    gp_sim_set_iommu(sim, TRUE);
-    add_drivers(sim, drivers);
     gp_sim_add_pci(sim, &igpu);
     gp_sim_add_root_port(sim, "0000:00:01.0", 0x01);
+    sim_fixture_nvidia_bars(gpu.bars, 256 * MiB);
     gp_sim_add_pci(sim, &gpu);
     gp_sim_add_pci(sim, &audio);
     gp_sim_add_root_port(sim, "0000:00:1c.0", 0x02);
     gp_sim_add_pci(sim, &bridge);
+    sim_fixture_nvidia_bars(legacy_gpu.bars, 128 * MiB);
     gp_sim_add_pci(sim, &legacy_gpu);
     gp_sim_add_pci(sim, &nic);
     gp_sim_add_root_port(sim, "0000:00:1d.0", 0x05);
@@ -269,12 +270,10 @@ GpSim *
 gp_sim_fixture_many(guint n)
 {
     static const char *const drivers[] = { "nvidia", "pcieport", "vfio-pci", NULL };
-    GpSim *sim = gp_sim_new();
+    GpSim *sim = sim_fixture_new(TRUE, drivers);
     guint i;
 
     g_return_val_if_fail(n >= 1 && n <= 1024, sim);
-    gp_sim_set_iommu(sim, TRUE);
-    add_drivers(sim, drivers);
     for (i = 0; i < n; i++) {
         guint j = i % 128;
         g_autofree char *port = g_strdup_printf("%04x:00:%02x.%x", i / 128, j / 8, j % 8);
@@ -302,7 +301,7 @@ gp_sim_fixture_nvidia_mdev(void)
         { "nvidia-225", "GRID T4-8Q", 8, 2 },
         { "nvidia-226", "GRID T4-16Q", 16, 1 },
     };
-    GpSim *sim = gp_sim_new();
+    GpSim *sim = sim_fixture_new(TRUE, drivers);
     GpSimPciSpec t4 = {
         .addr = GP_SIM_MDEV_GPU,
         .parent = "0000:00:01.0",
@@ -313,19 +312,13 @@ gp_sim_fixture_nvidia_mdev(void)
         .subsystem_device = 0x12a2,
         .class_code = 0x030200,
         .revision = 0xa1,
-        .bars = {
-            [0] = { .size = 16 * MiB },
-            [1] = { .size = 256 * MiB, .is_64bit = TRUE, .prefetchable = TRUE },
-            [3] = { .size = 32 * MiB, .is_64bit = TRUE, .prefetchable = TRUE },
-        },
         .link_speed = 3,
         .driver = "nvidia",
     };
     guint i;
 
-    gp_sim_set_iommu(sim, TRUE);
-    add_drivers(sim, drivers);
     gp_sim_add_root_port(sim, "0000:00:01.0", 0x3b);
+    sim_fixture_nvidia_bars(t4.bars, 256 * MiB);
     gp_sim_add_pci(sim, &t4);
     gp_sim_add_mdev_parent_pci(sim, GP_SIM_MDEV_GPU, 16 * 1024, TRUE);
     for (i = 0; i < G_N_ELEMENTS(types); i++) {
@@ -353,7 +346,7 @@ gp_sim_fixture_nvidia_sriov(void)
         { 1159, "NVIDIA L40S-16Q", 16 }, { 1160, "NVIDIA L40S-24Q", 24 },
         { 1161, "NVIDIA L40S-48Q", 48 },
     };
-    GpSim *sim = gp_sim_new();
+    GpSim *sim = sim_fixture_new(TRUE, drivers);
     GpSimPciSpec l40s = {
         .addr = GP_SIM_SRIOV_GPU,
         .parent = "0000:00:01.0",
@@ -364,11 +357,6 @@ gp_sim_fixture_nvidia_sriov(void)
         .subsystem_device = 0x1851,
         .class_code = 0x030200,
         .revision = 0xa1,
-        .bars = {
-            [0] = { .size = 16 * MiB },
-            [1] = { .size = 64 * GiB, .is_64bit = TRUE, .prefetchable = TRUE },
-            [3] = { .size = 32 * MiB, .is_64bit = TRUE, .prefetchable = TRUE },
-        },
         .numa_node = 0,
         .driver = "nvidia",
         .total_vfs = 16,
@@ -384,9 +372,8 @@ gp_sim_fixture_nvidia_sriov(void)
     };
     guint i;
 
-    gp_sim_set_iommu(sim, TRUE);
-    add_drivers(sim, drivers);
     gp_sim_add_root_port(sim, "0000:00:01.0", 0xc1);
+    sim_fixture_nvidia_bars(l40s.bars, 64 * GiB);
     gp_sim_add_pci(sim, &l40s);
     gp_sim_set_vgpu_capacity(sim, GP_SIM_SRIOV_GPU, 48 * 1024, TRUE);
     for (i = 0; i < G_N_ELEMENTS(types); i++)
@@ -399,7 +386,7 @@ GpSim *
 gp_sim_fixture_intel_sriov(void)
 {
     static const char *const drivers[] = { "i915", "pcieport", "vfio-pci", NULL };
-    GpSim *sim = gp_sim_new();
+    GpSim *sim = sim_fixture_new(TRUE, drivers);
     GpSimPciSpec flex = {
         .addr = GP_SIM_INTEL_SRIOV_GPU,
         .parent = "0000:00:01.0",
@@ -426,8 +413,6 @@ gp_sim_fixture_intel_sriov(void)
         },
     };
 
-    gp_sim_set_iommu(sim, TRUE);
-    add_drivers(sim, drivers);
     gp_sim_add_root_port(sim, "0000:00:01.0", 0x4d);
     gp_sim_add_pci(sim, &flex);
     return sim;
@@ -446,11 +431,9 @@ gp_sim_fixture_mbochs(void)
         { "mbochs-medium", 16, "1920x1440" },
         { "mbochs-large", 64, "0x0" },
     };
-    GpSim *sim = gp_sim_new();
+    GpSim *sim = sim_fixture_new(TRUE, drivers);
     guint i;
 
-    gp_sim_set_iommu(sim, TRUE);
-    add_drivers(sim, drivers);
     gp_sim_add_mdev_parent_virtual(sim, "mbochs", GP_SIM_MBOCHS, 512, FALSE);
     for (i = 0; i < G_N_ELEMENTS(types); i++) {
         g_autofree char *desc = g_strdup_printf("virtual display, %s framebuffer",

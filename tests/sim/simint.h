@@ -150,6 +150,15 @@ gboolean sim_mdev_define_type(SimCtx *ctx, const char *parent, const char *type,
                               const char *name, const char *description,
                               const char *device_api, guint64 cost, guint max);
 
+/* ---- simfixtures.c: building blocks of the fixtures ---- */
+/* A new host with the IOMMU on or off and DRIVERS (NULL-terminated)
+ * registered. */
+GpSim *sim_fixture_new(gboolean iommu, const char *const *drivers);
+/* The BAR layout every NVIDIA GPU in the fixtures shares: 16 MiB of
+ * registers in BAR0, the APERTURE in BAR1 and 32 MiB in BAR3, both 64-bit
+ * prefetchable.  BARS has room for 6. */
+void sim_fixture_nvidia_bars(GpSimBar *bars, guint64 aperture);
+
 /* ---- simvgpu.c ---- */
 void sim_vgpu_define(SimCtx *ctx, const char *pf_addr, guint64 capacity, gboolean homogeneous);
 void sim_vgpu_define_type(SimCtx *ctx, const char *pf_addr, guint id, const char *name,
