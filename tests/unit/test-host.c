@@ -9,39 +9,11 @@
 #include <criterion/criterion.h>
 #include <glib/gstdio.h>
 
+#include "host-fixtures.h"
 #include "host.h"
 #include "pciaddr.h"
 #include "sim.h"
 #include "sysfs.h"
-
-static GpSim *sim;
-static GpHost *host;
-
-static void
-use_test_pci_ids(void)
-{
-    g_setenv("GPUPOOL_PCI_IDS", GP_TOP_SRCDIR "/tests/data/pci.ids", TRUE);
-}
-
-static void
-scan(void)
-{
-    g_autoptr(GError) error = NULL;
-
-    g_clear_pointer(&host, gp_host_free);
-    host = gp_host_scan(&error);
-    cr_assert_not_null(host, "scan failed: %s", error ? error->message : "?");
-}
-
-static const GpPciDev *
-dev(const char *address)
-{
-    g_autoptr(GError) error = NULL;
-    GpPciDev *d = gp_host_lookup(host, address, &error);
-
-    cr_assert_not_null(d, "%s: %s", address, error ? error->message : "?");
-    return d;
-}
 
 /* Status of ADDRESS; *REASON gets the explanation (freed by the caller). */
 static GpDevStatus
@@ -50,24 +22,9 @@ assess(const char *address, GHashTable *pool_of, const char *pool, char **reason
     return gp_host_assess(host, dev(address), pool_of, pool, reason);
 }
 
-static void
-start(GpSim *(*fixture)(void))
-{
-    use_test_pci_ids();
-    sim = fixture();
-    scan();
-}
-
 static void datacenter(void) { start(gp_sim_fixture_datacenter); }
 static void workstation(void) { start(gp_sim_fixture_workstation); }
 static void no_iommu(void) { start(gp_sim_fixture_no_iommu); }
-
-static void
-teardown(void)
-{
-    g_clear_pointer(&host, gp_host_free);
-    g_clear_pointer(&sim, gp_sim_free);
-}
 
 /* A PCIe GPU and a NIC that the platform put in one IOMMU group (no ACS
  * on the switch): 0000:01:00.0 GPU, 0000:01:00.1 its audio, 0000:03:00.0

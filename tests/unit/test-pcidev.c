@@ -4,6 +4,7 @@
 
 #include <criterion/criterion.h>
 
+#include "host-fixtures.h"
 #include "host.h"
 #include "pcidev.h"
 #include "sim.h"
@@ -11,57 +12,8 @@
 #define GiB (G_GUINT64_CONSTANT(1) << 30)
 #define MiB (G_GUINT64_CONSTANT(1) << 20)
 
-static GpSim *sim;
-static GpHost *host;
-
-static void
-use_test_pci_ids(void)
-{
-    g_setenv("GPUPOOL_PCI_IDS", GP_TOP_SRCDIR "/tests/data/pci.ids", TRUE);
-}
-
-static void
-scan(void)
-{
-    g_autoptr(GError) error = NULL;
-
-    g_clear_pointer(&host, gp_host_free);
-    host = gp_host_scan(&error);
-    cr_assert_not_null(host, "scan failed: %s", error ? error->message : "?");
-}
-
-static const GpPciDev *
-dev(const char *address)
-{
-    g_autoptr(GError) error = NULL;
-    GpPciDev *d = gp_host_lookup(host, address, &error);
-
-    cr_assert_not_null(d, "%s: %s", address, error ? error->message : "?");
-    return d;
-}
-
-static void
-datacenter(void)
-{
-    use_test_pci_ids();
-    sim = gp_sim_fixture_datacenter();
-    scan();
-}
-
-static void
-workstation(void)
-{
-    use_test_pci_ids();
-    sim = gp_sim_fixture_workstation();
-    scan();
-}
-
-static void
-teardown(void)
-{
-    g_clear_pointer(&host, gp_host_free);
-    g_clear_pointer(&sim, gp_sim_free);
-}
+static void datacenter(void) { start(gp_sim_fixture_datacenter); }
+static void workstation(void) { start(gp_sim_fixture_workstation); }
 
 Test(pcidev, datacenter_gpu_128g_bar_is_found_64bit_prefetchable,
      .init = datacenter, .fini = teardown)
@@ -175,9 +127,7 @@ Test(pcidev, sriov_counts_and_vfs_name_their_physical_function, .fini = teardown
     const GpPciDev *pf;
     const GpPciDev *vf;
 
-    use_test_pci_ids();
-    sim = gp_sim_fixture_nvidia_sriov();
-    scan();
+    start(gp_sim_fixture_nvidia_sriov);
     pf = dev(GP_SIM_SRIOV_GPU);
     cr_assert_eq(pf->sriov_total_vfs, 16);
     cr_assert_eq(pf->sriov_num_vfs, 0);
@@ -197,9 +147,7 @@ Test(pcidev, mdev_types_with_names_and_available_instances, .fini = teardown)
     const GpMdevType *first;
     const GpMdevType *last;
 
-    use_test_pci_ids();
-    sim = gp_sim_fixture_nvidia_mdev();
-    scan();
+    start(gp_sim_fixture_nvidia_mdev);
     gpu = dev(GP_SIM_MDEV_GPU);
     cr_assert_eq(gpu->mdev_types->len, 5);
     first = gpu->mdev_types->pdata[0];
