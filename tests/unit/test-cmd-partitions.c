@@ -79,6 +79,29 @@ hold(const char *device, const char *pool, const char *dom_uuid, const char *dom
     cr_assert(gp_claims_save(claims, &err), "%s", err ? err->message : "");
 }
 
+/* The mbochs host with pool "disp" of its one parent, handing out
+ * MDEV_TYPE. */
+static GpSim *
+mbochs_host_with_disp_pool(const char *mdev_type)
+{
+    GpSim *sim = gp_sim_fixture_mbochs();
+    const char *members[] = { GP_SIM_MBOCHS, NULL };
+
+    save_pool("disp", GP_POOL_TYPE_MDEV, members, mdev_type);
+    return sim;
+}
+
+/* The simulated host and pool POOL's file as they are now, to show that
+ * a refused command changed neither. */
+static char *
+host_and_pool_file(GpSim *sim, const char *pool)
+{
+    g_autofree char *host = gp_sim_snapshot(sim);
+    g_autofree char *file = pool_file(sim, pool);
+
+    return g_strconcat(host, "\n---- pool file ----\n", file, NULL);
+}
+
 /* ---- gpupool partitions ------------------------------------------------- */
 
 Test(cmd_partitions, shows_valid_counts_vram_and_profiles_of_a_t4)
@@ -154,19 +177,14 @@ Test(cmd_partitions, partition_set_refuses_a_count_the_gpu_does_not_offer_and_ch
     g_autofree char *err = NULL;
     g_autofree char *before = NULL;
     g_autofree char *after = NULL;
-    g_autofree char *pool_before = NULL;
-    g_autofree char *pool_after = NULL;
 
     save_pool("vgpu", GP_POOL_TYPE_MDEV, members, "nvidia-222");
-    before = gp_sim_snapshot(sim);
-    pool_before = pool_file(sim, "vgpu");
+    before = host_and_pool_file(sim, "vgpu");
     cr_assert_eq(run(sim, NULL, &err, "partition-set", GP_SIM_MDEV_GPU, "--count", "3", NULL), 1);
     cr_assert(strstr(err, "gpupool: error: " GP_SIM_MDEV_GPU " cannot be split into 3 "
                           "partitions: it offers 1, 2, 4, 8, 16"), "%s", err);
-    after = gp_sim_snapshot(sim);
-    pool_after = pool_file(sim, "vgpu");
+    after = host_and_pool_file(sim, "vgpu");
     cr_assert_str_eq(after, before);
-    cr_assert_str_eq(pool_after, pool_before);
 }
 
 Test(cmd_partitions, partition_set_refuses_an_unknown_profile_naming_the_offered_ones)
@@ -210,21 +228,16 @@ Test(cmd_partitions, partition_set_refuses_a_gpu_with_partitions_in_use_naming_t
     g_autofree char *err = NULL;
     g_autofree char *before = NULL;
     g_autofree char *after = NULL;
-    g_autofree char *pool_before = NULL;
-    g_autofree char *pool_after = NULL;
 
     save_pool("vgpu", GP_POOL_TYPE_MDEV, members, "nvidia-222");
     cr_assert(gp_sim_create_mdev(sim, GP_SIM_MDEV_GPU, "nvidia-222", uuid));
     hold(uuid, "vgpu", DOM1, "vm1", GP_SIM_MDEV_GPU);
-    before = gp_sim_snapshot(sim);
-    pool_before = pool_file(sim, "vgpu");
+    before = host_and_pool_file(sim, "vgpu");
     cr_assert_eq(run(sim, NULL, &err, "partition-set", GP_SIM_MDEV_GPU, "--count", "4", NULL), 1);
     cr_assert(strstr(err, "gpupool: error: " GP_SIM_MDEV_GPU " has partitions in use by vm1: "
                           "stop it first"), "%s", err);
-    after = gp_sim_snapshot(sim);
-    pool_after = pool_file(sim, "vgpu");
+    after = host_and_pool_file(sim, "vgpu");
     cr_assert_str_eq(after, before);
-    cr_assert_str_eq(pool_after, pool_before);
 }
 
 Test(cmd_partitions, partition_set_enables_vfs_across_a_vf_pool_and_records_the_count)
@@ -424,8 +437,7 @@ Test(cmd_partitions, prepare_mdev_uses_the_next_parent_with_room_and_names_holde
 
 Test(cmd_partitions, release_claim_removes_the_mdev_and_tolerates_it_gone)
 {
-    g_autoptr(GpSim) sim = gp_sim_fixture_mbochs();
-    const char *members[] = { GP_SIM_MBOCHS, NULL };
+    g_autoptr(GpSim) sim = mbochs_host_with_disp_pool("mbochs-medium");
     g_autoptr(GpPool) pool = NULL;
     g_autoptr(GpClaims) claims = NULL;
     g_autoptr(GError) err = NULL;
@@ -435,7 +447,6 @@ Test(cmd_partitions, release_claim_removes_the_mdev_and_tolerates_it_gone)
     const GpClaim *claim;
     gboolean created;
 
-    save_pool("disp", GP_POOL_TYPE_MDEV, members, "mbochs-medium");
     pool = gp_poolstore_load("disp", &err);
     claims = gp_claims_load(&err);
     cr_assert(gp_partition_prepare_mdev(pool, uuid, claims, &created, &err));
@@ -510,10 +521,51 @@ claim_count(void)
     return gp_claims_all(claims)->len;
 }
 
+/* The L40S host with pool "l40s" of its VFs set to vGPU type VGPU_TYPE
+ * (PER partitions per domain), VFs enabled; GPUPOOL_PROC_ROOT is an empty
+ * directory of the sim's.  l40s_host_done() undoes the environment. */
+static GpSim *
+l40s_host(const char *vgpu_type, guint per)
+{
+    GpSim *sim = gp_sim_fixture_nvidia_sriov();
+    const char *members[] = { GP_SIM_SRIOV_GPU, NULL };
+    g_autoptr(GPtrArray) done = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GError) err = NULL;
+    g_autofree char *proc = g_build_filename(gp_sim_base(sim), "proc", NULL);
+
+    g_setenv("GPUPOOL_PLUGINDIR", GP_TEST_PLUGINDIR, TRUE);
+    gp_backend_reset();
+    g_mkdir_with_parents(proc, 0755);
+    g_setenv("GPUPOOL_PROC_ROOT", proc, TRUE);
+    save_pool("l40s", GP_POOL_TYPE_VF, members, NULL);
+    cr_assert(gp_partition_set(GP_SIM_SRIOV_GPU, 0, vgpu_type, per, done, &err), "%s",
+              err ? err->message : "");
+    return sim;
+}
+
+/* A process of the sim's /proc (pid 77) holds VF ADDRESS open through
+ * VFIO, as a QEMU that has not exited yet would. */
+static void
+hold_open(GpSim *sim, const char *address)
+{
+    g_autofree char *fd_dir = g_build_filename(gp_sim_base(sim), "proc", "77", "fd", NULL);
+    g_autofree char *fd = g_strdup_printf("%s/%d", fd_dir, 30 + gp_sim_iommu_group(sim, address));
+    g_autofree char *target = g_strdup_printf("/dev/vfio/%d", gp_sim_iommu_group(sim, address));
+
+    g_mkdir_with_parents(fd_dir, 0755);
+    cr_assert_eq(symlink(target, fd), 0);
+}
+
+static void
+l40s_host_done(void)
+{
+    g_unsetenv("GPUPOOL_PROC_ROOT");
+    g_unsetenv("GPUPOOL_PLUGINDIR");
+}
+
 Test(cmd_partitions, hook_creates_the_domains_mdev_at_prepare_and_removes_it_at_release)
 {
-    g_autoptr(GpSim) sim = gp_sim_fixture_mbochs();
-    const char *members[] = { GP_SIM_MBOCHS, NULL };
+    g_autoptr(GpSim) sim = mbochs_host_with_disp_pool("mbochs-medium");
     g_autofree char *uuid = gp_partition_mdev_uuid(DOM1, "disp", 0);
     g_autoptr(GpAllocDomain) dom = domain(DOM1, "vm1", "disp", uuid);
     g_autoptr(GError) err = NULL;
@@ -521,7 +573,6 @@ Test(cmd_partitions, hook_creates_the_domains_mdev_at_prepare_and_removes_it_at_
     g_autofree char *type = NULL;
     guint dropped = 0;
 
-    save_pool("disp", GP_POOL_TYPE_MDEV, members, "mbochs-medium");
     cr_assert(gp_alloc_prepare_domain(dom, &err), "%s", err ? err->message : "");
     cr_assert(gp_sysfs_is_dir(rel));
     type = gp_sim_read(sim, "class/mdev_bus/mbochs/mdev_supported_types/mbochs-medium/"
@@ -542,8 +593,7 @@ Test(cmd_partitions, hook_creates_the_domains_mdev_at_prepare_and_removes_it_at_
 
 Test(cmd_partitions, hook_refuses_a_start_when_the_mdev_pool_is_full_and_leaves_the_host_alone)
 {
-    g_autoptr(GpSim) sim = gp_sim_fixture_mbochs();
-    const char *members[] = { GP_SIM_MBOCHS, NULL };
+    g_autoptr(GpSim) sim = mbochs_host_with_disp_pool("mbochs-large");
     g_autofree char *first = gp_partition_mdev_uuid(DOM1, "disp", 0);
     g_autofree char *second = gp_partition_mdev_uuid(DOM2, "disp", 0);
     g_autoptr(GpAllocDomain) vm1 = domain(DOM1, "vm1", "disp", first);
@@ -554,7 +604,6 @@ Test(cmd_partitions, hook_refuses_a_start_when_the_mdev_pool_is_full_and_leaves_
 
     /* The sample's 512 MiB hold eight 64 MiB displays: seven of another
      * domain and vm1's fill it. */
-    save_pool("disp", GP_POOL_TYPE_MDEV, members, "mbochs-large");
     for (guint i = 1; i < 8; i++) {
         g_autofree char *u = gp_partition_mdev_uuid(DOM2, "other", i);
 
@@ -572,8 +621,7 @@ Test(cmd_partitions, hook_refuses_a_start_when_the_mdev_pool_is_full_and_leaves_
 
 Test(cmd_partitions, hook_refuses_two_partitions_of_one_pool_for_one_domain)
 {
-    g_autoptr(GpSim) sim = gp_sim_fixture_mbochs();
-    const char *members[] = { GP_SIM_MBOCHS, NULL };
+    g_autoptr(GpSim) sim = mbochs_host_with_disp_pool("mbochs-small");
     g_autofree char *a = gp_partition_mdev_uuid(DOM1, "disp", 0);
     g_autofree char *b = gp_partition_mdev_uuid(DOM1, "disp", 1);
     g_autoptr(GpAllocDomain) dom = domain(DOM1, "vm1", "disp", a);
@@ -581,7 +629,6 @@ Test(cmd_partitions, hook_refuses_two_partitions_of_one_pool_for_one_domain)
     g_autofree char *before = NULL;
     g_autofree char *after = NULL;
 
-    save_pool("disp", GP_POOL_TYPE_MDEV, members, "mbochs-small");
     g_ptr_array_add(dom->devices, gp_alloc_device_new("ua-gpupool-1", "disp", b));
     before = gp_sim_snapshot(sim);
     cr_assert_not(gp_alloc_prepare_domain(dom, &err));
@@ -594,23 +641,13 @@ Test(cmd_partitions, hook_refuses_two_partitions_of_one_pool_for_one_domain)
 
 Test(cmd_partitions, hook_sets_the_vgpu_type_on_the_claimed_vf_and_clears_it_at_release)
 {
-    g_autoptr(GpSim) sim = gp_sim_fixture_nvidia_sriov();
-    const char *members[] = { GP_SIM_SRIOV_GPU, NULL };
+    g_autoptr(GpSim) sim = l40s_host("1158", 0);
     g_autoptr(GpAllocDomain) dom = domain(DOM1, "vm1", "l40s", "0000:c1:00.4");
     g_autoptr(GError) err = NULL;
-    g_autoptr(GPtrArray) done = g_ptr_array_new_with_free_func(g_free);
     g_autofree char *cur = NULL;
     g_autofree char *cleared = NULL;
-    g_autofree char *proc = g_build_filename(gp_sim_base(sim), "proc", NULL);
     guint dropped = 0;
 
-    g_setenv("GPUPOOL_PLUGINDIR", GP_TEST_PLUGINDIR, TRUE);
-    gp_backend_reset();
-    g_mkdir_with_parents(proc, 0755);
-    g_setenv("GPUPOOL_PROC_ROOT", proc, TRUE);
-    save_pool("l40s", GP_POOL_TYPE_VF, members, NULL);
-    cr_assert(gp_partition_set(GP_SIM_SRIOV_GPU, 0, "1158", 0, done, &err), "%s",
-              err ? err->message : "");
     cr_assert(gp_alloc_prepare_domain(dom, &err), "%s", err ? err->message : "");
     cur = gp_sim_read(sim, "bus/pci/devices/0000:c1:00.4/nvidia/current_vgpu_type");
     cr_assert_str_eq(cur, "1158");
@@ -618,33 +655,19 @@ Test(cmd_partitions, hook_sets_the_vgpu_type_on_the_claimed_vf_and_clears_it_at_
     cr_assert_eq(dropped, 1);
     cleared = gp_sim_read(sim, "bus/pci/devices/0000:c1:00.4/nvidia/current_vgpu_type");
     cr_assert_str_eq(cleared, "0");
-    g_unsetenv("GPUPOOL_PROC_ROOT");
-    g_unsetenv("GPUPOOL_PLUGINDIR");
+    l40s_host_done();
 }
 
 Test(cmd_partitions, hook_keeps_the_claim_and_the_type_while_qemu_still_holds_the_vf)
 {
-    g_autoptr(GpSim) sim = gp_sim_fixture_nvidia_sriov();
-    const char *members[] = { GP_SIM_SRIOV_GPU, NULL };
+    g_autoptr(GpSim) sim = l40s_host("1158", 0);
     g_autoptr(GpAllocDomain) dom = domain(DOM1, "vm1", "l40s", "0000:c1:00.4");
     g_autoptr(GError) err = NULL;
-    g_autoptr(GPtrArray) done = g_ptr_array_new_with_free_func(g_free);
-    g_autofree char *fd_dir = g_build_filename(gp_sim_base(sim), "proc", "77", "fd", NULL);
-    g_autofree char *fd = g_build_filename(fd_dir, "30", NULL);
-    g_autofree char *target = NULL;
     g_autofree char *cur = NULL;
-    g_autofree char *proc = g_build_filename(gp_sim_base(sim), "proc", NULL);
     guint dropped = 0;
 
-    g_setenv("GPUPOOL_PLUGINDIR", GP_TEST_PLUGINDIR, TRUE);
-    gp_backend_reset();
-    g_mkdir_with_parents(fd_dir, 0755);
-    g_setenv("GPUPOOL_PROC_ROOT", proc, TRUE);
-    save_pool("l40s", GP_POOL_TYPE_VF, members, NULL);
-    cr_assert(gp_partition_set(GP_SIM_SRIOV_GPU, 0, "1158", 0, done, &err));
     cr_assert(gp_alloc_prepare_domain(dom, &err), "%s", err ? err->message : "");
-    target = g_strdup_printf("/dev/vfio/%d", gp_sim_iommu_group(sim, "0000:c1:00.4"));
-    cr_assert_eq(symlink(target, fd), 0);
+    hold_open(sim, "0000:c1:00.4");
 
     cr_assert_not(gp_alloc_release_domain(DOM1, &dropped, &err));
     cr_assert(strstr(err->message, "0000:c1:00.4 is still open through /dev/vfio/"), "%s",
@@ -653,8 +676,7 @@ Test(cmd_partitions, hook_keeps_the_claim_and_the_type_while_qemu_still_holds_th
     cr_assert_eq(claim_count(), 1);
     cur = gp_sim_read(sim, "bus/pci/devices/0000:c1:00.4/nvidia/current_vgpu_type");
     cr_assert_str_eq(cur, "1158");
-    g_unsetenv("GPUPOOL_PROC_ROOT");
-    g_unsetenv("GPUPOOL_PLUGINDIR");
+    l40s_host_done();
 }
 
 Test(cmd_partitions, hook_names_the_other_type_that_blocks_a_homogeneous_vgpu)
@@ -683,21 +705,14 @@ Test(cmd_partitions, hook_names_the_other_type_that_blocks_a_homogeneous_vgpu)
 
 Test(cmd_partitions, hook_says_a_vf_pool_is_exhausted_when_the_profile_has_no_room)
 {
-    g_autoptr(GpSim) sim = gp_sim_fixture_nvidia_sriov();
-    const char *members[] = { GP_SIM_SRIOV_GPU, NULL };
+    /* The 48Q type takes the whole GPU: one partition for 16 VFs. */
+    g_autoptr(GpSim) sim = l40s_host("1161", 0);
     g_autoptr(GpAllocDomain) vm1 = domain(DOM1, "vm1", "l40s", "0000:c1:00.4");
     g_autoptr(GpAllocDomain) vm2 = domain(DOM2, "vm2", "l40s", "0000:c1:00.5");
     g_autoptr(GError) err = NULL;
-    g_autoptr(GPtrArray) done = g_ptr_array_new_with_free_func(g_free);
     g_autofree char *before = NULL;
     g_autofree char *after = NULL;
 
-    g_setenv("GPUPOOL_PLUGINDIR", GP_TEST_PLUGINDIR, TRUE);
-    gp_backend_reset();
-    save_pool("l40s", GP_POOL_TYPE_VF, members, NULL);
-    /* The 48Q type takes the whole GPU: one partition for 16 VFs. */
-    cr_assert(gp_partition_set(GP_SIM_SRIOV_GPU, 0, "1161", 0, done, &err), "%s",
-              err ? err->message : "");
     cr_assert(gp_alloc_prepare_domain(vm1, &err), "%s", err ? err->message : "");
     before = gp_sim_snapshot(sim);
     cr_assert_not(gp_alloc_prepare_domain(vm2, &err));
@@ -707,13 +722,12 @@ Test(cmd_partitions, hook_says_a_vf_pool_is_exhausted_when_the_profile_has_no_ro
     after = gp_sim_snapshot(sim);
     cr_assert_str_eq(after, before);
     cr_assert_eq(claim_count(), 1);
-    g_unsetenv("GPUPOOL_PLUGINDIR");
+    l40s_host_done();
 }
 
 Test(cmd_partitions, a_pool_that_allows_two_per_domain_gives_a_domain_two_mdevs)
 {
-    g_autoptr(GpSim) sim = gp_sim_fixture_mbochs();
-    const char *members[] = { GP_SIM_MBOCHS, NULL };
+    g_autoptr(GpSim) sim = mbochs_host_with_disp_pool("mbochs-small");
     g_autofree char *a = gp_partition_mdev_uuid(DOM1, "disp", 0);
     g_autofree char *b = gp_partition_mdev_uuid(DOM1, "disp", 1);
     g_autoptr(GpAllocDomain) dom = domain(DOM1, "vm1", "disp", a);
@@ -724,7 +738,6 @@ Test(cmd_partitions, a_pool_that_allows_two_per_domain_gives_a_domain_two_mdevs)
     g_autofree char *rel_a = gp_sysfs_mdev_dev_path(a, NULL);
     g_autofree char *rel_b = gp_sysfs_mdev_dev_path(b, NULL);
 
-    save_pool("disp", GP_POOL_TYPE_MDEV, members, "mbochs-small");
     cr_assert_eq(run(sim, &out, &stderr_text, "partition-set", GP_SIM_MBOCHS, "--per-domain",
                      "2", NULL), 0, "%s", stderr_text);
     cr_assert(strstr(out, "pool 'disp': a domain may hold 2 partitions"), "%s", out);
@@ -778,41 +791,6 @@ Test(cmd_partitions, a_gpu_without_mdev_types_or_sriov_is_shown_whole_and_cannot
 
 /* ---- Partitions of domains that stopped unseen (rebalance) -------------- */
 
-/* The L40S host with pool "l40s" of its VFs set to vGPU type 1158 (PER
- * partitions per domain), VFs enabled; GPUPOOL_PROC_ROOT is an empty
- * directory of the sim's. */
-static GpSim *
-l40s_host(guint per)
-{
-    GpSim *sim = gp_sim_fixture_nvidia_sriov();
-    const char *members[] = { GP_SIM_SRIOV_GPU, NULL };
-    g_autoptr(GPtrArray) done = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GError) err = NULL;
-    g_autofree char *proc = g_build_filename(gp_sim_base(sim), "proc", NULL);
-
-    g_setenv("GPUPOOL_PLUGINDIR", GP_TEST_PLUGINDIR, TRUE);
-    gp_backend_reset();
-    g_mkdir_with_parents(proc, 0755);
-    g_setenv("GPUPOOL_PROC_ROOT", proc, TRUE);
-    save_pool("l40s", GP_POOL_TYPE_VF, members, NULL);
-    cr_assert(gp_partition_set(GP_SIM_SRIOV_GPU, 0, "1158", per, done, &err), "%s",
-              err ? err->message : "");
-    return sim;
-}
-
-/* A process of the sim's /proc (pid 77) holds VF ADDRESS open through
- * VFIO, as a QEMU that has not exited yet would. */
-static void
-hold_open(GpSim *sim, const char *address)
-{
-    g_autofree char *fd_dir = g_build_filename(gp_sim_base(sim), "proc", "77", "fd", NULL);
-    g_autofree char *fd = g_strdup_printf("%s/%d", fd_dir, 30 + gp_sim_iommu_group(sim, address));
-    g_autofree char *target = g_strdup_printf("/dev/vfio/%d", gp_sim_iommu_group(sim, address));
-
-    g_mkdir_with_parents(fd_dir, 0755);
-    cr_assert_eq(symlink(target, fd), 0);
-}
-
 /* The claims look older than the rebalance about to run, as the claims
  * of a domain that stopped while libvirtd was down do. */
 static void
@@ -841,16 +819,9 @@ rebalance(GpSim *sim, char **out, char **err)
     return status;
 }
 
-static void
-l40s_host_done(void)
-{
-    g_unsetenv("GPUPOOL_PROC_ROOT");
-    g_unsetenv("GPUPOOL_PLUGINDIR");
-}
-
 Test(cmd_partitions, rebalance_clears_the_vgpu_type_of_a_domain_that_stopped_unseen)
 {
-    g_autoptr(GpSim) sim = l40s_host(0);
+    g_autoptr(GpSim) sim = l40s_host("1158", 0);
     g_autoptr(GpAllocDomain) dom = domain(DOM1, "vm1", "l40s", "0000:c1:00.4");
     g_autoptr(GError) err = NULL;
     g_autofree char *out = NULL;
@@ -871,7 +842,7 @@ Test(cmd_partitions, rebalance_clears_the_vgpu_type_of_a_domain_that_stopped_uns
 
 Test(cmd_partitions, rebalance_keeps_a_stale_claim_while_qemu_still_holds_the_vf_and_says_so)
 {
-    g_autoptr(GpSim) sim = l40s_host(0);
+    g_autoptr(GpSim) sim = l40s_host("1158", 0);
     g_autoptr(GpAllocDomain) dom = domain(DOM1, "vm1", "l40s", "0000:c1:00.4");
     g_autoptr(GError) err = NULL;
     g_autofree char *out = NULL;
@@ -894,8 +865,7 @@ Test(cmd_partitions, rebalance_keeps_a_stale_claim_while_qemu_still_holds_the_vf
 
 Test(cmd_partitions, rebalance_removes_the_mdev_of_a_domain_that_stopped_unseen)
 {
-    g_autoptr(GpSim) sim = gp_sim_fixture_mbochs();
-    const char *members[] = { GP_SIM_MBOCHS, NULL };
+    g_autoptr(GpSim) sim = mbochs_host_with_disp_pool("mbochs-medium");
     g_autofree char *uuid = gp_partition_mdev_uuid(DOM1, "disp", 0);
     g_autoptr(GpAllocDomain) dom = domain(DOM1, "vm1", "disp", uuid);
     g_autoptr(GError) err = NULL;
@@ -904,7 +874,6 @@ Test(cmd_partitions, rebalance_removes_the_mdev_of_a_domain_that_stopped_unseen)
     g_autofree char *stderr_text = NULL;
     g_autofree char *avail = NULL;
 
-    save_pool("disp", GP_POOL_TYPE_MDEV, members, "mbochs-medium");
     cr_assert(gp_alloc_prepare_domain(dom, &err), "%s", err ? err->message : "");
     age_claims(sim);
     cr_assert_eq(rebalance(sim, &out, &stderr_text), 0, "%s", stderr_text);
@@ -965,7 +934,7 @@ run_hook(const char *domain_name, const char *op, const char *sub, const char *x
 
 Test(cmd_partitions, hook_release_that_keeps_a_vf_still_starts_the_rebalance_and_says_why)
 {
-    g_autoptr(GpSim) sim = l40s_host(2);
+    g_autoptr(GpSim) sim = l40s_host("1158", 2);
     g_autoptr(GpAllocDomain) dom = domain(DOM1, "vm1", "l40s", "0000:c1:00.4");
     g_autoptr(GError) err = NULL;
     g_autofree char *cli = g_build_filename(gp_sim_base(sim), "fake-gpupool", NULL);
@@ -1035,7 +1004,7 @@ passthrough_allowed(const char *device, GError **error)
 
 Test(cmd_partitions, a_vf_of_a_vf_pool_given_as_a_hostdev_is_refused_naming_the_pool)
 {
-    g_autoptr(GpSim) sim = l40s_host(0);
+    g_autoptr(GpSim) sim = l40s_host("1158", 0);
     g_autoptr(GError) err = NULL;
 
     cr_assert_not(passthrough_allowed("0000:c1:00.5", &err));
@@ -1049,8 +1018,7 @@ Test(cmd_partitions, a_vf_of_a_vf_pool_given_as_a_hostdev_is_refused_naming_the_
 
 Test(cmd_partitions, a_pool_domains_mdev_given_as_a_hostdev_is_refused_naming_the_pool)
 {
-    g_autoptr(GpSim) sim = gp_sim_fixture_mbochs();
-    const char *members[] = { GP_SIM_MBOCHS, NULL };
+    g_autoptr(GpSim) sim = mbochs_host_with_disp_pool("mbochs-medium");
     g_autofree char *uuid = gp_partition_mdev_uuid(DOM1, "disp", 0);
     g_autoptr(GpAllocDomain) dom = domain(DOM1, "vm1", "disp", uuid);
     g_autoptr(GError) err = NULL;
@@ -1058,7 +1026,6 @@ Test(cmd_partitions, a_pool_domains_mdev_given_as_a_hostdev_is_refused_naming_th
     g_autofree char *xml = NULL;
     g_autoptr(GpDomAssignment) asg = NULL;
 
-    save_pool("disp", GP_POOL_TYPE_MDEV, members, "mbochs-medium");
     cr_assert(gp_alloc_prepare_domain(dom, &err), "%s", err ? err->message : "");
     /* The domain definition as libvirt hands it to the hook. */
     xml = g_strdup_printf(
