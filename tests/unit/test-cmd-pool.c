@@ -14,6 +14,7 @@
 #include "sim.h"
 
 typedef struct {
+    char *command; /* the gpupool subcommand, for messages */
     int status;
     char *out;
     char *err;
@@ -22,6 +23,7 @@ typedef struct {
 static void
 run_free(Run *r)
 {
+    g_free(r->command);
     g_free(r->out);
     g_free(r->err);
     g_free(r);
@@ -35,6 +37,7 @@ run_argv(GpSim *sim, const char *first, va_list ap)
     Run *r = g_new0(Run, 1);
     const char *arg;
 
+    r->command = g_strdup(first);
     g_ptr_array_add(argv, (gpointer) "gpupool");
     for (arg = first; arg; arg = va_arg(ap, const char *))
         g_ptr_array_add(argv, (gpointer)arg);
@@ -59,22 +62,17 @@ run(GpSim *sim, const char *first, ...)
     return r;
 }
 
-/* gpupool ARGS... must succeed. */
+/* R, once its command is seen to have succeeded. */
 static Run *
-must(GpSim *sim, const char *first, ...) G_GNUC_NULL_TERMINATED;
-
-static Run *
-must(GpSim *sim, const char *first, ...)
+succeeded(Run *r)
 {
-    va_list ap;
-    Run *r;
-
-    va_start(ap, first);
-    r = run_argv(sim, first, ap);
-    va_end(ap);
-    cr_assert_eq(r->status, 0, "gpupool %s failed (%d): %s", first, r->status, r->err);
+    cr_assert_eq(r->status, 0, "gpupool %s failed (%d): %s", r->command, r->status, r->err);
     return r;
 }
+
+/* gpupool ARGS... (NULL-terminated) must succeed.  A macro only because C
+ * cannot pass variable arguments on to run(). */
+#define must(sim, ...) succeeded(run((sim), __VA_ARGS__))
 
 static gint
 compare_names(gconstpointer a, gconstpointer b)
