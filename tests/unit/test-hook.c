@@ -172,6 +172,19 @@ holder(GpClaims *claims, const char *device)
     return c ? c->domain_name : NULL;
 }
 
+/* Domain vm1 (UUID_A) asks for DEVICE of pool "gpus" alone: the claim's
+ * result, with the claims as they stand afterwards in *CLAIMS. */
+static gboolean
+vm1_claims_alone(const char *device, GpClaims **claims, GError **error)
+{
+    const char *const devs[] = { device, NULL };
+    g_autoptr(GpAllocDomain) dom = domain_new(UUID_A, "vm1", devs);
+    g_autoptr(GHashTable) pools = load_pools(dom);
+
+    *claims = load_claims();
+    return gp_alloc_claim(*claims, pools, dom, error);
+}
+
 /* ---- claim decisions ---------------------------------------------------- */
 
 Test(hook, claim_records_every_device_for_the_domain)
@@ -264,13 +277,10 @@ Test(hook, claim_fails_when_pool_exhausted_and_says_none_is_free)
 
 Test(hook, claim_refuses_device_outside_the_pool)
 {
-    const char *const devs[] = { OTHER, NULL };
-    g_autoptr(GpAllocDomain) dom = domain_new(UUID_A, "vm1", devs);
-    g_autoptr(GHashTable) pools = load_pools(dom);
-    g_autoptr(GpClaims) claims = load_claims();
+    g_autoptr(GpClaims) claims = NULL;
     g_autoptr(GError) error = NULL;
 
-    cr_assert_not(gp_alloc_claim(claims, pools, dom, &error));
+    cr_assert_not(vm1_claims_alone(OTHER, &claims, &error));
     cr_assert(g_error_matches(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_NOT_MEMBER));
     cr_expect(NULL != strstr(error->message, OTHER " is not a device of pool 'gpus'"), "%s", error->message);
     cr_expect(NULL != strstr(error->message, "gpupool assign vm1 --pool gpus"), "%s", error->message);
@@ -279,13 +289,10 @@ Test(hook, claim_refuses_device_outside_the_pool)
 
 Test(hook, claim_refuses_a_companion_function_on_its_own)
 {
-    const char *const devs[] = { AUDIO0, NULL };
-    g_autoptr(GpAllocDomain) dom = domain_new(UUID_A, "vm1", devs);
-    g_autoptr(GHashTable) pools = load_pools(dom);
-    g_autoptr(GpClaims) claims = load_claims();
+    g_autoptr(GpClaims) claims = NULL;
     g_autoptr(GError) error = NULL;
 
-    cr_assert_not(gp_alloc_claim(claims, pools, dom, &error));
+    cr_assert_not(vm1_claims_alone(AUDIO0, &claims, &error));
     cr_expect(NULL != strstr(error->message, "goes with " GPU0), "%s", error->message);
     cr_expect_eq(gp_claims_all(claims)->len, 0);
 }
@@ -340,13 +347,10 @@ Test(hook, a_group_companion_in_another_slot_is_never_offered_to_a_domain)
 
 Test(hook, claim_refuses_device_not_bound_to_vfio_pci_and_says_run_setup)
 {
-    const char *const devs[] = { NVIDIA, NULL };
-    g_autoptr(GpAllocDomain) dom = domain_new(UUID_A, "vm1", devs);
-    g_autoptr(GHashTable) pools = load_pools(dom);
-    g_autoptr(GpClaims) claims = load_claims();
+    g_autoptr(GpClaims) claims = NULL;
     g_autoptr(GError) error = NULL;
 
-    cr_assert_not(gp_alloc_claim(claims, pools, dom, &error));
+    cr_assert_not(vm1_claims_alone(NVIDIA, &claims, &error));
     cr_assert(g_error_matches(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_NOT_READY));
     cr_expect(NULL != strstr(error->message, "bound to nvidia, not vfio-pci"), "%s", error->message);
     cr_expect(NULL != strstr(error->message, "gpupool setup"), "%s", error->message);
@@ -354,13 +358,10 @@ Test(hook, claim_refuses_device_not_bound_to_vfio_pci_and_says_run_setup)
 
 Test(hook, claim_refuses_device_missing_from_this_host)
 {
-    const char *const devs[] = { "0000:99:00.0", NULL };
-    g_autoptr(GpAllocDomain) dom = domain_new(UUID_A, "vm1", devs);
-    g_autoptr(GHashTable) pools = load_pools(dom);
-    g_autoptr(GpClaims) claims = load_claims();
+    g_autoptr(GpClaims) claims = NULL;
     g_autoptr(GError) error = NULL;
 
-    cr_assert_not(gp_alloc_claim(claims, pools, dom, &error));
+    cr_assert_not(vm1_claims_alone("0000:99:00.0", &claims, &error));
     cr_expect(NULL != strstr(error->message, "does not exist on this host"), "%s", error->message);
 }
 
