@@ -34,6 +34,17 @@ nvidia(void)
     return ops;
 }
 
+/* The L40S with every VF enabled for vGPU type VGPU_TYPE. */
+static GpSim *
+l40s_configured(const char *vgpu_type)
+{
+    GpSim *sim = l40s();
+    g_autoptr(GError) err = NULL;
+
+    cr_assert(nvidia()->configure(PF, 0, vgpu_type, &err), "%s", err ? err->message : "");
+    return sim;
+}
+
 static GpPartition *
 vf_part(const char *address)
 {
@@ -99,7 +110,7 @@ Test(backend_nvidia, configure_refuses_a_type_it_does_not_list_and_changes_nothi
 
 Test(backend_nvidia, prepare_sets_the_type_once_and_release_clears_it)
 {
-    g_autoptr(GpSim) sim = l40s();
+    g_autoptr(GpSim) sim = l40s_configured("1158");
     g_autoptr(GpPartition) part = vf_part(VF1);
     g_autoptr(GError) err = NULL;
     g_autofree char *cur = NULL;
@@ -111,7 +122,6 @@ Test(backend_nvidia, prepare_sets_the_type_once_and_release_clears_it)
     g_mkdir_with_parents(proc, 0755);
     g_setenv("GPUPOOL_PROC_ROOT", proc, TRUE);
 
-    cr_assert(nvidia()->configure(PF, 0, "1158", &err));
     cr_assert(nvidia()->prepare(PF, "1158", part, &err), "%s", err ? err->message : "");
     cr_assert(part->host_driver_stays);
     cr_assert_str_eq(part->parent, PF);
@@ -127,13 +137,12 @@ Test(backend_nvidia, prepare_sets_the_type_once_and_release_clears_it)
 
 Test(backend_nvidia, prepare_refuses_a_vf_holding_another_type)
 {
-    g_autoptr(GpSim) sim = l40s();
+    g_autoptr(GpSim) sim = l40s_configured("1158");
     g_autoptr(GpPartition) part = vf_part(VF1);
     g_autoptr(GError) err = NULL;
     g_autofree char *before = NULL;
     g_autofree char *after = NULL;
 
-    cr_assert(nvidia()->configure(PF, 0, "1158", &err));
     cr_assert(gp_sim_write(sim, "bus/pci/devices/" VF1 "/nvidia/current_vgpu_type", "1157"));
     before = gp_sim_snapshot(sim);
     cr_assert_not(nvidia()->prepare(PF, "1158", part, &err));
@@ -145,13 +154,12 @@ Test(backend_nvidia, prepare_refuses_a_vf_holding_another_type)
 
 Test(backend_nvidia, prepare_reports_no_capacity_when_the_framebuffer_is_full)
 {
-    g_autoptr(GpSim) sim = l40s();
+    g_autoptr(GpSim) sim = l40s_configured("1161");
     g_autoptr(GpPartition) part = vf_part(VF2);
     g_autoptr(GError) err = NULL;
     g_autofree char *before = NULL;
     g_autofree char *after = NULL;
 
-    cr_assert(nvidia()->configure(PF, 0, "1161", &err));
     cr_assert(gp_sim_write(sim, "bus/pci/devices/" VF1 "/nvidia/current_vgpu_type", "1161"));
     before = gp_sim_snapshot(sim);
     cr_assert_not(nvidia()->prepare(PF, "1161", part, &err));
@@ -163,7 +171,7 @@ Test(backend_nvidia, prepare_reports_no_capacity_when_the_framebuffer_is_full)
 
 Test(backend_nvidia, release_refuses_while_a_vfio_handle_is_open_and_keeps_the_type)
 {
-    g_autoptr(GpSim) sim = l40s();
+    g_autoptr(GpSim) sim = l40s_configured("1158");
     g_autoptr(GpPartition) part = vf_part(VF1);
     g_autoptr(GError) err = NULL;
     g_autofree char *fd_dir = NULL;
@@ -173,7 +181,6 @@ Test(backend_nvidia, release_refuses_while_a_vfio_handle_is_open_and_keeps_the_t
     g_autofree char *cur = NULL;
     int group;
 
-    cr_assert(nvidia()->configure(PF, 0, "1158", &err));
     cr_assert(nvidia()->prepare(PF, "1158", part, &err));
     group = gp_sim_iommu_group(sim, VF1);
     cr_assert_geq(group, 0);
