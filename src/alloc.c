@@ -137,20 +137,6 @@ gp_alloc_window_need(GPtrArray *devices)
 
 /* ---- Free devices ------------------------------------------------------- */
 
-static gboolean
-is_mdev_uuid(const char *s)
-{
-    static const char *const form = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
-
-    if (strlen(s) != strlen(form))
-        return FALSE;
-    for (size_t i = 0; form[i]; i++) {
-        if (form[i] == '-' ? s[i] != '-' : !g_ascii_isxdigit(s[i]))
-            return FALSE;
-    }
-    return TRUE;
-}
-
 static void
 add_vfs_of(GPtrArray *out, const char *pf)
 {
@@ -183,7 +169,7 @@ add_mdevs_of(GPtrArray *out, const char *parent)
     if (!names)
         return;
     for (guint i = 0; i < names->len; i++) {
-        if (is_mdev_uuid(names->pdata[i]))
+        if (g_uuid_string_is_valid(names->pdata[i]))
             g_ptr_array_add(out, g_strdup(names->pdata[i]));
     }
 }
@@ -566,7 +552,7 @@ pool_of_passthrough(const char *device, GHashTable *membership, GpClaims *claims
         return pool;
     if (held)
         return held->pool;
-    if (is_mdev_uuid(device)) {
+    if (g_uuid_string_is_valid(device)) {
         g_autofree char *rel = gp_sysfs_mdev_dev_path(device, NULL);
 
         parent = gp_sysfs_link_parent_name(rel, NULL);
