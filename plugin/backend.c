@@ -101,6 +101,17 @@ gp_part_info_has_count(const GpPartInfo *info, guint count)
     return FALSE;
 }
 
+char *
+gp_part_info_counts_text(const GpPartInfo *info)
+{
+    GString *s = g_string_new(NULL);
+
+    for (guint i = 0; i < info->valid_counts->len; i++)
+        g_string_append_printf(s, "%s%u", i ? ", " : "",
+                               g_array_index(info->valid_counts, guint, i));
+    return g_string_free(s, FALSE);
+}
+
 GpPartProfile *
 gp_part_info_find_profile(const GpPartInfo *info, const char *id)
 {

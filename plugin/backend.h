@@ -92,6 +92,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(GpPartInfo, gp_part_info_free)
 /* Adds COUNT to valid_counts, keeping it sorted and without duplicates. */
 void gp_part_info_add_count(GpPartInfo *info, guint count);
 gboolean gp_part_info_has_count(const GpPartInfo *info, guint count);
+/* valid_counts as "1, 2, 4" (a new string, empty if there are none). */
+char *gp_part_info_counts_text(const GpPartInfo *info);
 GpPartProfile *gp_part_info_find_profile(const GpPartInfo *info, const char *id);
 
 /* One partition handed to a domain: what its <hostdev> needs. */

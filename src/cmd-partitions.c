@@ -103,31 +103,18 @@ model_of(const char *device)
     return g_strdup_printf("%04x:%04x", (guint)v, (guint)d);
 }
 
-static char *
-counts_line(const GpPartInfo *info)
-{
-    GString *s = g_string_new(NULL);
-
-    for (guint i = 0; i < info->valid_counts->len; i++)
-        g_string_append_printf(s, "%s%u", i ? ", " : "",
-                               g_array_index(info->valid_counts, guint, i));
-    if (!s->len)
-        g_string_append(s, "none (not partitionable)");
-    return g_string_free(s, FALSE);
-}
-
 static void
 print_text(const GpPartInfo *info, const char *pool_name, const GpPool *pool)
 {
     g_autofree char *model = model_of(info->device);
-    g_autofree char *counts = counts_line(info);
+    g_autofree char *counts = gp_part_info_counts_text(info);
     g_autofree char *total = mib(info->vram_total);
     g_autofree char *free_vram = mib(info->vram_free);
     const GpBackendOps *ops = gp_backend_lookup(info->backend);
 
     printf("%s  %s  back end: %s (%s)\n", info->device, model, info->backend,
            ops ? ops->summary : "");
-    printf("  valid partition counts: %s\n", counts);
+    printf("  valid partition counts: %s\n", *counts ? counts : "none (not partitionable)");
     if (info->kind == GP_PART_KIND_WHOLE)
         printf("  current partition count: none, the device is used whole (pci pools)\n");
     else if (info->count)

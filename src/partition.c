@@ -60,17 +60,6 @@ gp_partition_describe(const char *device, GError **error)
 }
 
 static char *
-counts_text(const GpPartInfo *info)
-{
-    GString *s = g_string_new(NULL);
-
-    for (guint i = 0; i < info->valid_counts->len; i++)
-        g_string_append_printf(s, "%s%u", i ? ", " : "",
-                               g_array_index(info->valid_counts, guint, i));
-    return g_string_free(s, FALSE);
-}
-
-static char *
 profiles_text(const GpPartInfo *info)
 {
     GString *s = g_string_new(NULL);
@@ -89,7 +78,7 @@ gboolean
 gp_partition_resolve(const GpPartInfo *info, guint count, const char *profile,
                      guint *count_out, char **profile_out, GError **error)
 {
-    g_autofree char *counts = counts_text(info);
+    g_autofree char *counts = gp_part_info_counts_text(info);
     const GpPartProfile *best = NULL;
 
     if (info->kind == GP_PART_KIND_WHOLE || info->valid_counts->len == 0) {
