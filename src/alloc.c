@@ -601,27 +601,39 @@ gp_alloc_check_passthrough(const char *dom_name, GPtrArray *passthrough, GError 
     return TRUE;
 }
 
-GHashTable *
-gp_alloc_load_pools(const GpAllocDomain *dom, GError **error)
+/* The pools DOM's devices name.  A pool not defined on this host is an
+ * error, or when MISSING_OK is simply left out of the table. */
+static GHashTable *
+load_pools(const GpAllocDomain *dom, gboolean missing_ok, GError **error)
 {
     g_autoptr(GHashTable) pools = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                                          (GDestroyNotify)gp_pool_free);
 
     for (guint i = 0; i < dom->devices->len; i++) {
         const GpAllocDevice *dev = dom->devices->pdata[i];
+        g_autoptr(GError) err = NULL;
         GpPool *pool;
 
         if (g_hash_table_contains(pools, dev->pool))
             continue;
-        pool = gp_poolstore_load(dev->pool, error);
-        if (!pool) {
-            if (error && *error)
-                g_prefix_error(error, "%s: ", dom->name);
-            return NULL;
+        pool = gp_poolstore_load(dev->pool, &err);
+        if (pool) {
+            g_hash_table_insert(pools, g_strdup(dev->pool), pool);
+            continue;
         }
-        g_hash_table_insert(pools, g_strdup(dev->pool), pool);
+        if (missing_ok && g_error_matches(err, GP_POOL_ERROR, GP_POOL_ERROR_NOT_FOUND))
+            continue;
+        g_prefix_error(&err, "%s: ", dom->name);
+        g_propagate_error(error, g_steal_pointer(&err));
+        return NULL;
     }
     return g_steal_pointer(&pools);
+}
+
+GHashTable *
+gp_alloc_load_pools(const GpAllocDomain *dom, GError **error)
+{
+    return load_pools(dom, FALSE, error);
 }
 
 static void
@@ -814,16 +826,13 @@ gp_alloc_prepare_domain(const GpAllocDomain *dom, GError **error)
 
     if (!ensure_statedir(error))
         return FALSE;
-    lock = gp_claims_lock(error);
-    if (!lock)
+    claims = gp_claims_lock_and_load(&lock, error);
+    if (!claims)
         return FALSE;
     /* Pools and the host are read under the lock: pool-remove takes it
      * too, so a device cannot leave its pool between check and claim. */
-    pools = gp_alloc_load_pools(dom, error);
+    pools = load_pools(dom, FALSE, error);
     if (!pools)
-        return FALSE;
-    claims = gp_claims_load(error);
-    if (!claims)
         return FALSE;
     /* Partitions: mdevs before the probe, VF profiles after the claim. */
     made = g_ptr_array_new();
@@ -878,36 +887,20 @@ gp_alloc_release_domain(const char *dom_uuid, guint *dropped, GError **error)
 gboolean
 gp_alloc_reconnect_domain(const GpAllocDomain *dom, GPtrArray *warnings, GError **error)
 {
-    g_autoptr(GHashTable) pools = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                                         (GDestroyNotify)gp_pool_free);
+    g_autoptr(GHashTable) pools = NULL;
     g_autoptr(GpLock) lock = NULL;
     g_autoptr(GpClaims) claims = NULL;
 
     if (!ensure_statedir(error))
         return FALSE;
-    lock = gp_claims_lock(error);
-    if (!lock)
-        return FALSE;
-    /* A pool that vanished must not stop the others being recorded. */
-    for (guint i = 0; i < dom->devices->len; i++) {
-        const GpAllocDevice *dev = dom->devices->pdata[i];
-        g_autoptr(GError) err = NULL;
-        GpPool *pool;
-
-        if (g_hash_table_contains(pools, dev->pool))
-            continue;
-        pool = gp_poolstore_load(dev->pool, &err);
-        if (pool)
-            g_hash_table_insert(pools, g_strdup(dev->pool), pool);
-        else if (!g_error_matches(err, GP_POOL_ERROR, GP_POOL_ERROR_NOT_FOUND)) {
-            g_propagate_error(error, g_steal_pointer(&err));
-            return FALSE;
-        }
-    }
-    probe_all(dom, pools);
-    claims = gp_claims_load(error);
+    claims = gp_claims_lock_and_load(&lock, error);
     if (!claims)
         return FALSE;
+    /* A pool that vanished must not stop the others being recorded. */
+    pools = load_pools(dom, TRUE, error);
+    if (!pools)
+        return FALSE;
+    probe_all(dom, pools);
     if (gp_alloc_reconnect(claims, pools, dom, warnings) == 0)
         return TRUE;
     return gp_claims_save(claims, error);
