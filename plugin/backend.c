@@ -469,13 +469,6 @@ gp_backend_reset(void)
 }
 
 GPtrArray *
-gp_backend_all(void)
-{
-    ensure_registry();
-    return registry;
-}
-
-GPtrArray *
 gp_backend_problems(void)
 {
     ensure_registry();

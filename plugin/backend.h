@@ -208,11 +208,9 @@ const GpBackendHost *gp_backend_host(void);
 /* GPUPOOL_PLUGINDIR, default $(pkglibdir). */
 const char *gp_backend_plugindir(void);
 
-/* Every back end: built-ins, then the modules found in the plugin
- * directory (loaded on first use).  Borrowed GpBackendOps*.  A module
- * that does not load is left out and described in gp_backend_problems(). */
-GPtrArray *gp_backend_all(void);
-/* One line per module that could not be loaded (borrowed). */
+/* The registry holds the built-ins, then the modules found in the plugin
+ * directory (loaded on first use).  One line per module that could not
+ * be loaded and was left out (borrowed). */
 GPtrArray *gp_backend_problems(void);
 /* By name, NULL if there is none. */
 const GpBackendOps *gp_backend_lookup(const char *name);
