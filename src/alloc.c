@@ -906,6 +906,25 @@ gp_alloc_reconnect_domain(const GpAllocDomain *dom, GPtrArray *warnings, GError 
     return gp_claims_save(claims, error);
 }
 
+GHashTable *
+gp_alloc_repoint_domain(const GpAllocDomain *dom, GError **error)
+{
+    g_autoptr(GHashTable) pools = NULL;
+    g_autoptr(GpLock) lock = NULL;
+    g_autoptr(GpClaims) claims = NULL;
+
+    /* Claims are read under the lock for a consistent view; prepare
+     * claims for real, so nothing is saved here. */
+    claims = gp_claims_lock_and_load(&lock, error);
+    if (!claims)
+        return NULL;
+    pools = load_pools(dom, FALSE, error);
+    if (!pools)
+        return NULL;
+    probe_all(dom, pools);
+    return gp_alloc_repoint(claims, pools, dom, error);
+}
+
 /* ---- The asynchronous rebalance ----------------------------------------- */
 
 char *

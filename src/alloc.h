@@ -142,6 +142,12 @@ gboolean gp_alloc_release_domain(const char *dom_uuid, guint *dropped, GError **
 gboolean gp_alloc_reconnect_domain(const GpAllocDomain *dom, GPtrArray *warnings,
                                    GError **error);
 
+/* migrate begin: gp_alloc_repoint() on the claims and pools as they are
+ * under the lock, with DOM's devices probed; nothing is saved (prepare
+ * claims).  Only pci and vf devices are ever re-pointed, so each value is
+ * a PCI address. */
+GHashTable *gp_alloc_repoint_domain(const GpAllocDomain *dom, GError **error);
+
 /* ---- The asynchronous rebalance ----------------------------------------- */
 
 /* After each claim or release the hook starts `gpupool rebalance`

@@ -267,37 +267,15 @@ static int
 do_migrate(const GpAllocDomain *dom, const char *xml, gsize len)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(GHashTable) pools = NULL;
     g_autoptr(GHashTable) changes = NULL;
-    g_autoptr(GpClaims) claims = NULL;
     g_autoptr(GpDomXml) doc = NULL;
     g_autofree char *out = NULL;
     GHashTableIter iter;
-    gpointer alias, device;
+    gpointer alias, address;
 
-    {
-        /* Read claims under the lock for a consistent view; prepare
-         * claims for real, so no change is saved here. */
-        g_autoptr(GpLock) lock = gp_claims_lock(&error);
-
-        if (!lock)
-            return fail(error->message);
-        pools = gp_alloc_load_pools(dom, &error);
-        if (!pools)
-            return fail(error->message);
-        for (guint i = 0; i < dom->devices->len; i++) {
-            GpAllocDevice *dev = dom->devices->pdata[i];
-            const GpPool *pool = g_hash_table_lookup(pools, dev->pool);
-
-            gp_alloc_probe(dev, pool->type);
-        }
-        claims = gp_claims_load(&error);
-        if (!claims)
-            return fail(error->message);
-        changes = gp_alloc_repoint(claims, pools, dom, &error);
-        if (!changes)
-            return fail(error->message);
-    }
+    changes = gp_alloc_repoint_domain(dom, &error);
+    if (!changes)
+        return fail(error->message);
     if (g_hash_table_size(changes) == 0)
         return 0;
 
@@ -305,20 +283,8 @@ do_migrate(const GpAllocDomain *dom, const char *xml, gsize len)
     if (!doc)
         return fail(error->message);
     g_hash_table_iter_init(&iter, changes);
-    while (g_hash_table_iter_next(&iter, &alias, &device)) {
-        const GpAllocDevice *dev = NULL;
-        const GpPool *pool;
-
-        for (guint i = 0; i < dom->devices->len && !dev; i++) {
-            const GpAllocDevice *d = dom->devices->pdata[i];
-
-            if (strcmp(d->alias, alias) == 0)
-                dev = d;
-        }
-        pool = g_hash_table_lookup(pools, dev->pool);
-        if (!gp_domxml_repoint(doc, alias,
-                               pool->type == GP_POOL_TYPE_MDEV ? NULL : device,
-                               pool->type == GP_POOL_TYPE_MDEV ? device : NULL, &error))
+    while (g_hash_table_iter_next(&iter, &alias, &address)) {
+        if (!gp_domxml_repoint(doc, alias, address, NULL, &error))
             return fail(error->message);
     }
     out = gp_domxml_format(doc);
