@@ -90,6 +90,15 @@ mdev_parent(const char *uuid)
     return gp_sysfs_link_parent_name(rel, NULL);
 }
 
+/* The physical function of VF ADDRESS, NULL if it is none. */
+static char *
+vf_physfn(const char *address)
+{
+    g_autofree char *rel = gp_sysfs_pci_dev_path(address, "physfn");
+
+    return gp_sysfs_link_name(rel, NULL);
+}
+
 void
 gp_alloc_probe(GpAllocDevice *dev, GpPoolType type)
 {
@@ -113,11 +122,8 @@ gp_alloc_probe(GpAllocDevice *dev, GpPoolType type)
         if (!dev->present)
             return;
         dev->driver = gp_sysfs_link_name(drv, NULL);
-        if (type == GP_POOL_TYPE_VF) {
-            g_autofree char *pf = gp_sysfs_pci_dev_path(dev->device, "physfn");
-
-            dev->parent = gp_sysfs_link_name(pf, NULL);
-        }
+        if (type == GP_POOL_TYPE_VF)
+            dev->parent = vf_physfn(dev->device);
         probe_bars(dev);
     }
 }
@@ -552,17 +558,9 @@ pool_of_passthrough(const char *device, GHashTable *membership, GpClaims *claims
         return pool;
     if (held)
         return held->pool;
-    if (g_uuid_string_is_valid(device)) {
-        g_autofree char *rel = gp_sysfs_mdev_dev_path(device, NULL);
-
-        parent = gp_sysfs_link_parent_name(rel, NULL);
-    } else {
-        g_autofree char *rel = gp_sysfs_pci_dev_path(device, "physfn");
-
-        /* A VF of a member: vf pools hand those out, and a VF of any
-         * other member shares its silicon. */
-        parent = gp_sysfs_link_name(rel, NULL);
-    }
+    /* An mdev on a member, or a VF of a member: vf pools hand those out,
+     * and a VF of any other member shares its silicon. */
+    parent = g_uuid_string_is_valid(device) ? mdev_parent(device) : vf_physfn(device);
     return parent ? g_hash_table_lookup(membership, parent) : NULL;
 }
 
