@@ -64,8 +64,6 @@ mdev_describe(const char *device, GpPartInfo *info, GError **error)
     g_autoptr(GError) err = NULL;
     guint64 used = 0;
     guint64 total = 0;
-    const char *only_type = NULL;
-    gboolean mixed = FALSE;
 
     info->backend = gp_backend_mdev.name;
     info->kind = GP_PART_KIND_MDEV;
@@ -94,11 +92,6 @@ mdev_describe(const char *device, GpPartInfo *info, GError **error)
             profile->vram = gp_backend_parse_vram(profile->description);
         profile->max_instances = parse_max_instance(profile->description);
         used += (guint64)profile->in_use * profile->vram;
-        if (profile->in_use) {
-            if (only_type && strcmp(only_type, id) != 0)
-                mixed = TRUE;
-            only_type = profile->id;
-        }
         info->in_use += profile->in_use;
         g_ptr_array_add(info->profiles, profile);
     }
@@ -127,12 +120,7 @@ mdev_describe(const char *device, GpPartInfo *info, GError **error)
         }
         gp_part_info_add_count(info, p->max_instances);
     }
-    if (only_type && !mixed) {
-        GpPartProfile *p = gp_part_info_find_profile(info, only_type);
-
-        info->profile = g_strdup(only_type);
-        info->count = p->max_instances;
-    }
+    gp_part_info_set_current(info);
     info->vram_total = total;
     info->vram_free = total > used ? total - used : 0;
     return TRUE;

@@ -112,6 +112,27 @@ gp_part_info_counts_text(const GpPartInfo *info)
     return g_string_free(s, FALSE);
 }
 
+void
+gp_part_info_set_current(GpPartInfo *info)
+{
+    const GpPartProfile *only = NULL;
+
+    for (guint i = 0; i < info->profiles->len; i++) {
+        const GpPartProfile *p = info->profiles->pdata[i];
+
+        if (!p->in_use)
+            continue;
+        if (only)
+            return; /* mixed: no one profile is the device's setting */
+        only = p;
+    }
+    if (!only)
+        return;
+    g_free(info->profile);
+    info->profile = g_strdup(only->id);
+    info->count = only->max_instances;
+}
+
 GpPartProfile *
 gp_part_info_find_profile(const GpPartInfo *info, const char *id)
 {

@@ -94,6 +94,10 @@ void gp_part_info_add_count(GpPartInfo *info, guint count);
 gboolean gp_part_info_has_count(const GpPartInfo *info, guint count);
 /* valid_counts as "1, 2, 4" (a new string, empty if there are none). */
 char *gp_part_info_counts_text(const GpPartInfo *info);
+/* Once the profiles are complete: when the instances that exist are all
+ * of one profile, that profile and its max_instances become the device's
+ * profile and count; with none or a mix, both are left as they are. */
+void gp_part_info_set_current(GpPartInfo *info);
 GpPartProfile *gp_part_info_find_profile(const GpPartInfo *info, const char *id);
 
 /* One partition handed to a domain: what its <hostdev> needs. */

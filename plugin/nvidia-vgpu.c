@@ -105,8 +105,6 @@ nvidia_describe(const char *device, GpPartInfo *info, GError **error)
     g_autoptr(GHashTable) used = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     guint64 total_vfs = pci_u64(device, "sriov_totalvfs");
     guint64 used_vram = 0, total = 0;
-    const char *only = NULL;
-    gboolean mixed = FALSE;
 
     if (!vfs)
         return FALSE;
@@ -149,11 +147,6 @@ nvidia_describe(const char *device, GpPartInfo *info, GError **error)
         p->vram = gp_backend_parse_vram(p->name);
         used_vram += (guint64)p->in_use * p->vram;
         total = MAX(total, p->vram);
-        if (p->in_use) {
-            if (only && strcmp(only, id) != 0)
-                mixed = TRUE;
-            only = p->id;
-        }
         info->in_use += p->in_use;
         g_ptr_array_add(info->profiles, p);
     }
@@ -184,12 +177,7 @@ nvidia_describe(const char *device, GpPartInfo *info, GError **error)
         for (guint64 i = 1; i <= total_vfs; i++)
             gp_part_info_add_count(info, (guint)i);
     }
-    if (only && !mixed) {
-        GpPartProfile *p = gp_part_info_find_profile(info, only);
-
-        info->profile = g_strdup(only);
-        info->count = p->max_instances;
-    }
+    gp_part_info_set_current(info);
     info->vram_total = total;
     info->vram_free = total > used_vram ? total - used_vram : 0;
     return TRUE;
