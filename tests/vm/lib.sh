@@ -345,6 +345,17 @@ define_domain() {
 	note "defined nested domain $1"
 }
 
+# one_device_pool POOL BDF DOMAIN...: a pci pool POOL holding only BDF,
+# and every DOMAIN defined and assigned to it.
+one_device_pool() {
+	local pool=$1 bdf=$2 dom
+	shift 2
+	must gpupool pool-create "$pool" --type pci
+	must gpupool pool-add "$pool" "$bdf"
+	for dom; do define_domain "$dom"; done
+	for dom; do must gpupool assign "$dom" --pool "$pool"; done
+}
+
 # nested_info_pci DOMAIN: HMP 'info pci' of the running nested guest.
 nested_info_pci() { virsh qemu-monitor-command "$1" --hmp 'info pci'; }
 

@@ -9,12 +9,7 @@ set -- $(pci_by_id $ID_BOCHS)
 B1=$1
 
 step "a pool 'solo' with a single device, two domains assigned to it"
-must gpupool pool-create solo --type pci
-must gpupool pool-add solo "$B1"
-define_domain vmA
-define_domain vmB
-must gpupool assign vmA --pool solo
-must gpupool assign vmB --pool solo
+one_device_pool solo "$B1" vmA vmB
 
 step "vmA starts and holds $B1"
 start_timed vmA || fail "vmA did not start"

@@ -9,12 +9,7 @@ set -- $(pci_by_id $ID_BOCHS)
 B1=$1
 
 step "a one-device pool and two domains assigned to it"
-must gpupool pool-create solo --type pci
-must gpupool pool-add solo "$B1"
-define_domain vmR
-define_domain vmS
-must gpupool assign vmR --pool solo
-must gpupool assign vmS --pool solo
+one_device_pool solo "$B1" vmR vmS
 
 step "virsh destroy releases the claim"
 start_timed vmR || fail "vmR did not start"
