@@ -79,3 +79,17 @@ gp_cli_usage(const GpCliCommand *cmd, const char *fmt, ...)
             cmd->name, msg, cmd->name, cmd->args ? cmd->args : "");
     return GP_EXIT_USAGE;
 }
+
+void
+gp_cli_print_lines(const GPtrArray *lines)
+{
+    for (guint i = 0; i < lines->len; i++)
+        printf("%s\n", (const char *)lines->pdata[i]);
+}
+
+void
+gp_cli_warn_lines(const GPtrArray *lines)
+{
+    for (guint i = 0; i < lines->len; i++)
+        fprintf(stderr, "gpupool: warning: %s\n", (const char *)lines->pdata[i]);
+}

@@ -48,6 +48,11 @@ int gp_cli_fail(const GError *error);
 /* Same with a formatted message; returns GP_EXIT_USAGE. */
 int gp_cli_usage(const GpCliCommand *cmd, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
+/* Each string of LINES on its own line: on stdout (what a command did),
+ * or on stderr as "gpupool: warning: LINE". */
+void gp_cli_print_lines(const GPtrArray *lines);
+void gp_cli_warn_lines(const GPtrArray *lines);
+
 /* The subcommands, one per file named after it. */
 extern const GpCliCommand gp_cmd_devices;
 extern const GpCliCommand gp_cmd_pool_define;

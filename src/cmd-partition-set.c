@@ -8,7 +8,6 @@
 #include "pciaddr.h"
 #include "sysfs.h"
 
-#include <stdio.h>
 #include <string.h>
 
 static int
@@ -62,8 +61,7 @@ run_partition_set(int argc, char **argv)
     }
     if (!gp_partition_set(device, (guint)count, profile, (guint)per_domain, done, &error))
         return gp_cli_fail(error);
-    for (guint i = 0; i < done->len; i++)
-        printf("%s\n", (const char *)done->pdata[i]);
+    gp_cli_print_lines(done);
     return GP_EXIT_OK;
 }
 

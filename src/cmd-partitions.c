@@ -252,8 +252,7 @@ run_partitions(int argc, char **argv)
     /* A vendor module that did not load would silently leave its GPUs to
      * a generic back end: say so. */
     problems = gp_backend_problems();
-    for (guint i = 0; i < problems->len; i++)
-        fprintf(stderr, "gpupool: warning: %s\n", (const char *)problems->pdata[i]);
+    gp_cli_warn_lines(problems);
 
     if (xml) {
         g_string_append(out, "<partitions>\n");

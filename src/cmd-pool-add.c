@@ -4,8 +4,6 @@
 #include "cli.h"
 #include "poolhost.h"
 
-#include <stdio.h>
-
 static int
 run_pool_add(int argc, char **argv)
 {
@@ -18,8 +16,7 @@ run_pool_add(int argc, char **argv)
         return gp_cli_usage(&gp_cmd_pool_add, "give a pool NAME and at least one DEVICE");
     if (!gp_poolhost_add(argv[1], (const char *const *)argv + 2, argc - 2, done, &error))
         return gp_cli_fail(error);
-    for (guint i = 0; i < done->len; i++)
-        printf("%s\n", (char *)g_ptr_array_index(done, i));
+    gp_cli_print_lines(done);
     return GP_EXIT_OK;
 }
 

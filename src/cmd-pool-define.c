@@ -40,8 +40,7 @@ run_pool_define(int argc, char **argv)
     }
     if (!gp_poolhost_define(pool, done, &error))
         return gp_cli_fail(error);
-    for (guint i = 0; i < done->len; i++)
-        printf("%s\n", (char *)g_ptr_array_index(done, i));
+    gp_cli_print_lines(done);
     printf("Pool '%s' (%s) defined\n", pool->name, gp_pool_type_to_string(pool->type));
     return GP_EXIT_OK;
 }

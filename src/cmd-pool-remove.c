@@ -5,8 +5,6 @@
 #include "cli.h"
 #include "poolhost.h"
 
-#include <stdio.h>
-
 static int
 run_pool_remove(int argc, char **argv)
 {
@@ -19,8 +17,7 @@ run_pool_remove(int argc, char **argv)
         return gp_cli_usage(&gp_cmd_pool_remove, "give a pool NAME and at least one DEVICE");
     if (!gp_poolhost_remove(argv[1], (const char *const *)argv + 2, argc - 2, done, &error))
         return gp_cli_fail(error);
-    for (guint i = 0; i < done->len; i++)
-        printf("%s\n", (char *)g_ptr_array_index(done, i));
+    gp_cli_print_lines(done);
     return GP_EXIT_OK;
 }
 

@@ -32,16 +32,14 @@ run_rebalance(int argc, char **argv)
     moves = gp_assign_rebalance(conn, dropped, problems, &error);
     if (!moves)
         return gp_cli_fail(error);
-    for (guint i = 0; i < dropped->len; i++)
-        printf("%s\n", (const char *)g_ptr_array_index(dropped, i));
+    gp_cli_print_lines(dropped);
     for (guint i = 0; i < moves->len; i++) {
         const GpAssignMove *m = g_ptr_array_index(moves, i);
 
         printf("%s: %s %s -> %s (pool '%s': %s was %s)\n", m->domain, m->alias, m->from,
                m->to, m->pool, m->from, m->reason);
     }
-    for (guint i = 0; i < problems->len; i++)
-        fprintf(stderr, "gpupool: warning: %s\n", (const char *)g_ptr_array_index(problems, i));
+    gp_cli_warn_lines(problems);
     if (moves->len == 0 && dropped->len == 0)
         printf("nothing to re-point\n");
     return GP_EXIT_OK;

@@ -19,8 +19,7 @@ run_setup(int argc, char **argv)
     if (rc != GP_EXIT_OK)
         return rc;
     ok = gp_poolhost_setup(done, failed, &error);
-    for (guint i = 0; i < done->len; i++)
-        printf("%s\n", (char *)g_ptr_array_index(done, i));
+    gp_cli_print_lines(done);
     if (error)
         return gp_cli_fail(error);
     for (guint i = 0; i < failed->len; i++) {
