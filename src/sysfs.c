@@ -72,12 +72,6 @@ gp_sysfs_iommu_groups_path(void)
 }
 
 char *
-gp_sysfs_iommu_group_devices_path(const char *group)
-{
-    return g_build_filename("kernel/iommu_groups", group, "devices", NULL);
-}
-
-char *
 gp_sysfs_mdev_type_path(const char *parent_addr, const char *type, const char *attr)
 {
     return g_build_filename("bus/pci/devices", parent_addr, "mdev_supported_types",

@@ -32,7 +32,6 @@ char *gp_sysfs_pci_dev_path(const char *addr, const char *attr);
 char *gp_sysfs_pci_driver_path(const char *driver, const char *attr);
 char *gp_sysfs_pci_drivers_probe_path(void);
 char *gp_sysfs_iommu_groups_path(void);
-char *gp_sysfs_iommu_group_devices_path(const char *group);
 char *gp_sysfs_mdev_type_path(const char *parent_addr, const char *type, const char *attr);
 char *gp_sysfs_mdev_dev_path(const char *uuid, const char *attr);
 char *gp_sysfs_class_path(const char *klass);
