@@ -15,7 +15,6 @@
 #include "mmio.h"
 #include "partition.h"
 #include "paths.h"
-#include "pciaddr.h"
 #include "poolstore.h"
 #include "sysfs.h"
 
@@ -731,17 +730,21 @@ prepare_partitions(const GpAllocDomain *dom, GHashTable *pools, GpClaims *claims
     return TRUE;
 }
 
-/* An mdev (it has a parent) or a virtual function (sysfs says so); a
- * whole device otherwise. */
+/* The kind of partition CLAIM stands for: an mdev (it has a parent; the
+ * claims file names mdevs by UUID, devices by PCI address) or a virtual
+ * function (sysfs says so).  FALSE for a whole device. */
 static gboolean
-is_partition_claim(const GpClaim *claim)
+partition_type_of(const GpClaim *claim, GpPoolType *type)
 {
     g_autofree char *physfn = NULL;
 
-    if (claim->parent)
+    if (claim->parent || g_uuid_string_is_valid(claim->device)) {
+        *type = GP_POOL_TYPE_MDEV;
         return TRUE;
+    }
+    *type = GP_POOL_TYPE_VF;
     physfn = gp_sysfs_pci_dev_path(claim->device, "physfn");
-    return gp_sysfs_exists(physfn) || !gp_pci_addr_parse(claim->device, &(GpPciAddr){ 0 }, NULL);
+    return gp_sysfs_exists(physfn);
 }
 
 /* Gives back the partition CLAIM stands for, if it is one.  Whole
@@ -755,13 +758,9 @@ give_back_partition(const GpClaim *claim, GError **error)
     g_autoptr(GpPool) pool = NULL;
     GpPool stand_in = { .name = claim->pool };
 
-    if (!is_partition_claim(claim))
+    if (!partition_type_of(claim, &stand_in.type))
         return TRUE;
     pool = gp_poolstore_load(claim->pool, NULL);
-    if (!pool) {
-        stand_in.type = claim->parent || !gp_pci_addr_parse(claim->device, &(GpPciAddr){ 0 }, NULL)
-                        ? GP_POOL_TYPE_MDEV : GP_POOL_TYPE_VF;
-    }
     /* The hook runs as root, so the open-handle scan sees every process;
      * without root it is skipped (partition.h). */
     return gp_partition_release_claim(pool ? pool : &stand_in, claim, NULL, error);
