@@ -5,8 +5,6 @@
 
 #include "cli.h"
 #include "partition.h"
-#include "pciaddr.h"
-#include "sysfs.h"
 
 #include <string.h>
 
@@ -27,7 +25,6 @@ run_partition_set(int argc, char **argv)
     g_autoptr(GError) error = NULL;
     g_autoptr(GPtrArray) done = g_ptr_array_new_with_free_func(g_free);
     g_autofree char *device = NULL;
-    g_autofree char *klass = gp_sysfs_class_path("mdev_bus");
     int rc;
 
     rc = gp_cli_parse_args(&gp_cmd_partition_set, entries, &argc, &argv, 1,
@@ -46,19 +43,9 @@ run_partition_set(int argc, char **argv)
     if (profile && (!*profile || strlen(profile) > 128 || strchr(profile, '/')))
         return gp_cli_usage(&gp_cmd_partition_set, "'%.64s' is not a profile name", profile);
 
-    device = gp_pci_addr_canonical(argv[1], NULL);
-    if (!device) {
-        g_autofree char *rel = g_build_filename(klass, argv[1], NULL);
-
-        if (strlen(argv[1]) > 64 || strchr(argv[1], '/') || argv[1][0] == '.' ||
-            !gp_sysfs_exists(rel)) {
-            g_set_error(&error, GP_PARTITION_ERROR, GP_PARTITION_ERROR_INVALID,
-                        "'%.64s' is neither a PCI address (DDDD:BB:SS.F) nor an mdev parent "
-                        "of this host: see 'gpupool partitions'", argv[1]);
-            return gp_cli_fail(error);
-        }
-        device = g_strdup(argv[1]);
-    }
+    device = gp_partition_device_name(argv[1], &error);
+    if (!device)
+        return gp_cli_fail(error);
     if (!gp_partition_set(device, (guint)count, profile, (guint)per_domain, done, &error))
         return gp_cli_fail(error);
     gp_cli_print_lines(done);

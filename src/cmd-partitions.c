@@ -7,35 +7,10 @@
 
 #include "cli.h"
 #include "partition.h"
-#include "pciaddr.h"
 #include "poolstore.h"
 #include "sysfs.h"
 
 #include <stdio.h>
-#include <string.h>
-
-/* An mdev parent that is not a PCI device is named as under
- * class/mdev_bus ("mbochs"). */
-static char *
-canonical_device(const char *name, GError **error)
-{
-    g_autofree char *klass = gp_sysfs_class_path("mdev_bus");
-    g_autofree char *rel = NULL;
-    g_autoptr(GError) err = NULL;
-    char *canon = gp_pci_addr_canonical(name, &err);
-
-    if (canon)
-        return canon;
-    if (strlen(name) <= 64 && !strchr(name, '/') && name[0] != '.') {
-        rel = g_build_filename(klass, name, NULL);
-        if (gp_sysfs_exists(rel))
-            return g_strdup(name);
-    }
-    g_set_error(error, GP_PARTITION_ERROR, GP_PARTITION_ERROR_INVALID,
-                "'%.64s' is neither a PCI address (DDDD:BB:SS.F) nor an mdev parent of this "
-                "host: see 'gpupool partitions'", name);
-    return NULL;
-}
 
 static gboolean
 is_listed_gpu(const char *address)
@@ -229,7 +204,7 @@ run_partitions(int argc, char **argv)
     if (!gp_cli_parse(&gp_cmd_partitions, entries, &argc, &argv))
         return GP_EXIT_USAGE;
     for (char **name = names; name && *name; name++) {
-        char *canon = canonical_device(*name, &error);
+        char *canon = gp_partition_device_name(*name, &error);
 
         if (!canon)
             return gp_cli_fail(error);

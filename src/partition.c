@@ -2,6 +2,7 @@
 
 #include "partition.h"
 
+#include "pciaddr.h"
 #include "poolstore.h"
 #include "sysfs.h"
 
@@ -42,6 +43,27 @@ gp_partition_mdev_uuid(const char *domain_uuid, const char *pool, guint slot)
 }
 
 /* ---- Describing and resolving ------------------------------------------- */
+
+char *
+gp_partition_device_name(const char *name, GError **error)
+{
+    g_autofree char *klass = gp_sysfs_class_path("mdev_bus");
+    g_autofree char *rel = NULL;
+    g_autoptr(GError) err = NULL;
+    char *canon = gp_pci_addr_canonical(name, &err);
+
+    if (canon)
+        return canon;
+    if (strlen(name) <= 64 && !strchr(name, '/') && name[0] != '.') {
+        rel = g_build_filename(klass, name, NULL);
+        if (gp_sysfs_exists(rel))
+            return g_strdup(name);
+    }
+    g_set_error(error, GP_PARTITION_ERROR, GP_PARTITION_ERROR_INVALID,
+                "'%.64s' is neither a PCI address (DDDD:BB:SS.F) nor an mdev parent of this "
+                "host: see 'gpupool partitions'", name);
+    return NULL;
+}
 
 GpPartInfo *
 gp_partition_describe(const char *device, GError **error)

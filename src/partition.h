@@ -33,6 +33,11 @@ typedef enum {
  * taken case-insensitively. */
 char *gp_partition_mdev_uuid(const char *domain_uuid, const char *pool, guint slot);
 
+/* NAME as the partitioning commands take it: a PCI address made canonical,
+ * or an mdev parent that is not a PCI device, named as under
+ * class/mdev_bus ("mbochs").  GP_PARTITION_ERROR_INVALID otherwise. */
+char *gp_partition_device_name(const char *name, GError **error);
+
 /* DEVICE described by the back end that partitions it best (or, if none
  * does, by the whole-device back end). */
 GpPartInfo *gp_partition_describe(const char *device, GError **error);
