@@ -541,15 +541,6 @@ schema_error(GError **error, xmlNode *node, const char *fmt, ...)
     return FALSE;
 }
 
-static gboolean
-is_blank_text(xmlNode *node)
-{
-    for (const xmlChar *c = node->content; c && *c; c++)
-        if (!g_ascii_isspace(*c))
-            return FALSE;
-    return TRUE;
-}
-
 /* The content of an element: text only where the schema has data, and
  * never an element. */
 static gboolean
@@ -558,7 +549,7 @@ check_element_content(xmlNode *node, const PoolElementRule *rule, GError **error
     for (xmlNode *c = node->children; c; c = c->next) {
         if (c->type == XML_COMMENT_NODE || c->type == XML_PI_NODE)
             continue;
-        if (c->type == XML_TEXT_NODE && (rule->text || is_blank_text(c)))
+        if (c->type == XML_TEXT_NODE && (rule->text || xmlIsBlankNode(c)))
             continue;
         return schema_error(error, c, "<%s> has content the schema does not allow", rule->name);
     }
@@ -634,7 +625,7 @@ check_schema_by_hand(xmlNode *root, GError **error)
         const PoolElementRule *rule;
 
         if (n->type == XML_COMMENT_NODE || n->type == XML_PI_NODE ||
-            (n->type == XML_TEXT_NODE && is_blank_text(n)))
+            (n->type == XML_TEXT_NODE && xmlIsBlankNode(n)))
             continue;
         if (n->type != XML_ELEMENT_NODE)
             return schema_error(error, n, "<pool> has text the schema does not allow");
