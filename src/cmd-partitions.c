@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "partition.h"
+#include "pcidev.h"
 #include "poolstore.h"
 #include "sysfs.h"
 
@@ -23,7 +24,7 @@ is_listed_gpu(const char *address)
         return FALSE;  /* VFs are partitions, not partitionable GPUs */
     if (!gp_sysfs_read_u64(class_rel, &klass, NULL))
         return FALSE;
-    return (klass >> 16) == 0x03 || (klass >> 16) == 0x12;
+    return gp_pci_class_is_gpu((guint32)klass);
 }
 
 /* Every partitionable device: GPUs with a partitioning back end, and mdev

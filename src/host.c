@@ -357,14 +357,6 @@ not_assignable(char **reason, char *why)
 }
 
 /* Display controllers and processing accelerators: what gpupool pools. */
-static gboolean
-is_gpu_class(const GpPciDev *dev)
-{
-    guint base = dev->class_code >> 16;
-
-    return base == 0x03 || base == 0x12;
-}
-
 /* PEER belongs to a card of the kind gpupool pools: it is one, or another
  * function of its slot is (the second GPU's HDMI audio). */
 static gboolean
@@ -372,13 +364,13 @@ on_gpu_card(const GpHost *host, const GpPciDev *peer)
 {
     g_autoptr(GPtrArray) group = gp_host_group_peers(host, peer);
 
-    if (is_gpu_class(peer))
+    if (gp_pci_dev_is_gpu(peer))
         return TRUE;
     for (guint i = 0; i < group->len; i++) {
         const GpPciDev *other = group->pdata[i];
 
         if (!other->is_bridge && gp_pci_addr_same_slot(&other->addr, &peer->addr) &&
-            is_gpu_class(other))
+            gp_pci_dev_is_gpu(other))
             return TRUE;
     }
     return FALSE;

@@ -48,11 +48,17 @@ gp_pci_dev_free(GpPciDev *dev)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(GpMdevType, gp_mdev_type_free)
 
 gboolean
-gp_pci_dev_is_gpu(const GpPciDev *dev)
+gp_pci_class_is_gpu(guint32 class_code)
 {
-    guint base_class = dev->class_code >> 16;
+    guint base_class = class_code >> 16;
 
     return base_class == 0x03 || base_class == 0x12;
+}
+
+gboolean
+gp_pci_dev_is_gpu(const GpPciDev *dev)
+{
+    return gp_pci_class_is_gpu(dev->class_code);
 }
 
 gboolean

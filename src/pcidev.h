@@ -61,7 +61,9 @@ void gp_pci_dev_free(GpPciDev *dev);
 void gp_mdev_type_free(GpMdevType *type);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(GpPciDev, gp_pci_dev_free)
 
-/* Display (0x03), processing accelerator (0x12) class. */
+/* Display (0x03), processing accelerator (0x12) class: CLASS_CODE as in
+ * sysfs "class" (0xCCSSPP), or DEV's. */
+gboolean gp_pci_class_is_gpu(guint32 class_code);
 gboolean gp_pci_dev_is_gpu(const GpPciDev *dev);
 /* A virtual function of an SR-IOV physical function. */
 gboolean gp_pci_dev_is_vf(const GpPciDev *dev);
