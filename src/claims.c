@@ -106,14 +106,6 @@ claim_set_key_of(GpClaim *claim, const GpPciAddr *a)
         e->key = G_MAXUINT64;
 }
 
-static void
-claim_set_key(GpClaim *claim)
-{
-    GpPciAddr a;
-
-    claim_set_key_of(claim, gp_pci_addr_parse(claim->device, &a, NULL) ? &a : NULL);
-}
-
 static gint
 compare_entries(const GpClaim *a, const GpClaim *b)
 {
@@ -131,21 +123,19 @@ compare_claims(gconstpointer a, gconstpointer b)
     return compare_entries(*(const GpClaim *const *)a, *(const GpClaim *const *)b);
 }
 
-static gboolean
-device_is_valid(const char *device)
-{
-    return gp_pci_addr_parse(device, &(GpPciAddr){ 0 }, NULL) ||
-           g_uuid_string_is_valid(device);
-}
-
 /* One spelling per device, so that a lookup cannot miss a claim: the
- * canonical PCI address, or the lower-case UUID. */
+ * canonical PCI address (parsed into *ADDR, *IS_PCI set), or the
+ * lower-case UUID of an mdev.  NULL if DEVICE is neither.  The address is
+ * parsed once: the hook does this for every claim per call. */
 static char *
-device_canonical(const char *device)
+device_canonical(const char *device, GpPciAddr *addr, gboolean *is_pci)
 {
-    char *pci = gp_pci_addr_canonical(device, NULL);
-
-    return pci ? pci : g_ascii_strdown(device, -1);
+    *is_pci = device && gp_pci_addr_parse(device, addr, NULL);
+    if (*is_pci)
+        return gp_pci_addr_format(addr);
+    if (device && g_uuid_string_is_valid(device))
+        return g_ascii_strdown(device, -1);
+    return NULL;
 }
 
 static gboolean
@@ -180,21 +170,21 @@ static GpClaim *
 parse_claim(xmlNode *node, const char *path, GError **error)
 {
     g_autofree char *since = gp_xmldoc_prop(node, "since");
+    g_autofree char *raw_device = NULL;
     GpClaim *claim = claim_new();
     g_autofree char *detail = NULL;
     GpPciAddr addr;
     gboolean is_pci;
     gint64 v;
 
-    claim->device = gp_xmldoc_prop(node, "device");
+    raw_device = gp_xmldoc_prop(node, "device");
+    claim->device = device_canonical(raw_device, &addr, &is_pci);
     claim->pool = gp_xmldoc_prop(node, "pool");
     claim->domain_uuid = gp_xmldoc_prop(node, "domain-uuid");
     claim->domain_name = gp_xmldoc_prop(node, "domain-name");
     claim->parent = gp_xmldoc_prop(node, "parent");
 
-    /* The address is parsed once: the hook reads every claim per call. */
-    is_pci = claim->device && gp_pci_addr_parse(claim->device, &addr, NULL);
-    if (!claim->device || (!is_pci && !g_uuid_string_is_valid(claim->device)))
+    if (!claim->device)
         detail = g_strdup_printf("line %ld: bad or missing device", xmlGetLineNo(node));
     else if (!claim->pool || !gp_pool_name_check(claim->pool, NULL))
         detail = g_strdup_printf("line %ld: bad or missing pool", xmlGetLineNo(node));
@@ -212,12 +202,6 @@ parse_claim(xmlNode *node, const char *path, GError **error)
         return NULL;
     }
     claim->since = v;
-    {
-        char *canon = is_pci ? gp_pci_addr_format(&addr) : g_ascii_strdown(claim->device, -1);
-
-        g_free(claim->device);
-        claim->device = canon;
-    }
     claim_set_key_of(claim, is_pci ? &addr : NULL);
     return claim;
 }
@@ -350,15 +334,17 @@ gp_claims_find(GpClaims *claims, const char *device)
 {
     const GpClaim *c;
     g_autofree char *canon = NULL;
+    GpPciAddr addr;
+    gboolean is_pci;
 
     if (!device)
         return NULL;
     /* The common case: callers pass canonical names. */
     c = g_hash_table_lookup(claims->by_device, device);
-    if (c || !device_is_valid(device))
+    if (c)
         return c;
-    canon = device_canonical(device);
-    return g_hash_table_lookup(claims->by_device, canon);
+    canon = device_canonical(device, &addr, &is_pci);
+    return canon ? g_hash_table_lookup(claims->by_device, canon) : NULL;
 }
 
 GPtrArray *
@@ -380,7 +366,9 @@ gp_claims_add(GpClaims *claims, const char *device, const char *pool,
               const char *domain_uuid, const char *domain_name,
               const char *parent, GError **error)
 {
-    g_autofree char *canon = device && device_is_valid(device) ? device_canonical(device) : NULL;
+    GpPciAddr addr;
+    gboolean is_pci;
+    g_autofree char *canon = device_canonical(device, &addr, &is_pci);
     const GpClaim *held = gp_claims_find(claims, canon);
     GpClaim *claim;
     guint lo = 0, hi;
@@ -413,7 +401,7 @@ gp_claims_add(GpClaims *claims, const char *device, const char *pool,
     claim->domain_name = g_strdup(domain_name);
     claim->parent = g_strdup(parent);
     claim->since = g_get_real_time() / G_USEC_PER_SEC;
-    claim_set_key(claim);
+    claim_set_key_of(claim, is_pci ? &addr : NULL);
 
     /* Binary search for the insertion point keeps the array sorted. */
     hi = claims->claims->len;
