@@ -3,6 +3,7 @@
 #include "partition.h"
 
 #include "pciaddr.h"
+#include "pcidev.h"
 #include "poolstore.h"
 #include "sysfs.h"
 
@@ -159,14 +160,6 @@ gp_partition_resolve(const GpPartInfo *info, guint count, const char *profile,
 
 /* ---- Who holds what ----------------------------------------------------- */
 
-static char *
-physfn_of(const char *address)
-{
-    g_autofree char *rel = gp_sysfs_pci_dev_path(address, "physfn");
-
-    return gp_sysfs_link_name(rel, NULL);
-}
-
 static gint
 compare_strings(gconstpointer a, gconstpointer b)
 {
@@ -185,7 +178,7 @@ gp_partition_holders(GpClaims *claims, const char *device)
         gboolean held = g_strcmp0(c->device, device) == 0 || g_strcmp0(c->parent, device) == 0;
 
         if (!held && !c->parent) {
-            pf = physfn_of(c->device);
+            pf = gp_pci_physfn(c->device);
             held = g_strcmp0(pf, device) == 0;
         }
         if (held && !g_ptr_array_find_with_equal_func(names, c->domain_name, g_str_equal, NULL))
@@ -600,7 +593,7 @@ gp_partition_check_pool(const GpPool *pool, GPtrArray *warnings, GPtrArray *erro
                 g_hash_table_contains(membership, addr))
                 continue;
             /* VFs of a member have the model's IDs on some GPUs. */
-            pf = physfn_of(addr);
+            pf = gp_pci_physfn(addr);
             if (pf)
                 continue;
             g_ptr_array_add(left, g_strdup(addr));
@@ -756,7 +749,7 @@ gboolean
 gp_partition_prepare_vf(const GpPool *pool, const char *address, GpClaims *claims,
                         GError **error)
 {
-    g_autofree char *pf = physfn_of(address);
+    g_autofree char *pf = gp_pci_physfn(address);
     g_autoptr(GpPartition) part = gp_partition_new(GP_PART_KIND_VF, pf);
     g_autoptr(GError) err = NULL;
     const GpBackendOps *ops;
@@ -802,7 +795,7 @@ gp_partition_release_claim(const GpPool *pool, const GpClaim *claim, char **note
         return gp_backend_mdev.release(claim->parent ? claim->parent : "", part, error);
     }
     if (pool->type == GP_POOL_TYPE_VF) {
-        g_autofree char *pf = physfn_of(claim->device);
+        g_autofree char *pf = gp_pci_physfn(claim->device);
         const GpBackendOps *ops;
 
         if (!pf)
@@ -831,7 +824,7 @@ gp_partition_driver_stays(const GpPool *pool, const char *address)
 
     if (pool->type != GP_POOL_TYPE_VF)
         return FALSE;
-    pf = physfn_of(address);
+    pf = gp_pci_physfn(address);
     if (!pf)
         return FALSE;
     ops = gp_backend_partitioner_for(pf, NULL);

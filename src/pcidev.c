@@ -55,6 +55,14 @@ gp_pci_class_is_gpu(guint32 class_code)
     return base_class == 0x03 || base_class == 0x12;
 }
 
+char *
+gp_pci_physfn(const char *address)
+{
+    g_autofree char *rel = gp_sysfs_pci_dev_path(address, "physfn");
+
+    return gp_sysfs_link_name(rel, NULL);
+}
+
 gboolean
 gp_pci_dev_is_gpu(const GpPciDev *dev)
 {

@@ -65,6 +65,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(GpPciDev, gp_pci_dev_free)
  * sysfs "class" (0xCCSSPP), or DEV's. */
 gboolean gp_pci_class_is_gpu(guint32 class_code);
 gboolean gp_pci_dev_is_gpu(const GpPciDev *dev);
+/* The address of the physical function whose VF ADDRESS is; NULL for a
+ * device that is not a VF (or is missing), without scanning the host. */
+char *gp_pci_physfn(const char *address);
 /* A virtual function of an SR-IOV physical function. */
 gboolean gp_pci_dev_is_vf(const GpPciDev *dev);
 /* Sum of all memory BARs. */
