@@ -17,6 +17,7 @@
 #include "paths.h"
 #include "poolstore.h"
 #include "sysfs.h"
+#include "vfio.h"
 
 G_DEFINE_QUARK(gp-alloc-error-quark, gp_alloc_error)
 
@@ -112,15 +113,13 @@ gp_alloc_probe(GpAllocDevice *dev, GpPoolType type)
         dev->present = gp_sysfs_is_dir(rel);
         if (dev->present)
             dev->parent = mdev_parent(dev->device);
-        return;
     } else {
         g_autofree char *rel = gp_sysfs_pci_dev_path(dev->device, NULL);
-        g_autofree char *drv = gp_sysfs_pci_dev_path(dev->device, "driver");
 
         dev->present = gp_sysfs_is_dir(rel);
         if (!dev->present)
             return;
-        dev->driver = gp_sysfs_link_name(drv, NULL);
+        dev->driver = gp_vfio_current_driver(dev->device);
         if (type == GP_POOL_TYPE_VF)
             dev->parent = vf_physfn(dev->device);
         probe_bars(dev);
