@@ -142,28 +142,6 @@ gp_alloc_window_need(GPtrArray *devices)
 /* ---- Free devices ------------------------------------------------------- */
 
 static void
-add_vfs_of(GPtrArray *out, const char *pf)
-{
-    g_autofree char *rel = gp_sysfs_pci_dev_path(pf, NULL);
-    g_autoptr(GPtrArray) names = gp_sysfs_list(rel, NULL);
-
-    if (!names)
-        return;
-    for (guint i = 0; i < names->len; i++) {
-        const char *name = names->pdata[i];
-        g_autofree char *link = NULL;
-        char *vf;
-
-        if (!g_str_has_prefix(name, "virtfn"))
-            continue;
-        link = gp_sysfs_pci_dev_path(pf, name);
-        vf = gp_sysfs_link_name(link, NULL);
-        if (vf)
-            g_ptr_array_add(out, vf);
-    }
-}
-
-static void
 add_mdevs_of(GPtrArray *out, const char *parent)
 {
     g_autofree char *klass = gp_sysfs_class_path("mdev_bus");
@@ -199,7 +177,7 @@ gp_alloc_pool_free(const GpPool *pool, GpClaims *claims)
                 g_ptr_array_add(candidates, g_strdup(member->address));
             break;
         case GP_POOL_TYPE_VF:
-            add_vfs_of(candidates, member->address);
+            g_ptr_array_extend_and_steal(candidates, gp_sysfs_pci_vfs(member->address));
             break;
         case GP_POOL_TYPE_MDEV:
             add_mdevs_of(candidates, member->address);

@@ -525,20 +525,13 @@ static gboolean
 check_vfs_not_members(const GpPool *pool, const char *pf, GHashTable *membership,
                       GError **error)
 {
-    g_autofree char *dir = gp_sysfs_pci_dev_path(pf, NULL);
-    g_autoptr(GPtrArray) entries = gp_sysfs_list(dir, NULL);
+    g_autoptr(GPtrArray) vfs = gp_sysfs_pci_vfs(pf);
 
-    for (guint i = 0; entries && i < entries->len; i++) {
-        const char *name = g_ptr_array_index(entries, i);
-        g_autofree char *link = NULL;
-        g_autofree char *vf = NULL;
-        const char *other;
+    for (guint i = 0; i < vfs->len; i++) {
+        const char *vf = g_ptr_array_index(vfs, i);
+        const char *other = g_hash_table_lookup(membership, vf);
 
-        if (!g_str_has_prefix(name, "virtfn"))
-            continue;
-        link = gp_sysfs_pci_dev_path(pf, name);
-        vf = gp_sysfs_link_name(link, NULL);
-        if (vf && (other = g_hash_table_lookup(membership, vf)))
+        if (other)
             return refuse(error, GP_POOL_ERROR_REFUSED,
                           "%s cannot join vf pool '%s': its virtual function %s is in pool "
                           "'%s' on its own; run 'gpupool pool-remove %s %s' first",

@@ -291,3 +291,25 @@ gp_sysfs_list(const char *rel, GError **error)
     g_ptr_array_sort(names, compare_names);
     return g_steal_pointer(&names);
 }
+
+GPtrArray *
+gp_sysfs_pci_vfs(const char *pf)
+{
+    g_autofree char *rel = gp_sysfs_pci_dev_path(pf, NULL);
+    g_autoptr(GPtrArray) names = gp_sysfs_list(rel, NULL);
+    GPtrArray *vfs = g_ptr_array_new_with_free_func(g_free);
+
+    for (guint i = 0; names && i < names->len; i++) {
+        const char *name = names->pdata[i];
+        g_autofree char *link = NULL;
+        char *vf;
+
+        if (!g_str_has_prefix(name, "virtfn"))
+            continue;
+        link = gp_sysfs_pci_dev_path(pf, name);
+        vf = gp_sysfs_link_name(link, NULL);
+        if (vf)
+            g_ptr_array_add(vfs, vf);
+    }
+    return vfs;
+}

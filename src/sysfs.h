@@ -63,4 +63,8 @@ char *gp_sysfs_link_parent_name(const char *rel, GError **error);
 /* Sorted names in a directory, without "." and "..". */
 GPtrArray *gp_sysfs_list(const char *rel, GError **error);
 
+/* The enabled virtual functions of PF (its virtfnN links): a new array
+ * of PCI addresses, empty if it has none or does not exist. */
+GPtrArray *gp_sysfs_pci_vfs(const char *pf);
+
 G_END_DECLS
