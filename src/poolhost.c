@@ -54,6 +54,18 @@ rewrap(GError **error, GError *cause, GpPoolError code)
     return FALSE;
 }
 
+/* The claims, with a failure to read them as a pool error. */
+static GpClaims *
+load_claims(GError **error)
+{
+    g_autoptr(GError) err = NULL;
+    GpClaims *claims = gp_claims_load(&err);
+
+    if (!claims)
+        rewrap(error, err, GP_POOL_ERROR_IO);
+    return claims;
+}
+
 static char *
 mdev_bus_path(const char *parent, const char *type)
 {
@@ -707,16 +719,15 @@ add_locked(GpPool *pool, const char *const *devices, guint n, const GpPool *def,
     g_autoptr(GPtrArray) request = canonical_request(pool, devices, n, error);
     g_autoptr(GHashTable) membership = NULL;
     g_autoptr(GpClaims) claims = NULL;
-    g_autoptr(GError) err = NULL;
 
     if (!request)
         return FALSE;
     membership = gp_poolstore_membership(error);
     if (!membership || !check_not_member(pool, membership, request, error))
         return FALSE;
-    claims = gp_claims_load(&err);
+    claims = load_claims(error);
     if (!claims)
-        return rewrap(error, err, GP_POOL_ERROR_IO);
+        return FALSE;
     for (guint i = 0; i < request->len; i++) {
         const char *addr = g_ptr_array_index(request, i);
         const GpClaim *held = gp_claims_find(claims, addr);
@@ -984,9 +995,9 @@ gp_poolhost_remove(const char *name, const char *const *devices, guint n,
     request = canonical_request(pool, devices, n, error);
     if (!request)
         return FALSE;
-    claims = gp_claims_load(&err);
+    claims = load_claims(error);
     if (!claims)
-        return rewrap(error, err, GP_POOL_ERROR_IO);
+        return FALSE;
 
     for (guint i = 0; i < request->len; i++) {
         const char *addr = g_ptr_array_index(request, i);
@@ -1109,15 +1120,14 @@ gp_poolhost_undefine(const char *name, GError **error)
     g_autoptr(GpLock) lock = NULL;
     g_autoptr(GpPool) pool = NULL;
     g_autoptr(GpClaims) claims = NULL;
-    g_autoptr(GError) err = NULL;
     GPtrArray *all;
 
     pool = lock_and_load(name, &lock, error);
     if (!pool)
         return FALSE;
-    claims = gp_claims_load(&err);
+    claims = load_claims(error);
     if (!claims)
-        return rewrap(error, err, GP_POOL_ERROR_IO);
+        return FALSE;
     all = gp_claims_all(claims);
     for (guint i = 0; i < all->len; i++) {
         const GpClaim *c = g_ptr_array_index(all, i);
