@@ -90,15 +90,6 @@ mdev_parent(const char *uuid)
     return gp_sysfs_link_parent_name(rel, NULL);
 }
 
-/* The physical function of VF ADDRESS, NULL if it is none. */
-static char *
-vf_physfn(const char *address)
-{
-    g_autofree char *rel = gp_sysfs_pci_dev_path(address, "physfn");
-
-    return gp_sysfs_link_name(rel, NULL);
-}
-
 void
 gp_alloc_probe(GpAllocDevice *dev, GpPoolType type)
 {
@@ -121,7 +112,7 @@ gp_alloc_probe(GpAllocDevice *dev, GpPoolType type)
             return;
         dev->driver = gp_vfio_current_driver(dev->device);
         if (type == GP_POOL_TYPE_VF)
-            dev->parent = vf_physfn(dev->device);
+            dev->parent = gp_pci_physfn(dev->device);
         probe_bars(dev);
     }
 }
@@ -536,7 +527,7 @@ pool_of_passthrough(const char *device, GHashTable *membership, GpClaims *claims
         return held->pool;
     /* An mdev on a member, or a VF of a member: vf pools hand those out,
      * and a VF of any other member shares its silicon. */
-    parent = g_uuid_string_is_valid(device) ? mdev_parent(device) : vf_physfn(device);
+    parent = g_uuid_string_is_valid(device) ? mdev_parent(device) : gp_pci_physfn(device);
     return parent ? g_hash_table_lookup(membership, parent) : NULL;
 }
 
