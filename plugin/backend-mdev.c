@@ -21,18 +21,10 @@
 #define MDEV_REMOVE_TRIES 10
 #define MDEV_REMOVE_WAIT_US (200 * 1000)
 
-static char *
-types_rel(const char *parent, const char *type, const char *attr)
-{
-    g_autofree char *klass = gp_sysfs_class_path("mdev_bus");
-
-    return g_build_filename(klass, parent, "mdev_supported_types", type, attr, NULL);
-}
-
 static int
 mdev_probe(const char *device)
 {
-    g_autofree char *rel = types_rel(device, NULL, NULL);
+    g_autofree char *rel = gp_sysfs_mdev_type_path(device, NULL, NULL);
 
     return gp_sysfs_is_dir(rel) ? GP_BACKEND_SCORE_GENERIC : GP_BACKEND_SCORE_NONE;
 }
@@ -51,7 +43,7 @@ parse_max_instance(const char *description)
 static char *
 read_type_attr(const char *parent, const char *type, const char *attr)
 {
-    g_autofree char *rel = types_rel(parent, type, attr);
+    g_autofree char *rel = gp_sysfs_mdev_type_path(parent, type, attr);
 
     return gp_sysfs_read(rel, NULL);
 }
@@ -59,7 +51,7 @@ read_type_attr(const char *parent, const char *type, const char *attr)
 static gboolean
 mdev_describe(const char *device, GpPartInfo *info, GError **error)
 {
-    g_autofree char *rel = types_rel(device, NULL, NULL);
+    g_autofree char *rel = gp_sysfs_mdev_type_path(device, NULL, NULL);
     g_autoptr(GPtrArray) types = NULL;
     g_autoptr(GError) err = NULL;
     guint64 used = 0;
@@ -77,8 +69,8 @@ mdev_describe(const char *device, GpPartInfo *info, GError **error)
     for (guint i = 0; i < types->len; i++) {
         const char *id = types->pdata[i];
         g_autofree char *name = read_type_attr(device, id, "name");
-        g_autofree char *avail_rel = types_rel(device, id, "available_instances");
-        g_autofree char *devs_rel = types_rel(device, id, "devices");
+        g_autofree char *avail_rel = gp_sysfs_mdev_type_path(device, id, "available_instances");
+        g_autofree char *devs_rel = gp_sysfs_mdev_type_path(device, id, "devices");
         g_autoptr(GPtrArray) devs = gp_sysfs_list(devs_rel, NULL);
         GpPartProfile *profile = gp_part_profile_new(id, name);
         guint64 avail = 0;
@@ -196,7 +188,7 @@ mdev_prepare(const char *device, const char *profile, GpPartition *part, GError 
                     device, profile, part->uuid);
         return FALSE;
     }
-    avail_rel = types_rel(device, profile, "available_instances");
+    avail_rel = gp_sysfs_mdev_type_path(device, profile, "available_instances");
     if (!gp_sysfs_read_u64(avail_rel, &avail, &err)) {
         g_set_error(error, GP_BACKEND_ERROR, GP_BACKEND_ERROR_INVALID,
                     "%s offers no mdev type '%s': see 'gpupool partitions %s'",
@@ -208,7 +200,7 @@ mdev_prepare(const char *device, const char *profile, GpPartition *part, GError 
                     "%s has no room for another mdev of type %s", device, profile);
         return FALSE;
     }
-    create = types_rel(device, profile, "create");
+    create = gp_sysfs_mdev_type_path(device, profile, "create");
     if (!gp_sysfs_write(create, part->uuid, &err)) {
         int code = err->domain == GP_SYSFS_ERROR && err->code == ENOSPC
                    ? GP_BACKEND_ERROR_NO_CAPACITY : GP_BACKEND_ERROR_IO;

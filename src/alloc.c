@@ -135,8 +135,7 @@ gp_alloc_window_need(GPtrArray *devices)
 static void
 add_mdevs_of(GPtrArray *out, const char *parent)
 {
-    g_autofree char *klass = gp_sysfs_class_path("mdev_bus");
-    g_autofree char *rel = g_build_filename(klass, parent, NULL);
+    g_autofree char *rel = gp_sysfs_mdev_parent_path(parent, NULL);
     g_autoptr(GPtrArray) names = gp_sysfs_list(rel, NULL);
 
     if (!names)

@@ -45,10 +45,8 @@ partition_status(const GpPool *pool, const GpPoolDevice *d)
         return n ? g_strdup_printf("%s VFs enabled", n) : g_strdup("missing from this host");
     }
     if (pool->mdev_type) {
-        g_autofree char *bus = gp_sysfs_class_path("mdev_bus");
-        g_autofree char *path = g_build_filename(bus, d->address, "mdev_supported_types",
-                                                 pool->mdev_type, "available_instances",
-                                                 NULL);
+        g_autofree char *path = gp_sysfs_mdev_type_path(d->address, pool->mdev_type,
+                                                        "available_instances");
         g_autofree char *n = gp_sysfs_read(path, NULL);
 
         return n ? g_strdup_printf("%s more %s can be created", n, pool->mdev_type)

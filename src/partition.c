@@ -48,7 +48,6 @@ gp_partition_mdev_uuid(const char *domain_uuid, const char *pool, guint slot)
 char *
 gp_partition_device_name(const char *name, GError **error)
 {
-    g_autofree char *klass = gp_sysfs_class_path("mdev_bus");
     g_autofree char *rel = NULL;
     g_autoptr(GError) err = NULL;
     char *canon = gp_pci_addr_canonical(name, &err);
@@ -56,7 +55,7 @@ gp_partition_device_name(const char *name, GError **error)
     if (canon)
         return canon;
     if (strlen(name) <= 64 && !strchr(name, '/') && name[0] != '.') {
-        rel = g_build_filename(klass, name, NULL);
+        rel = gp_sysfs_mdev_parent_path(name, NULL);
         if (gp_sysfs_exists(rel))
             return g_strdup(name);
     }
@@ -436,8 +435,7 @@ is_pci_device(const char *device)
 static guint
 mdev_count(const char *parent)
 {
-    g_autofree char *klass = gp_sysfs_class_path("mdev_bus");
-    g_autofree char *rel = g_build_filename(klass, parent, NULL);
+    g_autofree char *rel = gp_sysfs_mdev_parent_path(parent, NULL);
     g_autoptr(GPtrArray) names = gp_sysfs_list(rel, NULL);
     guint n = 0;
 

@@ -170,7 +170,7 @@ read_optional_uint(const char *addr, const char *attr, guint *out, GError **erro
 static gboolean
 load_mdev_types(GpPciDev *dev, GError **error)
 {
-    g_autofree char *rel = gp_sysfs_pci_dev_path(dev->address, "mdev_supported_types");
+    g_autofree char *rel = gp_sysfs_mdev_type_path(dev->address, NULL, NULL);
     g_autoptr(GPtrArray) ids = NULL;
     g_autoptr(GError) local = NULL;
 

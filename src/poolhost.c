@@ -66,18 +66,6 @@ load_claims(GError **error)
     return claims;
 }
 
-static char *
-mdev_bus_path(const char *parent, const char *type)
-{
-    g_autofree char *bus = gp_sysfs_class_path("mdev_bus");
-
-    /* Every mdev parent, PCI or not, appears under class/mdev_bus by the
-     * name the mdev core knows it. */
-    if (type)
-        return g_build_filename(bus, parent, "mdev_supported_types", type, NULL);
-    return g_build_filename(bus, parent, NULL);
-}
-
 /* The PF of a VF, NULL for anything else. */
 static char *
 physfn_of(const char *address)
@@ -656,7 +644,7 @@ add_vf(GpPool *pool, GPtrArray *request, GHashTable *membership, GpClaims *claim
 static char *
 offered_types(const char *parent)
 {
-    g_autofree char *dir = mdev_bus_path(parent, "");
+    g_autofree char *dir = gp_sysfs_mdev_type_path(parent, NULL, NULL);
     g_autoptr(GPtrArray) types = gp_sysfs_list(dir, NULL);
 
     if (!types || types->len == 0)
@@ -670,7 +658,7 @@ add_mdev(GpPool *pool, GPtrArray *request, GpClaims *claims, GPtrArray *done, GE
 {
     for (guint i = 0; i < request->len; i++) {
         const char *addr = g_ptr_array_index(request, i);
-        g_autofree char *parent = mdev_bus_path(addr, NULL);
+        g_autofree char *parent = gp_sysfs_mdev_parent_path(addr, NULL);
         const GpClaim *held;
 
         if (!gp_sysfs_is_dir(parent))
@@ -679,7 +667,7 @@ add_mdev(GpPool *pool, GPtrArray *request, GpClaims *claims, GPtrArray *done, GE
                           "devices (it is not in /sys/class/mdev_bus); load its vGPU or "
                           "mdev driver first, or put it in a pci pool", addr, pool->name);
         if (pool->mdev_type) {
-            g_autofree char *type = mdev_bus_path(addr, pool->mdev_type);
+            g_autofree char *type = gp_sysfs_mdev_type_path(addr, pool->mdev_type, NULL);
 
             if (!gp_sysfs_is_dir(type)) {
                 g_autofree char *offered = offered_types(addr);
@@ -1206,7 +1194,7 @@ setup_partitioned(const GpPool *pool, GPtrArray *done, GPtrArray *failed)
             continue;
         }
         if (pool->type == GP_POOL_TYPE_MDEV) {
-            g_autofree char *parent = mdev_bus_path(d->address, NULL);
+            g_autofree char *parent = gp_sysfs_mdev_parent_path(d->address, NULL);
 
             if (!gp_sysfs_is_dir(parent)) {
                 g_ptr_array_add(failed, g_strdup_printf("pool '%s': %s offers no mediated "
@@ -1279,7 +1267,7 @@ count_vfs(const char *pf)
 static guint
 available_instances(const char *parent, const char *type)
 {
-    g_autofree char *dir = mdev_bus_path(parent, type);
+    g_autofree char *dir = gp_sysfs_mdev_type_path(parent, type, NULL);
     g_autofree char *path = g_build_filename(dir, "available_instances", NULL);
     guint64 n = 0;
 

@@ -72,9 +72,15 @@ gp_sysfs_iommu_groups_path(void)
 }
 
 char *
-gp_sysfs_mdev_type_path(const char *parent_addr, const char *type, const char *attr)
+gp_sysfs_mdev_parent_path(const char *parent, const char *attr)
 {
-    return g_build_filename("bus/pci/devices", parent_addr, "mdev_supported_types",
+    return g_build_filename("class/mdev_bus", parent, attr, NULL);
+}
+
+char *
+gp_sysfs_mdev_type_path(const char *parent, const char *type, const char *attr)
+{
+    return g_build_filename("class/mdev_bus", parent, "mdev_supported_types",
                             type, attr, NULL);
 }
 

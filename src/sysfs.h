@@ -32,7 +32,11 @@ char *gp_sysfs_pci_dev_path(const char *addr, const char *attr);
 char *gp_sysfs_pci_driver_path(const char *driver, const char *attr);
 char *gp_sysfs_pci_drivers_probe_path(void);
 char *gp_sysfs_iommu_groups_path(void);
-char *gp_sysfs_mdev_type_path(const char *parent_addr, const char *type, const char *attr);
+/* Every mdev parent, PCI device or not (e.g. "mbochs"), appears under
+ * class/mdev_bus by the name the mdev core knows it; TYPE and ATTR may be
+ * NULL for the directories above them. */
+char *gp_sysfs_mdev_parent_path(const char *parent, const char *attr);
+char *gp_sysfs_mdev_type_path(const char *parent, const char *type, const char *attr);
 char *gp_sysfs_mdev_dev_path(const char *uuid, const char *attr);
 char *gp_sysfs_class_path(const char *klass);
 
