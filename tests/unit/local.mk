@@ -149,3 +149,7 @@ tests_unit_test_txfile_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
 tests_unit_test_txfile_LDADD = $(gp_base_test_ldadd)
 tests_unit_test_cli_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
 tests_unit_test_cli_LDADD = $(CRITERION_LIBS) $(GLIB_LIBS)
+
+# bash completion: commands, options, pools, devices and domains offered.
+TESTS += tests/unit/test-completion.sh
+EXTRA_DIST += tests/unit/test-completion.sh
