@@ -17,3 +17,12 @@ data/gpupool-shutdown.service: data/gpupool-shutdown.service.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) data && \
 	sed -e 's|@bindir[@]|$(bindir)|g' \
 		$(srcdir)/data/gpupool-shutdown.service.in > $@.tmp && mv $@.tmp $@
+
+# /run/gpupool, created at boot by systemd-tmpfiles.
+tmpfiles_DATA = data/gpupool.conf
+EXTRA_DIST += data/gpupool.tmpfiles.in
+CLEANFILES += data/gpupool.conf
+data/gpupool.conf: data/gpupool.tmpfiles.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) data && \
+	sed -e 's|@runstatedir[@]|$(runstatedir)|g' \
+		$(srcdir)/data/gpupool.tmpfiles.in > $@.tmp && mv $@.tmp $@
