@@ -16,3 +16,14 @@ EXTRA_DIST += \
 	tests/vm/demo-host tests/vm/demo tests/vm/lib.sh tests/vm/README.md \
 	$(wildcard $(srcdir)/tests/vm/guest/*) \
 	$(wildcard $(srcdir)/tests/vm/scenarios/*.sh)
+
+# The demo host booted with systemd as PID 1 and gpupool's Debian package
+# installed in it: scenarios/systemd-*.sh.  They install the .deb files
+# from GPUPOOL_DEB_DIR (tests/run-all-tests passes the ones it built and
+# checked); without it, tests/build-deb builds them into BUILDDIR/deb.
+gp_vm_systemd_scenarios = $(sort $(wildcard $(srcdir)/tests/vm/scenarios/systemd-*.sh))
+.PHONY: check-vm-systemd
+check-vm-systemd: all
+	@if [ -z "$$GPUPOOL_DEB_DIR" ]; then $(srcdir)/tests/build-deb $(abs_top_builddir) || exit 1; fi
+	$(srcdir)/tests/vm/demo-host --builddir $(abs_top_builddir) --init systemd \
+		--scenario-timeout 900 $(gp_vm_systemd_scenarios)
