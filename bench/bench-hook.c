@@ -24,11 +24,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "alloc.h"
-#include "claims.h"
-#include "paths.h"
-#include "pool.h"
-#include "poolstore.h"
+#include "base/paths.h"
+#include "state/claims.h"
+#include "state/pool.h"
+#include "state/poolstore.h"
+#include "ops/alloc.h"
 #include "sim.h"
 
 #define BENCH_PLAIN_RUNS 301
@@ -191,7 +191,7 @@ int
 main(void)
 {
     const char *top = g_getenv("top_builddir");
-    g_autofree char *gate = g_build_filename(top ? top : ".", "src", "gpupool-hook", NULL);
+    g_autofree char *gate = g_build_filename(top ? top : ".", "hooks", "gpupool-hook", NULL);
     g_autofree char *dir = g_dir_make_tmp("gpupool-bench-hook-XXXXXX", NULL);
     g_autofree char *link = g_build_filename(dir, "gpupool", NULL);
     g_autofree char *plain = NULL;

@@ -19,7 +19,7 @@ bench_bench_hook_SOURCES = bench/bench-hook.c
 bench_bench_hook_CPPFLAGS = $(gp_bench_cppflags)
 bench_bench_hook_LDADD = $(gp_bench_ldadd) -ldl
 # bench-hook spawns the hook programs as libvirt would.
-bench: src/gpupool-hook src/gpupool-hook-domain
+bench: hooks/gpupool-hook hooks/gpupool-hook-domain
 
 bench: $(GP_BENCHES) src/gpupool
 	@fail=0; \

@@ -98,7 +98,7 @@ vf_creatable(const char *vf, GPtrArray *order)
 static gboolean
 nvidia_describe(const char *device, GpPartInfo *info, GError **error)
 {
-    g_autoptr(GPtrArray) vfs = host->vf_list(device, error);
+    g_autoptr(GPtrArray) vfs = host->vf_list(device);
     g_autoptr(GPtrArray) order = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GHashTable) names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     g_autoptr(GHashTable) avail = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -106,8 +106,6 @@ nvidia_describe(const char *device, GpPartInfo *info, GError **error)
     guint64 total_vfs = pci_u64(device, "sriov_totalvfs");
     guint64 used_vram = 0, total = 0;
 
-    if (!vfs)
-        return FALSE;
     info->backend = "nvidia-vgpu";
     info->kind = GP_PART_KIND_VF;
     for (guint i = 0; i < vfs->len; i++) {

@@ -13,8 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "pool.h"
-#include "poolstore.h"
+#include "state/pool.h"
+#include "state/poolstore.h"
 #include "sim.h"
 
 int

@@ -61,10 +61,10 @@ fi
 # ---- Inside the private mount namespace ----------------------------------
 top_builddir=${top_builddir:-$(pwd)}
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
-HOOK=$top_builddir/src/gpupool-hook
+HOOK=$top_builddir/hooks/gpupool-hook
 CLI=$top_builddir/src/gpupool
 MKHOST=$top_builddir/tests/integration/gp-it-host
-for f in "$HOOK" "$top_builddir/src/gpupool-hook-domain" "$CLI" "$MKHOST"; do
+for f in "$HOOK" "$top_builddir/hooks/gpupool-hook-domain" "$CLI" "$MKHOST"; do
     [ -x "$f" ] || { say "FAIL: $f not built (run make check)"; exit 1; }
 done
 

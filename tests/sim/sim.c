@@ -5,8 +5,9 @@
 #include "config.h"
 
 #include "sim.h"
+
+#include "base/sysfs.h"
 #include "simint.h"
-#include "sysfs.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -267,6 +267,8 @@ gboolean gp_sim_run(GpSim *sim, const char *const *argv, char **out, char **err,
                     int *status);
 /* Paths gp_sim_run() uses. */
 char *gp_sim_gpupool_path(void);
+/* BUILDDIR/hooks/gpupool-hook: the hook as libvirt runs it. */
+char *gp_sim_hook_path(void);
 char *gp_sim_preload_path(void);
 
 /* ---- Fixtures ---------------------------------------------------------- */

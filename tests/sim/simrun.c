@@ -44,6 +44,14 @@ gp_sim_gpupool_path(void)
 }
 
 char *
+gp_sim_hook_path(void)
+{
+    g_autofree char *top = builddir();
+
+    return g_build_filename(top, "hooks", "gpupool-hook", NULL);
+}
+
+char *
 gp_sim_preload_path(void)
 {
     g_autofree char *top = builddir();

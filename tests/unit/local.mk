@@ -23,7 +23,7 @@ tests_unit_test_mmio_LDADD = $(gp_domain_test_ldadd)
 tests_unit_test_assign_SOURCES = tests/unit/test-assign.c
 tests_unit_test_assign_CPPFLAGS = $(gp_domain_test_cppflags)
 tests_unit_test_assign_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
-tests_unit_test_assign_LDADD = $(gp_domain_test_ldadd)
+tests_unit_test_assign_LDADD = src/libgpupool-virt.la $(gp_domain_test_ldadd) $(GP_VIRT_LIBS)
 # End to end on the simulated host.
 tests_unit_test_cmd_assign_SOURCES = tests/unit/test-cmd-assign.c
 tests_unit_test_cmd_assign_CPPFLAGS = $(gp_domain_test_cppflags) -I$(top_srcdir)/tests/sim
@@ -149,3 +149,8 @@ tests_unit_test_txfile_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
 tests_unit_test_txfile_LDADD = $(gp_base_test_ldadd)
 tests_unit_test_cli_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
 tests_unit_test_cli_LDADD = $(CRITERION_LIBS) $(GLIB_LIBS)
+
+# The layering rule (src/LAYERS) holds for every file, and its check
+# catches each kind of break.
+TESTS += tests/unit/check-layers.sh tests/unit/check-layers-self-test.sh
+EXTRA_DIST += tests/unit/check-layers.sh tests/unit/check-layers-self-test.sh src/LAYERS

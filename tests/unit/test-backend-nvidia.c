@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "backend.h"
+#include "host/backends.h"
 #include "sim.h"
 
 #define PF GP_SIM_SRIOV_GPU
@@ -61,7 +61,7 @@ Test(backend_nvidia, the_vendor_module_outranks_generic_sriov)
 
     cr_assert_eq(nvidia()->kind, GP_PART_KIND_VF);
     cr_assert(nvidia()->driver_stays);
-    cr_assert(gp_backend_vf.probe(PF) < nvidia()->probe(PF));
+    cr_assert(gp_backend_lookup("vf")->probe(PF) < nvidia()->probe(PF));
     problems = gp_backend_problems();
     cr_assert_eq(problems->len, 0, "%s", problems->len ? (char *)problems->pdata[0] : "");
 }

@@ -7,7 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "claims.h"
+#include "state/claims.h"
 
 #define UUID_A "6f1c4a52-2d7e-4b8a-9c1e-3a5b7d9e0f12"
 #define UUID_B "0b6e2f3a-9d4c-4e1f-8a7b-5c3d2e1f0a99"

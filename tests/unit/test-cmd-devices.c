@@ -7,8 +7,8 @@
 
 #include <criterion/criterion.h>
 
-#include "pool.h"
-#include "poolstore.h"
+#include "state/pool.h"
+#include "state/poolstore.h"
 #include "sim.h"
 
 static GpSim *sim;

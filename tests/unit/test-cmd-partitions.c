@@ -10,14 +10,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "alloc.h"
-#include "claims.h"
-#include "domxml.h"
-#include "partition.h"
-#include "pool.h"
-#include "poolstore.h"
+#include "base/sysfs.h"
+#include "state/claims.h"
+#include "state/domxml.h"
+#include "state/pool.h"
+#include "state/poolstore.h"
+#include "ops/alloc.h"
+#include "ops/partition.h"
 #include "sim.h"
-#include "sysfs.h"
 
 #define DOM1 "0f0e0d0c-0b0a-4908-8706-050403020100"
 #define DOM2 "1f0e0d0c-0b0a-4908-8706-050403020100"
@@ -887,15 +887,13 @@ Test(cmd_partitions, rebalance_removes_the_mdev_of_a_domain_that_stopped_unseen)
 
 /* ---- The hook binary's release ------------------------------------------ */
 
-/* Runs the installed-layout hook (src/gpupool-hook) as libvirt does, with
+/* Runs the hook (hooks/gpupool-hook) as libvirt does, with
  * XML on stdin and the sim's kernel for the programs it starts. */
 static int
 run_hook(const char *domain_name, const char *op, const char *sub, const char *xml,
          char **err_out)
 {
-    g_autofree char *gpupool = gp_sim_gpupool_path();
-    g_autofree char *dir = g_path_get_dirname(gpupool);
-    g_autofree char *hook = g_build_filename(dir, "gpupool-hook", NULL);
+    g_autofree char *hook = gp_sim_hook_path();
     g_autofree char *preload = gp_sim_preload_path();
     GString *err = g_string_new(NULL);
     int in[2], errp[2], status;

@@ -8,7 +8,7 @@
 #include <libxml/parser.h>
 #include <libxml/relaxng.h>
 
-#include "domxml.h"
+#include "state/domxml.h"
 
 static char *
 sample(const char *name)
@@ -463,7 +463,7 @@ Test(domxml, bad_mmio_values_are_refused)
 
 Test(domxml, oversized_documents_and_values_are_refused)
 {
-    gsize big = 10 * 1024 * 1024;
+    gsize big = GP_DOMXML_MAX_SIZE + 1;
     g_autofree char *value = g_malloc(big + 1);
     g_autofree char *meta = NULL;
     g_autofree char *xml = NULL;

@@ -1,5 +1,5 @@
-/* The claim logic of the libvirt hook (src/alloc.c) and the hook binary
- * itself (src/gpupool-hook), on a simulated host. */
+/* The claim logic of the libvirt hook (src/ops/alloc.c) and the hook binary
+ * itself (hooks/gpupool-hook), on a simulated host. */
 #include "config.h"
 
 #include <criterion/criterion.h>
@@ -14,12 +14,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "alloc.h"
-#include "claims.h"
-#include "domxml.h"
-#include "pool.h"
-#include "poolhost.h"
-#include "poolstore.h"
+#include "state/claims.h"
+#include "state/domxml.h"
+#include "state/pool.h"
+#include "state/poolstore.h"
+#include "ops/alloc.h"
+#include "ops/poolhost.h"
 #include "sim.h"
 
 #define UUID_A "11111111-1111-4111-8111-111111111111"
@@ -803,7 +803,7 @@ hook_path(void)
 {
     const char *top = g_getenv("top_builddir");
 
-    return g_build_filename(top ? top : ".", "src", "gpupool-hook", NULL);
+    return g_build_filename(top ? top : ".", "hooks", "gpupool-hook", NULL);
 }
 
 /* Runs the hook binary with XML on stdin (NULL: a pipe nobody writes to,

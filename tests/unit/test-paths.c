@@ -4,7 +4,7 @@
 
 #include <criterion/criterion.h>
 
-#include "paths.h"
+#include "base/paths.h"
 
 Test(paths, defaults_follow_the_configured_directories)
 {

@@ -4,7 +4,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "pool.h"
+#include "state/pool.h"
 
 static GpPool *
 parse(const char *xml, GError **error)

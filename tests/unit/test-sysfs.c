@@ -7,8 +7,8 @@
 #include <glib/gstdio.h>
 #include <unistd.h>
 
-#include "sysfs.h"
-
+#include "base/sysfs.h"
+#include "host/sriov.h"
 static char *root;
 
 static void
@@ -162,7 +162,7 @@ Test(sysfs, pci_vfs_are_the_virtfn_links_of_a_physical_function)
 
     cr_assert_eq(symlink("../0000:01:00.4", vf0), 0);
     cr_assert_eq(symlink("../0000:01:00.5", vf1), 0);
-    vfs = gp_sysfs_pci_vfs("0000:01:00.0");
+    vfs = gp_sriov_vfs("0000:01:00.0");
     cr_assert_eq(vfs->len, 2, "the driver link is no VF");
     cr_assert_str_eq(g_ptr_array_index(vfs, 0), "0000:01:00.4");
     cr_assert_str_eq(g_ptr_array_index(vfs, 1), "0000:01:00.5");
@@ -170,7 +170,7 @@ Test(sysfs, pci_vfs_are_the_virtfn_links_of_a_physical_function)
 
 Test(sysfs, pci_vfs_of_a_missing_device_are_none)
 {
-    g_autoptr(GPtrArray) vfs = gp_sysfs_pci_vfs("0000:02:00.0");
+    g_autoptr(GPtrArray) vfs = gp_sriov_vfs("0000:02:00.0");
 
     cr_assert_not_null(vfs);
     cr_assert_eq(vfs->len, 0);

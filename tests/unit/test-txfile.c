@@ -10,7 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "txfile.h"
+#include "base/txfile.h"
 
 static char *dir;
 

@@ -9,7 +9,7 @@ export LIBVIRT_DEFAULT_URI=qemu:///system
 BUILDDIR=${BUILDDIR:-${DEMO_BUILDDIR:-}}
 VMDIR=${VMDIR:-${DEMO_VMDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}}
 GPUPOOL=${GPUPOOL:-$BUILDDIR/src/gpupool}
-GPUPOOL_HOOK=${GPUPOOL_HOOK:-$BUILDDIR/src/gpupool-hook}
+GPUPOOL_HOOK=${GPUPOOL_HOOK:-$BUILDDIR/hooks/gpupool-hook}
 IVSHMEM_BYTES=${IVSHMEM_BYTES:-${DEMO_IVSHMEM_BYTES:-}}
 
 # PCI ids of the emulated devices of the demo host.

@@ -1,0 +1,348 @@
+/* gpupool-hook-domain: the part of the libvirt QEMU hook that acts.
+ *
+ *   gpupool-hook-domain DOMAIN OPERATION SUB-OPERATION EXTRA < domain XML
+ *
+ * libvirt runs gpupool-hook (hooks/gate.c), which lets through only the
+ * operations below and only domains whose XML mentions the gpupool
+ * namespace or, at prepare begin, passes host devices through; it then
+ * runs this program with the same arguments and the XML as stdin.  Run
+ * directly, this program applies the same filters itself.
+ *
+ * libvirt shows what a failing hook printed on stderr in the start error,
+ * so a refusal is one line on stderr and exit status 1.  At migrate and
+ * restore begin libvirt reads a replacement definition from stdout; empty
+ * output keeps the original.
+ *
+ * The hook runs inside the domain's libvirt job: it must never call back
+ * into libvirt.  Re-pointing stopped domains after a claim or release is
+ * `gpupool rebalance`'s job, started fully detached so that it runs after
+ * the job ended. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+#include "state/domxml.h"
+#include "ops/alloc.h"
+#include "hooks/hook-ops.h"
+
+/* A pending rebalance older than this never began: start another. */
+#define HOOK_REBALANCE_STALE_SECONDS 60
+
+/* Reads all of stdin into a NUL-terminated buffer; NULL if it is larger
+ * than GP_HOOK_MAX_INPUT or cannot be read. */
+static char *
+read_stdin(gsize *len_out)
+{
+    gsize cap = 64 * 1024;
+    gsize len = 0;
+    char *buf = g_malloc(cap + 1);
+
+    for (;;) {
+        ssize_t n;
+
+        if (len == cap) {
+            if (cap >= GP_HOOK_MAX_INPUT) {
+                g_free(buf);
+                return NULL;
+            }
+            cap = MIN(cap * 4, (gsize)GP_HOOK_MAX_INPUT);
+            buf = g_realloc(buf, cap + 1);
+        }
+        n = read(STDIN_FILENO, buf + len, cap - len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            g_free(buf);
+            return NULL;
+        }
+        if (n == 0)
+            break;
+        len += n;
+    }
+    buf[len] = '\0';
+    *len_out = len;
+    return buf;
+}
+
+static void
+close_from(int lowfd)
+{
+    g_autoptr(GDir) dir = NULL;
+    g_autoptr(GArray) open_fds = NULL;
+    const char *name;
+
+    /* One call where the kernel has it (5.9); else only the descriptors
+     * that are open, not every possible number. */
+    if (syscall(SYS_close_range, lowfd, ~0U, 0) == 0)
+        return;
+    dir = g_dir_open("/proc/self/fd", 0, NULL);
+    if (!dir)
+        return;
+    open_fds = g_array_new(FALSE, FALSE, sizeof(int));
+    while ((name = g_dir_read_name(dir))) {
+        int fd = atoi(name);
+
+        if (fd >= lowfd)
+            g_array_append_val(open_fds, fd);
+    }
+    g_clear_pointer(&dir, g_dir_close);
+    for (guint i = 0; i < open_fds->len; i++)
+        close(g_array_index(open_fds, int, i));
+}
+
+/* Starts `gpupool rebalance` fully detached: a double fork so it is not
+ * our child, setsid so it leaves libvirtd's session, stdio on /dev/null
+ * and every other descriptor closed because libvirtd waits until the
+ * hook's stdout and stderr pipes close.  We never wait for it: it takes
+ * the lock itself and calls libvirt once this domain's job is over.
+ * Bursts are coalesced (see gp_alloc_rebalance_mark()). */
+static void
+spawn_rebalance(void)
+{
+    const char *cli = g_getenv("GPUPOOL_CLI");
+    pid_t pid;
+
+    if (!cli || !g_path_is_absolute(cli))
+        cli = GP_BINDIR "/gpupool";
+    if (!gp_alloc_rebalance_mark(HOOK_REBALANCE_STALE_SECONDS))
+        return; /* one is pending and will see this change */
+
+    pid = fork();
+    if (pid < 0) {
+        fprintf(stderr, "gpupool: warning: cannot start 'gpupool rebalance': %s; "
+                "run it by hand\n", g_strerror(errno));
+        gp_alloc_rebalance_begin();
+        return;
+    }
+    if (pid == 0) {
+        int fd;
+
+        if (setsid() < 0)
+            _exit(1);
+        pid = fork();
+        if (pid != 0)
+            _exit(pid < 0 ? 1 : 0);
+        fd = open("/dev/null", O_RDWR);
+        if (fd < 0)
+            _exit(1);
+        dup2(fd, STDIN_FILENO);
+        dup2(fd, STDOUT_FILENO);
+        dup2(fd, STDERR_FILENO);
+        close_from(3);
+        signal(SIGPIPE, SIG_DFL);
+        /* Wait for a running rebalance to end: ours must read the state
+         * after it, or the change that started us could be missed. */
+        gp_alloc_rebalance_take_turn();
+        execl(cli, "gpupool", "rebalance", (char *)NULL);
+        _exit(127);
+    }
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+}
+
+static void
+alloc_domain_init(GpAllocDomain *dom, const GpDomAssignment *asg)
+{
+    memset(dom, 0, sizeof(*dom));
+    dom->uuid = asg->uuid;
+    dom->name = asg->name;
+    dom->devices = g_ptr_array_new_with_free_func((GDestroyNotify)gp_alloc_device_free);
+    for (guint i = 0; i < asg->devices->len; i++) {
+        const GpDomDevice *d = asg->devices->pdata[i];
+
+        g_ptr_array_add(dom->devices, gp_alloc_device_new(d->alias, d->pool,
+                                                          d->address ? d->address : d->uuid));
+    }
+    dom->pcihole64 = asg->pcihole64;
+    dom->pcihole64_set = asg->pcihole64 != 0;
+}
+
+static int
+fail(const char *message)
+{
+    /* One line: libvirt puts it into the error the admin sees. */
+    g_autofree char *line = g_strdelimit(g_strdup(message), "\n\r", ' ');
+
+    fprintf(stderr, "gpupool: %s\n", line);
+    return 1;
+}
+
+static int
+do_prepare(const GpAllocDomain *dom)
+{
+    g_autoptr(GError) error = NULL;
+
+    if (!gp_alloc_prepare_domain(dom, &error)) {
+        /* A domain that lost its reserved device to another is re-pointed
+         * by the rebalance, so starting it again works. */
+        if (g_error_matches(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_HELD) ||
+            g_error_matches(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_NOT_MEMBER))
+            spawn_rebalance();
+        return fail(error->message);
+    }
+    spawn_rebalance();
+    return 0;
+}
+
+static int
+do_release(const GpAllocDomain *dom)
+{
+    g_autoptr(GError) error = NULL;
+    guint dropped = 0;
+
+    gboolean released = gp_alloc_release_domain(dom->uuid, &dropped, &error);
+
+    /* What was dropped is free for stopped domains to be re-pointed to,
+     * even when another claim had to stay; and a partition not given
+     * back yet (a VFIO handle still open) is tried again by the
+     * rebalance, which gives back the partitions of stopped domains. */
+    if (dropped > 0 || g_error_matches(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_NOT_READY))
+        spawn_rebalance();
+    /* libvirt ignores a failing release; still say why, for its log. */
+    if (!released)
+        return fail(error->message);
+    return 0;
+}
+
+static int
+do_reconnect(const GpAllocDomain *dom)
+{
+    g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GError) error = NULL;
+
+    /* A failing reconnect hook makes libvirt stop the domain: never fail
+     * here, a running guest is not ours to kill.  Claims of domains that
+     * stopped while libvirtd was down are dropped by the rebalance, which
+     * can ask libvirt what runs. */
+    if (!gp_alloc_reconnect_domain(dom, warnings, &error))
+        fprintf(stderr, "gpupool: warning: %s: claims not reconciled: %s\n",
+                dom->name, error->message);
+    for (guint i = 0; i < warnings->len; i++)
+        fprintf(stderr, "gpupool: warning: %s\n", (const char *)warnings->pdata[i]);
+    spawn_rebalance();
+    return 0;
+}
+
+/* An arriving domain is re-pointed to free devices of the same pools on
+ * this host; prepare then claims them as for any start. */
+static int
+do_migrate(const GpAllocDomain *dom, const char *xml, gsize len)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GHashTable) changes = NULL;
+    g_autoptr(GpDomXml) doc = NULL;
+    g_autofree char *out = NULL;
+    GHashTableIter iter;
+    gpointer alias, address;
+
+    changes = gp_alloc_repoint_domain(dom, &error);
+    if (!changes)
+        return fail(error->message);
+    if (g_hash_table_size(changes) == 0)
+        return 0;
+
+    doc = gp_domxml_parse(xml, len, &error);
+    if (!doc)
+        return fail(error->message);
+    g_hash_table_iter_init(&iter, changes);
+    while (g_hash_table_iter_next(&iter, &alias, &address)) {
+        if (!gp_domxml_repoint(doc, alias, address, NULL, &error))
+            return fail(error->message);
+    }
+    out = gp_domxml_format(doc);
+    fputs(out, stdout);
+    if (fflush(stdout) != 0)
+        return fail("cannot write the re-pointed domain definition to libvirt");
+    return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+    g_autoptr(GpDomAssignment) asg = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *xml = NULL;
+    GpAllocDomain dom;
+    GpHookOp op;
+    gsize len = 0;
+    int ret = 0;
+
+    if (argc < 4) {
+        fprintf(stderr, "gpupool: usage: %s DOMAIN OPERATION SUB-OPERATION [EXTRA] "
+                "< DOMAIN-XML (libvirt runs this as its QEMU hook)\n", argv[0]);
+        return 2;
+    }
+    op = gp_hook_op_classify(argv[2], argv[3]);
+    if (op == GP_HOOK_OP_IGNORED)
+        return 0;
+
+    xml = read_stdin(&len);
+    if (!xml) {
+        fprintf(stderr, "gpupool: %.64s: cannot read the domain XML (over %d MiB, or "
+                "unreadable): refusing to look at it\n", argv[1], GP_HOOK_MAX_INPUT >> 20);
+        return gp_hook_op_can_refuse(op) ? 1 : 0;
+    }
+    if (!gp_domxml_has_assignment(xml, len) &&
+        !(op == GP_HOOK_OP_PREPARE && gp_domxml_may_pass_through(xml, len)))
+        return 0;
+
+    asg = gp_domxml_read_assignment(xml, len, &error);
+    if (!asg) {
+        if (op == GP_HOOK_OP_RELEASE || op == GP_HOOK_OP_RECONNECT) {
+            fprintf(stderr, "gpupool: warning: %s; its claims stay until "
+                    "'gpupool rebalance' finds it stopped\n", error->message);
+            spawn_rebalance();
+            return 0;
+        }
+        return fail(error->message);
+    }
+    /* A device of a pool reaches a guest only through a claim: never as
+     * a <hostdev> of the domain's own, with or without gpupool metadata. */
+    if (op == GP_HOOK_OP_PREPARE && !gp_alloc_check_passthrough(asg->name, asg->passthrough, &error))
+        return fail(error->message);
+    if (asg->requests->len == 0 && asg->devices->len == 0)
+        return 0;
+
+    alloc_domain_init(&dom, asg);
+    switch (op) {
+    case GP_HOOK_OP_PREPARE:
+        ret = do_prepare(&dom);
+        break;
+    case GP_HOOK_OP_RELEASE:
+        ret = do_release(&dom);
+        break;
+    case GP_HOOK_OP_RECONNECT:
+        ret = do_reconnect(&dom);
+        break;
+    case GP_HOOK_OP_MIGRATE:
+        ret = do_migrate(&dom, xml, len);
+        break;
+    case GP_HOOK_OP_RESTORE: {
+        g_autofree char *msg = NULL;
+
+        /* Device state cannot be saved, so gpupool domains follow the
+         * force-shutdown policy and are never saved; an image that claims
+         * otherwise would resume a guest whose device state is gone. */
+        msg = g_strdup_printf("%s: a domain with pool devices is never restored from a "
+                              "saved image (device state cannot be saved): remove the "
+                              "image ('virsh managedsave-remove %s') and start %s afresh",
+                              dom.name, dom.name, dom.name);
+        ret = fail(msg);
+        break;
+    }
+    case GP_HOOK_OP_IGNORED:
+        break;
+    }
+    g_ptr_array_unref(dom.devices);
+    return ret;
+}

@@ -1,0 +1,101 @@
+/* gpupool assign: give a libvirt domain devices from a pool (the KVM form
+ * of Add-VMAssignableDevice -ResourcePoolName). */
+#include "config.h"
+
+#include "policy/mmio.h"
+#include "virt/assign.h"
+#include "cli/cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void
+print_result(const GpAssignResult *r)
+{
+    if (!r->changed) {
+        printf("%s: already assigned like this, nothing changed\n", r->domain);
+        return;
+    }
+    printf("%s: assigned", r->domain);
+    for (guint i = 0; i < r->devices->len; i++) {
+        const GpDomDevice *d = g_ptr_array_index(r->devices, i);
+
+        printf("%s %s %s (%s)", i ? "," : "", d->pool, d->address ? d->address : d->uuid,
+               d->alias);
+    }
+    printf("\n");
+    if (r->window) {
+        g_autofree char *size = gp_mmio_format_size(r->window);
+
+        printf("%s: 64-bit MMIO window %s (pcihole64%s)", r->domain, size,
+               r->ovmf ? ", OVMF aperture" : "");
+        if (r->phys_bits)
+            printf(", guest physical address bits %u", r->phys_bits);
+        printf("\n");
+        if (r->needed > r->window) {
+            g_autofree char *need = gp_mmio_format_size(r->needed);
+
+            fprintf(stderr, "gpupool: warning: %s: --mmio %s is smaller than the %s its "
+                    "devices need: the guest may not map them (run 'gpupool assign %s "
+                    "--pool POOL --mmio auto')\n", r->domain, size, need, r->domain);
+        }
+    }
+    printf("%s: on_crash is destroy; at host shutdown gpupool-shutdown.service shuts it "
+           "down (libvirt cannot save a domain with passed-through devices)\n", r->domain);
+    if (r->held_by_others)
+        printf("%s: note: %u of its devices are in use by running domains now; it starts "
+               "once they are free or after 'gpupool rebalance'\n", r->domain,
+               r->held_by_others);
+    if (r->running)
+        printf("%s: the domain is running: the change applies at its next start\n",
+               r->domain);
+}
+
+static int
+run_assign(int argc, char **argv)
+{
+    g_autofree char *pool = NULL;
+    g_autofree char *mmio_arg = NULL;
+    g_autofree char *uri = NULL;
+    gint count = 1;
+    GOptionEntry entries[] = {
+        { "pool", 'p', 0, G_OPTION_ARG_STRING, &pool, "Pool to take devices from", "POOL" },
+        { "count", 'n', 0, G_OPTION_ARG_INT, &count, "How many devices (default 1)", "N" },
+        { "mmio", 0, 0, G_OPTION_ARG_STRING, &mmio_arg,
+          "64-bit MMIO window: auto (default) or a size such as 64G", "auto|SIZE" },
+        GP_CLI_OPTION_CONNECT(&uri),
+        { NULL }
+    };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(virConnect) conn = NULL;
+    g_autoptr(GpAssignResult) result = NULL;
+    guint64 mmio = 0;
+    int rc;
+
+    rc = gp_cli_parse_args(&gp_cmd_assign, entries, &argc, &argv, 1, "give exactly one DOMAIN");
+    if (rc != GP_EXIT_OK)
+        return rc;
+    if (!pool)
+        return gp_cli_usage(&gp_cmd_assign, "--pool POOL is required");
+    if (count < 1 || count > GP_DOMXML_MAX_COUNT)
+        return gp_cli_usage(&gp_cmd_assign, "--count must be 1..%d", GP_DOMXML_MAX_COUNT);
+    if (mmio_arg && strcmp(mmio_arg, "auto") != 0 &&
+        !gp_mmio_parse_size(mmio_arg, &mmio, &error))
+        return gp_cli_usage(&gp_cmd_assign, "%s", error->message);
+
+    conn = gp_assign_connect(uri, &error);
+    if (!conn)
+        return gp_cli_fail(error);
+    result = gp_assign_domain(conn, argv[1], pool, (guint)count, mmio, &error);
+    if (!result)
+        return gp_cli_fail(error);
+    print_result(result);
+    return GP_EXIT_OK;
+}
+
+const GpCliCommand gp_cmd_assign = {
+    .name = "assign",
+    .args = "DOMAIN --pool POOL [--count N] [--mmio auto|SIZE] [--connect URI]",
+    .summary = "Reserve devices of a pool for a libvirt domain (claimed at start)",
+    .run = run_assign,
+};

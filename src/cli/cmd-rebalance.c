@@ -1,0 +1,53 @@
+/* gpupool rebalance: re-point stopped domains whose reserved device is
+ * held by another domain (or left the pool) to free devices.  The hook
+ * starts it in the background after claims and releases. */
+#include "config.h"
+
+#include "virt/assign.h"
+#include "cli/cli.h"
+
+#include <stdio.h>
+
+static int
+run_rebalance(int argc, char **argv)
+{
+    g_autofree char *uri = NULL;
+    GOptionEntry entries[] = {
+        GP_CLI_OPTION_CONNECT(&uri),
+        { NULL }
+    };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(virConnect) conn = NULL;
+    g_autoptr(GPtrArray) moves = NULL;
+    g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) dropped = g_ptr_array_new_with_free_func(g_free);
+    int rc;
+
+    rc = gp_cli_parse_args(&gp_cmd_rebalance, entries, &argc, &argv, 0, "takes no arguments");
+    if (rc != GP_EXIT_OK)
+        return rc;
+    conn = gp_assign_connect(uri, &error);
+    if (!conn)
+        return gp_cli_fail(error);
+    moves = gp_assign_rebalance(conn, dropped, problems, &error);
+    if (!moves)
+        return gp_cli_fail(error);
+    gp_cli_print_lines(dropped);
+    for (guint i = 0; i < moves->len; i++) {
+        const GpAssignMove *m = g_ptr_array_index(moves, i);
+
+        printf("%s: %s %s -> %s (pool '%s': %s was %s)\n", m->domain, m->alias, m->from,
+               m->to, m->pool, m->from, m->reason);
+    }
+    gp_cli_warn_lines(problems);
+    if (moves->len == 0 && dropped->len == 0)
+        printf("nothing to re-point\n");
+    return GP_EXIT_OK;
+}
+
+const GpCliCommand gp_cmd_rebalance = {
+    .name = "rebalance",
+    .args = "[--connect URI]",
+    .summary = "Re-point stopped domains whose reserved device another domain holds",
+    .run = run_rebalance,
+};

@@ -1,0 +1,43 @@
+/* gpupool setup: re-apply every pool at boot (gpupool-setup.service). */
+#include "config.h"
+
+#include "ops/poolhost.h"
+#include "cli/cli.h"
+
+#include <stdio.h>
+
+static int
+run_setup(int argc, char **argv)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) done = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) failed = g_ptr_array_new_with_free_func(g_free);
+    gboolean ok;
+    int rc;
+
+    rc = gp_cli_parse_args(&gp_cmd_setup, NULL, &argc, &argv, 0, "takes no arguments");
+    if (rc != GP_EXIT_OK)
+        return rc;
+    ok = gp_poolhost_setup(done, failed, &error);
+    gp_cli_print_lines(done);
+    if (error)
+        return gp_cli_fail(error);
+    for (guint i = 0; i < failed->len; i++) {
+        g_autofree char *line = g_strdup(g_ptr_array_index(failed, i));
+
+        g_strdelimit(line, "\n", ' ');
+        fprintf(stderr, "gpupool: error: %s\n", line);
+    }
+    if (!ok)
+        return GP_EXIT_FAILURE;
+    if (done->len == 0)
+        printf("Nothing to set up: no pool has devices\n");
+    return GP_EXIT_OK;
+}
+
+const GpCliCommand gp_cmd_setup = {
+    .name = "setup",
+    .args = "",
+    .summary = "Re-apply every pool (vfio-pci bindings, VF counts); run at boot",
+    .run = run_setup,
+};

@@ -1,0 +1,147 @@
+/* gpupool shutdown-domains: what gpupool-shutdown.service runs at host
+ * shutdown.  Domains holding pool devices are asked to shut down, given
+ * TIMEOUT seconds, then destroyed: they must never be suspended or saved
+ * (libvirt-guests' default), because device state cannot be saved. */
+#include "config.h"
+
+#include "virt/assign.h"
+#include "cli/cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <libvirt/virterror.h>
+
+static void
+domain_unref(gpointer dom)
+{
+    virDomainFree(dom);
+}
+
+/* Running domains that hold pool devices: by their claims, or by the
+ * gpupool request in their live definition (a claim lost with /run). */
+static GPtrArray *
+gpu_domains(virConnectPtr conn, GpClaims *claims, GError **error)
+{
+    virDomainPtr *doms = NULL;
+    int n = virConnectListAllDomains(conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+    GPtrArray *out;
+
+    if (n < 0) {
+        g_set_error(error, GP_ASSIGN_ERROR, GP_ASSIGN_ERROR_LIBVIRT,
+                    "cannot list the running domains: %s", virGetLastErrorMessage());
+        return NULL;
+    }
+    out = g_ptr_array_new_full((guint)n, domain_unref);
+    for (int i = 0; i < n; i++) {
+        char uuid[VIR_UUID_STRING_BUFLEN] = "";
+        gboolean ours = FALSE;
+
+        if (virDomainGetUUIDString(doms[i], uuid) == 0 && claims) {
+            g_autoptr(GPtrArray) held = gp_claims_of_domain(claims, uuid);
+
+            ours = held->len > 0;
+        }
+        if (!ours) {
+            char *xml = virDomainGetXMLDesc(doms[i], 0);
+
+            ours = xml && gp_domxml_has_assignment(xml, strlen(xml));
+            free(xml);
+        }
+        if (ours)
+            g_ptr_array_add(out, doms[i]);
+        else
+            virDomainFree(doms[i]);
+    }
+    free(doms);
+    return out;
+}
+
+static int
+run_shutdown_domains(int argc, char **argv)
+{
+    gint timeout = 120;
+    g_autofree char *uri = NULL;
+    GOptionEntry entries[] = {
+        { "timeout", 't', 0, G_OPTION_ARG_INT, &timeout,
+          "Seconds to wait for guests to shut down before destroying them (default 120)",
+          "SECONDS" },
+        GP_CLI_OPTION_CONNECT(&uri),
+        { NULL }
+    };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(virConnect) conn = NULL;
+    g_autoptr(GpClaims) claims = NULL;
+    g_autoptr(GPtrArray) doms = NULL;
+    gint64 deadline;
+    guint failed = 0;
+    int rc;
+
+    rc = gp_cli_parse_args(&gp_cmd_shutdown_domains, entries, &argc, &argv, 0,
+                           "takes no arguments");
+    if (rc != GP_EXIT_OK)
+        return rc;
+    if (timeout < 0 || timeout > 3600)
+        return gp_cli_usage(&gp_cmd_shutdown_domains, "--timeout must be 0..3600 seconds");
+    conn = gp_assign_connect(uri, &error);
+    if (!conn)
+        return gp_cli_fail(error);
+    claims = gp_claims_load(&error);
+    if (!claims) {
+        /* Still stop the domains that carry a request. */
+        fprintf(stderr, "gpupool: warning: %s\n", error->message);
+        g_clear_error(&error);
+    }
+    doms = gpu_domains(conn, claims, &error);
+    if (!doms)
+        return gp_cli_fail(error);
+    if (doms->len == 0) {
+        printf("no running domain holds gpupool devices\n");
+        return GP_EXIT_OK;
+    }
+
+    for (guint i = 0; i < doms->len; i++) {
+        virDomainPtr d = g_ptr_array_index(doms, i);
+
+        if (virDomainShutdown(d) < 0 && virDomainIsActive(d) == 1)
+            fprintf(stderr, "gpupool: warning: %s: shutdown request failed (%s); it will be "
+                    "destroyed after the timeout\n", virDomainGetName(d),
+                    virGetLastErrorMessage());
+        else
+            printf("%s: asked to shut down\n", virDomainGetName(d));
+    }
+    deadline = g_get_monotonic_time() + (gint64)timeout * G_USEC_PER_SEC;
+    for (;;) {
+        guint running = 0;
+
+        for (guint i = 0; i < doms->len; i++)
+            if (virDomainIsActive(g_ptr_array_index(doms, i)) == 1)
+                running++;
+        if (running == 0 || g_get_monotonic_time() >= deadline)
+            break;
+        g_usleep(G_USEC_PER_SEC / 2);
+    }
+    for (guint i = 0; i < doms->len; i++) {
+        virDomainPtr d = g_ptr_array_index(doms, i);
+
+        if (virDomainIsActive(d) != 1) {
+            printf("%s: shut down\n", virDomainGetName(d));
+            continue;
+        }
+        if (virDomainDestroy(d) < 0) {
+            fprintf(stderr, "gpupool: error: %s: cannot destroy it: %s\n", virDomainGetName(d),
+                    virGetLastErrorMessage());
+            failed++;
+        } else {
+            printf("%s: destroyed after %d s\n", virDomainGetName(d), timeout);
+        }
+    }
+    return failed ? GP_EXIT_FAILURE : GP_EXIT_OK;
+}
+
+const GpCliCommand gp_cmd_shutdown_domains = {
+    .name = "shutdown-domains",
+    .args = "[--timeout SECONDS] [--connect URI]",
+    .summary = "Shut down (then destroy) running domains holding pool devices (host shutdown)",
+    .run = run_shutdown_domains,
+};

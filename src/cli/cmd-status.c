@@ -1,0 +1,206 @@
+/* gpupool status: every pool's devices, who holds them since when, and
+ * which domains reserve them. */
+#include "config.h"
+
+#include "state/poolstore.h"
+#include "virt/assign.h"
+#include "cli/cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <libxml/tree.h>
+
+/* Domains (GpAssignDomain*) whose definition reserves DEVICE. */
+static GPtrArray *
+reserved_by(GPtrArray *domains, const char *device, GPtrArray *aliases)
+{
+    GPtrArray *out = g_ptr_array_new();
+
+    for (guint i = 0; domains && i < domains->len; i++) {
+        GpAssignDomain *d = g_ptr_array_index(domains, i);
+
+        for (guint j = 0; j < d->devices->len; j++) {
+            GpDomDevice *dev = g_ptr_array_index(d->devices, j);
+
+            if (g_strcmp0(dev->address ? dev->address : dev->uuid, device) == 0) {
+                g_ptr_array_add(out, d);
+                g_ptr_array_add(aliases, dev->alias);
+            }
+        }
+    }
+    return out;
+}
+
+static char *
+format_time(gint64 t)
+{
+    g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local(t);
+
+    return dt ? g_date_time_format(dt, "%Y-%m-%d %H:%M:%S") : g_strdup("?");
+}
+
+static void
+print_text(GPtrArray *pools, GHashTable *devices_of, GpClaims *claims, GPtrArray *domains)
+{
+    if (pools->len == 0) {
+        printf("No pools defined: create one with 'gpupool pool-create NAME'\n");
+        return;
+    }
+    for (guint i = 0; i < pools->len; i++) {
+        GpPool *pool = g_ptr_array_index(pools, i);
+        GPtrArray *devs = g_hash_table_lookup(devices_of, pool->name);
+        guint held = 0;
+
+        for (guint j = 0; j < devs->len; j++)
+            if (gp_claims_find(claims, g_ptr_array_index(devs, j)))
+                held++;
+        printf("%sPool %s (%s): %u device(s), %u held, %u free\n", i ? "\n" : "", pool->name,
+               gp_pool_type_to_string(pool->type), devs->len, held, devs->len - held);
+        if (devs->len == 0)
+            continue;
+        printf("  %-36s %-5s %-32s %-19s %s\n", "DEVICE", "STATE", "HELD BY", "SINCE",
+               domains ? "RESERVED BY" : "");
+        for (guint j = 0; j < devs->len; j++) {
+            const char *id = g_ptr_array_index(devs, j);
+            const GpClaim *c = gp_claims_find(claims, id);
+            g_autoptr(GPtrArray) aliases = g_ptr_array_new();
+            g_autoptr(GPtrArray) res = reserved_by(domains, id, aliases);
+            g_autofree char *since = c ? format_time(c->since) : g_strdup("");
+            GString *r = g_string_new(NULL);
+
+            for (guint k = 0; k < res->len; k++) {
+                GpAssignDomain *d = g_ptr_array_index(res, k);
+
+                g_string_append_printf(r, "%s%s%s", k ? ", " : "", d->name,
+                                       d->active ? "" : " (stopped)");
+            }
+            printf("  %-36s %-5s %-32s %-19s %s\n", id, c ? "held" : "free",
+                   c ? c->domain_name : "", since, r->str);
+            g_string_free(r, TRUE);
+        }
+    }
+}
+
+static void
+print_xml(GPtrArray *pools, GHashTable *devices_of, GpClaims *claims, GPtrArray *domains)
+{
+    xmlDoc *doc = xmlNewDoc((const xmlChar *)"1.0");
+    xmlNode *root = xmlNewDocNode(doc, NULL, (const xmlChar *)"status", NULL);
+    xmlChar *out = NULL;
+    int len = 0;
+
+    xmlDocSetRootElement(doc, root);
+    xmlSetProp(root, (const xmlChar *)"reservations",
+               (const xmlChar *)(domains ? "known" : "unknown"));
+    for (guint i = 0; i < pools->len; i++) {
+        GpPool *pool = g_ptr_array_index(pools, i);
+        GPtrArray *devs = g_hash_table_lookup(devices_of, pool->name);
+        xmlNode *p = xmlNewChild(root, NULL, (const xmlChar *)"pool", NULL);
+        guint held = 0;
+        char buf[32];
+
+        xmlSetProp(p, (const xmlChar *)"name", (const xmlChar *)pool->name);
+        xmlSetProp(p, (const xmlChar *)"type",
+                   (const xmlChar *)gp_pool_type_to_string(pool->type));
+        for (guint j = 0; j < devs->len; j++) {
+            const char *id = g_ptr_array_index(devs, j);
+            const GpClaim *c = gp_claims_find(claims, id);
+            xmlNode *d = xmlNewChild(p, NULL, (const xmlChar *)"device", NULL);
+            g_autoptr(GPtrArray) aliases = g_ptr_array_new();
+            g_autoptr(GPtrArray) res = reserved_by(domains, id, aliases);
+
+            xmlSetProp(d, (const xmlChar *)"id", (const xmlChar *)id);
+            xmlSetProp(d, (const xmlChar *)"state", (const xmlChar *)(c ? "held" : "free"));
+            if (c) {
+                xmlNode *h = xmlNewChild(d, NULL, (const xmlChar *)"holder", NULL);
+
+                held++;
+                xmlSetProp(h, (const xmlChar *)"name", (const xmlChar *)c->domain_name);
+                xmlSetProp(h, (const xmlChar *)"uuid", (const xmlChar *)c->domain_uuid);
+                g_snprintf(buf, sizeof(buf), "%" G_GINT64_FORMAT, c->since);
+                xmlSetProp(h, (const xmlChar *)"since", (const xmlChar *)buf);
+            }
+            for (guint k = 0; k < res->len; k++) {
+                GpAssignDomain *dom = g_ptr_array_index(res, k);
+                xmlNode *r = xmlNewChild(d, NULL, (const xmlChar *)"reserved-by", NULL);
+
+                xmlSetProp(r, (const xmlChar *)"name", (const xmlChar *)dom->name);
+                xmlSetProp(r, (const xmlChar *)"uuid", (const xmlChar *)dom->uuid);
+                xmlSetProp(r, (const xmlChar *)"alias",
+                           (const xmlChar *)g_ptr_array_index(aliases, k));
+                xmlSetProp(r, (const xmlChar *)"running",
+                           (const xmlChar *)(dom->active ? "yes" : "no"));
+            }
+        }
+        g_snprintf(buf, sizeof(buf), "%u", devs->len);
+        xmlSetProp(p, (const xmlChar *)"devices", (const xmlChar *)buf);
+        g_snprintf(buf, sizeof(buf), "%u", held);
+        xmlSetProp(p, (const xmlChar *)"held", (const xmlChar *)buf);
+        g_snprintf(buf, sizeof(buf), "%u", devs->len - held);
+        xmlSetProp(p, (const xmlChar *)"free", (const xmlChar *)buf);
+    }
+    xmlDocDumpFormatMemoryEnc(doc, &out, &len, "UTF-8", 1);
+    fwrite(out, 1, (size_t)len, stdout);
+    xmlFree(out);
+    xmlFreeDoc(doc);
+}
+
+static int
+run_status(int argc, char **argv)
+{
+    gboolean xml = FALSE;
+    gboolean no_libvirt = FALSE;
+    g_autofree char *uri = NULL;
+    GOptionEntry entries[] = {
+        { "xml", 0, 0, G_OPTION_ARG_NONE, &xml, "Print XML (schema xml/status.rng)", NULL },
+        { "connect", 'c', 0, G_OPTION_ARG_STRING, &uri,
+          "libvirt URI for the reservations (default $LIBVIRT_DEFAULT_URI or qemu:///system)",
+          "URI" },
+        { "no-libvirt", 0, 0, G_OPTION_ARG_NONE, &no_libvirt,
+          "Do not ask libvirt which domains reserve devices", NULL },
+        { NULL }
+    };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) pools = NULL;
+    g_autoptr(GpClaims) claims = NULL;
+    g_autoptr(GPtrArray) domains = NULL;
+    g_autoptr(GHashTable) devices_of = NULL;
+    int rc;
+
+    rc = gp_cli_parse_args(&gp_cmd_status, entries, &argc, &argv, 0, "takes no arguments");
+    if (rc != GP_EXIT_OK)
+        return rc;
+    if (!gp_cli_load_pools_and_claims(&pools, &claims, &error))
+        return gp_cli_fail(error);
+    if (!no_libvirt) {
+        g_autoptr(virConnect) conn = gp_assign_connect(uri, &error);
+
+        if (conn)
+            domains = gp_assign_list_domains(conn, NULL, &error);
+        if (!domains) {
+            /* Pools and claims are still worth showing. */
+            fprintf(stderr, "gpupool: warning: reservations unknown: %s\n", error->message);
+            g_clear_error(&error);
+        }
+    }
+    devices_of = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+                                       (GDestroyNotify)g_ptr_array_unref);
+    for (guint i = 0; i < pools->len; i++) {
+        GpPool *pool = g_ptr_array_index(pools, i);
+
+        g_hash_table_insert(devices_of, pool->name, gp_assign_pool_devices(pool, claims));
+    }
+    if (xml)
+        print_xml(pools, devices_of, claims, domains);
+    else
+        print_text(pools, devices_of, claims, domains);
+    return GP_EXIT_OK;
+}
+
+const GpCliCommand gp_cmd_status = {
+    .name = "status",
+    .args = "[--xml] [--connect URI] [--no-libvirt]",
+    .summary = "Show pools, devices, holders since when, and reservations",
+    .run = run_status,
+};

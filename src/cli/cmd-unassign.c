@@ -1,0 +1,45 @@
+/* gpupool unassign: remove exactly what `gpupool assign` added. */
+#include "config.h"
+
+#include "virt/assign.h"
+#include "cli/cli.h"
+
+#include <stdio.h>
+
+static int
+run_unassign(int argc, char **argv)
+{
+    g_autofree char *uri = NULL;
+    GOptionEntry entries[] = {
+        GP_CLI_OPTION_CONNECT(&uri),
+        { NULL }
+    };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(virConnect) conn = NULL;
+    g_autoptr(GpAssignResult) result = NULL;
+    int rc;
+
+    rc = gp_cli_parse_args(&gp_cmd_unassign, entries, &argc, &argv, 1, "give exactly one DOMAIN");
+    if (rc != GP_EXIT_OK)
+        return rc;
+    conn = gp_assign_connect(uri, &error);
+    if (!conn)
+        return gp_cli_fail(error);
+    result = gp_unassign_domain(conn, argv[1], &error);
+    if (!result)
+        return gp_cli_fail(error);
+    if (!result->changed)
+        printf("%s: no gpupool assignment, nothing changed\n", result->domain);
+    else
+        printf("%s: gpupool devices, metadata and settings removed%s\n", result->domain,
+               result->running ? " (the domain is running: it keeps its devices until it "
+                                 "stops; the change applies at its next start)" : "");
+    return GP_EXIT_OK;
+}
+
+const GpCliCommand gp_cmd_unassign = {
+    .name = "unassign",
+    .args = "DOMAIN [--connect URI]",
+    .summary = "Remove a domain's pool devices and the settings assign made",
+    .run = run_unassign,
+};

@@ -1,0 +1,111 @@
+/* GPU partitioning as the admin and the hook see it: the devices of a
+ * pool described through their back ends (plugin/backend.h), the
+ * partition count set across a pool and recorded in it, the homogeneity
+ * check, and the partitions made and given back when a domain starts and
+ * stops.
+ *
+ * The core never asks which vendor a device is: it asks the back end the
+ * registry picks for it. */
+#pragma once
+
+#include <glib.h>
+
+#include "host/backends.h"
+#include "state/claims.h"
+#include "state/pool.h"
+
+G_BEGIN_DECLS
+
+#define GP_PARTITION_ERROR gp_partition_error_quark()
+GQuark gp_partition_error_quark(void);
+
+typedef enum {
+    GP_PARTITION_ERROR_INVALID,   /* a count or profile the device does not offer */
+    GP_PARTITION_ERROR_IN_USE,    /* partitions are held by domains (named) */
+    GP_PARTITION_ERROR_REFUSED,   /* the pool or device cannot be partitioned so */
+    GP_PARTITION_ERROR_EXHAUSTED, /* no device of the pool has room */
+    GP_PARTITION_ERROR_FAILED,    /* the host refused a step; rolled back */
+} GpPartitionError;
+
+/* The mdev UUID of a domain's SLOT-th device of POOL: a name-based UUID
+ * (version 5) of "DOMAIN_UUID/POOL/SLOT", so assign, the hook and any
+ * later cleanup agree on it without storing it anywhere.  DOMAIN_UUID is
+ * taken case-insensitively. */
+char *gp_partition_mdev_uuid(const char *domain_uuid, const char *pool, guint slot);
+
+/* NAME as the partitioning commands take it: a PCI address made canonical,
+ * or an mdev parent that is not a PCI device, named as under
+ * class/mdev_bus ("mbochs").  GP_PARTITION_ERROR_INVALID otherwise. */
+char *gp_partition_device_name(const char *name, GError **error);
+
+/* DEVICE described by the back end that partitions it best (or, if none
+ * does, by the whole-device back end). */
+GpPartInfo *gp_partition_describe(const char *device, GError **error);
+
+/* What `partition-set --count COUNT --profile PROFILE` (either may be
+ * 0/NULL) means on the device INFO describes: the profile and count to
+ * apply.  A count alone picks, among the profiles giving exactly COUNT
+ * partitions, the one with the most VRAM.  GP_PARTITION_ERROR_INVALID
+ * naming the device and the counts or profiles it offers otherwise. */
+gboolean gp_partition_resolve(const GpPartInfo *info, guint count, const char *profile,
+                              guint *count_out, char **profile_out, GError **error);
+
+/* Domain names (sorted, new strings) whose claims in CLAIMS hold DEVICE
+ * itself, an mdev on it, or one of its VFs. */
+GPtrArray *gp_partition_holders(GpClaims *claims, const char *device);
+
+/* partition-set: under the host-wide lock, set DEVICE (and, when it is a
+ * member of a pool, every device of that pool) to COUNT partitions of
+ * PROFILE, and record the setting in the pool so that `gpupool setup`
+ * applies it again at boot.  Refuses, changing nothing, a count or profile
+ * a device does not offer, a device whose partitions are in use (naming
+ * the domains), and a device of a pci pool.  PER_DOMAIN (0: leave as is)
+ * sets how many partitions of the pool one domain may hold; with COUNT 0
+ * and no PROFILE only that is changed.  DONE gets one line per change. */
+gboolean gp_partition_set(const char *device, guint count, const char *profile,
+                          guint per_domain, GPtrArray *done, GError **error);
+
+/* The pool's recorded partitioning applied to one member at boot (VFs
+ * enabled and bound, the profile checked); used by `gpupool setup`.
+ * TRUE without doing anything for pci pools and unset settings. */
+gboolean gp_partition_setup_member(const GpPool *pool, const char *device, GError **error);
+
+/* pool-check: POOL's devices are alike (vendor, model, VRAM, partition
+ * count and profile) and none is used both whole and partitioned.
+ * Lines go to WARNINGS (a partial selection: the host has more devices of
+ * the model that no pool lists) and ERRORS (mixed configurations, missing
+ * devices).  Returns TRUE when ERRORS stayed empty. */
+gboolean gp_partition_check_pool(const GpPool *pool, GPtrArray *warnings, GPtrArray *errors);
+
+/* ---- Lifecycle (the hook) ---------------------------------------------- */
+
+/* prepare begin, before the claim: the mdev UUID of a domain's device of
+ * mdev pool POOL is created on the first member parent with room for the
+ * pool's type, unless it exists already on a member parent (idempotent).
+ * GP_PARTITION_ERROR_EXHAUSTED naming the holders when no parent has room.
+ * *CREATED is TRUE when this call created it (so a refused start can take
+ * it away again). */
+gboolean gp_partition_prepare_mdev(const GpPool *pool, const char *uuid, GpClaims *claims,
+                                   gboolean *created, GError **error);
+
+/* prepare begin, after the claim: the pool's vendor profile set on VF
+ * ADDRESS of vf pool POOL (nothing for generic VFs).
+ * GP_PARTITION_ERROR_EXHAUSTED naming the holders (from CLAIMS) when the
+ * device has no room for another partition of the profile. */
+gboolean gp_partition_prepare_vf(const GpPool *pool, const char *address, GpClaims *claims,
+                                 GError **error);
+
+/* release end (and undoing a refused start): give the partition a claim
+ * stands for back.  The caller passes only claims that belong to the
+ * domain being released, so a VF that has already gone to the next owner
+ * is never touched.  mdev: removed (gone already is fine; busy is retried
+ * a little); VF: the profile is cleared once no VFIO handle is open.
+ * NOTE (may be NULL) gets a line when a check had to be skipped. */
+gboolean gp_partition_release_claim(const GpPool *pool, const GpClaim *claim, char **note,
+                                    GError **error);
+
+/* Whether VF ADDRESS of POOL stays on its vendor driver rather than
+ * vfio-pci (the claim check accepts it then). */
+gboolean gp_partition_driver_stays(const GpPool *pool, const char *address);
+
+G_END_DECLS

@@ -1,0 +1,448 @@
+#include "config.h"
+
+#include "state/claims.h"
+
+#include <string.h>
+
+#include <libxml/tree.h>
+
+#include "base/paths.h"
+#include "base/pciaddr.h"
+#include "base/xmldoc.h"
+#include "state/pool.h"
+
+G_DEFINE_QUARK(gp-claims-error-quark, gp_claims_error)
+
+#define CLAIMS_FILE "claims.xml"
+#define DOMAIN_NAME_MAX 256
+
+struct _GpClaims {
+    GPtrArray *claims;      /* GpClaim*, owned, sorted by device */
+    GHashTable *by_device;  /* device -> GpClaim*, borrowed */
+};
+
+static void
+claim_free(GpClaim *claim)
+{
+    if (!claim)
+        return;
+    g_free(claim->device);
+    g_free(claim->pool);
+    g_free(claim->domain_uuid);
+    g_free(claim->domain_name);
+    g_free(claim->parent);
+    g_free(claim);
+}
+
+static GpClaims *
+claims_new(void)
+{
+    GpClaims *claims = g_new0(GpClaims, 1);
+
+    claims->claims = g_ptr_array_new_with_free_func((GDestroyNotify)claim_free);
+    claims->by_device = g_hash_table_new(g_str_hash, g_str_equal);
+    return claims;
+}
+
+void
+gp_claims_free(GpClaims *claims)
+{
+    if (!claims)
+        return;
+    g_hash_table_unref(claims->by_device);
+    g_ptr_array_unref(claims->claims);
+    g_free(claims);
+}
+
+static char *
+claims_path(void)
+{
+    g_autofree char *dir = gp_paths_statedir();
+
+    return g_build_filename(dir, CLAIMS_FILE, NULL);
+}
+
+GpLock *
+gp_claims_lock(GError **error)
+{
+    g_autofree char *dir = gp_paths_statedir();
+    g_autofree char *path = g_build_filename(dir, "lock", NULL);
+    g_autoptr(GError) err = NULL;
+    GpLock *lock;
+
+    if (!gp_txfile_ensure_dir(dir, 0755, &err) || !(lock = gp_lock_acquire(path, &err))) {
+        g_set_error(error, GP_CLAIMS_ERROR, GP_CLAIMS_ERROR_IO,
+                    "cannot take the gpupool lock: %s (run as root, or set "
+                    "GPUPOOL_STATEDIR to a writable directory)", err->message);
+        return NULL;
+    }
+    return lock;
+}
+
+/* A claim with its sort key worked out once: the hook loads the whole
+ * file on every domain start, and parsing addresses in the comparator
+ * would cost more than the XML. */
+typedef struct {
+    GpClaim claim;  /* first, so a GpClaim* is a ClaimEntry* */
+    guint64 key;    /* PCI address as a number, so PCI devices sort first and
+                     * numerically; G_MAXUINT64 for mdev UUIDs */
+} ClaimEntry;
+
+static GpClaim *
+claim_new(void)
+{
+    return (GpClaim *)g_new0(ClaimEntry, 1);
+}
+
+/* The sort key of a claim on PCI device A, or on an mdev (A NULL). */
+static void
+claim_set_key_of(GpClaim *claim, const GpPciAddr *a)
+{
+    ClaimEntry *e = (ClaimEntry *)claim;
+
+    if (a)
+        e->key = ((guint64)a->domain << 16) | (a->bus << 8) | (a->slot << 3) | a->function;
+    else
+        e->key = G_MAXUINT64;
+}
+
+static gint
+compare_entries(const GpClaim *a, const GpClaim *b)
+{
+    guint64 ka = ((const ClaimEntry *)a)->key;
+    guint64 kb = ((const ClaimEntry *)b)->key;
+
+    if (ka != kb)
+        return ka < kb ? -1 : 1;
+    return strcmp(a->device, b->device);
+}
+
+static gint
+compare_claims(gconstpointer a, gconstpointer b)
+{
+    return compare_entries(*(const GpClaim *const *)a, *(const GpClaim *const *)b);
+}
+
+/* One spelling per device, so that a lookup cannot miss a claim: the
+ * canonical PCI address (parsed into *ADDR, *IS_PCI set), or the
+ * lower-case UUID of an mdev.  NULL if DEVICE is neither.  The address is
+ * parsed once: the hook does this for every claim per call. */
+static char *
+device_canonical(const char *device, GpPciAddr *addr, gboolean *is_pci)
+{
+    *is_pci = device && gp_pci_addr_parse(device, addr, NULL);
+    if (*is_pci)
+        return gp_pci_addr_format(addr);
+    if (device && g_uuid_string_is_valid(device))
+        return g_ascii_strdown(device, -1);
+    return NULL;
+}
+
+static gboolean
+domain_name_is_valid(const char *name)
+{
+    size_t len = name ? strlen(name) : 0;
+
+    if (len == 0 || len > DOMAIN_NAME_MAX || !g_utf8_validate(name, -1, NULL))
+        return FALSE;
+    /* XML 1.0 cannot carry control characters: one in a name would make
+     * the state file unreadable. */
+    for (size_t i = 0; i < len; i++)
+        if ((guchar)name[i] < 0x20 || name[i] == 0x7f)
+            return FALSE;
+    return TRUE;
+}
+
+static gboolean
+corrupt(GError **error, const char *path, const char *detail)
+{
+    g_set_error(error, GP_CLAIMS_ERROR, GP_CLAIMS_ERROR_CORRUPT,
+                "the claims file %s is corrupt (%s): gpupool will not guess who holds "
+                "which device; repair the file from 'virsh list' and the domains' "
+                "hostdevs, or move it aside if no running domain uses a pooled device",
+                path, detail);
+    return FALSE;
+}
+
+/* Parses one <claim>; every attribute is checked, because a claim read
+ * wrongly is a device handed out twice. */
+static GpClaim *
+parse_claim(xmlNode *node, const char *path, GError **error)
+{
+    g_autofree char *since = gp_xmldoc_prop(node, "since");
+    g_autofree char *raw_device = NULL;
+    GpClaim *claim = claim_new();
+    g_autofree char *detail = NULL;
+    GpPciAddr addr;
+    gboolean is_pci;
+    gint64 v;
+
+    raw_device = gp_xmldoc_prop(node, "device");
+    claim->device = device_canonical(raw_device, &addr, &is_pci);
+    claim->pool = gp_xmldoc_prop(node, "pool");
+    claim->domain_uuid = gp_xmldoc_prop(node, "domain-uuid");
+    claim->domain_name = gp_xmldoc_prop(node, "domain-name");
+    claim->parent = gp_xmldoc_prop(node, "parent");
+
+    if (!claim->device)
+        detail = g_strdup_printf("line %ld: bad or missing device", xmlGetLineNo(node));
+    else if (!claim->pool || !gp_pool_name_check(claim->pool, NULL))
+        detail = g_strdup_printf("line %ld: bad or missing pool", xmlGetLineNo(node));
+    else if (!claim->domain_uuid || !g_uuid_string_is_valid(claim->domain_uuid))
+        detail = g_strdup_printf("line %ld: bad or missing domain-uuid", xmlGetLineNo(node));
+    else if (!domain_name_is_valid(claim->domain_name))
+        detail = g_strdup_printf("line %ld: bad or missing domain-name", xmlGetLineNo(node));
+    else if (!since || !g_ascii_string_to_signed(since, 10, 0, G_MAXINT64, &v, NULL))
+        detail = g_strdup_printf("line %ld: bad or missing since", xmlGetLineNo(node));
+    else if (claim->parent && !*claim->parent)
+        detail = g_strdup_printf("line %ld: empty parent", xmlGetLineNo(node));
+    if (detail) {
+        claim_free(claim);
+        corrupt(error, path, detail);
+        return NULL;
+    }
+    claim->since = v;
+    claim_set_key_of(claim, is_pci ? &addr : NULL);
+    return claim;
+}
+
+/* The file is ours, read on every domain start: instead of a RelaxNG pass
+ * the loader checks each claim as strictly as xml/claims.rng describes it
+ * (parse_claim()), at a fraction of the cost. */
+GpClaims *
+gp_claims_load(GError **error)
+{
+    g_autofree char *path = claims_path();
+    g_autofree char *data = NULL;
+    g_autofree char *what = NULL;
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GpClaims) claims = claims_new();
+    g_autoptr(xmlDoc) doc = NULL;
+    xmlNode *root;
+    gsize len = 0;
+
+    if (!g_file_get_contents(path, &data, &len, &err)) {
+        if (g_error_matches(err, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+            return g_steal_pointer(&claims);
+        g_set_error(error, GP_CLAIMS_ERROR, GP_CLAIMS_ERROR_IO,
+                    "cannot read the claims file: %s (run as root)", err->message);
+        return NULL;
+    }
+    what = g_strdup_printf("the claims file %s", path);
+    doc = gp_xmldoc_parse(what, data, len, GP_XMLDOC_MAX_SIZE, GP_CLAIMS_ERROR,
+                          GP_CLAIMS_ERROR_CORRUPT, &err);
+    if (!doc) {
+        corrupt(error, path, err->message);
+        return NULL;
+    }
+    root = xmlDocGetRootElement(doc);
+    if (strcmp((const char *)root->name, "claims") != 0 || root->ns) {
+        corrupt(error, path, "the root element is not <claims>");
+        return NULL;
+    }
+    for (xmlNode *n = root->children; n; n = n->next) {
+        GpClaim *claim;
+
+        if (n->type == XML_TEXT_NODE || n->type == XML_COMMENT_NODE)
+            continue;
+        if (n->type != XML_ELEMENT_NODE || strcmp((const char *)n->name, "claim") != 0 ||
+            n->children) {
+            g_autofree char *detail =
+                g_strdup_printf("line %ld: unexpected content", xmlGetLineNo(n));
+
+            corrupt(error, path, detail);
+            return NULL;
+        }
+        claim = parse_claim(n, path, error);
+        if (!claim)
+            return NULL;
+        if (g_hash_table_contains(claims->by_device, claim->device)) {
+            g_autofree char *detail =
+                g_strdup_printf("line %ld: %s is claimed twice", xmlGetLineNo(n), claim->device);
+
+            claim_free(claim);
+            corrupt(error, path, detail);
+            return NULL;
+        }
+        g_hash_table_insert(claims->by_device, claim->device, claim);
+        g_ptr_array_add(claims->claims, claim);
+    }
+    /* gp_claims_save() writes them sorted: sort only a hand-edited file. */
+    for (guint i = 1; i < claims->claims->len; i++) {
+        if (compare_entries(claims->claims->pdata[i - 1], claims->claims->pdata[i]) > 0) {
+            g_ptr_array_sort(claims->claims, compare_claims);
+            break;
+        }
+    }
+    return g_steal_pointer(&claims);
+}
+
+GpClaims *
+gp_claims_lock_and_load(GpLock **lock, GError **error)
+{
+    g_autoptr(GpLock) held = gp_claims_lock(error);
+    GpClaims *claims;
+
+    if (!held)
+        return NULL;
+    claims = gp_claims_load(error);
+    if (claims)
+        *lock = g_steal_pointer(&held);
+    return claims;
+}
+
+gboolean
+gp_claims_save(GpClaims *claims, GError **error)
+{
+    g_autofree char *dir = gp_paths_statedir();
+    g_autofree char *path = claims_path();
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GString) out = g_string_sized_new(128 + claims->claims->len * 160);
+
+    g_string_append(out, "<claims>\n");
+    for (guint i = 0; i < claims->claims->len; i++) {
+        const GpClaim *c = g_ptr_array_index(claims->claims, i);
+
+        g_string_append(out, "  <claim");
+        gp_xmldoc_append_attr(out, "device", c->device);
+        gp_xmldoc_append_attr(out, "pool", c->pool);
+        gp_xmldoc_append_attr(out, "domain-uuid", c->domain_uuid);
+        gp_xmldoc_append_attr(out, "domain-name", c->domain_name);
+        g_string_append_printf(out, " since='%" G_GINT64_FORMAT "'", c->since);
+        gp_xmldoc_append_attr(out, "parent", c->parent);
+        g_string_append(out, "/>\n");
+    }
+    g_string_append(out, "</claims>\n");
+    if (!gp_txfile_ensure_dir(dir, 0755, &err) ||
+        !gp_txfile_replace(path, out->str, out->len, 0644, &err)) {
+        g_set_error(error, GP_CLAIMS_ERROR, GP_CLAIMS_ERROR_IO,
+                    "cannot save the claims file: %s (check that %s is writable)",
+                    err->message, dir);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+GPtrArray *
+gp_claims_all(GpClaims *claims)
+{
+    return claims->claims;
+}
+
+const GpClaim *
+gp_claims_find(GpClaims *claims, const char *device)
+{
+    const GpClaim *c;
+    g_autofree char *canon = NULL;
+    GpPciAddr addr;
+    gboolean is_pci;
+
+    if (!device)
+        return NULL;
+    /* The common case: callers pass canonical names. */
+    c = g_hash_table_lookup(claims->by_device, device);
+    if (c)
+        return c;
+    canon = device_canonical(device, &addr, &is_pci);
+    return canon ? g_hash_table_lookup(claims->by_device, canon) : NULL;
+}
+
+GPtrArray *
+gp_claims_of_domain(GpClaims *claims, const char *domain_uuid)
+{
+    GPtrArray *out = g_ptr_array_new();
+
+    for (guint i = 0; i < claims->claims->len; i++) {
+        GpClaim *c = g_ptr_array_index(claims->claims, i);
+
+        if (domain_uuid && g_ascii_strcasecmp(c->domain_uuid, domain_uuid) == 0)
+            g_ptr_array_add(out, c);
+    }
+    return out;
+}
+
+gboolean
+gp_claims_add(GpClaims *claims, const char *device, const char *pool,
+              const char *domain_uuid, const char *domain_name,
+              const char *parent, GError **error)
+{
+    GpPciAddr addr;
+    gboolean is_pci;
+    g_autofree char *canon = device_canonical(device, &addr, &is_pci);
+    const GpClaim *held = gp_claims_find(claims, canon);
+    GpClaim *claim;
+    guint lo = 0, hi;
+
+    if (held) {
+        if (g_ascii_strcasecmp(held->domain_uuid, domain_uuid) == 0)
+            return TRUE;
+        g_set_error(error, GP_CLAIMS_ERROR, GP_CLAIMS_ERROR_HELD,
+                    "%s of pool '%s' is held by domain '%s' (%s) since %" G_GINT64_FORMAT
+                    ": stop that domain first ('virsh shutdown %s')",
+                    held->device, held->pool, held->domain_name, held->domain_uuid,
+                    held->since, held->domain_name);
+        return FALSE;
+    }
+    /* Refuse what the file could not carry back: the record must load. */
+    if (!canon || !pool || !gp_pool_name_check(pool, NULL) ||
+        !domain_uuid || !g_uuid_string_is_valid(domain_uuid) ||
+        !domain_name_is_valid(domain_name) || (parent && !*parent)) {
+        g_set_error(error, GP_CLAIMS_ERROR, GP_CLAIMS_ERROR_IO,
+                    "cannot record a claim of '%.64s' for domain '%.64s': device, pool, domain "
+                    "UUID or name is malformed (this is a gpupool bug: report it)",
+                    device ? device : "", domain_name ? domain_name : "");
+        return FALSE;
+    }
+
+    claim = claim_new();
+    claim->device = g_steal_pointer(&canon);
+    claim->pool = g_strdup(pool);
+    claim->domain_uuid = g_ascii_strdown(domain_uuid, -1);
+    claim->domain_name = g_strdup(domain_name);
+    claim->parent = g_strdup(parent);
+    claim->since = g_get_real_time() / G_USEC_PER_SEC;
+    claim_set_key_of(claim, is_pci ? &addr : NULL);
+
+    /* Binary search for the insertion point keeps the array sorted. */
+    hi = claims->claims->len;
+    while (lo < hi) {
+        guint mid = (lo + hi) / 2;
+        const GpClaim *c = g_ptr_array_index(claims->claims, mid);
+
+        if (compare_entries(c, claim) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    g_ptr_array_insert(claims->claims, lo, claim);
+    g_hash_table_insert(claims->by_device, claim->device, claim);
+    return TRUE;
+}
+
+guint
+gp_claims_drop_domain(GpClaims *claims, const char *domain_uuid)
+{
+    guint dropped = 0;
+
+    for (guint i = claims->claims->len; i > 0; i--) {
+        GpClaim *c = g_ptr_array_index(claims->claims, i - 1);
+
+        if (domain_uuid && g_ascii_strcasecmp(c->domain_uuid, domain_uuid) == 0) {
+            g_hash_table_remove(claims->by_device, c->device);
+            g_ptr_array_remove_index(claims->claims, i - 1);
+            dropped++;
+        }
+    }
+    return dropped;
+}
+
+gboolean
+gp_claims_drop_device(GpClaims *claims, const char *device)
+{
+    GpClaim *c = (GpClaim *)gp_claims_find(claims, device);
+
+    if (!c)
+        return FALSE;
+    g_hash_table_remove(claims->by_device, c->device);
+    return g_ptr_array_remove(claims->claims, c);
+}

@@ -1,0 +1,61 @@
+/* Who holds what: the runtime record of which running domain holds which
+ * device of which pool since when, in STATEDIR/claims.xml (schema
+ * xml/claims.rng).  Every change is a transaction under the host-wide
+ * state lock: lock, load, decide, save (temp file, fsync, rename). */
+#pragma once
+
+#include <glib.h>
+
+#include "base/txfile.h"
+
+G_BEGIN_DECLS
+
+#define GP_CLAIMS_ERROR gp_claims_error_quark()
+GQuark gp_claims_error_quark(void);
+
+typedef enum {
+    GP_CLAIMS_ERROR_CORRUPT,  /* the state file cannot be parsed */
+    GP_CLAIMS_ERROR_HELD,     /* the device is held by another domain */
+    GP_CLAIMS_ERROR_IO,
+} GpClaimsError;
+
+typedef struct {
+    char *device;       /* PCI address, or mdev UUID for mdev pools */
+    char *pool;
+    char *domain_uuid;
+    char *domain_name;
+    gint64 since;       /* seconds since the epoch */
+    char *parent;       /* mdev: parent device the mdev was created on; else NULL */
+} GpClaim;
+
+typedef struct _GpClaims GpClaims;
+
+/* The host-wide lock every change to pools or claims takes:
+ * STATEDIR/lock. */
+GpLock *gp_claims_lock(GError **error);
+
+/* Missing file = no claims. */
+GpClaims *gp_claims_load(GError **error);
+/* gp_claims_lock() and gp_claims_load(): the claims as they are while
+ * *LOCK (set on success) is held. */
+GpClaims *gp_claims_lock_and_load(GpLock **lock, GError **error);
+gboolean gp_claims_save(GpClaims *claims, GError **error);
+void gp_claims_free(GpClaims *claims);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(GpClaims, gp_claims_free)
+
+/* All claims, sorted by device; borrowed. */
+GPtrArray *gp_claims_all(GpClaims *claims);
+const GpClaim *gp_claims_find(GpClaims *claims, const char *device);
+/* Claims of one domain, borrowed pointers in a new array. */
+GPtrArray *gp_claims_of_domain(GpClaims *claims, const char *domain_uuid);
+
+/* Records DEVICE as held; succeeds if the same domain already holds it;
+ * GP_CLAIMS_ERROR_HELD naming the holder otherwise. */
+gboolean gp_claims_add(GpClaims *claims, const char *device, const char *pool,
+                       const char *domain_uuid, const char *domain_name,
+                       const char *parent, GError **error);
+/* Returns how many claims were dropped. */
+guint gp_claims_drop_domain(GpClaims *claims, const char *domain_uuid);
+gboolean gp_claims_drop_device(GpClaims *claims, const char *device);
+
+G_END_DECLS
