@@ -28,7 +28,6 @@
 #include "state/claims.h"
 #include "state/pool.h"
 #include "state/poolstore.h"
-#include "ops/alloc.h"
 #include "sim.h"
 
 #define BENCH_PLAIN_RUNS 301
@@ -243,7 +242,7 @@ main(void)
     }
     sim = big_host(shm_state);
     g_setenv("GPUPOOL_CLI", "/bin/true", TRUE);
-    flag = gp_alloc_rebalance_flag_path();
+    flag = gp_paths_rebalance_pending();
     {
         g_autofree char *state = gp_paths_statedir();
 

@@ -31,8 +31,11 @@
 
 #include <glib.h>
 
+#include "state/domain.h"
 #include "state/domxml.h"
-#include "ops/alloc.h"
+#include "policy/alloc.h"
+#include "ops/lifecycle.h"
+#include "ops/rebalance.h"
 #include "hooks/hook-ops.h"
 
 /* A pending rebalance older than this never began: start another. */
@@ -105,7 +108,7 @@ close_from(int lowfd)
  * and every other descriptor closed because libvirtd waits until the
  * hook's stdout and stderr pipes close.  We never wait for it: it takes
  * the lock itself and calls libvirt once this domain's job is over.
- * Bursts are coalesced (see gp_alloc_rebalance_mark()). */
+ * Bursts are coalesced (see gp_rebalance_mark()). */
 static void
 spawn_rebalance(void)
 {
@@ -114,14 +117,14 @@ spawn_rebalance(void)
 
     if (!cli || !g_path_is_absolute(cli))
         cli = GP_BINDIR "/gpupool";
-    if (!gp_alloc_rebalance_mark(HOOK_REBALANCE_STALE_SECONDS))
+    if (!gp_rebalance_mark(HOOK_REBALANCE_STALE_SECONDS))
         return; /* one is pending and will see this change */
 
     pid = fork();
     if (pid < 0) {
         fprintf(stderr, "gpupool: warning: cannot start 'gpupool rebalance': %s; "
                 "run it by hand\n", g_strerror(errno));
-        gp_alloc_rebalance_begin();
+        gp_rebalance_begin();
         return;
     }
     if (pid == 0) {
@@ -142,29 +145,12 @@ spawn_rebalance(void)
         signal(SIGPIPE, SIG_DFL);
         /* Wait for a running rebalance to end: ours must read the state
          * after it, or the change that started us could be missed. */
-        gp_alloc_rebalance_take_turn();
+        gp_rebalance_take_turn();
         execl(cli, "gpupool", "rebalance", (char *)NULL);
         _exit(127);
     }
     while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
         ;
-}
-
-static void
-alloc_domain_init(GpAllocDomain *dom, const GpDomAssignment *asg)
-{
-    memset(dom, 0, sizeof(*dom));
-    dom->uuid = asg->uuid;
-    dom->name = asg->name;
-    dom->devices = g_ptr_array_new_with_free_func((GDestroyNotify)gp_alloc_device_free);
-    for (guint i = 0; i < asg->devices->len; i++) {
-        const GpDomDevice *d = asg->devices->pdata[i];
-
-        g_ptr_array_add(dom->devices, gp_alloc_device_new(d->alias, d->pool,
-                                                          d->address ? d->address : d->uuid));
-    }
-    dom->pcihole64 = asg->pcihole64;
-    dom->pcihole64_set = asg->pcihole64 != 0;
 }
 
 static int
@@ -178,11 +164,11 @@ fail(const char *message)
 }
 
 static int
-do_prepare(const GpAllocDomain *dom)
+do_prepare(GpDomain *dom)
 {
     g_autoptr(GError) error = NULL;
 
-    if (!gp_alloc_prepare_domain(dom, &error)) {
+    if (!gp_lifecycle_prepare(dom, &error)) {
         /* A domain that lost its reserved device to another is re-pointed
          * by the rebalance, so starting it again works. */
         if (g_error_matches(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_HELD) ||
@@ -195,12 +181,12 @@ do_prepare(const GpAllocDomain *dom)
 }
 
 static int
-do_release(const GpAllocDomain *dom)
+do_release(const GpDomain *dom)
 {
     g_autoptr(GError) error = NULL;
     guint dropped = 0;
 
-    gboolean released = gp_alloc_release_domain(dom->uuid, &dropped, &error);
+    gboolean released = gp_lifecycle_release(dom->uuid, &dropped, &error);
 
     /* What was dropped is free for stopped domains to be re-pointed to,
      * even when another claim had to stay; and a partition not given
@@ -215,7 +201,7 @@ do_release(const GpAllocDomain *dom)
 }
 
 static int
-do_reconnect(const GpAllocDomain *dom)
+do_reconnect(GpDomain *dom)
 {
     g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GError) error = NULL;
@@ -224,7 +210,7 @@ do_reconnect(const GpAllocDomain *dom)
      * here, a running guest is not ours to kill.  Claims of domains that
      * stopped while libvirtd was down are dropped by the rebalance, which
      * can ask libvirt what runs. */
-    if (!gp_alloc_reconnect_domain(dom, warnings, &error))
+    if (!gp_lifecycle_reconnect(dom, warnings, &error))
         fprintf(stderr, "gpupool: warning: %s: claims not reconciled: %s\n",
                 dom->name, error->message);
     for (guint i = 0; i < warnings->len; i++)
@@ -236,7 +222,7 @@ do_reconnect(const GpAllocDomain *dom)
 /* An arriving domain is re-pointed to free devices of the same pools on
  * this host; prepare then claims them as for any start. */
 static int
-do_migrate(const GpAllocDomain *dom, const char *xml, gsize len)
+do_migrate(GpDomain *dom, const char *xml, gsize len)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(GHashTable) changes = NULL;
@@ -245,7 +231,7 @@ do_migrate(const GpAllocDomain *dom, const char *xml, gsize len)
     GHashTableIter iter;
     gpointer alias, address;
 
-    changes = gp_alloc_repoint_domain(dom, &error);
+    changes = gp_lifecycle_repoint(dom, &error);
     if (!changes)
         return fail(error->message);
     if (g_hash_table_size(changes) == 0)
@@ -270,9 +256,9 @@ int
 main(int argc, char **argv)
 {
     g_autoptr(GpDomAssignment) asg = NULL;
+    g_autoptr(GpDomain) dom = NULL;
     g_autoptr(GError) error = NULL;
     g_autofree char *xml = NULL;
-    GpAllocDomain dom;
     GpHookOp op;
     gsize len = 0;
     int ret = 0;
@@ -308,24 +294,24 @@ main(int argc, char **argv)
     }
     /* A device of a pool reaches a guest only through a claim: never as
      * a <hostdev> of the domain's own, with or without gpupool metadata. */
-    if (op == GP_HOOK_OP_PREPARE && !gp_alloc_check_passthrough(asg->name, asg->passthrough, &error))
+    if (op == GP_HOOK_OP_PREPARE && !gp_lifecycle_check_passthrough(asg->name, asg->passthrough, &error))
         return fail(error->message);
     if (asg->requests->len == 0 && asg->devices->len == 0)
         return 0;
 
-    alloc_domain_init(&dom, asg);
+    dom = gp_domain_new_from_assignment(asg);
     switch (op) {
     case GP_HOOK_OP_PREPARE:
-        ret = do_prepare(&dom);
+        ret = do_prepare(dom);
         break;
     case GP_HOOK_OP_RELEASE:
-        ret = do_release(&dom);
+        ret = do_release(dom);
         break;
     case GP_HOOK_OP_RECONNECT:
-        ret = do_reconnect(&dom);
+        ret = do_reconnect(dom);
         break;
     case GP_HOOK_OP_MIGRATE:
-        ret = do_migrate(&dom, xml, len);
+        ret = do_migrate(dom, xml, len);
         break;
     case GP_HOOK_OP_RESTORE: {
         g_autofree char *msg = NULL;
@@ -336,13 +322,12 @@ main(int argc, char **argv)
         msg = g_strdup_printf("%s: a domain with pool devices is never restored from a "
                               "saved image (device state cannot be saved): remove the "
                               "image ('virsh managedsave-remove %s') and start %s afresh",
-                              dom.name, dom.name, dom.name);
+                              dom->name, dom->name, dom->name);
         ret = fail(msg);
         break;
     }
     case GP_HOOK_OP_IGNORED:
         break;
     }
-    g_ptr_array_unref(dom.devices);
     return ret;
 }

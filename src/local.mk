@@ -1,7 +1,7 @@
 # The core, one folder per layer (src/README.md): each layer may include
 # only the layers below it, as tests/unit/check-layers.sh checks.
 #
-#   base -> host -> state -> policy -> ops -> virt -> cli
+#   base -> host -> state -> policy -> ledger -> ops -> virt -> cli
 #
 # libgpupool.la is everything up to ops, with the built-in back ends
 # (plugin/local.mk); it does not link libvirt, so neither does the hook
@@ -13,6 +13,7 @@ src_libgpupool_la_SOURCES = \
 	$(gp_host_sources) \
 	$(gp_state_sources) \
 	$(gp_policy_sources) \
+	$(gp_ledger_sources) \
 	$(gp_ops_sources) \
 	$(gp_plugin_builtin_sources)
 src_libgpupool_la_LIBADD = $(GP_CORE_LIBS)
@@ -41,18 +42,29 @@ gp_state_sources = \
 	src/state/pool.c src/state/pool.h \
 	src/state/poolstore.c src/state/poolstore.h \
 	src/state/claims.c src/state/claims.h \
+	src/state/domain.c src/state/domain.h \
 	src/state/domxml.c src/state/domxml.h src/state/domxml-priv.h \
 	src/state/domxml-format.c src/state/domxml-edit.c
 
-# policy: pure decisions, facts in, plan out.
+# policy: pure decisions, facts in, plan out: MMIO sizing, what a pool
+# can give, claims at start, reservations at assign and rebalance.
 gp_policy_sources = \
-	src/policy/mmio.c src/policy/mmio.h
+	src/policy/mmio.c src/policy/mmio.h \
+	src/policy/capacity.c src/policy/capacity.h \
+	src/policy/alloc.c src/policy/alloc.h \
+	src/policy/reserve.c src/policy/reserve.h
+
+# ledger: the one owner of capacity, free devices, holders and the lock.
+gp_ledger_sources = \
+	src/ledger/ledger.c src/ledger/ledger.h \
+	src/ledger/probe.c src/ledger/probe.h
 
 # ops: the transactions that apply decisions to the host and the state.
 gp_ops_sources = \
 	src/ops/poolhost.c src/ops/poolhost.h \
 	src/ops/partition.c src/ops/partition.h \
-	src/ops/alloc.c src/ops/alloc.h
+	src/ops/lifecycle.c src/ops/lifecycle.h \
+	src/ops/rebalance.c src/ops/rebalance.h
 
 # virt: assign, unassign, rebalance and listings through libvirt.
 src_libgpupool_virt_la_SOURCES = \

@@ -32,6 +32,38 @@ gp_paths_statedir(void)
     return dir_from_env("GPUPOOL_STATEDIR", GP_RUNSTATEDIR "/gpupool");
 }
 
+static char *
+state_file(const char *name)
+{
+    g_autofree char *dir = gp_paths_statedir();
+
+    return g_build_filename(dir, name, NULL);
+}
+
+char *
+gp_paths_lock(void)
+{
+    return state_file("lock");
+}
+
+char *
+gp_paths_claims(void)
+{
+    return state_file("claims.xml");
+}
+
+char *
+gp_paths_rebalance_pending(void)
+{
+    return state_file("rebalance-pending");
+}
+
+char *
+gp_paths_rebalance_lock(void)
+{
+    return state_file("rebalance.lock");
+}
+
 char *
 gp_paths_schemadir(void)
 {

@@ -13,6 +13,16 @@ char *gp_paths_confdir(void);
 char *gp_paths_pooldir(void);
 /* GPUPOOL_STATEDIR, default /run/gpupool: claims and locks. */
 char *gp_paths_statedir(void);
+/* The files in STATEDIR, named here and nowhere else:
+ *   lock               the host-wide lock every change to pools or claims
+ *                      takes (src/ledger/ledger.h);
+ *   claims.xml         who holds what (xml/claims.rng);
+ *   rebalance-pending  exists while a started rebalance has not begun;
+ *   rebalance.lock     held by the running rebalance (src/ops/alloc.h). */
+char *gp_paths_lock(void);
+char *gp_paths_claims(void);
+char *gp_paths_rebalance_pending(void);
+char *gp_paths_rebalance_lock(void);
 /* GPUPOOL_SCHEMADIR, default DATADIR/gpupool/schemas: RelaxNG schemas. */
 char *gp_paths_schemadir(void);
 /* Absolute path of one schema, e.g. "pool.rng". */

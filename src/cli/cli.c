@@ -40,21 +40,6 @@ gp_cli_parse_args(const GpCliCommand *cmd, const GOptionEntry *entries,
     return GP_EXIT_OK;
 }
 
-gboolean
-gp_cli_load_pools_and_claims(GPtrArray **pools, GpClaims **claims, GError **error)
-{
-    g_autoptr(GPtrArray) p = gp_poolstore_list(error);
-
-    if (!p)
-        return FALSE;
-    /* Claims are replaced atomically: reading needs no lock. */
-    *claims = gp_claims_load(error);
-    if (!*claims)
-        return FALSE;
-    *pools = g_steal_pointer(&p);
-    return TRUE;
-}
-
 int
 gp_cli_fail(const GError *error)
 {

@@ -39,9 +39,6 @@ int gp_cli_parse_args(const GpCliCommand *cmd, const GOptionEntry *entries,
     { "connect", 'c', 0, G_OPTION_ARG_STRING, (uri), \
       "libvirt URI (default $LIBVIRT_DEFAULT_URI or qemu:///system)", "URI" }
 
-/* Every pool definition (sorted by name) and the claims, as the listing
- * commands show them. */
-gboolean gp_cli_load_pools_and_claims(GPtrArray **pools, GpClaims **claims, GError **error);
 
 /* "gpupool: error: MESSAGE" on stderr, one line; returns GP_EXIT_FAILURE. */
 int gp_cli_fail(const GError *error);

@@ -8,6 +8,7 @@
 #include "base/sysfs.h"
 #include "host/pcidev.h"
 #include "state/poolstore.h"
+#include "ledger/ledger.h"
 #include "ops/partition.h"
 #include "cli/cli.h"
 
@@ -79,8 +80,18 @@ model_of(const char *device)
     return g_strdup_printf("%04x:%04x", (guint)v, (guint)d);
 }
 
+/* Partitions in use: for a pool's device, those its domains hold as the
+ * ledger counts them (a back end may count partitions it set up but
+ * nobody holds); otherwise what the device says exists. */
+static guint
+in_use(const GpPartInfo *info, const GpMemberCapacity *row)
+{
+    return row ? row->held : info->in_use;
+}
+
 static void
-print_text(const GpPartInfo *info, const char *pool_name, const GpPool *pool)
+print_text(const GpPartInfo *info, const char *pool_name, const GpPool *pool,
+           const GpMemberCapacity *row)
 {
     g_autofree char *model = model_of(info->device);
     g_autofree char *counts = gp_part_info_counts_text(info);
@@ -95,9 +106,10 @@ print_text(const GpPartInfo *info, const char *pool_name, const GpPool *pool)
         printf("  current partition count: none, the device is used whole (pci pools)\n");
     else if (info->count)
         printf("  current partition count: %u%s%s, %u in use\n", info->count,
-               info->profile ? " of " : "", info->profile ? info->profile : "", info->in_use);
+               info->profile ? " of " : "", info->profile ? info->profile : "",
+               in_use(info, row));
     else
-        printf("  current partition count: none set, %u in use\n", info->in_use);
+        printf("  current partition count: none set, %u in use\n", in_use(info, row));
     printf("  VRAM: %s total, %s available\n", total, free_vram);
     if (pool_name) {
         if (pool && pool->type == GP_POOL_TYPE_MDEV)
@@ -109,6 +121,8 @@ print_text(const GpPartInfo *info, const char *pool_name, const GpPool *pool)
                    pool->vf_profile ? pool->vf_profile : "");
         else
             printf("  pool: %s\n", pool_name);
+        if (row)
+            printf("  for the pool's domains: %u held, %u free\n", row->held, row->free);
     }
     if (info->profiles->len == 0)
         return;
@@ -146,13 +160,16 @@ attr_s(GString *out, const char *name, const char *v)
 }
 
 static void
-append_xml(GString *out, const GpPartInfo *info, const char *pool_name)
+append_xml(GString *out, const GpPartInfo *info, const char *pool_name,
+           const GpMemberCapacity *row)
 {
     g_string_append(out, "  <device");
     attr_s(out, "name", info->device);
     attr_s(out, "backend", info->backend);
     attr_s(out, "kind", gp_part_kind_to_string(info->kind));
-    g_string_append_printf(out, " count='%u' in-use='%u'", info->count, info->in_use);
+    g_string_append_printf(out, " count='%u' in-use='%u'", info->count, in_use(info, row));
+    if (row)
+        g_string_append_printf(out, " free='%u'", row->free);
     attr_s(out, "profile", info->profile);
     attr_u(out, "vram-total", info->vram_total);
     attr_u(out, "vram-free", info->vram_free);
@@ -185,6 +202,16 @@ append_xml(GString *out, const GpPartInfo *info, const char *pool_name)
     g_string_append(out, "  </device>\n");
 }
 
+/* DEVICE's row in the capacity of POOL_NAME, NULL if it is in no pool or
+ * is a companion. */
+static const GpMemberCapacity *
+row_of(GpLedger *ledger, const char *pool_name, const char *device)
+{
+    const GpPoolCapacity *cap = pool_name ? gp_ledger_capacity(ledger, pool_name, NULL) : NULL;
+
+    return cap ? gp_pool_capacity_row(cap, device) : NULL;
+}
+
 static int
 run_partitions(int argc, char **argv)
 {
@@ -199,6 +226,7 @@ run_partitions(int argc, char **argv)
     g_autoptr(GPtrArray) devices = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) infos = g_ptr_array_new_with_free_func((GDestroyNotify)gp_part_info_free);
     g_autoptr(GHashTable) pool_of = NULL;
+    g_autoptr(GpLedger) ledger = NULL;
     g_autoptr(GString) out = g_string_new(NULL);
     GPtrArray *problems;
 
@@ -218,6 +246,9 @@ run_partitions(int argc, char **argv)
     pool_of = gp_poolstore_membership(&error);
     if (!pool_of)
         return gp_cli_fail(error);
+    ledger = gp_ledger_open(GP_LEDGER_READ, &error);
+    if (!ledger)
+        return gp_cli_fail(error);
     for (guint i = 0; i < devices->len; i++) {
         GpPartInfo *info = gp_partition_describe(devices->pdata[i], &error);
 
@@ -235,7 +266,9 @@ run_partitions(int argc, char **argv)
         for (guint i = 0; i < infos->len; i++) {
             const GpPartInfo *info = infos->pdata[i];
 
-            append_xml(out, info, g_hash_table_lookup(pool_of, info->device));
+            append_xml(out, info, g_hash_table_lookup(pool_of, info->device),
+                       row_of(ledger, g_hash_table_lookup(pool_of, info->device),
+                              info->device));
         }
         g_string_append(out, "</partitions>\n");
         fputs(out->str, stdout);
@@ -249,11 +282,11 @@ run_partitions(int argc, char **argv)
     for (guint i = 0; i < infos->len; i++) {
         const GpPartInfo *info = infos->pdata[i];
         const char *pool_name = g_hash_table_lookup(pool_of, info->device);
-        g_autoptr(GpPool) pool = pool_name ? gp_poolstore_load(pool_name, NULL) : NULL;
+        const GpPool *pool = pool_name ? gp_ledger_pool(ledger, pool_name, NULL) : NULL;
 
         if (i)
             printf("\n");
-        print_text(info, pool_name, pool);
+        print_text(info, pool_name, pool, row_of(ledger, pool_name, info->device));
     }
     return GP_EXIT_OK;
 }

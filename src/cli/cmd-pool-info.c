@@ -2,10 +2,8 @@
 #include "config.h"
 
 #include "base/pciaddr.h"
-#include "base/sysfs.h"
 #include "host/vfio.h"
-#include "state/poolstore.h"
-#include "ops/poolhost.h"
+#include "ledger/ledger.h"
 #include "cli/cli.h"
 
 #include <stdio.h>
@@ -21,38 +19,32 @@ format_holder(const GpClaim *c)
                            when ? when : "?");
 }
 
+/* A member's status as the ledger counts it. */
 static char *
-pci_status(const GpPoolDevice *d, const char *driver, const GpClaim *held)
+member_status(const GpPool *pool, const GpPoolDevice *d, const GpMemberCapacity *row,
+              const GpPoolCapacity *cap)
 {
-    g_autofree char *dir = gp_sysfs_pci_dev_path(d->address, NULL);
-
-    if (!gp_sysfs_is_dir(dir))
-        return g_strdup("missing from this host");
-    if (g_strcmp0(driver, GP_VFIO_DRIVER) != 0)
-        return g_strdup("not on vfio-pci: run 'gpupool setup'");
     if (d->companion_of)
         return g_strdup_printf("companion of %s", d->companion_of);
-    return g_strdup(held ? "in use" : "free");
-}
-
-static char *
-partition_status(const GpPool *pool, const GpPoolDevice *d)
-{
-    if (pool->type == GP_POOL_TYPE_VF) {
-        g_autofree char *path = gp_sysfs_pci_dev_path(d->address, "sriov_numvfs");
-        g_autofree char *n = gp_sysfs_read(path, NULL);
-
-        return n ? g_strdup_printf("%s VFs enabled", n) : g_strdup("missing from this host");
+    if (!row)
+        return g_strdup("-");
+    switch (pool->type) {
+    case GP_POOL_TYPE_PCI:
+        if (row->held)
+            return g_strdup("in use");
+        return g_strdup(row->problem ? row->problem : "free");
+    case GP_POOL_TYPE_VF:
+        if (row->problem && row->capacity == 0)
+            return g_strdup(row->problem);
+        return g_strdup_printf("%u VFs enabled, %u held, %u free", row->vfs, row->held,
+                               row->free);
+    case GP_POOL_TYPE_MDEV:
+        if (!cap->known || (row->problem && row->held == 0))
+            return g_strdup(row->problem ? row->problem : "no mdev type set");
+        return g_strdup_printf("%u more %s can be created, %u held", row->free, pool->mdev_type,
+                               row->held);
     }
-    if (pool->mdev_type) {
-        g_autofree char *path = gp_sysfs_mdev_type_path(d->address, pool->mdev_type,
-                                                        "available_instances");
-        g_autofree char *n = gp_sysfs_read(path, NULL);
-
-        return n ? g_strdup_printf("%s more %s can be created", n, pool->mdev_type)
-                 : g_strdup_printf("does not offer %s", pool->mdev_type);
-    }
-    return g_strdup("no mdev type set");
+    return g_strdup("-");
 }
 
 static int
@@ -66,17 +58,21 @@ run_pool_info(int argc, char **argv)
         { NULL }
     };
     g_autoptr(GError) error = NULL;
-    g_autoptr(GpPool) pool = NULL;
-    g_autoptr(GpClaims) claims = NULL;
+    g_autoptr(GpLedger) ledger = NULL;
+    const GpPool *pool;
+    const GpPoolCapacity *cap;
+    GpClaims *claims;
     GPtrArray *all;
-    GpPoolUsage usage;
     int rc;
 
     rc = gp_cli_parse_args(&gp_cmd_pool_info, entries, &argc, &argv, 1,
                            "give exactly one pool NAME");
     if (rc != GP_EXIT_OK)
         return rc;
-    pool = gp_poolstore_load(argv[1], &error);
+    if (!gp_pool_name_check(argv[1], &error))
+        return gp_cli_fail(error);
+    ledger = gp_ledger_open(GP_LEDGER_READ, &error);
+    pool = ledger ? gp_ledger_pool(ledger, argv[1], &error) : NULL;
     if (!pool)
         return gp_cli_fail(error);
     if (xml) {
@@ -85,10 +81,10 @@ run_pool_info(int argc, char **argv)
         fputs(text, stdout);
         return GP_EXIT_OK;
     }
-    claims = gp_claims_load(&error);
-    if (!claims)
+    cap = gp_ledger_capacity(ledger, pool->name, &error);
+    if (!cap)
         return gp_cli_fail(error);
-    gp_poolhost_usage(pool, claims, &usage);
+    claims = gp_ledger_claims(ledger);
 
     printf("Name:         %s\n", pool->name);
     printf("Type:         %s\n", gp_pool_type_to_string(pool->type));
@@ -98,11 +94,10 @@ run_pool_info(int argc, char **argv)
         printf("mdev type:    %s\n", pool->mdev_type ? pool->mdev_type : "(not set)");
     if (pool->type == GP_POOL_TYPE_VF)
         printf("VFs per PF:   %u%s\n", pool->vf_count, pool->vf_count ? "" : " (left as is)");
-    if (usage.total >= 0)
-        printf("Usage:        %u in use, %" G_GINT64_FORMAT " free\n", usage.in_use,
-               MAX(usage.total - (gint64)usage.in_use, 0));
+    if (cap->known)
+        printf("Usage:        %u in use, %u free\n", cap->held, cap->free);
     else
-        printf("Usage:        %u in use\n", usage.in_use);
+        printf("Usage:        %u in use\n", cap->held);
     if (pool->devices->len == 0) {
         printf("\nNo devices yet: add some with 'gpupool pool-add %s DEVICE...'\n", pool->name);
         return GP_EXIT_OK;
@@ -120,10 +115,7 @@ run_pool_info(int argc, char **argv)
 
         if (gp_pci_addr_parse(d->address, &a, NULL))
             driver = gp_vfio_current_driver(d->address);
-        if (pool->type == GP_POOL_TYPE_PCI)
-            status = pci_status(d, driver, held);
-        else
-            status = partition_status(pool, d);
+        status = member_status(pool, d, gp_pool_capacity_row(cap, d->address), cap);
         printf("%-13s %-14s %-14s %-30s %s\n", d->address, driver ? driver : "-",
                d->host_driver ? d->host_driver : "-", status, holder);
     }

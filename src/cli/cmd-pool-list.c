@@ -1,8 +1,7 @@
 /* gpupool pool-list: every pool of this host, one line each. */
 #include "config.h"
 
-#include "state/poolstore.h"
-#include "ops/poolhost.h"
+#include "ledger/ledger.h"
 #include "cli/cli.h"
 
 #include <stdio.h>
@@ -11,14 +10,16 @@ static int
 run_pool_list(int argc, char **argv)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(GPtrArray) pools = NULL;
-    g_autoptr(GpClaims) claims = NULL;
+    g_autoptr(GpLedger) ledger = NULL;
+    GPtrArray *pools;
     int rc;
 
     rc = gp_cli_parse_args(&gp_cmd_pool_list, NULL, &argc, &argv, 0, "takes no arguments");
     if (rc != GP_EXIT_OK)
         return rc;
-    if (!gp_cli_load_pools_and_claims(&pools, &claims, &error))
+    ledger = gp_ledger_open(GP_LEDGER_READ, &error);
+    pools = ledger ? gp_ledger_pools(ledger, &error) : NULL;
+    if (!pools)
         return gp_cli_fail(error);
     if (pools->len == 0) {
         printf("No pools defined; create one with 'gpupool pool-create NAME --type pci'\n");
@@ -28,18 +29,15 @@ run_pool_list(int argc, char **argv)
            "DESCRIPTION");
     for (guint i = 0; i < pools->len; i++) {
         const GpPool *pool = g_ptr_array_index(pools, i);
+        const GpPoolCapacity *cap = gp_ledger_capacity(ledger, pool->name, &error);
         g_autofree char *free_str = NULL;
-        GpPoolUsage usage;
 
-        gp_poolhost_usage(pool, claims, &usage);
-        if (usage.total < 0)
-            free_str = g_strdup("-");
-        else
-            free_str = g_strdup_printf("%" G_GINT64_FORMAT,
-                                       MAX(usage.total - (gint64)usage.in_use, 0));
+        if (!cap)
+            return gp_cli_fail(error);
+        /* An mdev pool without a type cannot tell what it could give. */
+        free_str = cap->known ? g_strdup_printf("%u", cap->free) : g_strdup("-");
         printf("%-20s %-5s %7u %7u %7s  %s\n", pool->name, gp_pool_type_to_string(pool->type),
-               usage.members, usage.in_use, free_str,
-               pool->description ? pool->description : "");
+               cap->members, cap->held, free_str, pool->description ? pool->description : "");
     }
     return GP_EXIT_OK;
 }

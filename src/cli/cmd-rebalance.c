@@ -34,7 +34,7 @@ run_rebalance(int argc, char **argv)
         return gp_cli_fail(error);
     gp_cli_print_lines(dropped);
     for (guint i = 0; i < moves->len; i++) {
-        const GpAssignMove *m = g_ptr_array_index(moves, i);
+        const GpReserveMove *m = g_ptr_array_index(moves, i);
 
         printf("%s: %s %s -> %s (pool '%s': %s was %s)\n", m->domain, m->alias, m->from,
                m->to, m->pool, m->from, m->reason);

@@ -4,6 +4,7 @@
  * (libvirt-guests' default), because device state cannot be saved. */
 #include "config.h"
 
+#include "ledger/ledger.h"
 #include "virt/assign.h"
 #include "cli/cli.h"
 
@@ -12,49 +13,35 @@
 
 #include <libvirt/virterror.h>
 
-static void
-domain_unref(gpointer dom)
-{
-    virDomainFree(dom);
-}
-
 /* Running domains that hold pool devices: by their claims, or by the
  * gpupool request in their live definition (a claim lost with /run). */
 static GPtrArray *
 gpu_domains(virConnectPtr conn, GpClaims *claims, GError **error)
 {
-    virDomainPtr *doms = NULL;
-    int n = virConnectListAllDomains(conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
-    GPtrArray *out;
+    GPtrArray *doms = gp_assign_list_running(conn, error);
 
-    if (n < 0) {
-        g_set_error(error, GP_ASSIGN_ERROR, GP_ASSIGN_ERROR_LIBVIRT,
-                    "cannot list the running domains: %s", virGetLastErrorMessage());
-        return NULL;
-    }
-    out = g_ptr_array_new_full((guint)n, domain_unref);
-    for (int i = 0; i < n; i++) {
+    for (guint i = 0; doms && i < doms->len;) {
+        virDomainPtr dom = doms->pdata[i];
         char uuid[VIR_UUID_STRING_BUFLEN] = "";
         gboolean ours = FALSE;
 
-        if (virDomainGetUUIDString(doms[i], uuid) == 0 && claims) {
+        if (virDomainGetUUIDString(dom, uuid) == 0 && claims) {
             g_autoptr(GPtrArray) held = gp_claims_of_domain(claims, uuid);
 
             ours = held->len > 0;
         }
         if (!ours) {
-            char *xml = virDomainGetXMLDesc(doms[i], 0);
+            char *xml = virDomainGetXMLDesc(dom, 0);
 
             ours = xml && gp_domxml_has_assignment(xml, strlen(xml));
             free(xml);
         }
         if (ours)
-            g_ptr_array_add(out, doms[i]);
+            i++;
         else
-            virDomainFree(doms[i]);
+            g_ptr_array_remove_index(doms, i);
     }
-    free(doms);
-    return out;
+    return doms;
 }
 
 static int
@@ -71,7 +58,8 @@ run_shutdown_domains(int argc, char **argv)
     };
     g_autoptr(GError) error = NULL;
     g_autoptr(virConnect) conn = NULL;
-    g_autoptr(GpClaims) claims = NULL;
+    g_autoptr(GpLedger) ledger = NULL;
+    GpClaims *claims;
     g_autoptr(GPtrArray) doms = NULL;
     gint64 deadline;
     guint failed = 0;
@@ -86,7 +74,8 @@ run_shutdown_domains(int argc, char **argv)
     conn = gp_assign_connect(uri, &error);
     if (!conn)
         return gp_cli_fail(error);
-    claims = gp_claims_load(&error);
+    ledger = gp_ledger_open(GP_LEDGER_READ, &error);
+    claims = ledger ? gp_ledger_claims(ledger) : NULL;
     if (!claims) {
         /* Still stop the domains that carry a request. */
         fprintf(stderr, "gpupool: warning: %s\n", error->message);

@@ -2,7 +2,7 @@
  * which domains reserve them. */
 #include "config.h"
 
-#include "state/poolstore.h"
+#include "ledger/ledger.h"
 #include "virt/assign.h"
 #include "cli/cli.h"
 
@@ -11,25 +11,45 @@
 
 #include <libxml/tree.h>
 
-/* Domains (GpAssignDomain*) whose definition reserves DEVICE. */
+/* Domains (GpDomain*) whose definition reserves DEVICE. */
 static GPtrArray *
 reserved_by(GPtrArray *domains, const char *device, GPtrArray *aliases)
 {
     GPtrArray *out = g_ptr_array_new();
 
     for (guint i = 0; domains && i < domains->len; i++) {
-        GpAssignDomain *d = g_ptr_array_index(domains, i);
+        GpDomain *d = g_ptr_array_index(domains, i);
 
         for (guint j = 0; j < d->devices->len; j++) {
-            GpDomDevice *dev = g_ptr_array_index(d->devices, j);
+            GpDomainDevice *dev = g_ptr_array_index(d->devices, j);
 
-            if (g_strcmp0(dev->address ? dev->address : dev->uuid, device) == 0) {
+            if (g_strcmp0(dev->device, device) == 0) {
                 g_ptr_array_add(out, d);
                 g_ptr_array_add(aliases, dev->alias);
             }
         }
     }
     return out;
+}
+
+/* The units of POOL to list: those held and those free; for mdev pools
+ * the mdevs domains hold (the free ones exist only once made). */
+static GPtrArray *
+units_of(GpLedger *ledger, const GpPool *pool, GError **error)
+{
+    GPtrArray *all = gp_claims_all(gp_ledger_claims(ledger));
+    GPtrArray *units;
+
+    if (pool->type != GP_POOL_TYPE_MDEV)
+        return gp_ledger_units(ledger, pool->name, error);
+    units = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < all->len; i++) {
+        const GpClaim *c = all->pdata[i];
+
+        if (strcmp(c->pool, pool->name) == 0)
+            g_ptr_array_add(units, g_strdup(c->device));
+    }
+    return units;
 }
 
 static char *
@@ -41,7 +61,8 @@ format_time(gint64 t)
 }
 
 static void
-print_text(GPtrArray *pools, GHashTable *devices_of, GpClaims *claims, GPtrArray *domains)
+print_text(GPtrArray *pools, GHashTable *devices_of, GHashTable *caps, GpClaims *claims,
+           GPtrArray *domains)
 {
     if (pools->len == 0) {
         printf("No pools defined: create one with 'gpupool pool-create NAME'\n");
@@ -50,13 +71,12 @@ print_text(GPtrArray *pools, GHashTable *devices_of, GpClaims *claims, GPtrArray
     for (guint i = 0; i < pools->len; i++) {
         GpPool *pool = g_ptr_array_index(pools, i);
         GPtrArray *devs = g_hash_table_lookup(devices_of, pool->name);
-        guint held = 0;
+        const GpPoolCapacity *cap = g_hash_table_lookup(caps, pool->name);
 
-        for (guint j = 0; j < devs->len; j++)
-            if (gp_claims_find(claims, g_ptr_array_index(devs, j)))
-                held++;
         printf("%sPool %s (%s): %u device(s), %u held, %u free\n", i ? "\n" : "", pool->name,
-               gp_pool_type_to_string(pool->type), devs->len, held, devs->len - held);
+               gp_pool_type_to_string(pool->type), cap->capacity, cap->held, cap->free);
+        if (pool->type == GP_POOL_TYPE_MDEV && cap->known)
+            printf("  %u more %s can be created on its parents\n", cap->free, pool->mdev_type);
         if (devs->len == 0)
             continue;
         printf("  %-36s %-5s %-32s %-19s %s\n", "DEVICE", "STATE", "HELD BY", "SINCE",
@@ -70,7 +90,7 @@ print_text(GPtrArray *pools, GHashTable *devices_of, GpClaims *claims, GPtrArray
             GString *r = g_string_new(NULL);
 
             for (guint k = 0; k < res->len; k++) {
-                GpAssignDomain *d = g_ptr_array_index(res, k);
+                GpDomain *d = g_ptr_array_index(res, k);
 
                 g_string_append_printf(r, "%s%s%s", k ? ", " : "", d->name,
                                        d->active ? "" : " (stopped)");
@@ -83,7 +103,8 @@ print_text(GPtrArray *pools, GHashTable *devices_of, GpClaims *claims, GPtrArray
 }
 
 static void
-print_xml(GPtrArray *pools, GHashTable *devices_of, GpClaims *claims, GPtrArray *domains)
+print_xml(GPtrArray *pools, GHashTable *devices_of, GHashTable *caps, GpClaims *claims,
+          GPtrArray *domains)
 {
     xmlDoc *doc = xmlNewDoc((const xmlChar *)"1.0");
     xmlNode *root = xmlNewDocNode(doc, NULL, (const xmlChar *)"status", NULL);
@@ -96,8 +117,8 @@ print_xml(GPtrArray *pools, GHashTable *devices_of, GpClaims *claims, GPtrArray 
     for (guint i = 0; i < pools->len; i++) {
         GpPool *pool = g_ptr_array_index(pools, i);
         GPtrArray *devs = g_hash_table_lookup(devices_of, pool->name);
+        const GpPoolCapacity *cap = g_hash_table_lookup(caps, pool->name);
         xmlNode *p = xmlNewChild(root, NULL, (const xmlChar *)"pool", NULL);
-        guint held = 0;
         char buf[32];
 
         xmlSetProp(p, (const xmlChar *)"name", (const xmlChar *)pool->name);
@@ -115,14 +136,13 @@ print_xml(GPtrArray *pools, GHashTable *devices_of, GpClaims *claims, GPtrArray 
             if (c) {
                 xmlNode *h = xmlNewChild(d, NULL, (const xmlChar *)"holder", NULL);
 
-                held++;
                 xmlSetProp(h, (const xmlChar *)"name", (const xmlChar *)c->domain_name);
                 xmlSetProp(h, (const xmlChar *)"uuid", (const xmlChar *)c->domain_uuid);
                 g_snprintf(buf, sizeof(buf), "%" G_GINT64_FORMAT, c->since);
                 xmlSetProp(h, (const xmlChar *)"since", (const xmlChar *)buf);
             }
             for (guint k = 0; k < res->len; k++) {
-                GpAssignDomain *dom = g_ptr_array_index(res, k);
+                GpDomain *dom = g_ptr_array_index(res, k);
                 xmlNode *r = xmlNewChild(d, NULL, (const xmlChar *)"reserved-by", NULL);
 
                 xmlSetProp(r, (const xmlChar *)"name", (const xmlChar *)dom->name);
@@ -133,11 +153,11 @@ print_xml(GPtrArray *pools, GHashTable *devices_of, GpClaims *claims, GPtrArray 
                            (const xmlChar *)(dom->active ? "yes" : "no"));
             }
         }
-        g_snprintf(buf, sizeof(buf), "%u", devs->len);
+        g_snprintf(buf, sizeof(buf), "%u", cap->capacity);
         xmlSetProp(p, (const xmlChar *)"devices", (const xmlChar *)buf);
-        g_snprintf(buf, sizeof(buf), "%u", held);
+        g_snprintf(buf, sizeof(buf), "%u", cap->held);
         xmlSetProp(p, (const xmlChar *)"held", (const xmlChar *)buf);
-        g_snprintf(buf, sizeof(buf), "%u", devs->len - held);
+        g_snprintf(buf, sizeof(buf), "%u", cap->free);
         xmlSetProp(p, (const xmlChar *)"free", (const xmlChar *)buf);
     }
     xmlDocDumpFormatMemoryEnc(doc, &out, &len, "UTF-8", 1);
@@ -162,16 +182,19 @@ run_status(int argc, char **argv)
         { NULL }
     };
     g_autoptr(GError) error = NULL;
-    g_autoptr(GPtrArray) pools = NULL;
-    g_autoptr(GpClaims) claims = NULL;
+    g_autoptr(GpLedger) ledger = NULL;
+    GPtrArray *pools;
     g_autoptr(GPtrArray) domains = NULL;
     g_autoptr(GHashTable) devices_of = NULL;
+    g_autoptr(GHashTable) caps = NULL;
     int rc;
 
     rc = gp_cli_parse_args(&gp_cmd_status, entries, &argc, &argv, 0, "takes no arguments");
     if (rc != GP_EXIT_OK)
         return rc;
-    if (!gp_cli_load_pools_and_claims(&pools, &claims, &error))
+    ledger = gp_ledger_open(GP_LEDGER_READ, &error);
+    pools = ledger ? gp_ledger_pools(ledger, &error) : NULL;
+    if (!pools)
         return gp_cli_fail(error);
     if (!no_libvirt) {
         g_autoptr(virConnect) conn = gp_assign_connect(uri, &error);
@@ -186,15 +209,21 @@ run_status(int argc, char **argv)
     }
     devices_of = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
                                        (GDestroyNotify)g_ptr_array_unref);
+    caps = g_hash_table_new(g_str_hash, g_str_equal);
     for (guint i = 0; i < pools->len; i++) {
         GpPool *pool = g_ptr_array_index(pools, i);
+        const GpPoolCapacity *cap = gp_ledger_capacity(ledger, pool->name, &error);
+        GPtrArray *units = cap ? units_of(ledger, pool, &error) : NULL;
 
-        g_hash_table_insert(devices_of, pool->name, gp_assign_pool_devices(pool, claims));
+        if (!units)
+            return gp_cli_fail(error);
+        g_hash_table_insert(caps, pool->name, (gpointer)cap);
+        g_hash_table_insert(devices_of, pool->name, units);
     }
     if (xml)
-        print_xml(pools, devices_of, claims, domains);
+        print_xml(pools, devices_of, caps, gp_ledger_claims(ledger), domains);
     else
-        print_text(pools, devices_of, claims, domains);
+        print_text(pools, devices_of, caps, gp_ledger_claims(ledger), domains);
     return GP_EXIT_OK;
 }
 

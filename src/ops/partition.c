@@ -166,28 +166,6 @@ compare_strings(gconstpointer a, gconstpointer b)
     return g_strcmp0(*(const char *const *)a, *(const char *const *)b);
 }
 
-GPtrArray *
-gp_partition_holders(GpClaims *claims, const char *device)
-{
-    GPtrArray *all = gp_claims_all(claims);
-    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
-
-    for (guint i = 0; i < all->len; i++) {
-        const GpClaim *c = all->pdata[i];
-        g_autofree char *pf = NULL;
-        gboolean held = g_strcmp0(c->device, device) == 0 || g_strcmp0(c->parent, device) == 0;
-
-        if (!held && !c->parent) {
-            pf = gp_pci_physfn(c->device);
-            held = g_strcmp0(pf, device) == 0;
-        }
-        if (held && !g_ptr_array_find_with_equal_func(names, c->domain_name, g_str_equal, NULL))
-            g_ptr_array_add(names, g_strdup(c->domain_name));
-    }
-    g_ptr_array_sort(names, compare_strings);
-    return names;
-}
-
 static char *
 join(GPtrArray *names)
 {
@@ -245,8 +223,7 @@ gboolean
 gp_partition_set(const char *device, guint count, const char *profile, guint per_domain,
                  GPtrArray *done, GError **error)
 {
-    g_autoptr(GpLock) lock = NULL;
-    g_autoptr(GpClaims) claims = NULL;
+    g_autoptr(GpLedger) ledger = NULL;
     g_autoptr(GpPool) pool = NULL;
     g_autoptr(GPtrArray) targets = g_ptr_array_new_with_free_func((GDestroyNotify)target_free);
     g_autofree char *chosen_profile = NULL;
@@ -254,8 +231,8 @@ gp_partition_set(const char *device, guint count, const char *profile, guint per
     g_autoptr(GError) err = NULL;
     guint applied;
 
-    claims = gp_claims_lock_and_load(&lock, error);
-    if (!claims)
+    ledger = gp_ledger_open(GP_LEDGER_WRITE, error);
+    if (!ledger)
         return FALSE;
     pool = gp_poolstore_find_pool_of_device(device, &err);
     if (err) {
@@ -296,9 +273,22 @@ gp_partition_set(const char *device, guint count, const char *profile, guint per
         guint c = 0;
         Target *t;
 
-        info = gp_partition_describe(addr, error);
-        if (!info)
+        /* A device whose partitions are all given out may not describe
+         * itself as partitionable any more: its holders are the reason. */
+        holders = gp_ledger_holders(ledger, addr);
+        info = gp_partition_describe(addr, &err);
+        if (!info && holders->len > 0) {
+            g_autofree char *who = join(holders);
+
+            g_set_error(error, GP_PARTITION_ERROR, GP_PARTITION_ERROR_IN_USE,
+                        "%s has partitions in use by %s: stop %s first", addr, who,
+                        holders->len > 1 ? "them" : "it");
             return FALSE;
+        }
+        if (!info) {
+            g_propagate_error(error, g_steal_pointer(&err));
+            return FALSE;
+        }
         if (pool && !kind_fits_pool(pool, info->kind)) {
             g_set_error(error, GP_PARTITION_ERROR, GP_PARTITION_ERROR_REFUSED,
                         "%s of %s pool '%s' is partitioned by the %s back end (%s): "
@@ -322,7 +312,6 @@ gp_partition_set(const char *device, guint count, const char *profile, guint per
                         p ? p : "(no profile)", pool->name);
             return FALSE;
         }
-        holders = gp_partition_holders(claims, addr);
         if (holders->len > 0 && (info->count != c || g_strcmp0(info->profile, p) != 0)) {
             g_autofree char *who = join(holders);
 
@@ -617,10 +606,10 @@ gp_partition_check_pool(const GpPool *pool, GPtrArray *warnings, GPtrArray *erro
  * A homogeneous vGPU parent (NVIDIA before SR-IOV) offers no other type
  * at all once one has an instance. */
 static char *
-other_types_text(const GpPool *pool, GpClaims *claims)
+other_types_text(GpLedger *ledger, const GpPool *pool)
 {
     g_autoptr(GString) s = g_string_new(NULL);
-    GPtrArray *all = gp_claims_all(claims);
+    GPtrArray *all = gp_claims_all(gp_ledger_claims(ledger));
 
     for (guint i = 0; i < pool->devices->len; i++) {
         const GpPoolDevice *d = pool->devices->pdata[i];
@@ -653,9 +642,29 @@ other_types_text(const GpPool *pool, GpClaims *claims)
     return g_string_free(g_steal_pointer(&s), FALSE);
 }
 
+/* "vm1, vm2": the domains other than DOM_UUID holding units of POOL, as
+ * the ledger counts them; NULL if none. */
+static char *
+other_holders(GpLedger *ledger, const GpPool *pool, const char *dom_uuid)
+{
+    GPtrArray *all = gp_claims_all(gp_ledger_claims(ledger));
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+
+    for (guint i = 0; i < all->len; i++) {
+        const GpClaim *c = all->pdata[i];
+
+        if (g_strcmp0(c->pool, pool->name) == 0 &&
+            g_ascii_strcasecmp(c->domain_uuid, dom_uuid) != 0 &&
+            !g_ptr_array_find_with_equal_func(names, c->domain_name, g_str_equal, NULL))
+            g_ptr_array_add(names, g_strdup(c->domain_name));
+    }
+    g_ptr_array_sort(names, compare_strings);
+    return names->len ? join(names) : NULL;
+}
+
 gboolean
-gp_partition_prepare_mdev(const GpPool *pool, const char *uuid, GpClaims *claims,
-                          gboolean *created, GError **error)
+gp_partition_prepare_mdev(GpLedger *ledger, const GpPool *pool, const char *uuid,
+                          const char *dom_uuid, gboolean *created, GError **error)
 {
     g_autofree char *dev_rel = gp_sysfs_mdev_dev_path(uuid, NULL);
     g_autoptr(GString) tried = g_string_new(NULL);
@@ -705,48 +714,21 @@ gp_partition_prepare_mdev(const GpPool *pool, const char *uuid, GpClaims *claims
         g_string_append_printf(tried, "%s%s", tried->len ? ", " : "", d->address);
     }
     {
-        g_autoptr(GPtrArray) holders = g_ptr_array_new_with_free_func(g_free);
-        GPtrArray *all = gp_claims_all(claims);
-        g_autofree char *who = NULL;
-        g_autofree char *others = other_types_text(pool, claims);
+        g_autofree char *who = other_holders(ledger, pool, dom_uuid);
+        g_autofree char *others = other_types_text(ledger, pool);
 
-        for (guint i = 0; i < all->len; i++) {
-            const GpClaim *c = all->pdata[i];
-
-            if (g_strcmp0(c->pool, pool->name) == 0 &&
-                !g_ptr_array_find_with_equal_func(holders, c->domain_name, g_str_equal, NULL))
-                g_ptr_array_add(holders, g_strdup(c->domain_name));
-        }
-        who = join(holders);
         g_set_error(error, GP_PARTITION_ERROR, GP_PARTITION_ERROR_EXHAUSTED,
                     "pool '%s' is exhausted: no device (%s) has room for another %s%s%s%s; "
                     "stop one of them, or add a device to the pool", pool->name,
                     tried->len ? tried->str : "none usable", pool->mdev_type,
-                    holders->len ? ", held by " : "", holders->len ? who : "", others);
+                    who ? ", held by " : "", who ? who : "", others);
     }
     return FALSE;
 }
 
-/* Domain names holding claims of POOL, joined; NULL if none. */
-static char *
-pool_holders(const GpPool *pool, GpClaims *claims)
-{
-    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-    GPtrArray *all = gp_claims_all(claims);
-
-    for (guint i = 0; i < all->len; i++) {
-        const GpClaim *c = all->pdata[i];
-
-        if (g_strcmp0(c->pool, pool->name) == 0 &&
-            !g_ptr_array_find_with_equal_func(names, c->domain_name, g_str_equal, NULL))
-            g_ptr_array_add(names, g_strdup(c->domain_name));
-    }
-    return names->len ? join(names) : NULL;
-}
-
 gboolean
-gp_partition_prepare_vf(const GpPool *pool, const char *address, GpClaims *claims,
-                        GError **error)
+gp_partition_prepare_vf(GpLedger *ledger, const GpPool *pool, const char *address,
+                        const char *dom_uuid, GError **error)
 {
     g_autofree char *pf = gp_pci_physfn(address);
     g_autoptr(GpPartition) part = gp_partition_new(GP_PART_KIND_VF, pf);
@@ -767,13 +749,13 @@ gp_partition_prepare_vf(const GpPool *pool, const char *address, GpClaims *claim
         return TRUE;
     if (g_error_matches(err, GP_BACKEND_ERROR, GP_BACKEND_ERROR_NO_CAPACITY)) {
         /* More VFs than the profile has room for: the pool is full. */
-        g_autofree char *who = pool_holders(pool, claims);
+        g_autofree char *who = other_holders(ledger, pool, dom_uuid);
 
         g_set_error(error, GP_PARTITION_ERROR, GP_PARTITION_ERROR_EXHAUSTED,
-                    "pool '%s' is exhausted: %s has no room for another %s partition%s%s (%s); "
+                    "pool '%s' is exhausted: %s has no room for another %s partition%s%s; "
                     "stop one of them, or add a device to the pool", pool->name, pf,
                     pool->vf_profile ? pool->vf_profile : "", who ? ", held by " : "",
-                    who ? who : "", err->message);
+                    who ? who : "");
         return FALSE;
     }
     g_propagate_error(error, g_steal_pointer(&err));
@@ -816,16 +798,15 @@ gp_partition_release_claim(const GpPool *pool, const GpClaim *claim, char **note
 }
 
 gboolean
-gp_partition_driver_stays(const GpPool *pool, const char *address)
+gp_partition_kind_of_claim(const GpClaim *claim, GpPoolType *type)
 {
-    g_autofree char *pf = NULL;
-    const GpBackendOps *ops;
+    g_autofree char *physfn = NULL;
 
-    if (pool->type != GP_POOL_TYPE_VF)
-        return FALSE;
-    pf = gp_pci_physfn(address);
-    if (!pf)
-        return FALSE;
-    ops = gp_backend_partitioner_for(pf, NULL);
-    return ops && ops->driver_stays;
+    if (claim->parent || g_uuid_string_is_valid(claim->device)) {
+        *type = GP_POOL_TYPE_MDEV;
+        return TRUE;
+    }
+    *type = GP_POOL_TYPE_VF;
+    physfn = gp_sysfs_pci_dev_path(claim->device, "physfn");
+    return gp_sysfs_exists(physfn);
 }

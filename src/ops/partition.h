@@ -13,6 +13,7 @@
 #include "host/backends.h"
 #include "state/claims.h"
 #include "state/pool.h"
+#include "ledger/ledger.h"
 
 G_BEGIN_DECLS
 
@@ -50,10 +51,6 @@ GpPartInfo *gp_partition_describe(const char *device, GError **error);
 gboolean gp_partition_resolve(const GpPartInfo *info, guint count, const char *profile,
                               guint *count_out, char **profile_out, GError **error);
 
-/* Domain names (sorted, new strings) whose claims in CLAIMS hold DEVICE
- * itself, an mdev on it, or one of its VFs. */
-GPtrArray *gp_partition_holders(GpClaims *claims, const char *device);
-
 /* partition-set: under the host-wide lock, set DEVICE (and, when it is a
  * member of a pool, every device of that pool) to COUNT partitions of
  * PROFILE, and record the setting in the pool so that `gpupool setup`
@@ -82,18 +79,20 @@ gboolean gp_partition_check_pool(const GpPool *pool, GPtrArray *warnings, GPtrAr
 /* prepare begin, before the claim: the mdev UUID of a domain's device of
  * mdev pool POOL is created on the first member parent with room for the
  * pool's type, unless it exists already on a member parent (idempotent).
- * GP_PARTITION_ERROR_EXHAUSTED naming the holders when no parent has room.
+ * GP_PARTITION_ERROR_EXHAUSTED naming the domains other than DOM_UUID
+ * that hold the pool's units (as LEDGER has them) when no parent has room.
  * *CREATED is TRUE when this call created it (so a refused start can take
  * it away again). */
-gboolean gp_partition_prepare_mdev(const GpPool *pool, const char *uuid, GpClaims *claims,
-                                   gboolean *created, GError **error);
+gboolean gp_partition_prepare_mdev(GpLedger *ledger, const GpPool *pool, const char *uuid,
+                                   const char *dom_uuid, gboolean *created, GError **error);
 
 /* prepare begin, after the claim: the pool's vendor profile set on VF
  * ADDRESS of vf pool POOL (nothing for generic VFs).
- * GP_PARTITION_ERROR_EXHAUSTED naming the holders (from CLAIMS) when the
- * device has no room for another partition of the profile. */
-gboolean gp_partition_prepare_vf(const GpPool *pool, const char *address, GpClaims *claims,
-                                 GError **error);
+ * GP_PARTITION_ERROR_EXHAUSTED naming the other holders (as LEDGER has
+ * them) when the device has no room for another partition of the
+ * profile. */
+gboolean gp_partition_prepare_vf(GpLedger *ledger, const GpPool *pool, const char *address,
+                                 const char *dom_uuid, GError **error);
 
 /* release end (and undoing a refused start): give the partition a claim
  * stands for back.  The caller passes only claims that belong to the
@@ -104,8 +103,9 @@ gboolean gp_partition_prepare_vf(const GpPool *pool, const char *address, GpClai
 gboolean gp_partition_release_claim(const GpPool *pool, const GpClaim *claim, char **note,
                                     GError **error);
 
-/* Whether VF ADDRESS of POOL stays on its vendor driver rather than
- * vfio-pci (the claim check accepts it then). */
-gboolean gp_partition_driver_stays(const GpPool *pool, const char *address);
+/* The kind of partition CLAIM stands for: an mdev (it has a parent; the
+ * claims file names mdevs by UUID, devices by PCI address) or a virtual
+ * function (sysfs says so).  FALSE for a whole device. */
+gboolean gp_partition_kind_of_claim(const GpClaim *claim, GpPoolType *type);
 
 G_END_DECLS

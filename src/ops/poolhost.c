@@ -12,6 +12,7 @@
 #include "host/vfio.h"
 #include "state/claims.h"
 #include "state/poolstore.h"
+#include "ledger/ledger.h"
 #include "ops/partition.h"
 
 /* ---- Small helpers ------------------------------------------------------ */
@@ -53,52 +54,6 @@ rewrap(GError **error, GError *cause, GpPoolError code)
 {
     g_set_error_literal(error, GP_POOL_ERROR, code, cause->message);
     return FALSE;
-}
-
-/* The claims, with a failure to read them as a pool error. */
-static GpClaims *
-load_claims(GError **error)
-{
-    g_autoptr(GError) err = NULL;
-    GpClaims *claims = gp_claims_load(&err);
-
-    if (!claims)
-        rewrap(error, err, GP_POOL_ERROR_IO);
-    return claims;
-}
-
-/* The PF of a VF, NULL for anything else. */
-static char *
-physfn_of(const char *address)
-{
-    g_autofree char *path = gp_sysfs_pci_dev_path(address, "physfn");
-
-    return gp_sysfs_link_name(path, NULL);
-}
-
-/* The claim that keeps member ADDRESS of POOL busy, if any: the device
- * itself, an mdev created on it, or a VF of it. */
-static const GpClaim *
-member_holder(GpClaims *claims, const GpPool *pool, const char *address)
-{
-    GPtrArray *all = gp_claims_all(claims);
-    const GpClaim *direct = gp_claims_find(claims, address);
-
-    if (direct)
-        return direct;
-    if (pool->type == GP_POOL_TYPE_PCI)
-        return NULL;
-    for (guint i = 0; i < all->len; i++) {
-        const GpClaim *c = g_ptr_array_index(all, i);
-        g_autofree char *pf = NULL;
-
-        if (g_strcmp0(c->parent, address) == 0)
-            return c;
-        if (pool->type == GP_POOL_TYPE_VF && (pf = physfn_of(c->device)) &&
-            strcmp(pf, address) == 0)
-            return c;
-    }
-    return NULL;
 }
 
 static gboolean
@@ -655,7 +610,7 @@ offered_types(const char *parent)
 }
 
 static gboolean
-add_mdev(GpPool *pool, GPtrArray *request, GpClaims *claims, GPtrArray *done, GError **error)
+add_mdev(GpPool *pool, GPtrArray *request, GpLedger *ledger, GPtrArray *done, GError **error)
 {
     for (guint i = 0; i < request->len; i++) {
         const char *addr = g_ptr_array_index(request, i);
@@ -679,7 +634,7 @@ add_mdev(GpPool *pool, GPtrArray *request, GpClaims *claims, GPtrArray *done, GE
                               pool->mdev_type, pool->name, offered);
             }
         }
-        if ((held = member_holder(claims, pool, addr)))
+        if ((held = gp_ledger_holder(ledger, addr)))
             return refuse_held(error, addr, held);
     }
     for (guint i = 0; i < request->len; i++) {
@@ -702,20 +657,17 @@ add_mdev(GpPool *pool, GPtrArray *request, GpClaims *claims, GPtrArray *done, GE
 
 /* The body of pool-add and pool-define, under the lock. */
 static gboolean
-add_locked(GpPool *pool, const char *const *devices, guint n, const GpPool *def,
-           GPtrArray *done, GError **error)
+add_locked(GpLedger *ledger, GpPool *pool, const char *const *devices, guint n,
+           const GpPool *def, GPtrArray *done, GError **error)
 {
     g_autoptr(GPtrArray) request = canonical_request(pool, devices, n, error);
     g_autoptr(GHashTable) membership = NULL;
-    g_autoptr(GpClaims) claims = NULL;
+    GpClaims *claims = gp_ledger_claims(ledger);
 
     if (!request)
         return FALSE;
     membership = gp_poolstore_membership(error);
     if (!membership || !check_not_member(pool, membership, request, error))
-        return FALSE;
-    claims = load_claims(error);
-    if (!claims)
         return FALSE;
     for (guint i = 0; i < request->len; i++) {
         const char *addr = g_ptr_array_index(request, i);
@@ -730,60 +682,64 @@ add_locked(GpPool *pool, const char *const *devices, guint n, const GpPool *def,
     case GP_POOL_TYPE_VF:
         return add_vf(pool, request, membership, claims, done, error);
     case GP_POOL_TYPE_MDEV:
-        return add_mdev(pool, request, claims, done, error);
+        return add_mdev(pool, request, ledger, done, error);
     }
     return refuse(error, GP_POOL_ERROR_INVALID, "pool '%s' has an unknown type", pool->name);
 }
 
-static GpLock *
-take_lock(GError **error)
+/* The ledger of a transaction on pools, with a failure to lock or read
+ * the claims as a pool error. */
+static GpLedger *
+open_ledger(GError **error)
 {
     g_autoptr(GError) err = NULL;
-    GpLock *lock = gp_claims_lock(&err);
+    GpLedger *ledger = gp_ledger_open(GP_LEDGER_WRITE, &err);
 
-    if (!lock)
+    if (!ledger)
         rewrap(error, err, GP_POOL_ERROR_IO);
-    return lock;
+    return ledger;
 }
 
-/* Pool NAME as it is while *LOCK (set on success) is held. */
+/* A copy of pool NAME, to change, as it is while *LEDGER (set on
+ * success) holds the lock. */
 static GpPool *
-lock_and_load(const char *name, GpLock **lock, GError **error)
+lock_and_load(const char *name, GpLedger **ledger, GError **error)
 {
-    g_autoptr(GpLock) held = NULL;
-    GpPool *pool;
+    g_autoptr(GpLedger) held = NULL;
+    const GpPool *pool;
 
     /* A bad name is refused before waiting for the lock. */
     if (!gp_pool_name_check(name, error))
         return NULL;
-    held = take_lock(error);
+    held = open_ledger(error);
     if (!held)
         return NULL;
-    pool = gp_poolstore_load(name, error);
-    if (pool)
-        *lock = g_steal_pointer(&held);
-    return pool;
+    pool = gp_ledger_pool(held, name, error);
+    if (!pool)
+        return NULL;
+    *ledger = g_steal_pointer(&held);
+    return gp_pool_copy(pool);
 }
 
 gboolean
 gp_poolhost_add(const char *name, const char *const *devices, guint n,
                 GPtrArray *done, GError **error)
 {
-    g_autoptr(GpLock) lock = NULL;
+    g_autoptr(GpLedger) ledger = NULL;
     g_autoptr(GpPool) pool = NULL;
 
-    pool = lock_and_load(name, &lock, error);
+    pool = lock_and_load(name, &ledger, error);
     if (!pool)
         return FALSE;
-    return add_locked(pool, devices, n, NULL, done, error);
+    return add_locked(ledger, pool, devices, n, NULL, done, error);
 }
 
 gboolean
 gp_poolhost_create(GpPool *pool, GError **error)
 {
-    g_autoptr(GpLock) lock = take_lock(error);
+    g_autoptr(GpLedger) ledger = open_ledger(error);
 
-    if (!lock)
+    if (!ledger)
         return FALSE;
     if (gp_poolstore_exists(pool->name))
         return refuse(error, GP_POOL_ERROR_EXISTS,
@@ -796,11 +752,11 @@ gp_poolhost_create(GpPool *pool, GError **error)
 gboolean
 gp_poolhost_define(const GpPool *def, GPtrArray *done, GError **error)
 {
-    g_autoptr(GpLock) lock = take_lock(error);
+    g_autoptr(GpLedger) ledger = open_ledger(error);
     g_autoptr(GpPool) pool = NULL;
     g_autoptr(GPtrArray) devices = g_ptr_array_new();
 
-    if (!lock)
+    if (!ledger)
         return FALSE;
     if (gp_poolstore_exists(def->name))
         return refuse(error, GP_POOL_ERROR_EXISTS,
@@ -819,8 +775,8 @@ gp_poolhost_define(const GpPool *def, GPtrArray *done, GError **error)
     }
     if (devices->len == 0)
         return gp_poolstore_save(pool, error);
-    return add_locked(pool, (const char *const *)devices->pdata, devices->len, def, done,
-                      error);
+    return add_locked(ledger, pool, (const char *const *)devices->pdata, devices->len, def,
+                      done, error);
 }
 
 /* ---- Removing ------------------------------------------------------------- */
@@ -962,11 +918,11 @@ gboolean
 gp_poolhost_remove(const char *name, const char *const *devices, guint n,
                    GPtrArray *done, GError **error)
 {
-    g_autoptr(GpLock) lock = NULL;
+    g_autoptr(GpLedger) ledger = NULL;
     g_autoptr(GpPool) pool = NULL;
     g_autoptr(GpPool) updated = NULL;
     g_autoptr(GPtrArray) request = NULL;
-    g_autoptr(GpClaims) claims = NULL;
+    GpClaims *claims;
     g_autoptr(GPtrArray) leave = g_ptr_array_new();  /* GpPoolDevice*, borrowed */
     g_autoptr(GPtrArray) notes = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) pf_leaves = g_ptr_array_new_with_free_func((GDestroyNotify)pf_leave_free);
@@ -974,15 +930,13 @@ gp_poolhost_remove(const char *name, const char *const *devices, guint n,
     g_autofree const char **addrs = NULL;
     g_autofree const char **drivers = NULL;
 
-    pool = lock_and_load(name, &lock, error);
+    pool = lock_and_load(name, &ledger, error);
     if (!pool)
         return FALSE;
     request = canonical_request(pool, devices, n, error);
     if (!request)
         return FALSE;
-    claims = load_claims(error);
-    if (!claims)
-        return FALSE;
+    claims = gp_ledger_claims(ledger);
 
     for (guint i = 0; i < request->len; i++) {
         const char *addr = g_ptr_array_index(request, i);
@@ -999,7 +953,7 @@ gp_poolhost_remove(const char *name, const char *const *devices, guint n,
                           "%s joined pool '%s' with %s and leaves with it: run 'gpupool "
                           "pool-remove %s %s'", addr, pool->name, member->companion_of,
                           pool->name, member->companion_of);
-        if ((held = member_holder(claims, pool, addr)))
+        if ((held = gp_ledger_holder(ledger, addr)))
             return refuse_held(error, addr, held);
         g_ptr_array_add(leave, member);
         companions = gp_pool_companions(pool, addr);
@@ -1102,18 +1056,14 @@ gp_poolhost_remove(const char *name, const char *const *devices, guint n,
 gboolean
 gp_poolhost_undefine(const char *name, GError **error)
 {
-    g_autoptr(GpLock) lock = NULL;
+    g_autoptr(GpLedger) ledger = NULL;
     g_autoptr(GpPool) pool = NULL;
-    g_autoptr(GpClaims) claims = NULL;
     GPtrArray *all;
 
-    pool = lock_and_load(name, &lock, error);
+    pool = lock_and_load(name, &ledger, error);
     if (!pool)
         return FALSE;
-    claims = load_claims(error);
-    if (!claims)
-        return FALSE;
-    all = gp_claims_all(claims);
+    all = gp_claims_all(gp_ledger_claims(ledger));
     for (guint i = 0; i < all->len; i++) {
         const GpClaim *c = g_ptr_array_index(all, i);
 
@@ -1224,11 +1174,11 @@ setup_partitioned(const GpPool *pool, GPtrArray *done, GPtrArray *failed)
 gboolean
 gp_poolhost_setup(GPtrArray *done, GPtrArray *failed, GError **error)
 {
-    g_autoptr(GpLock) lock = take_lock(error);
+    g_autoptr(GpLedger) ledger = open_ledger(error);
     g_autoptr(GPtrArray) pools = NULL;
     guint failures;
 
-    if (!lock)
+    if (!ledger)
         return FALSE;
     pools = gp_poolstore_list(error);
     if (!pools)
@@ -1248,68 +1198,4 @@ gp_poolhost_setup(GPtrArray *done, GPtrArray *failed, GError **error)
         }
     }
     return failed->len == failures;
-}
-
-/* ---- Listings ---------------------------------------------------------------- */
-
-static guint
-count_vfs(const char *pf)
-{
-    g_autofree char *path = gp_sysfs_pci_dev_path(pf, "sriov_numvfs");
-    guint64 n = 0;
-
-    return gp_sysfs_read_u64(path, &n, NULL) ? (guint)n : 0;
-}
-
-static guint
-available_instances(const char *parent, const char *type)
-{
-    g_autofree char *dir = gp_sysfs_mdev_type_path(parent, type, NULL);
-    g_autofree char *path = g_build_filename(dir, "available_instances", NULL);
-    guint64 n = 0;
-
-    return gp_sysfs_read_u64(path, &n, NULL) ? (guint)n : 0;
-}
-
-void
-gp_poolhost_usage(const GpPool *pool, GpClaims *claims, GpPoolUsage *usage)
-{
-    GPtrArray *all = claims ? gp_claims_all(claims) : NULL;
-
-    memset(usage, 0, sizeof(*usage));
-    for (guint i = 0; all && i < all->len; i++) {
-        const GpClaim *c = g_ptr_array_index(all, i);
-
-        if (strcmp(c->pool, pool->name) == 0)
-            usage->in_use++;
-    }
-    for (guint i = 0; i < pool->devices->len; i++) {
-        const GpPoolDevice *d = g_ptr_array_index(pool->devices, i);
-
-        if (d->companion_of)
-            continue;
-        usage->members++;
-        switch (pool->type) {
-        case GP_POOL_TYPE_PCI: {
-            g_autofree char *now = gp_vfio_current_driver(d->address);
-
-            if (g_strcmp0(now, GP_VFIO_DRIVER) == 0 || gp_claims_find(claims, d->address))
-                usage->total++;
-            break;
-        }
-        case GP_POOL_TYPE_VF:
-            usage->total += count_vfs(d->address);
-            break;
-        case GP_POOL_TYPE_MDEV:
-            if (pool->mdev_type)
-                usage->total += available_instances(d->address, pool->mdev_type);
-            break;
-        }
-    }
-    if (pool->type == GP_POOL_TYPE_MDEV) {
-        if (pool->mdev_type)
-            usage->total += usage->in_use;
-        else
-            usage->total = -1;
-    }
 }

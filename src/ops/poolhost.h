@@ -1,10 +1,10 @@
 /* Pools applied to the host: the transactions behind pool-create,
  * pool-define, pool-add, pool-remove, pool-undefine and setup.
  *
- * Each takes the host-wide lock (gp_claims_lock()), loads the pools and
- * the claims, decides, changes the host (vfio-pci bindings, VF counts)
- * and saves the pool, so that on any refusal or failure the host and the
- * pool files are as they were.  Errors are GP_POOL_ERROR, one line naming
+ * Each is a transaction of the ledger (src/ledger/ledger.h): it takes the
+ * host-wide lock, loads the pools and the claims, decides, changes the
+ * host (vfio-pci bindings, VF counts) and saves the pool, so that on any
+ * refusal or failure the host and the pool files are as they were.  Errors are GP_POOL_ERROR, one line naming
  * the device or pool and the fix.  What was done is reported as lines in
  * DONE (may be NULL) for the CLI to print. */
 #pragma once
@@ -53,18 +53,5 @@ gboolean gp_poolhost_undefine(const char *name, GError **error);
  * and the others are still applied; returns FALSE if any failed or the
  * pools could not be read (ERROR). */
 gboolean gp_poolhost_setup(GPtrArray *done, GPtrArray *failed, GError **error);
-
-/* What a pool can hand out on this host now, for listings.  pci: members
- * (companions not counted) bound to vfio-pci; vf: the enabled VFs of its
- * PFs; mdev: instances its parents can still create plus claimed ones.
- * IN_USE counts the pool's claims.  *TOTAL is -1 when it cannot be told
- * (an mdev pool without a type). */
-typedef struct {
-    guint members;   /* devices, parents or PFs listed (companions not counted) */
-    gint64 total;    /* what it can hand out, in use included */
-    guint in_use;
-} GpPoolUsage;
-
-void gp_poolhost_usage(const GpPool *pool, GpClaims *claims, GpPoolUsage *usage);
 
 G_END_DECLS

@@ -8,12 +8,12 @@
 
 #include "base/paths.h"
 #include "base/pciaddr.h"
+#include "base/txfile.h"
 #include "base/xmldoc.h"
 #include "state/pool.h"
 
 G_DEFINE_QUARK(gp-claims-error-quark, gp_claims_error)
 
-#define CLAIMS_FILE "claims.xml"
 #define DOMAIN_NAME_MAX 256
 
 struct _GpClaims {
@@ -34,8 +34,8 @@ claim_free(GpClaim *claim)
     g_free(claim);
 }
 
-static GpClaims *
-claims_new(void)
+GpClaims *
+gp_claims_new(void)
 {
     GpClaims *claims = g_new0(GpClaims, 1);
 
@@ -52,31 +52,6 @@ gp_claims_free(GpClaims *claims)
     g_hash_table_unref(claims->by_device);
     g_ptr_array_unref(claims->claims);
     g_free(claims);
-}
-
-static char *
-claims_path(void)
-{
-    g_autofree char *dir = gp_paths_statedir();
-
-    return g_build_filename(dir, CLAIMS_FILE, NULL);
-}
-
-GpLock *
-gp_claims_lock(GError **error)
-{
-    g_autofree char *dir = gp_paths_statedir();
-    g_autofree char *path = g_build_filename(dir, "lock", NULL);
-    g_autoptr(GError) err = NULL;
-    GpLock *lock;
-
-    if (!gp_txfile_ensure_dir(dir, 0755, &err) || !(lock = gp_lock_acquire(path, &err))) {
-        g_set_error(error, GP_CLAIMS_ERROR, GP_CLAIMS_ERROR_IO,
-                    "cannot take the gpupool lock: %s (run as root, or set "
-                    "GPUPOOL_STATEDIR to a writable directory)", err->message);
-        return NULL;
-    }
-    return lock;
 }
 
 /* A claim with its sort key worked out once: the hook loads the whole
@@ -212,11 +187,11 @@ parse_claim(xmlNode *node, const char *path, GError **error)
 GpClaims *
 gp_claims_load(GError **error)
 {
-    g_autofree char *path = claims_path();
+    g_autofree char *path = gp_paths_claims();
     g_autofree char *data = NULL;
     g_autofree char *what = NULL;
     g_autoptr(GError) err = NULL;
-    g_autoptr(GpClaims) claims = claims_new();
+    g_autoptr(GpClaims) claims = gp_claims_new();
     g_autoptr(xmlDoc) doc = NULL;
     xmlNode *root;
     gsize len = 0;
@@ -277,25 +252,11 @@ gp_claims_load(GError **error)
     return g_steal_pointer(&claims);
 }
 
-GpClaims *
-gp_claims_lock_and_load(GpLock **lock, GError **error)
-{
-    g_autoptr(GpLock) held = gp_claims_lock(error);
-    GpClaims *claims;
-
-    if (!held)
-        return NULL;
-    claims = gp_claims_load(error);
-    if (claims)
-        *lock = g_steal_pointer(&held);
-    return claims;
-}
-
 gboolean
 gp_claims_save(GpClaims *claims, GError **error)
 {
     g_autofree char *dir = gp_paths_statedir();
-    g_autofree char *path = claims_path();
+    g_autofree char *path = gp_paths_claims();
     g_autoptr(GError) err = NULL;
     g_autoptr(GString) out = g_string_sized_new(128 + claims->claims->len * 160);
 

@@ -1,12 +1,12 @@
 /* Who holds what: the runtime record of which running domain holds which
  * device of which pool since when, in STATEDIR/claims.xml (schema
- * xml/claims.rng).  Every change is a transaction under the host-wide
- * state lock: lock, load, decide, save (temp file, fsync, rename). */
+ * xml/claims.rng).  Every change is a transaction of the ledger
+ * (src/ledger/ledger.h), which holds the host-wide lock around load,
+ * decide and save (temp file, fsync, rename). */
 #pragma once
 
 #include <glib.h>
 
-#include "base/txfile.h"
 
 G_BEGIN_DECLS
 
@@ -30,15 +30,11 @@ typedef struct {
 
 typedef struct _GpClaims GpClaims;
 
-/* The host-wide lock every change to pools or claims takes:
- * STATEDIR/lock. */
-GpLock *gp_claims_lock(GError **error);
-
-/* Missing file = no claims. */
+/* No claims. */
+GpClaims *gp_claims_new(void);
+/* The claims file; missing = no claims.  Only the ledger reads and
+ * writes it, under its lock (readers of a snapshot may do without). */
 GpClaims *gp_claims_load(GError **error);
-/* gp_claims_lock() and gp_claims_load(): the claims as they are while
- * *LOCK (set on success) is held. */
-GpClaims *gp_claims_lock_and_load(GpLock **lock, GError **error);
 gboolean gp_claims_save(GpClaims *claims, GError **error);
 void gp_claims_free(GpClaims *claims);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(GpClaims, gp_claims_free)

@@ -8,40 +8,16 @@
 
 #include "host/host.h"
 #include "state/poolstore.h"
+#include "policy/alloc.h"
 #include "policy/mmio.h"
-#include "ops/alloc.h"
+#include "ledger/ledger.h"
+#include "ops/lifecycle.h"
 #include "ops/partition.h"
+#include "ops/rebalance.h"
 
 G_DEFINE_QUARK(gp-assign-error-quark, gp_assign_error)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virDomain, virDomainFree)
-
-void
-gp_assign_domain_free(GpAssignDomain *dom)
-{
-    if (!dom)
-        return;
-    g_free(dom->name);
-    g_free(dom->uuid);
-    if (dom->devices)
-        g_ptr_array_unref(dom->devices);
-    g_free(dom);
-}
-
-void
-gp_assign_move_free(GpAssignMove *move)
-{
-    if (!move)
-        return;
-    g_free(move->domain);
-    g_free(move->uuid);
-    g_free(move->alias);
-    g_free(move->pool);
-    g_free(move->from);
-    g_free(move->to);
-    g_free(move->reason);
-    g_free(move);
-}
 
 void
 gp_assign_result_free(GpAssignResult *result)
@@ -54,206 +30,20 @@ gp_assign_result_free(GpAssignResult *result)
     g_free(result);
 }
 
+/* A metadata device's unit: its PCI address or its mdev UUID. */
 static const char *
 dev_id(const GpDomDevice *dev)
 {
     return dev->address ? dev->address : dev->uuid;
 }
 
-/* For g_ptr_array_sort(), which passes pointers to the elements. */
-static gint
-strcmp_ptr(gconstpointer a, gconstpointer b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* ---- Choosing devices -------------------------------------------------- */
-
-static gboolean
-held_by_other(const GpAssignCandidate *c, const char *dom_uuid)
-{
-    return c->claim && g_strcmp0(c->claim->domain_uuid, dom_uuid) != 0;
-}
-
-static gint
-candidate_cmp(gconstpointer pa, gconstpointer pb, gpointer dom_uuid)
-{
-    const GpAssignCandidate *a = *(GpAssignCandidate *const *)pa;
-    const GpAssignCandidate *b = *(GpAssignCandidate *const *)pb;
-    gboolean ha = held_by_other(a, dom_uuid);
-    gboolean hb = held_by_other(b, dom_uuid);
-
-    /* Keep what the domain has unless someone else holds it. */
-    if ((a->current && !ha) != (b->current && !hb))
-        return (a->current && !ha) ? -1 : 1;
-    if (ha != hb)
-        return ha ? 1 : -1;
-    if (a->reservations != b->reservations)
-        return a->reservations < b->reservations ? -1 : 1;
-    return strcmp(a->device, b->device);
-}
-
-GPtrArray *
-gp_assign_choose(const char *dom_name, const char *dom_uuid, const char *pool,
-                 GPtrArray *candidates, guint count, guint *held_by_others,
-                 GError **error)
-{
-    g_autoptr(GPtrArray) sorted = g_ptr_array_new();
-    GPtrArray *out;
-    guint held = 0;
-
-    if (count == 0 || count > GP_DOMXML_MAX_COUNT) {
-        g_set_error(error, GP_ASSIGN_ERROR, GP_ASSIGN_ERROR_INVALID,
-                    "count %u for domain '%s' is not 1..%d: give --count N", count, dom_name,
-                    GP_DOMXML_MAX_COUNT);
-        return NULL;
-    }
-    if (count > candidates->len) {
-        g_set_error(error, GP_ASSIGN_ERROR, GP_ASSIGN_ERROR_REFUSED,
-                    "pool '%s' has %u device(s) to hand out but domain '%s' asks for %u: "
-                    "lower --count or add devices with 'gpupool pool-add %s DEVICE'",
-                    pool, candidates->len, dom_name, count, pool);
-        return NULL;
-    }
-    for (guint i = 0; i < candidates->len; i++)
-        g_ptr_array_add(sorted, g_ptr_array_index(candidates, i));
-    g_ptr_array_sort_with_data(sorted, candidate_cmp, (gpointer)dom_uuid);
-
-    out = g_ptr_array_new_with_free_func(g_free);
-    for (guint i = 0; i < count; i++) {
-        GpAssignCandidate *c = g_ptr_array_index(sorted, i);
-
-        if (held_by_other(c, dom_uuid))
-            held++;
-        g_ptr_array_add(out, g_strdup(c->device));
-    }
-    g_ptr_array_sort(out, strcmp_ptr);
-    if (held_by_others)
-        *held_by_others = held;
-    return out;
-}
-
-/* ---- Rebalance plan ----------------------------------------------------- */
-
 static gint
 domain_name_cmp(gconstpointer pa, gconstpointer pb)
 {
-    const GpAssignDomain *a = *(GpAssignDomain *const *)pa;
-    const GpAssignDomain *b = *(GpAssignDomain *const *)pb;
+    const GpDomain *a = *(GpDomain *const *)pa;
+    const GpDomain *b = *(GpDomain *const *)pb;
 
     return strcmp(a->name, b->name);
-}
-
-GPtrArray *
-gp_assign_rebalance_plan(GPtrArray *domains, GHashTable *candidates, GpClaims *claims,
-                         GPtrArray *problems)
-{
-    GPtrArray *moves = g_ptr_array_new_with_free_func((GDestroyNotify)gp_assign_move_free);
-    g_autoptr(GHashTable) reserved = g_hash_table_new(g_str_hash, g_str_equal);
-    g_autoptr(GPtrArray) order = g_ptr_array_new();
-
-    /* How many domains reserve each device. */
-    for (guint i = 0; i < domains->len; i++) {
-        GpAssignDomain *dom = g_ptr_array_index(domains, i);
-
-        g_ptr_array_add(order, dom);
-        for (guint j = 0; j < dom->devices->len; j++) {
-            const char *id = dev_id(g_ptr_array_index(dom->devices, j));
-            guint n = GPOINTER_TO_UINT(g_hash_table_lookup(reserved, id));
-
-            g_hash_table_insert(reserved, (gpointer)id, GUINT_TO_POINTER(n + 1));
-        }
-    }
-    g_ptr_array_sort(order, domain_name_cmp);
-
-    for (guint i = 0; i < order->len; i++) {
-        GpAssignDomain *dom = g_ptr_array_index(order, i);
-
-        if (dom->active)
-            continue;
-        for (guint j = 0; j < dom->devices->len; j++) {
-            GpDomDevice *dev = g_ptr_array_index(dom->devices, j);
-            const char *id = dev_id(dev);
-            GPtrArray *pool_devs = g_hash_table_lookup(candidates, dev->pool);
-            const GpClaim *claim = claims ? gp_claims_find(claims, id) : NULL;
-            g_autofree char *reason = NULL;
-            const char *best = NULL;
-            guint best_n = G_MAXUINT;
-
-            /* An mdev is the domain's own (a UUID derived from the
-             * domain, created by the hook at prepare): no other domain can
-             * hold it, so there is nothing to re-point. */
-            if (dev->uuid)
-                continue;
-            if (!pool_devs) {
-                /* The pool is not defined here: nothing to re-point to;
-                 * the hook will say so at start. */
-                if (problems)
-                    g_ptr_array_add(problems, g_strdup_printf(
-                        "%s: %s: pool '%s' is not defined on this host", dom->name,
-                        dev->alias, dev->pool));
-                continue;
-            }
-            if (claim && g_strcmp0(claim->domain_uuid, dom->uuid) != 0)
-                reason = g_strdup_printf("held by %s", claim->domain_name);
-            else if (!g_ptr_array_find_with_equal_func(pool_devs, id, g_str_equal, NULL))
-                reason = g_strdup_printf("no longer a device of pool '%s'", dev->pool);
-            else
-                continue;
-
-            for (guint k = 0; k < pool_devs->len; k++) {
-                const char *cand = g_ptr_array_index(pool_devs, k);
-                guint n = GPOINTER_TO_UINT(g_hash_table_lookup(reserved, cand));
-                gboolean mine = FALSE;
-
-                if (claims && gp_claims_find(claims, cand))
-                    continue;
-                for (guint m = 0; m < dom->devices->len; m++)
-                    if (strcmp(dev_id(g_ptr_array_index(dom->devices, m)), cand) == 0)
-                        mine = TRUE;
-                if (mine)
-                    continue;
-                /* Least reserved first, then by name (the array is sorted). */
-                if (n < best_n) {
-                    best = cand;
-                    best_n = n;
-                }
-            }
-            if (!best) {
-                if (problems)
-                    g_ptr_array_add(problems, g_strdup_printf(
-                        "%s: %s %s is %s and pool '%s' has no free device: it cannot start "
-                        "until one is released", dom->name, dev->alias, id, reason,
-                        dev->pool));
-                continue;
-            }
-            {
-                GpAssignMove *move = g_new0(GpAssignMove, 1);
-                guint old_n = GPOINTER_TO_UINT(g_hash_table_lookup(reserved, id));
-
-                move->domain = g_strdup(dom->name);
-                move->uuid = g_strdup(dom->uuid);
-                move->alias = g_strdup(dev->alias);
-                move->pool = g_strdup(dev->pool);
-                move->from = g_strdup(id);
-                move->to = g_strdup(best);
-                move->reason = g_steal_pointer(&reason);
-                g_ptr_array_add(moves, move);
-                /* Later domains see this reservation. */
-                if (old_n)
-                    g_hash_table_insert(reserved, (gpointer)id, GUINT_TO_POINTER(old_n - 1));
-                g_hash_table_insert(reserved, (gpointer)best, GUINT_TO_POINTER(best_n + 1));
-                if (dev->address) {
-                    g_free(dev->address);
-                    dev->address = g_strdup(best);
-                } else {
-                    g_free(dev->uuid);
-                    dev->uuid = g_strdup(best);
-                }
-            }
-        }
-    }
-    return moves;
 }
 
 /* ---- libvirt ------------------------------------------------------------ */
@@ -406,41 +196,30 @@ define_xml(virConnectPtr conn, const char *name, const char *xml, GError **error
     return TRUE;
 }
 
-GPtrArray *
-gp_assign_pool_devices(const GpPool *pool, GpClaims *claims)
+static void
+domain_unref(gpointer dom)
 {
-    GPtrArray *out = gp_alloc_pool_free(pool, claims);
-
-    /* gp_alloc_pool_free() leaves out the claimed ones: add them back. */
-    if (claims) {
-        GPtrArray *all = gp_claims_all(claims);
-
-        for (guint i = 0; i < all->len; i++) {
-            const GpClaim *claim = g_ptr_array_index(all, i);
-
-            if (g_strcmp0(claim->pool, pool->name) == 0 &&
-                !g_ptr_array_find_with_equal_func(out, claim->device, g_str_equal, NULL))
-                g_ptr_array_add(out, g_strdup(claim->device));
-        }
-    }
-    g_ptr_array_sort(out, strcmp_ptr);
-    return out;
+    virDomainFree(dom);
 }
 
-static void
-devices_copy_into(GPtrArray *into, GPtrArray *devices)
+GPtrArray *
+gp_assign_list_running(virConnectPtr conn, GError **error)
 {
-    for (guint i = 0; i < devices->len; i++) {
-        const GpDomDevice *d = g_ptr_array_index(devices, i);
-        GpDomDevice *c = g_new0(GpDomDevice, 1);
+    virDomainPtr *doms = NULL;
+    int n = virConnectListAllDomains(conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+    GPtrArray *out;
 
-        c->alias = g_strdup(d->alias);
-        c->index = d->index;
-        c->pool = g_strdup(d->pool);
-        c->address = g_strdup(d->address);
-        c->uuid = g_strdup(d->uuid);
-        g_ptr_array_add(into, c);
+    if (n < 0) {
+        g_set_error(error, GP_ASSIGN_ERROR, GP_ASSIGN_ERROR_LIBVIRT,
+                    "cannot list the running domains of %s: %s", conn_uri(conn),
+                    libvirt_message());
+        return NULL;
     }
+    out = g_ptr_array_new_full((guint)n, domain_unref);
+    for (int i = 0; i < n; i++)
+        g_ptr_array_add(out, doms[i]);
+    free(doms);
+    return out;
 }
 
 GPtrArray *
@@ -455,13 +234,13 @@ gp_assign_list_domains(virConnectPtr conn, GPtrArray *problems, GError **error)
                     "cannot list the domains of %s: %s", conn_uri(conn), libvirt_message());
         return NULL;
     }
-    out = g_ptr_array_new_with_free_func((GDestroyNotify)gp_assign_domain_free);
+    out = g_ptr_array_new_with_free_func((GDestroyNotify)gp_domain_free);
     for (int i = 0; i < n; i++) {
         const char *name = virDomainGetName(doms[i]);
         g_autoptr(GError) local = NULL;
         g_autofree char *xml = inactive_xml(doms[i], name, &local);
         g_autoptr(GpDomAssignment) a = NULL;
-        GpAssignDomain *dom;
+        GpDomain *dom;
 
         if (xml && gp_domxml_has_assignment(xml, strlen(xml)))
             a = gp_domxml_read_assignment(xml, strlen(xml), &local);
@@ -469,12 +248,8 @@ gp_assign_list_domains(virConnectPtr conn, GPtrArray *problems, GError **error)
             if (problems)
                 g_ptr_array_add(problems, g_strdup(local->message));
         } else if (a && a->devices->len) {
-            dom = g_new0(GpAssignDomain, 1);
-            dom->name = g_strdup(a->name);
-            dom->uuid = g_strdup(a->uuid);
+            dom = gp_domain_new_from_assignment(a);
             dom->active = virDomainIsActive(doms[i]) == 1;
-            dom->devices = g_ptr_array_new_with_free_func((GDestroyNotify)gp_dom_device_free);
-            devices_copy_into(dom->devices, a->devices);
             g_ptr_array_add(out, dom);
         }
         virDomainFree(doms[i]);
@@ -482,16 +257,6 @@ gp_assign_list_domains(virConnectPtr conn, GPtrArray *problems, GError **error)
     free(doms);
     g_ptr_array_sort(out, domain_name_cmp);
     return out;
-}
-
-/* A consistent snapshot of the claims.  The lock is released before any
- * libvirt call (see assign.h). */
-static GpClaims *
-claims_snapshot(GError **error)
-{
-    g_autoptr(GpLock) lock = NULL;
-
-    return gp_claims_lock_and_load(&lock, error);
 }
 
 /* The largest footprint among the pool's devices: a request for N
@@ -537,12 +302,13 @@ reservations_of(GPtrArray *domains, const char *dom_uuid, const char *device)
     guint n = 0;
 
     for (guint i = 0; i < domains->len; i++) {
-        GpAssignDomain *d = g_ptr_array_index(domains, i);
+        GpDomain *d = g_ptr_array_index(domains, i);
 
-        if (g_strcmp0(d->uuid, dom_uuid) == 0)
+        if (g_ascii_strcasecmp(d->uuid, dom_uuid) == 0)
             continue;
         for (guint j = 0; j < d->devices->len; j++)
-            if (strcmp(dev_id(g_ptr_array_index(d->devices, j)), device) == 0)
+            if (strcmp(((GpDomainDevice *)g_ptr_array_index(d->devices, j))->device,
+                       device) == 0)
                 n++;
     }
     return n;
@@ -629,138 +395,182 @@ plan_add_pool(GpDomPlan *plan, const char *pool, guint count, guint64 mmio, gboo
     }
 }
 
-GpAssignResult *
-gp_assign_domain(virConnectPtr conn, const char *name, const char *pool_name,
-                 guint count, guint64 mmio, GError **error)
+/* The domain assign works on, as its persistent definition stands. */
+typedef struct {
+    virDomainPtr vdom;
+    char *name;
+    char *xml;
+    GpDomXml *dom;
+    GpDomAssignment *current;  /* NULL when what gpupool left is broken */
+} Target;
+
+static void
+target_clear(Target *t)
 {
-    g_autoptr(virDomain) vdom = NULL;
-    g_autoptr(GpPool) pool = NULL;
-    g_autoptr(GpClaims) claims = NULL;
+    if (t->vdom)
+        virDomainFree(t->vdom);
+    g_free(t->name);
+    g_free(t->xml);
+    gp_domxml_free(t->dom);
+    gp_dom_assignment_free(t->current);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Target, target_clear)
+
+static gboolean
+load_target(virConnectPtr conn, const char *name, Target *t, GError **error)
+{
+    g_autoptr(GError) ignored = NULL;
+
+    t->vdom = gp_assign_lookup(conn, name, error);
+    if (!t->vdom)
+        return FALSE;
+    t->name = g_strdup(virDomainGetName(t->vdom));
+    if (!check_assignable(t->vdom, t->name, error))
+        return FALSE;
+    t->xml = inactive_xml(t->vdom, t->name, error);
+    if (!t->xml)
+        return FALSE;
+    t->dom = gp_domxml_parse(t->xml, strlen(t->xml), error);
+    if (!t->dom)
+        return FALSE;
+    /* A broken assignment is replaced, not an obstacle: apply clears
+     * whatever gpupool left. */
+    t->current = gp_domxml_assignment(t->dom, &ignored);
+    return TRUE;
+}
+
+/* What the hook's prepare would refuse for reasons known now is refused
+ * at assign, in the same words: an mdev pool without a type, more
+ * partitions than one domain may hold, more units than the pool has. */
+static gboolean
+check_request(GpLedger *ledger, const GpPool *pool, const Target *t, guint count,
+              GError **error)
+{
+    g_autoptr(GpDomain) want = gp_domain_new(gp_domxml_uuid(t->dom), t->name);
+    g_autoptr(GHashTable) pools = g_hash_table_new(g_str_hash, g_str_equal);
+    g_autoptr(GError) err = NULL;
+    const GpPoolCapacity *cap;
+
+    if (pool->type == GP_POOL_TYPE_MDEV && !pool->mdev_type) {
+        g_set_error(error, GP_ASSIGN_ERROR, GP_ASSIGN_ERROR_REFUSED,
+                    "mdev pool '%s' has no mdev type: run 'gpupool partition-set DEVICE "
+                    "--profile TYPE' for one of its devices", pool->name);
+        return FALSE;
+    }
+    g_hash_table_insert(pools, pool->name, (gpointer)pool);
+    for (guint i = 0; i < count; i++)
+        gp_domain_add_device(want, "", pool->name, "");
+    if (!gp_alloc_check_per_domain(want, pools, &err)) {
+        g_set_error_literal(error, GP_ASSIGN_ERROR, GP_ASSIGN_ERROR_REFUSED, err->message);
+        return FALSE;
+    }
+    cap = gp_ledger_capacity(ledger, pool->name, error);
+    if (!cap)
+        return FALSE;
+    if (count > cap->capacity) {
+        g_set_error(error, GP_ASSIGN_ERROR, GP_ASSIGN_ERROR_REFUSED,
+                    "pool '%s' has %u device(s) to hand out but domain '%s' asks for %u: "
+                    "lower --count or add devices with 'gpupool pool-add %s DEVICE'",
+                    pool->name, cap->capacity, t->name, count, pool->name);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* The COUNT units of POOL the domain reserves: for mdev pools its own
+ * deterministic UUIDs (partition.h), which no other domain can hold;
+ * otherwise what policy/reserve.h chooses among the pool's units. */
+static GPtrArray *
+choose_units(virConnectPtr conn, GpLedger *ledger, const GpPool *pool, const Target *t,
+             guint count, guint *held, GError **error)
+{
+    const char *uuid = gp_domxml_uuid(t->dom);
     g_autoptr(GPtrArray) domains = NULL;
-    g_autoptr(GPtrArray) devices = NULL;
+    g_autoptr(GPtrArray) units = NULL;
     g_autoptr(GPtrArray) candidates = NULL;
-    g_autoptr(GPtrArray) chosen = NULL;
-    g_autoptr(GpDomXml) dom = NULL;
-    g_autoptr(GpDomAssignment) current = NULL;
-    g_autoptr(GpDomAssignment) platform = NULL;
-    g_autoptr(GpHost) host = NULL;
-    g_autoptr(GpAssignResult) result = g_new0(GpAssignResult, 1);
-    g_autofree char *xml = NULL;
-    g_autofree char *new_xml = NULL;
-    g_autofree char *dname = NULL;
-    GpDomPlan plan = { 0 };
-    guint64 auto_total = 0;
-    guint64 explicit_total = 0;
-    guint64 window;
-    guint held = 0;
-    gboolean ok = FALSE;
 
-    if (count == 0 || count > GP_DOMXML_MAX_COUNT) {
-        g_set_error(error, GP_ASSIGN_ERROR, GP_ASSIGN_ERROR_INVALID,
-                    "--count %u is not 1..%d", count, GP_DOMXML_MAX_COUNT);
-        return NULL;
+    if (pool->type == GP_POOL_TYPE_MDEV) {
+        GPtrArray *chosen = g_ptr_array_new_with_free_func(g_free);
+
+        for (guint i = 0; i < count; i++)
+            g_ptr_array_add(chosen, gp_partition_mdev_uuid(uuid, pool->name, i));
+        return chosen;
     }
-    if (!gp_pool_name_check(pool_name, error))
-        return NULL;
-    vdom = gp_assign_lookup(conn, name, error);
-    if (!vdom)
-        return NULL;
-    dname = g_strdup(virDomainGetName(vdom));
-    if (!check_assignable(vdom, dname, error))
-        return NULL;
-    pool = gp_poolstore_load(pool_name, error);
-    if (!pool)
-        return NULL;
-    xml = inactive_xml(vdom, dname, error);
-    if (!xml)
-        return NULL;
-    dom = gp_domxml_parse(xml, strlen(xml), error);
-    if (!dom)
-        return NULL;
-    {
-        /* A broken assignment is replaced, not an obstacle: apply clears
-         * whatever gpupool left. */
-        g_autoptr(GError) ignored = NULL;
-
-        current = gp_domxml_assignment(dom, &ignored);
-    }
-
-    claims = claims_snapshot(error);
-    if (!claims)
-        return NULL;
     domains = gp_assign_list_domains(conn, NULL, error);
-    if (!domains)
+    units = domains ? gp_ledger_units(ledger, pool->name, error) : NULL;
+    if (!units)
         return NULL;
-    devices = gp_assign_pool_devices(pool, claims);
-
     candidates = g_ptr_array_new_with_free_func(g_free);
-    for (guint i = 0; i < devices->len; i++) {
-        const char *id = g_ptr_array_index(devices, i);
-        GpAssignCandidate *c = g_new0(GpAssignCandidate, 1);
+    for (guint i = 0; i < units->len; i++) {
+        const char *id = units->pdata[i];
+        GpReserveCandidate *c = g_new0(GpReserveCandidate, 1);
 
         c->device = id;
-        c->claim = gp_claims_find(claims, id);
-        c->reservations = reservations_of(domains, gp_domxml_uuid(dom), id);
-        for (guint j = 0; current && j < current->devices->len; j++) {
-            GpDomDevice *d = g_ptr_array_index(current->devices, j);
+        c->claim = gp_claims_find(gp_ledger_claims(ledger), id);
+        c->reservations = reservations_of(domains, uuid, id);
+        for (guint j = 0; t->current && j < t->current->devices->len; j++) {
+            GpDomDevice *d = g_ptr_array_index(t->current->devices, j);
 
-            if (strcmp(d->pool, pool_name) == 0 && strcmp(dev_id(d), id) == 0)
+            if (strcmp(d->pool, pool->name) == 0 && strcmp(dev_id(d), id) == 0)
                 c->current = TRUE;
         }
         g_ptr_array_add(candidates, c);
     }
-    if (pool->type == GP_POOL_TYPE_MDEV) {
-        /* mdev pools: the domain's own deterministic mdev UUIDs, which no
-         * other domain can hold; the hook creates each at prepare on a
-         * parent of the pool with room (partition.h). */
-        chosen = g_ptr_array_new_with_free_func(g_free);
-        for (guint i = 0; i < count; i++)
-            g_ptr_array_add(chosen, gp_partition_mdev_uuid(gp_domxml_uuid(dom), pool_name, i));
-    } else {
-        chosen = gp_assign_choose(dname, gp_domxml_uuid(dom), pool_name, candidates, count,
-                                  &held, error);
-        if (!chosen)
-            return NULL;
-    }
-
-    /* The new plan keeps the domain's order (requests, and devices with
-     * their aliases, to which libvirt's guest addresses are tied): this
-     * pool's request is replaced in place or added last, and the devices
-     * it keeps come first in their old order. */
-    plan.requests = g_ptr_array_new_with_free_func((GDestroyNotify)gp_dom_request_free);
-    plan.devices = g_ptr_array_new_with_free_func((GDestroyNotify)gp_dom_device_free);
     {
-        gboolean placed = FALSE;
+        g_autoptr(GError) err = NULL;
+        GPtrArray *chosen = gp_reserve_choose(t->name, uuid, pool->name, candidates, count,
+                                              held, &err);
 
-        for (guint i = 0; current && i < current->requests->len; i++) {
-            GpDomRequest *r = g_ptr_array_index(current->requests, i);
+        if (!chosen)
+            g_set_error_literal(error, GP_ASSIGN_ERROR,
+                                err->code == GP_RESERVE_ERROR_INVALID
+                                ? GP_ASSIGN_ERROR_INVALID : GP_ASSIGN_ERROR_REFUSED,
+                                err->message);
+        return chosen;
+    }
+}
 
-            if (strcmp(r->pool, pool_name) == 0) {
-                plan_add_pool(&plan, pool_name, count, mmio, pool->type == GP_POOL_TYPE_MDEV,
-                              chosen, current);
-                placed = TRUE;
-            } else {
-                plan_copy_pool(&plan, r, current);
-            }
+/* The new plan keeps the domain's order (requests, and devices with
+ * their aliases, to which libvirt's guest addresses are tied): POOL's
+ * request is replaced in place or added last, and the devices it keeps
+ * come first in their old order. */
+static void
+build_plan(GpDomPlan *plan, const GpDomAssignment *current, const GpPool *pool, guint count,
+           guint64 mmio, GPtrArray *chosen)
+{
+    gboolean mdev = pool->type == GP_POOL_TYPE_MDEV;
+    gboolean placed = FALSE;
+
+    plan->requests = g_ptr_array_new_with_free_func((GDestroyNotify)gp_dom_request_free);
+    plan->devices = g_ptr_array_new_with_free_func((GDestroyNotify)gp_dom_device_free);
+    for (guint i = 0; current && i < current->requests->len; i++) {
+        GpDomRequest *r = g_ptr_array_index(current->requests, i);
+
+        if (strcmp(r->pool, pool->name) == 0) {
+            plan_add_pool(plan, pool->name, count, mmio, mdev, chosen, current);
+            placed = TRUE;
+        } else {
+            plan_copy_pool(plan, r, current);
         }
-        if (!placed)
-            plan_add_pool(&plan, pool_name, count, mmio, pool->type == GP_POOL_TYPE_MDEV,
-                          chosen, current);
     }
-    if (plan.requests->len > GP_DOMXML_MAX_REQUESTS ||
-        plan.devices->len > GP_DOMXML_MAX_COUNT) {
-        g_set_error(error, GP_ASSIGN_ERROR, GP_ASSIGN_ERROR_REFUSED,
-                    "domain '%s' would get %u devices from %u pools, more than gpupool "
-                    "allows (%d devices): lower --count", dname, plan.devices->len,
-                    plan.requests->len, GP_DOMXML_MAX_COUNT);
-        goto out;
-    }
+    if (!placed)
+        plan_add_pool(plan, pool->name, count, mmio, mdev, chosen, current);
+}
 
-    /* The MMIO window over every request. */
-    for (guint i = 0; i < plan.requests->len; i++) {
-        GpDomRequest *r = g_ptr_array_index(plan.requests, i);
-        g_autoptr(GpPool) p = NULL;
-        g_autoptr(GPtrArray) pdevs = NULL;
+/* The 64-bit MMIO window over every request of PLAN: explicit sizes as
+ * given, the others sized from their pools' largest device footprint. */
+static gboolean
+size_window(GpLedger *ledger, const GpDomPlan *plan, const char *pool_name,
+            GpAssignResult *result, guint64 *window, GError **error)
+{
+    g_autoptr(GpHost) host = NULL;
+    guint64 auto_total = 0;
+    guint64 explicit_total = 0;
+
+    for (guint i = 0; i < plan->requests->len; i++) {
+        GpDomRequest *r = g_ptr_array_index(plan->requests, i);
+        const GpPool *p = gp_ledger_pool(ledger, r->pool, NULL);
+        g_autoptr(GPtrArray) units = p ? gp_ledger_units(ledger, r->pool, NULL) : NULL;
         guint64 fp = 0;
 
         if (r->mmio) {
@@ -770,61 +580,99 @@ gp_assign_domain(virConnectPtr conn, const char *name, const char *pool_name,
             g_autoptr(GError) ignored = NULL;
 
             explicit_total += r->mmio;
-            if (strcmp(r->pool, pool_name) == 0 &&
-                pool_footprint(pool, devices, &host, &fp, &ignored))
+            if (strcmp(r->pool, pool_name) == 0 && units &&
+                pool_footprint(p, units, &host, &fp, &ignored))
                 result->needed += gp_mmio_window(fp * r->count);
             continue;
         }
-        if (strcmp(r->pool, pool_name) == 0) {
-            if (!pool_footprint(pool, devices, &host, &fp, error))
-                goto out;
-        } else {
-            g_autoptr(GError) local = NULL;
-
-            p = gp_poolstore_load(r->pool, &local);
-            if (p) {
-                pdevs = gp_assign_pool_devices(p, claims);
-                if (!pool_footprint(p, pdevs, &host, &fp, error))
-                    goto out;
-            }
-        }
+        if (units && !pool_footprint(p, units, &host, &fp, error))
+            return FALSE;
         auto_total += fp * r->count;
     }
-    window = explicit_total + gp_mmio_window(auto_total);
+    *window = explicit_total + gp_mmio_window(auto_total);
     result->needed += gp_mmio_window(auto_total);
-    {
-        g_autoptr(GError) local = NULL;
+    return TRUE;
+}
 
-        /* The platform as the admin left it: our own earlier values must
-         * not feed back into the sizing. */
-        g_autoptr(GpDomXml) bare = gp_domxml_parse(xml, strlen(xml), &local);
+/* The platform as the admin left it: our own earlier values must not
+ * feed back into the sizing. */
+static GpDomAssignment *
+bare_platform(const char *xml, GError **error)
+{
+    g_autoptr(GError) local = NULL;
+    g_autoptr(GpDomXml) bare = gp_domxml_parse(xml, strlen(xml), &local);
+    GpDomAssignment *platform = NULL;
 
-        if (!bare || !gp_domxml_clear(bare, &local) ||
-            !(platform = gp_domxml_assignment(bare, &local))) {
-            g_set_error(error, GP_ASSIGN_ERROR, GP_ASSIGN_ERROR_INVALID, "%s",
-                        local ? local->message : "cannot read the domain");
-            goto out;
-        }
+    if (!bare || !gp_domxml_clear(bare, &local) ||
+        !(platform = gp_domxml_assignment(bare, &local)))
+        g_set_error(error, GP_ASSIGN_ERROR, GP_ASSIGN_ERROR_INVALID, "%s",
+                    local ? local->message : "cannot read the domain");
+    return platform;
+}
+
+static void
+plan_clear(GpDomPlan *plan)
+{
+    g_clear_pointer(&plan->requests, g_ptr_array_unref);
+    g_clear_pointer(&plan->devices, g_ptr_array_unref);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(GpDomPlan, plan_clear)
+
+GpAssignResult *
+gp_assign_domain(virConnectPtr conn, const char *name, const char *pool_name,
+                 guint count, guint64 mmio, GError **error)
+{
+    g_auto(Target) t = { 0 };
+    g_auto(GpDomPlan) plan = { 0 };
+    g_autoptr(GpLedger) ledger = NULL;
+    g_autoptr(GPtrArray) chosen = NULL;
+    g_autoptr(GpDomAssignment) platform = NULL;
+    g_autoptr(GpAssignResult) result = g_new0(GpAssignResult, 1);
+    g_autofree char *new_xml = NULL;
+    const GpPool *pool;
+    guint64 window;
+    guint held = 0;
+
+    if (count == 0 || count > GP_DOMXML_MAX_COUNT) {
+        g_set_error(error, GP_ASSIGN_ERROR, GP_ASSIGN_ERROR_INVALID,
+                    "--count %u is not 1..%d", count, GP_DOMXML_MAX_COUNT);
+        return NULL;
     }
+    if (!gp_pool_name_check(pool_name, error) || !load_target(conn, name, &t, error))
+        return NULL;
+    /* A snapshot: the lock is never held across a libvirt call (assign.h). */
+    ledger = gp_ledger_open(GP_LEDGER_READ, error);
+    pool = ledger ? gp_ledger_pool(ledger, pool_name, error) : NULL;
+    if (!pool || !check_request(ledger, pool, &t, count, error))
+        return NULL;
+    chosen = choose_units(conn, ledger, pool, &t, count, &held, error);
+    if (!chosen)
+        return NULL;
+    build_plan(&plan, t.current, pool, count, mmio, chosen);
+    if (plan.requests->len > GP_DOMXML_MAX_REQUESTS ||
+        plan.devices->len > GP_DOMXML_MAX_COUNT) {
+        g_set_error(error, GP_ASSIGN_ERROR, GP_ASSIGN_ERROR_REFUSED,
+                    "domain '%s' would get %u devices from %u pools, more than gpupool "
+                    "allows (%d devices): lower --count", t.name, plan.devices->len,
+                    plan.requests->len, GP_DOMXML_MAX_COUNT);
+        return NULL;
+    }
+    if (!size_window(ledger, &plan, pool_name, result, &window, error) ||
+        !(platform = bare_platform(t.xml, error)))
+        return NULL;
     window_plan(&plan, platform, window, result);
 
-    if (!gp_domxml_apply(dom, &plan, error))
-        goto out;
-    new_xml = gp_domxml_format(dom);
-    result->changed = strcmp(new_xml, xml) != 0;
-    if (result->changed && !define_xml(conn, dname, new_xml, error))
-        goto out;
-    result->domain = g_steal_pointer(&dname);
-    result->running = virDomainIsActive(vdom) == 1;
+    if (!gp_domxml_apply(t.dom, &plan, error))
+        return NULL;
+    new_xml = gp_domxml_format(t.dom);
+    result->changed = strcmp(new_xml, t.xml) != 0;
+    if (result->changed && !define_xml(conn, t.name, new_xml, error))
+        return NULL;
+    result->domain = g_steal_pointer(&t.name);
+    result->running = virDomainIsActive(t.vdom) == 1;
     result->held_by_others = held;
     result->devices = g_steal_pointer(&plan.devices);
-    ok = TRUE;
- out:
-    if (plan.requests)
-        g_ptr_array_unref(plan.requests);
-    if (plan.devices)
-        g_ptr_array_unref(plan.devices);
-    return ok ? g_steal_pointer(&result) : NULL;
+    return g_steal_pointer(&result);
 }
 
 GpAssignResult *
@@ -877,33 +725,24 @@ drop_stale_claims(virConnectPtr conn, GPtrArray *dropped, GPtrArray *problems, G
 {
     g_autoptr(GHashTable) running = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                                           NULL);
-    g_autoptr(GpLock) lock = NULL;
-    g_autoptr(GpClaims) claims = NULL;
-    virDomainPtr *doms = NULL;
+    g_autoptr(GpLedger) ledger = NULL;
+    g_autoptr(GPtrArray) doms = gp_assign_list_running(conn, error);
     gint64 t0 = g_get_real_time() / G_USEC_PER_SEC;
     GPtrArray *all;
-    int n;
 
-    n = virConnectListAllDomains(conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
-    if (n < 0) {
-        g_set_error(error, GP_ASSIGN_ERROR, GP_ASSIGN_ERROR_LIBVIRT,
-                    "cannot list the running domains of %s: %s", conn_uri(conn),
-                    libvirt_message());
+    if (!doms)
         return FALSE;
-    }
-    for (int i = 0; i < n; i++) {
+    for (guint i = 0; i < doms->len; i++) {
         char uuid[VIR_UUID_STRING_BUFLEN];
 
-        if (virDomainGetUUIDString(doms[i], uuid) == 0)
+        if (virDomainGetUUIDString(doms->pdata[i], uuid) == 0)
             g_hash_table_add(running, g_ascii_strdown(uuid, -1));
-        virDomainFree(doms[i]);
     }
-    free(doms);
 
-    claims = gp_claims_lock_and_load(&lock, error);
-    if (!claims)
+    ledger = gp_ledger_open(GP_LEDGER_WRITE, error);
+    if (!ledger)
         return FALSE;
-    all = gp_claims_all(claims);
+    all = gp_claims_all(gp_ledger_claims(ledger));
     for (guint i = 0; i < all->len; i++) {
         const GpClaim *c = g_ptr_array_index(all, i);
 
@@ -911,8 +750,8 @@ drop_stale_claims(virConnectPtr conn, GPtrArray *dropped, GPtrArray *problems, G
         if (c->since >= t0 - 1)
             g_hash_table_add(running, g_strdup(c->domain_uuid));
     }
-    if (gp_alloc_reconcile(claims, running, dropped, problems) > 0)
-        return gp_claims_save(claims, error);
+    if (gp_lifecycle_reconcile(ledger, running, dropped, problems) > 0)
+        return gp_ledger_save(ledger, error);
     return TRUE;
 }
 
@@ -920,20 +759,19 @@ GPtrArray *
 gp_assign_rebalance(virConnectPtr conn, GPtrArray *dropped, GPtrArray *problems,
                     GError **error)
 {
-    g_autoptr(GpClaims) claims = NULL;
+    g_autoptr(GpLedger) ledger = NULL;
     g_autoptr(GPtrArray) domains = NULL;
-    g_autoptr(GPtrArray) pools = NULL;
+    GPtrArray *pools;
     g_autoptr(GHashTable) candidates = NULL;
     g_autoptr(GPtrArray) planned = NULL;
     GPtrArray *applied;
 
-    gp_alloc_rebalance_begin();
+    gp_rebalance_begin();
     if (!drop_stale_claims(conn, dropped, problems, error))
         return NULL;
-    claims = claims_snapshot(error);
-    if (!claims)
-        return NULL;
-    pools = gp_poolstore_list(error);
+    /* A snapshot: the lock is never held across a libvirt call (assign.h). */
+    ledger = gp_ledger_open(GP_LEDGER_READ, error);
+    pools = ledger ? gp_ledger_pools(ledger, error) : NULL;
     if (!pools)
         return NULL;
     domains = gp_assign_list_domains(conn, problems, error);
@@ -943,14 +781,17 @@ gp_assign_rebalance(virConnectPtr conn, GPtrArray *dropped, GPtrArray *problems,
                                        (GDestroyNotify)g_ptr_array_unref);
     for (guint i = 0; i < pools->len; i++) {
         GpPool *p = g_ptr_array_index(pools, i);
+        GPtrArray *units = gp_ledger_units(ledger, p->name, error);
 
-        g_hash_table_insert(candidates, g_strdup(p->name), gp_assign_pool_devices(p, claims));
+        if (!units)
+            return NULL;
+        g_hash_table_insert(candidates, g_strdup(p->name), units);
     }
-    planned = gp_assign_rebalance_plan(domains, candidates, claims, problems);
+    planned = gp_reserve_rebalance_plan(domains, candidates, gp_ledger_claims(ledger), problems);
 
-    applied = g_ptr_array_new_with_free_func((GDestroyNotify)gp_assign_move_free);
+    applied = g_ptr_array_new_with_free_func((GDestroyNotify)gp_reserve_move_free);
     for (guint i = 0; i < planned->len; i++) {
-        GpAssignMove *move = g_ptr_array_index(planned, i);
+        GpReserveMove *move = g_ptr_array_index(planned, i);
         g_autoptr(GError) local = NULL;
         g_autoptr(virDomain) vdom = gp_assign_lookup(conn, move->uuid, &local);
         g_autofree char *xml = NULL;

@@ -1,10 +1,9 @@
 /* Assigning libvirt domains to pools: `gpupool assign`, `unassign`,
  * `rebalance`, `status` and the host-shutdown helper.
  *
- * The decisions (gp_assign_choose(), gp_assign_rebalance_plan()) are pure
- * functions of the pool's devices, the claims and the reservations, so
- * the tests need neither libvirt nor a host.  The gp_assign_*_domain()
- * functions talk to libvirt: they read the persistent definition
+ * The decisions are policy/reserve.h's; the pool's units and the claims
+ * come from the ledger.  The gp_assign_*_domain() functions talk to
+ * libvirt: they read the persistent definition
  * (virDomainGetXMLDesc INACTIVE|SECURE), rewrite it with domxml and define
  * it again.
  *
@@ -19,8 +18,10 @@
 #include <libvirt/libvirt.h>
 
 #include "state/claims.h"
+#include "state/domain.h"
 #include "state/domxml.h"
 #include "state/pool.h"
+#include "policy/reserve.h"
 
 G_BEGIN_DECLS
 
@@ -36,60 +37,6 @@ typedef enum {
 
 #define GP_ASSIGN_DEFAULT_URI "qemu:///system"
 
-/* ---- Pure decisions ------------------------------------------------------ */
-
-/* What assign knows about one device it could choose. */
-typedef struct {
-    const char *device;        /* PCI address or mdev UUID */
-    const GpClaim *claim;      /* who holds it now, NULL if free */
-    guint reservations;        /* other domains whose definition reserves it */
-    gboolean current;          /* this domain reserves it already */
-} GpAssignCandidate;
-
-/* Choose COUNT of CANDIDATES for domain DOM_UUID: devices it already has
- * (idempotence), then free ones before ones another domain holds, the
- * least reserved first, then by name.  NULL with a REFUSED error naming
- * the pool and the fix if the pool has fewer than COUNT devices.  Returns
- * new strings; *HELD_BY_OTHERS (if not NULL) is how many of them another
- * running domain holds now (the domain cannot start until they are free
- * or rebalance re-points it). */
-GPtrArray *gp_assign_choose(const char *dom_name, const char *dom_uuid, const char *pool,
-                            GPtrArray *candidates, guint count, guint *held_by_others,
-                            GError **error);
-
-/* A domain as rebalance sees it. */
-typedef struct {
-    char *name;
-    char *uuid;
-    gboolean active;
-    GPtrArray *devices;  /* GpDomDevice* of its gpupool metadata */
-} GpAssignDomain;
-
-void gp_assign_domain_free(GpAssignDomain *dom);
-
-/* One re-pointed device. */
-typedef struct {
-    char *domain;       /* name */
-    char *uuid;
-    char *alias;
-    char *pool;
-    char *from;
-    char *to;
-    char *reason;       /* "held by vm1", "no longer in pool 'gpus'" */
-} GpAssignMove;
-
-void gp_assign_move_free(GpAssignMove *move);
-
-/* The moves that give every stopped domain whose reserved device is held
- * by another domain (or is no longer a device of its pool) a free device
- * of the same pool, least reserved first; running domains are never
- * touched, nor mdevs (each domain has its own, see partition.h).  DOMAINS: GpAssignDomain*, CANDIDATES: pool name -> GPtrArray
- * of device names, CLAIMS: the current claims (NULL: none).  A device that
- * cannot be re-pointed (no free device left) gets a line in PROBLEMS.
- * Applying the moves and planning again gives no moves. */
-GPtrArray *gp_assign_rebalance_plan(GPtrArray *domains, GHashTable *candidates,
-                                    GpClaims *claims, GPtrArray *problems);
-
 /* ---- libvirt --------------------------------------------------------------- */
 
 /* URI, else $LIBVIRT_DEFAULT_URI, else qemu:///system. */
@@ -99,11 +46,6 @@ virConnectPtr gp_assign_connect(const char *uri, GError **error);
 /* By name or UUID.  NOT_FOUND: "domain 'vm1' not found on URI: check
  * 'virsh list --all'". */
 virDomainPtr gp_assign_lookup(virConnectPtr conn, const char *name, GError **error);
-
-/* The devices a pool can hand out now (pci: members that are not
- * companions; vf: enabled VFs of member PFs; mdev: existing mdevs on
- * member parents), claimed or not, sorted. */
-GPtrArray *gp_assign_pool_devices(const GpPool *pool, GpClaims *claims);
 
 typedef struct {
     char *domain;
@@ -128,13 +70,16 @@ GpAssignResult *gp_unassign_domain(virConnectPtr conn, const char *name, GError 
 
 /* `gpupool rebalance`: first drops the claims of domains libvirt does not
  * run (they stopped while libvirtd was down; one line each in DROPPED),
- * then re-points; returns the moves applied (GpAssignMove*).  PROBLEMS
+ * then re-points; returns the moves applied (GpReserveMove*).  PROBLEMS
  * gets one line per device that could not be re-pointed or domain that
  * could not be read or redefined. */
 GPtrArray *gp_assign_rebalance(virConnectPtr conn, GPtrArray *dropped, GPtrArray *problems,
                                GError **error);
 
-/* The persistent domains' gpupool reservations: GpAssignDomain* sorted
+/* The running domains (virDomainPtr, freed with the array). */
+GPtrArray *gp_assign_list_running(virConnectPtr conn, GError **error);
+
+/* The persistent domains' gpupool reservations: GpDomain* sorted
  * by name; domains whose metadata cannot be read get a line in PROBLEMS. */
 GPtrArray *gp_assign_list_domains(virConnectPtr conn, GPtrArray *problems, GError **error);
 

@@ -21,7 +21,7 @@ check_tree() { # TOP [BUILD]: print one line per violation; exit 1 if any
 		# folder under src, everything else from the top.
 		function resolve(inc, from) {
 			if (from == "plugin") return "plugin/" inc
-			if (inc ~ /^(base|host|state|policy|ops|virt|cli)\//) return "src/" inc
+			if (inc ~ /^(base|host|state|policy|ledger|ops|virt|cli)\//) return "src/" inc
 			return inc
 		}
 		FNR == NR {

@@ -21,9 +21,10 @@ tests_unit_test_mmio_CPPFLAGS = $(gp_domain_test_cppflags)
 tests_unit_test_mmio_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
 tests_unit_test_mmio_LDADD = $(gp_domain_test_ldadd)
 tests_unit_test_assign_SOURCES = tests/unit/test-assign.c
-tests_unit_test_assign_CPPFLAGS = $(gp_domain_test_cppflags)
 tests_unit_test_assign_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
-tests_unit_test_assign_LDADD = src/libgpupool-virt.la $(gp_domain_test_ldadd) $(GP_VIRT_LIBS)
+tests_unit_test_assign_CPPFLAGS = $(gp_domain_test_cppflags) -I$(top_srcdir)/tests/sim
+tests_unit_test_assign_LDADD = src/libgpupool-virt.la tests/sim/libgpsim.la $(gp_domain_test_ldadd) \
+	$(GP_VIRT_LIBS) -ldl
 # End to end on the simulated host.
 tests_unit_test_cmd_assign_SOURCES = tests/unit/test-cmd-assign.c
 tests_unit_test_cmd_assign_CPPFLAGS = $(gp_domain_test_cppflags) -I$(top_srcdir)/tests/sim

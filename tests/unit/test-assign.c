@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "virt/assign.h"
+#include "sim.h"
 
 #define UUID_A "aaaaaaaa-0000-4000-8000-000000000001"
 #define UUID_B "bbbbbbbb-0000-4000-8000-000000000002"
@@ -52,10 +53,10 @@ claims_with(const char *device, const char *uuid, const char *name)
     return claims;
 }
 
-static GpAssignCandidate *
+static GpReserveCandidate *
 cand(const char *device, const GpClaim *claim, guint reservations, gboolean current)
 {
-    GpAssignCandidate *c = g_new0(GpAssignCandidate, 1);
+    GpReserveCandidate *c = g_new0(GpReserveCandidate, 1);
 
     c->device = device;
     c->claim = claim;
@@ -67,7 +68,7 @@ cand(const char *device, const GpClaim *claim, guint reservations, gboolean curr
 static GPtrArray *
 choose(GPtrArray *cands, guint count, guint *held, GError **error)
 {
-    return gp_assign_choose("vm1", UUID_A, "gpus", cands, count, held, error);
+    return gp_reserve_choose("vm1", UUID_A, "gpus", cands, count, held, error);
 }
 
 Test(assign, choose_prefers_free_and_least_reserved_devices)
@@ -145,7 +146,7 @@ Test(assign, choose_refuses_more_devices_than_the_pool_has_naming_pool_and_fix)
 
     g_ptr_array_add(cands, cand("0000:41:00.0", NULL, 0, FALSE));
     cr_assert_null(choose(cands, 2, NULL, &error));
-    cr_assert_eq(error->code, GP_ASSIGN_ERROR_REFUSED);
+    cr_assert_eq(error->code, GP_RESERVE_ERROR_REFUSED);
     cr_assert_not_null(strstr(error->message, "pool 'gpus' has 1 device(s)"), "%s",
                        error->message);
     cr_assert_not_null(strstr(error->message, "gpupool pool-add gpus"), "%s", error->message);
@@ -175,20 +176,13 @@ Test(assign, choose_from_an_empty_pool_is_refused)
 
 /* ---- rebalance ----------------------------------------------------------- */
 
-static GpAssignDomain *
+static GpDomain *
 domain(const char *name, const char *uuid, gboolean active, const char *device)
 {
-    GpAssignDomain *d = g_new0(GpAssignDomain, 1);
-    GpDomDevice *dev = g_new0(GpDomDevice, 1);
+    GpDomain *d = gp_domain_new(uuid, name);
 
-    d->name = g_strdup(name);
-    d->uuid = g_strdup(uuid);
     d->active = active;
-    d->devices = g_ptr_array_new_with_free_func((GDestroyNotify)gp_dom_device_free);
-    dev->alias = g_strdup("ua-gpupool-0");
-    dev->pool = g_strdup("gpus");
-    dev->address = g_strdup(device);
-    g_ptr_array_add(d->devices, dev);
+    gp_domain_add_device(d, "ua-gpupool-0", "gpus", device);
     return d;
 }
 
@@ -211,7 +205,7 @@ pool_devices(const char *first, ...)
 static GPtrArray *
 domains_new(void)
 {
-    return g_ptr_array_new_with_free_func((GDestroyNotify)gp_assign_domain_free);
+    return g_ptr_array_new_with_free_func((GDestroyNotify)gp_domain_free);
 }
 
 Test(assign, rebalance_repoints_a_stopped_domain_whose_device_is_held)
@@ -221,11 +215,11 @@ Test(assign, rebalance_repoints_a_stopped_domain_whose_device_is_held)
     g_autoptr(GHashTable) cands = pool_devices("0000:41:00.0", "0000:42:00.0", NULL);
     g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) moves = NULL;
-    GpAssignMove *m;
+    GpReserveMove *m;
 
     g_ptr_array_add(doms, domain("vm1", UUID_A, TRUE, "0000:41:00.0"));
     g_ptr_array_add(doms, domain("vm2", UUID_B, FALSE, "0000:41:00.0"));
-    moves = gp_assign_rebalance_plan(doms, cands, claims, problems);
+    moves = gp_reserve_rebalance_plan(doms, cands, claims, problems);
     cr_assert_eq(moves->len, 1);
     m = g_ptr_array_index(moves, 0);
     cr_assert_str_eq(m->domain, "vm2");
@@ -245,7 +239,7 @@ Test(assign, rebalance_never_touches_running_domains)
     g_autoptr(GPtrArray) moves = NULL;
 
     g_ptr_array_add(doms, domain("vm2", UUID_B, TRUE, "0000:41:00.0"));
-    moves = gp_assign_rebalance_plan(doms, cands, claims, NULL);
+    moves = gp_reserve_rebalance_plan(doms, cands, claims, NULL);
     cr_assert_eq(moves->len, 0);
 }
 
@@ -257,10 +251,10 @@ Test(assign, rebalance_repoints_devices_that_left_the_pool)
     g_autoptr(GPtrArray) moves = NULL;
 
     g_ptr_array_add(doms, domain("vm2", UUID_B, FALSE, "0000:41:00.0"));
-    moves = gp_assign_rebalance_plan(doms, cands, claims, NULL);
+    moves = gp_reserve_rebalance_plan(doms, cands, claims, NULL);
     cr_assert_eq(moves->len, 1);
-    cr_assert_str_eq(((GpAssignMove *)g_ptr_array_index(moves, 0))->to, "0000:42:00.0");
-    cr_assert_not_null(strstr(((GpAssignMove *)g_ptr_array_index(moves, 0))->reason,
+    cr_assert_str_eq(((GpReserveMove *)g_ptr_array_index(moves, 0))->to, "0000:42:00.0");
+    cr_assert_not_null(strstr(((GpReserveMove *)g_ptr_array_index(moves, 0))->reason,
                               "no longer a device of pool 'gpus'"));
 }
 
@@ -277,12 +271,12 @@ Test(assign, rebalance_spreads_stopped_domains_over_free_devices_least_reserved_
     g_ptr_array_add(doms, domain("vm3", UUID_C, FALSE, "0000:41:00.0"));
     /* vm4 reserves 42 already, so 43 is the least reserved for vm2. */
     g_ptr_array_add(doms, domain("vm4", UUID_D, FALSE, "0000:42:00.0"));
-    moves = gp_assign_rebalance_plan(doms, cands, claims, NULL);
+    moves = gp_reserve_rebalance_plan(doms, cands, claims, NULL);
     cr_assert_eq(moves->len, 2);
-    cr_assert_str_eq(((GpAssignMove *)g_ptr_array_index(moves, 0))->domain, "vm2");
-    cr_assert_str_eq(((GpAssignMove *)g_ptr_array_index(moves, 0))->to, "0000:43:00.0");
-    cr_assert_str_eq(((GpAssignMove *)g_ptr_array_index(moves, 1))->domain, "vm3");
-    cr_assert_str_eq(((GpAssignMove *)g_ptr_array_index(moves, 1))->to, "0000:44:00.0");
+    cr_assert_str_eq(((GpReserveMove *)g_ptr_array_index(moves, 0))->domain, "vm2");
+    cr_assert_str_eq(((GpReserveMove *)g_ptr_array_index(moves, 0))->to, "0000:43:00.0");
+    cr_assert_str_eq(((GpReserveMove *)g_ptr_array_index(moves, 1))->domain, "vm3");
+    cr_assert_str_eq(((GpReserveMove *)g_ptr_array_index(moves, 1))->to, "0000:44:00.0");
 }
 
 Test(assign, rebalance_twice_moves_nothing_the_second_time)
@@ -296,8 +290,8 @@ Test(assign, rebalance_twice_moves_nothing_the_second_time)
     g_ptr_array_add(doms, domain("vm1", UUID_A, TRUE, "0000:41:00.0"));
     g_ptr_array_add(doms, domain("vm2", UUID_B, FALSE, "0000:41:00.0"));
     /* The plan updates the domains it re-points, as redefining them does. */
-    first = gp_assign_rebalance_plan(doms, cands, claims, NULL);
-    second = gp_assign_rebalance_plan(doms, cands, claims, NULL);
+    first = gp_reserve_rebalance_plan(doms, cands, claims, NULL);
+    second = gp_reserve_rebalance_plan(doms, cands, claims, NULL);
     cr_assert_eq(first->len, 1);
     cr_assert_eq(second->len, 0);
 }
@@ -312,7 +306,7 @@ Test(assign, rebalance_reports_a_device_it_cannot_repoint)
 
     g_ptr_array_add(doms, domain("vm1", UUID_A, TRUE, "0000:41:00.0"));
     g_ptr_array_add(doms, domain("vm2", UUID_B, FALSE, "0000:41:00.0"));
-    moves = gp_assign_rebalance_plan(doms, cands, claims, problems);
+    moves = gp_reserve_rebalance_plan(doms, cands, claims, problems);
     cr_assert_eq(moves->len, 0);
     cr_assert_eq(problems->len, 1);
     cr_assert_not_null(strstr(g_ptr_array_index(problems, 0), "vm2"));
@@ -329,7 +323,7 @@ Test(assign, rebalance_reports_a_pool_this_host_does_not_have)
     g_autoptr(GPtrArray) moves = NULL;
 
     g_ptr_array_add(doms, domain("vm2", UUID_B, FALSE, "0000:41:00.0"));
-    moves = gp_assign_rebalance_plan(doms, cands, claims, problems);
+    moves = gp_reserve_rebalance_plan(doms, cands, claims, problems);
     cr_assert_eq(moves->len, 0);
     cr_assert_eq(problems->len, 1);
     cr_assert_not_null(strstr(g_ptr_array_index(problems, 0), "not defined on this host"));
@@ -337,11 +331,40 @@ Test(assign, rebalance_reports_a_pool_this_host_does_not_have)
 
 /* ---- The command against libvirt's test driver --------------------------- */
 
+/* The host the command runs on: the two A100s of xml/pool-pci.xml, on
+ * vfio-pci as pool-add leaves them. */
+static GpSim *
+pool_host(void)
+{
+    GpSim *sim = gp_sim_new();
+    const char *const gpus[] = { "0000:41:00.0", "0000:81:00.0" };
+
+    gp_sim_set_iommu(sim, TRUE);
+    gp_sim_add_driver(sim, "vfio-pci");
+    gp_sim_add_driver(sim, "pcieport");
+    for (guint i = 0; i < G_N_ELEMENTS(gpus); i++) {
+        g_autofree char *rp = g_strdup_printf("0000:00:0%u.0", i + 1);
+        GpSimPciSpec spec = {
+            .addr = gpus[i], .parent = rp, .vendor = 0x10de, .device = 0x20b5,
+            .class_code = 0x030200, .driver = "vfio-pci",
+            .bars = {
+                [0] = { .size = 16 << 20 },
+                [1] = { .size = 16ULL << 30, .is_64bit = TRUE, .prefetchable = TRUE },
+            },
+        };
+
+        gp_sim_add_root_port(sim, rp, i ? 0x81 : 0x41);
+        gp_sim_add_pci(sim, &spec);
+    }
+    return sim;
+}
+
 /* Runs the built gpupool with a libvirt test-driver node holding the
  * sample domains and a pool "gpus" of two devices. */
 static int
 run_gpupool_with(const char *args, const char *extra_domain, char **out, char **err)
 {
+    g_autoptr(GpSim) sim = pool_host();
     const char *builddir = GP_TOP_BUILDDIR;
     const char *srcdir = GP_TOP_SRCDIR;
     g_autofree char *base = g_build_filename(statedir, "t", NULL);
@@ -380,8 +403,9 @@ run_gpupool_with(const char *args, const char *extra_domain, char **out, char **
     }
     cr_assert(g_file_set_contents(node, nodexml, -1, NULL));
     cmd = g_strdup_printf("env GPUPOOL_CONFDIR=%s/etc GPUPOOL_STATEDIR=%s "
-                          "GPUPOOL_SCHEMADIR=%s/xml LIBVIRT_DEFAULT_URI=test://%s "
-                          "%s/src/gpupool %s", base, statedir, srcdir, node, builddir, args);
+                          "GPUPOOL_SCHEMADIR=%s/xml GPUPOOL_SYSFS_ROOT=%s "
+                          "LIBVIRT_DEFAULT_URI=test://%s %s/src/gpupool %s", base, statedir,
+                          srcdir, gp_sim_root(sim), node, builddir, args);
     cr_assert(g_spawn_command_line_sync(cmd, out, err, &status, &error), "%s",
               error ? error->message : "");
     {
@@ -581,14 +605,14 @@ Test(assign, rebalance_leaves_a_domains_own_mdevs_alone)
     g_autoptr(GHashTable) cands = pool_devices("0000:41:00.0", NULL);
     g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) moves = NULL;
-    GpAssignDomain *d = domain("vm2", UUID_B, FALSE, "0000:41:00.0");
-    GpDomDevice *dev = g_ptr_array_index(d->devices, 0);
+    GpDomain *d = domain("vm2", UUID_B, FALSE, "0000:41:00.0");
+    GpDomainDevice *dev = g_ptr_array_index(d->devices, 0);
 
     /* Its mdev does not exist until the hook creates it at prepare. */
-    g_clear_pointer(&dev->address, g_free);
-    dev->uuid = g_strdup("9c4f3a52-1b0e-4d8a-9e3b-0123456789ab");
+    g_free(dev->device);
+    dev->device = g_strdup("9c4f3a52-1b0e-4d8a-9e3b-0123456789ab");
     g_ptr_array_add(doms, d);
-    moves = gp_assign_rebalance_plan(doms, cands, claims, problems);
+    moves = gp_reserve_rebalance_plan(doms, cands, claims, problems);
     cr_assert_eq(moves->len, 0);
     cr_assert_eq(problems->len, 0);
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "state/claims.h"
+#include "ledger/ledger.h"
 
 #define UUID_A "6f1c4a52-2d7e-4b8a-9c1e-3a5b7d9e0f12"
 #define UUID_B "0b6e2f3a-9d4c-4e1f-8a7b-5c3d2e1f0a99"
@@ -237,23 +238,20 @@ static int
 race(int start_fd, const char *uuid, const char *name)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(GpLock) lock = NULL;
-    g_autoptr(GpClaims) claims = NULL;
+    g_autoptr(GpLedger) ledger = NULL;
     char c;
 
     if (read(start_fd, &c, 1) != 1)
         return 1;
-    lock = gp_claims_lock(&error);
-    if (!lock)
+    ledger = gp_ledger_open(GP_LEDGER_WRITE, &error);
+    if (!ledger)
         return 1;
-    claims = gp_claims_load(&error);
-    if (!claims)
-        return 1;
-    if (!gp_claims_add(claims, "0000:41:00.0", "gpus", uuid, name, NULL, &error))
+    if (!gp_claims_add(gp_ledger_claims(ledger), "0000:41:00.0", "gpus", uuid, name, NULL,
+                       &error))
         return g_error_matches(error, GP_CLAIMS_ERROR, GP_CLAIMS_ERROR_HELD) ? 3 : 1;
     /* Widen the window a second racer would need. */
     g_usleep(2000);
-    return gp_claims_save(claims, &error) ? 0 : 1;
+    return gp_ledger_save(ledger, &error) ? 0 : 1;
 }
 
 Test(claims, two_processes_racing_for_the_last_device_exactly_one_wins)
@@ -348,9 +346,9 @@ Test(claims, a_thousand_claims_load_and_save_in_well_under_ten_milliseconds)
 Test(claims, the_lock_creates_the_state_directory)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(GpLock) lock = gp_claims_lock(&error);
+    g_autoptr(GpLedger) ledger = gp_ledger_open(GP_LEDGER_WRITE, &error);
     g_autofree char *path = g_build_filename(statedir, "lock", NULL);
 
-    cr_assert_not_null(lock, "%s", error ? error->message : "");
+    cr_assert_not_null(ledger, "%s", error ? error->message : "");
     cr_assert(g_file_test(path, G_FILE_TEST_EXISTS));
 }

@@ -32,23 +32,23 @@ sample(const char *name)
 static void
 setup(void)
 {
-    g_autofree char *pools = NULL;
-    g_autofree char *pool = NULL;
     g_autofree char *node = NULL;
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    const char *create[] = { "gpupool", "pool-create", "gpus", "--type", "pci", NULL };
+    const char *add[] = { "gpupool", "pool-add", "gpus", GP_SIM_DC_GPU0, GP_SIM_DC_GPU1, NULL };
+    int status = -1;
     g_autofree char *d1 = sample("q35-ovmf.xml");
     g_autofree char *d2 = sample("q35-seabios.xml");
     g_autofree char *nodexml = g_strdup_printf("<node>\n%s%s</node>\n", d1, d2);
 
     sim = gp_sim_fixture_datacenter();
     g_setenv("GPUPOOL_SCHEMADIR", GP_TOP_SRCDIR "/xml", TRUE);
-    pools = g_build_filename(gp_sim_confdir(sim), "pools", NULL);
-    g_mkdir_with_parents(pools, 0755);
-    pool = g_build_filename(pools, "gpus.xml", NULL);
-    cr_assert(g_file_set_contents(pool,
-                                  "<pool type='pci'>\n  <name>gpus</name>\n"
-                                  "  <device address='" GP_SIM_DC_GPU0 "' host-driver='nvidia'/>\n"
-                                  "  <device address='" GP_SIM_DC_GPU1 "' host-driver='nvidia'/>\n"
-                                  "</pool>\n", -1, NULL));
+    /* The pool as an admin makes it: its GPUs leave nvidia for vfio-pci. */
+    cr_assert(gp_sim_run(sim, create, &out, &err, &status) && status == 0, "%s", err);
+    g_clear_pointer(&out, g_free);
+    g_clear_pointer(&err, g_free);
+    cr_assert(gp_sim_run(sim, add, &out, &err, &status) && status == 0, "%s", err);
     node = g_build_filename(gp_sim_base(sim), "node.xml", NULL);
     cr_assert(g_file_set_contents(node, nodexml, -1, NULL));
     uri = g_strdup_printf("test://%s", node);

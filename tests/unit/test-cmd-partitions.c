@@ -12,10 +12,12 @@
 
 #include "base/sysfs.h"
 #include "state/claims.h"
+#include "state/domain.h"
 #include "state/domxml.h"
 #include "state/pool.h"
 #include "state/poolstore.h"
-#include "ops/alloc.h"
+#include "ledger/ledger.h"
+#include "ops/lifecycle.h"
 #include "ops/partition.h"
 #include "sim.h"
 
@@ -392,7 +394,8 @@ Test(cmd_partitions, prepare_mdev_uses_the_next_parent_with_room_and_names_holde
     g_autoptr(GpSim) sim = two_mbochs_parents();
     const char *members[] = { GP_SIM_MBOCHS, "mbochs2", NULL };
     g_autoptr(GpPool) pool = NULL;
-    g_autoptr(GpClaims) claims = NULL;
+    g_autoptr(GpLedger) ledger = NULL;
+    GpClaims *claims;
     g_autoptr(GError) err = NULL;
     g_autofree char *before = NULL;
     g_autofree char *after = NULL;
@@ -401,13 +404,14 @@ Test(cmd_partitions, prepare_mdev_uses_the_next_parent_with_room_and_names_holde
 
     save_pool("disp", GP_POOL_TYPE_MDEV, members, "mbochs-large");
     pool = gp_poolstore_load("disp", &err);
-    claims = gp_claims_load(&err);
+    ledger = gp_ledger_open(GP_LEDGER_WRITE, &err);
+    claims = gp_ledger_claims(ledger);
     /* 8 fit on mbochs, 2 on mbochs2. */
     for (guint slot = 0; slot < 10; slot++) {
         g_autofree char *uuid = gp_partition_mdev_uuid(DOM1, "disp", slot);
         g_autofree char *parent = NULL;
 
-        cr_assert(gp_partition_prepare_mdev(pool, uuid, claims, &created, &err), "%u: %s",
+        cr_assert(gp_partition_prepare_mdev(ledger, pool, uuid, DOM1, &created, &err), "%u: %s",
                   slot, err ? err->message : "");
         cr_assert(created);
         cr_assert(gp_claims_add(claims, uuid, "disp", DOM1, "vm1",
@@ -421,12 +425,12 @@ Test(cmd_partitions, prepare_mdev_uses_the_next_parent_with_room_and_names_holde
     {
         g_autofree char *uuid = gp_partition_mdev_uuid(DOM1, "disp", 9);
 
-        cr_assert(gp_partition_prepare_mdev(pool, uuid, claims, &created, &err));
+        cr_assert(gp_partition_prepare_mdev(ledger, pool, uuid, DOM1, &created, &err));
         cr_assert_not(created);
     }
     before = gp_sim_snapshot(sim);
     last = gp_partition_mdev_uuid(DOM2, "disp", 0);
-    cr_assert_not(gp_partition_prepare_mdev(pool, last, claims, &created, &err));
+    cr_assert_not(gp_partition_prepare_mdev(ledger, pool, last, DOM2, &created, &err));
     cr_assert(g_error_matches(err, GP_PARTITION_ERROR, GP_PARTITION_ERROR_EXHAUSTED));
     cr_assert(strstr(err->message, "pool 'disp' is exhausted: no device (mbochs, mbochs2) has "
                                    "room for another mbochs-large, held by vm1"),
@@ -439,7 +443,8 @@ Test(cmd_partitions, release_claim_removes_the_mdev_and_tolerates_it_gone)
 {
     g_autoptr(GpSim) sim = mbochs_host_with_disp_pool("mbochs-medium");
     g_autoptr(GpPool) pool = NULL;
-    g_autoptr(GpClaims) claims = NULL;
+    g_autoptr(GpLedger) ledger = NULL;
+    GpClaims *claims;
     g_autoptr(GError) err = NULL;
     g_autofree char *uuid = gp_partition_mdev_uuid(DOM1, "disp", 0);
     g_autofree char *rel = NULL;
@@ -448,8 +453,9 @@ Test(cmd_partitions, release_claim_removes_the_mdev_and_tolerates_it_gone)
     gboolean created;
 
     pool = gp_poolstore_load("disp", &err);
-    claims = gp_claims_load(&err);
-    cr_assert(gp_partition_prepare_mdev(pool, uuid, claims, &created, &err));
+    ledger = gp_ledger_open(GP_LEDGER_WRITE, &err);
+    claims = gp_ledger_claims(ledger);
+    cr_assert(gp_partition_prepare_mdev(ledger, pool, uuid, DOM1, &created, &err));
     cr_assert(gp_claims_add(claims, uuid, "disp", DOM1, "vm1", GP_SIM_MBOCHS, &err));
     claim = gp_claims_find(claims, uuid);
     cr_assert(gp_partition_release_claim(pool, claim, NULL, &err), "%s",
@@ -489,27 +495,15 @@ Test(cmd_partitions, resolve_picks_the_profile_with_most_vram_for_a_count)
 
 /* ---- The hook's transactions with partition pools ----------------------- */
 
-static GpAllocDomain *
+static GpDomain *
 domain(const char *uuid, const char *name, const char *pool, const char *device)
 {
-    GpAllocDomain *dom = g_new0(GpAllocDomain, 1);
+    GpDomain *dom = gp_domain_new(uuid, name);
 
-    dom->uuid = uuid;
-    dom->name = name;
-    dom->devices = g_ptr_array_new_with_free_func((GDestroyNotify)gp_alloc_device_free);
-    g_ptr_array_add(dom->devices, gp_alloc_device_new("ua-gpupool-0", pool, device));
+    gp_domain_add_device(dom, "ua-gpupool-0", pool, device);
     dom->pcihole64 = G_GUINT64_CONSTANT(64) << 30;
-    dom->pcihole64_set = TRUE;
     return dom;
 }
-
-static void
-domain_free(GpAllocDomain *dom)
-{
-    g_ptr_array_unref(dom->devices);
-    g_free(dom);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(GpAllocDomain, domain_free)
 
 static guint
 claim_count(void)
@@ -567,28 +561,28 @@ Test(cmd_partitions, hook_creates_the_domains_mdev_at_prepare_and_removes_it_at_
 {
     g_autoptr(GpSim) sim = mbochs_host_with_disp_pool("mbochs-medium");
     g_autofree char *uuid = gp_partition_mdev_uuid(DOM1, "disp", 0);
-    g_autoptr(GpAllocDomain) dom = domain(DOM1, "vm1", "disp", uuid);
+    g_autoptr(GpDomain) dom = domain(DOM1, "vm1", "disp", uuid);
     g_autoptr(GError) err = NULL;
     g_autofree char *rel = gp_sysfs_mdev_dev_path(uuid, NULL);
     g_autofree char *type = NULL;
     guint dropped = 0;
 
-    cr_assert(gp_alloc_prepare_domain(dom, &err), "%s", err ? err->message : "");
+    cr_assert(gp_lifecycle_prepare(dom, &err), "%s", err ? err->message : "");
     cr_assert(gp_sysfs_is_dir(rel));
     type = gp_sim_read(sim, "class/mdev_bus/mbochs/mdev_supported_types/mbochs-medium/"
                             "available_instances");
     cr_assert_str_eq(type, "31");
     cr_assert_eq(claim_count(), 1);
     /* A second prepare (libvirt retrying a start) changes nothing. */
-    cr_assert(gp_alloc_prepare_domain(dom, &err), "%s", err ? err->message : "");
+    cr_assert(gp_lifecycle_prepare(dom, &err), "%s", err ? err->message : "");
     cr_assert_eq(claim_count(), 1);
 
-    cr_assert(gp_alloc_release_domain(DOM1, &dropped, &err), "%s", err ? err->message : "");
+    cr_assert(gp_lifecycle_release(DOM1, &dropped, &err), "%s", err ? err->message : "");
     cr_assert_eq(dropped, 1);
     cr_assert_not(gp_sysfs_is_dir(rel));
     cr_assert_eq(claim_count(), 0);
     /* release end after the mdev already went (NVIDIA removes its own). */
-    cr_assert(gp_alloc_release_domain(DOM1, &dropped, &err));
+    cr_assert(gp_lifecycle_release(DOM1, &dropped, &err));
 }
 
 Test(cmd_partitions, hook_refuses_a_start_when_the_mdev_pool_is_full_and_leaves_the_host_alone)
@@ -596,8 +590,8 @@ Test(cmd_partitions, hook_refuses_a_start_when_the_mdev_pool_is_full_and_leaves_
     g_autoptr(GpSim) sim = mbochs_host_with_disp_pool("mbochs-large");
     g_autofree char *first = gp_partition_mdev_uuid(DOM1, "disp", 0);
     g_autofree char *second = gp_partition_mdev_uuid(DOM2, "disp", 0);
-    g_autoptr(GpAllocDomain) vm1 = domain(DOM1, "vm1", "disp", first);
-    g_autoptr(GpAllocDomain) vm2 = domain(DOM2, "vm2", "disp", second);
+    g_autoptr(GpDomain) vm1 = domain(DOM1, "vm1", "disp", first);
+    g_autoptr(GpDomain) vm2 = domain(DOM2, "vm2", "disp", second);
     g_autoptr(GError) err = NULL;
     g_autofree char *before = NULL;
     g_autofree char *after = NULL;
@@ -609,9 +603,9 @@ Test(cmd_partitions, hook_refuses_a_start_when_the_mdev_pool_is_full_and_leaves_
 
         cr_assert(gp_sim_create_mdev(sim, GP_SIM_MBOCHS, "mbochs-large", u));
     }
-    cr_assert(gp_alloc_prepare_domain(vm1, &err), "%s", err ? err->message : "");
+    cr_assert(gp_lifecycle_prepare(vm1, &err), "%s", err ? err->message : "");
     before = gp_sim_snapshot(sim);
-    cr_assert_not(gp_alloc_prepare_domain(vm2, &err));
+    cr_assert_not(gp_lifecycle_prepare(vm2, &err));
     cr_assert(strstr(err->message, "vm2: pool 'disp' is exhausted: no device (mbochs) has room "
                                    "for another mbochs-large, held by vm1"), "%s", err->message);
     after = gp_sim_snapshot(sim);
@@ -624,14 +618,14 @@ Test(cmd_partitions, hook_refuses_two_partitions_of_one_pool_for_one_domain)
     g_autoptr(GpSim) sim = mbochs_host_with_disp_pool("mbochs-small");
     g_autofree char *a = gp_partition_mdev_uuid(DOM1, "disp", 0);
     g_autofree char *b = gp_partition_mdev_uuid(DOM1, "disp", 1);
-    g_autoptr(GpAllocDomain) dom = domain(DOM1, "vm1", "disp", a);
+    g_autoptr(GpDomain) dom = domain(DOM1, "vm1", "disp", a);
     g_autoptr(GError) err = NULL;
     g_autofree char *before = NULL;
     g_autofree char *after = NULL;
 
-    g_ptr_array_add(dom->devices, gp_alloc_device_new("ua-gpupool-1", "disp", b));
+    gp_domain_add_device(dom, "ua-gpupool-1", "disp", b);
     before = gp_sim_snapshot(sim);
-    cr_assert_not(gp_alloc_prepare_domain(dom, &err));
+    cr_assert_not(gp_lifecycle_prepare(dom, &err));
     cr_assert(strstr(err->message, "vm1 asks for more than 1 partition of pool 'disp': run "
                                    "'gpupool assign vm1 --pool disp --count 1', or allow more"),
               "%s", err->message);
@@ -642,16 +636,16 @@ Test(cmd_partitions, hook_refuses_two_partitions_of_one_pool_for_one_domain)
 Test(cmd_partitions, hook_sets_the_vgpu_type_on_the_claimed_vf_and_clears_it_at_release)
 {
     g_autoptr(GpSim) sim = l40s_host("1158", 0);
-    g_autoptr(GpAllocDomain) dom = domain(DOM1, "vm1", "l40s", "0000:c1:00.4");
+    g_autoptr(GpDomain) dom = domain(DOM1, "vm1", "l40s", "0000:c1:00.4");
     g_autoptr(GError) err = NULL;
     g_autofree char *cur = NULL;
     g_autofree char *cleared = NULL;
     guint dropped = 0;
 
-    cr_assert(gp_alloc_prepare_domain(dom, &err), "%s", err ? err->message : "");
+    cr_assert(gp_lifecycle_prepare(dom, &err), "%s", err ? err->message : "");
     cur = gp_sim_read(sim, "bus/pci/devices/0000:c1:00.4/nvidia/current_vgpu_type");
     cr_assert_str_eq(cur, "1158");
-    cr_assert(gp_alloc_release_domain(DOM1, &dropped, &err), "%s", err ? err->message : "");
+    cr_assert(gp_lifecycle_release(DOM1, &dropped, &err), "%s", err ? err->message : "");
     cr_assert_eq(dropped, 1);
     cleared = gp_sim_read(sim, "bus/pci/devices/0000:c1:00.4/nvidia/current_vgpu_type");
     cr_assert_str_eq(cleared, "0");
@@ -661,15 +655,15 @@ Test(cmd_partitions, hook_sets_the_vgpu_type_on_the_claimed_vf_and_clears_it_at_
 Test(cmd_partitions, hook_keeps_the_claim_and_the_type_while_qemu_still_holds_the_vf)
 {
     g_autoptr(GpSim) sim = l40s_host("1158", 0);
-    g_autoptr(GpAllocDomain) dom = domain(DOM1, "vm1", "l40s", "0000:c1:00.4");
+    g_autoptr(GpDomain) dom = domain(DOM1, "vm1", "l40s", "0000:c1:00.4");
     g_autoptr(GError) err = NULL;
     g_autofree char *cur = NULL;
     guint dropped = 0;
 
-    cr_assert(gp_alloc_prepare_domain(dom, &err), "%s", err ? err->message : "");
+    cr_assert(gp_lifecycle_prepare(dom, &err), "%s", err ? err->message : "");
     hold_open(sim, "0000:c1:00.4");
 
-    cr_assert_not(gp_alloc_release_domain(DOM1, &dropped, &err));
+    cr_assert_not(gp_lifecycle_release(DOM1, &dropped, &err));
     cr_assert(strstr(err->message, "0000:c1:00.4 is still open through /dev/vfio/"), "%s",
               err->message);
     cr_assert_eq(dropped, 0);
@@ -685,7 +679,7 @@ Test(cmd_partitions, hook_names_the_other_type_that_blocks_a_homogeneous_vgpu)
     const char *members[] = { GP_SIM_MDEV_GPU, NULL };
     const char *other = "8b4c2a5e-0d63-4b8b-9a55-2f5a3c1e0009";
     g_autofree char *uuid = gp_partition_mdev_uuid(DOM1, "t4-1q", 0);
-    g_autoptr(GpAllocDomain) dom = domain(DOM1, "vm1", "t4-1q", uuid);
+    g_autoptr(GpDomain) dom = domain(DOM1, "vm1", "t4-1q", uuid);
     g_autoptr(GError) err = NULL;
     g_autofree char *before = NULL;
     g_autofree char *after = NULL;
@@ -695,7 +689,7 @@ Test(cmd_partitions, hook_names_the_other_type_that_blocks_a_homogeneous_vgpu)
     cr_assert(gp_sim_create_mdev(sim, GP_SIM_MDEV_GPU, "nvidia-223", other));
     hold(other, "t4-2q", DOM2, "vm9", GP_SIM_MDEV_GPU);
     before = gp_sim_snapshot(sim);
-    cr_assert_not(gp_alloc_prepare_domain(dom, &err));
+    cr_assert_not(gp_lifecycle_prepare(dom, &err));
     cr_assert(strstr(err->message, "no device (" GP_SIM_MDEV_GPU ") has room for another "
                                    "nvidia-222; " GP_SIM_MDEV_GPU " has 1 mdev of type "
                                    "nvidia-223 (vm9)"), "%s", err->message);
@@ -707,15 +701,15 @@ Test(cmd_partitions, hook_says_a_vf_pool_is_exhausted_when_the_profile_has_no_ro
 {
     /* The 48Q type takes the whole GPU: one partition for 16 VFs. */
     g_autoptr(GpSim) sim = l40s_host("1161", 0);
-    g_autoptr(GpAllocDomain) vm1 = domain(DOM1, "vm1", "l40s", "0000:c1:00.4");
-    g_autoptr(GpAllocDomain) vm2 = domain(DOM2, "vm2", "l40s", "0000:c1:00.5");
+    g_autoptr(GpDomain) vm1 = domain(DOM1, "vm1", "l40s", "0000:c1:00.4");
+    g_autoptr(GpDomain) vm2 = domain(DOM2, "vm2", "l40s", "0000:c1:00.5");
     g_autoptr(GError) err = NULL;
     g_autofree char *before = NULL;
     g_autofree char *after = NULL;
 
-    cr_assert(gp_alloc_prepare_domain(vm1, &err), "%s", err ? err->message : "");
+    cr_assert(gp_lifecycle_prepare(vm1, &err), "%s", err ? err->message : "");
     before = gp_sim_snapshot(sim);
-    cr_assert_not(gp_alloc_prepare_domain(vm2, &err));
+    cr_assert_not(gp_lifecycle_prepare(vm2, &err));
     cr_assert(strstr(err->message, "vm2: pool 'l40s' is exhausted: " GP_SIM_SRIOV_GPU " has no "
                                    "room for another 1161 partition, held by vm1"),
               "%s", err->message);
@@ -730,7 +724,7 @@ Test(cmd_partitions, a_pool_that_allows_two_per_domain_gives_a_domain_two_mdevs)
     g_autoptr(GpSim) sim = mbochs_host_with_disp_pool("mbochs-small");
     g_autofree char *a = gp_partition_mdev_uuid(DOM1, "disp", 0);
     g_autofree char *b = gp_partition_mdev_uuid(DOM1, "disp", 1);
-    g_autoptr(GpAllocDomain) dom = domain(DOM1, "vm1", "disp", a);
+    g_autoptr(GpDomain) dom = domain(DOM1, "vm1", "disp", a);
     g_autoptr(GError) err = NULL;
     g_autofree char *out = NULL;
     g_autofree char *stderr_text = NULL;
@@ -743,8 +737,8 @@ Test(cmd_partitions, a_pool_that_allows_two_per_domain_gives_a_domain_two_mdevs)
     cr_assert(strstr(out, "pool 'disp': a domain may hold 2 partitions"), "%s", out);
     file = pool_file(sim, "disp");
     cr_assert(strstr(file, "<partitions per-domain='2'/>"), "%s", file);
-    g_ptr_array_add(dom->devices, gp_alloc_device_new("ua-gpupool-1", "disp", b));
-    cr_assert(gp_alloc_prepare_domain(dom, &err), "%s", err ? err->message : "");
+    gp_domain_add_device(dom, "ua-gpupool-1", "disp", b);
+    cr_assert(gp_lifecycle_prepare(dom, &err), "%s", err ? err->message : "");
     cr_assert(gp_sysfs_is_dir(rel_a));
     cr_assert(gp_sysfs_is_dir(rel_b));
     cr_assert_eq(claim_count(), 2);
@@ -822,13 +816,13 @@ rebalance(GpSim *sim, char **out, char **err)
 Test(cmd_partitions, rebalance_clears_the_vgpu_type_of_a_domain_that_stopped_unseen)
 {
     g_autoptr(GpSim) sim = l40s_host("1158", 0);
-    g_autoptr(GpAllocDomain) dom = domain(DOM1, "vm1", "l40s", "0000:c1:00.4");
+    g_autoptr(GpDomain) dom = domain(DOM1, "vm1", "l40s", "0000:c1:00.4");
     g_autoptr(GError) err = NULL;
     g_autofree char *out = NULL;
     g_autofree char *stderr_text = NULL;
     g_autofree char *cur = NULL;
 
-    cr_assert(gp_alloc_prepare_domain(dom, &err), "%s", err ? err->message : "");
+    cr_assert(gp_lifecycle_prepare(dom, &err), "%s", err ? err->message : "");
     age_claims(sim);
     cr_assert_eq(rebalance(sim, &out, &stderr_text), 0, "%s", stderr_text);
     cr_expect(strstr(out, "vm1: dropped its claim on 0000:c1:00.4 (pool 'l40s'): it is not "
@@ -843,13 +837,13 @@ Test(cmd_partitions, rebalance_clears_the_vgpu_type_of_a_domain_that_stopped_uns
 Test(cmd_partitions, rebalance_keeps_a_stale_claim_while_qemu_still_holds_the_vf_and_says_so)
 {
     g_autoptr(GpSim) sim = l40s_host("1158", 0);
-    g_autoptr(GpAllocDomain) dom = domain(DOM1, "vm1", "l40s", "0000:c1:00.4");
+    g_autoptr(GpDomain) dom = domain(DOM1, "vm1", "l40s", "0000:c1:00.4");
     g_autoptr(GError) err = NULL;
     g_autofree char *out = NULL;
     g_autofree char *stderr_text = NULL;
     g_autofree char *cur = NULL;
 
-    cr_assert(gp_alloc_prepare_domain(dom, &err), "%s", err ? err->message : "");
+    cr_assert(gp_lifecycle_prepare(dom, &err), "%s", err ? err->message : "");
     hold_open(sim, "0000:c1:00.4");
     age_claims(sim);
     cr_assert_eq(rebalance(sim, &out, &stderr_text), 0, "%s", stderr_text);
@@ -867,14 +861,14 @@ Test(cmd_partitions, rebalance_removes_the_mdev_of_a_domain_that_stopped_unseen)
 {
     g_autoptr(GpSim) sim = mbochs_host_with_disp_pool("mbochs-medium");
     g_autofree char *uuid = gp_partition_mdev_uuid(DOM1, "disp", 0);
-    g_autoptr(GpAllocDomain) dom = domain(DOM1, "vm1", "disp", uuid);
+    g_autoptr(GpDomain) dom = domain(DOM1, "vm1", "disp", uuid);
     g_autoptr(GError) err = NULL;
     g_autofree char *rel = gp_sysfs_mdev_dev_path(uuid, NULL);
     g_autofree char *out = NULL;
     g_autofree char *stderr_text = NULL;
     g_autofree char *avail = NULL;
 
-    cr_assert(gp_alloc_prepare_domain(dom, &err), "%s", err ? err->message : "");
+    cr_assert(gp_lifecycle_prepare(dom, &err), "%s", err ? err->message : "");
     age_claims(sim);
     cr_assert_eq(rebalance(sim, &out, &stderr_text), 0, "%s", stderr_text);
     cr_expect(strstr(out, "vm1: dropped its claim on "), "%s", out);
@@ -933,7 +927,7 @@ run_hook(const char *domain_name, const char *op, const char *sub, const char *x
 Test(cmd_partitions, hook_release_that_keeps_a_vf_still_starts_the_rebalance_and_says_why)
 {
     g_autoptr(GpSim) sim = l40s_host("1158", 2);
-    g_autoptr(GpAllocDomain) dom = domain(DOM1, "vm1", "l40s", "0000:c1:00.4");
+    g_autoptr(GpDomain) dom = domain(DOM1, "vm1", "l40s", "0000:c1:00.4");
     g_autoptr(GError) err = NULL;
     g_autofree char *cli = g_build_filename(gp_sim_base(sim), "fake-gpupool", NULL);
     g_autofree char *ran = g_build_filename(gp_sim_statedir(sim), "rebalance-ran", NULL);
@@ -959,8 +953,8 @@ Test(cmd_partitions, hook_release_that_keeps_a_vf_still_starts_the_rebalance_and
         "  </devices>\n</domain>\n";
     int status;
 
-    g_ptr_array_add(dom->devices, gp_alloc_device_new("ua-gpupool-1", "l40s", "0000:c1:00.5"));
-    cr_assert(gp_alloc_prepare_domain(dom, &err), "%s", err ? err->message : "");
+    gp_domain_add_device(dom, "ua-gpupool-1", "l40s", "0000:c1:00.5");
+    cr_assert(gp_lifecycle_prepare(dom, &err), "%s", err ? err->message : "");
     hold_open(sim, "0000:c1:00.4");
     cr_assert(g_file_set_contents(cli, "#!/bin/sh\necho ran >> \"$GPUPOOL_STATEDIR/rebalance-ran\"\n",
                                   -1, NULL));
@@ -997,7 +991,7 @@ passthrough_allowed(const char *device, GError **error)
     g_autoptr(GPtrArray) devices = g_ptr_array_new();
 
     g_ptr_array_add(devices, (gpointer)device);
-    return gp_alloc_check_passthrough("vm9", devices, error);
+    return gp_lifecycle_check_passthrough("vm9", devices, error);
 }
 
 Test(cmd_partitions, a_vf_of_a_vf_pool_given_as_a_hostdev_is_refused_naming_the_pool)
@@ -1018,13 +1012,13 @@ Test(cmd_partitions, a_pool_domains_mdev_given_as_a_hostdev_is_refused_naming_th
 {
     g_autoptr(GpSim) sim = mbochs_host_with_disp_pool("mbochs-medium");
     g_autofree char *uuid = gp_partition_mdev_uuid(DOM1, "disp", 0);
-    g_autoptr(GpAllocDomain) dom = domain(DOM1, "vm1", "disp", uuid);
+    g_autoptr(GpDomain) dom = domain(DOM1, "vm1", "disp", uuid);
     g_autoptr(GError) err = NULL;
     g_autofree char *msg = NULL;
     g_autofree char *xml = NULL;
     g_autoptr(GpDomAssignment) asg = NULL;
 
-    cr_assert(gp_alloc_prepare_domain(dom, &err), "%s", err ? err->message : "");
+    cr_assert(gp_lifecycle_prepare(dom, &err), "%s", err ? err->message : "");
     /* The domain definition as libvirt hands it to the hook. */
     xml = g_strdup_printf(
         "<domain type='kvm'><name>vm9</name><uuid>" DOM2 "</uuid><devices>"
@@ -1033,7 +1027,7 @@ Test(cmd_partitions, a_pool_domains_mdev_given_as_a_hostdev_is_refused_naming_th
     asg = gp_domxml_read_assignment(xml, strlen(xml), &err);
     cr_assert_not_null(asg, "%s", err ? err->message : "");
     cr_assert_eq(asg->passthrough->len, 1);
-    cr_assert_not(gp_alloc_check_passthrough(asg->name, asg->passthrough, &err));
+    cr_assert_not(gp_lifecycle_check_passthrough(asg->name, asg->passthrough, &err));
     msg = g_strdup_printf("vm9: %s belongs to pool 'disp'; give the domain pool devices with "
                           "'gpupool assign vm9 --pool disp' instead of a <hostdev>", uuid);
     cr_expect_str_eq(err->message, msg);

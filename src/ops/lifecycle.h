@@ -1,0 +1,68 @@
+/* A pool domain's life as the libvirt hook sees it, as transactions of
+ * the ledger: lock, read, probe, decide (policy/alloc.h), change the host
+ * (mdevs made, VF profiles set), save; a crash at any point leaves the old
+ * or the new claims, and two domains racing for the last device cannot
+ * both win. */
+#pragma once
+
+#include <glib.h>
+
+#include "state/domain.h"
+#include "ledger/ledger.h"
+
+G_BEGIN_DECLS
+
+/* prepare begin, for every domain that passes host devices through:
+ * PASSTHROUGH (the domain's own <hostdev>s, GpDomAssignment.passthrough)
+ * must name no device of a pool, be it a member or companion, a VF of a
+ * member, an mdev on a member parent, or a device a claim holds.
+ * Otherwise GP_ALLOC_ERROR_BYPASS: "DOMAIN: DEVICE belongs to pool 'P';
+ * give the domain pool devices with 'gpupool assign DOMAIN --pool P'
+ * instead of a <hostdev>".  Read-only and without the lock (pool and
+ * claim files are replaced atomically); nothing is read when PASSTHROUGH
+ * is empty. */
+gboolean gp_lifecycle_check_passthrough(const char *dom_name, GPtrArray *passthrough,
+                                        GError **error);
+
+/* The pools DOM's devices name, from LEDGER: name -> GpPool* (borrowed
+ * from the ledger).  NOT_FOUND naming the pool and the domain if one is
+ * not defined on this host, unless MISSING_OK (then it is left out). */
+GHashTable *gp_lifecycle_pools(GpLedger *ledger, const GpDomain *dom, gboolean missing_ok,
+                               GError **error);
+
+/* Probes DOM's devices (ledger/probe.h) and claims them in LEDGER's
+ * claims (policy/alloc.h); a refusal because a device is held is
+ * completed with the pool's free units as the ledger counts them. */
+gboolean gp_lifecycle_claim(GpLedger *ledger, GHashTable *pools, GpDomain *dom, GError **error);
+
+/* prepare begin: per-domain limits, mdevs made, probe, claim, VF profiles
+ * set, save; on any refusal the partitions this start made are given
+ * back and the claims file is as it was. */
+gboolean gp_lifecycle_prepare(GpDomain *dom, GError **error);
+/* release end: drop DOM_UUID's claims and save (nothing to save if it
+ * held none), giving back their partitions first; a partition that cannot
+ * be given back yet (a VFIO handle still open) keeps its claim and is
+ * GP_ALLOC_ERROR_NOT_READY saying why.  *DROPPED (may be NULL) is how
+ * many claims were dropped. */
+gboolean gp_lifecycle_release(const char *dom_uuid, guint *dropped, GError **error);
+/* reconnect begin: gp_alloc_reconnect() and save; WARNINGS as there. */
+gboolean gp_lifecycle_reconnect(GpDomain *dom, GPtrArray *warnings, GError **error);
+/* migrate begin: the local unit each of DOM's devices should use
+ * (gp_alloc_repoint()), from the claims and pools under the lock and the
+ * free units the ledger counts; nothing is saved (prepare claims).  Only
+ * pci and vf devices are ever re-pointed, so each value is a PCI
+ * address.  Empty: nothing to rewrite. */
+GHashTable *gp_lifecycle_repoint(GpDomain *dom, GError **error);
+
+/* Within LEDGER's transaction: drops the claims of domains whose UUID is
+ * not in RUNNING (a set of UUID strings), giving back their partitions
+ * first (mdevs removed, VF profiles cleared); a claim whose partition
+ * cannot be given back yet (a VFIO handle still open) stays: a VF never
+ * keeps its profile without a claim.  DROPPED and KEPT (either may be
+ * NULL) get one line per claim ("vm1: dropped its claim on ... : it is
+ * not running", "vm1: kept its claim on ... although it is not running:
+ * WHY").  Returns how many claims were dropped; the caller saves. */
+guint gp_lifecycle_reconcile(GpLedger *ledger, GHashTable *running, GPtrArray *dropped,
+                             GPtrArray *kept);
+
+G_END_DECLS

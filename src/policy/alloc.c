@@ -1,0 +1,367 @@
+/* Handing pool devices to domains: claim, reconnect, re-point. */
+#include "config.h"
+
+#include "policy/alloc.h"
+
+#include <string.h>
+
+#include "policy/mmio.h"
+
+G_DEFINE_QUARK(gp-alloc-error-quark, gp_alloc_error)
+
+guint64
+gp_alloc_window_need(GPtrArray *devices)
+{
+    guint64 total = 0;
+
+    for (guint i = 0; i < devices->len; i++) {
+        const GpDomainDevice *dev = devices->pdata[i];
+
+        total += gp_mmio_device_footprint(dev->bars);
+    }
+    return total;
+}
+
+/* Is DEV, as probed, a device POOL may hand out? */
+static gboolean
+check_member(const GpPool *pool, const GpDomainDevice *dev, const char *dom_name,
+             GError **error)
+{
+    const GpPoolDevice *member = NULL;
+
+    if (!dev->present) {
+        g_set_error(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_NOT_MEMBER,
+                    "%s: device %s of pool '%s' does not exist on this host: "
+                    "run 'gpupool rebalance' to re-point %s to a device of this host",
+                    dom_name, dev->device, pool->name, dom_name);
+        return FALSE;
+    }
+    switch (pool->type) {
+    case GP_POOL_TYPE_PCI:
+        member = gp_pool_find_device(pool, dev->device);
+        if (member && member->companion_of) {
+            g_set_error(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_NOT_MEMBER,
+                        "%s: %s of pool '%s' goes with %s and is never handed out "
+                        "on its own: run 'gpupool unassign %s' and 'gpupool assign %s --pool %s'",
+                        dom_name, dev->device, pool->name, member->companion_of,
+                        dom_name, dom_name, pool->name);
+            return FALSE;
+        }
+        break;
+    case GP_POOL_TYPE_VF:
+    case GP_POOL_TYPE_MDEV:
+        if (dev->parent)
+            member = gp_pool_find_device(pool, dev->parent);
+        break;
+    }
+    if (!member) {
+        g_set_error(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_NOT_MEMBER,
+                    "%s: %s is not a device of pool '%s' on this host: "
+                    "run 'gpupool unassign %s' and 'gpupool assign %s --pool %s'",
+                    dom_name, dev->device, pool->name, dom_name, dom_name, pool->name);
+        return FALSE;
+    }
+    if (pool->type != GP_POOL_TYPE_MDEV && g_strcmp0(dev->driver, "vfio-pci") != 0 &&
+        !dev->driver_stays) {
+        g_set_error(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_NOT_READY,
+                    "%s: %s of pool '%s' is bound to %s, not vfio-pci: "
+                    "run 'gpupool setup' to bind the pool's devices again",
+                    dom_name, dev->device, pool->name,
+                    dev->driver ? dev->driver : "no driver");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* "2 GiB", "768 MiB": a whole unit when it is one, for messages. */
+static char *
+format_size(guint64 bytes)
+{
+    if (bytes >= (1ULL << 40) && bytes % (1ULL << 40) == 0)
+        return g_strdup_printf("%" G_GUINT64_FORMAT " TiB", bytes >> 40);
+    if (bytes >= (1ULL << 30) && bytes % (1ULL << 30) == 0)
+        return g_strdup_printf("%" G_GUINT64_FORMAT " GiB", bytes >> 30);
+    if (bytes % (1ULL << 20) == 0)
+        return g_strdup_printf("%" G_GUINT64_FORMAT " MiB", bytes >> 20);
+    return g_strdup_printf("%" G_GUINT64_FORMAT " bytes", bytes);
+}
+
+static gboolean
+check_window(const GpDomain *dom, GError **error)
+{
+    guint64 need = gp_alloc_window_need(dom->devices);
+    guint64 have = dom->pcihole64 ? dom->pcihole64 : GP_ALLOC_DEFAULT_HOLE64;
+    const GpDomainDevice *big = NULL;
+    guint64 big_size = 0;
+    g_autofree char *have_s = NULL;
+    g_autofree char *need_s = NULL;
+    g_autofree char *suggest = NULL;
+
+    if (need <= have)
+        return TRUE;
+    for (guint i = 0; i < dom->devices->len; i++) {
+        const GpDomainDevice *dev = dom->devices->pdata[i];
+        guint64 size = gp_mmio_device_footprint(dev->bars);
+
+        if (!big || size > big_size) {
+            big = dev;
+            big_size = size;
+        }
+    }
+    have_s = format_size(have);
+    need_s = format_size(need);
+    /* What assign would set: the need plus the guest's own headroom. */
+    suggest = gp_mmio_format_size(gp_mmio_window(need));
+    g_set_error(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_MMIO,
+                "%s: 64-bit MMIO window %s%s is too small for %s%s (needs %s): "
+                "run 'gpupool assign %s --pool %s --mmio %s' or set <pcihole64>",
+                dom->name, have_s, dom->pcihole64 ? "" : " (QEMU's default)",
+                big->device, dom->devices->len > 1 ? " and the other devices" : "",
+                need_s, dom->name, big->pool, suggest);
+    return FALSE;
+}
+
+static const GpPool *
+pool_of(GHashTable *pools, const GpDomainDevice *dev, const char *dom_name, GError **error)
+{
+    const GpPool *pool = g_hash_table_lookup(pools, dev->pool);
+
+    if (!pool)
+        g_set_error(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_NOT_MEMBER,
+                    "%s: pool '%s' is not defined on this host: define it with "
+                    "'gpupool pool-define' or run 'gpupool unassign %s'",
+                    dom_name, dev->pool, dom_name);
+    return pool;
+}
+
+gboolean
+gp_alloc_check_per_domain(const GpDomain *dom, GHashTable *pools, GError **error)
+{
+    g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+
+    for (guint i = 0; i < dom->devices->len; i++) {
+        const GpDomainDevice *dev = dom->devices->pdata[i];
+        const GpPool *pool = g_hash_table_lookup(pools, dev->pool);
+        guint allowed = pool && pool->per_domain ? pool->per_domain : 1;
+        guint n;
+
+        if (!pool || pool->type == GP_POOL_TYPE_PCI)
+            continue;
+        n = GPOINTER_TO_UINT(g_hash_table_lookup(seen, dev->pool)) + 1;
+        if (n > allowed) {
+            g_set_error(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_INVALID,
+                        "%s asks for more than %u partition%s of pool '%s': run 'gpupool "
+                        "assign %s --pool %s --count %u', or allow more with 'gpupool "
+                        "partition-set DEVICE --per-domain N'", dom->name, allowed,
+                        allowed == 1 ? "" : "s", dev->pool, dom->name, dev->pool, allowed);
+            return FALSE;
+        }
+        g_hash_table_insert(seen, dev->pool, GUINT_TO_POINTER(n));
+    }
+    return TRUE;
+}
+
+gboolean
+gp_alloc_claim(GpClaims *claims, GHashTable *pools, const GpDomain *dom,
+               const GpDomainDevice **refused, GError **error)
+{
+    if (refused)
+        *refused = NULL;
+    /* Decide everything first, then add: all or nothing. */
+    for (guint i = 0; i < dom->devices->len; i++) {
+        const GpDomainDevice *dev = dom->devices->pdata[i];
+        const GpPool *pool = pool_of(pools, dev, dom->name, error);
+        const GpClaim *held;
+
+        if (!pool || !check_member(pool, dev, dom->name, error))
+            return FALSE;
+        for (guint j = 0; j < i; j++) {
+            const GpDomainDevice *other = dom->devices->pdata[j];
+
+            if (strcmp(other->device, dev->device) == 0) {
+                g_set_error(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_INVALID,
+                            "%s: %s is listed twice (%s and %s): run 'gpupool unassign %s' "
+                            "and 'gpupool assign %s --pool %s'",
+                            dom->name, dev->device, other->alias, dev->alias,
+                            dom->name, dom->name, dev->pool);
+                return FALSE;
+            }
+        }
+        held = gp_claims_find(claims, dev->device);
+        if (held && g_ascii_strcasecmp(held->domain_uuid, dom->uuid) != 0) {
+            g_set_error(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_HELD,
+                        "%s of pool '%s' is held by domain '%s'",
+                        dev->device, pool->name, held->domain_name);
+            if (refused)
+                *refused = dev;
+            return FALSE;
+        }
+    }
+    if (!check_window(dom, error))
+        return FALSE;
+    for (guint i = 0; i < dom->devices->len; i++) {
+        const GpDomainDevice *dev = dom->devices->pdata[i];
+        const GpPool *pool = g_hash_table_lookup(pools, dev->pool);
+        const char *parent = pool->type == GP_POOL_TYPE_MDEV ? dev->parent : NULL;
+
+        /* Checked above: cannot fail now. */
+        if (!gp_claims_add(claims, dev->device, dev->pool, dom->uuid, dom->name,
+                           parent, error)) {
+            gp_claims_drop_domain(claims, dom->uuid);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+void
+gp_alloc_explain_held(GError **error, const char *free_text)
+{
+    gboolean any = free_text && *free_text;
+
+    char *old;
+
+    if (!error || !*error)
+        return;  /* the caller did not ask why */
+    old = (*error)->message;
+    (*error)->message = g_strdup_printf(
+        "%s; free: %s; %s", old, any ? free_text : "none",
+        any ? "run 'gpupool rebalance' or start the domain again in a moment"
+            : "stop a domain of the pool or add devices with 'gpupool pool-add'");
+    g_free(old);
+}
+
+guint
+gp_alloc_release(GpClaims *claims, const char *dom_uuid)
+{
+    return gp_claims_drop_domain(claims, dom_uuid);
+}
+
+guint
+gp_alloc_reconnect(GpClaims *claims, GHashTable *pools, const GpDomain *dom,
+                   GPtrArray *warnings)
+{
+    guint added = 0;
+
+    for (guint i = 0; i < dom->devices->len; i++) {
+        const GpDomainDevice *dev = dom->devices->pdata[i];
+        const GpPool *pool = g_hash_table_lookup(pools, dev->pool);
+        const GpClaim *held = gp_claims_find(claims, dev->device);
+        g_autoptr(GError) err = NULL;
+
+        if (held && g_ascii_strcasecmp(held->domain_uuid, dom->uuid) == 0)
+            continue;
+        if (held) {
+            g_ptr_array_add(warnings, g_strdup_printf(
+                "running domain '%s' uses %s of pool '%s', but the claims say domain "
+                "'%s' holds it: stop one of them; gpupool leaves both running",
+                dom->name, dev->device, dev->pool, held->domain_name));
+            continue;
+        }
+        if (!pool) {
+            g_ptr_array_add(warnings, g_strdup_printf(
+                "running domain '%s' uses %s of pool '%s', which is not defined on this "
+                "host: the device is not recorded as held", dom->name, dev->device, dev->pool));
+            continue;
+        }
+        if (!check_member(pool, dev, dom->name, &err) &&
+            !g_error_matches(err, GP_ALLOC_ERROR, GP_ALLOC_ERROR_NOT_READY)) {
+            /* Bound elsewhere or not: the guest has it, so record it; but
+             * a device outside the pool is not ours to record. */
+            g_ptr_array_add(warnings, g_strdup_printf("%s; the device is not recorded as held",
+                                                      err->message));
+            continue;
+        }
+        g_clear_error(&err);
+        if (gp_claims_add(claims, dev->device, dev->pool, dom->uuid, dom->name,
+                          pool->type == GP_POOL_TYPE_MDEV ? dev->parent : NULL, &err))
+            added++;
+        else
+            g_ptr_array_add(warnings, g_strdup(err->message));
+    }
+    return added;
+}
+
+GPtrArray *
+gp_alloc_stale_domains(GpClaims *claims, GHashTable *running)
+{
+    GPtrArray *stale = g_ptr_array_new_with_free_func(g_free);
+    GPtrArray *all = gp_claims_all(claims);
+
+    for (guint i = 0; i < all->len; i++) {
+        const GpClaim *c = all->pdata[i];
+        g_autofree char *lower = g_ascii_strdown(c->domain_uuid, -1);
+
+        if (!g_hash_table_contains(running, c->domain_uuid) &&
+            !g_hash_table_contains(running, lower) &&
+            !g_ptr_array_find_with_equal_func(stale, c->domain_uuid, g_str_equal, NULL))
+            g_ptr_array_add(stale, g_strdup(c->domain_uuid));
+    }
+    return stale;
+}
+
+GPtrArray *
+gp_alloc_repoint_needs(GpClaims *claims, GHashTable *pools, const GpDomain *dom,
+                       GError **error)
+{
+    g_autoptr(GPtrArray) needs = g_ptr_array_new();
+    /* Devices this domain keeps, so two of its devices never meet. */
+    g_autoptr(GHashTable) kept = g_hash_table_new(g_str_hash, g_str_equal);
+
+    for (guint i = 0; i < dom->devices->len; i++) {
+        const GpDomainDevice *dev = dom->devices->pdata[i];
+        const GpPool *pool = pool_of(pools, dev, dom->name, error);
+        const GpClaim *held;
+
+        if (!pool)
+            return NULL;
+        /* An mdev is named by the domain's own UUID and made at prepare
+         * on whichever member parent has room: nothing to re-point. */
+        if (pool->type == GP_POOL_TYPE_MDEV)
+            continue;
+        held = gp_claims_find(claims, dev->device);
+        if (check_member(pool, dev, dom->name, NULL) &&
+            (!held || g_ascii_strcasecmp(held->domain_uuid, dom->uuid) == 0) &&
+            !g_hash_table_contains(kept, dev->device))
+            g_hash_table_add(kept, dev->device);
+        else
+            g_ptr_array_add(needs, (gpointer)dev);
+    }
+    return g_steal_pointer(&needs);
+}
+
+GHashTable *
+gp_alloc_repoint(const GpDomain *dom, GPtrArray *needs, GHashTable *free_units,
+                 GError **error)
+{
+    g_autoptr(GHashTable) changes = g_hash_table_new_full(g_str_hash, g_str_equal,
+                                                           g_free, g_free);
+    g_autoptr(GHashTable) taken = g_hash_table_new(g_str_hash, g_str_equal);
+
+    for (guint i = 0; i < dom->devices->len; i++) {
+        const GpDomainDevice *dev = dom->devices->pdata[i];
+
+        if (!g_ptr_array_find(needs, dev, NULL))
+            g_hash_table_add(taken, dev->device);
+    }
+    for (guint i = 0; i < needs->len; i++) {
+        const GpDomainDevice *dev = needs->pdata[i];
+        GPtrArray *units = g_hash_table_lookup(free_units, dev->pool);
+        const char *pick = NULL;
+
+        for (guint j = 0; units && j < units->len && !pick; j++) {
+            if (!g_hash_table_contains(taken, units->pdata[j]))
+                pick = units->pdata[j];
+        }
+        if (!pick) {
+            g_set_error(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_EXHAUSTED,
+                        "%s: pool '%s' has no free device on this host for %s: "
+                        "stop a domain of the pool or add devices with 'gpupool pool-add %s'",
+                        dom->name, dev->pool, dev->alias, dev->pool);
+            return NULL;
+        }
+        g_hash_table_insert(changes, g_strdup(dev->alias), g_strdup(pick));
+        g_hash_table_add(taken, (gpointer)pick);
+    }
+    return g_steal_pointer(&changes);
+}

@@ -1,0 +1,218 @@
+/* Which units of a pool a stopped domain reserves: the pure decisions of
+ * `gpupool assign` (which devices to write into a definition) and of
+ * `gpupool rebalance` (which stopped domains to re-point), functions of
+ * the pool's units, the claims and the other domains' reservations. */
+#include "config.h"
+
+#include "policy/reserve.h"
+
+#include <string.h>
+
+G_DEFINE_QUARK(gp-reserve-error-quark, gp_reserve_error)
+
+void
+gp_reserve_move_free(GpReserveMove *move)
+{
+    if (!move)
+        return;
+    g_free(move->domain);
+    g_free(move->uuid);
+    g_free(move->alias);
+    g_free(move->pool);
+    g_free(move->from);
+    g_free(move->to);
+    g_free(move->reason);
+    g_free(move);
+}
+
+/* For g_ptr_array_sort(), which passes pointers to the elements. */
+static gint
+strcmp_ptr(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* ---- Choosing devices -------------------------------------------------- */
+
+static gboolean
+held_by_other(const GpReserveCandidate *c, const char *dom_uuid)
+{
+    return c->claim && g_strcmp0(c->claim->domain_uuid, dom_uuid) != 0;
+}
+
+static gint
+candidate_cmp(gconstpointer pa, gconstpointer pb, gpointer dom_uuid)
+{
+    const GpReserveCandidate *a = *(GpReserveCandidate *const *)pa;
+    const GpReserveCandidate *b = *(GpReserveCandidate *const *)pb;
+    gboolean ha = held_by_other(a, dom_uuid);
+    gboolean hb = held_by_other(b, dom_uuid);
+
+    /* Keep what the domain has unless someone else holds it. */
+    if ((a->current && !ha) != (b->current && !hb))
+        return (a->current && !ha) ? -1 : 1;
+    if (ha != hb)
+        return ha ? 1 : -1;
+    if (a->reservations != b->reservations)
+        return a->reservations < b->reservations ? -1 : 1;
+    return strcmp(a->device, b->device);
+}
+
+GPtrArray *
+gp_reserve_choose(const char *dom_name, const char *dom_uuid, const char *pool,
+                 GPtrArray *candidates, guint count, guint *held_by_others,
+                 GError **error)
+{
+    g_autoptr(GPtrArray) sorted = g_ptr_array_new();
+    GPtrArray *out;
+    guint held = 0;
+
+    if (count == 0 || count > GP_DOMXML_MAX_COUNT) {
+        g_set_error(error, GP_RESERVE_ERROR, GP_RESERVE_ERROR_INVALID,
+                    "count %u for domain '%s' is not 1..%d: give --count N", count, dom_name,
+                    GP_DOMXML_MAX_COUNT);
+        return NULL;
+    }
+    if (count > candidates->len) {
+        g_set_error(error, GP_RESERVE_ERROR, GP_RESERVE_ERROR_REFUSED,
+                    "pool '%s' has %u device(s) to hand out but domain '%s' asks for %u: "
+                    "lower --count or add devices with 'gpupool pool-add %s DEVICE'",
+                    pool, candidates->len, dom_name, count, pool);
+        return NULL;
+    }
+    for (guint i = 0; i < candidates->len; i++)
+        g_ptr_array_add(sorted, g_ptr_array_index(candidates, i));
+    g_ptr_array_sort_with_data(sorted, candidate_cmp, (gpointer)dom_uuid);
+
+    out = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < count; i++) {
+        GpReserveCandidate *c = g_ptr_array_index(sorted, i);
+
+        if (held_by_other(c, dom_uuid))
+            held++;
+        g_ptr_array_add(out, g_strdup(c->device));
+    }
+    g_ptr_array_sort(out, strcmp_ptr);
+    if (held_by_others)
+        *held_by_others = held;
+    return out;
+}
+
+/* ---- Rebalance plan ----------------------------------------------------- */
+
+static gint
+domain_name_cmp(gconstpointer pa, gconstpointer pb)
+{
+    const GpDomain *a = *(GpDomain *const *)pa;
+    const GpDomain *b = *(GpDomain *const *)pb;
+
+    return strcmp(a->name, b->name);
+}
+
+GPtrArray *
+gp_reserve_rebalance_plan(GPtrArray *domains, GHashTable *candidates, GpClaims *claims,
+                         GPtrArray *problems)
+{
+    GPtrArray *moves = g_ptr_array_new_with_free_func((GDestroyNotify)gp_reserve_move_free);
+    g_autoptr(GHashTable) reserved = g_hash_table_new(g_str_hash, g_str_equal);
+    g_autoptr(GPtrArray) order = g_ptr_array_new();
+
+    /* How many domains reserve each device. */
+    for (guint i = 0; i < domains->len; i++) {
+        GpDomain *dom = g_ptr_array_index(domains, i);
+
+        g_ptr_array_add(order, dom);
+        for (guint j = 0; j < dom->devices->len; j++) {
+            const char *id = ((GpDomainDevice *)g_ptr_array_index(dom->devices, j))->device;
+            guint n = GPOINTER_TO_UINT(g_hash_table_lookup(reserved, id));
+
+            g_hash_table_insert(reserved, (gpointer)id, GUINT_TO_POINTER(n + 1));
+        }
+    }
+    g_ptr_array_sort(order, domain_name_cmp);
+
+    for (guint i = 0; i < order->len; i++) {
+        GpDomain *dom = g_ptr_array_index(order, i);
+
+        if (dom->active)
+            continue;
+        for (guint j = 0; j < dom->devices->len; j++) {
+            GpDomainDevice *dev = g_ptr_array_index(dom->devices, j);
+            const char *id = dev->device;
+            GPtrArray *pool_devs = g_hash_table_lookup(candidates, dev->pool);
+            const GpClaim *claim = claims ? gp_claims_find(claims, id) : NULL;
+            g_autofree char *reason = NULL;
+            const char *best = NULL;
+            guint best_n = G_MAXUINT;
+
+            /* An mdev is the domain's own (a UUID derived from the
+             * domain, created by the hook at prepare): no other domain can
+             * hold it, so there is nothing to re-point. */
+            if (gp_domain_device_is_mdev(dev))
+                continue;
+            if (!pool_devs) {
+                /* The pool is not defined here: nothing to re-point to;
+                 * the hook will say so at start. */
+                if (problems)
+                    g_ptr_array_add(problems, g_strdup_printf(
+                        "%s: %s: pool '%s' is not defined on this host", dom->name,
+                        dev->alias, dev->pool));
+                continue;
+            }
+            if (claim && g_strcmp0(claim->domain_uuid, dom->uuid) != 0)
+                reason = g_strdup_printf("held by %s", claim->domain_name);
+            else if (!g_ptr_array_find_with_equal_func(pool_devs, id, g_str_equal, NULL))
+                reason = g_strdup_printf("no longer a device of pool '%s'", dev->pool);
+            else
+                continue;
+
+            for (guint k = 0; k < pool_devs->len; k++) {
+                const char *cand = g_ptr_array_index(pool_devs, k);
+                guint n = GPOINTER_TO_UINT(g_hash_table_lookup(reserved, cand));
+                gboolean mine = FALSE;
+
+                if (claims && gp_claims_find(claims, cand))
+                    continue;
+                for (guint m = 0; m < dom->devices->len; m++)
+                    if (strcmp(((GpDomainDevice *)g_ptr_array_index(dom->devices, m))->device, cand) == 0)
+                        mine = TRUE;
+                if (mine)
+                    continue;
+                /* Least reserved first, then by name (the array is sorted). */
+                if (n < best_n) {
+                    best = cand;
+                    best_n = n;
+                }
+            }
+            if (!best) {
+                if (problems)
+                    g_ptr_array_add(problems, g_strdup_printf(
+                        "%s: %s %s is %s and pool '%s' has no free device: it cannot start "
+                        "until one is released", dom->name, dev->alias, id, reason,
+                        dev->pool));
+                continue;
+            }
+            {
+                GpReserveMove *move = g_new0(GpReserveMove, 1);
+                guint old_n = GPOINTER_TO_UINT(g_hash_table_lookup(reserved, id));
+
+                move->domain = g_strdup(dom->name);
+                move->uuid = g_strdup(dom->uuid);
+                move->alias = g_strdup(dev->alias);
+                move->pool = g_strdup(dev->pool);
+                move->from = g_strdup(id);
+                move->to = g_strdup(best);
+                move->reason = g_steal_pointer(&reason);
+                g_ptr_array_add(moves, move);
+                /* Later domains see this reservation. */
+                if (old_n)
+                    g_hash_table_insert(reserved, (gpointer)id, GUINT_TO_POINTER(old_n - 1));
+                g_hash_table_insert(reserved, (gpointer)best, GUINT_TO_POINTER(best_n + 1));
+                g_free(dev->device);
+                dev->device = g_strdup(best);
+            }
+        }
+    }
+    return moves;
+}
+
