@@ -19,6 +19,8 @@ gp_cli_parse(const GpCliCommand *cmd, const GOptionEntry *entries,
     g_autoptr(GError) error = NULL;
 
     g_option_context_set_summary(ctx, cmd->summary);
+    if (cmd->help)
+        g_option_context_set_description(ctx, cmd->help);
     if (entries)
         g_option_context_add_main_entries(ctx, entries, NULL);
     if (!g_option_context_parse(ctx, argc, argv, &error)) {

@@ -19,6 +19,9 @@ typedef struct {
     const char *name;
     const char *args;    /* e.g. "NAME DEVICE..." */
     const char *summary; /* one line for `gpupool --help` */
+    /* What `gpupool NAME --help` shows below the options: what the command
+     * does beyond the summary, an example, the exit codes. */
+    const char *help;
     /* argv[0] is the command name; returns a GP_EXIT_* code. */
     int (*run)(int argc, char **argv);
 } GpCliCommand;
@@ -69,5 +72,8 @@ extern const GpCliCommand gp_cmd_shutdown_domains;
 extern const GpCliCommand gp_cmd_partitions;
 extern const GpCliCommand gp_cmd_partition_set;
 extern const GpCliCommand gp_cmd_pool_check;
+/* The admin's view of one domain. */
+extern const GpCliCommand gp_cmd_domain;
+extern const GpCliCommand gp_cmd_check;
 
 G_END_DECLS

@@ -97,5 +97,18 @@ const GpCliCommand gp_cmd_assign = {
     .name = "assign",
     .args = "DOMAIN --pool POOL [--count N] [--mmio auto|SIZE] [--connect URI]",
     .summary = "Reserve devices of a pool for a libvirt domain (claimed at start)",
+    .help = "Records the request in the domain's metadata, reserves concrete devices as\n"
+            "<hostdev managed='no'> entries, sizes the 64-bit MMIO window (pcihole64, and\n"
+            "OVMF's aperture) and sets on_crash to destroy.  The hook claims the devices\n"
+            "at the next start.  Refused, with the reason, when a start would be: an mdev\n"
+            "pool without a type, more partitions than one domain may hold, more devices\n"
+            "than the pool has.\n"
+            "\n"
+            "Examples:\n"
+            "  gpupool assign win11 --pool gpus\n"
+            "  gpupool assign win11 --pool gpus --count 2 --mmio 1T\n"
+            "\n"
+            "Exit status: 0 on success, 1 when refused or failed (nothing was changed),\n"
+            "2 for a mistake on the command line.",
     .run = run_assign,
 };

@@ -373,7 +373,7 @@ run_devices(int argc, char **argv)
     GOptionEntry entries[] = {
         { "all", 'a', 0, G_OPTION_ARG_NONE, &all, "Show every PCI device, not only GPUs", NULL },
         { "xml", 0, 0, G_OPTION_ARG_NONE, &xml, "Print XML (xml/devices.rng)", NULL },
-        { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &names, NULL, "DEVICE..." },
+        { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &names, NULL, NULL },
         { NULL },
     };
     g_autoptr(GError) error = NULL;
@@ -427,5 +427,17 @@ const GpCliCommand gp_cmd_devices = {
     .name = "devices",
     .args = "[--all] [--xml] [DEVICE...]",
     .summary = "Show the host's GPUs and whether each can be passed through or partitioned",
+    .help = "Lists the host's GPUs (display, 3D and processing-accelerator classes) and\n"
+            "every device of a pool, each with its status: ready for passthrough,\n"
+            "partitionable, partition driver present but SR-IOV disabled, or not\n"
+            "assignable with the reason and the fix.  DEVICE is a PCI address\n"
+            "(0000:41:00.0 or 41:00.0).\n"
+            "\n"
+            "Examples:\n"
+            "  gpupool devices\n"
+            "  gpupool devices 41:00.0 --xml\n"
+            "\n"
+            "Exit status: 0 on success, 1 when it cannot be shown, 2 for a mistake on\n"
+            "the command line.",
     .run = run_devices,
 };

@@ -56,5 +56,18 @@ const GpCliCommand gp_cmd_partition_set = {
     .name = "partition-set",
     .args = "DEVICE --count N | --profile TYPE [--per-domain N]",
     .summary = "Set a GPU's (and its pool's) partition count or profile",
+    .help = "Sets DEVICE (and every GPU of its pool) to N partitions, or to the\n"
+            "partitions of a profile, and records it in the pool so that 'gpupool\n"
+            "setup' applies it again at boot.  DEVICE is a PCI address or an mdev\n"
+            "parent's name as /sys/class/mdev_bus lists it (e.g. mbochs).  Refused\n"
+            "while partitions are held, naming the domains.\n"
+            "\n"
+            "Examples:\n"
+            "  gpupool partition-set 0000:3b:00.0 --count 4\n"
+            "  gpupool partition-set mbochs --profile mbochs-large\n"
+            "  gpupool partition-set 0000:c1:00.0 --per-domain 2\n"
+            "\n"
+            "Exit status: 0 on success, 1 when refused or failed (nothing was changed),\n"
+            "2 for a mistake on the command line.",
     .run = run_partition_set,
 };

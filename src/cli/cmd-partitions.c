@@ -219,7 +219,7 @@ run_partitions(int argc, char **argv)
     g_auto(GStrv) names = NULL;
     GOptionEntry entries[] = {
         { "xml", 0, 0, G_OPTION_ARG_NONE, &xml, "Print XML (xml/partitions.rng)", NULL },
-        { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &names, NULL, "DEVICE..." },
+        { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &names, NULL, NULL },
         { NULL },
     };
     g_autoptr(GError) error = NULL;
@@ -295,5 +295,17 @@ const GpCliCommand gp_cmd_partitions = {
     .name = "partitions",
     .args = "[--xml] [DEVICE...]",
     .summary = "Show partitionable GPUs: valid partition counts, VRAM, profiles",
+    .help = "For each partitionable GPU: valid partition counts, the current count,\n"
+            "VRAM, and per profile its VRAM, engines and instances (maximum, available,\n"
+            "in use; for a pool's GPU, in use is what the pool's domains hold).  DEVICE\n"
+            "is a PCI address or an mdev parent's name as /sys/class/mdev_bus lists it\n"
+            "(e.g. mbochs).\n"
+            "\n"
+            "Examples:\n"
+            "  gpupool partitions\n"
+            "  gpupool partitions 0000:3b:00.0 --xml\n"
+            "\n"
+            "Exit status: 0 on success, 1 when it cannot be shown, 2 for a mistake on\n"
+            "the command line.",
     .run = run_partitions,
 };

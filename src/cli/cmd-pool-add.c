@@ -24,5 +24,16 @@ const GpCliCommand gp_cmd_pool_add = {
     .name = "pool-add",
     .args = "NAME DEVICE...",
     .summary = "Add devices to a pool (pci pools: detach them from the host for vfio-pci)",
+    .help = "pci pools: each device leaves its host driver for vfio-pci together with\n"
+            "the other endpoints of its IOMMU group, all or nothing, and the driver is\n"
+            "recorded for pool-remove.  vf pools: the PF's VFs are enabled and bound.\n"
+            "mdev pools: the parent must offer the pool's type.  DEVICE is a PCI\n"
+            "address, or for mdev pools an mdev parent's name (e.g. mbochs).\n"
+            "\n"
+            "Example:\n"
+            "  gpupool pool-add gpus 0000:41:00.0 81:00.0\n"
+            "\n"
+            "Exit status: 0 on success, 1 when refused or failed (nothing was changed),\n"
+            "2 for a mistake on the command line.",
     .run = run_pool_add,
 };

@@ -63,5 +63,15 @@ const GpCliCommand gp_cmd_pool_check = {
     .name = "pool-check",
     .args = "[NAME...]",
     .summary = "Check that each pool's GPUs are alike (vendor, model, VRAM, partitions)",
+    .help = "Checks that each pool's GPUs are alike: same vendor, model, VRAM and\n"
+            "partition configuration, none used both whole and partitioned.  A partial\n"
+            "selection (more GPUs of the model in no pool) is a warning; mixed\n"
+            "configurations are errors.\n"
+            "\n"
+            "Example:\n"
+            "  gpupool pool-check gpus\n"
+            "\n"
+            "Exit status: 0 when no pool has errors (warnings allowed), 1 otherwise,\n"
+            "2 for a mistake on the command line.",
     .run = run_pool_check,
 };

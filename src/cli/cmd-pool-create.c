@@ -66,5 +66,15 @@ const GpCliCommand gp_cmd_pool_create = {
     .name = "pool-create",
     .args = "NAME --type pci|mdev|vf [OPTION...]",
     .summary = "Create an empty pool",
+    .help = "Creates an empty pool in /etc/gpupool/pools/NAME.xml.  Give a pool the\n"
+            "same name on every host of a cluster.\n"
+            "\n"
+            "Examples:\n"
+            "  gpupool pool-create gpus --type pci --description \"A100s\"\n"
+            "  gpupool pool-create vgpu --type mdev --mdev-type nvidia-222\n"
+            "  gpupool pool-create flex --type vf --vf-count 4\n"
+            "\n"
+            "Exit status: 0 on success, 1 when refused or failed (nothing was changed),\n"
+            "2 for a mistake on the command line.",
     .run = run_pool_create,
 };

@@ -49,5 +49,14 @@ const GpCliCommand gp_cmd_pool_define = {
     .name = "pool-define",
     .args = "FILE",
     .summary = "Define a pool from an XML file and bring its devices into it",
+    .help = "Defines a pool from a definition (xml/pool.rng), e.g. the output of\n"
+            "'gpupool pool-info NAME --xml' on another host, and brings its devices in\n"
+            "as pool-add does.\n"
+            "\n"
+            "Example:\n"
+            "  gpupool pool-define gpus.xml\n"
+            "\n"
+            "Exit status: 0 on success, 1 when refused or failed (nothing was changed),\n"
+            "2 for a mistake on the command line.",
     .run = run_pool_define,
 };

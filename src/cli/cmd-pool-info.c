@@ -141,5 +141,14 @@ const GpCliCommand gp_cmd_pool_info = {
     .name = "pool-info",
     .args = "NAME [--xml]",
     .summary = "Show a pool's devices, their drivers and the domains holding them",
+    .help = "Shows the pool's settings, how many units are in use and free, and per\n"
+            "device its driver, the driver it had before, its status and who holds it.\n"
+            "\n"
+            "Examples:\n"
+            "  gpupool pool-info gpus\n"
+            "  gpupool pool-info gpus --xml > gpus.xml\n"
+            "\n"
+            "Exit status: 0 on success, 1 when it cannot be shown, 2 for a mistake on\n"
+            "the command line.",
     .run = run_pool_info,
 };

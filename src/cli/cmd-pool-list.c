@@ -46,5 +46,13 @@ const GpCliCommand gp_cmd_pool_list = {
     .name = "pool-list",
     .args = "",
     .summary = "List the pools of this host with their free and used devices",
+    .help = "One line per pool: its type, devices (members, companions not counted),\n"
+            "units in use and units free now.\n"
+            "\n"
+            "Example:\n"
+            "  gpupool pool-list\n"
+            "\n"
+            "Exit status: 0 on success, 1 when it cannot be shown, 2 for a mistake on\n"
+            "the command line.",
     .run = run_pool_list,
 };

@@ -25,5 +25,14 @@ const GpCliCommand gp_cmd_pool_remove = {
     .name = "pool-remove",
     .args = "NAME DEVICE...",
     .summary = "Remove devices from a pool and give them back to their host drivers",
+    .help = "The devices (with their IOMMU group companions) go back to the host\n"
+            "drivers they had; a VF pool's PF takes its VFs back.  Refused while a\n"
+            "domain holds one.\n"
+            "\n"
+            "Example:\n"
+            "  gpupool pool-remove gpus 0000:81:00.0\n"
+            "\n"
+            "Exit status: 0 on success, 1 when refused or failed (nothing was changed),\n"
+            "2 for a mistake on the command line.",
     .run = run_pool_remove,
 };

@@ -26,5 +26,13 @@ const GpCliCommand gp_cmd_pool_undefine = {
     .name = "pool-undefine",
     .args = "NAME",
     .summary = "Delete a pool that has no devices left",
+    .help = "Deletes the pool's definition once it has no devices and no domain\n"
+            "holds anything of it.\n"
+            "\n"
+            "Example:\n"
+            "  gpupool pool-undefine gpus\n"
+            "\n"
+            "Exit status: 0 on success, 1 when refused or failed (nothing was changed),\n"
+            "2 for a mistake on the command line.",
     .run = run_pool_undefine,
 };

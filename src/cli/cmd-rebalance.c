@@ -49,5 +49,15 @@ const GpCliCommand gp_cmd_rebalance = {
     .name = "rebalance",
     .args = "[--connect URI]",
     .summary = "Re-point stopped domains whose reserved device another domain holds",
+    .help = "Drops the claims of domains libvirt does not run (after a libvirtd crash),\n"
+            "giving back their partitions, then re-points stopped domains whose reserved\n"
+            "device another domain holds to free devices.  The hook starts it after every\n"
+            "claim and release.\n"
+            "\n"
+            "Example:\n"
+            "  gpupool rebalance\n"
+            "\n"
+            "Exit status: 0 on success, 1 when refused or failed (nothing was changed),\n"
+            "2 for a mistake on the command line.",
     .run = run_rebalance,
 };

@@ -39,5 +39,16 @@ const GpCliCommand gp_cmd_setup = {
     .name = "setup",
     .args = "",
     .summary = "Re-apply every pool (vfio-pci bindings, VF counts); run at boot",
+    .help = "What gpupool-setup.service runs at boot, before libvirtd: every pci pool\n"
+            "device is bound to vfio-pci again, VF counts are set, and the partition\n"
+            "settings recorded by partition-set (mdev types, vendor profiles) are applied\n"
+            "again.  Running it twice changes nothing.  A device that fails is reported\n"
+            "and the others are still applied.\n"
+            "\n"
+            "Example:\n"
+            "  gpupool setup\n"
+            "\n"
+            "Exit status: 0 when every pool was applied, 1 when a device failed, 2 for a\n"
+            "mistake on the command line.",
     .run = run_setup,
 };

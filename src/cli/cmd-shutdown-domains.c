@@ -132,5 +132,15 @@ const GpCliCommand gp_cmd_shutdown_domains = {
     .name = "shutdown-domains",
     .args = "[--timeout SECONDS] [--connect URI]",
     .summary = "Shut down (then destroy) running domains holding pool devices (host shutdown)",
+    .help = "What gpupool-shutdown.service runs at host shutdown, before\n"
+            "libvirt-guests could save them: running domains holding pool devices\n"
+            "are asked to shut down and destroyed after the timeout, because device\n"
+            "state cannot be saved.\n"
+            "\n"
+            "Example:\n"
+            "  gpupool shutdown-domains --timeout 120\n"
+            "\n"
+            "Exit status: 0 when every such domain stopped, 1 otherwise, 2 for a\n"
+            "mistake on the command line.",
     .run = run_shutdown_domains,
 };

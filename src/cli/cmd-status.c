@@ -231,5 +231,14 @@ const GpCliCommand gp_cmd_status = {
     .name = "status",
     .args = "[--xml] [--connect URI] [--no-libvirt]",
     .summary = "Show pools, devices, holders since when, and reservations",
+    .help = "Every pool: its units, the domain holding each since when, and which\n"
+            "domains' definitions reserve it (from libvirt unless --no-libvirt).\n"
+            "\n"
+            "Examples:\n"
+            "  gpupool status\n"
+            "  gpupool status --xml --no-libvirt\n"
+            "\n"
+            "Exit status: 0 on success, 1 when it cannot be shown, 2 for a mistake on\n"
+            "the command line.",
     .run = run_status,
 };

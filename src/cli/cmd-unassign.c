@@ -41,5 +41,13 @@ const GpCliCommand gp_cmd_unassign = {
     .name = "unassign",
     .args = "DOMAIN [--connect URI]",
     .summary = "Remove a domain's pool devices and the settings assign made",
+    .help = "Removes exactly what 'gpupool assign' added (metadata, hostdevs, MMIO and\n"
+            "stop settings) and puts back the values it changed.\n"
+            "\n"
+            "Example:\n"
+            "  gpupool unassign win11\n"
+            "\n"
+            "Exit status: 0 on success, 1 when refused or failed (nothing was changed),\n"
+            "2 for a mistake on the command line.",
     .run = run_unassign,
 };

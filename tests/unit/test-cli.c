@@ -3,6 +3,7 @@
 
 #include <criterion/criterion.h>
 #include <glib.h>
+#include <string.h>
 #include <sys/wait.h>
 
 typedef struct {
@@ -77,4 +78,70 @@ Test(cli, a_bad_option_of_a_command_is_one_line_and_exits_2)
     cr_assert(g_str_has_prefix(run.err, "gpupool pool-list: "), "%s", run.err);
     cr_assert(strstr(run.err, "--frobnicate"), "%s", run.err);
     cr_assert_eq(strchr(run.err, '\n'), run.err + strlen(run.err) - 1);
+}
+
+/* The command names `gpupool --help` lists (the word after two spaces at
+ * the start of a line of its Commands part). */
+static GPtrArray *
+listed_commands(const char *help)
+{
+    g_auto(GStrv) lines = g_strsplit(help, "\n", -1);
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    gboolean in_commands = FALSE;
+
+    for (char **l = lines; *l; l++) {
+        if (g_str_has_prefix(*l, "Commands:")) {
+            in_commands = TRUE;
+            continue;
+        }
+        if (in_commands && **l == '\0')
+            break;
+        if (in_commands && g_str_has_prefix(*l, "  ") && (*l)[2] != ' ') {
+            g_auto(GStrv) words = g_strsplit((*l) + 2, " ", 2);
+
+            g_ptr_array_add(names, g_strdup(words[0]));
+        }
+    }
+    return names;
+}
+
+Test(cli, every_commands_help_has_its_usage_an_example_and_the_exit_codes)
+{
+    Run top = gpupool("--help", NULL);
+    g_autoptr(GPtrArray) names = listed_commands(top.out);
+
+    cr_assert_gt(names->len, 15);
+    for (guint i = 0; i < names->len; i++) {
+        const char *name = names->pdata[i];
+        Run run = gpupool(name, "--help");
+        g_autofree char *usage = g_strdup_printf("Usage:\n  gpupool %s ", name);
+
+        cr_assert_eq(run.status, 0, "%s --help: %s", name, run.err);
+        cr_assert(g_str_has_prefix(run.out, usage), "%s:\n%s", name, run.out);
+        cr_assert(strstr(run.out, "Example"), "%s --help has no example:\n%s", name, run.out);
+        cr_assert(strstr(run.out, "Exit status: 0"), "%s --help has no exit codes:\n%s", name,
+                  run.out);
+        g_free(run.out);
+        g_free(run.err);
+    }
+}
+
+Test(cli, a_usage_line_names_its_arguments_once)
+{
+    Run run = gpupool("devices", "--help");
+
+    cr_assert(strstr(run.out, "gpupool devices [OPTION…] [--all] [--xml] [DEVICE...]\n"),
+              "%s", run.out);
+}
+
+Test(cli, the_top_level_help_lists_every_environment_variable)
+{
+    Run run = gpupool("--help", NULL);
+    const char *vars[] = {
+        "GPUPOOL_CONFDIR", "GPUPOOL_STATEDIR", "GPUPOOL_SYSFS_ROOT", "GPUPOOL_SCHEMADIR",
+        "GPUPOOL_PLUGINDIR", "GPUPOOL_PCI_IDS", "LIBVIRT_DEFAULT_URI",
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(vars); i++)
+        cr_assert(strstr(run.out, vars[i]), "%s missing:\n%s", vars[i], run.out);
 }
