@@ -8,7 +8,7 @@
 #include <string.h>
 
 /* Subcommands in the order `gpupool --help` lists them.  Add one line per
- * command; its implementation lives in src/cmd-NAME.c. */
+ * command; its implementation lives in src/cli/cmd-NAME.c. */
 static const GpCliCommand *const commands[] = {
     &gp_cmd_devices,
     &gp_cmd_pool_create,
@@ -22,6 +22,8 @@ static const GpCliCommand *const commands[] = {
     &gp_cmd_assign,
     &gp_cmd_unassign,
     &gp_cmd_status,
+    &gp_cmd_domain,
+    &gp_cmd_check,
     &gp_cmd_rebalance,
     &gp_cmd_shutdown_domains,
     &gp_cmd_partitions,
@@ -49,9 +51,18 @@ print_help(FILE *out)
     }
     fprintf(out,
             "\n"
-            "Run 'gpupool COMMAND --help' for a command's options.\n"
-            "Environment: GPUPOOL_CONFDIR (default /etc/gpupool), GPUPOOL_STATEDIR\n"
-            "(default /run/gpupool), GPUPOOL_SYSFS_ROOT (default /sys).\n");
+            "Run 'gpupool COMMAND --help' for a command's options, an example and its\n"
+            "exit codes.  Exit status: 0 on success, 1 when refused or failed, 2 for a\n"
+            "mistake on the command line.\n"
+            "\n"
+            "Environment:\n"
+            "  GPUPOOL_CONFDIR     pool definitions (default " GP_SYSCONFDIR "/gpupool)\n"
+            "  GPUPOOL_STATEDIR    claims and locks (default " GP_RUNSTATEDIR "/gpupool)\n"
+            "  GPUPOOL_SYSFS_ROOT  the sysfs to read and write (default /sys)\n"
+            "  GPUPOOL_SCHEMADIR   RelaxNG schemas (default " GP_DATADIR "/gpupool/schemas)\n"
+            "  GPUPOOL_PLUGINDIR   vendor back-end modules (default " GP_PKGLIBDIR ")\n"
+            "  GPUPOOL_PCI_IDS     the pci.ids file for device names (default: libpci's)\n"
+            "  LIBVIRT_DEFAULT_URI libvirt connection (default qemu:///system)\n");
 }
 
 int

@@ -299,6 +299,90 @@ undo:
     return FALSE;
 }
 
+/* The dry run of prepare_partitions() for mdevs: each of DOM's mdevs
+ * exists on a member parent or would be made on one with room; PLACED
+ * gets alias -> parent (borrowed keys, new values). */
+static gboolean
+check_mdevs(GpLedger *ledger, const GpDomain *dom, GHashTable *pools, GHashTable *placed,
+            GError **error)
+{
+    g_autoptr(GHashTable) taken = g_hash_table_new(g_str_hash, g_str_equal);
+
+    for (guint i = 0; i < dom->devices->len; i++) {
+        const GpDomainDevice *dev = dom->devices->pdata[i];
+        const GpPool *pool = g_hash_table_lookup(pools, dev->pool);
+        guint n = GPOINTER_TO_UINT(g_hash_table_lookup(taken, dev->pool));
+        char *parent;
+
+        if (!pool || pool->type != GP_POOL_TYPE_MDEV)
+            continue;
+        parent = gp_partition_mdev_room(ledger, pool, dev->device, dom->uuid, n, error);
+        if (!parent) {
+            g_prefix_error(error, "%s: ", dom->name);
+            return FALSE;
+        }
+        g_hash_table_insert(placed, dev->alias, parent);
+        g_hash_table_insert(taken, dev->pool, GUINT_TO_POINTER(n + 1));
+    }
+    return TRUE;
+}
+
+static gboolean
+check_vfs(GpLedger *ledger, const GpDomain *dom, GHashTable *pools, GError **error)
+{
+    for (guint i = 0; i < dom->devices->len; i++) {
+        const GpDomainDevice *dev = dom->devices->pdata[i];
+        const GpPool *pool = g_hash_table_lookup(pools, dev->pool);
+
+        if (!pool || pool->type != GP_POOL_TYPE_VF)
+            continue;
+        if (!gp_partition_vf_room(ledger, pool, dev->device, dom->uuid, error)) {
+            g_prefix_error(error, "%s: ", dom->name);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+gboolean
+gp_lifecycle_check(GpDomain *dom, GError **error)
+{
+    g_autoptr(GpLedger) ledger = gp_ledger_open(GP_LEDGER_READ, error);
+    g_autoptr(GHashTable) pools = NULL;
+    g_autoptr(GHashTable) placed = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+    const GpDomainDevice *refused = NULL;
+
+    if (!ledger)
+        return FALSE;
+    pools = gp_lifecycle_pools(ledger, dom, FALSE, error);
+    if (!pools || !gp_alloc_check_per_domain(dom, pools, error) ||
+        !check_mdevs(ledger, dom, pools, placed, error))
+        return FALSE;
+    probe_all(dom, pools);
+    /* An mdev prepare would make counts as made, where it would be. */
+    for (guint i = 0; i < dom->devices->len; i++) {
+        GpDomainDevice *dev = dom->devices->pdata[i];
+        const char *parent = g_hash_table_lookup(placed, dev->alias);
+
+        if (parent && !dev->present) {
+            dev->present = TRUE;
+            g_free(dev->parent);
+            dev->parent = g_strdup(parent);
+        }
+    }
+    /* The snapshot's claims are never saved: deciding on them is free. */
+    if (!gp_alloc_claim(gp_ledger_claims(ledger), pools, dom, &refused, error)) {
+        if (refused) {
+            const GpPoolCapacity *cap = gp_ledger_capacity(ledger, refused->pool, NULL);
+            g_autofree char *free_text = cap ? gp_pool_capacity_free_text(cap) : NULL;
+
+            gp_alloc_explain_held(error, free_text);
+        }
+        return FALSE;
+    }
+    return check_vfs(ledger, dom, pools, error);
+}
+
 gboolean
 gp_lifecycle_release(const char *dom_uuid, guint *dropped, GError **error)
 {

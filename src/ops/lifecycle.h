@@ -39,6 +39,12 @@ gboolean gp_lifecycle_claim(GpLedger *ledger, GHashTable *pools, GpDomain *dom, 
  * set, save; on any refusal the partitions this start made are given
  * back and the claims file is as it was. */
 gboolean gp_lifecycle_prepare(GpDomain *dom, GError **error);
+/* `gpupool check`: what prepare would decide for DOM now, in the same
+ * words, without changing anything: a snapshot of the ledger (the lock is
+ * held only while reading), mdevs and VF profiles checked for room rather
+ * than made.  TRUE when a start would pass gpupool. */
+gboolean gp_lifecycle_check(GpDomain *dom, GError **error);
+
 /* release end: drop DOM_UUID's claims and save (nothing to save if it
  * held none), giving back their partitions first; a partition that cannot
  * be given back yet (a VFIO handle still open) keeps its claim and is

@@ -662,6 +662,105 @@ other_holders(GpLedger *ledger, const GpPool *pool, const char *dom_uuid)
     return names->len ? join(names) : NULL;
 }
 
+/* The refusal when no parent of mdev pool POOL has room: TRIED lists the
+ * parents that were asked. */
+static gboolean
+mdev_exhausted(GpLedger *ledger, const GpPool *pool, const char *dom_uuid, const char *tried,
+               GError **error)
+{
+    g_autofree char *who = other_holders(ledger, pool, dom_uuid);
+    g_autofree char *others = other_types_text(ledger, pool);
+
+    g_set_error(error, GP_PARTITION_ERROR, GP_PARTITION_ERROR_EXHAUSTED,
+                "pool '%s' is exhausted: no device (%s) has room for another %s%s%s%s; "
+                "stop one of them, or add a device to the pool", pool->name,
+                *tried ? tried : "none usable", pool->mdev_type,
+                who ? ", held by " : "", who ? who : "", others);
+    return FALSE;
+}
+
+static gboolean
+check_mdev_type(const GpPool *pool, GError **error)
+{
+    if (pool->mdev_type)
+        return TRUE;
+    g_set_error(error, GP_PARTITION_ERROR, GP_PARTITION_ERROR_REFUSED,
+                "mdev pool '%s' has no mdev type: run 'gpupool partition-set DEVICE "
+                "--profile TYPE' for one of its devices", pool->name);
+    return FALSE;
+}
+
+/* The member parent mdev UUID exists on as the pool's type, or NULL. */
+static const char *
+mdev_home(const GpPool *pool, const char *uuid)
+{
+    for (guint i = 0; i < pool->devices->len; i++) {
+        const GpPoolDevice *d = pool->devices->pdata[i];
+        g_autoptr(GpPartition) part = gp_partition_new(GP_PART_KIND_MDEV, NULL);
+
+        part->uuid = g_strdup(uuid);
+        if (gp_backend_lookup("mdev")->prepare(d->address, pool->mdev_type, part, NULL))
+            return d->address;
+    }
+    return NULL;
+}
+
+static gboolean
+refuse_foreign_mdev(const GpPool *pool, const char *uuid, GError **error)
+{
+    g_set_error(error, GP_PARTITION_ERROR, GP_PARTITION_ERROR_REFUSED,
+                "mdev %s exists, but not as type %s on a device of pool '%s': remove "
+                "it ('echo 1 > /sys/bus/mdev/devices/%s/remove') and start again",
+                uuid, pool->mdev_type, pool->name, uuid);
+    return FALSE;
+}
+
+/* The members an mdev of POOL could be made on: those the mdev back end
+ * partitions. */
+static gboolean
+is_mdev_parent(const char *address)
+{
+    const GpBackendOps *ops = gp_backend_partitioner_for(address, NULL);
+
+    return ops && ops->kind == GP_PART_KIND_MDEV;
+}
+
+char *
+gp_partition_mdev_room(GpLedger *ledger, const GpPool *pool, const char *uuid,
+                       const char *dom_uuid, guint taken, GError **error)
+{
+    g_autofree char *dev_rel = NULL;
+    g_autoptr(GString) tried = g_string_new(NULL);
+    const GpPoolCapacity *cap;
+    const char *home;
+
+    if (!check_mdev_type(pool, error))
+        return NULL;
+    dev_rel = gp_sysfs_mdev_dev_path(uuid, NULL);
+    if (gp_sysfs_is_dir(dev_rel)) {
+        home = mdev_home(pool, uuid);
+        if (!home)
+            refuse_foreign_mdev(pool, uuid, error);
+        return g_strdup(home);
+    }
+    cap = gp_ledger_capacity(ledger, pool->name, error);
+    if (!cap)
+        return NULL;
+    for (guint i = 0; i < cap->rows->len; i++) {
+        const GpMemberCapacity *row = cap->rows->pdata[i];
+
+        if (!is_mdev_parent(row->address))
+            continue;
+        /* TAKEN: what this start already planned on the pool's parents. */
+        if (row->free > taken)
+            return g_strdup(row->address);
+        taken -= MIN(taken, row->free);
+        g_string_append_printf(tried, "%s%s", tried->len ? ", " : "", row->address);
+    }
+    mdev_exhausted(ledger, pool, dom_uuid, tried->str, error);
+    return NULL;
+}
+
 gboolean
 gp_partition_prepare_mdev(GpLedger *ledger, const GpPool *pool, const char *uuid,
                           const char *dom_uuid, gboolean *created, GError **error)
@@ -670,30 +769,12 @@ gp_partition_prepare_mdev(GpLedger *ledger, const GpPool *pool, const char *uuid
     g_autoptr(GString) tried = g_string_new(NULL);
 
     *created = FALSE;
-    if (!pool->mdev_type) {
-        g_set_error(error, GP_PARTITION_ERROR, GP_PARTITION_ERROR_REFUSED,
-                    "mdev pool '%s' has no mdev type: run 'gpupool partition-set DEVICE "
-                    "--profile TYPE' for one of its devices", pool->name);
+    if (!check_mdev_type(pool, error))
         return FALSE;
-    }
     /* Existing already (a start that failed after prepare, a host driver
      * that kept it): fine when it is on a member parent. */
-    if (gp_sysfs_is_dir(dev_rel)) {
-        for (guint i = 0; i < pool->devices->len; i++) {
-            const GpPoolDevice *d = pool->devices->pdata[i];
-            g_autoptr(GpPartition) part = gp_partition_new(GP_PART_KIND_MDEV, NULL);
-            g_autoptr(GError) err = NULL;
-
-            part->uuid = g_strdup(uuid);
-            if (gp_backend_lookup("mdev")->prepare(d->address, pool->mdev_type, part, &err))
-                return TRUE;
-        }
-        g_set_error(error, GP_PARTITION_ERROR, GP_PARTITION_ERROR_REFUSED,
-                    "mdev %s exists, but not as type %s on a device of pool '%s': remove "
-                    "it ('echo 1 > /sys/bus/mdev/devices/%s/remove') and start again",
-                    uuid, pool->mdev_type, pool->name, uuid);
-        return FALSE;
-    }
+    if (gp_sysfs_is_dir(dev_rel))
+        return mdev_home(pool, uuid) ? TRUE : refuse_foreign_mdev(pool, uuid, error);
     for (guint i = 0; i < pool->devices->len; i++) {
         const GpPoolDevice *d = pool->devices->pdata[i];
         const GpBackendOps *ops = gp_backend_partitioner_for(d->address, NULL);
@@ -713,16 +794,20 @@ gp_partition_prepare_mdev(GpLedger *ledger, const GpPool *pool, const char *uuid
         }
         g_string_append_printf(tried, "%s%s", tried->len ? ", " : "", d->address);
     }
-    {
-        g_autofree char *who = other_holders(ledger, pool, dom_uuid);
-        g_autofree char *others = other_types_text(ledger, pool);
+    return mdev_exhausted(ledger, pool, dom_uuid, tried->str, error);
+}
 
-        g_set_error(error, GP_PARTITION_ERROR, GP_PARTITION_ERROR_EXHAUSTED,
-                    "pool '%s' is exhausted: no device (%s) has room for another %s%s%s%s; "
-                    "stop one of them, or add a device to the pool", pool->name,
-                    tried->len ? tried->str : "none usable", pool->mdev_type,
-                    who ? ", held by " : "", who ? who : "", others);
-    }
+static gboolean
+vf_exhausted(GpLedger *ledger, const GpPool *pool, const char *pf, const char *dom_uuid,
+             GError **error)
+{
+    g_autofree char *who = other_holders(ledger, pool, dom_uuid);
+
+    g_set_error(error, GP_PARTITION_ERROR, GP_PARTITION_ERROR_EXHAUSTED,
+                "pool '%s' is exhausted: %s has no room for another %s partition%s%s; "
+                "stop one of them, or add a device to the pool", pool->name, pf,
+                pool->vf_profile ? pool->vf_profile : "", who ? ", held by " : "",
+                who ? who : "");
     return FALSE;
 }
 
@@ -747,19 +832,39 @@ gp_partition_prepare_vf(GpLedger *ledger, const GpPool *pool, const char *addres
     part->address = g_strdup(address);
     if (ops->prepare(pf, pool->vf_profile, part, &err))
         return TRUE;
-    if (g_error_matches(err, GP_BACKEND_ERROR, GP_BACKEND_ERROR_NO_CAPACITY)) {
-        /* More VFs than the profile has room for: the pool is full. */
-        g_autofree char *who = other_holders(ledger, pool, dom_uuid);
-
-        g_set_error(error, GP_PARTITION_ERROR, GP_PARTITION_ERROR_EXHAUSTED,
-                    "pool '%s' is exhausted: %s has no room for another %s partition%s%s; "
-                    "stop one of them, or add a device to the pool", pool->name, pf,
-                    pool->vf_profile ? pool->vf_profile : "", who ? ", held by " : "",
-                    who ? who : "");
-        return FALSE;
-    }
+    /* More VFs than the profile has room for: the pool is full. */
+    if (g_error_matches(err, GP_BACKEND_ERROR, GP_BACKEND_ERROR_NO_CAPACITY))
+        return vf_exhausted(ledger, pool, pf, dom_uuid, error);
     g_propagate_error(error, g_steal_pointer(&err));
     return FALSE;
+}
+
+gboolean
+gp_partition_vf_room(GpLedger *ledger, const GpPool *pool, const char *address,
+                     const char *dom_uuid, GError **error)
+{
+    g_autofree char *pf = gp_pci_physfn(address);
+    const GpPoolCapacity *cap;
+    const GpMemberCapacity *row;
+    const GpClaim *held;
+
+    if (!pool->vf_profile)
+        return TRUE;
+    if (!pf) {
+        g_set_error(error, GP_PARTITION_ERROR, GP_PARTITION_ERROR_REFUSED,
+                    "%s of pool '%s' is not a virtual function: run 'gpupool rebalance'",
+                    address, pool->name);
+        return FALSE;
+    }
+    cap = gp_ledger_capacity(ledger, pool->name, error);
+    if (!cap)
+        return FALSE;
+    row = gp_pool_capacity_row(cap, pf);
+    held = gp_claims_find(gp_ledger_claims(ledger), address);
+    /* A VF the domain holds already has its profile. */
+    if ((held && g_ascii_strcasecmp(held->domain_uuid, dom_uuid) == 0) || (row && row->free))
+        return TRUE;
+    return vf_exhausted(ledger, pool, pf, dom_uuid, error);
 }
 
 gboolean

@@ -94,6 +94,17 @@ gboolean gp_partition_prepare_mdev(GpLedger *ledger, const GpPool *pool, const c
 gboolean gp_partition_prepare_vf(GpLedger *ledger, const GpPool *pool, const char *address,
                                  const char *dom_uuid, GError **error);
 
+/* The same decisions, made without changing the host (`gpupool check`):
+ * the member parent mdev UUID of pool POOL would be (or is) made on, with
+ * TAKEN more of the pool's units already planned by the same start; NULL
+ * with prepare's refusal otherwise.  Reads the ledger's capacity. */
+char *gp_partition_mdev_room(GpLedger *ledger, const GpPool *pool, const char *uuid,
+                             const char *dom_uuid, guint taken, GError **error);
+/* TRUE if the pool's vendor profile could be set on VF ADDRESS now; the
+ * same refusal as prepare otherwise. */
+gboolean gp_partition_vf_room(GpLedger *ledger, const GpPool *pool, const char *address,
+                              const char *dom_uuid, GError **error);
+
 /* release end (and undoing a refused start): give the partition a claim
  * stands for back.  The caller passes only claims that belong to the
  * domain being released, so a VF that has already gone to the next owner

@@ -75,6 +75,24 @@ gp_assign_uri(const char *uri)
     return GP_ASSIGN_DEFAULT_URI;
 }
 
+/* gpupool's pools, claims and devices are this host's: a connection to
+ * another host's libvirt would check that host's domains against them. */
+static gboolean
+check_local(virConnectPtr conn, const char *uri, GError **error)
+{
+    g_autofree char *mine = g_strdup(g_get_host_name());
+    char *theirs = virConnectGetHostname(conn);
+    gboolean local = !theirs || g_ascii_strcasecmp(theirs, mine) == 0;
+
+    if (!local)
+        g_set_error(error, GP_ASSIGN_ERROR, GP_ASSIGN_ERROR_REFUSED,
+                    "%s is libvirt on host '%s', but gpupool checks domains against the "
+                    "pools and devices of this host ('%s'): run gpupool on %s instead",
+                    uri, theirs, mine, theirs);
+    free(theirs);
+    return local;
+}
+
 virConnectPtr
 gp_assign_connect(const char *uri, GError **error)
 {
@@ -87,6 +105,10 @@ gp_assign_connect(const char *uri, GError **error)
         g_set_error(error, GP_ASSIGN_ERROR, GP_ASSIGN_ERROR_LIBVIRT,
                     "cannot connect to libvirt at %s (%s): is libvirtd running? "
                     "(--connect URI picks another)", u, libvirt_message());
+        return NULL;
+    }
+    if (!check_local(conn, u, error)) {
+        virConnectClose(conn);
         return NULL;
     }
     return conn;
@@ -147,6 +169,24 @@ inactive_xml(virDomainPtr dom, const char *name, GError **error)
     ret = g_strdup(xml);
     free(xml);
     return ret;
+}
+
+GpDomAssignment *
+gp_assign_read_definition(virConnectPtr conn, const char *name, gboolean *active,
+                          GError **error)
+{
+    g_autoptr(virDomain) vdom = gp_assign_lookup(conn, name, error);
+    g_autofree char *xml = NULL;
+
+    if (!vdom)
+        return NULL;
+    xml = inactive_xml(vdom, virDomainGetName(vdom), error);
+    if (!xml)
+        return NULL;
+    if (active)
+        *active = virDomainIsActive(vdom) == 1;
+    /* As strict as the hook: what it would refuse, this refuses. */
+    return gp_domxml_read_assignment(xml, strlen(xml), error);
 }
 
 /* A persistent domain without a managed save image. */

@@ -41,7 +41,9 @@ typedef enum {
 
 /* URI, else $LIBVIRT_DEFAULT_URI, else qemu:///system. */
 const char *gp_assign_uri(const char *uri);
-/* Errors name the URI and the fix (is libvirtd running?). */
+/* Errors name the URI and the fix (is libvirtd running?).  A URI of
+ * another host's libvirt is refused (REFUSED): gpupool's pools are this
+ * host's. */
 virConnectPtr gp_assign_connect(const char *uri, GError **error);
 /* By name or UUID.  NOT_FOUND: "domain 'vm1' not found on URI: check
  * 'virsh list --all'". */
@@ -75,6 +77,11 @@ GpAssignResult *gp_unassign_domain(virConnectPtr conn, const char *name, GError 
  * could not be read or redefined. */
 GPtrArray *gp_assign_rebalance(virConnectPtr conn, GPtrArray *dropped, GPtrArray *problems,
                                GError **error);
+
+/* NAME's persistent definition (the one its next start uses) read as the
+ * hook reads it; *ACTIVE (may be NULL) says whether it runs now. */
+GpDomAssignment *gp_assign_read_definition(virConnectPtr conn, const char *name,
+                                           gboolean *active, GError **error);
 
 /* The running domains (virDomainPtr, freed with the array). */
 GPtrArray *gp_assign_list_running(virConnectPtr conn, GError **error);

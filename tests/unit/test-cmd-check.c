@@ -1,0 +1,154 @@
+/* `gpupool check`: the hook's prepare decisions, run for a domain's
+ * persistent definition without changing anything, in the hook's words. */
+#include "config.h"
+
+#include <criterion/criterion.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "virt-fixtures.h"
+
+#define SEABIOS_UUID "2c8b5f63-69d4-4d1f-8e1b-3f1c5d2f0b12"
+#define OTHER_UUID "33333333-3333-4333-8333-333333333333"
+
+static char *seabios;
+
+static void
+setup(void)
+{
+    g_autofree char *sample = virt_sample("q35-seabios.xml");
+    g_autofree char *ovmf = virt_sample("minimal.xml");
+
+    seabios = virt_assigned(sample, GP_SIM_DC_GPU0, 512ULL << 30);
+    virt_setup(seabios, ovmf, NULL);
+}
+
+static void
+teardown(void)
+{
+    virt_teardown();
+    g_clear_pointer(&seabios, g_free);
+}
+
+TestSuite(cmd_check, .init = setup, .fini = teardown);
+
+/* The hook as libvirt runs it at prepare begin, with XML on stdin. */
+static int
+run_hook(const char *name, const char *xml, char **err)
+{
+    g_autofree char *hook = gp_sim_hook_path();
+    g_autofree char *preload = gp_sim_preload_path();
+    const char *argv[] = { hook, name, "prepare", "begin", "-", NULL };
+    g_auto(GStrv) envp = g_get_environ();
+    GPid pid;
+    int in = -1, errfd = -1, status = -1;
+    GString *text = g_string_new(NULL);
+    char buf[4096];
+    ssize_t n;
+
+    envp = g_environ_setenv(envp, "GPUPOOL_SYSFS_ROOT", gp_sim_root(sim), TRUE);
+    envp = g_environ_setenv(envp, "GPUPOOL_CONFDIR", gp_sim_confdir(sim), TRUE);
+    envp = g_environ_setenv(envp, "GPUPOOL_STATEDIR", gp_sim_statedir(sim), TRUE);
+    envp = g_environ_setenv(envp, "GPUPOOL_CLI", "/bin/true", TRUE);
+    envp = g_environ_setenv(envp, "LD_PRELOAD", preload, TRUE);
+    cr_assert(g_spawn_async_with_pipes(NULL, (char **)argv, envp, G_SPAWN_DO_NOT_REAP_CHILD,
+                                       NULL, NULL, &pid, &in, NULL, &errfd, NULL));
+    cr_assert_eq(write(in, xml, strlen(xml)), (ssize_t)strlen(xml));
+    close(in);
+    while ((n = read(errfd, buf, sizeof(buf))) > 0)
+        g_string_append_len(text, buf, n);
+    close(errfd);
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    g_spawn_close_pid(pid);
+    *err = g_string_free(text, FALSE);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+Test(cmd_check, a_start_that_would_pass_says_so_and_names_the_device)
+{
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+
+    cr_assert_eq(virt_run(&out, &err, "check", "linux-seabios", NULL), 0, "%s", err);
+    cr_assert(strstr(out, "linux-seabios: a start would pass gpupool"), "%s", out);
+    cr_assert(strstr(out, "ua-gpupool-0: " GP_SIM_DC_GPU0 " of pool 'gpus'"), "%s", out);
+}
+
+Test(cmd_check, a_held_device_is_refused_in_the_hooks_words_and_nothing_changes)
+{
+    g_autofree char *claims = NULL;
+    g_autofree char *claims_after = NULL;
+    g_autofree char *host_before = NULL;
+    g_autofree char *host_after = NULL;
+    g_autofree char *path = NULL;
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    g_autofree char *hook_err = NULL;
+    const char *reason = GP_SIM_DC_GPU0 " of pool 'gpus' is held by domain 'other'; free: "
+                         GP_SIM_DC_GPU1 "; run 'gpupool rebalance' or start the domain again "
+                         "in a moment\n";
+
+    virt_claim(GP_SIM_DC_GPU0, OTHER_UUID, "other");
+    path = g_build_filename(gp_sim_statedir(sim), "claims.xml", NULL);
+    cr_assert(g_file_get_contents(path, &claims, NULL, NULL));
+    host_before = gp_sim_snapshot(sim);
+
+    cr_assert_eq(virt_run(&out, &err, "check", "linux-seabios", NULL), 1, "%s", out);
+    cr_assert(g_str_has_prefix(err, "gpupool: error: "), "%s", err);
+    cr_assert_str_eq(err + strlen("gpupool: error: "), reason);
+    /* The hook, for the same definition, refuses in the same words. */
+    cr_assert_eq(run_hook("linux-seabios", seabios, &hook_err), 1, "%s", hook_err);
+    cr_assert_str_eq(hook_err + strlen("gpupool: "), reason);
+
+    /* check changed nothing: the claims file, the host. */
+    host_after = gp_sim_snapshot(sim);
+    cr_assert_str_eq(host_after, host_before);
+    cr_assert(g_file_get_contents(path, &claims_after, NULL, NULL));
+    cr_assert_str_eq(claims_after, claims);
+}
+
+Test(cmd_check, a_too_small_window_is_refused_with_the_setting_to_use)
+{
+    g_autofree char *sample = virt_sample("q35-seabios.xml");
+    g_autofree char *small = virt_assigned(sample, GP_SIM_DC_GPU1, 4ULL << 30);
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+
+    virt_teardown();
+    virt_setup(small, NULL);
+    cr_assert_eq(virt_run(&out, &err, "check", "linux-seabios", NULL), 1, "%s", out);
+    cr_assert(strstr(err, "64-bit MMIO window 4 GiB is too small for " GP_SIM_DC_GPU1), "%s",
+              err);
+    cr_assert(strstr(err, "--mmio 512G"), "%s", err);
+}
+
+Test(cmd_check, every_domain_is_reported_and_one_refusal_makes_the_exit_1)
+{
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+
+    virt_claim(GP_SIM_DC_GPU0, OTHER_UUID, "other");
+    cr_assert_eq(virt_run(&out, &err, "check", "minimal", "linux-seabios", NULL), 1, "%s", out);
+    cr_assert(strstr(out, "minimal: no gpupool request"), "%s", out);
+    cr_assert(strstr(err, "held by domain 'other'"), "%s", err);
+}
+
+Test(cmd_check, an_unknown_domain_is_one_line_and_exit_1)
+{
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+
+    cr_assert_eq(virt_run(&out, &err, "check", "nosuch", NULL), 1);
+    cr_assert(strstr(err, "gpupool: error: domain 'nosuch' not found"), "%s", err);
+    cr_assert_eq(strchr(err, '\n'), err + strlen(err) - 1, "%s", err);
+}
+
+Test(cmd_check, without_a_domain_it_is_a_usage_error)
+{
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+
+    cr_assert_eq(virt_run(&out, &err, "check", NULL), 2);
+    cr_assert(strstr(err, "give at least one DOMAIN"), "%s", err);
+}
