@@ -19,3 +19,6 @@ gp_xml_examples += xml/metadata-example.xml xml/status-example.xml
 # gpupool partitions --xml.
 gp_schemas += xml/partitions.rng
 gp_xml_examples += xml/partitions-example.xml
+# gpupool domain --xml.
+gp_schemas += xml/domain-info.rng
+gp_xml_examples += xml/domain-info-example.xml

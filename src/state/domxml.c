@@ -65,6 +65,7 @@ gp_dom_assignment_free(GpDomAssignment *a)
     g_ptr_array_unref(a->passthrough);
     g_free(a->machine);
     g_free(a->arch);
+    g_free(a->on_crash);
     g_free(a);
 }
 
@@ -931,6 +932,7 @@ read_platform(xmlNode *root, GpDomAssignment *a)
     xmlNode *cpu = gp_domxml_child(root, "cpu");
     xmlNode *physaddr = gp_domxml_child(cpu, "maxphysaddr");
     xmlNode *fwcfg = gp_domxml_ovmf_mmio64_arg(root);
+    xmlNode *crash = gp_domxml_child(root, "on_crash");
     g_autofree char *firmware = os ? gp_domxml_prop(os, "firmware") : NULL;
 
     if (type) {
@@ -940,6 +942,11 @@ read_platform(xmlNode *root, GpDomAssignment *a)
             g_clear_pointer(&a->machine, g_free);
         if (a->arch && strlen(a->arch) > VALUE_MAX)
             g_clear_pointer(&a->arch, g_free);
+    }
+    if (crash) {
+        a->on_crash = gp_domxml_text(crash);
+        if (a->on_crash && strlen(a->on_crash) > VALUE_MAX)
+            g_clear_pointer(&a->on_crash, g_free);
     }
     /* "q35", "pc-q35-7.2"; "pc", "pc-i440fx-7.2" and the old "pc-0.15". */
     if (a->machine && strstr(a->machine, "q35"))

@@ -104,6 +104,7 @@ typedef struct {
     GpDomMachine machine_kind;
     char *arch;             /* may be NULL */
     gboolean ovmf;          /* UEFI firmware (OVMF) rather than SeaBIOS */
+    char *on_crash;         /* <on_crash>, NULL when the domain leaves libvirt's default */
     guint64 memory;         /* bytes: the larger of <memory> and <maxMemory> */
     guint memory_slots;     /* <maxMemory slots=...> */
     /* Host devices the domain passes through outside gpupool's metadata:

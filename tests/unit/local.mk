@@ -155,3 +155,19 @@ tests_unit_test_cli_LDADD = $(CRITERION_LIBS) $(GLIB_LIBS)
 # catches each kind of break.
 TESTS += tests/unit/check-layers.sh tests/unit/check-layers-self-test.sh
 EXTRA_DIST += tests/unit/check-layers.sh tests/unit/check-layers-self-test.sh src/LAYERS
+
+# The per-domain view and the start check, against libvirt's test driver
+# on a simulated host (tests/unit/virt-fixtures.h).
+gp_virt_cmd_tests = tests/unit/test-cmd-check tests/unit/test-cmd-domain
+check_PROGRAMS += $(gp_virt_cmd_tests)
+TESTS += $(gp_virt_cmd_tests)
+gp_virt_cmd_test_cppflags = $(gp_domain_test_cppflags) -I$(top_srcdir)/tests/sim \
+	-I$(top_srcdir)/tests/unit
+tests_unit_test_cmd_check_SOURCES = tests/unit/test-cmd-check.c tests/unit/virt-fixtures.h
+tests_unit_test_cmd_check_CPPFLAGS = $(gp_virt_cmd_test_cppflags)
+tests_unit_test_cmd_check_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
+tests_unit_test_cmd_check_LDADD = tests/sim/libgpsim.la $(gp_domain_test_ldadd) -ldl
+tests_unit_test_cmd_domain_SOURCES = tests/unit/test-cmd-domain.c tests/unit/virt-fixtures.h
+tests_unit_test_cmd_domain_CPPFLAGS = $(gp_virt_cmd_test_cppflags)
+tests_unit_test_cmd_domain_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
+tests_unit_test_cmd_domain_LDADD = tests/sim/libgpsim.la $(gp_domain_test_ldadd) -ldl
