@@ -110,9 +110,9 @@ tests_unit_test_domxml_CPPFLAGS = $(gp_unit_cppflags)
 tests_unit_test_domxml_CFLAGS = $(gp_unit_cflags)
 tests_unit_test_domxml_LDADD = $(gp_unit_ldadd)
 
-# The pure decisions: facts in, plan out.  test-mmio needs no simulated
-# host.
-gp_policy_tests = tests/unit/test-mmio tests/unit/test-alloc
+# The pure decisions: facts in, plan out.  test-mmio and test-reserve
+# need no simulated host.
+gp_policy_tests = tests/unit/test-mmio tests/unit/test-alloc tests/unit/test-reserve
 check_PROGRAMS += $(gp_policy_tests)
 TESTS += $(gp_policy_tests)
 tests_unit_test_mmio_SOURCES = tests/unit/test-mmio.c
@@ -123,6 +123,10 @@ tests_unit_test_alloc_SOURCES = tests/unit/test-alloc.c
 tests_unit_test_alloc_CPPFLAGS = $(gp_unit_cppflags)
 tests_unit_test_alloc_CFLAGS = $(gp_unit_cflags)
 tests_unit_test_alloc_LDADD = $(gp_unit_ldadd)
+tests_unit_test_reserve_SOURCES = tests/unit/test-reserve.c
+tests_unit_test_reserve_CPPFLAGS = $(gp_unit_cppflags)
+tests_unit_test_reserve_CFLAGS = $(gp_unit_cflags)
+tests_unit_test_reserve_LDADD = $(gp_unit_ldadd)
 
 
 # The transactions: pools applied to the host and the pool commands, a
