@@ -128,6 +128,14 @@ tests_unit_test_reserve_CPPFLAGS = $(gp_unit_cppflags)
 tests_unit_test_reserve_CFLAGS = $(gp_unit_cflags)
 tests_unit_test_reserve_LDADD = $(gp_unit_ldadd)
 
+# The ledger.
+check_PROGRAMS += tests/unit/test-ledger
+TESTS += tests/unit/test-ledger
+tests_unit_test_ledger_SOURCES = tests/unit/test-ledger.c
+tests_unit_test_ledger_CPPFLAGS = $(gp_unit_cppflags)
+tests_unit_test_ledger_CFLAGS = $(gp_unit_cflags)
+tests_unit_test_ledger_LDADD = $(gp_unit_ldadd)
+
 
 # The transactions: pools applied to the host and the pool commands, a
 # pool domain's life and the rebalance, the libvirt hook binary.
