@@ -62,7 +62,7 @@ tests_unit_test_sim_CFLAGS = $(gp_unit_cflags)
 tests_unit_test_sim_LDADD = $(gp_unit_ldadd)
 
 # The host model, SR-IOV, vfio-pci binding and `gpupool devices`.
-gp_host_tests = tests/unit/test-pcidev tests/unit/test-host \
+gp_host_tests = tests/unit/test-pcidev tests/unit/test-host tests/unit/test-sriov \
 	tests/unit/test-vfio tests/unit/test-cmd-devices
 check_PROGRAMS += $(gp_host_tests)
 TESTS += $(gp_host_tests)
@@ -75,6 +75,10 @@ tests_unit_test_host_SOURCES = tests/unit/test-host.c tests/unit/host-fixtures.h
 tests_unit_test_host_CPPFLAGS = $(gp_unit_cppflags)
 tests_unit_test_host_CFLAGS = $(gp_unit_cflags)
 tests_unit_test_host_LDADD = $(gp_unit_ldadd)
+tests_unit_test_sriov_SOURCES = tests/unit/test-sriov.c
+tests_unit_test_sriov_CPPFLAGS = $(gp_unit_cppflags)
+tests_unit_test_sriov_CFLAGS = $(gp_unit_cflags)
+tests_unit_test_sriov_LDADD = $(gp_unit_ldadd)
 tests_unit_test_vfio_SOURCES = tests/unit/test-vfio.c
 tests_unit_test_vfio_CPPFLAGS = $(gp_unit_cppflags)
 tests_unit_test_vfio_CFLAGS = $(gp_unit_cflags)
