@@ -6,8 +6,8 @@
 # tests/unit/test-cmd-NAME.c.  To add the test file of a new module:
 #   1. write tests/unit/test-NAME.c; build simulated hosts with tests/sim
 #      (sim.h) and the shared builders of pool-fixtures.h, run the hook with
-#      hook-runner.h: a host two suites need is added to pool-fixtures.c,
-#      never written twice;
+#      hook-runner.h and gpupool with cli-runner.h: a host two suites need
+#      is added to pool-fixtures.c, never written twice;
 #   2. add tests/unit/test-NAME to the group of its layer below, and give
 #      it the four lines every test has:
 #        tests_unit_test_NAME_SOURCES = tests/unit/test-NAME.c
@@ -26,12 +26,14 @@ gp_unit_ldadd = tests/unit/libgptest.la tests/sim/libgpsim.la src/libgpupool.la 
 	$(CRITERION_LIBS) $(GP_CORE_LIBS) -ldl
 gp_virt_test_ldadd = src/libgpupool-virt.la $(gp_unit_ldadd) $(GP_VIRT_LIBS)
 
-# Shared by the suites: simulated hosts with pools (pool-fixtures.h) and
-# the hook run as libvirt runs it (hook-runner.h).
+# Shared by the suites: simulated hosts with pools (pool-fixtures.h), the
+# hook run as libvirt runs it (hook-runner.h), gpupool run as the admin
+# runs it (cli-runner.h).
 check_LTLIBRARIES += tests/unit/libgptest.la
 tests_unit_libgptest_la_SOURCES = \
 	tests/unit/pool-fixtures.h tests/unit/pool-fixtures.c \
-	tests/unit/hook-runner.h tests/unit/hook-runner.c
+	tests/unit/hook-runner.h tests/unit/hook-runner.c \
+	tests/unit/cli-runner.h tests/unit/cli-runner.c
 tests_unit_libgptest_la_CPPFLAGS = $(gp_unit_cppflags)
 tests_unit_libgptest_la_CFLAGS = $(gp_unit_cflags)
 
@@ -143,10 +145,14 @@ tests_unit_test_ledger_LDADD = $(gp_unit_ldadd)
 
 # The transactions: pools applied to the host and the pool commands, a
 # pool domain's life and the rebalance, the libvirt hook binary.
-gp_ops_tests = tests/unit/test-cmd-pool tests/unit/test-lifecycle \
+gp_ops_tests = tests/unit/test-poolhost tests/unit/test-cmd-pool tests/unit/test-lifecycle \
 	tests/unit/test-rebalance tests/unit/test-hook
 check_PROGRAMS += $(gp_ops_tests)
 TESTS += $(gp_ops_tests)
+tests_unit_test_poolhost_SOURCES = tests/unit/test-poolhost.c
+tests_unit_test_poolhost_CPPFLAGS = $(gp_unit_cppflags)
+tests_unit_test_poolhost_CFLAGS = $(gp_unit_cflags)
+tests_unit_test_poolhost_LDADD = $(gp_unit_ldadd)
 tests_unit_test_cmd_pool_SOURCES = tests/unit/test-cmd-pool.c
 tests_unit_test_cmd_pool_CPPFLAGS = $(gp_unit_cppflags)
 tests_unit_test_cmd_pool_CFLAGS = $(gp_unit_cflags)
