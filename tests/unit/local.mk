@@ -116,15 +116,20 @@ tests_unit_test_domxml_CPPFLAGS = $(gp_unit_cppflags)
 tests_unit_test_domxml_CFLAGS = $(gp_unit_cflags)
 tests_unit_test_domxml_LDADD = $(gp_unit_ldadd)
 
-# The pure decisions: facts in, plan out.  test-mmio and test-reserve
-# need no simulated host.
-gp_policy_tests = tests/unit/test-mmio tests/unit/test-alloc tests/unit/test-reserve
+# The pure decisions: facts in, plan out.  test-mmio, test-capacity and
+# test-reserve need no simulated host.
+gp_policy_tests = tests/unit/test-mmio tests/unit/test-capacity tests/unit/test-alloc \
+	tests/unit/test-reserve
 check_PROGRAMS += $(gp_policy_tests)
 TESTS += $(gp_policy_tests)
 tests_unit_test_mmio_SOURCES = tests/unit/test-mmio.c
 tests_unit_test_mmio_CPPFLAGS = $(gp_unit_cppflags)
 tests_unit_test_mmio_CFLAGS = $(gp_unit_cflags)
 tests_unit_test_mmio_LDADD = $(gp_unit_ldadd)
+tests_unit_test_capacity_SOURCES = tests/unit/test-capacity.c
+tests_unit_test_capacity_CPPFLAGS = $(gp_unit_cppflags)
+tests_unit_test_capacity_CFLAGS = $(gp_unit_cflags)
+tests_unit_test_capacity_LDADD = $(gp_unit_ldadd)
 tests_unit_test_alloc_SOURCES = tests/unit/test-alloc.c
 tests_unit_test_alloc_CPPFLAGS = $(gp_unit_cppflags)
 tests_unit_test_alloc_CFLAGS = $(gp_unit_cflags)
