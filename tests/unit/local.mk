@@ -220,6 +220,15 @@ tests_unit_test_cmd_assign_CPPFLAGS = $(gp_unit_cppflags)
 tests_unit_test_cmd_assign_CFLAGS = $(gp_unit_cflags)
 tests_unit_test_cmd_assign_LDADD = $(gp_unit_ldadd)
 
+# Every view of a pool's capacity tells the same numbers through fill-up
+# and release of each pool kind, and assign refuses what prepare would.
+check_PROGRAMS += tests/unit/test-views
+TESTS += tests/unit/test-views
+tests_unit_test_views_SOURCES = tests/unit/test-views.c
+tests_unit_test_views_CPPFLAGS = $(gp_unit_cppflags)
+tests_unit_test_views_CFLAGS = $(gp_unit_cflags)
+tests_unit_test_views_LDADD = $(gp_virt_test_ldadd)
+
 # Every example in xml/ against its schema (xml/NAME*.xml with xml/NAME.rng).
 if HAVE_XMLLINT
 TESTS += tests/unit/check-xml-examples.sh
