@@ -38,9 +38,9 @@ tests_unit_libgptest_la_CPPFLAGS = $(gp_unit_cppflags)
 tests_unit_libgptest_la_CFLAGS = $(gp_unit_cflags)
 
 # The base modules: the sysfs door, PCI addresses, paths, crash-safe files,
-# and the CLI's front door.
+# XML documents, and the CLI's front door.
 gp_base_tests = tests/unit/test-sysfs tests/unit/test-pciaddr tests/unit/test-paths \
-	tests/unit/test-txfile tests/unit/test-cli
+	tests/unit/test-txfile tests/unit/test-xmldoc tests/unit/test-cli
 check_PROGRAMS += $(gp_base_tests)
 TESTS += $(gp_base_tests)
 gp_base_test_ldadd = src/libgpupool.la $(CRITERION_LIBS) $(GP_CORE_LIBS)
@@ -52,6 +52,10 @@ tests_unit_test_paths_CFLAGS = $(gp_unit_cflags)
 tests_unit_test_paths_LDADD = $(gp_base_test_ldadd)
 tests_unit_test_txfile_CFLAGS = $(gp_unit_cflags)
 tests_unit_test_txfile_LDADD = $(gp_base_test_ldadd)
+tests_unit_test_xmldoc_SOURCES = tests/unit/test-xmldoc.c
+tests_unit_test_xmldoc_CPPFLAGS = $(gp_unit_cppflags)
+tests_unit_test_xmldoc_CFLAGS = $(gp_unit_cflags)
+tests_unit_test_xmldoc_LDADD = $(gp_unit_ldadd)
 tests_unit_test_cli_CFLAGS = $(gp_unit_cflags)
 tests_unit_test_cli_LDADD = $(CRITERION_LIBS) $(GLIB_LIBS)
 
@@ -63,9 +67,11 @@ tests_unit_test_sim_CPPFLAGS = $(gp_unit_cppflags)
 tests_unit_test_sim_CFLAGS = $(gp_unit_cflags)
 tests_unit_test_sim_LDADD = $(gp_unit_ldadd)
 
-# The host model, SR-IOV, vfio-pci binding and `gpupool devices`.
+# The host model, SR-IOV, vfio-pci binding, VFIO users, the back-end
+# registry and `gpupool devices`.
 gp_host_tests = tests/unit/test-pcidev tests/unit/test-host tests/unit/test-sriov \
-	tests/unit/test-vfio tests/unit/test-cmd-devices
+	tests/unit/test-vfio tests/unit/test-vfio-users tests/unit/test-backends \
+	tests/unit/test-cmd-devices
 check_PROGRAMS += $(gp_host_tests)
 TESTS += $(gp_host_tests)
 EXTRA_DIST += tests/data/pci.ids
@@ -85,15 +91,23 @@ tests_unit_test_vfio_SOURCES = tests/unit/test-vfio.c
 tests_unit_test_vfio_CPPFLAGS = $(gp_unit_cppflags)
 tests_unit_test_vfio_CFLAGS = $(gp_unit_cflags)
 tests_unit_test_vfio_LDADD = $(gp_unit_ldadd)
+tests_unit_test_vfio_users_SOURCES = tests/unit/test-vfio-users.c
+tests_unit_test_vfio_users_CPPFLAGS = $(gp_unit_cppflags)
+tests_unit_test_vfio_users_CFLAGS = $(gp_unit_cflags)
+tests_unit_test_vfio_users_LDADD = $(gp_unit_ldadd)
+tests_unit_test_backends_SOURCES = tests/unit/test-backends.c
+tests_unit_test_backends_CPPFLAGS = $(gp_unit_cppflags)
+tests_unit_test_backends_CFLAGS = $(gp_unit_cflags)
+tests_unit_test_backends_LDADD = $(gp_unit_ldadd)
 tests_unit_test_cmd_devices_SOURCES = tests/unit/test-cmd-devices.c
 tests_unit_test_cmd_devices_CPPFLAGS = $(gp_unit_cppflags)
 tests_unit_test_cmd_devices_CFLAGS = $(gp_unit_cflags)
 tests_unit_test_cmd_devices_LDADD = $(gp_unit_ldadd)
 
-# What gpupool records: pools, their store, claims and domain XML.
-# test-pool, test-poolstore and test-claims need no simulated host.
+# What gpupool records: pools, their store, claims, domain XML and the
+# domain request.  They need no simulated host.
 gp_state_tests = tests/unit/test-pool tests/unit/test-poolstore tests/unit/test-claims \
-	tests/unit/test-domxml
+	tests/unit/test-domxml tests/unit/test-domain
 check_PROGRAMS += $(gp_state_tests)
 TESTS += $(gp_state_tests)
 EXTRA_DIST += tests/data/domains/q35-ovmf.xml tests/data/domains/q35-seabios.xml \
@@ -115,6 +129,10 @@ tests_unit_test_domxml_SOURCES = tests/unit/test-domxml.c
 tests_unit_test_domxml_CPPFLAGS = $(gp_unit_cppflags)
 tests_unit_test_domxml_CFLAGS = $(gp_unit_cflags)
 tests_unit_test_domxml_LDADD = $(gp_unit_ldadd)
+tests_unit_test_domain_SOURCES = tests/unit/test-domain.c
+tests_unit_test_domain_CPPFLAGS = $(gp_unit_cppflags)
+tests_unit_test_domain_CFLAGS = $(gp_unit_cflags)
+tests_unit_test_domain_LDADD = $(gp_unit_ldadd)
 
 # The pure decisions: facts in, plan out.  test-mmio, test-capacity and
 # test-reserve need no simulated host.
@@ -139,13 +157,18 @@ tests_unit_test_reserve_CPPFLAGS = $(gp_unit_cppflags)
 tests_unit_test_reserve_CFLAGS = $(gp_unit_cflags)
 tests_unit_test_reserve_LDADD = $(gp_unit_ldadd)
 
-# The ledger.
-check_PROGRAMS += tests/unit/test-ledger
-TESTS += tests/unit/test-ledger
+# The ledger and what it reads from the host.
+gp_ledger_tests = tests/unit/test-ledger tests/unit/test-probe
+check_PROGRAMS += $(gp_ledger_tests)
+TESTS += $(gp_ledger_tests)
 tests_unit_test_ledger_SOURCES = tests/unit/test-ledger.c
 tests_unit_test_ledger_CPPFLAGS = $(gp_unit_cppflags)
 tests_unit_test_ledger_CFLAGS = $(gp_unit_cflags)
 tests_unit_test_ledger_LDADD = $(gp_unit_ldadd)
+tests_unit_test_probe_SOURCES = tests/unit/test-probe.c
+tests_unit_test_probe_CPPFLAGS = $(gp_unit_cppflags)
+tests_unit_test_probe_CFLAGS = $(gp_unit_cflags)
+tests_unit_test_probe_LDADD = $(gp_unit_ldadd)
 
 
 # The transactions: pools applied to the host and the pool commands, a
