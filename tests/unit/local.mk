@@ -1,9 +1,13 @@
 # see tests/local.mk
 #
-# Unit tests mirror the modules: src/LAYER/NAME.c is tested by
-# tests/unit/test-NAME.c (one Criterion suite, named after the module),
-# and src/cli/cmd-NAME.c, the command as the admin runs it, by
-# tests/unit/test-cmd-NAME.c.  To add the test file of a new module:
+# Unit tests mirror the modules: src/LAYER/NAME.c (and hooks/, plugin/)
+# is tested by tests/unit/test-NAME.c, one Criterion suite named after the
+# module; the commands, run as the admin runs them, by
+# tests/unit/test-cmd-NAME.c (test-cmd-pool.c holds the pool-* commands
+# and setup, test-cmd-partitions.c partitions, partition-set and
+# pool-check; the libvirt commands run in test-assign.c).  test-views.c
+# holds every view of a pool's capacity to the same numbers.  To add the
+# test file of a new module:
 #   1. write tests/unit/test-NAME.c; build simulated hosts with tests/sim
 #      (sim.h) and the shared builders of pool-fixtures.h, run the hook with
 #      hook-runner.h and gpupool with cli-runner.h: a host two suites need
