@@ -36,8 +36,11 @@ run_pool_list(int argc, char **argv)
             return gp_cli_fail(error);
         /* An mdev pool without a type cannot tell what it could give. */
         free_str = cap->known ? g_strdup_printf("%u", cap->free) : g_strdup("-");
+        /* DEVICES are the units a domain can be given, as status and
+         * assign count them (held + free), not the parents or PFs that
+         * provide them. */
         printf("%-20s %-5s %7u %7u %7s  %s\n", pool->name, gp_pool_type_to_string(pool->type),
-               cap->members, cap->held, free_str, pool->description ? pool->description : "");
+               cap->capacity, cap->held, free_str, pool->description ? pool->description : "");
     }
     return GP_EXIT_OK;
 }

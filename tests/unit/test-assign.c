@@ -1,8 +1,8 @@
-/* Assignment decisions without libvirt: which devices assign chooses and
- * what rebalance re-points; and the `gpupool assign` refusals against
- * libvirt's test driver (one connection per command, so only single
- * commands can be checked here; the integration tier drives a real
- * libvirtd). */
+/* The libvirt layer (src/virt/assign.c): assign, unassign, rebalance,
+ * status and shutdown-domains against libvirt's test driver (one
+ * connection per command, so only single commands can be checked here;
+ * the integration tier drives a real libvirtd).  The choices they make
+ * are policy/reserve.c's, tested in test-reserve.c. */
 #include "config.h"
 
 #include <criterion/criterion.h>
@@ -10,11 +10,8 @@
 #include <string.h>
 
 #include "virt/assign.h"
-#include "sim.h"
+#include "pool-fixtures.h"
 
-#define UUID_A "aaaaaaaa-0000-4000-8000-000000000001"
-#define UUID_B "bbbbbbbb-0000-4000-8000-000000000002"
-#define UUID_C "cccccccc-0000-4000-8000-000000000003"
 #define UUID_D "dddddddd-0000-4000-8000-000000000004"
 
 static char *statedir;
@@ -39,295 +36,6 @@ teardown(void)
 }
 
 TestSuite(assign, .init = setup, .fini = teardown);
-
-static GpClaims *
-claims_with(const char *device, const char *uuid, const char *name)
-{
-    g_autoptr(GError) error = NULL;
-    GpClaims *claims = gp_claims_load(&error);
-
-    cr_assert_not_null(claims, "%s", error ? error->message : "");
-    if (device)
-        cr_assert(gp_claims_add(claims, device, "gpus", uuid, name, NULL, &error), "%s",
-                  error ? error->message : "");
-    return claims;
-}
-
-static GpReserveCandidate *
-cand(const char *device, const GpClaim *claim, guint reservations, gboolean current)
-{
-    GpReserveCandidate *c = g_new0(GpReserveCandidate, 1);
-
-    c->device = device;
-    c->claim = claim;
-    c->reservations = reservations;
-    c->current = current;
-    return c;
-}
-
-static GPtrArray *
-choose(GPtrArray *cands, guint count, guint *held, GError **error)
-{
-    return gp_reserve_choose("vm1", UUID_A, "gpus", cands, count, held, error);
-}
-
-Test(assign, choose_prefers_free_and_least_reserved_devices)
-{
-    g_autoptr(GpClaims) claims = claims_with("0000:41:00.0", UUID_B, "vm2");
-    g_autoptr(GPtrArray) cands = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GPtrArray) chosen = NULL;
-    guint held = 99;
-
-    g_ptr_array_add(cands, cand("0000:41:00.0", gp_claims_find(claims, "0000:41:00.0"), 0, FALSE));
-    g_ptr_array_add(cands, cand("0000:42:00.0", NULL, 2, FALSE));
-    g_ptr_array_add(cands, cand("0000:43:00.0", NULL, 1, FALSE));
-    chosen = choose(cands, 1, &held, NULL);
-    cr_assert_eq(chosen->len, 1);
-    cr_assert_str_eq(g_ptr_array_index(chosen, 0), "0000:43:00.0");
-    cr_assert_eq(held, 0);
-}
-
-Test(assign, choose_keeps_the_devices_the_domain_already_has)
-{
-    g_autoptr(GPtrArray) cands = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GPtrArray) chosen = NULL;
-
-    g_ptr_array_add(cands, cand("0000:41:00.0", NULL, 0, FALSE));
-    g_ptr_array_add(cands, cand("0000:42:00.0", NULL, 3, TRUE));
-    chosen = choose(cands, 1, NULL, NULL);
-    cr_assert_str_eq(g_ptr_array_index(chosen, 0), "0000:42:00.0");
-}
-
-Test(assign, choose_keeps_a_device_the_domain_itself_holds_while_running)
-{
-    g_autoptr(GpClaims) claims = claims_with("0000:42:00.0", UUID_A, "vm1");
-    g_autoptr(GPtrArray) cands = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GPtrArray) chosen = NULL;
-    guint held = 99;
-
-    g_ptr_array_add(cands, cand("0000:41:00.0", NULL, 0, FALSE));
-    g_ptr_array_add(cands, cand("0000:42:00.0", gp_claims_find(claims, "0000:42:00.0"), 0, TRUE));
-    chosen = choose(cands, 1, &held, NULL);
-    cr_assert_str_eq(g_ptr_array_index(chosen, 0), "0000:42:00.0");
-    cr_assert_eq(held, 0, "its own claim is not held by others");
-}
-
-Test(assign, choose_gives_up_a_kept_device_that_another_domain_holds)
-{
-    g_autoptr(GpClaims) claims = claims_with("0000:42:00.0", UUID_B, "vm2");
-    g_autoptr(GPtrArray) cands = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GPtrArray) chosen = NULL;
-
-    g_ptr_array_add(cands, cand("0000:41:00.0", NULL, 5, FALSE));
-    g_ptr_array_add(cands, cand("0000:42:00.0", gp_claims_find(claims, "0000:42:00.0"), 0, TRUE));
-    chosen = choose(cands, 1, NULL, NULL);
-    cr_assert_str_eq(g_ptr_array_index(chosen, 0), "0000:41:00.0");
-}
-
-Test(assign, choose_takes_held_devices_last_and_counts_them)
-{
-    g_autoptr(GpClaims) claims = claims_with("0000:41:00.0", UUID_B, "vm2");
-    g_autoptr(GPtrArray) cands = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GPtrArray) chosen = NULL;
-    guint held = 0;
-
-    g_ptr_array_add(cands, cand("0000:41:00.0", gp_claims_find(claims, "0000:41:00.0"), 0, FALSE));
-    g_ptr_array_add(cands, cand("0000:42:00.0", NULL, 4, FALSE));
-    chosen = choose(cands, 2, &held, NULL);
-    cr_assert_eq(chosen->len, 2);
-    cr_assert_str_eq(g_ptr_array_index(chosen, 0), "0000:41:00.0", "results are sorted");
-    cr_assert_eq(held, 1);
-}
-
-Test(assign, choose_refuses_more_devices_than_the_pool_has_naming_pool_and_fix)
-{
-    g_autoptr(GPtrArray) cands = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GError) error = NULL;
-
-    g_ptr_array_add(cands, cand("0000:41:00.0", NULL, 0, FALSE));
-    cr_assert_null(choose(cands, 2, NULL, &error));
-    cr_assert_eq(error->code, GP_RESERVE_ERROR_REFUSED);
-    cr_assert_not_null(strstr(error->message, "pool 'gpus' has 1 device(s)"), "%s",
-                       error->message);
-    cr_assert_not_null(strstr(error->message, "gpupool pool-add gpus"), "%s", error->message);
-}
-
-Test(assign, choose_refuses_count_zero_and_huge_counts)
-{
-    g_autoptr(GPtrArray) cands = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GError) e1 = NULL;
-    g_autoptr(GError) e2 = NULL;
-
-    g_ptr_array_add(cands, cand("0000:41:00.0", NULL, 0, FALSE));
-    cr_assert_null(choose(cands, 0, NULL, &e1));
-    cr_assert_not_null(strstr(e1->message, "1..64"));
-    cr_assert_null(choose(cands, 100000, NULL, &e2));
-    cr_assert_not_null(strstr(e2->message, "1..64"));
-}
-
-Test(assign, choose_from_an_empty_pool_is_refused)
-{
-    g_autoptr(GPtrArray) cands = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GError) error = NULL;
-
-    cr_assert_null(choose(cands, 1, NULL, &error));
-    cr_assert_not_null(strstr(error->message, "has 0 device(s)"), "%s", error->message);
-}
-
-/* ---- rebalance ----------------------------------------------------------- */
-
-static GpDomain *
-domain(const char *name, const char *uuid, gboolean active, const char *device)
-{
-    GpDomain *d = gp_domain_new(uuid, name);
-
-    d->active = active;
-    gp_domain_add_device(d, "ua-gpupool-0", "gpus", device);
-    return d;
-}
-
-static GHashTable *
-pool_devices(const char *first, ...)
-{
-    GHashTable *t = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                          (GDestroyNotify)g_ptr_array_unref);
-    GPtrArray *devs = g_ptr_array_new_with_free_func(g_free);
-    va_list ap;
-
-    va_start(ap, first);
-    for (const char *d = first; d; d = va_arg(ap, const char *))
-        g_ptr_array_add(devs, g_strdup(d));
-    va_end(ap);
-    g_hash_table_insert(t, g_strdup("gpus"), devs);
-    return t;
-}
-
-static GPtrArray *
-domains_new(void)
-{
-    return g_ptr_array_new_with_free_func((GDestroyNotify)gp_domain_free);
-}
-
-Test(assign, rebalance_repoints_a_stopped_domain_whose_device_is_held)
-{
-    g_autoptr(GpClaims) claims = claims_with("0000:41:00.0", UUID_A, "vm1");
-    g_autoptr(GPtrArray) doms = domains_new();
-    g_autoptr(GHashTable) cands = pool_devices("0000:41:00.0", "0000:42:00.0", NULL);
-    g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GPtrArray) moves = NULL;
-    GpReserveMove *m;
-
-    g_ptr_array_add(doms, domain("vm1", UUID_A, TRUE, "0000:41:00.0"));
-    g_ptr_array_add(doms, domain("vm2", UUID_B, FALSE, "0000:41:00.0"));
-    moves = gp_reserve_rebalance_plan(doms, cands, claims, problems);
-    cr_assert_eq(moves->len, 1);
-    m = g_ptr_array_index(moves, 0);
-    cr_assert_str_eq(m->domain, "vm2");
-    cr_assert_str_eq(m->from, "0000:41:00.0");
-    cr_assert_str_eq(m->to, "0000:42:00.0");
-    cr_assert_str_eq(m->reason, "held by vm1");
-    cr_assert_eq(problems->len, 0);
-}
-
-Test(assign, rebalance_never_touches_running_domains)
-{
-    /* vm2 runs with a device vm1's claim says is vm1's: nothing to do
-     * for rebalance (the hook reports such conflicts). */
-    g_autoptr(GpClaims) claims = claims_with("0000:41:00.0", UUID_A, "vm1");
-    g_autoptr(GPtrArray) doms = domains_new();
-    g_autoptr(GHashTable) cands = pool_devices("0000:41:00.0", "0000:42:00.0", NULL);
-    g_autoptr(GPtrArray) moves = NULL;
-
-    g_ptr_array_add(doms, domain("vm2", UUID_B, TRUE, "0000:41:00.0"));
-    moves = gp_reserve_rebalance_plan(doms, cands, claims, NULL);
-    cr_assert_eq(moves->len, 0);
-}
-
-Test(assign, rebalance_repoints_devices_that_left_the_pool)
-{
-    g_autoptr(GpClaims) claims = claims_with(NULL, NULL, NULL);
-    g_autoptr(GPtrArray) doms = domains_new();
-    g_autoptr(GHashTable) cands = pool_devices("0000:42:00.0", NULL);
-    g_autoptr(GPtrArray) moves = NULL;
-
-    g_ptr_array_add(doms, domain("vm2", UUID_B, FALSE, "0000:41:00.0"));
-    moves = gp_reserve_rebalance_plan(doms, cands, claims, NULL);
-    cr_assert_eq(moves->len, 1);
-    cr_assert_str_eq(((GpReserveMove *)g_ptr_array_index(moves, 0))->to, "0000:42:00.0");
-    cr_assert_not_null(strstr(((GpReserveMove *)g_ptr_array_index(moves, 0))->reason,
-                              "no longer a device of pool 'gpus'"));
-}
-
-Test(assign, rebalance_spreads_stopped_domains_over_free_devices_least_reserved_first)
-{
-    g_autoptr(GpClaims) claims = claims_with("0000:41:00.0", UUID_A, "vm1");
-    g_autoptr(GPtrArray) doms = domains_new();
-    g_autoptr(GHashTable) cands = pool_devices("0000:41:00.0", "0000:42:00.0", "0000:43:00.0",
-                                               "0000:44:00.0", NULL);
-    g_autoptr(GPtrArray) moves = NULL;
-
-    g_ptr_array_add(doms, domain("vm1", UUID_A, TRUE, "0000:41:00.0"));
-    g_ptr_array_add(doms, domain("vm2", UUID_B, FALSE, "0000:41:00.0"));
-    g_ptr_array_add(doms, domain("vm3", UUID_C, FALSE, "0000:41:00.0"));
-    /* vm4 reserves 42 already, so 43 is the least reserved for vm2. */
-    g_ptr_array_add(doms, domain("vm4", UUID_D, FALSE, "0000:42:00.0"));
-    moves = gp_reserve_rebalance_plan(doms, cands, claims, NULL);
-    cr_assert_eq(moves->len, 2);
-    cr_assert_str_eq(((GpReserveMove *)g_ptr_array_index(moves, 0))->domain, "vm2");
-    cr_assert_str_eq(((GpReserveMove *)g_ptr_array_index(moves, 0))->to, "0000:43:00.0");
-    cr_assert_str_eq(((GpReserveMove *)g_ptr_array_index(moves, 1))->domain, "vm3");
-    cr_assert_str_eq(((GpReserveMove *)g_ptr_array_index(moves, 1))->to, "0000:44:00.0");
-}
-
-Test(assign, rebalance_twice_moves_nothing_the_second_time)
-{
-    g_autoptr(GpClaims) claims = claims_with("0000:41:00.0", UUID_A, "vm1");
-    g_autoptr(GPtrArray) doms = domains_new();
-    g_autoptr(GHashTable) cands = pool_devices("0000:41:00.0", "0000:42:00.0", NULL);
-    g_autoptr(GPtrArray) first = NULL;
-    g_autoptr(GPtrArray) second = NULL;
-
-    g_ptr_array_add(doms, domain("vm1", UUID_A, TRUE, "0000:41:00.0"));
-    g_ptr_array_add(doms, domain("vm2", UUID_B, FALSE, "0000:41:00.0"));
-    /* The plan updates the domains it re-points, as redefining them does. */
-    first = gp_reserve_rebalance_plan(doms, cands, claims, NULL);
-    second = gp_reserve_rebalance_plan(doms, cands, claims, NULL);
-    cr_assert_eq(first->len, 1);
-    cr_assert_eq(second->len, 0);
-}
-
-Test(assign, rebalance_reports_a_device_it_cannot_repoint)
-{
-    g_autoptr(GpClaims) claims = claims_with("0000:41:00.0", UUID_A, "vm1");
-    g_autoptr(GPtrArray) doms = domains_new();
-    g_autoptr(GHashTable) cands = pool_devices("0000:41:00.0", NULL);
-    g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GPtrArray) moves = NULL;
-
-    g_ptr_array_add(doms, domain("vm1", UUID_A, TRUE, "0000:41:00.0"));
-    g_ptr_array_add(doms, domain("vm2", UUID_B, FALSE, "0000:41:00.0"));
-    moves = gp_reserve_rebalance_plan(doms, cands, claims, problems);
-    cr_assert_eq(moves->len, 0);
-    cr_assert_eq(problems->len, 1);
-    cr_assert_not_null(strstr(g_ptr_array_index(problems, 0), "vm2"));
-    cr_assert_not_null(strstr(g_ptr_array_index(problems, 0), "held by vm1"));
-    cr_assert_not_null(strstr(g_ptr_array_index(problems, 0), "no free device"));
-}
-
-Test(assign, rebalance_reports_a_pool_this_host_does_not_have)
-{
-    g_autoptr(GpClaims) claims = claims_with(NULL, NULL, NULL);
-    g_autoptr(GPtrArray) doms = domains_new();
-    g_autoptr(GHashTable) cands = g_hash_table_new(g_str_hash, g_str_equal);
-    g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GPtrArray) moves = NULL;
-
-    g_ptr_array_add(doms, domain("vm2", UUID_B, FALSE, "0000:41:00.0"));
-    moves = gp_reserve_rebalance_plan(doms, cands, claims, problems);
-    cr_assert_eq(moves->len, 0);
-    cr_assert_eq(problems->len, 1);
-    cr_assert_not_null(strstr(g_ptr_array_index(problems, 0), "not defined on this host"));
-}
 
 /* ---- The command against libvirt's test driver --------------------------- */
 
@@ -571,7 +279,7 @@ Test(assign, assign_keeps_clear_of_a_device_another_domain_reserves)
 
 Test(assign, shutdown_domains_stops_only_domains_holding_pool_devices)
 {
-    g_autoptr(GpClaims) claims = claims_with(NULL, NULL, NULL);
+    g_autoptr(GpClaims) claims = gp_test_load_claims();
     g_autoptr(GError) error = NULL;
     g_autofree char *out = NULL;
     g_autofree char *err = NULL;
@@ -598,25 +306,6 @@ Test(assign, shutdown_domains_with_nothing_to_do_says_so)
     cr_assert_str_eq(out, "no running domain holds gpupool devices\n");
 }
 
-Test(assign, rebalance_leaves_a_domains_own_mdevs_alone)
-{
-    g_autoptr(GpClaims) claims = claims_with(NULL, NULL, NULL);
-    g_autoptr(GPtrArray) doms = domains_new();
-    g_autoptr(GHashTable) cands = pool_devices("0000:41:00.0", NULL);
-    g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GPtrArray) moves = NULL;
-    GpDomain *d = domain("vm2", UUID_B, FALSE, "0000:41:00.0");
-    GpDomainDevice *dev = g_ptr_array_index(d->devices, 0);
-
-    /* Its mdev does not exist until the hook creates it at prepare. */
-    g_free(dev->device);
-    dev->device = g_strdup("9c4f3a52-1b0e-4d8a-9e3b-0123456789ab");
-    g_ptr_array_add(doms, d);
-    moves = gp_reserve_rebalance_plan(doms, cands, claims, problems);
-    cr_assert_eq(moves->len, 0);
-    cr_assert_eq(problems->len, 0);
-}
-
 /* ASSIGNED (from assigned_domain()) as a shut-off domain of the test
  * driver. */
 static char *
@@ -640,7 +329,7 @@ Test(assign, rebalance_command_repoints_a_stopped_domain_and_drops_stale_claims)
 {
     g_autofree char *assigned = assigned_domain("0000:41:00.0");
     g_autofree char *extra = stopped(assigned);
-    g_autoptr(GpClaims) claims = claims_with(NULL, NULL, NULL);
+    g_autoptr(GpClaims) claims = gp_test_load_claims();
     g_autoptr(GError) error = NULL;
     g_autofree char *out = NULL;
     g_autofree char *err = NULL;

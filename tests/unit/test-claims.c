@@ -1,14 +1,13 @@
-/* The claims store: who holds which device, kept safe across crashes and
- * races. */
+/* The claims store (src/state/claims.c): who holds which device, kept
+ * safe across crashes.  The lock that makes a claim a transaction is the
+ * ledger's (test-ledger.c). */
 #include "config.h"
 
 #include <criterion/criterion.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "state/claims.h"
-#include "ledger/ledger.h"
 
 #define UUID_A "6f1c4a52-2d7e-4b8a-9c1e-3a5b7d9e0f12"
 #define UUID_B "0b6e2f3a-9d4c-4e1f-8a7b-5c3d2e1f0a99"
@@ -232,73 +231,6 @@ Test(claims, a_stray_temporary_file_from_a_crash_leaves_the_old_state_readable)
     cr_assert_eq(files, 1, "save left its own temporary file behind");
 }
 
-/* One racer: wait for the start signal, then lock, load, claim, save.
- * Exits 0 if it won, 3 if the device was held, 1 on any other error. */
-static int
-race(int start_fd, const char *uuid, const char *name)
-{
-    g_autoptr(GError) error = NULL;
-    g_autoptr(GpLedger) ledger = NULL;
-    char c;
-
-    if (read(start_fd, &c, 1) != 1)
-        return 1;
-    ledger = gp_ledger_open(GP_LEDGER_WRITE, &error);
-    if (!ledger)
-        return 1;
-    if (!gp_claims_add(gp_ledger_claims(ledger), "0000:41:00.0", "gpus", uuid, name, NULL,
-                       &error))
-        return g_error_matches(error, GP_CLAIMS_ERROR, GP_CLAIMS_ERROR_HELD) ? 3 : 1;
-    /* Widen the window a second racer would need. */
-    g_usleep(2000);
-    return gp_ledger_save(ledger, &error) ? 0 : 1;
-}
-
-Test(claims, two_processes_racing_for_the_last_device_exactly_one_wins)
-{
-    for (int round = 0; round < 10; round++) {
-        static const char *const uuids[] = { UUID_A, UUID_B };
-        static const char *const names[] = { "vm-a", "vm-b" };
-        g_autofree char *path = claims_file();
-        g_autoptr(GpClaims) claims = NULL;
-        pid_t pids[2];
-        int status[2];
-        int fds[2];
-        int winner = -1;
-
-        unlink(path);
-        cr_assert_eq(pipe(fds), 0);
-        for (int i = 0; i < 2; i++) {
-            pids[i] = fork();
-            cr_assert_geq(pids[i], 0);
-            if (pids[i] == 0) {
-                close(fds[1]);
-                _exit(race(fds[0], uuids[i], names[i]));
-            }
-        }
-        close(fds[0]);
-        cr_assert_eq(write(fds[1], "xx", 2), 2);
-        close(fds[1]);
-        for (int i = 0; i < 2; i++) {
-            cr_assert_eq(waitpid(pids[i], &status[i], 0), pids[i]);
-            cr_assert(WIFEXITED(status[i]));
-        }
-        for (int i = 0; i < 2; i++) {
-            int code = WEXITSTATUS(status[i]);
-
-            cr_assert(code == 0 || code == 3, "racer %d failed (%d)", i, code);
-            if (code == 0) {
-                cr_assert_eq(winner, -1, "round %d: both won", round);
-                winner = i;
-            }
-        }
-        cr_assert_neq(winner, -1, "round %d: nobody won", round);
-        claims = load_ok();
-        cr_assert_eq(gp_claims_all(claims)->len, 1);
-        cr_assert_str_eq(gp_claims_find(claims, "0000:41:00.0")->domain_uuid, uuids[winner]);
-    }
-}
-
 Test(claims, a_thousand_claims_load_and_save_in_well_under_ten_milliseconds)
 {
     g_autoptr(GpClaims) claims = NULL;
@@ -341,14 +273,4 @@ Test(claims, a_thousand_claims_load_and_save_in_well_under_ten_milliseconds)
     }
     cr_log_info("load+save of 1000 claims: %" G_GINT64_FORMAT " us", best);
     cr_assert_lt(best, 10000, "load+save took %" G_GINT64_FORMAT " us", best);
-}
-
-Test(claims, the_lock_creates_the_state_directory)
-{
-    g_autoptr(GError) error = NULL;
-    g_autoptr(GpLedger) ledger = gp_ledger_open(GP_LEDGER_WRITE, &error);
-    g_autofree char *path = g_build_filename(statedir, "lock", NULL);
-
-    cr_assert_not_null(ledger, "%s", error ? error->message : "");
-    cr_assert(g_file_test(path, G_FILE_TEST_EXISTS));
 }

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "base/sysfs.h"
-#include "host/sriov.h"
+
 static char *root;
 
 static void
@@ -150,28 +150,4 @@ Test(sysfs, the_root_comes_from_the_environment_unless_set)
     cr_assert_str_eq(gp_sysfs_root(), "/sys");
     gp_sysfs_set_root(root);
     cr_assert_str_eq(gp_sysfs_root(), root);
-}
-
-Test(sysfs, pci_vfs_are_the_virtfn_links_of_a_physical_function)
-{
-    g_autofree char *dev = g_build_filename(root, "devices/pci0000:00/0000:00:01.0/0000:01:00.0",
-                                            NULL);
-    g_autofree char *vf0 = g_build_filename(dev, "virtfn0", NULL);
-    g_autofree char *vf1 = g_build_filename(dev, "virtfn1", NULL);
-    g_autoptr(GPtrArray) vfs = NULL;
-
-    cr_assert_eq(symlink("../0000:01:00.4", vf0), 0);
-    cr_assert_eq(symlink("../0000:01:00.5", vf1), 0);
-    vfs = gp_sriov_vfs("0000:01:00.0");
-    cr_assert_eq(vfs->len, 2, "the driver link is no VF");
-    cr_assert_str_eq(g_ptr_array_index(vfs, 0), "0000:01:00.4");
-    cr_assert_str_eq(g_ptr_array_index(vfs, 1), "0000:01:00.5");
-}
-
-Test(sysfs, pci_vfs_of_a_missing_device_are_none)
-{
-    g_autoptr(GPtrArray) vfs = gp_sriov_vfs("0000:02:00.0");
-
-    cr_assert_not_null(vfs);
-    cr_assert_eq(vfs->len, 0);
 }

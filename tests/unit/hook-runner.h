@@ -1,0 +1,44 @@
+/* The libvirt hook run as libvirt runs it (hooks/gpupool-hook DOMAIN OP
+ * SUB - with the domain XML on stdin), on a simulated host, and the
+ * domain definitions it is given: for the suites that drive the hook
+ * binary. */
+#pragma once
+
+#include <glib.h>
+
+#include "sim.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+    int status;      /* exit status, or 128 + signal */
+    char *out;
+    char *err;
+    double seconds;  /* until stdout and stderr were closed */
+} GpHookRun;
+
+void gp_hook_run_clear(GpHookRun *run);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(GpHookRun, gp_hook_run_clear)
+
+/* Runs the hook with XML on stdin (NULL: a pipe nobody writes to, kept
+ * open, so a hook that reads stdin would hang) and the sim's environment
+ * and simulated kernel (the mdevs and vendor profiles it sets react as
+ * the kernel's do): DOMAIN OP SUB -. */
+void gp_test_run_hook(GpHookRun *run, const char *domain, const char *op, const char *sub,
+                      const char *xml);
+
+/* The `gpupool rebalance` the hook starts becomes a stand-in that takes
+ * SLEEP_SECONDS and appends "rebalance begin NS cleared|pending" and
+ * "rebalance end NS" lines to STATEDIR/rebalance-ran (whether the pending
+ * flag was already cleared when it began: it must be). */
+void gp_test_fake_rebalance(GpSim *sim, guint sleep_seconds);
+
+/* Domain NAME/UUID (q35, no devices) as `gpupool assign --pool POOL
+ * --mmio 1T` defines it when it reserves DEVICES (NULL-terminated; PCI
+ * addresses of pci and vf pools, mdev UUIDs of mdev pools): gpupool's
+ * metadata, its <hostdev>s and the MMIO window, as libvirt hands it to
+ * the hook. */
+char *gp_test_assigned_xml(const char *name, const char *uuid, const char *pool,
+                           const char *const *devices);
+
+G_END_DECLS
