@@ -4,9 +4,8 @@
 
 #include <criterion/criterion.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
+#include "hook-runner.h"
 #include "virt-fixtures.h"
 
 #define SEABIOS_UUID "2c8b5f63-69d4-4d1f-8e1b-3f1c5d2f0b12"
@@ -33,38 +32,6 @@ teardown(void)
 
 TestSuite(cmd_check, .init = setup, .fini = teardown);
 
-/* The hook as libvirt runs it at prepare begin, with XML on stdin. */
-static int
-run_hook(const char *name, const char *xml, char **err)
-{
-    g_autofree char *hook = gp_sim_hook_path();
-    g_autofree char *preload = gp_sim_preload_path();
-    const char *argv[] = { hook, name, "prepare", "begin", "-", NULL };
-    g_auto(GStrv) envp = g_get_environ();
-    GPid pid;
-    int in = -1, errfd = -1, status = -1;
-    GString *text = g_string_new(NULL);
-    char buf[4096];
-    ssize_t n;
-
-    envp = g_environ_setenv(envp, "GPUPOOL_SYSFS_ROOT", gp_sim_root(sim), TRUE);
-    envp = g_environ_setenv(envp, "GPUPOOL_CONFDIR", gp_sim_confdir(sim), TRUE);
-    envp = g_environ_setenv(envp, "GPUPOOL_STATEDIR", gp_sim_statedir(sim), TRUE);
-    envp = g_environ_setenv(envp, "GPUPOOL_CLI", "/bin/true", TRUE);
-    envp = g_environ_setenv(envp, "LD_PRELOAD", preload, TRUE);
-    cr_assert(g_spawn_async_with_pipes(NULL, (char **)argv, envp, G_SPAWN_DO_NOT_REAP_CHILD,
-                                       NULL, NULL, &pid, &in, NULL, &errfd, NULL));
-    cr_assert_eq(write(in, xml, strlen(xml)), (ssize_t)strlen(xml));
-    close(in);
-    while ((n = read(errfd, buf, sizeof(buf))) > 0)
-        g_string_append_len(text, buf, n);
-    close(errfd);
-    cr_assert_eq(waitpid(pid, &status, 0), pid);
-    g_spawn_close_pid(pid);
-    *err = g_string_free(text, FALSE);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 Test(cmd_check, a_start_that_would_pass_says_so_and_names_the_device)
 {
     g_autofree char *out = NULL;
@@ -84,7 +51,7 @@ Test(cmd_check, a_held_device_is_refused_in_the_hooks_words_and_nothing_changes)
     g_autofree char *path = NULL;
     g_autofree char *out = NULL;
     g_autofree char *err = NULL;
-    g_autofree char *hook_err = NULL;
+    g_auto(GpHookRun) hook = { 0 };
     const char *reason = GP_SIM_DC_GPU0 " of pool 'gpus' is held by domain 'other'; free: "
                          GP_SIM_DC_GPU1 "; run 'gpupool rebalance' or start the domain again "
                          "in a moment\n";
@@ -98,8 +65,10 @@ Test(cmd_check, a_held_device_is_refused_in_the_hooks_words_and_nothing_changes)
     cr_assert(g_str_has_prefix(err, "gpupool: error: "), "%s", err);
     cr_assert_str_eq(err + strlen("gpupool: error: "), reason);
     /* The hook, for the same definition, refuses in the same words. */
-    cr_assert_eq(run_hook("linux-seabios", seabios, &hook_err), 1, "%s", hook_err);
-    cr_assert_str_eq(hook_err + strlen("gpupool: "), reason);
+    gp_test_fake_rebalance(sim, 0);
+    gp_test_run_hook(&hook, "linux-seabios", "prepare", "begin", seabios);
+    cr_assert_eq(hook.status, 1, "%s", hook.err);
+    cr_assert_str_eq(hook.err + strlen("gpupool: "), reason);
 
     /* check changed nothing: the claims file, the host. */
     host_after = gp_sim_snapshot(sim);
