@@ -514,13 +514,140 @@ describe_config(const GpPartInfo *info)
                            info->profile ? info->profile : "");
 }
 
+/* A pci pool member with VFs or mdevs is whole and partitioned at once. */
+static void
+check_whole_member(const GpPool *pool, const GpPoolDevice *d, gboolean pci, GPtrArray *errors)
+{
+    guint vfs = pci ? (guint)pci_u64(d->address, "sriov_numvfs") : 0;
+    guint mdevs = mdev_count(d->address);
+
+    if (vfs || mdevs)
+        g_ptr_array_add(errors, g_strdup_printf(
+            "pool '%s': %s is handed out whole but has %u %s: a device cannot be "
+            "both whole and partitioned (disable them, or move it to a %s pool)",
+            pool->name, d->address, vfs ? vfs : mdevs,
+            vfs ? "VFs enabled" : "mdevs", vfs ? "vf" : "mdev"));
+}
+
+/* A partition pool's member: none of its VFs handed out whole, in no
+ * other pool, and partitioned the way the pool says. */
+static void
+check_partition_member(const GpPool *pool, const GpPoolDevice *d, const GpPartInfo *info,
+                       GHashTable *membership, GPtrArray *errors)
+{
+    g_autoptr(GPtrArray) vfs = gp_sriov_vfs(d->address);
+    const char *in_pool = g_hash_table_lookup(membership, d->address);
+
+    for (guint j = 0; vfs && j < vfs->len; j++) {
+        const char *other = g_hash_table_lookup(membership, vfs->pdata[j]);
+
+        if (other)
+            g_ptr_array_add(errors, g_strdup_printf(
+                "pool '%s': VF %s of %s is also in pool '%s': a device cannot be "
+                "both whole and partitioned (run 'gpupool pool-remove %s %s')",
+                pool->name, (const char *)vfs->pdata[j], d->address, other, other,
+                (const char *)vfs->pdata[j]));
+    }
+    if (in_pool && strcmp(in_pool, pool->name) != 0)
+        g_ptr_array_add(errors, g_strdup_printf("pool '%s': %s is also in pool '%s'",
+                                                pool->name, d->address, in_pool));
+    if (!kind_fits_pool(pool, info->kind))
+        g_ptr_array_add(errors, g_strdup_printf(
+            "pool '%s': %s offers no %s partitions (its back end is %s): "
+            "remove it from the pool", pool->name, d->address,
+            gp_pool_type_to_string(pool->type), info->backend));
+    if (pool->type == GP_POOL_TYPE_MDEV && pool->mdev_type &&
+        !gp_part_info_find_profile(info, pool->mdev_type))
+        g_ptr_array_add(errors, g_strdup_printf(
+            "pool '%s': %s does not offer the pool's mdev type %s: check its "
+            "vGPU driver, or remove it from the pool", pool->name, d->address,
+            pool->mdev_type));
+    if (pool->type == GP_POOL_TYPE_VF && pool->vf_count &&
+        pci_u64(d->address, "sriov_numvfs") != pool->vf_count)
+        g_ptr_array_add(errors, g_strdup_printf(
+            "pool '%s': %s has %u VFs enabled, the pool wants %u: run 'gpupool "
+            "setup'", pool->name, d->address,
+            (guint)pci_u64(d->address, "sriov_numvfs"), pool->vf_count));
+}
+
+/* What pool-check compares across a pool's devices. */
+typedef struct {
+    const char *address;
+    guint64 vendor;
+    guint64 device;
+    guint64 vram;
+    const char *config;
+} Model;
+
+/* Homogeneity: device M against the pool's first device FIRST. */
+static void
+check_same_model(const GpPool *pool, const Model *first, const Model *m, GPtrArray *errors)
+{
+    if (m->vendor != first->vendor)
+        g_ptr_array_add(errors, g_strdup_printf(
+            "pool '%s' mixes vendors: %s is %04" G_GINT64_MODIFIER "x, %s is %04"
+            G_GINT64_MODIFIER "x; keep one vendor per pool", pool->name, first->address,
+            first->vendor, m->address, m->vendor));
+    else if (m->device != first->device)
+        g_ptr_array_add(errors, g_strdup_printf(
+            "pool '%s' mixes models: %s is %04" G_GINT64_MODIFIER "x:%04" G_GINT64_MODIFIER
+            "x, %s is %04" G_GINT64_MODIFIER "x:%04" G_GINT64_MODIFIER "x; keep one "
+            "model per pool", pool->name, first->address, first->vendor, first->device,
+            m->address, m->vendor, m->device));
+    if (first->vram && m->vram && first->vram != m->vram)
+        g_ptr_array_add(errors, g_strdup_printf(
+            "pool '%s' mixes VRAM sizes: %s has %" G_GUINT64_FORMAT " MiB, %s %"
+            G_GUINT64_FORMAT " MiB", pool->name, first->address, first->vram >> 20,
+            m->address, m->vram >> 20));
+    if (pool->type != GP_POOL_TYPE_PCI && strcmp(m->config, first->config) != 0)
+        g_ptr_array_add(errors, g_strdup_printf(
+            "pool '%s' mixes partition configurations: %s is %s, %s is %s; run "
+            "'gpupool partition-set %s --count N' to set them alike", pool->name,
+            first->address, first->config, m->address, m->config, first->address));
+}
+
+/* A partial selection: devices of the same model on this host that no
+ * pool lists.  Windows Admin Center warns about it too: such a GPU is
+ * idle, or used by the host. */
+static void
+warn_partial_selection(const GpPool *pool, const Model *model, GHashTable *membership,
+                       GPtrArray *warnings)
+{
+    g_autofree char *rel = gp_sysfs_pci_devices_path();
+    g_autoptr(GPtrArray) all = gp_sysfs_list(rel, NULL);
+    g_autoptr(GPtrArray) left = g_ptr_array_new_with_free_func(g_free);
+    g_autofree char *list = NULL;
+
+    for (guint i = 0; all && i < all->len; i++) {
+        const char *addr = all->pdata[i];
+        g_autofree char *pf = NULL;
+
+        if (pci_u64(addr, "vendor") != model->vendor ||
+            pci_u64(addr, "device") != model->device ||
+            g_hash_table_contains(membership, addr))
+            continue;
+        /* VFs of a member have the model's IDs on some GPUs. */
+        pf = gp_pci_physfn(addr);
+        if (pf)
+            continue;
+        g_ptr_array_add(left, g_strdup(addr));
+    }
+    if (!left->len)
+        return;
+    list = join(left);
+    g_ptr_array_add(warnings, g_strdup_printf(
+        "pool '%s' is a partial selection: %s of the same model %s in no pool; "
+        "add %s with 'gpupool pool-add %s ...' to use %s", pool->name, list,
+        left->len > 1 ? "are" : "is", left->len > 1 ? "them" : "it", pool->name,
+        left->len > 1 ? "them" : "it"));
+}
+
 gboolean
 gp_partition_check_pool(const GpPool *pool, GPtrArray *warnings, GPtrArray *errors)
 {
     g_autoptr(GHashTable) membership = NULL;
     g_autoptr(GError) err = NULL;
-    const char *first = NULL;
-    guint64 vendor0 = 0, device0 = 0, vram0 = 0;
+    Model first = { 0 };
     g_autofree char *config0 = NULL;
     guint n_errors = errors->len;
 
@@ -534,8 +661,8 @@ gp_partition_check_pool(const GpPool *pool, GPtrArray *warnings, GPtrArray *erro
         g_autoptr(GpPartInfo) info = NULL;
         g_autofree char *config = NULL;
         gboolean pci = is_pci_device(d->address);
-        guint64 vendor = pci ? pci_u64(d->address, "vendor") : 0;
-        guint64 dev_id = pci ? pci_u64(d->address, "device") : 0;
+        Model m = { d->address, pci ? pci_u64(d->address, "vendor") : 0,
+                    pci ? pci_u64(d->address, "device") : 0, 0, NULL };
 
         if (d->companion_of)
             continue;
@@ -552,117 +679,23 @@ gp_partition_check_pool(const GpPool *pool, GPtrArray *warnings, GPtrArray *erro
             g_ptr_array_add(errors, g_strdup_printf("pool '%s': %s", pool->name, err->message));
             continue;
         }
-        /* Whole and partitioned at once: a pci pool member with VFs or
-         * mdevs, or a partition pool whose VFs are handed out whole. */
-        if (pool->type == GP_POOL_TYPE_PCI) {
-            guint vfs = pci ? (guint)pci_u64(d->address, "sriov_numvfs") : 0;
-            guint mdevs = mdev_count(d->address);
-
-            if (vfs || mdevs)
-                g_ptr_array_add(errors, g_strdup_printf(
-                    "pool '%s': %s is handed out whole but has %u %s: a device cannot be "
-                    "both whole and partitioned (disable them, or move it to a %s pool)",
-                    pool->name, d->address, vfs ? vfs : mdevs,
-                    vfs ? "VFs enabled" : "mdevs", vfs ? "vf" : "mdev"));
-        } else {
-            g_autoptr(GPtrArray) vfs = gp_sriov_vfs(d->address);
-            const char *in_pool = g_hash_table_lookup(membership, d->address);
-
-            for (guint j = 0; vfs && j < vfs->len; j++) {
-                const char *other = g_hash_table_lookup(membership, vfs->pdata[j]);
-
-                if (other)
-                    g_ptr_array_add(errors, g_strdup_printf(
-                        "pool '%s': VF %s of %s is also in pool '%s': a device cannot be "
-                        "both whole and partitioned (run 'gpupool pool-remove %s %s')",
-                        pool->name, (const char *)vfs->pdata[j], d->address, other, other,
-                        (const char *)vfs->pdata[j]));
-            }
-            if (in_pool && strcmp(in_pool, pool->name) != 0)
-                g_ptr_array_add(errors, g_strdup_printf("pool '%s': %s is also in pool '%s'",
-                                                        pool->name, d->address, in_pool));
-            if (!kind_fits_pool(pool, info->kind))
-                g_ptr_array_add(errors, g_strdup_printf(
-                    "pool '%s': %s offers no %s partitions (its back end is %s): "
-                    "remove it from the pool", pool->name, d->address,
-                    gp_pool_type_to_string(pool->type), info->backend));
-            if (pool->type == GP_POOL_TYPE_MDEV && pool->mdev_type &&
-                !gp_part_info_find_profile(info, pool->mdev_type))
-                g_ptr_array_add(errors, g_strdup_printf(
-                    "pool '%s': %s does not offer the pool's mdev type %s: check its "
-                    "vGPU driver, or remove it from the pool", pool->name, d->address,
-                    pool->mdev_type));
-            if (pool->type == GP_POOL_TYPE_VF && pool->vf_count &&
-                pci_u64(d->address, "sriov_numvfs") != pool->vf_count)
-                g_ptr_array_add(errors, g_strdup_printf(
-                    "pool '%s': %s has %u VFs enabled, the pool wants %u: run 'gpupool "
-                    "setup'", pool->name, d->address,
-                    (guint)pci_u64(d->address, "sriov_numvfs"), pool->vf_count));
-        }
-        /* Homogeneity against the first device. */
+        if (pool->type == GP_POOL_TYPE_PCI)
+            check_whole_member(pool, d, pci, errors);
+        else
+            check_partition_member(pool, d, info, membership, errors);
         config = describe_config(info);
-        if (!first) {
-            first = d->address;
-            vendor0 = vendor;
-            device0 = dev_id;
-            vram0 = info->vram_total;
-            config0 = g_steal_pointer(&config);
+        m.vram = info->vram_total;
+        m.config = config;
+        if (first.address) {
+            check_same_model(pool, &first, &m, errors);
             continue;
         }
-        if (vendor != vendor0)
-            g_ptr_array_add(errors, g_strdup_printf(
-                "pool '%s' mixes vendors: %s is %04" G_GINT64_MODIFIER "x, %s is %04"
-                G_GINT64_MODIFIER "x; keep one vendor per pool", pool->name, first, vendor0,
-                d->address, vendor));
-        else if (dev_id != device0)
-            g_ptr_array_add(errors, g_strdup_printf(
-                "pool '%s' mixes models: %s is %04" G_GINT64_MODIFIER "x:%04" G_GINT64_MODIFIER
-                "x, %s is %04" G_GINT64_MODIFIER "x:%04" G_GINT64_MODIFIER "x; keep one "
-                "model per pool", pool->name, first, vendor0, device0, d->address, vendor,
-                dev_id));
-        if (vram0 && info->vram_total && vram0 != info->vram_total)
-            g_ptr_array_add(errors, g_strdup_printf(
-                "pool '%s' mixes VRAM sizes: %s has %" G_GUINT64_FORMAT " MiB, %s %"
-                G_GUINT64_FORMAT " MiB", pool->name, first, vram0 >> 20, d->address,
-                info->vram_total >> 20));
-        if (pool->type != GP_POOL_TYPE_PCI && strcmp(config, config0) != 0)
-            g_ptr_array_add(errors, g_strdup_printf(
-                "pool '%s' mixes partition configurations: %s is %s, %s is %s; run "
-                "'gpupool partition-set %s --count N' to set them alike", pool->name, first,
-                config0, d->address, config, first));
+        config0 = g_steal_pointer(&config);
+        first = m;
+        first.config = config0;
     }
-
-    /* A partial selection: devices of the same model on this host that no
-     * pool lists.  Windows Admin Center warns about it too: such a GPU is
-     * idle, or used by the host. */
-    if (first && vendor0 && warnings) {
-        g_autofree char *rel = gp_sysfs_pci_devices_path();
-        g_autoptr(GPtrArray) all = gp_sysfs_list(rel, NULL);
-        g_autoptr(GPtrArray) left = g_ptr_array_new_with_free_func(g_free);
-
-        for (guint i = 0; all && i < all->len; i++) {
-            const char *addr = all->pdata[i];
-            g_autofree char *pf = NULL;
-
-            if (pci_u64(addr, "vendor") != vendor0 || pci_u64(addr, "device") != device0 ||
-                g_hash_table_contains(membership, addr))
-                continue;
-            /* VFs of a member have the model's IDs on some GPUs. */
-            pf = gp_pci_physfn(addr);
-            if (pf)
-                continue;
-            g_ptr_array_add(left, g_strdup(addr));
-        }
-        if (left->len) {
-            g_autofree char *list = join(left);
-
-            g_ptr_array_add(warnings, g_strdup_printf(
-                "pool '%s' is a partial selection: %s of the same model %s in no pool; "
-                "add %s with 'gpupool pool-add %s ...' to use %s", pool->name, list,
-                left->len > 1 ? "are" : "is", left->len > 1 ? "them" : "it", pool->name,
-                left->len > 1 ? "them" : "it"));
-        }
-    }
+    if (first.address && first.vendor && warnings)
+        warn_partial_selection(pool, &first, membership, warnings);
     return errors->len == n_errors;
 }
 
