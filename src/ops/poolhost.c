@@ -47,6 +47,13 @@ append_undo_failure(GError **error, const GError *undo)
     }
 }
 
+static void
+add_notes(GPtrArray *done, GPtrArray *notes)
+{
+    for (guint i = 0; i < notes->len; i++)
+        g_ptr_array_add(done, g_strdup_printf("note: %s", (char *)g_ptr_array_index(notes, i)));
+}
+
 /* Errors of the layers below keep their message but travel as pool
  * errors, so callers see one domain. */
 static gboolean
@@ -421,8 +428,8 @@ add_pci(GpPool *pool, GPtrArray *request, GHashTable *membership, GpClaims *clai
                                                   "host driver is unknown: pool-remove will "
                                                   "leave it without a driver", j->address));
     }
-    for (guint i = 0; done && i < notes->len; i++)
-        g_ptr_array_add(done, g_strdup_printf("note: %s", (char *)g_ptr_array_index(notes, i)));
+    if (done)
+        add_notes(done, notes);
     return TRUE;
 }
 
@@ -914,29 +921,14 @@ describe_pf_leave(const PfLeave *pl)
                            pf, pl->count, pl->unbound ? ", taken off vfio-pci" : "", pf);
 }
 
-gboolean
-gp_poolhost_remove(const char *name, const char *const *devices, guint n,
-                   GPtrArray *done, GError **error)
+/* The members of REQUEST and their companions, into LEAVE (borrowed from
+ * POOL); refuses a device not in the pool, a companion named alone and a
+ * device someone holds. */
+static gboolean
+plan_leave(GpLedger *ledger, GpPool *pool, GPtrArray *request, GPtrArray *leave,
+           GError **error)
 {
-    g_autoptr(GpLedger) ledger = NULL;
-    g_autoptr(GpPool) pool = NULL;
-    g_autoptr(GpPool) updated = NULL;
-    g_autoptr(GPtrArray) request = NULL;
-    GpClaims *claims;
-    g_autoptr(GPtrArray) leave = g_ptr_array_new();  /* GpPoolDevice*, borrowed */
-    g_autoptr(GPtrArray) notes = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GPtrArray) pf_leaves = g_ptr_array_new_with_free_func((GDestroyNotify)pf_leave_free);
-    g_autoptr(GError) err = NULL;
-    g_autofree const char **addrs = NULL;
-    g_autofree const char **drivers = NULL;
-
-    pool = lock_and_load(name, &ledger, error);
-    if (!pool)
-        return FALSE;
-    request = canonical_request(pool, devices, n, error);
-    if (!request)
-        return FALSE;
-    claims = gp_ledger_claims(ledger);
+    GpClaims *claims = gp_ledger_claims(ledger);
 
     for (guint i = 0; i < request->len; i++) {
         const char *addr = g_ptr_array_index(request, i);
@@ -965,73 +957,87 @@ gp_poolhost_remove(const char *name, const char *const *devices, guint n,
             g_ptr_array_add(leave, c);
         }
     }
+    return TRUE;
+}
 
-    addrs = g_new0(const char *, leave->len + 1);
-    drivers = g_new0(const char *, leave->len + 1);
+static gboolean
+save_without(const GpPool *pool, GPtrArray *leave, GError **error)
+{
+    g_autoptr(GpPool) updated = gp_pool_copy(pool);
+
+    for (guint i = 0; i < leave->len; i++)
+        gp_pool_remove_device(updated, ((GpPoolDevice *)g_ptr_array_index(leave, i))->address);
+    return gp_poolstore_save(updated, error);
+}
+
+/* pci pool members leave: off vfio-pci, back to the host drivers they
+ * had, then out of the pool; bound again if the pool cannot be saved. */
+static gboolean
+remove_pci_members(const GpPool *pool, GPtrArray *leave, GPtrArray *notes, GError **error)
+{
+    g_autofree const char **addrs = g_new0(const char *, leave->len + 1);
+    g_autofree const char **drivers = g_new0(const char *, leave->len + 1);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GError) undo = NULL;
+    guint present = 0;
+
     for (guint i = 0; i < leave->len; i++) {
         const GpPoolDevice *d = g_ptr_array_index(leave, i);
+        g_autofree char *dir = gp_sysfs_pci_dev_path(d->address, NULL);
+        g_autofree char *now = NULL;
 
-        addrs[i] = d->address;
-        drivers[i] = d->host_driver;
-    }
-    if (pool->type == GP_POOL_TYPE_PCI) {
         /* A member that vanished from the host (card pulled) leaves the
          * pool without being unbound: there is nothing to give back. */
-        guint present = 0;
-
-        for (guint i = 0; i < leave->len; i++) {
-            g_autofree char *dir = gp_sysfs_pci_dev_path(addrs[i], NULL);
-
-            if (gp_sysfs_is_dir(dir)) {
-                g_autofree char *now = gp_vfio_current_driver(addrs[i]);
-
-                if (g_strcmp0(now, GP_VFIO_DRIVER) == 0 &&
-                    !check_no_vfio_users(addrs[i], notes, error))
-                    return FALSE;
-                addrs[present] = addrs[i];
-                drivers[present] = drivers[i];
-                present++;
-            } else {
-                g_ptr_array_add(notes, g_strdup_printf("%s is not on this host any more",
-                                                       addrs[i]));
-            }
+        if (!gp_sysfs_is_dir(dir)) {
+            g_ptr_array_add(notes, g_strdup_printf("%s is not on this host any more",
+                                                   d->address));
+            continue;
         }
-        addrs[present] = NULL;
-        if (!gp_vfio_unbind(addrs, drivers, present, notes, &err))
-            return rewrap(error, err, GP_POOL_ERROR_REFUSED);
-
-        updated = gp_pool_copy(pool);
-        for (guint i = 0; i < leave->len; i++)
-            gp_pool_remove_device(updated, ((GpPoolDevice *)g_ptr_array_index(leave, i))->address);
-        if (!gp_poolstore_save(updated, error)) {
-            g_autoptr(GError) undo = NULL;
-
-            if (!gp_vfio_bind(addrs, present, &undo))
-                append_undo_failure(error, undo);
+        now = gp_vfio_current_driver(d->address);
+        if (g_strcmp0(now, GP_VFIO_DRIVER) == 0 &&
+            !check_no_vfio_users(d->address, notes, error))
             return FALSE;
-        }
-    } else {
-        if (pool->type == GP_POOL_TYPE_VF) {
-            for (guint i = 0; i < leave->len; i++) {
-                PfLeave *pl;
-
-                if (!plan_pf_leave(g_ptr_array_index(leave, i), notes, &pl, error))
-                    return FALSE;
-                g_ptr_array_add(pf_leaves, pl);
-            }
-            if (!apply_pf_leaves(pool, pf_leaves, error))
-                return FALSE;
-        }
-        updated = gp_pool_copy(pool);
-        for (guint i = 0; i < leave->len; i++)
-            gp_pool_remove_device(updated, ((GpPoolDevice *)g_ptr_array_index(leave, i))->address);
-        if (!gp_poolstore_save(updated, error)) {
-            undo_pf_leaves(pool, pf_leaves, error);
-            return FALSE;
-        }
+        addrs[present] = d->address;
+        drivers[present] = d->host_driver;
+        present++;
     }
+    if (!gp_vfio_unbind(addrs, drivers, present, notes, &err))
+        return rewrap(error, err, GP_POOL_ERROR_REFUSED);
+    if (save_without(pool, leave, error))
+        return TRUE;
+    if (!gp_vfio_bind(addrs, present, &undo))
+        append_undo_failure(error, undo);
+    return FALSE;
+}
 
-    for (guint i = 0; done && i < leave->len; i++) {
+/* vf and mdev pool members leave; a PF's VFs go back to the host first
+ * (PF_LEAVES gets what happened to them) and return if the pool cannot
+ * be saved. */
+static gboolean
+remove_partitioned_members(const GpPool *pool, GPtrArray *leave, GPtrArray *pf_leaves,
+                           GPtrArray *notes, GError **error)
+{
+    if (pool->type == GP_POOL_TYPE_VF) {
+        for (guint i = 0; i < leave->len; i++) {
+            PfLeave *pl;
+
+            if (!plan_pf_leave(g_ptr_array_index(leave, i), notes, &pl, error))
+                return FALSE;
+            g_ptr_array_add(pf_leaves, pl);
+        }
+        if (!apply_pf_leaves(pool, pf_leaves, error))
+            return FALSE;
+    }
+    if (save_without(pool, leave, error))
+        return TRUE;
+    undo_pf_leaves(pool, pf_leaves, error);
+    return FALSE;
+}
+
+static void
+report_removed(const GpPool *pool, GPtrArray *leave, GPtrArray *pf_leaves, GPtrArray *done)
+{
+    for (guint i = 0; i < leave->len; i++) {
         const GpPoolDevice *d = g_ptr_array_index(leave, i);
         g_autofree char *now = NULL;
 
@@ -1048,8 +1054,36 @@ gp_poolhost_remove(const char *name, const char *const *devices, guint n,
                                               now ? "back on " : "left without a driver",
                                               now ? now : ""));
     }
-    for (guint i = 0; done && i < notes->len; i++)
-        g_ptr_array_add(done, g_strdup_printf("note: %s", (char *)g_ptr_array_index(notes, i)));
+}
+
+gboolean
+gp_poolhost_remove(const char *name, const char *const *devices, guint n,
+                   GPtrArray *done, GError **error)
+{
+    g_autoptr(GpLedger) ledger = NULL;
+    g_autoptr(GpPool) pool = NULL;
+    g_autoptr(GPtrArray) request = NULL;
+    g_autoptr(GPtrArray) leave = g_ptr_array_new();  /* GpPoolDevice*, borrowed */
+    g_autoptr(GPtrArray) notes = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) pf_leaves = g_ptr_array_new_with_free_func((GDestroyNotify)pf_leave_free);
+    gboolean removed;
+
+    pool = lock_and_load(name, &ledger, error);
+    if (!pool)
+        return FALSE;
+    request = canonical_request(pool, devices, n, error);
+    if (!request || !plan_leave(ledger, pool, request, leave, error))
+        return FALSE;
+    if (pool->type == GP_POOL_TYPE_PCI)
+        removed = remove_pci_members(pool, leave, notes, error);
+    else
+        removed = remove_partitioned_members(pool, leave, pf_leaves, notes, error);
+    if (!removed)
+        return FALSE;
+    if (done) {
+        report_removed(pool, leave, pf_leaves, done);
+        add_notes(done, notes);
+    }
     return TRUE;
 }
 
