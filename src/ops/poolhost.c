@@ -503,6 +503,113 @@ check_vfs_not_members(const GpPool *pool, const char *pf, GHashTable *membership
     return TRUE;
 }
 
+/* PF ADDR may join vf pool POOL; *CHANGE says whether its VF count is to
+ * be set. */
+static gboolean
+check_vf_pf(const GpHost *host, const GpPool *pool, const char *addr, GHashTable *membership,
+            GpClaims *claims, gboolean *change, GError **error)
+{
+    g_autoptr(GError) err = NULL;
+    const GpPciDev *dev = gp_host_lookup(host, addr, &err);
+    const GpClaim *held;
+
+    if (!dev)
+        return rewrap(error, err, GP_POOL_ERROR_REFUSED);
+    if (dev->physfn)
+        return refuse(error, GP_POOL_ERROR_REFUSED,
+                      "%s is a virtual function of %s: add the physical function %s to "
+                      "vf pool '%s', or this VF to a pci pool",
+                      addr, dev->physfn, dev->physfn, pool->name);
+    if (dev->sriov_total_vfs == 0)
+        return refuse(error, GP_POOL_ERROR_REFUSED,
+                      "%s cannot be added to vf pool '%s': it does not support SR-IOV; "
+                      "put it in a pci pool instead", addr, pool->name);
+    if (!gp_host_has_iommu(host))
+        return refuse(error, GP_POOL_ERROR_REFUSED,
+                      "%s cannot be added to vf pool '%s': this host has no IOMMU "
+                      "enabled, so its VFs cannot be passed through; enable VT-d/AMD-Vi "
+                      "in the firmware and boot with intel_iommu=on or amd_iommu=on",
+                      addr, pool->name);
+    if (pool->vf_count > dev->sriov_total_vfs)
+        return refuse(error, GP_POOL_ERROR_REFUSED,
+                      "%s supports at most %u VFs but pool '%s' wants %u: lower the "
+                      "pool's VF count", addr, dev->sriov_total_vfs, pool->name,
+                      pool->vf_count);
+    if ((held = gp_claims_find(claims, addr)))
+        return refuse_held(error, addr, held);
+    if (!check_vfs_not_members(pool, addr, membership, error))
+        return FALSE;
+    return plan_vf_count(pool, addr, change, error);
+}
+
+/* The partitioning back end enables the VFs and binds them for
+ * passthrough (or leaves them on a vendor driver that partitions).
+ * *CONFIGURED counts the PFs it has set up. */
+static gboolean
+configure_pfs(const GpPool *pool, GPtrArray *request, guint *configured, GError **error)
+{
+    for (guint i = 0; i < request->len && applies_partitioning(pool); i++) {
+        const char *addr = g_ptr_array_index(request, i);
+        g_autoptr(GError) err = NULL;
+
+        if (!gp_partition_setup_member(pool, addr, &err))
+            return refuse(error, GP_POOL_ERROR_REFUSED, "cannot add %s to pool '%s': %s; "
+                          "nothing was changed", addr, pool->name, err->message);
+        (*configured)++;
+    }
+    return TRUE;
+}
+
+/* Disables the VFs of the PFs in ENABLE that configure_pfs() reached
+ * (CONFIGURED of them, and the one it failed on).  Only PFs that had no
+ * VFs are changed (plan_vf_count() refuses the others), so no VFs means
+ * as before. */
+static void
+undo_vf_enable(const GpPool *pool, GPtrArray *request, GPtrArray *enable, guint configured)
+{
+    for (guint i = 0; i < configured; i++) {
+        const char *addr = g_ptr_array_index(request, i);
+
+        if (g_ptr_array_find_with_equal_func(enable, addr, g_str_equal, NULL))
+            write_numvfs(addr, 0, NULL);
+    }
+    if (configured < request->len && applies_partitioning(pool)) {
+        const char *addr = g_ptr_array_index(request, configured);
+
+        if (g_ptr_array_find_with_equal_func(enable, addr, g_str_equal, NULL))
+            write_numvfs(addr, 0, NULL);
+    }
+}
+
+static void
+record_pfs(GpPool *pool, GPtrArray *request, const GpHost *host)
+{
+    for (guint i = 0; i < request->len; i++) {
+        const char *addr = g_ptr_array_index(request, i);
+        const GpPciDev *dev = gp_host_lookup(host, addr, NULL);
+
+        gp_pool_add_device(pool, addr, dev->driver, NULL, NULL);
+        /* VFs that exist from now on are gpupool's to take away again. */
+        gp_pool_find_device(pool, addr)->vfs_origin =
+            dev->sriov_num_vfs > 0 ? GP_POOL_VFS_HOST : GP_POOL_VFS_GPUPOOL;
+    }
+}
+
+static void
+report_pfs_added(const GpPool *pool, GPtrArray *request, GPtrArray *enable, GPtrArray *done)
+{
+    for (guint i = 0; i < request->len; i++) {
+        const char *addr = g_ptr_array_index(request, i);
+        gboolean changed = g_ptr_array_find_with_equal_func(enable, addr, g_str_equal, NULL);
+
+        if (changed)
+            g_ptr_array_add(done, g_strdup_printf("%s: %u VFs enabled, added to pool '%s'",
+                                                  addr, pool->vf_count, pool->name));
+        else
+            g_ptr_array_add(done, g_strdup_printf("%s: added to pool '%s'", addr, pool->name));
+    }
+}
+
 static gboolean
 add_vf(GpPool *pool, GPtrArray *request, GHashTable *membership, GpClaims *claims,
        GPtrArray *done, GError **error)
@@ -516,92 +623,25 @@ add_vf(GpPool *pool, GPtrArray *request, GHashTable *membership, GpClaims *claim
         return rewrap(error, err, GP_POOL_ERROR_IO);
     for (guint i = 0; i < request->len; i++) {
         const char *addr = g_ptr_array_index(request, i);
-        const GpPciDev *dev = gp_host_lookup(host, addr, &err);
-        const GpClaim *held;
         gboolean change;
 
-        if (!dev)
-            return rewrap(error, err, GP_POOL_ERROR_REFUSED);
-        if (dev->physfn)
-            return refuse(error, GP_POOL_ERROR_REFUSED,
-                          "%s is a virtual function of %s: add the physical function %s to "
-                          "vf pool '%s', or this VF to a pci pool",
-                          addr, dev->physfn, dev->physfn, pool->name);
-        if (dev->sriov_total_vfs == 0)
-            return refuse(error, GP_POOL_ERROR_REFUSED,
-                          "%s cannot be added to vf pool '%s': it does not support SR-IOV; "
-                          "put it in a pci pool instead", addr, pool->name);
-        if (!gp_host_has_iommu(host))
-            return refuse(error, GP_POOL_ERROR_REFUSED,
-                          "%s cannot be added to vf pool '%s': this host has no IOMMU "
-                          "enabled, so its VFs cannot be passed through; enable VT-d/AMD-Vi "
-                          "in the firmware and boot with intel_iommu=on or amd_iommu=on",
-                          addr, pool->name);
-        if (pool->vf_count > dev->sriov_total_vfs)
-            return refuse(error, GP_POOL_ERROR_REFUSED,
-                          "%s supports at most %u VFs but pool '%s' wants %u: lower the "
-                          "pool's VF count", addr, dev->sriov_total_vfs, pool->name,
-                          pool->vf_count);
-        if ((held = gp_claims_find(claims, addr)))
-            return refuse_held(error, addr, held);
-        if (!check_vfs_not_members(pool, addr, membership, error))
-            return FALSE;
-        if (!plan_vf_count(pool, addr, &change, error))
+        if (!check_vf_pf(host, pool, addr, membership, claims, &change, error))
             return FALSE;
         if (change)
             g_ptr_array_add(enable, (gpointer)addr);
     }
-    /* The partitioning back end enables the VFs and binds them for
-     * passthrough (or leaves them on a vendor driver that partitions). */
-    for (guint i = 0; i < request->len && applies_partitioning(pool); i++) {
-        const char *addr = g_ptr_array_index(request, i);
-
-        if (!gp_partition_setup_member(pool, addr, &err)) {
-            refuse(error, GP_POOL_ERROR_REFUSED, "cannot add %s to pool '%s': %s; nothing "
-                   "was changed", addr, pool->name, err->message);
-            goto undo;
-        }
-        configured++;
+    if (!configure_pfs(pool, request, &configured, error)) {
+        undo_vf_enable(pool, request, enable, configured);
+        return FALSE;
     }
-    for (guint i = 0; i < request->len; i++) {
-        const char *addr = g_ptr_array_index(request, i);
-        const GpPciDev *dev = gp_host_lookup(host, addr, NULL);
-
-        gp_pool_add_device(pool, addr, dev->driver, NULL, NULL);
-        /* VFs that exist from now on are gpupool's to take away again. */
-        gp_pool_find_device(pool, addr)->vfs_origin =
-            dev->sriov_num_vfs > 0 ? GP_POOL_VFS_HOST : GP_POOL_VFS_GPUPOOL;
+    record_pfs(pool, request, host);
+    if (!gp_poolstore_save(pool, error)) {
+        undo_vf_enable(pool, request, enable, configured);
+        return FALSE;
     }
-    if (!gp_poolstore_save(pool, error))
-        goto undo;
-    for (guint i = 0; done && i < request->len; i++) {
-        const char *addr = g_ptr_array_index(request, i);
-        gboolean changed = g_ptr_array_find_with_equal_func(enable, addr, g_str_equal, NULL);
-
-        if (changed)
-            g_ptr_array_add(done, g_strdup_printf("%s: %u VFs enabled, added to pool '%s'",
-                                                  addr, pool->vf_count, pool->name));
-        else
-            g_ptr_array_add(done, g_strdup_printf("%s: added to pool '%s'", addr, pool->name));
-    }
+    if (done)
+        report_pfs_added(pool, request, enable, done);
     return TRUE;
-
- undo:
-    /* Only PFs that had no VFs are changed (plan_vf_count() refuses the
-     * others), so no VFs means as before. */
-    for (guint i = 0; i < configured; i++) {
-        const char *addr = g_ptr_array_index(request, i);
-
-        if (g_ptr_array_find_with_equal_func(enable, addr, g_str_equal, NULL))
-            write_numvfs(addr, 0, NULL);
-    }
-    if (configured < request->len && applies_partitioning(pool)) {
-        const char *addr = g_ptr_array_index(request, configured);
-
-        if (g_ptr_array_find_with_equal_func(enable, addr, g_str_equal, NULL))
-            write_numvfs(addr, 0, NULL);
-    }
-    return FALSE;
 }
 
 static char *
