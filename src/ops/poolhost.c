@@ -338,50 +338,33 @@ check_not_member(const GpPool *pool, GHashTable *membership, GPtrArray *request,
     return TRUE;
 }
 
-static gboolean
-add_pci(GpPool *pool, GPtrArray *request, GHashTable *membership, GpClaims *claims,
-        const GpPool *def, GPtrArray *done, GError **error)
+/* The membership as it would be after a request naming NAMED for pool
+ * POOL_NAME; the keys are borrowed from MEMBERSHIP and NAMED. */
+static GHashTable *
+pending_membership(GHashTable *membership, GPtrArray *named, const char *pool_name)
 {
-    g_autoptr(GError) err = NULL;
-    g_autoptr(GpHost) host = gp_host_scan(&err);
-    g_autoptr(GPtrArray) named = NULL;
-    g_autoptr(GHashTable) pending = NULL;
-    g_autoptr(GPtrArray) joins = g_ptr_array_new_with_free_func((GDestroyNotify)join_free);
-    g_autoptr(GPtrArray) notes = g_ptr_array_new_with_free_func(g_free);
-    g_autofree const char **addrs = NULL;
-    g_autofree const char **drivers = NULL;
+    GHashTable *pending = g_hash_table_new(g_str_hash, g_str_equal);
     GHashTableIter iter;
     gpointer key, value;
 
-    if (!host)
-        return rewrap(error, err, GP_POOL_ERROR_IO);
-    for (guint i = 0; i < request->len; i++) {
-        const char *addr = g_ptr_array_index(request, i);
-
-        if (!gp_host_lookup(host, addr, &err))
-            return rewrap(error, err, GP_POOL_ERROR_REFUSED);
-    }
-    /* Every device named counts as in the pool, also those that join as
-     * companions of another named device of their group. */
-    named = g_ptr_array_new_with_free_func(g_free);
-    for (guint i = 0; i < request->len; i++)
-        g_ptr_array_add(named, g_strdup(g_ptr_array_index(request, i)));
-    pick_group_members(host, request);
-
-    pending = g_hash_table_new(g_str_hash, g_str_equal);
     g_hash_table_iter_init(&iter, membership);
     while (g_hash_table_iter_next(&iter, &key, &value))
         g_hash_table_insert(pending, key, value);
     for (guint i = 0; i < named->len; i++)
-        g_hash_table_insert(pending, g_ptr_array_index(named, i), pool->name);
+        g_hash_table_insert(pending, g_ptr_array_index(named, i), (gpointer)pool_name);
+    return pending;
+}
 
-    for (guint i = 0; i < request->len; i++)
-        if (!plan_pci_device(host, pool, g_ptr_array_index(request, i), pending, membership,
-                             claims, def, joins, error))
-            return FALSE;
+/* The joining devices go to vfio-pci and into POOL, all or nothing: if
+ * the pool cannot be saved they go back to their host drivers. */
+static gboolean
+bind_joins(GpPool *pool, GPtrArray *joins, GPtrArray *notes, GError **error)
+{
+    g_autofree const char **addrs = g_new0(const char *, joins->len + 1);
+    g_autofree const char **drivers = g_new0(const char *, joins->len + 1);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GError) undo = NULL;
 
-    addrs = g_new0(const char *, joins->len + 1);
-    drivers = g_new0(const char *, joins->len + 1);
     for (guint i = 0; i < joins->len; i++) {
         const Join *j = g_ptr_array_index(joins, i);
 
@@ -393,20 +376,22 @@ add_pci(GpPool *pool, GPtrArray *request, GHashTable *membership, GpClaims *clai
     }
     if (!gp_vfio_bind(addrs, joins->len, &err))
         return rewrap(error, err, GP_POOL_ERROR_REFUSED);
-
     for (guint i = 0; i < joins->len; i++) {
         const Join *j = g_ptr_array_index(joins, i);
 
         gp_pool_add_device(pool, j->address, j->host_driver, j->companion_of, NULL);
     }
-    if (!gp_poolstore_save(pool, error)) {
-        g_autoptr(GError) undo = NULL;
+    if (gp_poolstore_save(pool, error))
+        return TRUE;
+    if (!gp_vfio_unbind(addrs, drivers, joins->len, NULL, &undo))
+        append_undo_failure(error, undo);
+    return FALSE;
+}
 
-        if (!gp_vfio_unbind(addrs, drivers, joins->len, NULL, &undo))
-            append_undo_failure(error, undo);
-        return FALSE;
-    }
-    for (guint i = 0; done && i < joins->len; i++) {
+static void
+report_joins(const GpPool *pool, GPtrArray *joins, GPtrArray *done)
+{
+    for (guint i = 0; i < joins->len; i++) {
         const Join *j = g_ptr_array_index(joins, i);
         g_autofree char *was = j->was && strcmp(j->was, GP_VFIO_DRIVER) != 0
             ? g_strdup_printf("was %s", j->was)
@@ -420,7 +405,7 @@ add_pci(GpPool *pool, GPtrArray *request, GHashTable *membership, GpClaims *clai
             g_ptr_array_add(done, g_strdup_printf("%s: bound to vfio-pci (%s), added to "
                                                   "pool '%s'", j->address, was, pool->name));
     }
-    for (guint i = 0; done && i < joins->len; i++) {
+    for (guint i = 0; i < joins->len; i++) {
         const Join *j = g_ptr_array_index(joins, i);
 
         if (!j->host_driver && j->was)
@@ -428,8 +413,44 @@ add_pci(GpPool *pool, GPtrArray *request, GHashTable *membership, GpClaims *clai
                                                   "host driver is unknown: pool-remove will "
                                                   "leave it without a driver", j->address));
     }
-    if (done)
+}
+
+static gboolean
+add_pci(GpPool *pool, GPtrArray *request, GHashTable *membership, GpClaims *claims,
+        const GpPool *def, GPtrArray *done, GError **error)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GpHost) host = gp_host_scan(&err);
+    g_autoptr(GPtrArray) named = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GHashTable) pending = NULL;
+    g_autoptr(GPtrArray) joins = g_ptr_array_new_with_free_func((GDestroyNotify)join_free);
+    g_autoptr(GPtrArray) notes = g_ptr_array_new_with_free_func(g_free);
+
+    if (!host)
+        return rewrap(error, err, GP_POOL_ERROR_IO);
+    for (guint i = 0; i < request->len; i++) {
+        const char *addr = g_ptr_array_index(request, i);
+
+        if (!gp_host_lookup(host, addr, &err))
+            return rewrap(error, err, GP_POOL_ERROR_REFUSED);
+    }
+    /* Every device named counts as in the pool, also those that join as
+     * companions of another named device of their group. */
+    for (guint i = 0; i < request->len; i++)
+        g_ptr_array_add(named, g_strdup(g_ptr_array_index(request, i)));
+    pick_group_members(host, request);
+    pending = pending_membership(membership, named, pool->name);
+
+    for (guint i = 0; i < request->len; i++)
+        if (!plan_pci_device(host, pool, g_ptr_array_index(request, i), pending, membership,
+                             claims, def, joins, error))
+            return FALSE;
+    if (!bind_joins(pool, joins, notes, error))
+        return FALSE;
+    if (done) {
+        report_joins(pool, joins, done);
         add_notes(done, notes);
+    }
     return TRUE;
 }
 
