@@ -979,6 +979,22 @@ collect_guest_addresses(xmlNode *devices)
     return map;
 }
 
+/* A hostdev's source <address> of PCI device A, as libvirt writes it. */
+static void
+set_pci_address(xmlNode *address, const GpPciAddr *a)
+{
+    char buf[16];
+
+    g_snprintf(buf, sizeof(buf), "0x%04x", a->domain);
+    xmlSetProp(address, (const xmlChar *)"domain", (const xmlChar *)buf);
+    g_snprintf(buf, sizeof(buf), "0x%02x", a->bus);
+    xmlSetProp(address, (const xmlChar *)"bus", (const xmlChar *)buf);
+    g_snprintf(buf, sizeof(buf), "0x%02x", a->slot);
+    xmlSetProp(address, (const xmlChar *)"slot", (const xmlChar *)buf);
+    g_snprintf(buf, sizeof(buf), "0x%x", a->function);
+    xmlSetProp(address, (const xmlChar *)"function", (const xmlChar *)buf);
+}
+
 static void
 add_hostdev(xmlNode *devices, const GpDomDevice *dev, GHashTable *guest_addresses)
 {
@@ -995,7 +1011,6 @@ add_hostdev(xmlNode *devices, const GpDomDevice *dev, GHashTable *guest_addresse
     xmlSetProp(hostdev, (const xmlChar *)"mode", (const xmlChar *)"subsystem");
     if (dev->address) {
         GpPciAddr a;
-        char buf[16];
 
         /* Checked by the caller. */
         g_assert(gp_pci_addr_parse(dev->address, &a, NULL));
@@ -1003,14 +1018,7 @@ add_hostdev(xmlNode *devices, const GpDomDevice *dev, GHashTable *guest_addresse
         /* gpupool keeps pool devices bound to vfio-pci; managed='yes'
          * would make libvirt rebind the host driver at stop. */
         xmlSetProp(hostdev, (const xmlChar *)"managed", (const xmlChar *)"no");
-        g_snprintf(buf, sizeof(buf), "0x%04x", a.domain);
-        xmlSetProp(address, (const xmlChar *)"domain", (const xmlChar *)buf);
-        g_snprintf(buf, sizeof(buf), "0x%02x", a.bus);
-        xmlSetProp(address, (const xmlChar *)"bus", (const xmlChar *)buf);
-        g_snprintf(buf, sizeof(buf), "0x%02x", a.slot);
-        xmlSetProp(address, (const xmlChar *)"slot", (const xmlChar *)buf);
-        g_snprintf(buf, sizeof(buf), "0x%x", a.function);
-        xmlSetProp(address, (const xmlChar *)"function", (const xmlChar *)buf);
+        set_pci_address(address, &a);
     } else {
         /* Attributes in the order libvirt writes them, so that assigning
          * again gives what libvirt stored byte for byte. */
@@ -1333,18 +1341,10 @@ gp_domxml_repoint(GpDomXml *dom, const char *alias, const char *address,
         }
         if (canon) {
             GpPciAddr a;
-            char buf[16];
 
             gp_pci_addr_parse(canon, &a, NULL);
             xmlSetProp(entry, (const xmlChar *)"address", (const xmlChar *)canon);
-            g_snprintf(buf, sizeof(buf), "0x%04x", a.domain);
-            xmlSetProp(addr, (const xmlChar *)"domain", (const xmlChar *)buf);
-            g_snprintf(buf, sizeof(buf), "0x%02x", a.bus);
-            xmlSetProp(addr, (const xmlChar *)"bus", (const xmlChar *)buf);
-            g_snprintf(buf, sizeof(buf), "0x%02x", a.slot);
-            xmlSetProp(addr, (const xmlChar *)"slot", (const xmlChar *)buf);
-            g_snprintf(buf, sizeof(buf), "0x%x", a.function);
-            xmlSetProp(addr, (const xmlChar *)"function", (const xmlChar *)buf);
+            set_pci_address(addr, &a);
         } else {
             g_autofree char *lower = g_ascii_strdown(uuid, -1);
 
