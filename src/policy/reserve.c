@@ -115,17 +115,19 @@ reservations_of(GHashTable *reserved, const char *device)
     return GPOINTER_TO_UINT(g_hash_table_lookup(reserved, device));
 }
 
+/* The table keeps its own copy of DEVICE: a move frees the domain's
+ * string that may have been the first to count it. */
 static void
 set_reservations(GHashTable *reserved, const char *device, guint n)
 {
-    g_hash_table_insert(reserved, (gpointer)device, GUINT_TO_POINTER(n));
+    g_hash_table_insert(reserved, g_strdup(device), GUINT_TO_POINTER(n));
 }
 
 /* How many of DOMAINS reserve each device. */
 static GHashTable *
 count_reservations(GPtrArray *domains)
 {
-    GHashTable *reserved = g_hash_table_new(g_str_hash, g_str_equal);
+    GHashTable *reserved = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 
     for (guint i = 0; i < domains->len; i++) {
         GpDomain *dom = g_ptr_array_index(domains, i);
