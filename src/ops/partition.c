@@ -907,6 +907,6 @@ gp_partition_kind_of_claim(const GpClaim *claim, GpPoolType *type)
         return TRUE;
     }
     *type = GP_POOL_TYPE_VF;
-    physfn = gp_sysfs_pci_dev_path(claim->device, "physfn");
-    return gp_sysfs_exists(physfn);
+    physfn = gp_pci_physfn(claim->device);
+    return physfn != NULL;
 }
