@@ -87,7 +87,7 @@ check_no_vfio_users(const char *address, GPtrArray *notes, GError **error)
 {
     g_autoptr(GPtrArray) paths = gp_vfio_users_paths(address);
     g_autoptr(GPtrArray) pids = NULL;
-    g_autoptr(GString) who = NULL;
+    g_autofree char *who = NULL;
     g_autofree char *skipped = NULL;
 
     if (paths->len == 0)
@@ -101,21 +101,11 @@ check_no_vfio_users(const char *address, GPtrArray *notes, GError **error)
     }
     if (pids->len == 0)
         return TRUE;
-    who = g_string_new(NULL);
-    for (guint i = 0; i < pids->len && i < 4; i++) {
-        const char *pid = g_ptr_array_index(pids, i);
-        g_autofree char *path = g_build_filename(gp_vfio_users_proc_root(), pid, "comm", NULL);
-        g_autofree char *comm = NULL;
-
-        if (g_file_get_contents(path, &comm, NULL, NULL))
-            g_strchomp(comm);
-        g_string_append_printf(who, "%s%s%s%s%s", i ? ", " : "", pid, comm ? " (" : "",
-                               comm ? comm : "", comm ? ")" : "");
-    }
+    who = gp_vfio_users_describe(pids, 4);
     return refuse(error, GP_POOL_ERROR_REFUSED,
                   "%s is open through %s by process %s, which no gpupool claim accounts "
                   "for: shut down the VM using it ('virsh list'), then retry",
-                  address, (const char *)paths->pdata[0], who->str);
+                  address, (const char *)paths->pdata[0], who);
 }
 
 /* Canonical, de-duplicated member addresses of a request. */
