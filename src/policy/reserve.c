@@ -100,15 +100,6 @@ gp_reserve_choose(const char *dom_name, const char *dom_uuid, const char *pool,
 
 /* ---- Rebalance plan ----------------------------------------------------- */
 
-static gint
-domain_name_cmp(gconstpointer pa, gconstpointer pb)
-{
-    const GpDomain *a = *(GpDomain *const *)pa;
-    const GpDomain *b = *(GpDomain *const *)pb;
-
-    return strcmp(a->name, b->name);
-}
-
 static guint
 reservations_of(GHashTable *reserved, const char *device)
 {
@@ -263,7 +254,7 @@ gp_reserve_rebalance_plan(GPtrArray *domains, GHashTable *candidates, GpClaims *
 
     for (guint i = 0; i < domains->len; i++)
         g_ptr_array_add(order, g_ptr_array_index(domains, i));
-    g_ptr_array_sort(order, domain_name_cmp);
+    g_ptr_array_sort(order, gp_domain_compare_names);
     for (guint i = 0; i < order->len; i++) {
         GpDomain *dom = g_ptr_array_index(order, i);
 
