@@ -32,14 +32,6 @@ pci_u64(const char *device, const char *attr)
     return gp_vendor_pci_u64(host, device, attr);
 }
 
-static char *
-pf_driver(const char *device)
-{
-    g_autofree char *rel = host->sysfs_pci_dev_path(device, "driver");
-
-    return host->sysfs_link_name(rel, NULL);
-}
-
 static int
 nvidia_probe(const char *device)
 {
@@ -48,7 +40,7 @@ nvidia_probe(const char *device)
     if (pci_u64(device, "vendor") != NVIDIA_VENDOR || pci_u64(device, "sriov_totalvfs") == 0)
         return GP_BACKEND_SCORE_NONE;
     /* The vGPU files exist only while NVIDIA's own driver holds the GPU. */
-    driver = pf_driver(device);
+    driver = host->vfio_current_driver(device);
     if (g_strcmp0(driver, "nvidia") != 0)
         return GP_BACKEND_SCORE_NONE;
     return GP_BACKEND_SCORE_VENDOR;

@@ -198,6 +198,106 @@ xml_text_child(xmlNode *parent, const char *name, const char *text)
 }
 
 static void
+xml_add_driver(xmlNode *node, const GpPciDev *dev)
+{
+    xmlNode *child;
+
+    if (!dev->driver && !dev->driver_override)
+        return;
+    child = xmlNewChild(node, NULL, BAD_CAST "driver", NULL);
+    if (dev->driver)
+        xmlNewProp(child, BAD_CAST "name", BAD_CAST dev->driver);
+    if (dev->driver_override)
+        xmlNewProp(child, BAD_CAST "override", BAD_CAST dev->driver_override);
+}
+
+static void
+xml_add_iommu_group(xmlNode *node, const GpHost *host, const GpPciDev *dev)
+{
+    g_autoptr(GPtrArray) peers = NULL;
+    xmlNode *child;
+
+    if (!dev->iommu_group)
+        return;
+    peers = gp_host_group_peers(host, dev);
+    child = xmlNewChild(node, NULL, BAD_CAST "iommu-group", NULL);
+    xmlNewProp(child, BAD_CAST "id", BAD_CAST dev->iommu_group);
+    for (guint i = 0; i < peers->len; i++) {
+        const GpPciDev *peer = peers->pdata[i];
+        xmlNode *p = xmlNewChild(child, NULL, BAD_CAST "peer", NULL);
+
+        xmlNewProp(p, BAD_CAST "address", BAD_CAST peer->address);
+        xmlNewProp(p, BAD_CAST "relation",
+                   BAD_CAST (peer->is_bridge ? "bridge"
+                             : gp_pci_addr_same_slot(&peer->addr, &dev->addr) ? "companion"
+                             : "endpoint"));
+    }
+}
+
+static void
+xml_add_memory(xmlNode *node, const GpPciDev *dev)
+{
+    xmlNode *child = xmlNewChild(node, NULL, BAD_CAST "memory", NULL);
+
+    xml_prop_printf(child, "total", "%" G_GUINT64_FORMAT, gp_pci_dev_mmio_total(dev));
+    xml_prop_printf(child, "mmio64", "%" G_GUINT64_FORMAT, gp_pci_dev_mmio64(dev));
+    xml_prop_printf(child, "largest-bar", "%" G_GUINT64_FORMAT, gp_pci_dev_largest_bar(dev));
+    for (int i = 0; i < 6; i++) {
+        const GpPciBar *bar = &dev->bars[i];
+        xmlNode *b;
+
+        if (!bar->size)
+            continue;
+        b = xmlNewChild(child, NULL, BAD_CAST "bar", NULL);
+        xml_prop_printf(b, "index", "%d", i);
+        xml_prop_printf(b, "size", "%" G_GUINT64_FORMAT, bar->size);
+        xmlNewProp(b, BAD_CAST "type", BAD_CAST (bar->is_io ? "io" : "memory"));
+        if (!bar->is_io) {
+            xmlNewProp(b, BAD_CAST "bits", BAD_CAST (bar->is_64bit ? "64" : "32"));
+            xmlNewProp(b, BAD_CAST "prefetchable", BAD_CAST (bar->prefetchable ? "yes" : "no"));
+        }
+    }
+}
+
+static void
+xml_add_sriov(xmlNode *node, const GpHost *host, const GpPciDev *dev)
+{
+    g_autoptr(GPtrArray) vfs = NULL;
+    xmlNode *child;
+
+    if (dev->sriov_total_vfs == 0)
+        return;
+    vfs = gp_host_vfs(host, dev);
+    child = xmlNewChild(node, NULL, BAD_CAST "sriov", NULL);
+    xml_prop_printf(child, "total-vfs", "%u", dev->sriov_total_vfs);
+    xml_prop_printf(child, "enabled-vfs", "%u", dev->sriov_num_vfs);
+    for (guint i = 0; i < vfs->len; i++) {
+        const GpPciDev *vf = vfs->pdata[i];
+        xmlNode *v = xmlNewChild(child, NULL, BAD_CAST "vf", NULL);
+
+        xmlNewProp(v, BAD_CAST "address", BAD_CAST vf->address);
+        if (vf->driver)
+            xmlNewProp(v, BAD_CAST "driver", BAD_CAST vf->driver);
+    }
+}
+
+static void
+xml_add_mdev_types(xmlNode *node, const GpPciDev *dev)
+{
+    for (guint i = 0; i < dev->mdev_types->len; i++) {
+        const GpMdevType *type = dev->mdev_types->pdata[i];
+        xmlNode *child = xmlNewChild(node, NULL, BAD_CAST "mdev-type", NULL);
+
+        xmlNewProp(child, BAD_CAST "id", BAD_CAST type->id);
+        xml_prop_printf(child, "available", "%u", type->available_instances);
+        if (type->device_api)
+            xmlNewProp(child, BAD_CAST "device-api", BAD_CAST type->device_api);
+        xml_text_child(child, "name", type->name);
+        xml_text_child(child, "description", type->description);
+    }
+}
+
+static void
 xml_add_device(xmlNode *root, const GpHost *host, const GpPciDev *dev, GHashTable *pool_of)
 {
     g_autofree char *reason = NULL;
@@ -222,29 +322,8 @@ xml_add_device(xmlNode *root, const GpHost *host, const GpPciDev *dev, GHashTabl
     if (reason)
         xml_text_child(node, status == GP_DEV_STATUS_NOT_ASSIGNABLE ? "reason" : "note", reason);
     xml_text_child(node, "pool", g_hash_table_lookup(pool_of, dev->address));
-    if (dev->driver || dev->driver_override) {
-        child = xmlNewChild(node, NULL, BAD_CAST "driver", NULL);
-        if (dev->driver)
-            xmlNewProp(child, BAD_CAST "name", BAD_CAST dev->driver);
-        if (dev->driver_override)
-            xmlNewProp(child, BAD_CAST "override", BAD_CAST dev->driver_override);
-    }
-    if (dev->iommu_group) {
-        g_autoptr(GPtrArray) peers = gp_host_group_peers(host, dev);
-
-        child = xmlNewChild(node, NULL, BAD_CAST "iommu-group", NULL);
-        xmlNewProp(child, BAD_CAST "id", BAD_CAST dev->iommu_group);
-        for (guint i = 0; i < peers->len; i++) {
-            const GpPciDev *peer = peers->pdata[i];
-            xmlNode *p = xmlNewChild(child, NULL, BAD_CAST "peer", NULL);
-
-            xmlNewProp(p, BAD_CAST "address", BAD_CAST peer->address);
-            xmlNewProp(p, BAD_CAST "relation",
-                       BAD_CAST (peer->is_bridge ? "bridge"
-                                 : gp_pci_addr_same_slot(&peer->addr, &dev->addr) ? "companion"
-                                 : "endpoint"));
-        }
-    }
+    xml_add_driver(node, dev);
+    xml_add_iommu_group(node, host, dev);
     if (dev->numa_node >= 0) {
         child = xmlNewChild(node, NULL, BAD_CAST "numa", NULL);
         xml_prop_printf(child, "node", "%d", dev->numa_node);
@@ -253,55 +332,13 @@ xml_add_device(xmlNode *root, const GpHost *host, const GpPciDev *dev, GHashTabl
         child = xmlNewChild(node, NULL, BAD_CAST "parent-bridge", NULL);
         xmlNewProp(child, BAD_CAST "address", BAD_CAST dev->parent_bridge);
     }
-    child = xmlNewChild(node, NULL, BAD_CAST "memory", NULL);
-    xml_prop_printf(child, "total", "%" G_GUINT64_FORMAT, gp_pci_dev_mmio_total(dev));
-    xml_prop_printf(child, "mmio64", "%" G_GUINT64_FORMAT, gp_pci_dev_mmio64(dev));
-    xml_prop_printf(child, "largest-bar", "%" G_GUINT64_FORMAT, gp_pci_dev_largest_bar(dev));
-    for (int i = 0; i < 6; i++) {
-        const GpPciBar *bar = &dev->bars[i];
-        xmlNode *b;
-
-        if (!bar->size)
-            continue;
-        b = xmlNewChild(child, NULL, BAD_CAST "bar", NULL);
-        xml_prop_printf(b, "index", "%d", i);
-        xml_prop_printf(b, "size", "%" G_GUINT64_FORMAT, bar->size);
-        xmlNewProp(b, BAD_CAST "type", BAD_CAST (bar->is_io ? "io" : "memory"));
-        if (!bar->is_io) {
-            xmlNewProp(b, BAD_CAST "bits", BAD_CAST (bar->is_64bit ? "64" : "32"));
-            xmlNewProp(b, BAD_CAST "prefetchable", BAD_CAST (bar->prefetchable ? "yes" : "no"));
-        }
-    }
+    xml_add_memory(node, dev);
     if (dev->physfn) {
         child = xmlNewChild(node, NULL, BAD_CAST "physfn", NULL);
         xmlNewProp(child, BAD_CAST "address", BAD_CAST dev->physfn);
     }
-    if (dev->sriov_total_vfs > 0) {
-        g_autoptr(GPtrArray) vfs = gp_host_vfs(host, dev);
-
-        child = xmlNewChild(node, NULL, BAD_CAST "sriov", NULL);
-        xml_prop_printf(child, "total-vfs", "%u", dev->sriov_total_vfs);
-        xml_prop_printf(child, "enabled-vfs", "%u", dev->sriov_num_vfs);
-        for (guint i = 0; i < vfs->len; i++) {
-            const GpPciDev *vf = vfs->pdata[i];
-            xmlNode *v = xmlNewChild(child, NULL, BAD_CAST "vf", NULL);
-
-            xmlNewProp(v, BAD_CAST "address", BAD_CAST vf->address);
-            if (vf->driver)
-                xmlNewProp(v, BAD_CAST "driver", BAD_CAST vf->driver);
-        }
-    }
-    for (guint i = 0; i < dev->mdev_types->len; i++) {
-        const GpMdevType *type = dev->mdev_types->pdata[i];
-
-        child = xmlNewChild(node, NULL, BAD_CAST "mdev-type", NULL);
-        xmlNewProp(child, BAD_CAST "id", BAD_CAST type->id);
-        xml_prop_printf(child, "available", "%u", type->available_instances);
-        if (type->device_api)
-            xmlNewProp(child, BAD_CAST "device-api", BAD_CAST type->device_api);
-        xml_text_child(child, "name", type->name);
-        xml_text_child(child, "description", type->description);
-    }
+    xml_add_sriov(node, host, dev);
+    xml_add_mdev_types(node, dev);
 }
 
 static void

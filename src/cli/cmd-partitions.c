@@ -18,10 +18,10 @@ static gboolean
 is_listed_gpu(const char *address)
 {
     g_autofree char *class_rel = gp_sysfs_pci_dev_path(address, "class");
-    g_autofree char *physfn = gp_sysfs_pci_dev_path(address, "physfn");
+    g_autofree char *physfn = gp_pci_physfn(address);
     guint64 klass = 0;
 
-    if (gp_sysfs_exists(physfn))
+    if (physfn)
         return FALSE;  /* VFs are partitions, not partitionable GPUs */
     if (!gp_sysfs_read_u64(class_rel, &klass, NULL))
         return FALSE;

@@ -126,13 +126,26 @@ process_name(const char *pid)
     return g_strdup_printf("%s (%s)", pid, comm);
 }
 
+char *
+gp_vfio_users_describe(GPtrArray *pids, guint max)
+{
+    GString *who = g_string_new(NULL);
+
+    for (guint i = 0; i < pids->len && i < max; i++) {
+        g_autofree char *p = process_name(pids->pdata[i]);
+
+        g_string_append_printf(who, "%s%s", i ? ", " : "", p);
+    }
+    return g_string_free(who, FALSE);
+}
+
 gboolean
 gp_vfio_users_check_unused(const char *address, char **note, GError **error)
 {
     g_autoptr(GPtrArray) paths = gp_vfio_users_paths(address);
     g_autoptr(GPtrArray) pids = NULL;
     g_autofree char *skipped = NULL;
-    g_autoptr(GString) who = NULL;
+    g_autofree char *who = NULL;
 
     if (paths->len == 0)
         return TRUE;
@@ -144,15 +157,10 @@ gp_vfio_users_check_unused(const char *address, char **note, GError **error)
     }
     if (pids->len == 0)
         return TRUE;
-    who = g_string_new(NULL);
-    for (guint i = 0; i < pids->len && i < 8; i++) {
-        g_autofree char *p = process_name(pids->pdata[i]);
-
-        g_string_append_printf(who, "%s%s", i ? ", " : "", p);
-    }
+    who = gp_vfio_users_describe(pids, 8);
     g_set_error(error, GP_BACKEND_ERROR, GP_BACKEND_ERROR_BUSY,
                 "%s is still open through %s by process %s: "
                 "stop that process, then run 'gpupool rebalance'",
-                address, (const char *)paths->pdata[0], who->str);
+                address, (const char *)paths->pdata[0], who);
     return FALSE;
 }

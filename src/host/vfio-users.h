@@ -30,6 +30,11 @@ GPtrArray *gp_vfio_users_paths(const char *address);
  * rather than pretending the device is unused. */
 GPtrArray *gp_vfio_users_scan(GPtrArray *paths, char **skipped);
 
+/* "1234 (qemu-system-x86), 1240 (vfio-helper)": the first MAX of PIDS
+ * (as gp_vfio_users_scan() returns them) with their command names, for a
+ * message. */
+char *gp_vfio_users_describe(GPtrArray *pids, guint max);
+
 /* TRUE when nobody has ADDRESS open through VFIO; FALSE with
  * GP_BACKEND_ERROR_BUSY naming the device and the processes otherwise.
  * When the scan cannot be made, TRUE with *NOTE (may be NULL) saying

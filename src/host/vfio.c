@@ -25,20 +25,18 @@ dev_state_free(DevState *st)
     g_free(st);
 }
 
-gboolean
-gp_vfio_is_loaded(void)
-{
-    g_autofree char *path = gp_sysfs_pci_driver_path(GP_VFIO_DRIVER, NULL);
-
-    return gp_sysfs_is_dir(path);
-}
-
 static gboolean
 driver_is_loaded(const char *driver)
 {
     g_autofree char *path = gp_sysfs_pci_driver_path(driver, NULL);
 
     return gp_sysfs_is_dir(path);
+}
+
+gboolean
+gp_vfio_is_loaded(void)
+{
+    return driver_is_loaded(GP_VFIO_DRIVER);
 }
 
 char *

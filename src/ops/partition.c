@@ -178,11 +178,13 @@ join(GPtrArray *names)
 
 /* ---- partition-set ------------------------------------------------------ */
 
+/* One device partition-set changes, and how it was, to put it back. */
 typedef struct {
     char *device;
     const GpBackendOps *ops;
     guint prev_count;
     char *prev_profile;
+    GPtrArray *holders;   /* domain names holding its partitions */
 } Target;
 
 static void
@@ -190,6 +192,7 @@ target_free(Target *t)
 {
     g_free(t->device);
     g_free(t->prev_profile);
+    g_clear_pointer(&t->holders, g_ptr_array_unref);
     g_free(t);
 }
 
@@ -198,6 +201,17 @@ kind_fits_pool(const GpPool *pool, GpPartKind kind)
 {
     return (pool->type == GP_POOL_TYPE_MDEV && kind == GP_PART_KIND_MDEV) ||
            (pool->type == GP_POOL_TYPE_VF && kind == GP_PART_KIND_VF);
+}
+
+static gboolean
+refuse_in_use(GError **error, const char *device, GPtrArray *holders)
+{
+    g_autofree char *who = join(holders);
+
+    g_set_error(error, GP_PARTITION_ERROR, GP_PARTITION_ERROR_IN_USE,
+                "%s has partitions in use by %s: stop %s first", device, who,
+                holders->len > 1 ? "them" : "it");
+    return FALSE;
 }
 
 static void
@@ -219,26 +233,11 @@ record_in_pool(GpPool *pool, const char *device, guint count, const char *profil
     }
 }
 
-gboolean
-gp_partition_set(const char *device, guint count, const char *profile, guint per_domain,
-                 GPtrArray *done, GError **error)
+/* DEVICE's pool (NULL: none) may be partitioned, and holds the per-domain
+ * setting if one is given. */
+static gboolean
+check_pool_of_device(const char *device, const GpPool *pool, guint per_domain, GError **error)
 {
-    g_autoptr(GpLedger) ledger = NULL;
-    g_autoptr(GpPool) pool = NULL;
-    g_autoptr(GPtrArray) targets = g_ptr_array_new_with_free_func((GDestroyNotify)target_free);
-    g_autofree char *chosen_profile = NULL;
-    guint chosen_count = 0;
-    g_autoptr(GError) err = NULL;
-    guint applied;
-
-    ledger = gp_ledger_open(GP_LEDGER_WRITE, error);
-    if (!ledger)
-        return FALSE;
-    pool = gp_poolstore_find_pool_of_device(device, &err);
-    if (err) {
-        g_propagate_error(error, g_steal_pointer(&err));
-        return FALSE;
-    }
     if (pool && pool->type == GP_POOL_TYPE_PCI) {
         g_set_error(error, GP_PARTITION_ERROR, GP_PARTITION_ERROR_REFUSED,
                     "%s is in pci pool '%s', which hands it out whole: a device cannot be "
@@ -252,132 +251,200 @@ gp_partition_set(const char *device, guint count, const char *profile, guint per
                     "add it to an mdev or vf pool first ('gpupool pool-add')", device);
         return FALSE;
     }
-    if (count == 0 && !profile) {
-        /* Only the pool's per-domain limit changes: nothing on the host. */
-        pool->per_domain = per_domain;
-        if (!gp_poolstore_save(pool, error))
-            return FALSE;
-        if (done)
-            g_ptr_array_add(done, g_strdup_printf("pool '%s': a domain may hold %u "
-                                                  "partition%s", pool->name, per_domain,
-                                                  per_domain == 1 ? "" : "s"));
-        return TRUE;
-    }
+    return TRUE;
+}
 
-    /* Decide for every device first, change nothing until all agree. */
+/* Only the pool's per-domain limit changes: nothing on the host. */
+static gboolean
+set_per_domain(GpPool *pool, guint per_domain, GPtrArray *done, GError **error)
+{
+    pool->per_domain = per_domain;
+    if (!gp_poolstore_save(pool, error))
+        return FALSE;
+    if (done)
+        g_ptr_array_add(done, g_strdup_printf("pool '%s': a domain may hold %u "
+                                              "partition%s", pool->name, per_domain,
+                                              per_domain == 1 ? "" : "s"));
+    return TRUE;
+}
+
+/* What COUNT and PROFILE mean on device ADDR (*C, *P), and how it is now;
+ * refuses a device its pool cannot partition. */
+static Target *
+plan_target(GpLedger *ledger, const GpPool *pool, const char *addr, guint count,
+            const char *profile, guint *c, char **p, GError **error)
+{
+    g_autoptr(GpPartInfo) info = NULL;
+    g_autoptr(GPtrArray) holders = NULL;
+    g_autoptr(GError) err = NULL;
+    Target *t;
+
+    /* A device whose partitions are all given out may not describe
+     * itself as partitionable any more: its holders are the reason. */
+    holders = gp_ledger_holders(ledger, addr);
+    info = gp_partition_describe(addr, &err);
+    if (!info && holders->len > 0) {
+        refuse_in_use(error, addr, holders);
+        return NULL;
+    }
+    if (!info) {
+        g_propagate_error(error, g_steal_pointer(&err));
+        return NULL;
+    }
+    if (pool && !kind_fits_pool(pool, info->kind)) {
+        g_set_error(error, GP_PARTITION_ERROR, GP_PARTITION_ERROR_REFUSED,
+                    "%s of %s pool '%s' is partitioned by the %s back end (%s): "
+                    "put it in a %s pool", addr, gp_pool_type_to_string(pool->type),
+                    pool->name, info->backend, gp_part_kind_to_string(info->kind),
+                    gp_part_kind_to_string(info->kind));
+        return NULL;
+    }
+    if (!gp_partition_resolve(info, count, profile, c, p, error))
+        return NULL;
+    t = g_new0(Target, 1);
+    t->device = g_strdup(addr);
+    t->ops = gp_backend_partitioner_for(addr, NULL);
+    t->prev_count = info->count;
+    t->prev_profile = g_strdup(info->profile);
+    t->holders = g_steal_pointer(&holders);
+    return t;
+}
+
+/* Decides for DEVICE, or every device of its POOL, into TARGETS, changing
+ * nothing: all must agree on *CHOSEN_COUNT and *CHOSEN_PROFILE, and none
+ * may have partitions in use that the change would take away. */
+static gboolean
+plan_targets(GpLedger *ledger, const GpPool *pool, const char *device, guint count,
+             const char *profile, GPtrArray *targets, guint *chosen_count,
+             char **chosen_profile, GError **error)
+{
     for (guint i = 0; i < (pool ? pool->devices->len : 1); i++) {
         const char *addr = pool ? ((GpPoolDevice *)pool->devices->pdata[i])->address : device;
-        g_autoptr(GpPartInfo) info = NULL;
-        g_autoptr(GPtrArray) holders = NULL;
         g_autofree char *p = NULL;
         guint c = 0;
-        Target *t;
+        Target *t = plan_target(ledger, pool, addr, count, profile, &c, &p, error);
 
-        /* A device whose partitions are all given out may not describe
-         * itself as partitionable any more: its holders are the reason. */
-        holders = gp_ledger_holders(ledger, addr);
-        info = gp_partition_describe(addr, &err);
-        if (!info && holders->len > 0) {
-            g_autofree char *who = join(holders);
-
-            g_set_error(error, GP_PARTITION_ERROR, GP_PARTITION_ERROR_IN_USE,
-                        "%s has partitions in use by %s: stop %s first", addr, who,
-                        holders->len > 1 ? "them" : "it");
+        if (!t)
             return FALSE;
-        }
-        if (!info) {
-            g_propagate_error(error, g_steal_pointer(&err));
-            return FALSE;
-        }
-        if (pool && !kind_fits_pool(pool, info->kind)) {
-            g_set_error(error, GP_PARTITION_ERROR, GP_PARTITION_ERROR_REFUSED,
-                        "%s of %s pool '%s' is partitioned by the %s back end (%s): "
-                        "put it in a %s pool", addr, gp_pool_type_to_string(pool->type),
-                        pool->name, info->backend, gp_part_kind_to_string(info->kind),
-                        gp_part_kind_to_string(info->kind));
-            return FALSE;
-        }
-        if (!gp_partition_resolve(info, count, profile, &c, &p, error))
-            return FALSE;
+        g_ptr_array_add(targets, t);
         if (i == 0) {
-            chosen_count = c;
-            chosen_profile = g_strdup(p);
-        } else if (c != chosen_count || g_strcmp0(p, chosen_profile) != 0) {
+            *chosen_count = c;
+            *chosen_profile = g_strdup(p);
+        } else if (c != *chosen_count || g_strcmp0(p, *chosen_profile) != 0) {
             g_set_error(error, GP_PARTITION_ERROR, GP_PARTITION_ERROR_REFUSED,
                         "pool '%s' would be mixed: %s gets %u partitions of %s but %s "
                         "gets %u of %s; run 'gpupool pool-check %s' and keep alike GPUs "
                         "in one pool", pool->name,
-                        ((GpPoolDevice *)pool->devices->pdata[0])->address, chosen_count,
-                        chosen_profile ? chosen_profile : "(no profile)", addr, c,
+                        ((GpPoolDevice *)pool->devices->pdata[0])->address, *chosen_count,
+                        *chosen_profile ? *chosen_profile : "(no profile)", addr, c,
                         p ? p : "(no profile)", pool->name);
             return FALSE;
         }
-        if (holders->len > 0 && (info->count != c || g_strcmp0(info->profile, p) != 0)) {
-            g_autofree char *who = join(holders);
-
-            g_set_error(error, GP_PARTITION_ERROR, GP_PARTITION_ERROR_IN_USE,
-                        "%s has partitions in use by %s: stop %s first", addr, who,
-                        holders->len > 1 ? "them" : "it");
-            return FALSE;
-        }
-        t = g_new0(Target, 1);
-        t->device = g_strdup(addr);
-        t->ops = gp_backend_partitioner_for(addr, NULL);
-        t->prev_count = info->count;
-        t->prev_profile = g_strdup(info->profile);
-        g_ptr_array_add(targets, t);
+        if (t->holders->len > 0 &&
+            (t->prev_count != c || g_strcmp0(t->prev_profile, p) != 0))
+            return refuse_in_use(error, addr, t->holders);
     }
+    return TRUE;
+}
+
+/* Configures every target, all or nothing: on a failure the devices
+ * already changed are put back as they were.  *COUNT becomes the
+ * profile's count where only the device can tell it. */
+static gboolean
+apply_targets(GPtrArray *targets, guint *count, const char *profile, GPtrArray *done,
+              GError **error)
+{
+    g_autoptr(GError) err = NULL;
+    guint applied;
 
     for (applied = 0; applied < targets->len; applied++) {
         Target *t = targets->pdata[applied];
 
-        if (!t->ops->configure(t->device, chosen_count, chosen_profile, &err))
+        if (!t->ops->configure(t->device, *count, profile, &err))
             break;
-        if (chosen_count == 0 && chosen_profile) {
+        if (*count == 0 && profile) {
             /* The profile's partition count is known once the device is
              * set up. */
             g_autoptr(GpPartInfo) now = gp_partition_describe(t->device, NULL);
-            GpPartProfile *p = now ? gp_part_info_find_profile(now, chosen_profile) : NULL;
+            GpPartProfile *p = now ? gp_part_info_find_profile(now, profile) : NULL;
 
             if (p)
-                chosen_count = p->max_instances;
+                *count = p->max_instances;
         }
         if (done)
             g_ptr_array_add(done, g_strdup_printf("%s: %u partitions%s%s (%s)", t->device,
-                                                  chosen_count,
-                                                  chosen_profile ? " of " : "",
-                                                  chosen_profile ? chosen_profile : "",
-                                                  t->ops->name));
+                                                  *count, profile ? " of " : "",
+                                                  profile ? profile : "", t->ops->name));
     }
-    if (err) {
-        /* Put the devices already changed back as they were. */
-        for (guint i = 0; i < applied; i++) {
-            Target *t = targets->pdata[i];
+    if (!err)
+        return TRUE;
+    for (guint i = 0; i < applied; i++) {
+        Target *t = targets->pdata[i];
 
-            if (t->prev_count)
-                t->ops->configure(t->device, t->prev_count, t->prev_profile, NULL);
-        }
-        g_set_error(error, GP_PARTITION_ERROR, GP_PARTITION_ERROR_FAILED,
-                    "%s (the devices of the pool were put back as they were)", err->message);
+        if (t->prev_count)
+            t->ops->configure(t->device, t->prev_count, t->prev_profile, NULL);
+    }
+    g_set_error(error, GP_PARTITION_ERROR, GP_PARTITION_ERROR_FAILED,
+                "%s (the devices of the pool were put back as they were)", err->message);
+    return FALSE;
+}
+
+/* The setting goes into the pool, so that `gpupool setup` applies it at
+ * boot; a device in no pool gets a note that nothing will. */
+static gboolean
+record_setting(GpPool *pool, const char *device, guint count, const char *profile,
+               guint per_domain, GPtrArray *targets, GPtrArray *done, GError **error)
+{
+    if (!pool) {
+        if (done)
+            g_ptr_array_add(done, g_strdup_printf("%s is in no pool, so nothing re-applies "
+                                                  "this at boot: add it to an %s pool", device,
+                                                  targets->len && ((Target *)targets->pdata[0])
+                                                      ->ops->kind == GP_PART_KIND_MDEV
+                                                      ? "mdev" : "vf"));
+        return TRUE;
+    }
+    record_in_pool(pool, device, count, profile);
+    if (per_domain)
+        pool->per_domain = per_domain;
+    if (!gp_poolstore_save(pool, error))
+        return FALSE;
+    if (done)
+        g_ptr_array_add(done, g_strdup_printf("pool '%s' records it; 'gpupool setup' "
+                                              "applies it at boot", pool->name));
+    return TRUE;
+}
+
+gboolean
+gp_partition_set(const char *device, guint count, const char *profile, guint per_domain,
+                 GPtrArray *done, GError **error)
+{
+    g_autoptr(GpLedger) ledger = NULL;
+    g_autoptr(GpPool) pool = NULL;
+    g_autoptr(GPtrArray) targets = g_ptr_array_new_with_free_func((GDestroyNotify)target_free);
+    g_autofree char *chosen_profile = NULL;
+    guint chosen_count = 0;
+    g_autoptr(GError) err = NULL;
+
+    ledger = gp_ledger_open(GP_LEDGER_WRITE, error);
+    if (!ledger)
+        return FALSE;
+    pool = gp_poolstore_find_pool_of_device(device, &err);
+    if (err) {
+        g_propagate_error(error, g_steal_pointer(&err));
         return FALSE;
     }
-    if (pool) {
-        record_in_pool(pool, device, chosen_count, chosen_profile);
-        if (per_domain)
-            pool->per_domain = per_domain;
-        if (!gp_poolstore_save(pool, error))
-            return FALSE;
-        if (done)
-            g_ptr_array_add(done, g_strdup_printf("pool '%s' records it; 'gpupool setup' "
-                                                  "applies it at boot", pool->name));
-    } else if (done) {
-        g_ptr_array_add(done, g_strdup_printf("%s is in no pool, so nothing re-applies this "
-                                              "at boot: add it to an %s pool", device,
-                                              targets->len && ((Target *)targets->pdata[0])
-                                                  ->ops->kind == GP_PART_KIND_MDEV
-                                                  ? "mdev" : "vf"));
-    }
-    return TRUE;
+    if (!check_pool_of_device(device, pool, per_domain, error))
+        return FALSE;
+    if (count == 0 && !profile)
+        return set_per_domain(pool, per_domain, done, error);
+    if (!plan_targets(ledger, pool, device, count, profile, targets, &chosen_count,
+                      &chosen_profile, error))
+        return FALSE;
+    if (!apply_targets(targets, &chosen_count, chosen_profile, done, error))
+        return FALSE;
+    return record_setting(pool, device, chosen_count, chosen_profile, per_domain, targets,
+                          done, error);
 }
 
 gboolean
@@ -447,13 +514,140 @@ describe_config(const GpPartInfo *info)
                            info->profile ? info->profile : "");
 }
 
+/* A pci pool member with VFs or mdevs is whole and partitioned at once. */
+static void
+check_whole_member(const GpPool *pool, const GpPoolDevice *d, gboolean pci, GPtrArray *errors)
+{
+    guint vfs = pci ? (guint)pci_u64(d->address, "sriov_numvfs") : 0;
+    guint mdevs = mdev_count(d->address);
+
+    if (vfs || mdevs)
+        g_ptr_array_add(errors, g_strdup_printf(
+            "pool '%s': %s is handed out whole but has %u %s: a device cannot be "
+            "both whole and partitioned (disable them, or move it to a %s pool)",
+            pool->name, d->address, vfs ? vfs : mdevs,
+            vfs ? "VFs enabled" : "mdevs", vfs ? "vf" : "mdev"));
+}
+
+/* A partition pool's member: none of its VFs handed out whole, in no
+ * other pool, and partitioned the way the pool says. */
+static void
+check_partition_member(const GpPool *pool, const GpPoolDevice *d, const GpPartInfo *info,
+                       GHashTable *membership, GPtrArray *errors)
+{
+    g_autoptr(GPtrArray) vfs = gp_sriov_vfs(d->address);
+    const char *in_pool = g_hash_table_lookup(membership, d->address);
+
+    for (guint j = 0; vfs && j < vfs->len; j++) {
+        const char *other = g_hash_table_lookup(membership, vfs->pdata[j]);
+
+        if (other)
+            g_ptr_array_add(errors, g_strdup_printf(
+                "pool '%s': VF %s of %s is also in pool '%s': a device cannot be "
+                "both whole and partitioned (run 'gpupool pool-remove %s %s')",
+                pool->name, (const char *)vfs->pdata[j], d->address, other, other,
+                (const char *)vfs->pdata[j]));
+    }
+    if (in_pool && strcmp(in_pool, pool->name) != 0)
+        g_ptr_array_add(errors, g_strdup_printf("pool '%s': %s is also in pool '%s'",
+                                                pool->name, d->address, in_pool));
+    if (!kind_fits_pool(pool, info->kind))
+        g_ptr_array_add(errors, g_strdup_printf(
+            "pool '%s': %s offers no %s partitions (its back end is %s): "
+            "remove it from the pool", pool->name, d->address,
+            gp_pool_type_to_string(pool->type), info->backend));
+    if (pool->type == GP_POOL_TYPE_MDEV && pool->mdev_type &&
+        !gp_part_info_find_profile(info, pool->mdev_type))
+        g_ptr_array_add(errors, g_strdup_printf(
+            "pool '%s': %s does not offer the pool's mdev type %s: check its "
+            "vGPU driver, or remove it from the pool", pool->name, d->address,
+            pool->mdev_type));
+    if (pool->type == GP_POOL_TYPE_VF && pool->vf_count &&
+        pci_u64(d->address, "sriov_numvfs") != pool->vf_count)
+        g_ptr_array_add(errors, g_strdup_printf(
+            "pool '%s': %s has %u VFs enabled, the pool wants %u: run 'gpupool "
+            "setup'", pool->name, d->address,
+            (guint)pci_u64(d->address, "sriov_numvfs"), pool->vf_count));
+}
+
+/* What pool-check compares across a pool's devices. */
+typedef struct {
+    const char *address;
+    guint64 vendor;
+    guint64 device;
+    guint64 vram;
+    const char *config;
+} Model;
+
+/* Homogeneity: device M against the pool's first device FIRST. */
+static void
+check_same_model(const GpPool *pool, const Model *first, const Model *m, GPtrArray *errors)
+{
+    if (m->vendor != first->vendor)
+        g_ptr_array_add(errors, g_strdup_printf(
+            "pool '%s' mixes vendors: %s is %04" G_GINT64_MODIFIER "x, %s is %04"
+            G_GINT64_MODIFIER "x; keep one vendor per pool", pool->name, first->address,
+            first->vendor, m->address, m->vendor));
+    else if (m->device != first->device)
+        g_ptr_array_add(errors, g_strdup_printf(
+            "pool '%s' mixes models: %s is %04" G_GINT64_MODIFIER "x:%04" G_GINT64_MODIFIER
+            "x, %s is %04" G_GINT64_MODIFIER "x:%04" G_GINT64_MODIFIER "x; keep one "
+            "model per pool", pool->name, first->address, first->vendor, first->device,
+            m->address, m->vendor, m->device));
+    if (first->vram && m->vram && first->vram != m->vram)
+        g_ptr_array_add(errors, g_strdup_printf(
+            "pool '%s' mixes VRAM sizes: %s has %" G_GUINT64_FORMAT " MiB, %s %"
+            G_GUINT64_FORMAT " MiB", pool->name, first->address, first->vram >> 20,
+            m->address, m->vram >> 20));
+    if (pool->type != GP_POOL_TYPE_PCI && strcmp(m->config, first->config) != 0)
+        g_ptr_array_add(errors, g_strdup_printf(
+            "pool '%s' mixes partition configurations: %s is %s, %s is %s; run "
+            "'gpupool partition-set %s --count N' to set them alike", pool->name,
+            first->address, first->config, m->address, m->config, first->address));
+}
+
+/* A partial selection: devices of the same model on this host that no
+ * pool lists.  Windows Admin Center warns about it too: such a GPU is
+ * idle, or used by the host. */
+static void
+warn_partial_selection(const GpPool *pool, const Model *model, GHashTable *membership,
+                       GPtrArray *warnings)
+{
+    g_autofree char *rel = gp_sysfs_pci_devices_path();
+    g_autoptr(GPtrArray) all = gp_sysfs_list(rel, NULL);
+    g_autoptr(GPtrArray) left = g_ptr_array_new_with_free_func(g_free);
+    g_autofree char *list = NULL;
+
+    for (guint i = 0; all && i < all->len; i++) {
+        const char *addr = all->pdata[i];
+        g_autofree char *pf = NULL;
+
+        if (pci_u64(addr, "vendor") != model->vendor ||
+            pci_u64(addr, "device") != model->device ||
+            g_hash_table_contains(membership, addr))
+            continue;
+        /* VFs of a member have the model's IDs on some GPUs. */
+        pf = gp_pci_physfn(addr);
+        if (pf)
+            continue;
+        g_ptr_array_add(left, g_strdup(addr));
+    }
+    if (!left->len)
+        return;
+    list = join(left);
+    g_ptr_array_add(warnings, g_strdup_printf(
+        "pool '%s' is a partial selection: %s of the same model %s in no pool; "
+        "add %s with 'gpupool pool-add %s ...' to use %s", pool->name, list,
+        left->len > 1 ? "are" : "is", left->len > 1 ? "them" : "it", pool->name,
+        left->len > 1 ? "them" : "it"));
+}
+
 gboolean
 gp_partition_check_pool(const GpPool *pool, GPtrArray *warnings, GPtrArray *errors)
 {
     g_autoptr(GHashTable) membership = NULL;
     g_autoptr(GError) err = NULL;
-    const char *first = NULL;
-    guint64 vendor0 = 0, device0 = 0, vram0 = 0;
+    Model first = { 0 };
     g_autofree char *config0 = NULL;
     guint n_errors = errors->len;
 
@@ -467,8 +661,8 @@ gp_partition_check_pool(const GpPool *pool, GPtrArray *warnings, GPtrArray *erro
         g_autoptr(GpPartInfo) info = NULL;
         g_autofree char *config = NULL;
         gboolean pci = is_pci_device(d->address);
-        guint64 vendor = pci ? pci_u64(d->address, "vendor") : 0;
-        guint64 dev_id = pci ? pci_u64(d->address, "device") : 0;
+        Model m = { d->address, pci ? pci_u64(d->address, "vendor") : 0,
+                    pci ? pci_u64(d->address, "device") : 0, 0, NULL };
 
         if (d->companion_of)
             continue;
@@ -485,117 +679,23 @@ gp_partition_check_pool(const GpPool *pool, GPtrArray *warnings, GPtrArray *erro
             g_ptr_array_add(errors, g_strdup_printf("pool '%s': %s", pool->name, err->message));
             continue;
         }
-        /* Whole and partitioned at once: a pci pool member with VFs or
-         * mdevs, or a partition pool whose VFs are handed out whole. */
-        if (pool->type == GP_POOL_TYPE_PCI) {
-            guint vfs = pci ? (guint)pci_u64(d->address, "sriov_numvfs") : 0;
-            guint mdevs = mdev_count(d->address);
-
-            if (vfs || mdevs)
-                g_ptr_array_add(errors, g_strdup_printf(
-                    "pool '%s': %s is handed out whole but has %u %s: a device cannot be "
-                    "both whole and partitioned (disable them, or move it to a %s pool)",
-                    pool->name, d->address, vfs ? vfs : mdevs,
-                    vfs ? "VFs enabled" : "mdevs", vfs ? "vf" : "mdev"));
-        } else {
-            g_autoptr(GPtrArray) vfs = gp_sriov_vfs(d->address);
-            const char *in_pool = g_hash_table_lookup(membership, d->address);
-
-            for (guint j = 0; vfs && j < vfs->len; j++) {
-                const char *other = g_hash_table_lookup(membership, vfs->pdata[j]);
-
-                if (other)
-                    g_ptr_array_add(errors, g_strdup_printf(
-                        "pool '%s': VF %s of %s is also in pool '%s': a device cannot be "
-                        "both whole and partitioned (run 'gpupool pool-remove %s %s')",
-                        pool->name, (const char *)vfs->pdata[j], d->address, other, other,
-                        (const char *)vfs->pdata[j]));
-            }
-            if (in_pool && strcmp(in_pool, pool->name) != 0)
-                g_ptr_array_add(errors, g_strdup_printf("pool '%s': %s is also in pool '%s'",
-                                                        pool->name, d->address, in_pool));
-            if (!kind_fits_pool(pool, info->kind))
-                g_ptr_array_add(errors, g_strdup_printf(
-                    "pool '%s': %s offers no %s partitions (its back end is %s): "
-                    "remove it from the pool", pool->name, d->address,
-                    gp_pool_type_to_string(pool->type), info->backend));
-            if (pool->type == GP_POOL_TYPE_MDEV && pool->mdev_type &&
-                !gp_part_info_find_profile(info, pool->mdev_type))
-                g_ptr_array_add(errors, g_strdup_printf(
-                    "pool '%s': %s does not offer the pool's mdev type %s: check its "
-                    "vGPU driver, or remove it from the pool", pool->name, d->address,
-                    pool->mdev_type));
-            if (pool->type == GP_POOL_TYPE_VF && pool->vf_count &&
-                pci_u64(d->address, "sriov_numvfs") != pool->vf_count)
-                g_ptr_array_add(errors, g_strdup_printf(
-                    "pool '%s': %s has %u VFs enabled, the pool wants %u: run 'gpupool "
-                    "setup'", pool->name, d->address,
-                    (guint)pci_u64(d->address, "sriov_numvfs"), pool->vf_count));
-        }
-        /* Homogeneity against the first device. */
+        if (pool->type == GP_POOL_TYPE_PCI)
+            check_whole_member(pool, d, pci, errors);
+        else
+            check_partition_member(pool, d, info, membership, errors);
         config = describe_config(info);
-        if (!first) {
-            first = d->address;
-            vendor0 = vendor;
-            device0 = dev_id;
-            vram0 = info->vram_total;
-            config0 = g_steal_pointer(&config);
+        m.vram = info->vram_total;
+        m.config = config;
+        if (first.address) {
+            check_same_model(pool, &first, &m, errors);
             continue;
         }
-        if (vendor != vendor0)
-            g_ptr_array_add(errors, g_strdup_printf(
-                "pool '%s' mixes vendors: %s is %04" G_GINT64_MODIFIER "x, %s is %04"
-                G_GINT64_MODIFIER "x; keep one vendor per pool", pool->name, first, vendor0,
-                d->address, vendor));
-        else if (dev_id != device0)
-            g_ptr_array_add(errors, g_strdup_printf(
-                "pool '%s' mixes models: %s is %04" G_GINT64_MODIFIER "x:%04" G_GINT64_MODIFIER
-                "x, %s is %04" G_GINT64_MODIFIER "x:%04" G_GINT64_MODIFIER "x; keep one "
-                "model per pool", pool->name, first, vendor0, device0, d->address, vendor,
-                dev_id));
-        if (vram0 && info->vram_total && vram0 != info->vram_total)
-            g_ptr_array_add(errors, g_strdup_printf(
-                "pool '%s' mixes VRAM sizes: %s has %" G_GUINT64_FORMAT " MiB, %s %"
-                G_GUINT64_FORMAT " MiB", pool->name, first, vram0 >> 20, d->address,
-                info->vram_total >> 20));
-        if (pool->type != GP_POOL_TYPE_PCI && strcmp(config, config0) != 0)
-            g_ptr_array_add(errors, g_strdup_printf(
-                "pool '%s' mixes partition configurations: %s is %s, %s is %s; run "
-                "'gpupool partition-set %s --count N' to set them alike", pool->name, first,
-                config0, d->address, config, first));
+        config0 = g_steal_pointer(&config);
+        first = m;
+        first.config = config0;
     }
-
-    /* A partial selection: devices of the same model on this host that no
-     * pool lists.  Windows Admin Center warns about it too: such a GPU is
-     * idle, or used by the host. */
-    if (first && vendor0 && warnings) {
-        g_autofree char *rel = gp_sysfs_pci_devices_path();
-        g_autoptr(GPtrArray) all = gp_sysfs_list(rel, NULL);
-        g_autoptr(GPtrArray) left = g_ptr_array_new_with_free_func(g_free);
-
-        for (guint i = 0; all && i < all->len; i++) {
-            const char *addr = all->pdata[i];
-            g_autofree char *pf = NULL;
-
-            if (pci_u64(addr, "vendor") != vendor0 || pci_u64(addr, "device") != device0 ||
-                g_hash_table_contains(membership, addr))
-                continue;
-            /* VFs of a member have the model's IDs on some GPUs. */
-            pf = gp_pci_physfn(addr);
-            if (pf)
-                continue;
-            g_ptr_array_add(left, g_strdup(addr));
-        }
-        if (left->len) {
-            g_autofree char *list = join(left);
-
-            g_ptr_array_add(warnings, g_strdup_printf(
-                "pool '%s' is a partial selection: %s of the same model %s in no pool; "
-                "add %s with 'gpupool pool-add %s ...' to use %s", pool->name, list,
-                left->len > 1 ? "are" : "is", left->len > 1 ? "them" : "it", pool->name,
-                left->len > 1 ? "them" : "it"));
-        }
-    }
+    if (first.address && first.vendor && warnings)
+        warn_partial_selection(pool, &first, membership, warnings);
     return errors->len == n_errors;
 }
 
@@ -912,6 +1012,6 @@ gp_partition_kind_of_claim(const GpClaim *claim, GpPoolType *type)
         return TRUE;
     }
     *type = GP_POOL_TYPE_VF;
-    physfn = gp_sysfs_pci_dev_path(claim->device, "physfn");
-    return gp_sysfs_exists(physfn);
+    physfn = gp_pci_physfn(claim->device);
+    return physfn != NULL;
 }

@@ -47,6 +47,13 @@ append_undo_failure(GError **error, const GError *undo)
     }
 }
 
+static void
+add_notes(GPtrArray *done, GPtrArray *notes)
+{
+    for (guint i = 0; i < notes->len; i++)
+        g_ptr_array_add(done, g_strdup_printf("note: %s", (char *)g_ptr_array_index(notes, i)));
+}
+
 /* Errors of the layers below keep their message but travel as pool
  * errors, so callers see one domain. */
 static gboolean
@@ -80,7 +87,7 @@ check_no_vfio_users(const char *address, GPtrArray *notes, GError **error)
 {
     g_autoptr(GPtrArray) paths = gp_vfio_users_paths(address);
     g_autoptr(GPtrArray) pids = NULL;
-    g_autoptr(GString) who = NULL;
+    g_autofree char *who = NULL;
     g_autofree char *skipped = NULL;
 
     if (paths->len == 0)
@@ -94,21 +101,11 @@ check_no_vfio_users(const char *address, GPtrArray *notes, GError **error)
     }
     if (pids->len == 0)
         return TRUE;
-    who = g_string_new(NULL);
-    for (guint i = 0; i < pids->len && i < 4; i++) {
-        const char *pid = g_ptr_array_index(pids, i);
-        g_autofree char *path = g_build_filename(gp_vfio_users_proc_root(), pid, "comm", NULL);
-        g_autofree char *comm = NULL;
-
-        if (g_file_get_contents(path, &comm, NULL, NULL))
-            g_strchomp(comm);
-        g_string_append_printf(who, "%s%s%s%s%s", i ? ", " : "", pid, comm ? " (" : "",
-                               comm ? comm : "", comm ? ")" : "");
-    }
+    who = gp_vfio_users_describe(pids, 4);
     return refuse(error, GP_POOL_ERROR_REFUSED,
                   "%s is open through %s by process %s, which no gpupool claim accounts "
                   "for: shut down the VM using it ('virsh list'), then retry",
-                  address, (const char *)paths->pdata[0], who->str);
+                  address, (const char *)paths->pdata[0], who);
 }
 
 /* Canonical, de-duplicated member addresses of a request. */
@@ -331,50 +328,33 @@ check_not_member(const GpPool *pool, GHashTable *membership, GPtrArray *request,
     return TRUE;
 }
 
-static gboolean
-add_pci(GpPool *pool, GPtrArray *request, GHashTable *membership, GpClaims *claims,
-        const GpPool *def, GPtrArray *done, GError **error)
+/* The membership as it would be after a request naming NAMED for pool
+ * POOL_NAME; the keys are borrowed from MEMBERSHIP and NAMED. */
+static GHashTable *
+pending_membership(GHashTable *membership, GPtrArray *named, const char *pool_name)
 {
-    g_autoptr(GError) err = NULL;
-    g_autoptr(GpHost) host = gp_host_scan(&err);
-    g_autoptr(GPtrArray) named = NULL;
-    g_autoptr(GHashTable) pending = NULL;
-    g_autoptr(GPtrArray) joins = g_ptr_array_new_with_free_func((GDestroyNotify)join_free);
-    g_autoptr(GPtrArray) notes = g_ptr_array_new_with_free_func(g_free);
-    g_autofree const char **addrs = NULL;
-    g_autofree const char **drivers = NULL;
+    GHashTable *pending = g_hash_table_new(g_str_hash, g_str_equal);
     GHashTableIter iter;
     gpointer key, value;
 
-    if (!host)
-        return rewrap(error, err, GP_POOL_ERROR_IO);
-    for (guint i = 0; i < request->len; i++) {
-        const char *addr = g_ptr_array_index(request, i);
-
-        if (!gp_host_lookup(host, addr, &err))
-            return rewrap(error, err, GP_POOL_ERROR_REFUSED);
-    }
-    /* Every device named counts as in the pool, also those that join as
-     * companions of another named device of their group. */
-    named = g_ptr_array_new_with_free_func(g_free);
-    for (guint i = 0; i < request->len; i++)
-        g_ptr_array_add(named, g_strdup(g_ptr_array_index(request, i)));
-    pick_group_members(host, request);
-
-    pending = g_hash_table_new(g_str_hash, g_str_equal);
     g_hash_table_iter_init(&iter, membership);
     while (g_hash_table_iter_next(&iter, &key, &value))
         g_hash_table_insert(pending, key, value);
     for (guint i = 0; i < named->len; i++)
-        g_hash_table_insert(pending, g_ptr_array_index(named, i), pool->name);
+        g_hash_table_insert(pending, g_ptr_array_index(named, i), (gpointer)pool_name);
+    return pending;
+}
 
-    for (guint i = 0; i < request->len; i++)
-        if (!plan_pci_device(host, pool, g_ptr_array_index(request, i), pending, membership,
-                             claims, def, joins, error))
-            return FALSE;
+/* The joining devices go to vfio-pci and into POOL, all or nothing: if
+ * the pool cannot be saved they go back to their host drivers. */
+static gboolean
+bind_joins(GpPool *pool, GPtrArray *joins, GPtrArray *notes, GError **error)
+{
+    g_autofree const char **addrs = g_new0(const char *, joins->len + 1);
+    g_autofree const char **drivers = g_new0(const char *, joins->len + 1);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GError) undo = NULL;
 
-    addrs = g_new0(const char *, joins->len + 1);
-    drivers = g_new0(const char *, joins->len + 1);
     for (guint i = 0; i < joins->len; i++) {
         const Join *j = g_ptr_array_index(joins, i);
 
@@ -386,20 +366,22 @@ add_pci(GpPool *pool, GPtrArray *request, GHashTable *membership, GpClaims *clai
     }
     if (!gp_vfio_bind(addrs, joins->len, &err))
         return rewrap(error, err, GP_POOL_ERROR_REFUSED);
-
     for (guint i = 0; i < joins->len; i++) {
         const Join *j = g_ptr_array_index(joins, i);
 
         gp_pool_add_device(pool, j->address, j->host_driver, j->companion_of, NULL);
     }
-    if (!gp_poolstore_save(pool, error)) {
-        g_autoptr(GError) undo = NULL;
+    if (gp_poolstore_save(pool, error))
+        return TRUE;
+    if (!gp_vfio_unbind(addrs, drivers, joins->len, NULL, &undo))
+        append_undo_failure(error, undo);
+    return FALSE;
+}
 
-        if (!gp_vfio_unbind(addrs, drivers, joins->len, NULL, &undo))
-            append_undo_failure(error, undo);
-        return FALSE;
-    }
-    for (guint i = 0; done && i < joins->len; i++) {
+static void
+report_joins(const GpPool *pool, GPtrArray *joins, GPtrArray *done)
+{
+    for (guint i = 0; i < joins->len; i++) {
         const Join *j = g_ptr_array_index(joins, i);
         g_autofree char *was = j->was && strcmp(j->was, GP_VFIO_DRIVER) != 0
             ? g_strdup_printf("was %s", j->was)
@@ -413,7 +395,7 @@ add_pci(GpPool *pool, GPtrArray *request, GHashTable *membership, GpClaims *clai
             g_ptr_array_add(done, g_strdup_printf("%s: bound to vfio-pci (%s), added to "
                                                   "pool '%s'", j->address, was, pool->name));
     }
-    for (guint i = 0; done && i < joins->len; i++) {
+    for (guint i = 0; i < joins->len; i++) {
         const Join *j = g_ptr_array_index(joins, i);
 
         if (!j->host_driver && j->was)
@@ -421,8 +403,44 @@ add_pci(GpPool *pool, GPtrArray *request, GHashTable *membership, GpClaims *clai
                                                   "host driver is unknown: pool-remove will "
                                                   "leave it without a driver", j->address));
     }
-    for (guint i = 0; done && i < notes->len; i++)
-        g_ptr_array_add(done, g_strdup_printf("note: %s", (char *)g_ptr_array_index(notes, i)));
+}
+
+static gboolean
+add_pci(GpPool *pool, GPtrArray *request, GHashTable *membership, GpClaims *claims,
+        const GpPool *def, GPtrArray *done, GError **error)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GpHost) host = gp_host_scan(&err);
+    g_autoptr(GPtrArray) named = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GHashTable) pending = NULL;
+    g_autoptr(GPtrArray) joins = g_ptr_array_new_with_free_func((GDestroyNotify)join_free);
+    g_autoptr(GPtrArray) notes = g_ptr_array_new_with_free_func(g_free);
+
+    if (!host)
+        return rewrap(error, err, GP_POOL_ERROR_IO);
+    for (guint i = 0; i < request->len; i++) {
+        const char *addr = g_ptr_array_index(request, i);
+
+        if (!gp_host_lookup(host, addr, &err))
+            return rewrap(error, err, GP_POOL_ERROR_REFUSED);
+    }
+    /* Every device named counts as in the pool, also those that join as
+     * companions of another named device of their group. */
+    for (guint i = 0; i < request->len; i++)
+        g_ptr_array_add(named, g_strdup(g_ptr_array_index(request, i)));
+    pick_group_members(host, request);
+    pending = pending_membership(membership, named, pool->name);
+
+    for (guint i = 0; i < request->len; i++)
+        if (!plan_pci_device(host, pool, g_ptr_array_index(request, i), pending, membership,
+                             claims, def, joins, error))
+            return FALSE;
+    if (!bind_joins(pool, joins, notes, error))
+        return FALSE;
+    if (done) {
+        report_joins(pool, joins, done);
+        add_notes(done, notes);
+    }
     return TRUE;
 }
 
@@ -496,6 +514,113 @@ check_vfs_not_members(const GpPool *pool, const char *pf, GHashTable *membership
     return TRUE;
 }
 
+/* PF ADDR may join vf pool POOL; *CHANGE says whether its VF count is to
+ * be set. */
+static gboolean
+check_vf_pf(const GpHost *host, const GpPool *pool, const char *addr, GHashTable *membership,
+            GpClaims *claims, gboolean *change, GError **error)
+{
+    g_autoptr(GError) err = NULL;
+    const GpPciDev *dev = gp_host_lookup(host, addr, &err);
+    const GpClaim *held;
+
+    if (!dev)
+        return rewrap(error, err, GP_POOL_ERROR_REFUSED);
+    if (dev->physfn)
+        return refuse(error, GP_POOL_ERROR_REFUSED,
+                      "%s is a virtual function of %s: add the physical function %s to "
+                      "vf pool '%s', or this VF to a pci pool",
+                      addr, dev->physfn, dev->physfn, pool->name);
+    if (dev->sriov_total_vfs == 0)
+        return refuse(error, GP_POOL_ERROR_REFUSED,
+                      "%s cannot be added to vf pool '%s': it does not support SR-IOV; "
+                      "put it in a pci pool instead", addr, pool->name);
+    if (!gp_host_has_iommu(host))
+        return refuse(error, GP_POOL_ERROR_REFUSED,
+                      "%s cannot be added to vf pool '%s': this host has no IOMMU "
+                      "enabled, so its VFs cannot be passed through; enable VT-d/AMD-Vi "
+                      "in the firmware and boot with intel_iommu=on or amd_iommu=on",
+                      addr, pool->name);
+    if (pool->vf_count > dev->sriov_total_vfs)
+        return refuse(error, GP_POOL_ERROR_REFUSED,
+                      "%s supports at most %u VFs but pool '%s' wants %u: lower the "
+                      "pool's VF count", addr, dev->sriov_total_vfs, pool->name,
+                      pool->vf_count);
+    if ((held = gp_claims_find(claims, addr)))
+        return refuse_held(error, addr, held);
+    if (!check_vfs_not_members(pool, addr, membership, error))
+        return FALSE;
+    return plan_vf_count(pool, addr, change, error);
+}
+
+/* The partitioning back end enables the VFs and binds them for
+ * passthrough (or leaves them on a vendor driver that partitions).
+ * *CONFIGURED counts the PFs it has set up. */
+static gboolean
+configure_pfs(const GpPool *pool, GPtrArray *request, guint *configured, GError **error)
+{
+    for (guint i = 0; i < request->len && applies_partitioning(pool); i++) {
+        const char *addr = g_ptr_array_index(request, i);
+        g_autoptr(GError) err = NULL;
+
+        if (!gp_partition_setup_member(pool, addr, &err))
+            return refuse(error, GP_POOL_ERROR_REFUSED, "cannot add %s to pool '%s': %s; "
+                          "nothing was changed", addr, pool->name, err->message);
+        (*configured)++;
+    }
+    return TRUE;
+}
+
+/* Disables the VFs of the PFs in ENABLE that configure_pfs() reached
+ * (CONFIGURED of them, and the one it failed on).  Only PFs that had no
+ * VFs are changed (plan_vf_count() refuses the others), so no VFs means
+ * as before. */
+static void
+undo_vf_enable(const GpPool *pool, GPtrArray *request, GPtrArray *enable, guint configured)
+{
+    for (guint i = 0; i < configured; i++) {
+        const char *addr = g_ptr_array_index(request, i);
+
+        if (g_ptr_array_find_with_equal_func(enable, addr, g_str_equal, NULL))
+            write_numvfs(addr, 0, NULL);
+    }
+    if (configured < request->len && applies_partitioning(pool)) {
+        const char *addr = g_ptr_array_index(request, configured);
+
+        if (g_ptr_array_find_with_equal_func(enable, addr, g_str_equal, NULL))
+            write_numvfs(addr, 0, NULL);
+    }
+}
+
+static void
+record_pfs(GpPool *pool, GPtrArray *request, const GpHost *host)
+{
+    for (guint i = 0; i < request->len; i++) {
+        const char *addr = g_ptr_array_index(request, i);
+        const GpPciDev *dev = gp_host_lookup(host, addr, NULL);
+
+        gp_pool_add_device(pool, addr, dev->driver, NULL, NULL);
+        /* VFs that exist from now on are gpupool's to take away again. */
+        gp_pool_find_device(pool, addr)->vfs_origin =
+            dev->sriov_num_vfs > 0 ? GP_POOL_VFS_HOST : GP_POOL_VFS_GPUPOOL;
+    }
+}
+
+static void
+report_pfs_added(const GpPool *pool, GPtrArray *request, GPtrArray *enable, GPtrArray *done)
+{
+    for (guint i = 0; i < request->len; i++) {
+        const char *addr = g_ptr_array_index(request, i);
+        gboolean changed = g_ptr_array_find_with_equal_func(enable, addr, g_str_equal, NULL);
+
+        if (changed)
+            g_ptr_array_add(done, g_strdup_printf("%s: %u VFs enabled, added to pool '%s'",
+                                                  addr, pool->vf_count, pool->name));
+        else
+            g_ptr_array_add(done, g_strdup_printf("%s: added to pool '%s'", addr, pool->name));
+    }
+}
+
 static gboolean
 add_vf(GpPool *pool, GPtrArray *request, GHashTable *membership, GpClaims *claims,
        GPtrArray *done, GError **error)
@@ -509,92 +634,25 @@ add_vf(GpPool *pool, GPtrArray *request, GHashTable *membership, GpClaims *claim
         return rewrap(error, err, GP_POOL_ERROR_IO);
     for (guint i = 0; i < request->len; i++) {
         const char *addr = g_ptr_array_index(request, i);
-        const GpPciDev *dev = gp_host_lookup(host, addr, &err);
-        const GpClaim *held;
         gboolean change;
 
-        if (!dev)
-            return rewrap(error, err, GP_POOL_ERROR_REFUSED);
-        if (dev->physfn)
-            return refuse(error, GP_POOL_ERROR_REFUSED,
-                          "%s is a virtual function of %s: add the physical function %s to "
-                          "vf pool '%s', or this VF to a pci pool",
-                          addr, dev->physfn, dev->physfn, pool->name);
-        if (dev->sriov_total_vfs == 0)
-            return refuse(error, GP_POOL_ERROR_REFUSED,
-                          "%s cannot be added to vf pool '%s': it does not support SR-IOV; "
-                          "put it in a pci pool instead", addr, pool->name);
-        if (!gp_host_has_iommu(host))
-            return refuse(error, GP_POOL_ERROR_REFUSED,
-                          "%s cannot be added to vf pool '%s': this host has no IOMMU "
-                          "enabled, so its VFs cannot be passed through; enable VT-d/AMD-Vi "
-                          "in the firmware and boot with intel_iommu=on or amd_iommu=on",
-                          addr, pool->name);
-        if (pool->vf_count > dev->sriov_total_vfs)
-            return refuse(error, GP_POOL_ERROR_REFUSED,
-                          "%s supports at most %u VFs but pool '%s' wants %u: lower the "
-                          "pool's VF count", addr, dev->sriov_total_vfs, pool->name,
-                          pool->vf_count);
-        if ((held = gp_claims_find(claims, addr)))
-            return refuse_held(error, addr, held);
-        if (!check_vfs_not_members(pool, addr, membership, error))
-            return FALSE;
-        if (!plan_vf_count(pool, addr, &change, error))
+        if (!check_vf_pf(host, pool, addr, membership, claims, &change, error))
             return FALSE;
         if (change)
             g_ptr_array_add(enable, (gpointer)addr);
     }
-    /* The partitioning back end enables the VFs and binds them for
-     * passthrough (or leaves them on a vendor driver that partitions). */
-    for (guint i = 0; i < request->len && applies_partitioning(pool); i++) {
-        const char *addr = g_ptr_array_index(request, i);
-
-        if (!gp_partition_setup_member(pool, addr, &err)) {
-            refuse(error, GP_POOL_ERROR_REFUSED, "cannot add %s to pool '%s': %s; nothing "
-                   "was changed", addr, pool->name, err->message);
-            goto undo;
-        }
-        configured++;
+    if (!configure_pfs(pool, request, &configured, error)) {
+        undo_vf_enable(pool, request, enable, configured);
+        return FALSE;
     }
-    for (guint i = 0; i < request->len; i++) {
-        const char *addr = g_ptr_array_index(request, i);
-        const GpPciDev *dev = gp_host_lookup(host, addr, NULL);
-
-        gp_pool_add_device(pool, addr, dev->driver, NULL, NULL);
-        /* VFs that exist from now on are gpupool's to take away again. */
-        gp_pool_find_device(pool, addr)->vfs_origin =
-            dev->sriov_num_vfs > 0 ? GP_POOL_VFS_HOST : GP_POOL_VFS_GPUPOOL;
+    record_pfs(pool, request, host);
+    if (!gp_poolstore_save(pool, error)) {
+        undo_vf_enable(pool, request, enable, configured);
+        return FALSE;
     }
-    if (!gp_poolstore_save(pool, error))
-        goto undo;
-    for (guint i = 0; done && i < request->len; i++) {
-        const char *addr = g_ptr_array_index(request, i);
-        gboolean changed = g_ptr_array_find_with_equal_func(enable, addr, g_str_equal, NULL);
-
-        if (changed)
-            g_ptr_array_add(done, g_strdup_printf("%s: %u VFs enabled, added to pool '%s'",
-                                                  addr, pool->vf_count, pool->name));
-        else
-            g_ptr_array_add(done, g_strdup_printf("%s: added to pool '%s'", addr, pool->name));
-    }
+    if (done)
+        report_pfs_added(pool, request, enable, done);
     return TRUE;
-
- undo:
-    /* Only PFs that had no VFs are changed (plan_vf_count() refuses the
-     * others), so no VFs means as before. */
-    for (guint i = 0; i < configured; i++) {
-        const char *addr = g_ptr_array_index(request, i);
-
-        if (g_ptr_array_find_with_equal_func(enable, addr, g_str_equal, NULL))
-            write_numvfs(addr, 0, NULL);
-    }
-    if (configured < request->len && applies_partitioning(pool)) {
-        const char *addr = g_ptr_array_index(request, configured);
-
-        if (g_ptr_array_find_with_equal_func(enable, addr, g_str_equal, NULL))
-            write_numvfs(addr, 0, NULL);
-    }
-    return FALSE;
 }
 
 static char *
@@ -914,29 +972,14 @@ describe_pf_leave(const PfLeave *pl)
                            pf, pl->count, pl->unbound ? ", taken off vfio-pci" : "", pf);
 }
 
-gboolean
-gp_poolhost_remove(const char *name, const char *const *devices, guint n,
-                   GPtrArray *done, GError **error)
+/* The members of REQUEST and their companions, into LEAVE (borrowed from
+ * POOL); refuses a device not in the pool, a companion named alone and a
+ * device someone holds. */
+static gboolean
+plan_leave(GpLedger *ledger, GpPool *pool, GPtrArray *request, GPtrArray *leave,
+           GError **error)
 {
-    g_autoptr(GpLedger) ledger = NULL;
-    g_autoptr(GpPool) pool = NULL;
-    g_autoptr(GpPool) updated = NULL;
-    g_autoptr(GPtrArray) request = NULL;
-    GpClaims *claims;
-    g_autoptr(GPtrArray) leave = g_ptr_array_new();  /* GpPoolDevice*, borrowed */
-    g_autoptr(GPtrArray) notes = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GPtrArray) pf_leaves = g_ptr_array_new_with_free_func((GDestroyNotify)pf_leave_free);
-    g_autoptr(GError) err = NULL;
-    g_autofree const char **addrs = NULL;
-    g_autofree const char **drivers = NULL;
-
-    pool = lock_and_load(name, &ledger, error);
-    if (!pool)
-        return FALSE;
-    request = canonical_request(pool, devices, n, error);
-    if (!request)
-        return FALSE;
-    claims = gp_ledger_claims(ledger);
+    GpClaims *claims = gp_ledger_claims(ledger);
 
     for (guint i = 0; i < request->len; i++) {
         const char *addr = g_ptr_array_index(request, i);
@@ -965,73 +1008,87 @@ gp_poolhost_remove(const char *name, const char *const *devices, guint n,
             g_ptr_array_add(leave, c);
         }
     }
+    return TRUE;
+}
 
-    addrs = g_new0(const char *, leave->len + 1);
-    drivers = g_new0(const char *, leave->len + 1);
+static gboolean
+save_without(const GpPool *pool, GPtrArray *leave, GError **error)
+{
+    g_autoptr(GpPool) updated = gp_pool_copy(pool);
+
+    for (guint i = 0; i < leave->len; i++)
+        gp_pool_remove_device(updated, ((GpPoolDevice *)g_ptr_array_index(leave, i))->address);
+    return gp_poolstore_save(updated, error);
+}
+
+/* pci pool members leave: off vfio-pci, back to the host drivers they
+ * had, then out of the pool; bound again if the pool cannot be saved. */
+static gboolean
+remove_pci_members(const GpPool *pool, GPtrArray *leave, GPtrArray *notes, GError **error)
+{
+    g_autofree const char **addrs = g_new0(const char *, leave->len + 1);
+    g_autofree const char **drivers = g_new0(const char *, leave->len + 1);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GError) undo = NULL;
+    guint present = 0;
+
     for (guint i = 0; i < leave->len; i++) {
         const GpPoolDevice *d = g_ptr_array_index(leave, i);
+        g_autofree char *dir = gp_sysfs_pci_dev_path(d->address, NULL);
+        g_autofree char *now = NULL;
 
-        addrs[i] = d->address;
-        drivers[i] = d->host_driver;
-    }
-    if (pool->type == GP_POOL_TYPE_PCI) {
         /* A member that vanished from the host (card pulled) leaves the
          * pool without being unbound: there is nothing to give back. */
-        guint present = 0;
-
-        for (guint i = 0; i < leave->len; i++) {
-            g_autofree char *dir = gp_sysfs_pci_dev_path(addrs[i], NULL);
-
-            if (gp_sysfs_is_dir(dir)) {
-                g_autofree char *now = gp_vfio_current_driver(addrs[i]);
-
-                if (g_strcmp0(now, GP_VFIO_DRIVER) == 0 &&
-                    !check_no_vfio_users(addrs[i], notes, error))
-                    return FALSE;
-                addrs[present] = addrs[i];
-                drivers[present] = drivers[i];
-                present++;
-            } else {
-                g_ptr_array_add(notes, g_strdup_printf("%s is not on this host any more",
-                                                       addrs[i]));
-            }
+        if (!gp_sysfs_is_dir(dir)) {
+            g_ptr_array_add(notes, g_strdup_printf("%s is not on this host any more",
+                                                   d->address));
+            continue;
         }
-        addrs[present] = NULL;
-        if (!gp_vfio_unbind(addrs, drivers, present, notes, &err))
-            return rewrap(error, err, GP_POOL_ERROR_REFUSED);
-
-        updated = gp_pool_copy(pool);
-        for (guint i = 0; i < leave->len; i++)
-            gp_pool_remove_device(updated, ((GpPoolDevice *)g_ptr_array_index(leave, i))->address);
-        if (!gp_poolstore_save(updated, error)) {
-            g_autoptr(GError) undo = NULL;
-
-            if (!gp_vfio_bind(addrs, present, &undo))
-                append_undo_failure(error, undo);
+        now = gp_vfio_current_driver(d->address);
+        if (g_strcmp0(now, GP_VFIO_DRIVER) == 0 &&
+            !check_no_vfio_users(d->address, notes, error))
             return FALSE;
-        }
-    } else {
-        if (pool->type == GP_POOL_TYPE_VF) {
-            for (guint i = 0; i < leave->len; i++) {
-                PfLeave *pl;
-
-                if (!plan_pf_leave(g_ptr_array_index(leave, i), notes, &pl, error))
-                    return FALSE;
-                g_ptr_array_add(pf_leaves, pl);
-            }
-            if (!apply_pf_leaves(pool, pf_leaves, error))
-                return FALSE;
-        }
-        updated = gp_pool_copy(pool);
-        for (guint i = 0; i < leave->len; i++)
-            gp_pool_remove_device(updated, ((GpPoolDevice *)g_ptr_array_index(leave, i))->address);
-        if (!gp_poolstore_save(updated, error)) {
-            undo_pf_leaves(pool, pf_leaves, error);
-            return FALSE;
-        }
+        addrs[present] = d->address;
+        drivers[present] = d->host_driver;
+        present++;
     }
+    if (!gp_vfio_unbind(addrs, drivers, present, notes, &err))
+        return rewrap(error, err, GP_POOL_ERROR_REFUSED);
+    if (save_without(pool, leave, error))
+        return TRUE;
+    if (!gp_vfio_bind(addrs, present, &undo))
+        append_undo_failure(error, undo);
+    return FALSE;
+}
 
-    for (guint i = 0; done && i < leave->len; i++) {
+/* vf and mdev pool members leave; a PF's VFs go back to the host first
+ * (PF_LEAVES gets what happened to them) and return if the pool cannot
+ * be saved. */
+static gboolean
+remove_partitioned_members(const GpPool *pool, GPtrArray *leave, GPtrArray *pf_leaves,
+                           GPtrArray *notes, GError **error)
+{
+    if (pool->type == GP_POOL_TYPE_VF) {
+        for (guint i = 0; i < leave->len; i++) {
+            PfLeave *pl;
+
+            if (!plan_pf_leave(g_ptr_array_index(leave, i), notes, &pl, error))
+                return FALSE;
+            g_ptr_array_add(pf_leaves, pl);
+        }
+        if (!apply_pf_leaves(pool, pf_leaves, error))
+            return FALSE;
+    }
+    if (save_without(pool, leave, error))
+        return TRUE;
+    undo_pf_leaves(pool, pf_leaves, error);
+    return FALSE;
+}
+
+static void
+report_removed(const GpPool *pool, GPtrArray *leave, GPtrArray *pf_leaves, GPtrArray *done)
+{
+    for (guint i = 0; i < leave->len; i++) {
         const GpPoolDevice *d = g_ptr_array_index(leave, i);
         g_autofree char *now = NULL;
 
@@ -1048,8 +1105,36 @@ gp_poolhost_remove(const char *name, const char *const *devices, guint n,
                                               now ? "back on " : "left without a driver",
                                               now ? now : ""));
     }
-    for (guint i = 0; done && i < notes->len; i++)
-        g_ptr_array_add(done, g_strdup_printf("note: %s", (char *)g_ptr_array_index(notes, i)));
+}
+
+gboolean
+gp_poolhost_remove(const char *name, const char *const *devices, guint n,
+                   GPtrArray *done, GError **error)
+{
+    g_autoptr(GpLedger) ledger = NULL;
+    g_autoptr(GpPool) pool = NULL;
+    g_autoptr(GPtrArray) request = NULL;
+    g_autoptr(GPtrArray) leave = g_ptr_array_new();  /* GpPoolDevice*, borrowed */
+    g_autoptr(GPtrArray) notes = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) pf_leaves = g_ptr_array_new_with_free_func((GDestroyNotify)pf_leave_free);
+    gboolean removed;
+
+    pool = lock_and_load(name, &ledger, error);
+    if (!pool)
+        return FALSE;
+    request = canonical_request(pool, devices, n, error);
+    if (!request || !plan_leave(ledger, pool, request, leave, error))
+        return FALSE;
+    if (pool->type == GP_POOL_TYPE_PCI)
+        removed = remove_pci_members(pool, leave, notes, error);
+    else
+        removed = remove_partitioned_members(pool, leave, pf_leaves, notes, error);
+    if (!removed)
+        return FALSE;
+    if (done) {
+        report_removed(pool, leave, pf_leaves, done);
+        add_notes(done, notes);
+    }
     return TRUE;
 }
 

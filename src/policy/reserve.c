@@ -100,13 +100,148 @@ gp_reserve_choose(const char *dom_name, const char *dom_uuid, const char *pool,
 
 /* ---- Rebalance plan ----------------------------------------------------- */
 
-static gint
-domain_name_cmp(gconstpointer pa, gconstpointer pb)
+static guint
+reservations_of(GHashTable *reserved, const char *device)
 {
-    const GpDomain *a = *(GpDomain *const *)pa;
-    const GpDomain *b = *(GpDomain *const *)pb;
+    return GPOINTER_TO_UINT(g_hash_table_lookup(reserved, device));
+}
 
-    return strcmp(a->name, b->name);
+/* The table keeps its own copy of DEVICE: a move frees the domain's
+ * string that may have been the first to count it. */
+static void
+set_reservations(GHashTable *reserved, const char *device, guint n)
+{
+    g_hash_table_insert(reserved, g_strdup(device), GUINT_TO_POINTER(n));
+}
+
+/* How many of DOMAINS reserve each device. */
+static GHashTable *
+count_reservations(GPtrArray *domains)
+{
+    GHashTable *reserved = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+
+    for (guint i = 0; i < domains->len; i++) {
+        GpDomain *dom = g_ptr_array_index(domains, i);
+
+        for (guint j = 0; j < dom->devices->len; j++) {
+            const char *id = ((GpDomainDevice *)g_ptr_array_index(dom->devices, j))->device;
+
+            set_reservations(reserved, id, reservations_of(reserved, id) + 1);
+        }
+    }
+    return reserved;
+}
+
+static gboolean
+domain_reserves(const GpDomain *dom, const char *device)
+{
+    for (guint m = 0; m < dom->devices->len; m++)
+        if (strcmp(((GpDomainDevice *)g_ptr_array_index(dom->devices, m))->device, device) == 0)
+            return TRUE;
+    return FALSE;
+}
+
+/* Why device DEV of stopped domain DOM must move to another unit of its
+ * pool (POOL_DEVS), or NULL if it may stay. */
+static char *
+repoint_reason(const GpDomain *dom, const GpDomainDevice *dev, GPtrArray *pool_devs,
+               GpClaims *claims)
+{
+    const GpClaim *claim = claims ? gp_claims_find(claims, dev->device) : NULL;
+
+    if (claim && g_strcmp0(claim->domain_uuid, dom->uuid) != 0)
+        return g_strdup_printf("held by %s", claim->domain_name);
+    if (!g_ptr_array_find_with_equal_func(pool_devs, dev->device, g_str_equal, NULL))
+        return g_strdup_printf("no longer a device of pool '%s'", dev->pool);
+    return NULL;
+}
+
+/* The unit of POOL_DEVS that no one holds and DOM does not reserve yet
+ * that the fewest domains reserve (*N of them); NULL if there is none. */
+static const char *
+least_reserved_free(const GpDomain *dom, GPtrArray *pool_devs, GHashTable *reserved,
+                    GpClaims *claims, guint *n)
+{
+    const char *best = NULL;
+
+    *n = G_MAXUINT;
+    for (guint k = 0; k < pool_devs->len; k++) {
+        const char *cand = g_ptr_array_index(pool_devs, k);
+        guint cand_n = reservations_of(reserved, cand);
+
+        if ((claims && gp_claims_find(claims, cand)) || domain_reserves(dom, cand))
+            continue;
+        /* Least reserved first, then by name (the array is sorted). */
+        if (cand_n < *n) {
+            best = cand;
+            *n = cand_n;
+        }
+    }
+    return best;
+}
+
+/* DEV of DOM re-pointed to TO, which TO_N domains reserved until now;
+ * the counts change with it, so later domains see this reservation. */
+static GpReserveMove *
+move_device(GpDomain *dom, GpDomainDevice *dev, const char *to, guint to_n, char *reason,
+            GHashTable *reserved)
+{
+    GpReserveMove *move = g_new0(GpReserveMove, 1);
+    guint old_n = reservations_of(reserved, dev->device);
+
+    move->domain = g_strdup(dom->name);
+    move->uuid = g_strdup(dom->uuid);
+    move->alias = g_strdup(dev->alias);
+    move->pool = g_strdup(dev->pool);
+    move->from = g_strdup(dev->device);
+    move->to = g_strdup(to);
+    move->reason = reason;
+    if (old_n)
+        set_reservations(reserved, dev->device, old_n - 1);
+    set_reservations(reserved, to, to_n + 1);
+    g_free(dev->device);
+    dev->device = g_strdup(to);
+    return move;
+}
+
+/* The move device DEV of stopped domain DOM needs, if any; a line in
+ * PROBLEMS (if not NULL) when it needs one and cannot have it. */
+static GpReserveMove *
+plan_device(GpDomain *dom, GpDomainDevice *dev, GHashTable *candidates, GHashTable *reserved,
+            GpClaims *claims, GPtrArray *problems)
+{
+    GPtrArray *pool_devs = g_hash_table_lookup(candidates, dev->pool);
+    g_autofree char *reason = NULL;
+    const char *best;
+    guint best_n;
+
+    /* An mdev is the domain's own (a UUID derived from the domain,
+     * created by the hook at prepare): no other domain can hold it, so
+     * there is nothing to re-point. */
+    if (gp_domain_device_is_mdev(dev))
+        return NULL;
+    if (!pool_devs) {
+        /* The pool is not defined here: nothing to re-point to; the hook
+         * will say so at start. */
+        if (problems)
+            g_ptr_array_add(problems, g_strdup_printf(
+                "%s: %s: pool '%s' is not defined on this host", dom->name, dev->alias,
+                dev->pool));
+        return NULL;
+    }
+    reason = repoint_reason(dom, dev, pool_devs, claims);
+    if (!reason)
+        return NULL;
+    best = least_reserved_free(dom, pool_devs, reserved, claims, &best_n);
+    if (!best) {
+        if (problems)
+            g_ptr_array_add(problems, g_strdup_printf(
+                "%s: %s %s is %s and pool '%s' has no free device: it cannot start "
+                "until one is released", dom->name, dev->alias, dev->device, reason,
+                dev->pool));
+        return NULL;
+    }
+    return move_device(dom, dev, best, best_n, g_steal_pointer(&reason), reserved);
 }
 
 GPtrArray *
@@ -114,105 +249,24 @@ gp_reserve_rebalance_plan(GPtrArray *domains, GHashTable *candidates, GpClaims *
                          GPtrArray *problems)
 {
     GPtrArray *moves = g_ptr_array_new_with_free_func((GDestroyNotify)gp_reserve_move_free);
-    g_autoptr(GHashTable) reserved = g_hash_table_new(g_str_hash, g_str_equal);
-    g_autoptr(GPtrArray) order = g_ptr_array_new();
+    g_autoptr(GHashTable) reserved = count_reservations(domains);
+    g_autoptr(GPtrArray) order = g_ptr_array_sized_new(domains->len);
 
-    /* How many domains reserve each device. */
-    for (guint i = 0; i < domains->len; i++) {
-        GpDomain *dom = g_ptr_array_index(domains, i);
-
-        g_ptr_array_add(order, dom);
-        for (guint j = 0; j < dom->devices->len; j++) {
-            const char *id = ((GpDomainDevice *)g_ptr_array_index(dom->devices, j))->device;
-            guint n = GPOINTER_TO_UINT(g_hash_table_lookup(reserved, id));
-
-            g_hash_table_insert(reserved, (gpointer)id, GUINT_TO_POINTER(n + 1));
-        }
-    }
-    g_ptr_array_sort(order, domain_name_cmp);
-
+    for (guint i = 0; i < domains->len; i++)
+        g_ptr_array_add(order, g_ptr_array_index(domains, i));
+    g_ptr_array_sort(order, gp_domain_compare_names);
     for (guint i = 0; i < order->len; i++) {
         GpDomain *dom = g_ptr_array_index(order, i);
 
         if (dom->active)
             continue;
         for (guint j = 0; j < dom->devices->len; j++) {
-            GpDomainDevice *dev = g_ptr_array_index(dom->devices, j);
-            const char *id = dev->device;
-            GPtrArray *pool_devs = g_hash_table_lookup(candidates, dev->pool);
-            const GpClaim *claim = claims ? gp_claims_find(claims, id) : NULL;
-            g_autofree char *reason = NULL;
-            const char *best = NULL;
-            guint best_n = G_MAXUINT;
+            GpReserveMove *move = plan_device(dom, g_ptr_array_index(dom->devices, j),
+                                              candidates, reserved, claims, problems);
 
-            /* An mdev is the domain's own (a UUID derived from the
-             * domain, created by the hook at prepare): no other domain can
-             * hold it, so there is nothing to re-point. */
-            if (gp_domain_device_is_mdev(dev))
-                continue;
-            if (!pool_devs) {
-                /* The pool is not defined here: nothing to re-point to;
-                 * the hook will say so at start. */
-                if (problems)
-                    g_ptr_array_add(problems, g_strdup_printf(
-                        "%s: %s: pool '%s' is not defined on this host", dom->name,
-                        dev->alias, dev->pool));
-                continue;
-            }
-            if (claim && g_strcmp0(claim->domain_uuid, dom->uuid) != 0)
-                reason = g_strdup_printf("held by %s", claim->domain_name);
-            else if (!g_ptr_array_find_with_equal_func(pool_devs, id, g_str_equal, NULL))
-                reason = g_strdup_printf("no longer a device of pool '%s'", dev->pool);
-            else
-                continue;
-
-            for (guint k = 0; k < pool_devs->len; k++) {
-                const char *cand = g_ptr_array_index(pool_devs, k);
-                guint n = GPOINTER_TO_UINT(g_hash_table_lookup(reserved, cand));
-                gboolean mine = FALSE;
-
-                if (claims && gp_claims_find(claims, cand))
-                    continue;
-                for (guint m = 0; m < dom->devices->len; m++)
-                    if (strcmp(((GpDomainDevice *)g_ptr_array_index(dom->devices, m))->device, cand) == 0)
-                        mine = TRUE;
-                if (mine)
-                    continue;
-                /* Least reserved first, then by name (the array is sorted). */
-                if (n < best_n) {
-                    best = cand;
-                    best_n = n;
-                }
-            }
-            if (!best) {
-                if (problems)
-                    g_ptr_array_add(problems, g_strdup_printf(
-                        "%s: %s %s is %s and pool '%s' has no free device: it cannot start "
-                        "until one is released", dom->name, dev->alias, id, reason,
-                        dev->pool));
-                continue;
-            }
-            {
-                GpReserveMove *move = g_new0(GpReserveMove, 1);
-                guint old_n = GPOINTER_TO_UINT(g_hash_table_lookup(reserved, id));
-
-                move->domain = g_strdup(dom->name);
-                move->uuid = g_strdup(dom->uuid);
-                move->alias = g_strdup(dev->alias);
-                move->pool = g_strdup(dev->pool);
-                move->from = g_strdup(id);
-                move->to = g_strdup(best);
-                move->reason = g_steal_pointer(&reason);
+            if (move)
                 g_ptr_array_add(moves, move);
-                /* Later domains see this reservation. */
-                if (old_n)
-                    g_hash_table_insert(reserved, (gpointer)id, GUINT_TO_POINTER(old_n - 1));
-                g_hash_table_insert(reserved, (gpointer)best, GUINT_TO_POINTER(best_n + 1));
-                g_free(dev->device);
-                dev->device = g_strdup(best);
-            }
         }
     }
     return moves;
 }
-

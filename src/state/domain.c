@@ -54,6 +54,15 @@ gp_domain_free(GpDomain *dom)
     g_free(dom);
 }
 
+gint
+gp_domain_compare_names(gconstpointer a, gconstpointer b)
+{
+    const GpDomain *da = *(GpDomain *const *)a;
+    const GpDomain *db = *(GpDomain *const *)b;
+
+    return strcmp(da->name, db->name);
+}
+
 GpDomainDevice *
 gp_domain_add_device(GpDomain *dom, const char *alias, const char *pool, const char *device)
 {

@@ -43,6 +43,9 @@ GpDomain *gp_domain_new_from_assignment(const GpDomAssignment *assignment);
 void gp_domain_free(GpDomain *dom);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(GpDomain, gp_domain_free)
 
+/* For g_ptr_array_sort() on GpDomain*: by name. */
+gint gp_domain_compare_names(gconstpointer a, gconstpointer b);
+
 /* Appends a device (borrowed from DOM). */
 GpDomainDevice *gp_domain_add_device(GpDomain *dom, const char *alias, const char *pool,
                                      const char *device);

@@ -979,6 +979,22 @@ collect_guest_addresses(xmlNode *devices)
     return map;
 }
 
+/* A hostdev's source <address> of PCI device A, as libvirt writes it. */
+static void
+set_pci_address(xmlNode *address, const GpPciAddr *a)
+{
+    char buf[16];
+
+    g_snprintf(buf, sizeof(buf), "0x%04x", a->domain);
+    xmlSetProp(address, (const xmlChar *)"domain", (const xmlChar *)buf);
+    g_snprintf(buf, sizeof(buf), "0x%02x", a->bus);
+    xmlSetProp(address, (const xmlChar *)"bus", (const xmlChar *)buf);
+    g_snprintf(buf, sizeof(buf), "0x%02x", a->slot);
+    xmlSetProp(address, (const xmlChar *)"slot", (const xmlChar *)buf);
+    g_snprintf(buf, sizeof(buf), "0x%x", a->function);
+    xmlSetProp(address, (const xmlChar *)"function", (const xmlChar *)buf);
+}
+
 static void
 add_hostdev(xmlNode *devices, const GpDomDevice *dev, GHashTable *guest_addresses)
 {
@@ -995,7 +1011,6 @@ add_hostdev(xmlNode *devices, const GpDomDevice *dev, GHashTable *guest_addresse
     xmlSetProp(hostdev, (const xmlChar *)"mode", (const xmlChar *)"subsystem");
     if (dev->address) {
         GpPciAddr a;
-        char buf[16];
 
         /* Checked by the caller. */
         g_assert(gp_pci_addr_parse(dev->address, &a, NULL));
@@ -1003,14 +1018,7 @@ add_hostdev(xmlNode *devices, const GpDomDevice *dev, GHashTable *guest_addresse
         /* gpupool keeps pool devices bound to vfio-pci; managed='yes'
          * would make libvirt rebind the host driver at stop. */
         xmlSetProp(hostdev, (const xmlChar *)"managed", (const xmlChar *)"no");
-        g_snprintf(buf, sizeof(buf), "0x%04x", a.domain);
-        xmlSetProp(address, (const xmlChar *)"domain", (const xmlChar *)buf);
-        g_snprintf(buf, sizeof(buf), "0x%02x", a.bus);
-        xmlSetProp(address, (const xmlChar *)"bus", (const xmlChar *)buf);
-        g_snprintf(buf, sizeof(buf), "0x%02x", a.slot);
-        xmlSetProp(address, (const xmlChar *)"slot", (const xmlChar *)buf);
-        g_snprintf(buf, sizeof(buf), "0x%x", a.function);
-        xmlSetProp(address, (const xmlChar *)"function", (const xmlChar *)buf);
+        set_pci_address(address, &a);
     } else {
         /* Attributes in the order libvirt writes them, so that assigning
          * again gives what libvirt stored byte for byte. */
@@ -1082,23 +1090,10 @@ check_plan(GpDomXml *dom, const GpDomPlan *plan, GError **error)
     return TRUE;
 }
 
-gboolean
-gp_domxml_apply(GpDomXml *dom, const GpDomPlan *plan, GError **error)
+/* libvirt's definition of a domain has a <uuid> and <devices>. */
+static gboolean
+check_definition(GpDomXml *dom, xmlNode *devices, GError **error)
 {
-    xmlNode *root = xmlDocGetRootElement(dom->doc);
-    xmlNode *devices = gp_domxml_child(root, "devices");
-    g_autoptr(GpDomAssignment) platform = NULL;
-    g_autoptr(GPtrArray) created_names = g_ptr_array_new();
-    g_autoptr(GHashTable) guest_addresses = NULL;
-    g_autofree char *controllers_before = NULL;
-    gboolean meta_created = FALSE;
-    xmlNode *meta;
-    xmlNode *assignment;
-    xmlNs *ns;
-    Record rec;
-
-    if (!check_plan(dom, plan, error))
-        return FALSE;
     if (!dom->uuid || !gp_domxml_uuid_check(dom->uuid)) {
         g_set_error(error, GP_DOMXML_ERROR, GP_DOMXML_ERROR_INVALID,
                     "domain '%s' has no valid <uuid>: pass the definition as libvirt "
@@ -1111,27 +1106,37 @@ gp_domxml_apply(GpDomXml *dom, const GpDomPlan *plan, GError **error)
                     dom->name);
         return FALSE;
     }
-    guest_addresses = collect_guest_addresses(devices);
-    /* Controllers libvirt added for our previous hostdevs stay until the
-     * new hostdevs have taken back their guest addresses. */
-    clear_internal(dom, FALSE, &controllers_before);
-    if (!controllers_before) {
-        xmlNode *by_index[256];
+    return TRUE;
+}
 
-        pci_controllers(devices, by_index);
-        controllers_before = format_index_set(by_index);
-    }
+/* Takes away what a previous assign added and returns the PCI controller
+ * indexes the domain had before gpupool's hostdevs first came.
+ * Controllers libvirt added for our previous hostdevs stay until the new
+ * hostdevs have taken back their guest addresses. */
+static char *
+clear_previous(GpDomXml *dom, xmlNode *devices)
+{
+    char *before = NULL;
+    xmlNode *by_index[256];
 
-    /* The platform as the admin left it (after undoing our changes). */
-    {
-        g_autoptr(GError) ignored = NULL;
+    clear_internal(dom, FALSE, &before);
+    if (before)
+        return before;
+    pci_controllers(devices, by_index);
+    return format_index_set(by_index);
+}
 
-        platform = gp_domxml_assignment_from_doc(dom->doc, &ignored);
-        if (!platform) {
-            g_set_error(error, GP_DOMXML_ERROR, GP_DOMXML_ERROR_INVALID, "%s",
-                        ignored->message);
-            return FALSE;
-        }
+/* The platform as the admin left it (after undoing our changes), when
+ * gpupool can size its MMIO window as the plan asks. */
+static GpDomAssignment *
+platform_of(GpDomXml *dom, const GpDomPlan *plan, GError **error)
+{
+    g_autoptr(GError) ignored = NULL;
+    g_autoptr(GpDomAssignment) platform = gp_domxml_assignment_from_doc(dom->doc, &ignored);
+
+    if (!platform) {
+        g_set_error(error, GP_DOMXML_ERROR, GP_DOMXML_ERROR_INVALID, "%s", ignored->message);
+        return NULL;
     }
     if (plan->pcihole64 && platform->machine_kind == GP_DOM_MACHINE_OTHER) {
         g_set_error(error, GP_DOMXML_ERROR, GP_DOMXML_ERROR_UNSUPPORTED,
@@ -1139,21 +1144,35 @@ gp_domxml_apply(GpDomXml *dom, const GpDomPlan *plan, GError **error)
                     "window of x86 q35 and i440fx (pc) machines only; change the machine "
                     "type or use a q35 domain",
                     dom->name, platform->machine ? platform->machine : "(none)");
-        return FALSE;
+        return NULL;
     }
+    return g_steal_pointer(&platform);
+}
 
-    meta = metadata_el(root, TRUE, &meta_created);
-    assignment = xmlNewDocNode(dom->doc, NULL, (const xmlChar *)"assignment", NULL);
-    ns = xmlNewNs(assignment, (const xmlChar *)GP_DOMXML_NS,
-                  (const xmlChar *)GP_DOMXML_NS_PREFIX);
+/* A new <gpupool:assignment> in the domain's <metadata>, which is created
+ * if missing (and then named in CREATED). */
+static xmlNode *
+new_assignment(xmlNode *root, GPtrArray *created)
+{
+    gboolean meta_created = FALSE;
+    xmlNode *meta = metadata_el(root, TRUE, &meta_created);
+    xmlNode *assignment = xmlNewDocNode(root->doc, NULL, (const xmlChar *)"assignment", NULL);
+    xmlNs *ns = xmlNewNs(assignment, (const xmlChar *)GP_DOMXML_NS,
+                         (const xmlChar *)GP_DOMXML_NS_PREFIX);
+
     xmlSetNs(assignment, ns);
     insert_child(meta, assignment, NULL);
     if (meta_created)
-        g_ptr_array_add(created_names, "metadata");
+        g_ptr_array_add(created, "metadata");
+    return assignment;
+}
 
+static void
+write_requests(xmlNode *assignment, const GpDomPlan *plan)
+{
     for (guint i = 0; i < plan->requests->len; i++) {
         GpDomRequest *req = g_ptr_array_index(plan->requests, i);
-        xmlNode *el = our_child(assignment, ns, "request");
+        xmlNode *el = our_child(assignment, assignment->ns, "request");
         g_autofree char *count = g_strdup_printf("%u", req->count);
         g_autofree char *mmio = req->mmio ? g_strdup_printf("%" G_GUINT64_FORMAT, req->mmio)
                                           : g_strdup("auto");
@@ -1163,52 +1182,97 @@ gp_domxml_apply(GpDomXml *dom, const GpDomPlan *plan, GError **error)
         xmlSetProp(el, (const xmlChar *)"mmio", (const xmlChar *)mmio);
         insert_child(assignment, el, NULL);
     }
+}
+
+/* DEV, the INDEX-th device of the plan, in the metadata: its alias, pool
+ * and PCI address (made canonical) or mdev UUID (in lower case). */
+static void
+write_device(xmlNode *assignment, GpDomDevice *dev, guint index)
+{
+    xmlNode *el = our_child(assignment, assignment->ns, "device");
+
+    /* Aliases are numbered in plan order. */
+    g_free(dev->alias);
+    dev->alias = g_strdup_printf(GP_DOMXML_ALIAS_PREFIX "%u", index);
+    dev->index = index;
+    xmlSetProp(el, (const xmlChar *)"alias", (const xmlChar *)dev->alias);
+    xmlSetProp(el, (const xmlChar *)"pool", (const xmlChar *)dev->pool);
+    if (dev->address) {
+        g_autofree char *canon = gp_pci_addr_canonical(dev->address, NULL);
+
+        g_free(dev->address);
+        dev->address = g_steal_pointer(&canon);
+        xmlSetProp(el, (const xmlChar *)"address", (const xmlChar *)dev->address);
+    } else {
+        g_autofree char *lower = g_ascii_strdown(dev->uuid, -1);
+
+        g_free(dev->uuid);
+        dev->uuid = g_steal_pointer(&lower);
+        xmlSetProp(el, (const xmlChar *)"uuid", (const xmlChar *)dev->uuid);
+    }
+    insert_child(assignment, el, NULL);
+}
+
+/* What the devices need of the domain besides the hostdevs, each change
+ * recorded in REC for clear to undo. */
+static void
+apply_settings(xmlNode *root, const GpDomAssignment *platform, const GpDomPlan *plan,
+               Record *rec)
+{
+    apply_on_crash(root, rec);
+    if (plan->pcihole64)
+        apply_pcihole64(root, platform->machine_kind, plan->pcihole64, rec);
+    if (plan->ovmf_mmio64 && platform->ovmf)
+        apply_ovmf_mmio64(root, plan->ovmf_mmio64, rec);
+    if (plan->phys_bits)
+        apply_physbits(root, plan->phys_bits, rec);
+}
+
+/* The elements gpupool created, so that clear takes them away again. */
+static void
+record_created(Record *rec)
+{
+    g_autofree char *list = NULL;
+
+    if (!rec->created->len)
+        return;
+    g_ptr_array_add(rec->created, NULL);
+    list = g_strjoinv(" ", (char **)rec->created->pdata);
+    record_change(rec, GP_DOMXML_CHANGE_CREATED, list, NULL);
+}
+
+gboolean
+gp_domxml_apply(GpDomXml *dom, const GpDomPlan *plan, GError **error)
+{
+    xmlNode *root = xmlDocGetRootElement(dom->doc);
+    xmlNode *devices = gp_domxml_child(root, "devices");
+    g_autoptr(GpDomAssignment) platform = NULL;
+    g_autoptr(GPtrArray) created_names = g_ptr_array_new();
+    g_autoptr(GHashTable) guest_addresses = NULL;
+    g_autofree char *controllers_before = NULL;
+    Record rec;
+
+    if (!check_plan(dom, plan, error) || !check_definition(dom, devices, error))
+        return FALSE;
+    guest_addresses = collect_guest_addresses(devices);
+    controllers_before = clear_previous(dom, devices);
+    platform = platform_of(dom, plan, error);
+    if (!platform)
+        return FALSE;
+
+    rec.assignment = new_assignment(root, created_names);
+    rec.created = created_names;
+    write_requests(rec.assignment, plan);
     for (guint i = 0; i < plan->devices->len; i++) {
         GpDomDevice *dev = g_ptr_array_index(plan->devices, i);
-        xmlNode *el = our_child(assignment, ns, "device");
 
-        /* Aliases are numbered in plan order. */
-        g_free(dev->alias);
-        dev->alias = g_strdup_printf(GP_DOMXML_ALIAS_PREFIX "%u", i);
-        dev->index = i;
-        xmlSetProp(el, (const xmlChar *)"alias", (const xmlChar *)dev->alias);
-        xmlSetProp(el, (const xmlChar *)"pool", (const xmlChar *)dev->pool);
-        if (dev->address) {
-            g_autofree char *canon = gp_pci_addr_canonical(dev->address, NULL);
-
-            g_free(dev->address);
-            dev->address = g_steal_pointer(&canon);
-            xmlSetProp(el, (const xmlChar *)"address", (const xmlChar *)dev->address);
-        } else {
-            g_autofree char *lower = g_ascii_strdown(dev->uuid, -1);
-
-            g_free(dev->uuid);
-            dev->uuid = g_steal_pointer(&lower);
-            xmlSetProp(el, (const xmlChar *)"uuid", (const xmlChar *)dev->uuid);
-        }
-        insert_child(assignment, el, NULL);
+        write_device(rec.assignment, dev, i);
         add_hostdev(devices, dev, guest_addresses);
     }
-
-    rec.assignment = assignment;
-    rec.created = created_names;
-    apply_on_crash(root, &rec);
-    if (plan->pcihole64)
-        apply_pcihole64(root, platform->machine_kind, plan->pcihole64, &rec);
-    if (plan->ovmf_mmio64 && platform->ovmf)
-        apply_ovmf_mmio64(root, plan->ovmf_mmio64, &rec);
-    if (plan->phys_bits)
-        apply_physbits(root, plan->phys_bits, &rec);
+    apply_settings(root, platform, plan, &rec);
     record_change(&rec, GP_DOMXML_CHANGE_CONTROLLERS, controllers_before, NULL);
     prune_controllers(devices, controllers_before);
-    if (created_names->len) {
-        g_ptr_array_add(created_names, NULL);
-        {
-            g_autofree char *list = g_strjoinv(" ", (char **)created_names->pdata);
-
-            record_change(&rec, GP_DOMXML_CHANGE_CREATED, list, NULL);
-        }
-    }
+    record_created(&rec);
     return TRUE;
 }
 
@@ -1277,18 +1341,10 @@ gp_domxml_repoint(GpDomXml *dom, const char *alias, const char *address,
         }
         if (canon) {
             GpPciAddr a;
-            char buf[16];
 
             gp_pci_addr_parse(canon, &a, NULL);
             xmlSetProp(entry, (const xmlChar *)"address", (const xmlChar *)canon);
-            g_snprintf(buf, sizeof(buf), "0x%04x", a.domain);
-            xmlSetProp(addr, (const xmlChar *)"domain", (const xmlChar *)buf);
-            g_snprintf(buf, sizeof(buf), "0x%02x", a.bus);
-            xmlSetProp(addr, (const xmlChar *)"bus", (const xmlChar *)buf);
-            g_snprintf(buf, sizeof(buf), "0x%02x", a.slot);
-            xmlSetProp(addr, (const xmlChar *)"slot", (const xmlChar *)buf);
-            g_snprintf(buf, sizeof(buf), "0x%x", a.function);
-            xmlSetProp(addr, (const xmlChar *)"function", (const xmlChar *)buf);
+            set_pci_address(addr, &a);
         } else {
             g_autofree char *lower = g_ascii_strdown(uuid, -1);
 

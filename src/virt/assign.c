@@ -37,15 +37,6 @@ dev_id(const GpDomDevice *dev)
     return dev->address ? dev->address : dev->uuid;
 }
 
-static gint
-domain_name_cmp(gconstpointer pa, gconstpointer pb)
-{
-    const GpDomain *a = *(GpDomain *const *)pa;
-    const GpDomain *b = *(GpDomain *const *)pb;
-
-    return strcmp(a->name, b->name);
-}
-
 /* ---- libvirt ------------------------------------------------------------ */
 
 static void
@@ -295,7 +286,7 @@ gp_assign_list_domains(virConnectPtr conn, GPtrArray *problems, GError **error)
         virDomainFree(doms[i]);
     }
     free(doms);
-    g_ptr_array_sort(out, domain_name_cmp);
+    g_ptr_array_sort(out, gp_domain_compare_names);
     return out;
 }
 
