@@ -278,6 +278,26 @@ Test(reserve, rebalance_spreads_stopped_domains_over_free_devices_least_reserved
     cr_assert_str_eq(((GpReserveMove *)g_ptr_array_index(moves, 1))->to, "0000:44:00.0");
 }
 
+/* The first stopped domain listed reserves the held device: re-pointing
+ * it must not take the device's name away from the count the next one
+ * reads (a use after free, seen under valgrind and AddressSanitizer). */
+Test(reserve, rebalance_repoints_every_stopped_domain_when_the_first_listed_moves_first)
+{
+    g_autoptr(GpClaims) claims = claims_with("0000:41:00.0", UUID_A, "vm1");
+    g_autoptr(GPtrArray) doms = domains_new();
+    g_autoptr(GHashTable) cands = pool_devices("0000:41:00.0", "0000:42:00.0", "0000:43:00.0",
+                                               NULL);
+    g_autoptr(GPtrArray) moves = NULL;
+
+    g_ptr_array_add(doms, domain("vm2", UUID_B, FALSE, "0000:41:00.0"));
+    g_ptr_array_add(doms, domain("vm1", UUID_A, TRUE, "0000:41:00.0"));
+    g_ptr_array_add(doms, domain("vm3", UUID_C, FALSE, "0000:41:00.0"));
+    moves = gp_reserve_rebalance_plan(doms, cands, claims, NULL);
+    cr_assert_eq(moves->len, 2);
+    cr_assert_str_eq(((GpReserveMove *)g_ptr_array_index(moves, 0))->to, "0000:42:00.0");
+    cr_assert_str_eq(((GpReserveMove *)g_ptr_array_index(moves, 1))->to, "0000:43:00.0");
+}
+
 Test(reserve, rebalance_twice_moves_nothing_the_second_time)
 {
     g_autoptr(GpClaims) claims = claims_with("0000:41:00.0", UUID_A, "vm1");
