@@ -339,6 +339,9 @@ plan_copy_pool(GpDomPlan *plan, const GpDomRequest *r, const GpDomAssignment *cu
     copy->pool = g_strdup(r->pool);
     copy->count = r->count;
     copy->mmio = r->mmio;
+    copy->has_type = r->has_type;
+    copy->type = r->type;
+    copy->profile = g_strdup(r->profile);
     g_ptr_array_add(plan->requests, copy);
     for (guint j = 0; j < current->devices->len; j++) {
         const GpDomDevice *d = g_ptr_array_index(current->devices, j);
@@ -367,16 +370,32 @@ plan_add_device(GpDomPlan *plan, const char *pool, gboolean mdev, const char *id
     g_ptr_array_add(plan->devices, d);
 }
 
+/* The pool's partition profile, recorded in the request. */
+static const char *
+pool_profile(const GpPool *pool)
+{
+    if (pool->type == GP_POOL_TYPE_MDEV)
+        return pool->mdev_type;
+    if (pool->type == GP_POOL_TYPE_VF)
+        return pool->vf_profile;
+    return NULL;
+}
+
 static void
-plan_add_pool(GpDomPlan *plan, const char *pool, guint count, guint64 mmio, gboolean mdev,
+plan_add_pool(GpDomPlan *plan, const GpPool *p, guint count, guint64 mmio,
               GPtrArray *chosen, const GpDomAssignment *current)
 {
     GpDomRequest *req = g_new0(GpDomRequest, 1);
     g_autoptr(GHashTable) added = g_hash_table_new(g_str_hash, g_str_equal);
+    const char *pool = p->name;
+    gboolean mdev = p->type == GP_POOL_TYPE_MDEV;
 
     req->pool = g_strdup(pool);
     req->count = count;
     req->mmio = mmio;
+    req->has_type = TRUE;
+    req->type = p->type;
+    req->profile = g_strdup(pool_profile(p));
     g_ptr_array_add(plan->requests, req);
     for (guint j = 0; current && j < current->devices->len; j++) {
         const GpDomDevice *d = g_ptr_array_index(current->devices, j);
@@ -538,7 +557,6 @@ static void
 build_plan(GpDomPlan *plan, const GpDomAssignment *current, const GpPool *pool, guint count,
            guint64 mmio, GPtrArray *chosen)
 {
-    gboolean mdev = pool->type == GP_POOL_TYPE_MDEV;
     gboolean placed = FALSE;
 
     plan->requests = g_ptr_array_new_with_free_func((GDestroyNotify)gp_dom_request_free);
@@ -547,14 +565,14 @@ build_plan(GpDomPlan *plan, const GpDomAssignment *current, const GpPool *pool, 
         GpDomRequest *r = g_ptr_array_index(current->requests, i);
 
         if (strcmp(r->pool, pool->name) == 0) {
-            plan_add_pool(plan, pool->name, count, mmio, mdev, chosen, current);
+            plan_add_pool(plan, pool, count, mmio, chosen, current);
             placed = TRUE;
         } else {
             plan_copy_pool(plan, r, current);
         }
     }
     if (!placed)
-        plan_add_pool(plan, pool->name, count, mmio, mdev, chosen, current);
+        plan_add_pool(plan, pool, count, mmio, chosen, current);
 }
 
 /* The 64-bit MMIO window over every request of PLAN: explicit sizes as
