@@ -64,6 +64,7 @@ gp_ops_sources = \
 	src/ops/poolhost.c src/ops/poolhost.h \
 	src/ops/partition.c src/ops/partition.h \
 	src/ops/lifecycle.c src/ops/lifecycle.h \
+	src/ops/domassign.c src/ops/domassign.h \
 	src/ops/rebalance.c src/ops/rebalance.h
 
 # virt: assign, unassign, rebalance and listings through libvirt.
