@@ -3,8 +3,14 @@
 
 #include "ops/domassign.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include <glib/gstdio.h>
+
+#include "base/txfile.h"
 #include "host/host.h"
 #include "policy/alloc.h"
 #include "policy/mmio.h"
@@ -438,5 +444,153 @@ gp_domassign_clear(GpDomXml *dom, const char *xml, char **new_xml, GError **erro
     result->domain = g_strdup(gp_domxml_name(dom));
     result->devices = g_ptr_array_new_with_free_func((GDestroyNotify)gp_dom_device_free);
     *new_xml = g_steal_pointer(&out);
+    return g_steal_pointer(&result);
+}
+
+/* ---- Domain XML files ----------------------------------------------------- */
+
+char *
+gp_domassign_read_file(const char *path, gsize *len, GError **error)
+{
+    g_autoptr(GError) err = NULL;
+    char *text = NULL;
+    gsize n = 0;
+    GStatBuf st;
+    gboolean known = g_stat(path, &st) == 0;
+
+    if (known && !S_ISREG(st.st_mode)) {
+        g_set_error(error, GP_DOMASSIGN_ERROR, GP_DOMASSIGN_ERROR_IO,
+                    "%s is not a file: give the domain XML file the cluster starts the "
+                    "domain from", path);
+        return NULL;
+    }
+    if (known && st.st_size > GP_DOMXML_MAX_SIZE) {
+        g_set_error(error, GP_DOMASSIGN_ERROR, GP_DOMASSIGN_ERROR_IO,
+                    "%s is larger than %d MiB: that is no domain definition", path,
+                    GP_DOMXML_MAX_SIZE >> 20);
+        return NULL;
+    }
+    if (!g_file_get_contents(path, &text, &n, &err)) {
+        g_set_error(error, GP_DOMASSIGN_ERROR, GP_DOMASSIGN_ERROR_IO,
+                    "cannot read %s: %s: give the domain XML file the cluster starts the "
+                    "domain from ('virsh dumpxml --inactive --security-info DOMAIN > FILE')",
+                    path, err->message);
+        return NULL;
+    }
+    if (len)
+        *len = n;
+    return text;
+}
+
+/* The file's domain, with the UUID every node must start it under. */
+static GpDomXml *
+parse_file(const char *path, const char *xml, gsize len, GError **error)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GpDomXml) dom = gp_domxml_parse(xml, len, &err);
+
+    if (!dom) {
+        g_set_error(error, GP_DOMASSIGN_ERROR, GP_DOMASSIGN_ERROR_INVALID, "%s: %s", path,
+                    err->message);
+        return NULL;
+    }
+    if (!gp_domxml_uuid(dom) || !gp_domxml_uuid_check(gp_domxml_uuid(dom))) {
+        g_set_error(error, GP_DOMASSIGN_ERROR, GP_DOMASSIGN_ERROR_INVALID,
+                    "%s: domain '%s' has no valid <uuid>: add one (from 'uuidgen'); every "
+                    "node must start it under the same UUID", path, gp_domxml_name(dom));
+        return NULL;
+    }
+    return g_steal_pointer(&dom);
+}
+
+/* Replaces the file REAL (PATH resolved) with XML, keeping its mode. */
+static gboolean
+replace_file(const char *path, const char *real, const char *xml, GError **error)
+{
+    g_autoptr(GError) err = NULL;
+    GStatBuf st;
+    int mode = 0644;
+
+    if (g_stat(real, &st) == 0)
+        mode = st.st_mode & 07777;
+    if (!gp_txfile_replace(real, xml, -1, mode, &err)) {
+        g_set_error(error, GP_DOMASSIGN_ERROR, GP_DOMASSIGN_ERROR_IO,
+                    "%s was left as it was: %s", path, err->message);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* PATH with its symbolic links resolved, so that the rename replaces the
+ * file the link points to, not the link. */
+static char *
+resolve(const char *path, GError **error)
+{
+    char *real = realpath(path, NULL);
+    char *out;
+
+    if (!real) {
+        int err = errno;
+
+        g_set_error(error, GP_DOMASSIGN_ERROR, GP_DOMASSIGN_ERROR_IO,
+                    "cannot read %s: %s: give the domain XML file the cluster starts the "
+                    "domain from", path, g_strerror(err));
+        return NULL;
+    }
+    out = g_strdup(real);
+    free(real);
+    return out;
+}
+
+GpAssignResult *
+gp_domassign_file(const char *path, const char *pool, guint count, guint64 mmio,
+                  GError **error)
+{
+    g_autofree char *real = resolve(path, error);
+    g_autofree char *xml = NULL;
+    g_autofree char *new_xml = NULL;
+    g_autoptr(GpDomXml) dom = NULL;
+    g_autoptr(GpLedger) ledger = NULL;
+    g_autoptr(GpAssignResult) result = NULL;
+    gsize len = 0;
+
+    if (!real || !(xml = gp_domassign_read_file(real, &len, error)) ||
+        !(dom = parse_file(path, xml, len, error)))
+        return NULL;
+    ledger = gp_ledger_open(GP_LEDGER_READ, error);
+    if (!ledger)
+        return NULL;
+    result = gp_domassign_apply(ledger, dom, xml, pool, count, mmio, NULL, &new_xml, error);
+    if (!result)
+        return NULL;
+    if (result->changed && !replace_file(path, real, new_xml, error))
+        return NULL;
+    return g_steal_pointer(&result);
+}
+
+GpAssignResult *
+gp_domassign_file_clear(const char *path, GError **error)
+{
+    g_autofree char *real = resolve(path, error);
+    g_autofree char *xml = NULL;
+    g_autofree char *new_xml = NULL;
+    g_autoptr(GpDomXml) dom = NULL;
+    g_autoptr(GpAssignResult) result = NULL;
+    g_autoptr(GError) err = NULL;
+    gsize len = 0;
+
+    if (!real || !(xml = gp_domassign_read_file(real, &len, error)))
+        return NULL;
+    dom = gp_domxml_parse(xml, len, &err);
+    if (!dom) {
+        g_set_error(error, GP_DOMASSIGN_ERROR, GP_DOMASSIGN_ERROR_INVALID, "%s: %s", path,
+                    err->message);
+        return NULL;
+    }
+    result = gp_domassign_clear(dom, xml, &new_xml, error);
+    if (!result)
+        return NULL;
+    if (result->changed && !replace_file(path, real, new_xml, error))
+        return NULL;
     return g_steal_pointer(&result);
 }

@@ -4,8 +4,10 @@
  * units chosen by policy/reserve.h among what the ledger counts.
  *
  * libvirt-free, so that one code serves a libvirt domain (virt/assign.c
- * reads the definition from libvirt and defines the result) and any
- * other holder of a definition. */
+ * reads the definition from libvirt and defines the result) and a domain
+ * XML file that a cluster starts the domain from (ocf:heartbeat:
+ * VirtualDomain's config=, shared by every node), which is replaced
+ * atomically and never given to libvirt here. */
 #pragma once
 
 #include <glib.h>
@@ -22,6 +24,7 @@ GQuark gp_domassign_error_quark(void);
 typedef enum {
     GP_DOMASSIGN_ERROR_REFUSED,  /* count too large, a pool that cannot give it, ... */
     GP_DOMASSIGN_ERROR_INVALID,  /* bad arguments, a definition gpupool cannot rewrite */
+    GP_DOMASSIGN_ERROR_IO,       /* a domain XML file that cannot be read or replaced */
 } GpDomAssignError;
 
 typedef struct {
@@ -55,5 +58,19 @@ GpAssignResult *gp_domassign_apply(GpLedger *ledger, GpDomXml *dom, const char *
  * assign added.  *NEW_XML as above. */
 GpAssignResult *gp_domassign_clear(GpDomXml *dom, const char *xml, char **new_xml,
                                    GError **error);
+
+/* The same for the domain XML file PATH (a symbolic link is followed):
+ * read, rewrite, and when it changed replace the file atomically (temp
+ * file, fsync, rename), keeping its permissions.  The file needs a
+ * <uuid>: every node of a cluster must start the domain under the same
+ * one.  Reservations of other domains are unknown here: the units are
+ * chosen among this host's, free ones first. */
+GpAssignResult *gp_domassign_file(const char *path, const char *pool, guint count,
+                                  guint64 mmio, GError **error);
+GpAssignResult *gp_domassign_file_clear(const char *path, GError **error);
+
+/* Reads the domain XML file PATH (at most GP_DOMXML_MAX_SIZE bytes) for
+ * the commands that take --file: errors name the file and the fix. */
+char *gp_domassign_read_file(const char *path, gsize *len, GError **error);
 
 G_END_DECLS
