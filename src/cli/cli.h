@@ -69,5 +69,8 @@ extern const GpCliCommand gp_cmd_shutdown_domains;
 extern const GpCliCommand gp_cmd_partitions;
 extern const GpCliCommand gp_cmd_partition_set;
 extern const GpCliCommand gp_cmd_pool_check;
+/* Clusters (Pacemaker). */
+extern const GpCliCommand gp_cmd_cluster_prepare;
+extern const GpCliCommand gp_cmd_cluster_forget;
 
 G_END_DECLS

@@ -8,7 +8,7 @@
 #include <string.h>
 
 /* Subcommands in the order `gpupool --help` lists them.  Add one line per
- * command; its implementation lives in src/cmd-NAME.c. */
+ * command; its implementation lives in src/cli/cmd-NAME.c. */
 static const GpCliCommand *const commands[] = {
     &gp_cmd_devices,
     &gp_cmd_pool_create,
@@ -27,6 +27,8 @@ static const GpCliCommand *const commands[] = {
     &gp_cmd_partitions,
     &gp_cmd_partition_set,
     &gp_cmd_pool_check,
+    &gp_cmd_cluster_prepare,
+    &gp_cmd_cluster_forget,
     NULL
 };
 

@@ -155,3 +155,16 @@ tests_unit_test_cli_LDADD = $(CRITERION_LIBS) $(GLIB_LIBS)
 # catches each kind of break.
 TESTS += tests/unit/check-layers.sh tests/unit/check-layers-self-test.sh
 EXTRA_DIST += tests/unit/check-layers.sh tests/unit/check-layers-self-test.sh src/LAYERS
+
+# Clusters (src/cluster/): one simulated node each, through the commands.
+gp_cluster_tests = tests/unit/test-runtime
+check_PROGRAMS += $(gp_cluster_tests)
+TESTS += $(gp_cluster_tests)
+gp_cluster_test_cppflags = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/sim \
+	-DGP_TOP_SRCDIR=\"$(abs_top_srcdir)\"
+gp_cluster_test_ldadd = tests/sim/libgpsim.la src/libgpupool.la $(CRITERION_LIBS) \
+	$(GP_CORE_LIBS) -ldl
+tests_unit_test_runtime_SOURCES = tests/unit/test-runtime.c tests/unit/cluster-fixtures.h
+tests_unit_test_runtime_CPPFLAGS = $(gp_cluster_test_cppflags)
+tests_unit_test_runtime_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
+tests_unit_test_runtime_LDADD = $(gp_cluster_test_ldadd)

@@ -1,0 +1,40 @@
+/* gpupool cluster-forget: what the GpuDomain resource agent runs on
+ * stop, after VirtualDomain stopped the domain. */
+#include "config.h"
+
+#include "cluster/runtime.h"
+#include "cli/cli.h"
+
+static int
+run_cluster_forget(int argc, char **argv)
+{
+    g_autofree char *file = NULL;
+    GOptionEntry entries[] = {
+        { "file", 'f', 0, G_OPTION_ARG_FILENAME, &file,
+          "The shared domain XML file (VirtualDomain's config=)", "SHARED" },
+        { NULL }
+    };
+    g_autoptr(GPtrArray) done = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GError) error = NULL;
+    int rc;
+
+    rc = gp_cli_parse_args(&gp_cmd_cluster_forget, entries, &argc, &argv, 0,
+                           "takes no arguments besides its options");
+    if (rc != GP_EXIT_OK)
+        return rc;
+    if (!file)
+        return gp_cli_usage(&gp_cmd_cluster_forget, "--file SHARED is required");
+    if (!gp_runtime_forget(file, done, warnings, &error))
+        return gp_cli_fail(error);
+    gp_cli_print_lines(done);
+    gp_cli_warn_lines(warnings);
+    return GP_EXIT_OK;
+}
+
+const GpCliCommand gp_cmd_cluster_forget = {
+    .name = "cluster-forget",
+    .args = "--file SHARED",
+    .summary = "Remove this node's runtime copy of a cluster domain (it stopped)",
+    .run = run_cluster_forget,
+};
