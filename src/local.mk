@@ -71,7 +71,9 @@ gp_ops_sources = \
 # cluster: what a node tells Pacemaker (runtime copies of cluster
 # domains, capacity) and what gpupool reads back from the CIB.
 gp_cluster_sources = \
-	src/cluster/runtime.c src/cluster/runtime.h
+	src/cluster/attrs.c src/cluster/attrs.h \
+	src/cluster/runtime.c src/cluster/runtime.h \
+	src/cluster/publish.c src/cluster/publish.h
 
 # virt: assign, unassign, rebalance and listings through libvirt.
 src_libgpupool_virt_la_SOURCES = \
@@ -89,7 +91,8 @@ src_gpupool_SOURCES = \
 	src/cli/cmd-assign.c src/cli/cmd-unassign.c src/cli/cmd-status.c \
 	src/cli/cmd-rebalance.c src/cli/cmd-shutdown-domains.c \
 	src/cli/cmd-partitions.c src/cli/cmd-partition-set.c src/cli/cmd-pool-check.c \
-	src/cli/cmd-cluster-prepare.c src/cli/cmd-cluster-forget.c
+	src/cli/cmd-cluster-prepare.c src/cli/cmd-cluster-forget.c \
+	src/cli/cmd-cluster-capacity.c
 src_gpupool_LDADD = src/libgpupool-virt.la src/libgpupool.la $(GP_CORE_LIBS) $(GP_VIRT_LIBS)
 
 EXTRA_DIST += src/README.md

@@ -19,3 +19,6 @@ gp_xml_examples += xml/metadata-example.xml xml/status-example.xml
 # gpupool partitions --xml.
 gp_schemas += xml/partitions.rng
 gp_xml_examples += xml/partitions-example.xml
+# gpupool cluster-capacity --xml.
+gp_schemas += xml/cluster-capacity.rng
+gp_xml_examples += xml/cluster-capacity-example.xml

@@ -72,5 +72,6 @@ extern const GpCliCommand gp_cmd_pool_check;
 /* Clusters (Pacemaker). */
 extern const GpCliCommand gp_cmd_cluster_prepare;
 extern const GpCliCommand gp_cmd_cluster_forget;
+extern const GpCliCommand gp_cmd_cluster_capacity;
 
 G_END_DECLS

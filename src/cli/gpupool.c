@@ -29,6 +29,7 @@ static const GpCliCommand *const commands[] = {
     &gp_cmd_pool_check,
     &gp_cmd_cluster_prepare,
     &gp_cmd_cluster_forget,
+    &gp_cmd_cluster_capacity,
     NULL
 };
 
