@@ -53,7 +53,8 @@ gp_policy_sources = \
 	src/policy/mmio.c src/policy/mmio.h \
 	src/policy/capacity.c src/policy/capacity.h \
 	src/policy/alloc.c src/policy/alloc.h \
-	src/policy/reserve.c src/policy/reserve.h
+	src/policy/reserve.c src/policy/reserve.h \
+	src/policy/migrate.c src/policy/migrate.h
 
 # ledger: the one owner of capacity, free devices, holders and the lock.
 gp_ledger_sources = \
@@ -77,7 +78,8 @@ gp_cluster_sources = \
 
 # virt: assign, unassign, rebalance and listings through libvirt.
 src_libgpupool_virt_la_SOURCES = \
-	src/virt/assign.c src/virt/assign.h
+	src/virt/assign.c src/virt/assign.h \
+	src/virt/migrate.c src/virt/migrate.h
 src_libgpupool_virt_la_LIBADD = $(GP_VIRT_LIBS)
 
 # cli: the admin's command line, one cmd-NAME.c per command.
@@ -89,7 +91,7 @@ src_gpupool_SOURCES = \
 	src/cli/cmd-pool-remove.c src/cli/cmd-pool-list.c src/cli/cmd-pool-info.c \
 	src/cli/cmd-pool-undefine.c src/cli/cmd-setup.c \
 	src/cli/cmd-assign.c src/cli/cmd-unassign.c src/cli/cmd-status.c \
-	src/cli/cmd-rebalance.c src/cli/cmd-shutdown-domains.c \
+	src/cli/cmd-rebalance.c src/cli/cmd-shutdown-domains.c src/cli/cmd-migrate-check.c \
 	src/cli/cmd-partitions.c src/cli/cmd-partition-set.c src/cli/cmd-pool-check.c \
 	src/cli/cmd-cluster-prepare.c src/cli/cmd-cluster-forget.c \
 	src/cli/cmd-cluster-capacity.c

@@ -65,6 +65,7 @@ extern const GpCliCommand gp_cmd_unassign;
 extern const GpCliCommand gp_cmd_status;
 extern const GpCliCommand gp_cmd_rebalance;
 extern const GpCliCommand gp_cmd_shutdown_domains;
+extern const GpCliCommand gp_cmd_migrate_check;
 /* GPU partitioning. */
 extern const GpCliCommand gp_cmd_partitions;
 extern const GpCliCommand gp_cmd_partition_set;

@@ -24,6 +24,7 @@ static const GpCliCommand *const commands[] = {
     &gp_cmd_status,
     &gp_cmd_rebalance,
     &gp_cmd_shutdown_domains,
+    &gp_cmd_migrate_check,
     &gp_cmd_partitions,
     &gp_cmd_partition_set,
     &gp_cmd_pool_check,

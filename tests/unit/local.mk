@@ -157,7 +157,7 @@ TESTS += tests/unit/check-layers.sh tests/unit/check-layers-self-test.sh
 EXTRA_DIST += tests/unit/check-layers.sh tests/unit/check-layers-self-test.sh src/LAYERS
 
 # Clusters (src/cluster/): one simulated node each, through the commands.
-gp_cluster_tests = tests/unit/test-runtime tests/unit/test-publish
+gp_cluster_tests = tests/unit/test-runtime tests/unit/test-publish tests/unit/test-migrate
 check_PROGRAMS += $(gp_cluster_tests)
 TESTS += $(gp_cluster_tests)
 gp_cluster_test_cppflags = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/sim \
@@ -172,3 +172,7 @@ tests_unit_test_publish_SOURCES = tests/unit/test-publish.c tests/unit/cluster-f
 tests_unit_test_publish_CPPFLAGS = $(gp_cluster_test_cppflags)
 tests_unit_test_publish_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
 tests_unit_test_publish_LDADD = $(gp_cluster_test_ldadd)
+tests_unit_test_migrate_SOURCES = tests/unit/test-migrate.c tests/unit/cluster-fixtures.h
+tests_unit_test_migrate_CPPFLAGS = $(gp_cluster_test_cppflags)
+tests_unit_test_migrate_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
+tests_unit_test_migrate_LDADD = $(gp_cluster_test_ldadd)
