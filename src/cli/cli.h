@@ -74,5 +74,6 @@ extern const GpCliCommand gp_cmd_pool_check;
 extern const GpCliCommand gp_cmd_cluster_prepare;
 extern const GpCliCommand gp_cmd_cluster_forget;
 extern const GpCliCommand gp_cmd_cluster_capacity;
+extern const GpCliCommand gp_cmd_cluster_config;
 
 G_END_DECLS

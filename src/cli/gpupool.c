@@ -31,6 +31,7 @@ static const GpCliCommand *const commands[] = {
     &gp_cmd_cluster_prepare,
     &gp_cmd_cluster_forget,
     &gp_cmd_cluster_capacity,
+    &gp_cmd_cluster_config,
     NULL
 };
 

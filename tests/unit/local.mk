@@ -157,7 +157,8 @@ TESTS += tests/unit/check-layers.sh tests/unit/check-layers-self-test.sh
 EXTRA_DIST += tests/unit/check-layers.sh tests/unit/check-layers-self-test.sh src/LAYERS
 
 # Clusters (src/cluster/): one simulated node each, through the commands.
-gp_cluster_tests = tests/unit/test-runtime tests/unit/test-publish tests/unit/test-migrate
+gp_cluster_tests = tests/unit/test-runtime tests/unit/test-publish tests/unit/test-migrate \
+	tests/unit/test-crmconfig
 check_PROGRAMS += $(gp_cluster_tests)
 TESTS += $(gp_cluster_tests)
 gp_cluster_test_cppflags = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/sim \
@@ -176,3 +177,7 @@ tests_unit_test_migrate_SOURCES = tests/unit/test-migrate.c tests/unit/cluster-f
 tests_unit_test_migrate_CPPFLAGS = $(gp_cluster_test_cppflags)
 tests_unit_test_migrate_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
 tests_unit_test_migrate_LDADD = $(gp_cluster_test_ldadd)
+tests_unit_test_crmconfig_SOURCES = tests/unit/test-crmconfig.c tests/unit/cluster-fixtures.h
+tests_unit_test_crmconfig_CPPFLAGS = $(gp_cluster_test_cppflags)
+tests_unit_test_crmconfig_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
+tests_unit_test_crmconfig_LDADD = $(gp_cluster_test_ldadd)
