@@ -75,7 +75,10 @@ gp_cluster_sources = \
 	src/cluster/attrs.c src/cluster/attrs.h \
 	src/cluster/runtime.c src/cluster/runtime.h \
 	src/cluster/publish.c src/cluster/publish.h \
-	src/cluster/crmconfig.c src/cluster/crmconfig.h
+	src/cluster/crmconfig.c src/cluster/crmconfig.h \
+	src/cluster/cib.c src/cluster/cib.h \
+	src/cluster/placement.c src/cluster/placement.h \
+	src/cluster/homogeneity.c src/cluster/homogeneity.h
 
 # virt: assign, unassign, rebalance and listings through libvirt.
 src_libgpupool_virt_la_SOURCES = \
@@ -95,7 +98,8 @@ src_gpupool_SOURCES = \
 	src/cli/cmd-rebalance.c src/cli/cmd-shutdown-domains.c src/cli/cmd-migrate-check.c \
 	src/cli/cmd-partitions.c src/cli/cmd-partition-set.c src/cli/cmd-pool-check.c \
 	src/cli/cmd-cluster-prepare.c src/cli/cmd-cluster-forget.c \
-	src/cli/cmd-cluster-capacity.c src/cli/cmd-cluster-config.c
+	src/cli/cmd-cluster-capacity.c src/cli/cmd-cluster-config.c \
+	src/cli/cmd-cluster-status.c
 src_gpupool_LDADD = src/libgpupool-virt.la src/libgpupool.la $(GP_CORE_LIBS) $(GP_VIRT_LIBS)
 
 EXTRA_DIST += src/README.md

@@ -75,5 +75,6 @@ extern const GpCliCommand gp_cmd_cluster_prepare;
 extern const GpCliCommand gp_cmd_cluster_forget;
 extern const GpCliCommand gp_cmd_cluster_capacity;
 extern const GpCliCommand gp_cmd_cluster_config;
+extern const GpCliCommand gp_cmd_cluster_status;
 
 G_END_DECLS

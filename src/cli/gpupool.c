@@ -32,6 +32,7 @@ static const GpCliCommand *const commands[] = {
     &gp_cmd_cluster_forget,
     &gp_cmd_cluster_capacity,
     &gp_cmd_cluster_config,
+    &gp_cmd_cluster_status,
     NULL
 };
 

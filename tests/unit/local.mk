@@ -158,7 +158,7 @@ EXTRA_DIST += tests/unit/check-layers.sh tests/unit/check-layers-self-test.sh sr
 
 # Clusters (src/cluster/): one simulated node each, through the commands.
 gp_cluster_tests = tests/unit/test-runtime tests/unit/test-publish tests/unit/test-migrate \
-	tests/unit/test-crmconfig
+	tests/unit/test-crmconfig tests/unit/test-cib
 check_PROGRAMS += $(gp_cluster_tests)
 TESTS += $(gp_cluster_tests)
 gp_cluster_test_cppflags = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/sim \
@@ -181,3 +181,10 @@ tests_unit_test_crmconfig_SOURCES = tests/unit/test-crmconfig.c tests/unit/clust
 tests_unit_test_crmconfig_CPPFLAGS = $(gp_cluster_test_cppflags)
 tests_unit_test_crmconfig_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
 tests_unit_test_crmconfig_LDADD = $(gp_cluster_test_ldadd)
+tests_unit_test_cib_SOURCES = tests/unit/test-cib.c
+tests_unit_test_cib_CPPFLAGS = $(gp_cluster_test_cppflags)
+tests_unit_test_cib_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
+tests_unit_test_cib_LDADD = $(gp_cluster_test_ldadd)
+EXTRA_DIST += tests/data/cib/make-cibs.sh tests/data/cib/running.xml \
+	tests/data/cib/node-lost.xml tests/data/cib/standby.xml tests/data/cib/failed.xml \
+	tests/data/cib/mixed.xml
