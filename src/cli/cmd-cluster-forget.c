@@ -9,9 +9,13 @@ static int
 run_cluster_forget(int argc, char **argv)
 {
     g_autofree char *file = NULL;
+    g_autofree char *out = NULL;
     GOptionEntry entries[] = {
         { "file", 'f', 0, G_OPTION_ARG_FILENAME, &file,
           "The shared domain XML file (VirtualDomain's config=)", "SHARED" },
+        { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out,
+          "The runtime copy prepare wrote: removed even when SHARED cannot be read",
+          "RUNTIME" },
         { NULL }
     };
     g_autoptr(GPtrArray) done = g_ptr_array_new_with_free_func(g_free);
@@ -25,7 +29,7 @@ run_cluster_forget(int argc, char **argv)
         return rc;
     if (!file)
         return gp_cli_usage(&gp_cmd_cluster_forget, "--file SHARED is required");
-    if (!gp_runtime_forget(file, done, warnings, &error))
+    if (!gp_runtime_forget(file, out, done, warnings, &error))
         return gp_cli_fail(error);
     gp_cli_print_lines(done);
     gp_cli_warn_lines(warnings);
@@ -34,7 +38,7 @@ run_cluster_forget(int argc, char **argv)
 
 const GpCliCommand gp_cmd_cluster_forget = {
     .name = "cluster-forget",
-    .args = "--file SHARED",
+    .args = "--file SHARED [--out RUNTIME]",
     .summary = "Remove this node's runtime copy of a cluster domain (it stopped)",
     .run = run_cluster_forget,
 };

@@ -459,18 +459,24 @@ gp_runtime_prepare(const char *shared, const char *out, GPtrArray *done, GError 
 /* ---- Forget ------------------------------------------------------------------ */
 
 gboolean
-gp_runtime_forget(const char *shared, GPtrArray *done, GPtrArray *warnings, GError **error)
+gp_runtime_forget(const char *shared, const char *out, GPtrArray *done, GPtrArray *warnings,
+                  GError **error)
 {
     g_autofree char *dir = gp_paths_cluster_dir();
+    g_autofree char *path = NULL;
     g_autoptr(GpDomAssignment) a = NULL;
     g_autoptr(GpLedger) ledger = NULL;
     g_autoptr(GPtrArray) copies = NULL;
     g_autoptr(GPtrArray) held = NULL;
+    g_autoptr(GError) unread = NULL;
+    const char *name;
     guint removed = 0;
     gsize len = 0;
 
-    a = read_shared(shared, NULL, &len, FALSE, error);
-    if (!a)
+    if (out && !(path = check_out(out, dir, error)))
+        return FALSE;
+    a = read_shared(shared, NULL, &len, FALSE, path ? &unread : error);
+    if (!a && !path)
         return FALSE;
     ledger = gp_ledger_open(GP_LEDGER_WRITE, error);
     if (!ledger)
@@ -478,28 +484,33 @@ gp_runtime_forget(const char *shared, GPtrArray *done, GPtrArray *warnings, GErr
     copies = load_copies(dir, error);
     if (!copies)
         return FALSE;
+    /* A stop must not fail because the shared storage is away: the copy
+     * the caller names goes in any case. */
+    if (!a && warnings)
+        g_ptr_array_add(warnings, g_strdup_printf("%s; removing %s only", unread->message,
+                                                  path));
+    name = a ? a->name : path;
     for (guint i = 0; i < copies->len; i++) {
         const Copy *c = copies->pdata[i];
 
-        if (g_strcmp0(c->a->uuid, a->uuid) != 0)
+        if (!(a && g_strcmp0(c->a->uuid, a->uuid) == 0) && g_strcmp0(c->path, path) != 0)
             continue;
         if (g_unlink(c->path) != 0 && errno != ENOENT) {
             int e = errno;
 
             g_set_error(error, GP_RUNTIME_ERROR, GP_RUNTIME_ERROR_IO,
-                        "%s: cannot remove its runtime copy %s: %s", a->name, c->path,
+                        "%s: cannot remove its runtime copy %s: %s", name, c->path,
                         g_strerror(e));
             return FALSE;
         }
         removed++;
         if (done)
-            g_ptr_array_add(done, g_strdup_printf("%s: runtime copy %s removed", a->name,
-                                                  c->path));
+            g_ptr_array_add(done, g_strdup_printf("%s: runtime copy %s removed", name, c->path));
     }
     if (removed == 0 && done)
         g_ptr_array_add(done, g_strdup_printf("%s: no runtime copy on %s, nothing to forget",
-                                              a->name, gp_runtime_node_name()));
-    held = gp_claims_of_domain(gp_ledger_claims(ledger), a->uuid);
+                                              name, gp_runtime_node_name()));
+    held = a ? gp_claims_of_domain(gp_ledger_claims(ledger), a->uuid) : g_ptr_array_new();
     for (guint i = 0; warnings && i < held->len; i++) {
         const GpClaim *c = held->pdata[i];
 

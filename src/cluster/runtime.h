@@ -55,12 +55,15 @@ char *gp_runtime_default_path(const char *name, const char *uuid);
 char *gp_runtime_prepare(const char *shared, const char *out, GPtrArray *done, GError **error);
 
 /* `gpupool cluster-forget`: removes this node's runtime copies of the
- * shared file's domain, under the ledger's lock.  DONE gets a line per
- * copy removed, or one saying there was none (not an error: a stop must
- * succeed twice); WARNINGS a line when the domain still holds units here
- * (its release has not run). */
-gboolean gp_runtime_forget(const char *shared, GPtrArray *done, GPtrArray *warnings,
-                           GError **error);
+ * shared file's domain, and the copy OUT if given (a file in
+ * STATEDIR/cluster, as for prepare), under the ledger's lock.  With OUT
+ * a shared file that cannot be read is a warning, not an error: a stop
+ * must not fail because the shared storage is away.  DONE gets a line
+ * per copy removed, or one saying there was none (not an error: a stop
+ * must succeed twice); WARNINGS a line when the domain still holds units
+ * here (its release has not run). */
+gboolean gp_runtime_forget(const char *shared, const char *out, GPtrArray *done,
+                           GPtrArray *warnings, GError **error);
 
 /* The UUIDs (lower case) of the domains with a runtime copy on this
  * node: a set of new strings.  An unreadable copy is an error: counting

@@ -273,3 +273,25 @@ Test(runtime, an_mdev_domain_needs_room_but_is_never_repointed)
     cr_expect_not_null(strstr(err4, "vm1: no free device of pool 'disp' on node1: 0 of 0 free; "
                                     "the cluster places it on a node with room"), "%s", err4);
 }
+
+/* The shared storage may be away when the cluster stops a domain: the
+ * copy the agent names goes anyway, and the stop succeeds. */
+Test(runtime, forget_with_out_succeeds_when_the_shared_file_is_gone)
+{
+    g_autofree char *shared = shared_domain("q35-seabios.xml", "vm1", UUID_A, "gpus", 1);
+    g_autofree char *copy = runtime_path("vm1.xml");
+    g_autofree char *out = NULL, *err = NULL, *out2 = NULL, *err2 = NULL;
+    g_autofree char *out3 = NULL, *err3 = NULL;
+
+    cr_assert_eq(gpupool(&out, &err, "cluster-prepare", "--file", shared, "--out", copy, NULL),
+                 0, "%s", err);
+    cr_assert(g_unlink(shared) == 0);
+    cr_assert_eq(gpupool(&out2, &err2, "cluster-forget", "--file", shared, NULL), 1);
+    cr_expect_not_null(strstr(err2, "cannot read"), "%s", err2);
+    cr_expect(g_file_test(copy, G_FILE_TEST_EXISTS));
+    cr_assert_eq(gpupool(&out3, &err3, "cluster-forget", "--file", shared, "--out", copy, NULL),
+                 0, "%s", err3);
+    cr_expect_not(g_file_test(copy, G_FILE_TEST_EXISTS));
+    cr_expect_not_null(strstr(err3, "gpupool: warning: cannot read"), "%s", err3);
+    cr_expect_not_null(strstr(out3, " removed\n"), "%s", out3);
+}
