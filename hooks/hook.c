@@ -219,10 +219,11 @@ do_reconnect(GpDomain *dom)
     return 0;
 }
 
-/* An arriving domain is re-pointed to free devices of the same pools on
- * this host; prepare then claims them as for any start. */
+/* An arriving domain is re-pointed to free devices of the same pools and
+ * partition profile on this host (whole devices never arrive running);
+ * prepare then claims them as for any start. */
 static int
-do_migrate(GpDomain *dom, const char *xml, gsize len)
+do_migrate(GpDomain *dom, GPtrArray *requests, const char *xml, gsize len)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(GHashTable) changes = NULL;
@@ -231,7 +232,7 @@ do_migrate(GpDomain *dom, const char *xml, gsize len)
     GHashTableIter iter;
     gpointer alias, address;
 
-    changes = gp_lifecycle_repoint(dom, &error);
+    changes = gp_lifecycle_repoint(dom, requests, &error);
     if (!changes)
         return fail(error->message);
     if (g_hash_table_size(changes) == 0)
@@ -311,7 +312,7 @@ main(int argc, char **argv)
         ret = do_reconnect(dom);
         break;
     case GP_HOOK_OP_MIGRATE:
-        ret = do_migrate(dom, xml, len);
+        ret = do_migrate(dom, asg->requests, xml, len);
         break;
     case GP_HOOK_OP_RESTORE: {
         g_autofree char *msg = NULL;

@@ -1,9 +1,9 @@
 # The core, one folder per layer (src/README.md): each layer may include
 # only the layers below it, as tests/unit/check-layers.sh checks.
 #
-#   base -> host -> state -> policy -> ledger -> ops -> virt -> cli
+#   base -> host -> state -> policy -> ledger -> ops -> cluster -> virt -> cli
 #
-# libgpupool.la is everything up to ops, with the built-in back ends
+# libgpupool.la is everything up to cluster, with the built-in back ends
 # (plugin/local.mk); it does not link libvirt, so neither does the hook
 # (hooks/), which links only it.  libgpupool-virt.la is the one layer that
 # talks to libvirt; the CLI links both.
@@ -15,6 +15,7 @@ src_libgpupool_la_SOURCES = \
 	$(gp_policy_sources) \
 	$(gp_ledger_sources) \
 	$(gp_ops_sources) \
+	$(gp_cluster_sources) \
 	$(gp_plugin_builtin_sources)
 src_libgpupool_la_LIBADD = $(GP_CORE_LIBS)
 
@@ -52,7 +53,8 @@ gp_policy_sources = \
 	src/policy/mmio.c src/policy/mmio.h \
 	src/policy/capacity.c src/policy/capacity.h \
 	src/policy/alloc.c src/policy/alloc.h \
-	src/policy/reserve.c src/policy/reserve.h
+	src/policy/reserve.c src/policy/reserve.h \
+	src/policy/migrate.c src/policy/migrate.h
 
 # ledger: the one owner of capacity, free devices, holders and the lock.
 gp_ledger_sources = \
@@ -64,11 +66,24 @@ gp_ops_sources = \
 	src/ops/poolhost.c src/ops/poolhost.h \
 	src/ops/partition.c src/ops/partition.h \
 	src/ops/lifecycle.c src/ops/lifecycle.h \
+	src/ops/domassign.c src/ops/domassign.h \
 	src/ops/rebalance.c src/ops/rebalance.h
+
+# cluster: what a node tells Pacemaker (runtime copies of cluster
+# domains, capacity) and what gpupool reads back from the CIB.
+gp_cluster_sources = \
+	src/cluster/attrs.c src/cluster/attrs.h \
+	src/cluster/runtime.c src/cluster/runtime.h \
+	src/cluster/publish.c src/cluster/publish.h \
+	src/cluster/crmconfig.c src/cluster/crmconfig.h \
+	src/cluster/cib.c src/cluster/cib.h \
+	src/cluster/placement.c src/cluster/placement.h \
+	src/cluster/homogeneity.c src/cluster/homogeneity.h
 
 # virt: assign, unassign, rebalance and listings through libvirt.
 src_libgpupool_virt_la_SOURCES = \
-	src/virt/assign.c src/virt/assign.h
+	src/virt/assign.c src/virt/assign.h \
+	src/virt/migrate.c src/virt/migrate.h
 src_libgpupool_virt_la_LIBADD = $(GP_VIRT_LIBS)
 
 # cli: the admin's command line, one cmd-NAME.c per command.
@@ -81,8 +96,11 @@ src_gpupool_SOURCES = \
 	src/cli/cmd-pool-undefine.c src/cli/cmd-setup.c \
 	src/cli/cmd-assign.c src/cli/cmd-unassign.c src/cli/cmd-status.c \
 	src/cli/cmd-domain.c src/cli/cmd-check.c \
-	src/cli/cmd-rebalance.c src/cli/cmd-shutdown-domains.c \
-	src/cli/cmd-partitions.c src/cli/cmd-partition-set.c src/cli/cmd-pool-check.c
+	src/cli/cmd-rebalance.c src/cli/cmd-shutdown-domains.c src/cli/cmd-migrate-check.c \
+	src/cli/cmd-partitions.c src/cli/cmd-partition-set.c src/cli/cmd-pool-check.c \
+	src/cli/cmd-cluster-prepare.c src/cli/cmd-cluster-forget.c \
+	src/cli/cmd-cluster-capacity.c src/cli/cmd-cluster-config.c \
+	src/cli/cmd-cluster-status.c
 src_gpupool_LDADD = src/libgpupool-virt.la src/libgpupool.la $(GP_CORE_LIBS) $(GP_VIRT_LIBS)
 
 EXTRA_DIST += src/README.md

@@ -65,6 +65,12 @@ gp_paths_rebalance_lock(void)
 }
 
 char *
+gp_paths_cluster_dir(void)
+{
+    return state_file("cluster");
+}
+
+char *
 gp_paths_schemadir(void)
 {
     return dir_from_env("GPUPOOL_SCHEMADIR", GP_DATADIR "/gpupool/schemas");

@@ -18,11 +18,15 @@ char *gp_paths_statedir(void);
  *                      takes (src/ledger/ledger.h);
  *   claims.xml         who holds what (xml/claims.rng);
  *   rebalance-pending  exists while a started rebalance has not begun;
- *   rebalance.lock     held by the running rebalance (src/ops/alloc.h). */
+ *   rebalance.lock     held by the running rebalance (src/ops/alloc.h);
+ *   cluster/           the runtime copies of cluster domains started on
+ *                      this node, NAME.xml (src/cluster/runtime.h): their
+ *                      presence marks a domain as the cluster's. */
 char *gp_paths_lock(void);
 char *gp_paths_claims(void);
 char *gp_paths_rebalance_pending(void);
 char *gp_paths_rebalance_lock(void);
+char *gp_paths_cluster_dir(void);
 /* GPUPOOL_SCHEMADIR, default DATADIR/gpupool/schemas: RelaxNG schemas. */
 char *gp_paths_schemadir(void);
 /* Absolute path of one schema, e.g. "pool.rng". */

@@ -68,6 +68,7 @@ extern const GpCliCommand gp_cmd_unassign;
 extern const GpCliCommand gp_cmd_status;
 extern const GpCliCommand gp_cmd_rebalance;
 extern const GpCliCommand gp_cmd_shutdown_domains;
+extern const GpCliCommand gp_cmd_migrate_check;
 /* GPU partitioning. */
 extern const GpCliCommand gp_cmd_partitions;
 extern const GpCliCommand gp_cmd_partition_set;
@@ -75,5 +76,11 @@ extern const GpCliCommand gp_cmd_pool_check;
 /* The admin's view of one domain. */
 extern const GpCliCommand gp_cmd_domain;
 extern const GpCliCommand gp_cmd_check;
+/* Clusters (Pacemaker). */
+extern const GpCliCommand gp_cmd_cluster_prepare;
+extern const GpCliCommand gp_cmd_cluster_forget;
+extern const GpCliCommand gp_cmd_cluster_capacity;
+extern const GpCliCommand gp_cmd_cluster_config;
+extern const GpCliCommand gp_cmd_cluster_status;
 
 G_END_DECLS

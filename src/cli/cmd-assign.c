@@ -1,5 +1,6 @@
 /* gpupool assign: give a libvirt domain devices from a pool (the KVM form
- * of Add-VMAssignableDevice -ResourcePoolName). */
+ * of Add-VMAssignableDevice -ResourcePoolName), or a domain XML file a
+ * cluster starts the domain from (--file). */
 #include "config.h"
 
 #include "policy/mmio.h"
@@ -10,12 +11,14 @@
 #include <string.h>
 
 static void
-print_result(const GpAssignResult *r)
+print_result(const GpAssignResult *r, const char *file)
 {
     if (!r->changed) {
         printf("%s: already assigned like this, nothing changed\n", r->domain);
         return;
     }
+    if (file)
+        printf("%s: %s rewritten\n", r->domain, file);
     printf("%s: assigned", r->domain);
     for (guint i = 0; i < r->devices->len; i++) {
         const GpDomDevice *d = g_ptr_array_index(r->devices, i);
@@ -40,6 +43,14 @@ print_result(const GpAssignResult *r)
                     "--pool POOL --mmio auto')\n", r->domain, size, need, r->domain);
         }
     }
+    if (file) {
+        /* The reserved units are this host's; every node re-points them
+         * to its own free ones when the cluster starts the domain there. */
+        printf("%s: on_crash is destroy (libvirt cannot save a domain with passed-through "
+               "devices); each node points it at its own free devices when the cluster "
+               "starts it there ('gpupool cluster-prepare')\n", r->domain);
+        return;
+    }
     printf("%s: on_crash is destroy; at host shutdown gpupool-shutdown.service shuts it "
            "down (libvirt cannot save a domain with passed-through devices)\n", r->domain);
     if (r->held_by_others)
@@ -57,9 +68,13 @@ run_assign(int argc, char **argv)
     g_autofree char *pool = NULL;
     g_autofree char *mmio_arg = NULL;
     g_autofree char *uri = NULL;
+    g_autofree char *file = NULL;
     gint count = 1;
     GOptionEntry entries[] = {
         { "pool", 'p', 0, G_OPTION_ARG_STRING, &pool, "Pool to take devices from", "POOL" },
+        { "file", 'f', 0, G_OPTION_ARG_FILENAME, &file,
+          "Rewrite this domain XML file instead of a libvirt domain (the config= of a "
+          "cluster's VirtualDomain resource)", "PATH" },
         { "count", 'n', 0, G_OPTION_ARG_INT, &count, "How many devices (default 1)", "N" },
         { "mmio", 0, 0, G_OPTION_ARG_STRING, &mmio_arg,
           "64-bit MMIO window: auto (default) or a size such as 64G", "auto|SIZE" },
@@ -70,11 +85,15 @@ run_assign(int argc, char **argv)
     g_autoptr(virConnect) conn = NULL;
     g_autoptr(GpAssignResult) result = NULL;
     guint64 mmio = 0;
-    int rc;
 
-    rc = gp_cli_parse_args(&gp_cmd_assign, entries, &argc, &argv, 1, "give exactly one DOMAIN");
-    if (rc != GP_EXIT_OK)
-        return rc;
+    if (!gp_cli_parse(&gp_cmd_assign, entries, &argc, &argv))
+        return GP_EXIT_USAGE;
+    if (argc != (file ? 1 : 2))
+        return gp_cli_usage(&gp_cmd_assign, "%s", file ? "give a DOMAIN or --file PATH, not both"
+                                               : "give exactly one DOMAIN (or --file PATH)");
+    if (file && uri)
+        return gp_cli_usage(&gp_cmd_assign, "--file rewrites a file without libvirt: "
+                            "leave out --connect");
     if (!pool)
         return gp_cli_usage(&gp_cmd_assign, "--pool POOL is required");
     if (count < 1 || count > GP_DOMXML_MAX_COUNT)
@@ -83,20 +102,24 @@ run_assign(int argc, char **argv)
         !gp_mmio_parse_size(mmio_arg, &mmio, &error))
         return gp_cli_usage(&gp_cmd_assign, "%s", error->message);
 
-    conn = gp_assign_connect(uri, &error);
-    if (!conn)
-        return gp_cli_fail(error);
-    result = gp_assign_domain(conn, argv[1], pool, (guint)count, mmio, &error);
+    if (file) {
+        result = gp_domassign_file(file, pool, (guint)count, mmio, &error);
+    } else {
+        conn = gp_assign_connect(uri, &error);
+        if (!conn)
+            return gp_cli_fail(error);
+        result = gp_assign_domain(conn, argv[1], pool, (guint)count, mmio, &error);
+    }
     if (!result)
         return gp_cli_fail(error);
-    print_result(result);
+    print_result(result, file);
     return GP_EXIT_OK;
 }
 
 const GpCliCommand gp_cmd_assign = {
     .name = "assign",
-    .args = "DOMAIN --pool POOL [--count N] [--mmio auto|SIZE] [--connect URI]",
-    .summary = "Reserve devices of a pool for a libvirt domain (claimed at start)",
+    .args = "DOMAIN|--file PATH --pool POOL [--count N] [--mmio auto|SIZE] [--connect URI]",
+    .summary = "Reserve devices of a pool for a domain or domain XML file (claimed at start)",
     .help = "Records the request in the domain's metadata, reserves concrete devices as\n"
             "<hostdev managed='no'> entries, sizes the 64-bit MMIO window (pcihole64, and\n"
             "OVMF's aperture) and sets on_crash to destroy.  The hook claims the devices\n"
@@ -104,9 +127,13 @@ const GpCliCommand gp_cmd_assign = {
             "pool without a type, more partitions than one domain may hold, more devices\n"
             "than the pool has.\n"
             "\n"
+            "With --file, the same rewriting is done on a domain XML file without\n"
+            "libvirt, for a cluster's shared definition (ocf:gpupool:GpuDomain's config).\n"
+            "\n"
             "Examples:\n"
             "  gpupool assign win11 --pool gpus\n"
             "  gpupool assign win11 --pool gpus --count 2 --mmio 1T\n"
+            "  gpupool assign --file /shared/vm1.xml --pool gpus\n"
             "\n"
             "Exit status: 0 on success, 1 when refused or failed (nothing was changed),\n"
             "2 for a mistake on the command line.",

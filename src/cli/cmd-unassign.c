@@ -10,22 +10,33 @@ static int
 run_unassign(int argc, char **argv)
 {
     g_autofree char *uri = NULL;
+    g_autofree char *file = NULL;
     GOptionEntry entries[] = {
+        { "file", 'f', 0, G_OPTION_ARG_FILENAME, &file,
+          "Rewrite this domain XML file instead of a libvirt domain", "PATH" },
         GP_CLI_OPTION_CONNECT(&uri),
         { NULL }
     };
     g_autoptr(GError) error = NULL;
     g_autoptr(virConnect) conn = NULL;
     g_autoptr(GpAssignResult) result = NULL;
-    int rc;
 
-    rc = gp_cli_parse_args(&gp_cmd_unassign, entries, &argc, &argv, 1, "give exactly one DOMAIN");
-    if (rc != GP_EXIT_OK)
-        return rc;
-    conn = gp_assign_connect(uri, &error);
-    if (!conn)
-        return gp_cli_fail(error);
-    result = gp_unassign_domain(conn, argv[1], &error);
+    if (!gp_cli_parse(&gp_cmd_unassign, entries, &argc, &argv))
+        return GP_EXIT_USAGE;
+    if (argc != (file ? 1 : 2))
+        return gp_cli_usage(&gp_cmd_unassign, "%s", file ? "give a DOMAIN or --file PATH, not both"
+                                               : "give exactly one DOMAIN (or --file PATH)");
+    if (file && uri)
+        return gp_cli_usage(&gp_cmd_unassign, "--file rewrites a file without libvirt: "
+                            "leave out --connect");
+    if (file) {
+        result = gp_domassign_file_clear(file, &error);
+    } else {
+        conn = gp_assign_connect(uri, &error);
+        if (!conn)
+            return gp_cli_fail(error);
+        result = gp_unassign_domain(conn, argv[1], &error);
+    }
     if (!result)
         return gp_cli_fail(error);
     if (!result->changed)
@@ -39,7 +50,7 @@ run_unassign(int argc, char **argv)
 
 const GpCliCommand gp_cmd_unassign = {
     .name = "unassign",
-    .args = "DOMAIN [--connect URI]",
+    .args = "DOMAIN|--file PATH [--connect URI]",
     .summary = "Remove a domain's pool devices and the settings assign made",
     .help = "Removes exactly what 'gpupool assign' added (metadata, hostdevs, MMIO and\n"
             "stop settings) and puts back the values it changed.\n"

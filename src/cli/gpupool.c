@@ -26,9 +26,15 @@ static const GpCliCommand *const commands[] = {
     &gp_cmd_check,
     &gp_cmd_rebalance,
     &gp_cmd_shutdown_domains,
+    &gp_cmd_migrate_check,
     &gp_cmd_partitions,
     &gp_cmd_partition_set,
     &gp_cmd_pool_check,
+    &gp_cmd_cluster_prepare,
+    &gp_cmd_cluster_forget,
+    &gp_cmd_cluster_capacity,
+    &gp_cmd_cluster_config,
+    &gp_cmd_cluster_status,
     NULL
 };
 

@@ -9,6 +9,7 @@
 #include "host/pcidev.h"
 #include "state/poolstore.h"
 #include "policy/alloc.h"
+#include "policy/migrate.h"
 #include "ledger/probe.h"
 #include "ops/partition.h"
 
@@ -432,32 +433,47 @@ gp_lifecycle_reconnect(GpDomain *dom, GPtrArray *warnings, GError **error)
 }
 
 GHashTable *
-gp_lifecycle_repoint(GpDomain *dom, GError **error)
+gp_lifecycle_repoint(GpDomain *dom, GPtrArray *requests, GError **error)
 {
     g_autoptr(GpLedger) ledger = gp_ledger_open(GP_LEDGER_WRITE, error);
     g_autoptr(GHashTable) pools = NULL;
     g_autoptr(GHashTable) free_units = NULL;
+    g_autoptr(GHashTable) need = NULL;
     g_autoptr(GPtrArray) needs = NULL;
+    GHashTableIter iter;
+    gpointer name, count;
 
     /* Claims are read under the lock for a consistent view; prepare
      * claims for real, so nothing is saved here. */
     if (!ledger)
         return NULL;
     pools = gp_lifecycle_pools(ledger, dom, FALSE, error);
-    if (!pools)
+    if (!pools || !gp_migrate_check_incoming(dom->name, requests, pools, error))
         return NULL;
     probe_all(dom, pools);
     needs = gp_alloc_repoint_needs(gp_ledger_claims(ledger), pools, dom, error);
     if (!needs)
         return NULL;
-    free_units = g_hash_table_new(g_str_hash, g_str_equal);
-    for (guint i = 0; i < needs->len; i++) {
-        const GpDomainDevice *dev = needs->pdata[i];
-        const GpPoolCapacity *cap = gp_ledger_capacity(ledger, dev->pool, error);
+    /* What each pool must give: a new unit per device re-pointed, an
+     * mdev made at prepare per mdev. */
+    need = g_hash_table_new(g_str_hash, g_str_equal);
+    for (guint i = 0; i < dom->devices->len; i++) {
+        const GpDomainDevice *dev = dom->devices->pdata[i];
+        const GpPool *pool = g_hash_table_lookup(pools, dev->pool);
 
-        if (!cap)
+        if (pool->type == GP_POOL_TYPE_MDEV || g_ptr_array_find(needs, dev, NULL))
+            g_hash_table_insert(need, dev->pool, GUINT_TO_POINTER(
+                GPOINTER_TO_UINT(g_hash_table_lookup(need, dev->pool)) + 1));
+    }
+    free_units = g_hash_table_new(g_str_hash, g_str_equal);
+    g_hash_table_iter_init(&iter, need);
+    while (g_hash_table_iter_next(&iter, &name, &count)) {
+        const GpPoolCapacity *cap = gp_ledger_capacity(ledger, name, error);
+
+        if (!cap || !gp_migrate_check_room(dom->name, g_hash_table_lookup(pools, name),
+                                           GPOINTER_TO_UINT(count), cap->free, error))
             return NULL;
-        g_hash_table_insert(free_units, dev->pool, cap->free_units);
+        g_hash_table_insert(free_units, name, cap->free_units);
     }
     return gp_alloc_repoint(dom, needs, free_units, error);
 }

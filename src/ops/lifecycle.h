@@ -53,12 +53,16 @@ gboolean gp_lifecycle_check(GpDomain *dom, GError **error);
 gboolean gp_lifecycle_release(const char *dom_uuid, guint *dropped, GError **error);
 /* reconnect begin: gp_alloc_reconnect() and save; WARNINGS as there. */
 gboolean gp_lifecycle_reconnect(GpDomain *dom, GPtrArray *warnings, GError **error);
-/* migrate begin: the local unit each of DOM's devices should use
+/* migrate begin: refuses what cannot arrive while running
+ * (gp_migrate_check_incoming(): whole devices, another partition type or
+ * profile than REQUESTS, the domain's recorded requests, name) and pools
+ * with too few free units here (GP_MIGRATE_ERROR_NO_ROOM naming the free
+ * count); then the local unit each of DOM's devices should use
  * (gp_alloc_repoint()), from the claims and pools under the lock and the
  * free units the ledger counts; nothing is saved (prepare claims).  Only
- * pci and vf devices are ever re-pointed, so each value is a PCI
- * address.  Empty: nothing to rewrite. */
-GHashTable *gp_lifecycle_repoint(GpDomain *dom, GError **error);
+ * vf devices are re-pointed, so each value is a PCI address.  Empty:
+ * nothing to rewrite. */
+GHashTable *gp_lifecycle_repoint(GpDomain *dom, GPtrArray *requests, GError **error);
 
 /* Within LEDGER's transaction: drops the claims of domains whose UUID is
  * not in RUNNING (a set of UUID strings), giving back their partitions

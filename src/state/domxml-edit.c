@@ -1180,6 +1180,11 @@ write_requests(xmlNode *assignment, const GpDomPlan *plan)
         xmlSetProp(el, (const xmlChar *)"pool", (const xmlChar *)req->pool);
         xmlSetProp(el, (const xmlChar *)"count", (const xmlChar *)count);
         xmlSetProp(el, (const xmlChar *)"mmio", (const xmlChar *)mmio);
+        if (req->has_type)
+            xmlSetProp(el, (const xmlChar *)"type",
+                       (const xmlChar *)gp_pool_type_to_string(req->type));
+        if (req->has_type && req->profile)
+            xmlSetProp(el, (const xmlChar *)"profile", (const xmlChar *)req->profile);
         insert_child(assignment, el, NULL);
     }
 }

@@ -26,6 +26,7 @@ gp_dom_request_free(GpDomRequest *req)
     if (!req)
         return;
     g_free(req->pool);
+    g_free(req->profile);
     g_free(req);
 }
 
@@ -429,8 +430,8 @@ check_only_elements(xmlNode *node, GError **error)
 static gboolean
 read_request(xmlNode *el, GpDomAssignment *a, GError **error)
 {
-    static const char *const allowed[] = { "pool", "count", "mmio", NULL };
-    g_autofree char *pool = NULL, *count = NULL, *mmio = NULL;
+    static const char *const allowed[] = { "pool", "count", "mmio", "type", "profile", NULL };
+    g_autofree char *pool = NULL, *count = NULL, *mmio = NULL, *type = NULL, *profile = NULL;
     g_autoptr(GError) local = NULL;
     GpDomRequest *req;
     guint64 n;
@@ -445,6 +446,8 @@ read_request(xmlNode *el, GpDomAssignment *a, GError **error)
     pool = gp_domxml_prop(el, "pool");
     count = gp_domxml_prop(el, "count");
     mmio = gp_domxml_prop(el, "mmio");
+    type = gp_domxml_prop(el, "type");
+    profile = gp_domxml_prop(el, "profile");
     if (!pool || !count) {
         g_set_error(error, GP_DOMXML_ERROR, GP_DOMXML_ERROR_INVALID,
                     "<gpupool:request> needs the attributes pool and count");
@@ -475,6 +478,21 @@ read_request(xmlNode *el, GpDomAssignment *a, GError **error)
     req->pool = g_steal_pointer(&pool);
     req->count = (guint)n;
     g_ptr_array_add(a->requests, req);
+    if (type && !gp_pool_type_from_string(type, &req->type)) {
+        g_set_error(error, GP_DOMXML_ERROR, GP_DOMXML_ERROR_INVALID,
+                    "request for pool '%s' has type '%.32s': it must be pci, mdev or vf",
+                    req->pool, type);
+        return FALSE;
+    }
+    req->has_type = type != NULL;
+    if (profile && (!type || req->type == GP_POOL_TYPE_PCI ||
+                    !gp_pool_mdev_type_check(profile, NULL))) {
+        g_set_error(error, GP_DOMXML_ERROR, GP_DOMXML_ERROR_INVALID,
+                    "request for pool '%s' has profile '%.32s': only an mdev or vf request "
+                    "has one, an mdev type or vendor profile id", req->pool, profile);
+        return FALSE;
+    }
+    req->profile = g_steal_pointer(&profile);
     if (mmio && strcmp(mmio, "auto") != 0) {
         /* Bytes; the same bounds as `--mmio` (256 MiB .. 256 TiB, whole MiB). */
         if (!gp_domxml_parse_u64(mmio, &req->mmio) || req->mmio < (256ULL << 20) ||

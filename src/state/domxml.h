@@ -6,7 +6,7 @@
  * Metadata, in the domain's <metadata> (schema xml/metadata.rng):
  *
  *   <gpupool:assignment xmlns:gpupool="http://gpupool.org/xmlns/domain/1.0">
- *     <gpupool:request pool="gpus" count="1" mmio="auto"/>
+ *     <gpupool:request pool="gpus" count="1" mmio="auto" type="pci"/>
  *     <gpupool:device alias="ua-gpupool-0" pool="gpus" address="0000:41:00.0"/>
  *     <gpupool:added what="pcihole64" value="536870912" previous="..."/>
  *   </gpupool:assignment>
@@ -18,6 +18,8 @@
 #pragma once
 
 #include <glib.h>
+
+#include "state/pool.h"
 
 G_BEGIN_DECLS
 
@@ -47,6 +49,13 @@ typedef struct {
     char *pool;
     guint count;     /* 1..GP_DOMXML_MAX_COUNT */
     guint64 mmio;    /* bytes of 64-bit MMIO window; 0 = "auto" */
+    /* What the pool handed out when assign wrote the request, so that a
+     * host the domain migrates to can tell whether its pool of the same
+     * name gives the same kind of device.  Metadata written before
+     * gpupool recorded it reads as HAS_TYPE FALSE. */
+    gboolean has_type;
+    GpPoolType type;
+    char *profile;   /* mdev: the pool's mdev type; vf: its vendor profile; NULL: none */
 } GpDomRequest;
 
 typedef struct {

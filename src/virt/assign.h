@@ -1,11 +1,11 @@
 /* Assigning libvirt domains to pools: `gpupool assign`, `unassign`,
  * `rebalance`, `status` and the host-shutdown helper.
  *
- * The decisions are policy/reserve.h's; the pool's units and the claims
- * come from the ledger.  The gp_assign_*_domain() functions talk to
- * libvirt: they read the persistent definition
- * (virDomainGetXMLDesc INACTIVE|SECURE), rewrite it with domxml and define
- * it again.
+ * The rewriting is ops/domassign.h's (the decisions policy/reserve.h's,
+ * the pool's units and the claims the ledger's).  The gp_assign_*_domain()
+ * functions talk to libvirt: they read the persistent definition
+ * (virDomainGetXMLDesc INACTIVE|SECURE), have it rewritten and define it
+ * again.
  *
  * Locking: libvirt runs the hook inside a domain's start job, and the
  * hook takes the state lock.  Holding the state lock while calling
@@ -22,6 +22,7 @@
 #include "state/domxml.h"
 #include "state/pool.h"
 #include "policy/reserve.h"
+#include "ops/domassign.h"
 
 G_BEGIN_DECLS
 
@@ -48,21 +49,6 @@ virConnectPtr gp_assign_connect(const char *uri, GError **error);
 /* By name or UUID.  NOT_FOUND: "domain 'vm1' not found on URI: check
  * 'virsh list --all'". */
 virDomainPtr gp_assign_lookup(virConnectPtr conn, const char *name, GError **error);
-
-typedef struct {
-    char *domain;
-    gboolean changed;       /* FALSE: the definition already was like this */
-    gboolean running;       /* the change applies at the next start */
-    GPtrArray *devices;     /* GpDomDevice* assigned (all pools) */
-    guint64 window;         /* 64-bit MMIO window set, bytes; 0 = none */
-    guint64 needed;         /* what the devices need by gpupool's sizing; 0 = unknown */
-    guint phys_bits;        /* guest physical address bits set; 0 = left */
-    gboolean ovmf;
-    guint held_by_others;   /* chosen devices another running domain holds now */
-} GpAssignResult;
-
-void gp_assign_result_free(GpAssignResult *result);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(GpAssignResult, gp_assign_result_free)
 
 /* `gpupool assign`: COUNT 1..64; MMIO 0 = auto. */
 GpAssignResult *gp_assign_domain(virConnectPtr conn, const char *name, const char *pool,

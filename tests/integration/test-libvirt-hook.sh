@@ -29,6 +29,9 @@
 #      it running
 #   f  a domain without gpupool metadata whose own <hostdev> names a pool
 #      device is refused at prepare, in one line, and nothing is claimed
+#   g  gpupool migrate-check against the daemon: never for whole devices;
+#      for partitions only where the QEMU libvirt runs can migrate VFIO
+#      devices, and the answer names that QEMU as 'virsh version' does
 #
 # Exit 77 (skip) with the reason when not root, when libvirtd, virtlogd,
 # virsh, QEMU or unshare is missing, or when mount namespaces are not
@@ -416,6 +419,35 @@ grep -q "gpupool: gpit-f: 0000:e1:00.0 belongs to pool 'gpus'; give the domain p
     fail "f: the start was not refused by the hook naming the pool"
 grep -q "domain-name='gpit-f'" "$CLAIMS" 2>/dev/null && fail "f: gpit-f got a claim"
 vsh undefine gpit-f >/dev/null
+
+# ---- g: migrate-check asks the daemon --------------------------------------
+say "g: migrate-check: never for whole devices, for partitions only where QEMU can"
+define gpit-g 7 e1
+if "$WORK/gpupool" migrate-check gpit-g > "$WORK/g.out" 2>&1; then
+    fail "g: a domain with a whole device may migrate: $(cat "$WORK/g.out")"
+fi
+grep -q "^gpit-g: no: pool gpus hands out whole devices; stop the domain" "$WORK/g.out" ||
+    fail "g: whole devices not refused with the reason: $(cat "$WORK/g.out")"
+# The same guest with a VF of a pool this host lacks: only the stack decides.
+domain_xml gpit-h 8 e1 | sed "s/pool='gpus'/pool='flex'/g; s/mmio='auto'/mmio='auto' type='vf'/" \
+    > "$WORK/gpit-h.xml"
+vsh define "$WORK/gpit-h.xml" >/dev/null || fail "virsh define gpit-h"
+qemu=$(vsh version | sed -n 's/^Running hypervisor: QEMU //p')
+"$WORK/gpupool" migrate-check gpit-h > "$WORK/h.out" 2>&1
+rc=$?
+say "g: QEMU $qemu, Linux $(uname -r): $(cat "$WORK/h.out")"
+case $qemu in
+[0-7].*)
+    [ $rc -eq 1 ] || fail "g: QEMU $qemu said to migrate VFIO devices"
+    grep -q "QEMU $qemu here ($URI) on Linux $(uname -r) cannot migrate a VFIO device" \
+        "$WORK/h.out" || fail "g: the answer does not name QEMU $qemu: $(cat "$WORK/h.out")"
+    ;;
+*)
+    [ $rc -eq 0 ] || fail "g: QEMU $qemu refused: $(cat "$WORK/h.out")"
+    ;;
+esac
+vsh undefine gpit-g >/dev/null
+vsh undefine gpit-h >/dev/null
 
 if [ $failures -gt 0 ]; then
     say "$failures failure(s); libvirtd log:"

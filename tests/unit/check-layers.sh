@@ -21,7 +21,7 @@ check_tree() { # TOP [BUILD]: print one line per violation; exit 1 if any
 		# folder under src, everything else from the top.
 		function resolve(inc, from) {
 			if (from == "plugin") return "plugin/" inc
-			if (inc ~ /^(base|host|state|policy|ledger|ops|virt|cli)\//) return "src/" inc
+			if (inc ~ /^(base|host|state|policy|ledger|ops|cluster|virt|cli)\//) return "src/" inc
 			return inc
 		}
 		FNR == NR {
@@ -96,6 +96,8 @@ if [ "${1:-}" = --self-test ]; then
 	broken "policy reaching sysfs" src/policy/mmio.c '#include "base/sysfs.h"'
 	broken "the hook reaching libvirt's layer" hooks/hook.c '#include "virt/assign.h"'
 	broken "libvirt below virt" src/ops/alloc.c '#include <libvirt/libvirt.h>'
+	broken "the cluster layer reaching libvirt's" src/cluster/runtime.c '#include "virt/assign.h"'
+	broken "the hook reaching the cluster layer" hooks/hook.c '#include "cluster/runtime.h"'
 	broken "a back end reaching the core" plugin/backend-pci.c '#include "base/sysfs.h"'
 	broken "a bare include hiding a crossing" src/cli/cli.c '#include "sysfs.h"'
 	# the unbroken copy passes

@@ -280,3 +280,32 @@ tests_unit_test_cmd_domain_SOURCES = tests/unit/test-cmd-domain.c tests/unit/vir
 tests_unit_test_cmd_domain_CPPFLAGS = $(gp_unit_cppflags)
 tests_unit_test_cmd_domain_CFLAGS = $(gp_unit_cflags)
 tests_unit_test_cmd_domain_LDADD = $(gp_unit_ldadd)
+
+# Clusters (src/cluster/): one simulated node each, through the commands.
+gp_cluster_tests = tests/unit/test-runtime tests/unit/test-publish tests/unit/test-migrate \
+	tests/unit/test-crmconfig tests/unit/test-cib
+check_PROGRAMS += $(gp_cluster_tests)
+TESTS += $(gp_cluster_tests)
+tests_unit_test_runtime_SOURCES = tests/unit/test-runtime.c tests/unit/cluster-fixtures.h
+tests_unit_test_runtime_CPPFLAGS = $(gp_unit_cppflags)
+tests_unit_test_runtime_CFLAGS = $(gp_unit_cflags)
+tests_unit_test_runtime_LDADD = $(gp_unit_ldadd)
+tests_unit_test_publish_SOURCES = tests/unit/test-publish.c tests/unit/cluster-fixtures.h
+tests_unit_test_publish_CPPFLAGS = $(gp_unit_cppflags)
+tests_unit_test_publish_CFLAGS = $(gp_unit_cflags)
+tests_unit_test_publish_LDADD = $(gp_unit_ldadd)
+tests_unit_test_migrate_SOURCES = tests/unit/test-migrate.c tests/unit/cluster-fixtures.h
+tests_unit_test_migrate_CPPFLAGS = $(gp_unit_cppflags)
+tests_unit_test_migrate_CFLAGS = $(gp_unit_cflags)
+tests_unit_test_migrate_LDADD = $(gp_unit_ldadd)
+tests_unit_test_crmconfig_SOURCES = tests/unit/test-crmconfig.c tests/unit/cluster-fixtures.h
+tests_unit_test_crmconfig_CPPFLAGS = $(gp_unit_cppflags)
+tests_unit_test_crmconfig_CFLAGS = $(gp_unit_cflags)
+tests_unit_test_crmconfig_LDADD = $(gp_unit_ldadd)
+tests_unit_test_cib_SOURCES = tests/unit/test-cib.c
+tests_unit_test_cib_CPPFLAGS = $(gp_unit_cppflags)
+tests_unit_test_cib_CFLAGS = $(gp_unit_cflags)
+tests_unit_test_cib_LDADD = $(gp_unit_ldadd)
+EXTRA_DIST += tests/data/cib/make-cibs.sh tests/data/cib/running.xml \
+	tests/data/cib/node-lost.xml tests/data/cib/standby.xml tests/data/cib/failed.xml \
+	tests/data/cib/mixed.xml

@@ -453,6 +453,59 @@ Test(domxml, pool_names_with_slash_or_dotdot_are_refused)
                             "not a valid pool name");
 }
 
+static void assert_metadata_matches_schema(const char *xml);
+
+/* What a destination host compares at migration: the pool type and the
+ * partition profile the request was made for; metadata written before
+ * they were recorded still reads, as "not recorded". */
+Test(domxml, request_type_and_profile_round_trip_and_old_metadata_still_reads)
+{
+    g_autofree char *orig = sample("q35-seabios.xml");
+    GpDomPlan plan = plan_for(1, 0, 0);
+    GpDomRequest *req = g_ptr_array_index(plan.requests, 0);
+    g_autofree char *xml = NULL;
+    g_autofree char *old = hostile("<gpupool:request pool=\"gpus\" count=\"1\"/>" DEVICE_41,
+                                   HOSTDEV_41);
+    g_autoptr(GpDomAssignment) a = NULL;
+    g_autoptr(GpDomAssignment) b = NULL;
+    g_autoptr(GError) error = NULL;
+    GpDomRequest *r;
+
+    req->has_type = TRUE;
+    req->type = GP_POOL_TYPE_VF;
+    req->profile = g_strdup("1158");
+    xml = assign_text(orig, &plan);
+    cr_assert_not_null(strstr(xml, "type=\"vf\" profile=\"1158\""), "%s", xml);
+    assert_metadata_matches_schema(xml);
+    a = gp_domxml_read_assignment(xml, strlen(xml), &error);
+    cr_assert_not_null(a, "%s", error ? error->message : "");
+    r = g_ptr_array_index(a->requests, 0);
+    cr_expect(r->has_type);
+    cr_expect_eq(r->type, GP_POOL_TYPE_VF);
+    cr_expect_str_eq(r->profile, "1158");
+
+    b = gp_domxml_read_assignment(old, strlen(old), &error);
+    cr_assert_not_null(b, "%s", error ? error->message : "");
+    r = g_ptr_array_index(b->requests, 0);
+    cr_expect_not(r->has_type);
+    cr_expect_null(r->profile);
+    plan_clear(&plan);
+}
+
+Test(domxml, bad_request_types_and_profiles_are_refused)
+{
+    assert_metadata_refused("<gpupool:request pool=\"gpus\" count=\"1\" type=\"gpu\"/>"
+                            DEVICE_41, HOSTDEV_41, "type 'gpu'");
+    /* A whole device has no profile, and a profile without a type is
+     * not what assign writes. */
+    assert_metadata_refused("<gpupool:request pool=\"gpus\" count=\"1\" type=\"pci\" "
+                            "profile=\"nvidia-222\"/>" DEVICE_41, HOSTDEV_41, "profile");
+    assert_metadata_refused("<gpupool:request pool=\"gpus\" count=\"1\" "
+                            "profile=\"nvidia-222\"/>" DEVICE_41, HOSTDEV_41, "profile");
+    assert_metadata_refused("<gpupool:request pool=\"gpus\" count=\"1\" type=\"mdev\" "
+                            "profile=\"../x\"/>" DEVICE_41, HOSTDEV_41, "profile");
+}
+
 Test(domxml, bad_mmio_values_are_refused)
 {
     assert_metadata_refused("<gpupool:request pool=\"gpus\" count=\"1\" mmio=\"lots\"/>"

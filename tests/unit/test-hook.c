@@ -311,31 +311,20 @@ Test(hook, binary_refuses_to_restore_a_pool_domain_from_a_saved_image)
     cr_expect(NULL != strstr(run.err, "virsh managedsave-remove vm1"), "%s", run.err);
 }
 
-Test(hook, binary_migrate_repoints_an_arriving_domain_to_a_free_device)
+/* Whole devices never arrive with a running guest: the destination
+ * refuses at once (tests/unit/test-migrate.c re-points partitions). */
+Test(hook, binary_migrate_refuses_a_domain_with_whole_devices_in_one_line)
 {
     const char *const held[] = { GPU0, NULL };
-    g_autofree char *vm2 = domain_xml("vm2", UUID_B, held);
     g_autofree char *vm1 = domain_xml("vm1", UUID_A, held);
-    g_autoptr(GpDomAssignment) a = NULL;
-    g_autoptr(GError) error = NULL;
-    g_auto(GpHookRun) claim = { 0 };
     g_auto(GpHookRun) run = { 0 };
-    g_auto(GpHookRun) untouched = { 0 };
 
     gp_test_fake_rebalance(sim, 0);
-    gp_test_run_hook(&claim, "vm2", "prepare", "begin", vm2);
-    cr_assert_eq(claim.status, 0, "%s", claim.err);
     gp_test_run_hook(&run, "vm1", "migrate", "begin", vm1);
-    cr_assert_eq(run.status, 0, "%s", run.err);
-    a = gp_domxml_read_assignment(run.out, strlen(run.out), &error);
-    cr_assert(a != NULL, "%s\n%s", error ? error->message : "", run.out);
-    cr_assert_eq(a->devices->len, 1);
-    cr_expect_str_eq(((GpDomDevice *)a->devices->pdata[0])->address, GPU1);
-    cr_expect(NULL != strstr(run.out, "bus='0x42'"), "%s", run.out);
-
-    /* A domain whose devices are free here arrives unchanged. */
-    gp_test_run_hook(&untouched, "vm2", "migrate", "begin", vm1);
-    cr_expect_eq(untouched.status, 0);
+    cr_expect_eq(run.status, 1);
+    cr_expect_str_eq(run.err, "gpupool: vm1: pool gpus hands out whole devices; stop the domain "
+                              "and start it on the destination, or let the cluster restart it\n");
+    cr_expect_str_eq(run.out, "");
 }
 
 Test(hook, binary_refuses_oversized_domain_xml_at_prepare_and_ignores_it_at_release)

@@ -30,6 +30,7 @@ Test(paths, environment_variables_move_each_directory)
 {
     g_autofree char *pools = NULL;
     g_autofree char *state = NULL;
+    g_autofree char *cluster = NULL;
     g_autofree char *schema = NULL;
 
     g_setenv("GPUPOOL_CONFDIR", "/tmp/conf", TRUE);
@@ -37,9 +38,11 @@ Test(paths, environment_variables_move_each_directory)
     g_setenv("GPUPOOL_SCHEMADIR", "/src/xml", TRUE);
     pools = gp_paths_pooldir();
     state = gp_paths_statedir();
+    cluster = gp_paths_cluster_dir();
     schema = gp_paths_schema("claims.rng");
     cr_assert_str_eq(pools, "/tmp/conf/pools");
     cr_assert_str_eq(state, "/tmp/state");
+    cr_assert_str_eq(cluster, "/tmp/state/cluster");
     cr_assert_str_eq(schema, "/src/xml/claims.rng");
 }
 
