@@ -269,7 +269,7 @@ gp_claims_save(GpClaims *claims, GError **error)
         gp_xmldoc_append_attr(out, "pool", c->pool);
         gp_xmldoc_append_attr(out, "domain-uuid", c->domain_uuid);
         gp_xmldoc_append_attr(out, "domain-name", c->domain_name);
-        g_string_append_printf(out, " since='%" G_GINT64_FORMAT "'", c->since);
+        gp_xmldoc_append_int_attr(out, "since", c->since);
         gp_xmldoc_append_attr(out, "parent", c->parent);
         g_string_append(out, "/>\n");
     }
