@@ -21,25 +21,13 @@ struct _GpClaims {
     GHashTable *by_device;  /* device -> GpClaim*, borrowed */
 };
 
-static void
-claim_free(GpClaim *claim)
-{
-    if (!claim)
-        return;
-    g_free(claim->device);
-    g_free(claim->pool);
-    g_free(claim->domain_uuid);
-    g_free(claim->domain_name);
-    g_free(claim->parent);
-    g_free(claim);
-}
-
 GpClaims *
 gp_claims_new(void)
 {
     GpClaims *claims = g_new0(GpClaims, 1);
 
-    claims->claims = g_ptr_array_new_with_free_func((GDestroyNotify)claim_free);
+    /* A claim is one block with its strings (claim_new()). */
+    claims->claims = g_ptr_array_new_with_free_func(g_free);
     claims->by_device = g_hash_table_new(g_str_hash, g_str_equal);
     return claims;
 }
@@ -63,10 +51,54 @@ typedef struct {
                      * numerically; G_MAXUINT64 for mdev UUIDs */
 } ClaimEntry;
 
-static GpClaim *
-claim_new(void)
+/* The strings of a claim, in the order claim_new() takes them. */
+enum {
+    CLAIM_DEVICE,
+    CLAIM_POOL,
+    CLAIM_DOMAIN_UUID,
+    CLAIM_DOMAIN_NAME,
+    CLAIM_PARENT,
+    CLAIM_N_STRINGS
+};
+
+static GpXmlDocSpan
+span_of(const char *str)
 {
-    return (GpClaim *)g_new0(ClaimEntry, 1);
+    return (GpXmlDocSpan){ .str = str, .len = str ? strlen(str) : 0 };
+}
+
+/* A claim of the strings VALUES (an absent one stays NULL), made as one
+ * block with them and freed with g_free(): the hook reads every claim on
+ * each call, and one allocation per claim instead of six is a good part
+ * of that.  Nothing changes a claim's strings once it is made. */
+static GpClaim *
+claim_new(const GpXmlDocSpan values[CLAIM_N_STRINGS])
+{
+    gsize size = sizeof(ClaimEntry);
+    ClaimEntry *e;
+    char **fields[CLAIM_N_STRINGS];
+    char *p;
+
+    for (int i = 0; i < CLAIM_N_STRINGS; i++)
+        if (values[i].str)
+            size += values[i].len + 1;
+    e = g_malloc(size);
+    *e = (ClaimEntry){ 0 };
+    fields[CLAIM_DEVICE] = &e->claim.device;
+    fields[CLAIM_POOL] = &e->claim.pool;
+    fields[CLAIM_DOMAIN_UUID] = &e->claim.domain_uuid;
+    fields[CLAIM_DOMAIN_NAME] = &e->claim.domain_name;
+    fields[CLAIM_PARENT] = &e->claim.parent;
+    p = (char *)(e + 1);
+    for (int i = 0; i < CLAIM_N_STRINGS; i++) {
+        if (!values[i].str)
+            continue;
+        memcpy(p, values[i].str, values[i].len);
+        p[values[i].len] = '\0';
+        *fields[i] = p;
+        p += values[i].len + 1;
+    }
+    return &e->claim;
 }
 
 /* The sort key of a claim on PCI device A, or on an mdev (A NULL). */
@@ -139,51 +171,137 @@ corrupt(GError **error, const char *path, const char *detail)
     return FALSE;
 }
 
-/* Parses one <claim>; every attribute is checked, because a claim read
- * wrongly is a device handed out twice. */
+/* Whether STR is a UUID as g_uuid_string_is_valid() says, at a fifth of
+ * its cost: the hook checks every claim's on each call. */
+static gboolean
+uuid_is_valid(const char *str)
+{
+    for (int i = 0; i < 36; i++) {
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (str[i] != '-')
+                return FALSE;
+        } else if (!g_ascii_isxdigit(str[i])) {
+            return FALSE;
+        }
+    }
+    return str[36] == '\0';
+}
+
+/* The since attribute SINCE, a non-negative number that fits a gint64, as
+ * g_ascii_string_to_signed() reads it; a short run of plain digits (as
+ * the writer puts it, and which cannot overflow) is read by hand. */
+static gboolean
+since_parse(const char *since, gint64 *v)
+{
+    gint64 n = 0;
+    int i;
+
+    for (i = 0; i < 18 && g_ascii_isdigit(since[i]); i++)
+        n = n * 10 + (since[i] - '0');
+    if (i > 0 && since[i] == '\0') {
+        *v = n;
+        return TRUE;
+    }
+    return g_ascii_string_to_signed(since, 10, 0, G_MAXINT64, v, NULL);
+}
+
+/* What is wrong with CLAIM as read from the file, whose since attribute
+ * is SINCE, as xml/claims.rng would refuse it (every attribute is
+ * checked: a claim read wrongly is a device handed out twice); NULL if
+ * nothing, with CLAIM's since set.  A bad device is a NULL one, as
+ * device_canonical() leaves it. */
+static const char *
+claim_fault(GpClaim *claim, const char *since)
+{
+    gint64 v;
+
+    if (!claim->device)
+        return "bad or missing device";
+    if (!claim->pool || !gp_pool_name_check(claim->pool, NULL))
+        return "bad or missing pool";
+    if (!claim->domain_uuid || !uuid_is_valid(claim->domain_uuid))
+        return "bad or missing domain-uuid";
+    if (!domain_name_is_valid(claim->domain_name))
+        return "bad or missing domain-name";
+    if (!since || !since_parse(since, &v))
+        return "bad or missing since";
+    if (claim->parent && !*claim->parent)
+        return "empty parent";
+    claim->since = v;
+    return NULL;
+}
+
+/* Parses one <claim> of a tree. */
 static GpClaim *
 parse_claim(xmlNode *node, const char *path, GError **error)
 {
+    g_autofree char *raw_device = gp_xmldoc_prop(node, "device");
+    g_autofree char *pool = gp_xmldoc_prop(node, "pool");
+    g_autofree char *domain_uuid = gp_xmldoc_prop(node, "domain-uuid");
+    g_autofree char *domain_name = gp_xmldoc_prop(node, "domain-name");
     g_autofree char *since = gp_xmldoc_prop(node, "since");
-    g_autofree char *raw_device = NULL;
-    GpClaim *claim = claim_new();
+    g_autofree char *parent = gp_xmldoc_prop(node, "parent");
+    g_autofree char *device = NULL;
     g_autofree char *detail = NULL;
+    const char *fault;
+    GpClaim *claim;
     GpPciAddr addr;
     gboolean is_pci;
-    gint64 v;
 
-    raw_device = gp_xmldoc_prop(node, "device");
-    claim->device = device_canonical(raw_device, &addr, &is_pci);
-    claim->pool = gp_xmldoc_prop(node, "pool");
-    claim->domain_uuid = gp_xmldoc_prop(node, "domain-uuid");
-    claim->domain_name = gp_xmldoc_prop(node, "domain-name");
-    claim->parent = gp_xmldoc_prop(node, "parent");
-
-    if (!claim->device)
-        detail = g_strdup_printf("line %ld: bad or missing device", xmlGetLineNo(node));
-    else if (!claim->pool || !gp_pool_name_check(claim->pool, NULL))
-        detail = g_strdup_printf("line %ld: bad or missing pool", xmlGetLineNo(node));
-    else if (!claim->domain_uuid || !g_uuid_string_is_valid(claim->domain_uuid))
-        detail = g_strdup_printf("line %ld: bad or missing domain-uuid", xmlGetLineNo(node));
-    else if (!domain_name_is_valid(claim->domain_name))
-        detail = g_strdup_printf("line %ld: bad or missing domain-name", xmlGetLineNo(node));
-    else if (!since || !g_ascii_string_to_signed(since, 10, 0, G_MAXINT64, &v, NULL))
-        detail = g_strdup_printf("line %ld: bad or missing since", xmlGetLineNo(node));
-    else if (claim->parent && !*claim->parent)
-        detail = g_strdup_printf("line %ld: empty parent", xmlGetLineNo(node));
-    if (detail) {
-        claim_free(claim);
+    device = device_canonical(raw_device, &addr, &is_pci);
+    claim = claim_new((GpXmlDocSpan[CLAIM_N_STRINGS]){
+        [CLAIM_DEVICE] = span_of(device),
+        [CLAIM_POOL] = span_of(pool),
+        [CLAIM_DOMAIN_UUID] = span_of(domain_uuid),
+        [CLAIM_DOMAIN_NAME] = span_of(domain_name),
+        [CLAIM_PARENT] = span_of(parent),
+    });
+    fault = claim_fault(claim, since);
+    if (fault) {
+        detail = g_strdup_printf("line %ld: %s", xmlGetLineNo(node), fault);
+        g_free(claim);
         corrupt(error, path, detail);
         return NULL;
     }
-    claim->since = v;
     claim_set_key_of(claim, is_pci ? &addr : NULL);
     return claim;
 }
 
+/* Adds CLAIM, read from the file, to CLAIMS; FALSE (CLAIM not taken) if
+ * its device is claimed already. */
+static gboolean
+add_loaded(GpClaims *claims, GpClaim *claim)
+{
+    /* One hash of the device per claim: inserting tells whether it was
+     * there.  If it was, the first claim goes back in its place. */
+    if (!g_hash_table_insert(claims->by_device, claim->device, claim)) {
+        for (guint i = 0; i < claims->claims->len; i++) {
+            GpClaim *first = claims->claims->pdata[i];
+
+            if (strcmp(first->device, claim->device) == 0)
+                g_hash_table_insert(claims->by_device, first->device, first);
+        }
+        return FALSE;
+    }
+    g_ptr_array_add(claims->claims, claim);
+    return TRUE;
+}
+
+static void
+sort_loaded(GpClaims *claims)
+{
+    /* gp_claims_save() writes them sorted: sort only a hand-edited file. */
+    for (guint i = 1; i < claims->claims->len; i++) {
+        if (compare_entries(claims->claims->pdata[i - 1], claims->claims->pdata[i]) > 0) {
+            g_ptr_array_sort(claims->claims, compare_claims);
+            break;
+        }
+    }
+}
+
 /* The file is ours, read on every domain start: instead of a RelaxNG pass
  * the loader checks each claim as strictly as xml/claims.rng describes it
- * (parse_claim()), at a fraction of the cost. */
+ * (claim_fault()), at a fraction of the cost. */
 GpClaims *
 gp_claims_load(GError **error)
 {
@@ -231,24 +349,16 @@ gp_claims_load(GError **error)
         claim = parse_claim(n, path, error);
         if (!claim)
             return NULL;
-        if (g_hash_table_contains(claims->by_device, claim->device)) {
+        if (!add_loaded(claims, claim)) {
             g_autofree char *detail =
                 g_strdup_printf("line %ld: %s is claimed twice", xmlGetLineNo(n), claim->device);
 
-            claim_free(claim);
+            g_free(claim);
             corrupt(error, path, detail);
             return NULL;
         }
-        g_hash_table_insert(claims->by_device, claim->device, claim);
-        g_ptr_array_add(claims->claims, claim);
     }
-    /* gp_claims_save() writes them sorted: sort only a hand-edited file. */
-    for (guint i = 1; i < claims->claims->len; i++) {
-        if (compare_entries(claims->claims->pdata[i - 1], claims->claims->pdata[i]) > 0) {
-            g_ptr_array_sort(claims->claims, compare_claims);
-            break;
-        }
-    }
+    sort_loaded(claims);
     return g_steal_pointer(&claims);
 }
 
@@ -355,12 +465,15 @@ gp_claims_add(GpClaims *claims, const char *device, const char *pool,
         return FALSE;
     }
 
-    claim = claim_new();
-    claim->device = g_steal_pointer(&canon);
-    claim->pool = g_strdup(pool);
-    claim->domain_uuid = g_ascii_strdown(domain_uuid, -1);
-    claim->domain_name = g_strdup(domain_name);
-    claim->parent = g_strdup(parent);
+    claim = claim_new((GpXmlDocSpan[CLAIM_N_STRINGS]){
+        [CLAIM_DEVICE] = span_of(canon),
+        [CLAIM_POOL] = span_of(pool),
+        [CLAIM_DOMAIN_UUID] = span_of(domain_uuid),
+        [CLAIM_DOMAIN_NAME] = span_of(domain_name),
+        [CLAIM_PARENT] = span_of(parent),
+    });
+    for (char *c = claim->domain_uuid; *c; c++)
+        *c = g_ascii_tolower(*c);
     claim->since = g_get_real_time() / G_USEC_PER_SEC;
     claim_set_key_of(claim, is_pci ? &addr : NULL);
 

@@ -352,3 +352,31 @@ Test(claims, the_lock_creates_the_state_directory)
     cr_assert_not_null(ledger, "%s", error ? error->message : "");
     cr_assert(g_file_test(path, G_FILE_TEST_EXISTS));
 }
+
+/* A file of one claim, spelled as gp_claims_save() writes it (new string). */
+static char *
+one_claim(const char *device, const char *pool, const char *uuid, const char *name,
+          const char *since, const char *more)
+{
+    return g_strconcat("<claims>\n  <claim device='", device, "' pool='", pool,
+                       "' domain-uuid='", uuid, "' domain-name='", name, "' since='", since, "'",
+                       more, "/>\n</claims>\n", NULL);
+}
+
+/* A claim the schema refuses is refused naming what is wrong; the largest
+ * since that fits is read. */
+Test(claims, a_claim_beyond_the_schema_is_refused_naming_the_attribute)
+{
+    g_autofree char *pool = one_claim("0000:41:00.0", "g/us", UUID_A, "vm", "1", "");
+    g_autofree char *since = one_claim("0000:41:00.0", "gpus", UUID_A, "vm",
+                                       "9223372036854775808", "");
+    g_autofree char *largest = one_claim("0000:41:00.0", "gpus", UUID_A, "vm",
+                                         "9223372036854775807", "");
+    g_autoptr(GpClaims) claims = NULL;
+
+    expect_corrupt(pool, "line 2: bad or missing pool");
+    expect_corrupt(since, "line 2: bad or missing since");
+    write_claims_file(largest);
+    claims = load_ok();
+    cr_assert_eq(gp_claims_find(claims, "0000:41:00.0")->since, G_MAXINT64);
+}
