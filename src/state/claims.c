@@ -19,6 +19,7 @@ G_DEFINE_QUARK(gp-claims-error-quark, gp_claims_error)
 struct _GpClaims {
     GPtrArray *claims;      /* GpClaim*, owned, sorted by device */
     GHashTable *by_device;  /* device -> GpClaim*, borrowed */
+    char *text;             /* the file as read in the writer's spelling, or NULL */
 };
 
 GpClaims *
@@ -39,6 +40,7 @@ gp_claims_free(GpClaims *claims)
         return;
     g_hash_table_unref(claims->by_device);
     g_ptr_array_unref(claims->claims);
+    g_free(claims->text);
     g_free(claims);
 }
 
@@ -49,6 +51,11 @@ typedef struct {
     GpClaim claim;  /* first, so a GpClaim* is a ClaimEntry* */
     guint64 key;    /* PCI address as a number, so PCI devices sort first and
                      * numerically; G_MAXUINT64 for mdev UUIDs */
+    /* The claim's line in GpClaims.text, if it was read from the writer's
+     * spelling: a claim never changes, so saving writes that line again
+     * instead of formatting it anew.  NULL otherwise. */
+    const char *line;
+    gsize line_len;
 } ClaimEntry;
 
 /* The strings of a claim, in the order claim_new() takes them. */
@@ -299,9 +306,75 @@ sort_loaded(GpClaims *claims)
     }
 }
 
+/* Whether STR is a UUID as device_canonical() spells it. */
+static gboolean
+uuid_is_canonical(const char *str)
+{
+    if (!uuid_is_valid(str))
+        return FALSE;
+    for (const char *c = str; *c; c++)
+        if (g_ascii_isupper(*c))
+            return FALSE;
+    return TRUE;
+}
+
+/* The claims file as gp_claims_save() writes it, read without a tree
+ * (gp_xmldoc_scan_init()) and checked as parse_claim() checks a claim;
+ * the claims' lines point into DATA, which the caller hands to them.
+ * NULL if it is spelled any other way or anything in it is refused: the
+ * tree then reads it and says what is wrong, so every message stays the
+ * tree's. */
+static GpClaims *
+load_written(const char *data, gsize len)
+{
+    g_autoptr(GpClaims) claims = gp_claims_new();
+    GpXmlDocScan scan;
+
+    gp_xmldoc_scan_init(&scan, data, len);
+    if (!gp_xmldoc_scan_skip(&scan, "<claims>\n"))
+        return NULL;
+    for (const char *line = scan.p; gp_xmldoc_scan_skip(&scan, "  <claim"); line = scan.p) {
+        GpXmlDocSpan values[CLAIM_N_STRINGS];
+        GpXmlDocSpan since;
+        char since_buf[32];
+        GpClaim *claim;
+        GpPciAddr addr;
+        gboolean is_pci;
+
+        if (!gp_xmldoc_scan_attr(&scan, "device", &values[CLAIM_DEVICE]) ||
+            !gp_xmldoc_scan_attr(&scan, "pool", &values[CLAIM_POOL]) ||
+            !gp_xmldoc_scan_attr(&scan, "domain-uuid", &values[CLAIM_DOMAIN_UUID]) ||
+            !gp_xmldoc_scan_attr(&scan, "domain-name", &values[CLAIM_DOMAIN_NAME]) ||
+            !gp_xmldoc_scan_attr(&scan, "since", &since))
+            return NULL;
+        gp_xmldoc_scan_attr(&scan, "parent", &values[CLAIM_PARENT]);
+        if (!gp_xmldoc_scan_skip(&scan, "/>\n"))
+            return NULL;
+        /* Devices are written in canonical form: any other spelling is
+         * the tree's to read. */
+        is_pci = gp_pci_addr_parse_canonical(values[CLAIM_DEVICE].str, values[CLAIM_DEVICE].len,
+                                             &addr);
+        claim = claim_new(values);
+        if ((!is_pci && !uuid_is_canonical(claim->device)) ||
+            claim_fault(claim, gp_xmldoc_span_str(&since, since_buf, sizeof(since_buf))) ||
+            !add_loaded(claims, claim)) {
+            g_free(claim);
+            return NULL;
+        }
+        claim_set_key_of(claim, is_pci ? &addr : NULL);
+        ((ClaimEntry *)claim)->line = line;
+        ((ClaimEntry *)claim)->line_len = scan.p - line;
+    }
+    if (!gp_xmldoc_scan_skip(&scan, "</claims>\n") || !gp_xmldoc_scan_end(&scan))
+        return NULL;
+    sort_loaded(claims);
+    return g_steal_pointer(&claims);
+}
+
 /* The file is ours, read on every domain start: instead of a RelaxNG pass
  * the loader checks each claim as strictly as xml/claims.rng describes it
- * (claim_fault()), at a fraction of the cost. */
+ * (claim_fault()), at a fraction of the cost, and reads a file in the
+ * spelling gp_claims_save() writes without building a tree. */
 GpClaims *
 gp_claims_load(GError **error)
 {
@@ -309,18 +382,24 @@ gp_claims_load(GError **error)
     g_autofree char *data = NULL;
     g_autofree char *what = NULL;
     g_autoptr(GError) err = NULL;
-    g_autoptr(GpClaims) claims = gp_claims_new();
+    g_autoptr(GpClaims) claims = NULL;
     g_autoptr(xmlDoc) doc = NULL;
     xmlNode *root;
     gsize len = 0;
 
     if (!g_file_get_contents(path, &data, &len, &err)) {
         if (g_error_matches(err, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-            return g_steal_pointer(&claims);
+            return gp_claims_new();
         g_set_error(error, GP_CLAIMS_ERROR, GP_CLAIMS_ERROR_IO,
                     "cannot read the claims file: %s (run as root)", err->message);
         return NULL;
     }
+    if (len <= GP_XMLDOC_MAX_SIZE && (claims = load_written(data, len))) {
+        claims->text = g_steal_pointer(&data);
+        return g_steal_pointer(&claims);
+    }
+
+    claims = gp_claims_new();
     what = g_strdup_printf("the claims file %s", path);
     doc = gp_xmldoc_parse(what, data, len, GP_XMLDOC_MAX_SIZE, GP_CLAIMS_ERROR,
                           GP_CLAIMS_ERROR_CORRUPT, &err);
@@ -373,7 +452,12 @@ gp_claims_save(GpClaims *claims, GError **error)
     g_string_append(out, "<claims>\n");
     for (guint i = 0; i < claims->claims->len; i++) {
         const GpClaim *c = g_ptr_array_index(claims->claims, i);
+        const ClaimEntry *e = (const ClaimEntry *)c;
 
+        if (e->line) {
+            g_string_append_len(out, e->line, e->line_len);
+            continue;
+        }
         g_string_append(out, "  <claim");
         gp_xmldoc_append_attr(out, "device", c->device);
         gp_xmldoc_append_attr(out, "pool", c->pool);
