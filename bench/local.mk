@@ -18,8 +18,10 @@ bench_bench_devices_LDADD = $(gp_bench_ldadd)
 bench_bench_hook_SOURCES = bench/bench-hook.c
 bench_bench_hook_CPPFLAGS = $(gp_bench_cppflags)
 bench_bench_hook_LDADD = $(gp_bench_ldadd) -ldl
-# bench-hook spawns the hook programs as libvirt would.
-bench: hooks/gpupool-hook hooks/gpupool-hook-domain
+# bench-hook spawns the hook programs as libvirt would; bench-devices runs
+# gpupool with the simulated kernel preloaded (gp_sim_run()), an object
+# only `make check` would build otherwise.
+bench: hooks/gpupool-hook hooks/gpupool-hook-domain tests/sim/libgpsim-preload.la
 
 bench: $(GP_BENCHES) src/gpupool
 	@fail=0; \

@@ -80,6 +80,45 @@ gp_pci_addr_parse(const char *str, GpPciAddr *addr, GError **error)
     return FALSE;
 }
 
+/* The value of the N lower-case hex digits at STR, or -1. */
+static int
+lower_hex_value(const char *str, int n)
+{
+    int v = 0;
+
+    for (int i = 0; i < n; i++) {
+        char c = str[i];
+
+        if (c >= '0' && c <= '9')
+            v = v * 16 + (c - '0');
+        else if (c >= 'a' && c <= 'f')
+            v = v * 16 + (c - 'a' + 10);
+        else
+            return -1;
+    }
+    return v;
+}
+
+gboolean
+gp_pci_addr_parse_canonical(const char *str, gsize len, GpPciAddr *addr)
+{
+    int domain, bus, slot, function;
+
+    if (len != 12 || str[4] != ':' || str[7] != ':' || str[10] != '.')
+        return FALSE;
+    domain = lower_hex_value(str, 4);
+    bus = lower_hex_value(str + 5, 2);
+    slot = lower_hex_value(str + 8, 2);
+    function = lower_hex_value(str + 11, 1);
+    if (domain < 0 || bus < 0 || slot < 0 || slot > 0x1f || function < 0 || function > 7)
+        return FALSE;
+    addr->domain = domain;
+    addr->bus = bus;
+    addr->slot = slot;
+    addr->function = function;
+    return TRUE;
+}
+
 static char *
 put_hex(char *p, guint value, int digits)
 {

@@ -23,6 +23,11 @@ typedef struct {
  * rejects everything else with a message that names the input and shows
  * the expected form. */
 gboolean gp_pci_addr_parse(const char *str, GpPciAddr *addr, GError **error);
+/* Whether the LEN bytes at STR are an address exactly as
+ * gp_pci_addr_format() writes it (lower-case, every field at full
+ * width), parsed into *ADDR.  gpupool's own files hold addresses in that
+ * form; reading them this way skips a parse and a format per address. */
+gboolean gp_pci_addr_parse_canonical(const char *str, gsize len, GpPciAddr *addr);
 /* Canonical sysfs form, "0000:01:00.0". */
 char *gp_pci_addr_format(const GpPciAddr *addr);
 /* Parse and return the canonical form, or NULL. */

@@ -47,5 +47,48 @@ gboolean gp_xmldoc_node_is(xmlNode *node, const char *name);
 /* Appends " NAME='VALUE'" with VALUE escaped as g_markup_escape_text()
  * does; nothing if VALUE is NULL. */
 void gp_xmldoc_append_attr(GString *out, const char *name, const char *value);
+/* Appends " NAME='VALUE'" for a number. */
+void gp_xmldoc_append_int_attr(GString *out, const char *name, gint64 value);
+
+/* Reading back a file in the one spelling gpupool writes.
+ *
+ * The claims and the stored pools are read on every domain start, and a
+ * libxml2 tree of a thousand elements costs several times what the hook
+ * may spend.  A file as gpupool wrote it (fixed layout, single-quoted
+ * attributes in the writer's order, values without references or control
+ * characters) is read by this scanner instead, which matches that
+ * spelling byte by byte and takes values verbatim, as an XML parser would
+ * read them there.  Anything else (a hand-edited or damaged file) makes
+ * it fail, and the caller then parses the file with gp_xmldoc_parse(),
+ * which reads every well-formed spelling and names what is wrong: the
+ * scanner never reports an error, so a file is refused with the same
+ * message whichever way it was read. */
+typedef struct {
+    const char *str;   /* into the scanned bytes, not NUL-terminated; NULL if absent */
+    gsize len;
+} GpXmlDocSpan;
+
+typedef struct {
+    const char *p;
+    const char *end;
+    gboolean failed;   /* seen something not in the written spelling */
+} GpXmlDocScan;
+
+/* Scans the LEN bytes at XML. */
+void gp_xmldoc_scan_init(GpXmlDocScan *scan, const char *xml, gsize len);
+/* Takes LITERAL if the input goes on with it; FALSE, taking nothing, if not. */
+gboolean gp_xmldoc_scan_skip(GpXmlDocScan *scan, const char *literal);
+/* Takes " NAME='VALUE'" into *VALUE.  FALSE if the input does not go on
+ * with " NAME='" (VALUE absent, nothing taken), or if the value is not
+ * one the writer puts verbatim (then the scan has failed). */
+gboolean gp_xmldoc_scan_attr(GpXmlDocScan *scan, const char *name, GpXmlDocSpan *value);
+/* Takes the character data up to the next '<' into *TEXT, which may be
+ * empty; FALSE (the scan has failed) if it is not verbatim text. */
+gboolean gp_xmldoc_scan_text(GpXmlDocScan *scan, GpXmlDocSpan *text);
+/* Whether everything was taken and the scan never failed. */
+gboolean gp_xmldoc_scan_end(GpXmlDocScan *scan);
+/* SPAN as a NUL-terminated string in BUF of SIZE bytes, or NULL if it is
+ * absent or does not fit. */
+const char *gp_xmldoc_span_str(const GpXmlDocSpan *span, char *buf, gsize size);
 
 G_END_DECLS

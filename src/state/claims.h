@@ -19,6 +19,8 @@ typedef enum {
     GP_CLAIMS_ERROR_IO,
 } GpClaimsError;
 
+/* A claim is read-only once made (the store keeps it in one block with
+ * its strings): change who holds what by adding and dropping claims. */
 typedef struct {
     char *device;       /* PCI address, or mdev UUID for mdev pools */
     char *pool;

@@ -440,7 +440,11 @@ pattern_name_is_valid(const char *value)
 static gboolean
 pci_address_is_valid(const char *value)
 {
-    return gp_pci_addr_parse(value, &(GpPciAddr){ 0 }, NULL);
+    GpPciAddr a;
+
+    /* Stored files hold canonical addresses: those need no full parse. */
+    return gp_pci_addr_parse_canonical(value, strlen(value), &a) ||
+           gp_pci_addr_parse(value, &a, NULL);
 }
 
 /* An mdev parent: a PCI address, or a name as under class/mdev_bus. */
@@ -740,6 +744,185 @@ pool_from_doc(xmlDoc *doc, GError **error)
     return g_steal_pointer(&pool);
 }
 
+/* ---- The stored file as gp_pool_format_xml() writes it -----------------
+ *
+ * A pool file in the writer's spelling is read without a tree
+ * (gp_xmldoc_scan_init()): its elements in the writer's order, each
+ * attribute and text checked by its rule in pool_rules as
+ * check_schema_by_hand() checks them, and the pool built with the calls
+ * pool_from_doc() makes.  Any other spelling, and anything refused, is
+ * left to the tree, which says what is wrong: a file is refused with the
+ * same message whichever way it is read. */
+
+/* Most attributes an element has in pool_rules, and the longest valid
+ * value (an mdev type id). */
+#define WRITTEN_ATTRS_MAX 3
+#define WRITTEN_VALUE_MAX (MDEV_TYPE_MAX_LEN + 1)
+
+/* An empty element as read from the writer's spelling. */
+typedef struct {
+    const PoolElementRule *rule;
+    const char *value[WRITTEN_ATTRS_MAX];  /* by the index of rule->attrs; NULL if absent */
+    char buf[WRITTEN_ATTRS_MAX][WRITTEN_VALUE_MAX];
+} WrittenElement;
+
+/* Takes the rest of an empty element NAME of a TYPE pool, its start
+ * already taken: the attributes its rule allows, in the rule's order
+ * (which is the writer's), each checked by its rule, then "/>\n".  FALSE
+ * if a TYPE pool has no such element, a required attribute is missing or
+ * anything is refused or spelled otherwise. */
+static gboolean
+scan_element(GpXmlDocScan *scan, GpPoolType type, const char *name, WrittenElement *el)
+{
+    guint i = 0;
+
+    el->rule = find_rule(type, name);
+    if (!el->rule)
+        return FALSE;
+    for (const PoolAttrRule *attr = el->rule->attrs; attr->name; attr++, i++) {
+        GpXmlDocSpan span;
+
+        if (i >= WRITTEN_ATTRS_MAX)
+            return FALSE;
+        el->value[i] = NULL;
+        if (!gp_xmldoc_scan_attr(scan, attr->name, &span)) {
+            if (attr->required)
+                return FALSE;
+            continue;
+        }
+        el->value[i] = gp_xmldoc_span_str(&span, el->buf[i], WRITTEN_VALUE_MAX);
+        if (!el->value[i] || !attr->valid(el->value[i]))
+            return FALSE;
+    }
+    return gp_xmldoc_scan_skip(scan, "/>\n");
+}
+
+/* The value of attribute NAME of EL, NULL if absent or not EL's. */
+static const char *
+written_value(const WrittenElement *el, const char *name)
+{
+    guint i = 0;
+
+    for (const PoolAttrRule *attr = el->rule->attrs; attr->name; attr++, i++)
+        if (strcmp(attr->name, name) == 0)
+            return el->value[i];
+    return NULL;
+}
+
+/* Takes the rest of text element NAME of a TYPE pool, its start already
+ * taken: the text, checked by its rule, and CLOSE ("</NAME>\n").  The
+ * text (new), or NULL if refused or spelled otherwise. */
+static char *
+scan_text_element(GpXmlDocScan *scan, GpPoolType type, const char *name, const char *close)
+{
+    const PoolElementRule *rule = find_rule(type, name);
+    g_autofree char *text = NULL;
+    GpXmlDocSpan span;
+
+    if (!rule || !rule->text || !gp_xmldoc_scan_text(scan, &span) ||
+        !gp_xmldoc_scan_skip(scan, close))
+        return NULL;
+    text = g_strndup(span.str, span.len);
+    return rule->text(text) ? g_steal_pointer(&text) : NULL;
+}
+
+/* The members of a pool in the writer's spelling, as pool_from_doc()
+ * adds them.  The writer lists them sorted, so each goes last: one that
+ * would not (listed twice, or out of order) is left to the tree. */
+static gboolean
+scan_devices(GpXmlDocScan *scan, GpPool *pool)
+{
+    while (gp_xmldoc_scan_skip(scan, "  <device")) {
+        GPtrArray *devices = pool->devices;
+        WrittenElement el;
+        g_autofree char *respelled = NULL;
+        g_autofree char *canon_comp = NULL;
+        const char *canon;
+        const char *comp;
+        GpPciAddr a;
+
+        if (!scan_element(scan, pool->type, "device", &el))
+            return FALSE;
+        /* The writer writes addresses canonical; anything else is spelled
+         * as pool_from_doc() spells it. */
+        canon = written_value(&el, "address");
+        if (!gp_pci_addr_parse_canonical(canon, strlen(canon), &a))
+            canon = respelled = gp_pool_canonical_member(pool->type, canon, NULL);
+        comp = written_value(&el, "companion-of");
+        if (comp)
+            canon_comp = gp_pool_canonical_member(GP_POOL_TYPE_PCI, comp, NULL);
+        if (!canon || (comp && !canon_comp) ||
+            (devices->len > 0 &&
+             compare_addresses(((GpPoolDevice *)devices->pdata[devices->len - 1])->address,
+                               canon) >= 0) ||
+            !gp_pool_add_device(pool, canon, written_value(&el, "host-driver"), canon_comp,
+                                NULL))
+            return FALSE;
+        ((GpPoolDevice *)devices->pdata[devices->len - 1])->vfs_origin =
+            gp_pool_vf_origin_from_string(written_value(&el, "vfs-enabled-by"));
+    }
+    return TRUE;
+}
+
+/* The pool in the LEN bytes at XML if they are in the writer's spelling
+ * and every check passes, else NULL. */
+static GpPool *
+pool_from_written(const char *xml, gsize len)
+{
+    g_autoptr(GpPool) pool = NULL;
+    g_autofree char *name = NULL;
+    GpXmlDocScan scan;
+    GpXmlDocSpan span;
+    WrittenElement el;
+    char type_buf[8];
+    const char *type_str;
+    GpPoolType type;
+    guint64 v;
+
+    gp_xmldoc_scan_init(&scan, xml, len);
+    if (!gp_xmldoc_scan_skip(&scan, "<pool") || !gp_xmldoc_scan_attr(&scan, "type", &span) ||
+        !(type_str = gp_xmldoc_span_str(&span, type_buf, sizeof(type_buf))) ||
+        !gp_pool_type_from_string(type_str, &type) ||
+        !gp_xmldoc_scan_skip(&scan, ">\n  <name>") ||
+        !(name = scan_text_element(&scan, type, "name", "</name>\n")) ||
+        !(pool = gp_pool_new(name, type, NULL)))
+        return NULL;
+    if (gp_xmldoc_scan_skip(&scan, "  <description>")) {
+        g_autofree char *desc = scan_text_element(&scan, type, "description",
+                                                  "</description>\n");
+
+        if (!desc || !gp_pool_set_description(pool, desc, NULL))
+            return NULL;
+    }
+    if (gp_xmldoc_scan_skip(&scan, "  <mdev")) {
+        const char *mtype;
+
+        if (!scan_element(&scan, type, "mdev", &el) ||
+            !gp_pool_mdev_type_check((mtype = written_value(&el, "type")), NULL))
+            return NULL;
+        pool->mdev_type = g_strdup(mtype);
+    }
+    if (gp_xmldoc_scan_skip(&scan, "  <vf")) {
+        if (!scan_element(&scan, type, "vf", &el) ||
+            !g_ascii_string_to_unsigned(written_value(&el, "count"), 10, 0, G_MAXUINT16, &v,
+                                        NULL))
+            return NULL;
+        pool->vf_count = v;
+        pool->vf_profile = g_strdup(written_value(&el, "profile"));
+    }
+    if (gp_xmldoc_scan_skip(&scan, "  <partitions")) {
+        if (!scan_element(&scan, type, "partitions", &el) ||
+            !g_ascii_string_to_unsigned(written_value(&el, "per-domain"), 10, 1,
+                                        GP_POOL_PER_DOMAIN_MAX, &v, NULL))
+            return NULL;
+        pool->per_domain = v;
+    }
+    if (!scan_devices(&scan, pool) || !gp_xmldoc_scan_skip(&scan, "</pool>\n") ||
+        !gp_xmldoc_scan_end(&scan) || !check_companions(pool, NULL))
+        return NULL;
+    return g_steal_pointer(&pool);
+}
+
 static xmlDoc *
 parse_doc(const char *xml, gsize len, GError **error)
 {
@@ -769,7 +952,10 @@ GpPool *
 gp_pool_parse_stored_xml(const char *xml, gsize len, GError **error)
 {
     g_autoptr(xmlDoc) doc = NULL;
+    GpPool *pool = len <= GP_XMLDOC_MAX_SIZE ? pool_from_written(xml, len) : NULL;
 
+    if (pool)
+        return pool;
     doc = parse_doc(xml, len, error);
     if (!doc || !check_schema_by_hand(xmlDocGetRootElement(doc), error))
         return NULL;
