@@ -30,7 +30,7 @@ gp_base_sources = \
 # host: the host model (PCI devices, IOMMU groups, assignability),
 # vfio-pci binding, SR-IOV, VFIO users, and the back-end registry.
 gp_host_sources = \
-	src/host/pcidev.c src/host/pcidev.h \
+	src/host/pcidev.c src/host/pcidev-load.c src/host/pcidev.h \
 	src/host/host.c src/host/host.h \
 	src/host/vfio.c src/host/vfio.h \
 	src/host/vfio-users.c src/host/vfio-users.h \

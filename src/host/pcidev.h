@@ -53,6 +53,7 @@ struct pci_dev;
 GpPciDev *gp_pci_dev_load(struct pci_access *pacc, struct pci_dev *pd, GError **error);
 void gp_pci_dev_free(GpPciDev *dev);
 void gp_mdev_type_free(GpMdevType *type);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(GpMdevType, gp_mdev_type_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(GpPciDev, gp_pci_dev_free)
 
 /* Display (0x03), processing accelerator (0x12) class: CLASS_CODE as in
