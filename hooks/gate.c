@@ -91,6 +91,26 @@ write_all(int fd, const char *data, size_t len)
     return 0;
 }
 
+/* The first 64 bytes of the domain name for a message, control characters
+ * written as "\xNN": every message is one line (libvirt accepts a TAB in
+ * a name, and nothing but libvirt vouches for argv). */
+static const char *
+shown_name(const char *name, char *out, size_t size)
+{
+    size_t o = 0;
+
+    for (size_t i = 0; name[i] && i < 64 && o + 5 < size; i++) {
+        unsigned char c = (unsigned char)name[i];
+
+        if (c < 0x20 || c == 0x7f)
+            o += snprintf(out + o, size - o, "\\x%02x", c);
+        else
+            out[o++] = (char)c;
+    }
+    out[o] = '\0';
+    return out;
+}
+
 /* The domain part sits next to this program: $(libexecdir) when
  * installed (the hook directory holds only a symlink), src/ in the build
  * tree. */
@@ -117,6 +137,7 @@ int
 main(int argc, char **argv)
 {
     char path[PATH_MAX];
+    char name[64 * 4 + 1];
     size_t len = 0;
     GpHookOp op;
     char *xml;
@@ -133,8 +154,9 @@ main(int argc, char **argv)
 
     xml = read_all(STDIN_FILENO, &len);
     if (!xml) {
-        fprintf(stderr, "gpupool: %.64s: cannot read the domain XML (over %d MiB, or "
-                "unreadable): refusing to look at it\n", argv[1], GATE_MAX_INPUT >> 20);
+        fprintf(stderr, "gpupool: %s: cannot read the domain XML (over %d MiB, or "
+                "unreadable): refusing to look at it\n", shown_name(argv[1], name, sizeof(name)),
+                GATE_MAX_INPUT >> 20);
         return gp_hook_op_can_refuse(op) ? 1 : 0;
     }
     if (!memmem(xml, len, GATE_NS, strlen(GATE_NS)) &&
@@ -147,15 +169,15 @@ main(int argc, char **argv)
     fd = memfd_create("gpupool-hook-xml", 0);
     if (fd < 0 || write_all(fd, xml, len) < 0 || lseek(fd, 0, SEEK_SET) < 0 ||
         dup2(fd, STDIN_FILENO) < 0 || domain_part_path(path, sizeof(path)) < 0) {
-        fprintf(stderr, "gpupool: %.64s: cannot pass the domain XML on: %s\n",
-                argv[1], strerror(errno));
+        fprintf(stderr, "gpupool: %s: cannot pass the domain XML on: %s\n",
+                shown_name(argv[1], name, sizeof(name)), strerror(errno));
         return gp_hook_op_can_refuse(op) ? 1 : 0;
     }
     if (fd != STDIN_FILENO)
         close(fd);
     free(xml);
     execv(path, argv);
-    fprintf(stderr, "gpupool: %.64s: cannot run %s: %s (reinstall gpupool)\n",
-            argv[1], path, strerror(errno));
+    fprintf(stderr, "gpupool: %s: cannot run %s: %s (reinstall gpupool)\n",
+            shown_name(argv[1], name, sizeof(name)), path, strerror(errno));
     return gp_hook_op_can_refuse(op) ? 1 : 0;
 }

@@ -20,6 +20,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -31,6 +32,7 @@
 
 #include <glib.h>
 
+#include "base/oneline.h"
 #include "state/domain.h"
 #include "state/domxml.h"
 #include "policy/alloc.h"
@@ -77,6 +79,25 @@ read_stdin(gsize *len_out)
     return buf;
 }
 
+/* libvirt puts what a hook prints into the start error and its log, one
+ * line each: every warning and refusal is one line, whatever a domain
+ * name or a libxml2 message put in it. */
+static void G_GNUC_PRINTF(2, 3)
+say(const char *prefix, const char *fmt, ...)
+{
+    g_autofree char *text = NULL;
+    g_autofree char *line = NULL;
+    va_list ap;
+
+    va_start(ap, fmt);
+    text = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    line = gp_one_line(text);
+    fprintf(stderr, "gpupool: %s%s\n", prefix, line);
+}
+
+#define warn(...) say("warning: ", __VA_ARGS__)
+
 static void
 close_from(int lowfd)
 {
@@ -122,8 +143,7 @@ spawn_rebalance(void)
 
     pid = fork();
     if (pid < 0) {
-        fprintf(stderr, "gpupool: warning: cannot start 'gpupool rebalance': %s; "
-                "run it by hand\n", g_strerror(errno));
+        warn("cannot start 'gpupool rebalance': %s; run it by hand", g_strerror(errno));
         gp_rebalance_begin();
         return;
     }
@@ -156,10 +176,7 @@ spawn_rebalance(void)
 static int
 fail(const char *message)
 {
-    /* One line: libvirt puts it into the error the admin sees. */
-    g_autofree char *line = g_strdelimit(g_strdup(message), "\n\r", ' ');
-
-    fprintf(stderr, "gpupool: %s\n", line);
+    say("", "%s", message);
     return 1;
 }
 
@@ -211,10 +228,9 @@ do_reconnect(GpDomain *dom)
      * stopped while libvirtd was down are dropped by the rebalance, which
      * can ask libvirt what runs. */
     if (!gp_lifecycle_reconnect(dom, warnings, &error))
-        fprintf(stderr, "gpupool: warning: %s: claims not reconciled: %s\n",
-                dom->name, error->message);
+        warn("%s: claims not reconciled: %s", dom->name, error->message);
     for (guint i = 0; i < warnings->len; i++)
-        fprintf(stderr, "gpupool: warning: %s\n", (const char *)warnings->pdata[i]);
+        warn("%s", (const char *)warnings->pdata[i]);
     spawn_rebalance();
     return 0;
 }
@@ -275,8 +291,8 @@ main(int argc, char **argv)
 
     xml = read_stdin(&len);
     if (!xml) {
-        fprintf(stderr, "gpupool: %.64s: cannot read the domain XML (over %d MiB, or "
-                "unreadable): refusing to look at it\n", argv[1], GP_HOOK_MAX_INPUT >> 20);
+        say("", "%.64s: cannot read the domain XML (over %d MiB, or unreadable): refusing "
+            "to look at it", argv[1], GP_HOOK_MAX_INPUT >> 20);
         return gp_hook_op_can_refuse(op) ? 1 : 0;
     }
     if (!gp_domxml_has_assignment(xml, len) &&
@@ -286,8 +302,8 @@ main(int argc, char **argv)
     asg = gp_domxml_read_assignment(xml, len, &error);
     if (!asg) {
         if (op == GP_HOOK_OP_RELEASE || op == GP_HOOK_OP_RECONNECT) {
-            fprintf(stderr, "gpupool: warning: %s; its claims stay until "
-                    "'gpupool rebalance' finds it stopped\n", error->message);
+            warn("%s; its claims stay until 'gpupool rebalance' finds it stopped",
+                 error->message);
             spawn_rebalance();
             return 0;
         }

@@ -25,7 +25,8 @@ gp_base_sources = \
 	src/base/pciaddr.c src/base/pciaddr.h src/base/pcibar.h \
 	src/base/paths.c src/base/paths.h \
 	src/base/txfile.c src/base/txfile.h \
-	src/base/xmldoc.c src/base/xmldoc.h
+	src/base/xmldoc.c src/base/xmldoc.h \
+	src/base/oneline.c src/base/oneline.h
 
 # host: the host model (PCI devices, IOMMU groups, assignability),
 # vfio-pci binding, SR-IOV, VFIO users, and the back-end registry.

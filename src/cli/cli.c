@@ -3,7 +3,9 @@
 #include "cli/cli.h"
 
 #include <stdio.h>
+#include <string.h>
 
+#include "base/oneline.h"
 #include "state/poolstore.h"
 
 gboolean
@@ -24,8 +26,10 @@ gp_cli_parse(const GpCliCommand *cmd, const GOptionEntry *entries,
     if (entries)
         g_option_context_add_main_entries(ctx, entries, NULL);
     if (!g_option_context_parse(ctx, argc, argv, &error)) {
+        g_autofree char *msg = gp_one_line(error->message);
+
         fprintf(stderr, "gpupool %s: %s (see 'gpupool %s --help')\n",
-                cmd->name, error->message, cmd->name);
+                cmd->name, msg, cmd->name);
         return FALSE;
     }
     return TRUE;
@@ -45,12 +49,40 @@ gp_cli_parse_args(const GpCliCommand *cmd, const GOptionEntry *entries,
 int
 gp_cli_fail(const GError *error)
 {
-    g_autofree char *msg = g_strdup(error ? error->message : "unknown error");
-
     /* One line, whatever the layers below put in the message. */
-    g_strdelimit(msg, "\n", ' ');
+    g_autofree char *msg = gp_one_line(error ? error->message : "unknown error");
+
     fprintf(stderr, "gpupool: error: %s\n", msg);
     return GP_EXIT_FAILURE;
+}
+
+static void
+say(FILE *to, const char *prefix, const char *fmt, va_list ap)
+{
+    g_autofree char *text = g_strdup_vprintf(fmt, ap);
+    g_autofree char *line = gp_one_line(text);
+
+    fprintf(to, "%s%s\n", prefix, line);
+}
+
+void
+gp_cli_error(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    say(stderr, "gpupool: error: ", fmt, ap);
+    va_end(ap);
+}
+
+void
+gp_cli_warn(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    say(stderr, "gpupool: warning: ", fmt, ap);
+    va_end(ap);
 }
 
 int
@@ -59,24 +91,30 @@ gp_cli_usage(const GpCliCommand *cmd, const char *fmt, ...)
     g_autofree char *msg = NULL;
     va_list ap;
 
+    g_autofree char *line = NULL;
+
     va_start(ap, fmt);
     msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
+    line = gp_one_line(msg);
     fprintf(stderr, "gpupool %s: %s (usage: gpupool %s %s)\n",
-            cmd->name, msg, cmd->name, cmd->args ? cmd->args : "");
+            cmd->name, line, cmd->name, cmd->args ? cmd->args : "");
     return GP_EXIT_USAGE;
 }
 
 void
 gp_cli_print_lines(const GPtrArray *lines)
 {
-    for (guint i = 0; i < lines->len; i++)
-        printf("%s\n", (const char *)lines->pdata[i]);
+    for (guint i = 0; i < lines->len; i++) {
+        g_autofree char *line = gp_one_line(lines->pdata[i]);
+
+        printf("%s\n", line);
+    }
 }
 
 void
 gp_cli_warn_lines(const GPtrArray *lines)
 {
     for (guint i = 0; i < lines->len; i++)
-        fprintf(stderr, "gpupool: warning: %s\n", (const char *)lines->pdata[i]);
+        gp_cli_warn("%s", (const char *)lines->pdata[i]);
 }

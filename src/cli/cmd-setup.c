@@ -22,12 +22,8 @@ run_setup(int argc, char **argv)
     gp_cli_print_lines(done);
     if (error)
         return gp_cli_fail(error);
-    for (guint i = 0; i < failed->len; i++) {
-        g_autofree char *line = g_strdup(g_ptr_array_index(failed, i));
-
-        g_strdelimit(line, "\n", ' ');
-        fprintf(stderr, "gpupool: error: %s\n", line);
-    }
+    for (guint i = 0; i < failed->len; i++)
+        gp_cli_error("%s", (const char *)g_ptr_array_index(failed, i));
     if (!ok)
         return GP_EXIT_FAILURE;
     if (done->len == 0)

@@ -78,7 +78,7 @@ run_shutdown_domains(int argc, char **argv)
     claims = ledger ? gp_ledger_claims(ledger) : NULL;
     if (!claims) {
         /* Still stop the domains that carry a request. */
-        fprintf(stderr, "gpupool: warning: %s\n", error->message);
+        gp_cli_warn("%s", error->message);
         g_clear_error(&error);
     }
     doms = gpu_domains(conn, claims, &error);
@@ -93,9 +93,8 @@ run_shutdown_domains(int argc, char **argv)
         virDomainPtr d = g_ptr_array_index(doms, i);
 
         if (virDomainShutdown(d) < 0 && virDomainIsActive(d) == 1)
-            fprintf(stderr, "gpupool: warning: %s: shutdown request failed (%s); it will be "
-                    "destroyed after the timeout\n", virDomainGetName(d),
-                    virGetLastErrorMessage());
+            gp_cli_warn("%s: shutdown request failed (%s); it will be destroyed after the "
+                        "timeout", virDomainGetName(d), virGetLastErrorMessage());
         else
             printf("%s: asked to shut down\n", virDomainGetName(d));
     }
@@ -118,8 +117,8 @@ run_shutdown_domains(int argc, char **argv)
             continue;
         }
         if (virDomainDestroy(d) < 0) {
-            fprintf(stderr, "gpupool: error: %s: cannot destroy it: %s\n", virDomainGetName(d),
-                    virGetLastErrorMessage());
+            gp_cli_error("%s: cannot destroy it: %s", virDomainGetName(d),
+                         virGetLastErrorMessage());
             failed++;
         } else {
             printf("%s: destroyed after %d s\n", virDomainGetName(d), timeout);

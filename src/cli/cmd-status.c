@@ -203,7 +203,7 @@ run_status(int argc, char **argv)
             domains = gp_assign_list_domains(conn, NULL, &error);
         if (!domains) {
             /* Pools and claims are still worth showing. */
-            fprintf(stderr, "gpupool: warning: reservations unknown: %s\n", error->message);
+            gp_cli_warn("reservations unknown: %s", error->message);
             g_clear_error(&error);
         }
     }

@@ -541,3 +541,39 @@ Test(hook, hook_release_that_keeps_a_vf_still_starts_the_rebalance_and_says_why)
     cr_expect_str_eq(cleared, "0");
     gp_test_l40s_done();
 }
+
+/* Every warning and refusal is one line, whatever a domain's XML or name
+ * puts into it: libvirt shows the first line in the start error and logs
+ * the rest where nobody reads them. */
+Test(hook, binary_warnings_and_refusals_stay_one_line_with_control_characters_in_values)
+{
+    const char *xml =
+        "<domain type='qemu'><name>vm1</name><uuid>" UUID_A "</uuid><metadata>"
+        "<gpupool:assignment xmlns:gpupool='http://gpupool.org/xmlns/domain/1.0'>"
+        "<gpupool:request pool='g&#10;pus&#9;' count='1'/></gpupool:assignment></metadata>"
+        "<os><type arch='x86_64' machine='q35'>hvm</type></os><devices/></domain>";
+    const char *ops[][2] = {
+        { "prepare", "begin" }, { "release", "end" }, { "reconnect", "begin" },
+    };
+    gsize size = 17 * 1024 * 1024;
+    g_autofree char *huge = g_malloc0(size + 1);
+    g_auto(GpHookRun) big = { 0 };
+
+    gp_test_fake_rebalance(sim, 0);
+    for (guint i = 0; i < G_N_ELEMENTS(ops); i++) {
+        g_auto(GpHookRun) run = { 0 };
+
+        gp_test_run_hook(&run, "vm1", ops[i][0], ops[i][1], xml);
+        cr_expect(g_str_has_prefix(run.err, "gpupool: "), "%s: %s", ops[i][0], run.err);
+        cr_expect_eq(strchr(run.err, '\n'), run.err + strlen(run.err) - 1,
+                     "%s: not one line: %s", ops[i][0], run.err);
+        cr_expect(strstr(run.err, "'g\\npus\\t'"), "%s: %s", ops[i][0], run.err);
+    }
+    /* The gate's own message names the domain as libvirt passed it. */
+    memset(huge, ' ', size);
+    memcpy(huge, "<domain>", 8);
+    gp_test_run_hook(&big, "vm\t1\n", "prepare", "begin", huge);
+    cr_expect_eq(big.status, 1);
+    cr_expect_str_eq(big.err, "gpupool: vm\\x091\\x0a: cannot read the domain XML (over 16 "
+                              "MiB, or unreadable): refusing to look at it\n");
+}
