@@ -393,7 +393,9 @@ gp_domassign_apply(GpLedger *ledger, GpDomXml *dom, const char *xml, const char 
                     "--count %u is not 1..%d", count, GP_DOMXML_MAX_COUNT);
         return NULL;
     }
-    if (!gp_pool_name_check(pool_name, error))
+    /* A name the hook would refuse at every start is refused now, in
+     * the hook's words. */
+    if (!gp_pool_name_check(pool_name, error) || !gp_domxml_name_check(t.name, error))
         return NULL;
     /* A broken assignment is replaced, not an obstacle: apply clears
      * whatever gpupool left. */

@@ -294,6 +294,39 @@ gp_domxml_uuid_check(const char *uuid)
     return TRUE;
 }
 
+gboolean
+gp_domxml_name_check(const char *name, GError **error)
+{
+    size_t len = name ? strlen(name) : 0;
+
+    if (len == 0 || len > GP_DOMXML_NAME_MAX || !g_utf8_validate(name, len, NULL)) {
+        g_set_error(error, GP_DOMXML_ERROR, GP_DOMXML_ERROR_INVALID,
+                    "domain name '%.64s' is %s: gpupool records names of 1 to %d bytes of "
+                    "UTF-8; rename the domain with 'virsh domrename'", name ? name : "",
+                    len == 0 ? "empty" : len > GP_DOMXML_NAME_MAX ? "too long" : "not UTF-8",
+                    GP_DOMXML_NAME_MAX);
+        return FALSE;
+    }
+    /* XML 1.0 cannot carry control characters: one in a name would make
+     * the claims file unreadable. */
+    for (size_t i = 0; i < len; i++) {
+        guchar c = (guchar)name[i];
+
+        if (c < 0x20 || c == 0x7f) {
+            char ch[2] = { (char)c, '\0' };
+            g_autofree char *shown = g_strescape(ch, NULL);
+
+            g_set_error(error, GP_DOMXML_ERROR, GP_DOMXML_ERROR_INVALID,
+                        "domain name '%.64s' contains the control character '%s', which "
+                        "gpupool cannot record as the holder of a device: rename the domain "
+                        "with 'virsh domrename' (while it is shut off) and assign it again",
+                        name, shown);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
 static const char *const known_changes[] = {
     GP_DOMXML_CHANGE_PCIHOLE64,
     GP_DOMXML_CHANGE_OVMF_MMIO64,
@@ -1077,6 +1110,10 @@ gp_domxml_assignment_from_doc(xmlDoc *doc, GError **error)
         return NULL;
     }
     if (meta) {
+        /* A domain gpupool hands devices to must have a name the claims
+         * can record. */
+        if (!gp_domxml_name_check(a->name, error))
+            return NULL;
         if (!read_metadata(meta, a, error) || !check_hostdevs(root, a, error)) {
             prefix_error(error, a->name);
             if (error && *error) {

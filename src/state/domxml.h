@@ -156,6 +156,16 @@ GpDomAssignment *gp_domxml_read_assignment(const char *xml, gsize len, GError **
 /* An mdev or domain UUID in the canonical 8-4-4-4-12 hex form. */
 gboolean gp_domxml_uuid_check(const char *uuid);
 
+/* The longest domain name gpupool records. */
+#define GP_DOMXML_NAME_MAX 256
+/* NAME can be recorded as a holder (claims file, XML 1.0): 1 to
+ * GP_DOMXML_NAME_MAX bytes of UTF-8 without control characters.  libvirt
+ * accepts a TAB in a name; such a domain is refused, at assign and by
+ * the hook, with GP_DOMXML_ERROR_INVALID naming the character and the
+ * fix ('virsh domrename'). The one check of names: the claims take
+ * only what it accepts. */
+gboolean gp_domxml_name_check(const char *name, GError **error);
+
 /* Requests found in ASSIGNMENT for POOL, or NULL. */
 GpDomRequest *gp_dom_assignment_request(const GpDomAssignment *assignment, const char *pool);
 /* Total devices requested over all pools. */

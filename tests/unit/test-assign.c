@@ -232,6 +232,32 @@ Test(assign, command_refuses_a_machine_type_without_pcihole64)
     cr_assert_not_null(strstr(err, "q35"), "%s", err);
 }
 
+/* libvirt takes a TAB in a domain name, the claims file cannot: assign
+ * refuses such a domain at once rather than have every start refused. */
+Test(assign, command_refuses_a_domain_name_with_a_control_character_naming_the_fix)
+{
+    g_autofree char *path = g_build_filename(GP_TOP_SRCDIR, "tests", "data", "domains",
+                                             "q35-seabios.xml", NULL);
+    g_autofree char *xml = NULL;
+    g_autofree char *tabbed = NULL;
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    GRegex *re = g_regex_new("<name>linux-seabios</name>\\s*<uuid>[^<]*</uuid>", 0, 0, NULL);
+    int rc;
+
+    cr_assert(g_file_get_contents(path, &xml, NULL, NULL));
+    tabbed = g_regex_replace_literal(re, xml, -1, 0, "<name>tab&#9;vm</name><uuid>"
+                                     UUID_D "</uuid>", 0, NULL);
+    g_regex_unref(re);
+    rc = run_gpupool_with("assign " UUID_D " --pool gpus --mmio 64G", tabbed, &out, &err);
+    cr_assert_eq(rc, 1, "%s%s", out, err);
+    cr_assert_str_eq(err, "gpupool: error: domain name 'tab\\tvm' contains the control "
+                          "character '\\t', which gpupool cannot record as the holder of a "
+                          "device: rename the domain with 'virsh domrename' (while it is shut "
+                          "off) and assign it again\n");
+    cr_assert_str_eq(out, "");
+}
+
 Test(assign, unassign_of_an_unassigned_domain_changes_nothing)
 {
     g_autofree char *out = NULL;

@@ -577,3 +577,22 @@ Test(hook, binary_warnings_and_refusals_stay_one_line_with_control_characters_in
     cr_expect_str_eq(big.err, "gpupool: vm\\x091\\x0a: cannot read the domain XML (over 16 "
                               "MiB, or unreadable): refusing to look at it\n");
 }
+
+/* The check assign makes of a name is the hook's: a domain whose name
+ * the claims cannot record (libvirt takes a TAB) is refused saying how
+ * to rename it, never claimed and never blamed on gpupool. */
+Test(hook, binary_refuses_a_domain_whose_name_has_a_control_character_naming_the_fix)
+{
+    const char *const devs[] = { GPU0, NULL };
+    g_autofree char *xml = domain_xml("tab&#9;vm", UUID_A, devs);
+    g_auto(GpHookRun) run = { 0 };
+
+    gp_test_fake_rebalance(sim, 0);
+    gp_test_run_hook(&run, "tab\tvm", "prepare", "begin", xml);
+    cr_expect_eq(run.status, 1);
+    cr_expect_str_eq(run.err, "gpupool: domain name 'tab\\tvm' contains the control character "
+                              "'\\t', which gpupool cannot record as the holder of a device: "
+                              "rename the domain with 'virsh domrename' (while it is shut off) "
+                              "and assign it again\n");
+    cr_expect_eq(gp_test_claim_count(), 0);
+}
