@@ -311,7 +311,7 @@ main(int argc, char **argv)
     }
     /* A device of a pool reaches a guest only through a claim: never as
      * a <hostdev> of the domain's own, with or without gpupool metadata. */
-    if (op == GP_HOOK_OP_PREPARE && !gp_lifecycle_check_passthrough(asg->name, asg->passthrough, &error))
+    if (op == GP_HOOK_OP_PREPARE && !gp_lifecycle_check_passthrough(asg, NULL, &error))
         return fail(error->message);
     if (asg->requests->len == 0 && asg->devices->len == 0)
         return 0;

@@ -289,7 +289,7 @@ run_domain(int argc, char **argv)
         /* What a start would meet: the hook's own check, on a copy. */
         probe = gp_domain_new_from_assignment(asg);
         if (asg->requests->len &&
-            gp_lifecycle_check_passthrough(asg->name, asg->passthrough, &refused))
+            gp_lifecycle_check_passthrough(asg, NULL, &refused))
             gp_lifecycle_check(probe, &refused);
         if (xml)
             append_xml(out, ledger, asg, dom, active, refused);

@@ -40,12 +40,40 @@ pool_of_passthrough(const char *device, GHashTable *membership, GpClaims *claims
     return parent ? g_hash_table_lookup(membership, parent) : NULL;
 }
 
+/* The refusal of ASG's own WHAT (an element) that names DEVICE of POOL:
+ * a fix that does not send the admin round in a circle (the element
+ * stays until it is removed, whatever `gpupool assign` does). */
+static gboolean
+refuse_bypass(const GpDomAssignment *asg, const char *what, const char *device,
+              const char *pool, const char *assign_pool, GError **error)
+{
+    const char *name = asg->name;
+    g_autofree char *then = NULL;
+
+    if (assign_pool)
+        then = g_strdup_printf(", then run 'gpupool assign %s --pool %s' again", name,
+                               assign_pool);
+    else if (gp_dom_assignment_request(asg, pool))
+        then = g_strdup_printf("; the devices gpupool reserves for it stay");
+    else
+        then = g_strdup_printf(", then give it devices of the pool with 'gpupool assign %s "
+                               "--pool %s'", name, pool);
+    g_set_error(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_BYPASS,
+                "%s: its own %s of %s passes through a device of pool '%s', which only "
+                "gpupool hands out: remove that %s from the definition ('virsh edit %s')%s",
+                name, what, device, pool, what, name, then);
+    return FALSE;
+}
+
 gboolean
-gp_lifecycle_check_passthrough(const char *dom_name, GPtrArray *passthrough, GError **error)
+gp_lifecycle_check_passthrough(const GpDomAssignment *asg, const char *assign_pool,
+                               GError **error)
 {
     g_autoptr(GHashTable) membership = NULL;
     g_autoptr(GpClaims) claims = NULL;
     g_autoptr(GError) err = NULL;
+    GPtrArray *passthrough = asg->passthrough;
+    const char *dom_name = asg->name;
 
     if (!passthrough || passthrough->len == 0)
         return TRUE;
@@ -64,13 +92,9 @@ gp_lifecycle_check_passthrough(const char *dom_name, GPtrArray *passthrough, GEr
         const char *device = passthrough->pdata[i];
         const char *pool = pool_of_passthrough(device, membership, claims);
 
-        if (pool) {
-            g_set_error(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_BYPASS,
-                        "%s: %s belongs to pool '%s'; give the domain pool devices with "
-                        "'gpupool assign %s --pool %s' instead of a <hostdev>",
-                        dom_name, device, pool, dom_name, pool);
-            return FALSE;
-        }
+        if (pool)
+            return refuse_bypass(asg, asg->passthrough_kinds->pdata[i], device, pool,
+                                 assign_pool, error);
     }
     return TRUE;
 }

@@ -12,16 +12,18 @@
 
 G_BEGIN_DECLS
 
-/* prepare begin, for every domain that passes host devices through:
- * PASSTHROUGH (the domain's own <hostdev>s, GpDomAssignment.passthrough)
- * must name no device of a pool, be it a member or companion, a VF of a
- * member, an mdev on a member parent, or a device a claim holds.
- * Otherwise GP_ALLOC_ERROR_BYPASS: "DOMAIN: DEVICE belongs to pool 'P';
- * give the domain pool devices with 'gpupool assign DOMAIN --pool P'
- * instead of a <hostdev>".  Read-only and without the lock (pool and
- * claim files are replaced atomically); nothing is read when PASSTHROUGH
- * is empty. */
-gboolean gp_lifecycle_check_passthrough(const char *dom_name, GPtrArray *passthrough,
+/* prepare begin, for every domain that passes host devices through, and
+ * assign: ASG's own <hostdev>s (GpDomAssignment.passthrough) must name no
+ * device of a pool, be it a member or companion, a VF of a member, an
+ * mdev on a member parent, or a device a claim holds.  Otherwise
+ * GP_ALLOC_ERROR_BYPASS, one line naming the element, the device, its
+ * pool and a fix that works: remove that element ('virsh edit DOMAIN'),
+ * then, unless the domain already asks for the pool, give it pool
+ * devices with 'gpupool assign'; ASSIGN_POOL (NULL at a start) is the
+ * pool `gpupool assign` was asked for, to be run again.  Read-only and
+ * without the lock (pool and claim files are replaced atomically);
+ * nothing is read when the domain passes nothing through. */
+gboolean gp_lifecycle_check_passthrough(const GpDomAssignment *asg, const char *assign_pool,
                                         GError **error);
 
 /* The pools DOM's devices name, from LEDGER: name -> GpPool* (borrowed

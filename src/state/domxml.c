@@ -64,6 +64,7 @@ gp_dom_assignment_free(GpDomAssignment *a)
     g_ptr_array_unref(a->devices);
     g_ptr_array_unref(a->changes);
     g_ptr_array_unref(a->passthrough);
+    g_ptr_array_unref(a->passthrough_kinds);
     g_free(a->machine);
     g_free(a->arch);
     g_free(a->on_crash);
@@ -79,6 +80,7 @@ assignment_new(void)
     a->devices = g_ptr_array_new_with_free_func((GDestroyNotify)gp_dom_device_free);
     a->changes = g_ptr_array_new_with_free_func((GDestroyNotify)gp_dom_change_free);
     a->passthrough = g_ptr_array_new_with_free_func(g_free);
+    a->passthrough_kinds = g_ptr_array_new();
     return a;
 }
 
@@ -893,6 +895,7 @@ read_passthrough(xmlNode *root, GpDomAssignment *a, GError **error)
             return FALSE;
         }
         g_ptr_array_add(a->passthrough, g_steal_pointer(&device));
+        g_ptr_array_add(a->passthrough_kinds, (gpointer)what);
     }
     return TRUE;
 }

@@ -123,6 +123,9 @@ typedef struct {
      * metadata accounts for.  The hook refuses a start that names a pool
      * device this way (gp_alloc_check_passthrough()). */
     GPtrArray *passthrough; /* char* */
+    /* The element each of PASSTHROUGH comes from, for messages:
+     * "<hostdev>" or "<interface type='hostdev'>" (static strings). */
+    GPtrArray *passthrough_kinds;
 } GpDomAssignment;
 
 void gp_dom_request_free(GpDomRequest *req);

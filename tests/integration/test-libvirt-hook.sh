@@ -28,7 +28,8 @@
 #   e  libvirtd restarts under a running domain: the reconnect hook leaves
 #      it running
 #   f  a domain without gpupool metadata whose own <hostdev> names a pool
-#      device is refused at prepare, in one line, and nothing is claimed
+#      device is refused at prepare, in one line, and nothing is claimed;
+#      assign refuses it too, saying to remove the <hostdev>
 #   g  gpupool migrate-check against the daemon: never for whole devices;
 #      for partitions only where the QEMU libvirt runs can migrate VFIO
 #      devices, and the answer names that QEMU as 'virsh version' does
@@ -415,9 +416,18 @@ if vsh start gpit-f > "$WORK/f.out" 2>&1; then
     vsh destroy gpit-f >/dev/null 2>&1
 fi
 say "f: libvirt said: $(tr '\n' ' ' < "$WORK/f.out")"
-grep -q "gpupool: gpit-f: 0000:e1:00.0 belongs to pool 'gpus'; give the domain pool devices with 'gpupool assign gpit-f --pool gpus' instead of a <hostdev>" "$WORK/f.out" ||
+grep -q "gpupool: gpit-f: its own <hostdev> of 0000:e1:00.0 passes through a device of pool 'gpus', which only gpupool hands out: remove that <hostdev> from the definition ('virsh edit gpit-f'), then give it devices of the pool with 'gpupool assign gpit-f --pool gpus'" "$WORK/f.out" ||
     fail "f: the start was not refused by the hook naming the pool"
 grep -q "domain-name='gpit-f'" "$CLAIMS" 2>/dev/null && fail "f: gpit-f got a claim"
+# assign cannot help while the <hostdev> is there: it says to remove it,
+# instead of libvirt's bare "Hostdev already exists".
+vsh dumpxml --inactive gpit-f > "$WORK/f.before"
+if "$WORK/gpupool" assign gpit-f --pool gpus > "$WORK/f.assign" 2>&1; then
+    fail "f: assign took a domain with its own <hostdev> of a pool device"
+fi
+[ "$(cat "$WORK/f.assign")" = "gpupool: error: gpit-f: its own <hostdev> of 0000:e1:00.0 passes through a device of pool 'gpus', which only gpupool hands out: remove that <hostdev> from the definition ('virsh edit gpit-f'), then run 'gpupool assign gpit-f --pool gpus' again" ] ||
+    fail "f: assign did not say to remove the <hostdev>: $(cat "$WORK/f.assign")"
+vsh dumpxml --inactive gpit-f | cmp -s - "$WORK/f.before" || fail "f: the refused assign changed gpit-f"
 vsh undefine gpit-f >/dev/null
 
 # ---- g: migrate-check asks the daemon --------------------------------------

@@ -258,6 +258,41 @@ Test(assign, command_refuses_a_domain_name_with_a_control_character_naming_the_f
     cr_assert_str_eq(out, "");
 }
 
+/* A domain that passes a pool device through in a <hostdev> of its own
+ * would be refused at every start, however often it is assigned (and
+ * libvirt refuses the definition with "Hostdev already exists" when
+ * assign picks that device): assign says to remove the <hostdev>. */
+Test(assign, command_refuses_a_domain_with_its_own_hostdev_of_a_pool_device)
+{
+    g_autofree char *path = g_build_filename(GP_TOP_SRCDIR, "tests", "data", "domains",
+                                             "q35-seabios.xml", NULL);
+    g_autofree char *xml = NULL;
+    g_autofree char *own = NULL;
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    GRegex *re = g_regex_new("<name>linux-seabios</name>\\s*<uuid>[^<]*</uuid>", 0, 0, NULL);
+    GRegex *re2 = g_regex_new("</devices>", 0, 0, NULL);
+    g_autofree char *renamed = NULL;
+    int rc;
+
+    cr_assert(g_file_get_contents(path, &xml, NULL, NULL));
+    renamed = g_regex_replace_literal(re, xml, -1, 0, "<name>own</name><uuid>" UUID_D
+                                      "</uuid>", 0, NULL);
+    own = g_regex_replace_literal(re2, renamed, -1, 0,
+                                  "<hostdev mode='subsystem' type='pci' managed='yes'><source>"
+                                  "<address domain='0x0000' bus='0x41' slot='0x00' "
+                                  "function='0x0'/></source></hostdev></devices>", 0, NULL);
+    g_regex_unref(re);
+    g_regex_unref(re2);
+    rc = run_gpupool_with("assign own --pool gpus --mmio 64G", own, &out, &err);
+    cr_assert_eq(rc, 1, "%s%s", out, err);
+    cr_assert_str_eq(err, "gpupool: error: own: its own <hostdev> of 0000:41:00.0 passes "
+                          "through a device of pool 'gpus', which only gpupool hands out: "
+                          "remove that <hostdev> from the definition ('virsh edit own'), then "
+                          "run 'gpupool assign own --pool gpus' again\n");
+    cr_assert_str_eq(out, "");
+}
+
 Test(assign, unassign_of_an_unassigned_domain_changes_nothing)
 {
     g_autofree char *out = NULL;

@@ -379,9 +379,10 @@ Test(hook, binary_refuses_a_plain_domain_whose_hostdev_names_a_pool_device)
     gp_test_fake_rebalance(sim, 0);
     gp_test_run_hook(&run, "vm9", "prepare", "begin", xml);
     cr_expect_eq(run.status, 1);
-    cr_expect_str_eq(run.err, "gpupool: vm9: " GPU0 " belongs to pool 'gpus'; give the domain "
-                     "pool devices with 'gpupool assign vm9 --pool gpus' instead of a "
-                     "<hostdev>\n");
+    cr_expect_str_eq(run.err, "gpupool: vm9: its own <hostdev> of " GPU0 " passes through a "
+                     "device of pool 'gpus', which only gpupool hands out: remove that "
+                     "<hostdev> from the definition ('virsh edit vm9'), then give it devices "
+                     "of the pool with 'gpupool assign vm9 --pool gpus'\n");
     cr_expect_str_empty(run.out);
     after = gp_sim_snapshot(sim);
     cr_expect_str_eq(after, before, "the host was touched");
@@ -395,7 +396,8 @@ Test(hook, binary_refuses_a_plain_domain_that_takes_a_pool_devices_companion)
 
     gp_test_run_hook(&run, "vm9", "prepare", "begin", xml);
     cr_expect_eq(run.status, 1);
-    cr_expect(g_str_has_prefix(run.err, "gpupool: vm9: " AUDIO0 " belongs to pool 'gpus'; "),
+    cr_expect(g_str_has_prefix(run.err, "gpupool: vm9: its own <hostdev> of " AUDIO0 " passes through a "
+                              "device of pool 'gpus'"),
               "%s", run.err);
 }
 
@@ -411,7 +413,8 @@ Test(hook, binary_refuses_a_pool_vf_given_as_a_hostdev_interface)
 
     gp_test_run_hook(&run, "vm9", "prepare", "begin", xml);
     cr_expect_eq(run.status, 1);
-    cr_expect(g_str_has_prefix(run.err, "gpupool: vm9: " GPU2 " belongs to pool 'gpus'; "),
+    cr_expect(g_str_has_prefix(run.err, "gpupool: vm9: its own <interface type='hostdev'> of " GPU2
+                              " passes through a device of pool 'gpus'"),
               "%s", run.err);
 }
 
@@ -428,9 +431,11 @@ Test(hook, binary_refuses_a_pool_domain_with_an_extra_hostdev_of_the_pool)
     gp_test_fake_rebalance(sim, 0);
     gp_test_run_hook(&run, "vm1", "prepare", "begin", xml->str);
     cr_expect_eq(run.status, 1);
-    cr_expect_str_eq(run.err, "gpupool: vm1: " GPU1 " belongs to pool 'gpus'; give the domain "
-                     "pool devices with 'gpupool assign vm1 --pool gpus' instead of a "
-                     "<hostdev>\n");
+    /* The way out is to remove the <hostdev>: assign is done already. */
+    cr_expect_str_eq(run.err, "gpupool: vm1: its own <hostdev> of " GPU1 " passes through a "
+                     "device of pool 'gpus', which only gpupool hands out: remove that "
+                     "<hostdev> from the definition ('virsh edit vm1'); the devices gpupool "
+                     "reserves for it stay\n");
     claims = gp_test_load_claims();
     cr_expect_eq(gp_claims_all(claims)->len, 0, "nothing claimed for a refused start");
 }
@@ -472,7 +477,8 @@ Test(hook, binary_refuses_a_plain_domain_whose_hostdev_names_a_claimed_device)
     cr_assert(gp_claims_save(claims, &error), "%s", error ? error->message : "");
     gp_test_run_hook(&run, "vm9", "prepare", "begin", xml);
     cr_expect_eq(run.status, 1);
-    cr_expect(g_str_has_prefix(run.err, "gpupool: vm9: " OTHER " belongs to pool 'old'; "),
+    cr_expect(g_str_has_prefix(run.err, "gpupool: vm9: its own <hostdev> of " OTHER " passes through a "
+                              "device of pool 'old'"),
               "%s", run.err);
 }
 

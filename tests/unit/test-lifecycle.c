@@ -435,10 +435,21 @@ Test(lifecycle, hook_says_a_vf_pool_is_exhausted_when_the_profile_has_no_room)
 static gboolean
 passthrough_allowed(const char *device, GError **error)
 {
-    g_autoptr(GPtrArray) devices = g_ptr_array_new();
+    GpDomAssignment asg = {
+        .name = (char *)"vm9",
+        .requests = g_ptr_array_new(),
+        .passthrough = g_ptr_array_new(),
+        .passthrough_kinds = g_ptr_array_new(),
+    };
+    gboolean ok;
 
-    g_ptr_array_add(devices, (gpointer)device);
-    return gp_lifecycle_check_passthrough("vm9", devices, error);
+    g_ptr_array_add(asg.passthrough, (gpointer)device);
+    g_ptr_array_add(asg.passthrough_kinds, (gpointer)"<hostdev>");
+    ok = gp_lifecycle_check_passthrough(&asg, NULL, error);
+    g_ptr_array_unref(asg.requests);
+    g_ptr_array_unref(asg.passthrough);
+    g_ptr_array_unref(asg.passthrough_kinds);
+    return ok;
 }
 
 Test(lifecycle, a_vf_of_a_vf_pool_given_as_a_hostdev_is_refused_naming_the_pool)
@@ -447,9 +458,11 @@ Test(lifecycle, a_vf_of_a_vf_pool_given_as_a_hostdev_is_refused_naming_the_pool)
     g_autoptr(GError) err = NULL;
 
     cr_assert_not(passthrough_allowed("0000:c1:00.5", &err));
-    cr_expect_str_eq(err->message, "vm9: 0000:c1:00.5 belongs to pool 'l40s'; give the domain "
-                                   "pool devices with 'gpupool assign vm9 --pool l40s' instead "
-                                   "of a <hostdev>");
+    cr_expect_str_eq(err->message, "vm9: its own <hostdev> of 0000:c1:00.5 passes through a "
+                                   "device of pool 'l40s', which only gpupool hands out: "
+                                   "remove that <hostdev> from the definition ('virsh edit "
+                                   "vm9'), then give it devices of the pool with 'gpupool "
+                                   "assign vm9 --pool l40s'");
     g_clear_error(&err);
     cr_assert_not(passthrough_allowed(GP_SIM_SRIOV_GPU, &err), "the PF itself");
     gp_test_l40s_done();
@@ -474,9 +487,11 @@ Test(lifecycle, a_pool_domains_mdev_given_as_a_hostdev_is_refused_naming_the_poo
     asg = gp_domxml_read_assignment(xml, strlen(xml), &err);
     cr_assert_not_null(asg, "%s", err ? err->message : "");
     cr_assert_eq(asg->passthrough->len, 1);
-    cr_assert_not(gp_lifecycle_check_passthrough(asg->name, asg->passthrough, &err));
-    msg = g_strdup_printf("vm9: %s belongs to pool 'disp'; give the domain pool devices with "
-                          "'gpupool assign vm9 --pool disp' instead of a <hostdev>", uuid);
+    cr_assert_not(gp_lifecycle_check_passthrough(asg, NULL, &err));
+    msg = g_strdup_printf("vm9: its own <hostdev> of %s passes through a device of pool "
+                          "'disp', which only gpupool hands out: remove that <hostdev> from "
+                          "the definition ('virsh edit vm9'), then give it devices of the "
+                          "pool with 'gpupool assign vm9 --pool disp'", uuid);
     cr_expect_str_eq(err->message, msg);
     g_clear_error(&err);
     /* An mdev of the same parent made outside gpupool is the pool's too. */
