@@ -22,7 +22,8 @@
 #   3. a new data file goes into EXTRA_DIST, so that `make distcheck`
 #      builds and runs the test from the release tarball too.
 
-gp_unit_cppflags = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/sim \
+gp_unit_cppflags = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/sim -I$(top_srcdir)/tests/crash \
+	-I$(top_srcdir)/tests/unit \
 	-DGP_TOP_SRCDIR=\"$(abs_top_srcdir)\" -DGP_TOP_BUILDDIR=\"$(abs_top_builddir)\" \
 	-DGP_TEST_PLUGINDIR=\"$(abs_top_builddir)/plugin/.libs\"
 gp_unit_cflags = $(AM_CFLAGS) $(CRITERION_CFLAGS)
@@ -37,7 +38,8 @@ check_LTLIBRARIES += tests/unit/libgptest.la
 tests_unit_libgptest_la_SOURCES = \
 	tests/unit/pool-fixtures.h tests/unit/pool-fixtures.c \
 	tests/unit/hook-runner.h tests/unit/hook-runner.c \
-	tests/unit/cli-runner.h tests/unit/cli-runner.c
+	tests/unit/cli-runner.h tests/unit/cli-runner.c \
+	tests/crash/crash-runner.h tests/crash/crash-runner.c
 tests_unit_libgptest_la_CPPFLAGS = $(gp_unit_cppflags)
 tests_unit_libgptest_la_CFLAGS = $(gp_unit_cflags)
 
