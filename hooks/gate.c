@@ -33,12 +33,15 @@
 #define GATE_MAX_INPUT GP_HOOK_MAX_INPUT
 #define GATE_DOMAIN_PART "gpupool-hook-domain"
 
+/* Reads FD into a new buffer: at most GATE_MAX_INPUT bytes, *TRUNCATED
+ * set when there was more. */
 static char *
-read_all(int fd, size_t *len_out)
+read_all(int fd, size_t *len_out, int *truncated)
 {
     size_t cap = 64 * 1024, len = 0;
     char *buf = malloc(cap);
 
+    *truncated = 0;
     if (!buf)
         return NULL;
     for (;;) {
@@ -48,8 +51,13 @@ read_all(int fd, size_t *len_out)
             char *bigger;
 
             if (cap >= GATE_MAX_INPUT) {
-                free(buf);
-                return NULL;
+                char probe;
+
+                /* Full: one more byte says whether there was more. */
+                while ((n = read(fd, &probe, 1)) < 0 && errno == EINTR)
+                    ;
+                *truncated = n != 0;
+                break;
             }
             cap = cap * 4 > GATE_MAX_INPUT ? GATE_MAX_INPUT : cap * 4;
             bigger = realloc(buf, cap);
@@ -139,6 +147,7 @@ main(int argc, char **argv)
     char path[PATH_MAX];
     char name[64 * 4 + 1];
     size_t len = 0;
+    int truncated = 0;
     GpHookOp op;
     char *xml;
     int fd;
@@ -152,17 +161,28 @@ main(int argc, char **argv)
     if (op == GP_HOOK_OP_IGNORED)
         return 0;
 
-    xml = read_all(STDIN_FILENO, &len);
-    if (!xml) {
+    xml = read_all(STDIN_FILENO, &len, &truncated);
+    if (!xml || (truncated && !gp_hook_op_takes_truncated(op))) {
         fprintf(stderr, "gpupool: %s: cannot read the domain XML (over %d MiB, or "
                 "unreadable): refusing to look at it\n", shown_name(argv[1], name, sizeof(name)),
                 GATE_MAX_INPUT >> 20);
+        free(xml);
         return gp_hook_op_can_refuse(op) ? 1 : 0;
     }
-    if (!memmem(xml, len, GATE_NS, strlen(GATE_NS)) &&
-        !(op == GP_HOOK_OP_PREPARE &&
-          memmem(xml, len, GATE_PASSTHROUGH, strlen(GATE_PASSTHROUGH))))
-        return 0;
+    /* Too large to be read whole, a release still gives back what the
+     * domain holds (hook-ops.h); otherwise only gpupool's domains and,
+     * at prepare, domains passing devices through go on. */
+    if (truncated) {
+        setenv(GP_HOOK_ENV_TRUNCATED, "1", 1);
+    } else {
+        unsetenv(GP_HOOK_ENV_TRUNCATED);
+        if (!memmem(xml, len, GATE_NS, strlen(GATE_NS)) &&
+            !(op == GP_HOOK_OP_PREPARE &&
+              memmem(xml, len, GATE_PASSTHROUGH, strlen(GATE_PASSTHROUGH)))) {
+            free(xml);
+            return 0;
+        }
+    }
 
     /* Hand the XML on as stdin: an anonymous in-memory file, so nothing
      * touches a disk and nothing is left behind. */
@@ -171,6 +191,7 @@ main(int argc, char **argv)
         dup2(fd, STDIN_FILENO) < 0 || domain_part_path(path, sizeof(path)) < 0) {
         fprintf(stderr, "gpupool: %s: cannot pass the domain XML on: %s\n",
                 shown_name(argv[1], name, sizeof(name)), strerror(errno));
+        free(xml);
         return gp_hook_op_can_refuse(op) ? 1 : 0;
     }
     if (fd != STDIN_FILENO)

@@ -43,22 +43,28 @@
 /* A pending rebalance older than this never began: start another. */
 #define HOOK_REBALANCE_STALE_SECONDS 60
 
-/* Reads all of stdin into a NUL-terminated buffer; NULL if it is larger
- * than GP_HOOK_MAX_INPUT or cannot be read. */
+/* Reads stdin into a NUL-terminated buffer, at most GP_HOOK_MAX_INPUT
+ * bytes: *TRUNCATED says there was more (or the gate said so, having
+ * handed on only the head); NULL if it cannot be read. */
 static char *
-read_stdin(gsize *len_out)
+read_stdin(gsize *len_out, gboolean *truncated)
 {
     gsize cap = 64 * 1024;
     gsize len = 0;
     char *buf = g_malloc(cap + 1);
 
+    *truncated = g_strcmp0(g_getenv(GP_HOOK_ENV_TRUNCATED), "1") == 0;
     for (;;) {
         ssize_t n;
 
         if (len == cap) {
             if (cap >= GP_HOOK_MAX_INPUT) {
-                g_free(buf);
-                return NULL;
+                char probe;
+
+                while ((n = read(STDIN_FILENO, &probe, 1)) < 0 && errno == EINTR)
+                    ;
+                *truncated = *truncated || n != 0;
+                break;
             }
             cap = MIN(cap * 4, (gsize)GP_HOOK_MAX_INPUT);
             buf = g_realloc(buf, cap + 1);
@@ -217,6 +223,32 @@ do_release(const GpDomain *dom)
     return 0;
 }
 
+/* release end of a domain whose XML is too large to read (hook-ops.h):
+ * what it holds is found by the name libvirt passed and the UUID at the
+ * head of its XML, and given back as at any release. */
+static int
+do_release_by_head(const char *name, const char *xml, gsize len)
+{
+    g_autofree char *uuid = gp_domxml_head_uuid(xml, len);
+    g_autoptr(GError) error = NULL;
+    guint dropped = 0;
+    gboolean released;
+
+    if (!uuid) {
+        warn("%.64s: its domain XML is over %d MiB and has no <uuid> at its head; its "
+             "claims stay until 'gpupool rebalance' finds it stopped", name,
+             GP_HOOK_MAX_INPUT >> 20);
+        spawn_rebalance();
+        return 0;
+    }
+    released = gp_lifecycle_release(uuid, &dropped, &error);
+    if (dropped > 0 || !released)
+        spawn_rebalance();
+    if (!released)
+        return fail(error->message);
+    return 0;
+}
+
 static int
 do_reconnect(GpDomain *dom)
 {
@@ -277,6 +309,7 @@ main(int argc, char **argv)
     g_autoptr(GError) error = NULL;
     g_autofree char *xml = NULL;
     GpHookOp op;
+    gboolean truncated = FALSE;
     gsize len = 0;
     int ret = 0;
 
@@ -289,12 +322,14 @@ main(int argc, char **argv)
     if (op == GP_HOOK_OP_IGNORED)
         return 0;
 
-    xml = read_stdin(&len);
-    if (!xml) {
+    xml = read_stdin(&len, &truncated);
+    if (!xml || (truncated && !gp_hook_op_takes_truncated(op))) {
         say("", "%.64s: cannot read the domain XML (over %d MiB, or unreadable): refusing "
             "to look at it", argv[1], GP_HOOK_MAX_INPUT >> 20);
         return gp_hook_op_can_refuse(op) ? 1 : 0;
     }
+    if (truncated)
+        return do_release_by_head(argv[1], xml, len);
     if (!gp_domxml_has_assignment(xml, len) &&
         !(op == GP_HOOK_OP_PREPARE && gp_domxml_may_pass_through(xml, len)))
         return 0;

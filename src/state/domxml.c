@@ -296,6 +296,25 @@ gp_domxml_uuid_check(const char *uuid)
     return TRUE;
 }
 
+char *
+gp_domxml_head_uuid(const char *xml, gsize len)
+{
+    gsize head = MIN(len, (gsize)64 * 1024);
+    const char *domain = g_strstr_len(xml, head, "<domain");
+    const char *open = domain ? g_strstr_len(domain, head - (domain - xml), "<uuid>") : NULL;
+    const char *value, *close;
+    g_autofree char *text = NULL;
+
+    if (!open)
+        return NULL;
+    value = open + strlen("<uuid>");
+    close = g_strstr_len(value, head - (value - xml), "</uuid>");
+    if (!close || close - value > 64)
+        return NULL;
+    text = g_strstrip(g_strndup(value, close - value));
+    return gp_domxml_uuid_check(text) ? g_ascii_strdown(text, -1) : NULL;
+}
+
 gboolean
 gp_domxml_name_check(const char *name, GError **error)
 {

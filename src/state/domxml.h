@@ -146,6 +146,13 @@ gboolean gp_domxml_has_assignment(const char *xml, gsize len);
  * GP_DOMXML_PASSTHROUGH_MARK). */
 gboolean gp_domxml_may_pass_through(const char *xml, gsize len);
 
+/* The UUID of a domain definition too large to parse, from its head:
+ * libvirt writes <name> and <uuid> right after <domain>, so the first
+ * <uuid> element of the first 64 KiB, after a <domain start tag, is the
+ * domain's.  Lower case; NULL if there is none that gp_domxml_uuid_check()
+ * accepts.  LEN may be the length of a prefix of the document. */
+char *gp_domxml_head_uuid(const char *xml, gsize len);
+
 /* Parse a domain definition (as libvirt passes it to hooks or returns it
  * from virDomainGetXMLDesc) and its gpupool metadata.  A domain without
  * gpupool metadata gives an assignment with no requests.  Strict: bounded

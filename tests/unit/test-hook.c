@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <criterion/criterion.h>
+#include <glib/gstdio.h>
 
 #include <stdio.h>
 #include <string.h>
@@ -327,26 +328,73 @@ Test(hook, binary_migrate_refuses_a_domain_with_whole_devices_in_one_line)
     cr_expect_str_eq(run.out, "");
 }
 
-Test(hook, binary_refuses_oversized_domain_xml_at_prepare_and_ignores_it_at_release)
+/* Over the 16 MiB bound, mentioning the namespace only at the end, with
+ * HEAD at its start (NULL: "<domain>"). */
+static char *
+huge_xml(const char *head)
 {
-    /* Over the 16 MiB bound, mentioning the namespace only at the end. */
     gsize size = 17 * 1024 * 1024;
-    g_autofree char *xml = g_malloc(size + 1);
-    g_auto(GpHookRun) prepare = { 0 };
-    g_auto(GpHookRun) release = { 0 };
+    char *xml = g_malloc(size + 1);
     const char *tail = "<!-- http://gpupool.org/xmlns/domain/1.0 --></domain>";
 
+    if (!head)
+        head = "<domain>";
     memset(xml, ' ', size);
-    memcpy(xml, "<domain>", 8);
+    memcpy(xml, head, strlen(head));
     memcpy(xml + size - strlen(tail), tail, strlen(tail));
     xml[size] = '\0';
+    return xml;
+}
+
+Test(hook, binary_refuses_oversized_domain_xml_at_prepare)
+{
+    g_autofree char *xml = huge_xml(NULL);
+    g_auto(GpHookRun) prepare = { 0 };
+
     gp_test_run_hook(&prepare, "huge", "prepare", "begin", xml);
     cr_expect_eq(prepare.status, 1);
     cr_expect(NULL != strstr(prepare.err, "huge: cannot read the domain XML (over 16 MiB"),
               "%s", prepare.err);
-    gp_test_run_hook(&release, "huge", "release", "end", xml);
-    cr_expect_eq(release.status, 0, "%s", release.err);
     cr_expect_eq(dir_entries(gp_sim_statedir(sim)), 0);
+}
+
+/* A domain whose live XML grew past the bound while it ran still gives
+ * its devices back when it stops: libvirt names it, and its UUID is at
+ * the head of the XML; the rebalance follows as after any release. */
+Test(hook, binary_release_of_oversized_domain_xml_drops_its_claims_by_name_and_uuid)
+{
+    const char *const devs[] = { GPU1, NULL };
+    g_autofree char *small = domain_xml("vm1", UUID_A, devs);
+    g_autofree char *xml = huge_xml("<domain type='kvm' id='7'>\n  <name>vm1</name>\n  <uuid>"
+                                    UUID_A "</uuid>\n");
+    g_autofree char *no_uuid = huge_xml(NULL);
+    g_autofree char *ran = g_build_filename(gp_sim_statedir(sim), "rebalance-ran", NULL);
+    g_auto(GpHookRun) prepare = { 0 };
+    g_auto(GpHookRun) release = { 0 };
+    g_auto(GpHookRun) unknown = { 0 };
+
+    gp_test_fake_rebalance(sim, 0);
+    gp_test_run_hook(&prepare, "vm1", "prepare", "begin", small);
+    cr_assert_eq(prepare.status, 0, "%s", prepare.err);
+    cr_assert_eq(gp_test_claim_count(), 1);
+    for (int i = 0; i < 50 && g_file_test(ran, G_FILE_TEST_EXISTS); i++)
+        g_usleep(20 * 1000);
+    g_unlink(ran);
+
+    gp_test_run_hook(&release, "vm1", "release", "end", xml);
+    cr_expect_eq(release.status, 0, "%s", release.err);
+    cr_expect_str_empty(release.err);
+    cr_expect_eq(gp_test_claim_count(), 0, "the claim stayed");
+    for (int i = 0; i < 50 && !g_file_test(ran, G_FILE_TEST_EXISTS); i++)
+        g_usleep(100 * 1000);
+    cr_expect(g_file_test(ran, G_FILE_TEST_EXISTS), "no rebalance was started");
+
+    /* Without a UUID to go by, the rebalance finds it stopped. */
+    gp_test_run_hook(&unknown, "huge", "release", "end", no_uuid);
+    cr_expect_eq(unknown.status, 0, "%s", unknown.err);
+    cr_expect(g_str_has_prefix(unknown.err, "gpupool: warning: huge: its domain XML is over "
+                                            "16 MiB and has no <uuid> at its head"),
+              "%s", unknown.err);
 }
 
 /* ---- domains that pass host devices through without gpupool ------------ */
