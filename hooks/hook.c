@@ -209,7 +209,7 @@ do_release(const GpDomain *dom)
     g_autoptr(GError) error = NULL;
     guint dropped = 0;
 
-    gboolean released = gp_lifecycle_release(dom->uuid, &dropped, &error);
+    gboolean released = gp_lifecycle_release(dom, &dropped, &error);
 
     /* What was dropped is free for stopped domains to be re-pointed to,
      * even when another claim had to stay; and a partition not given
@@ -230,6 +230,7 @@ static int
 do_release_by_head(const char *name, const char *xml, gsize len)
 {
     g_autofree char *uuid = gp_domxml_head_uuid(xml, len);
+    g_autoptr(GpDomain) dom = NULL;
     g_autoptr(GError) error = NULL;
     guint dropped = 0;
     gboolean released;
@@ -241,7 +242,10 @@ do_release_by_head(const char *name, const char *xml, gsize len)
         spawn_rebalance();
         return 0;
     }
-    released = gp_lifecycle_release(uuid, &dropped, &error);
+    /* Its devices are unknown: the partitions its claims name are
+     * given back all the same. */
+    dom = gp_domain_new(uuid, name);
+    released = gp_lifecycle_release(dom, &dropped, &error);
     if (dropped > 0 || !released)
         spawn_rebalance();
     if (!released)

@@ -67,6 +67,7 @@ gp_ops_sources = \
 	src/ops/poolhost.c src/ops/poolhost.h \
 	src/ops/partition.c src/ops/partition.h \
 	src/ops/lifecycle.c src/ops/lifecycle.h \
+	src/ops/reconcile.c src/ops/reconcile.h \
 	src/ops/domassign.c src/ops/domassign.h \
 	src/ops/rebalance.c src/ops/rebalance.h
 

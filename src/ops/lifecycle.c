@@ -12,6 +12,7 @@
 #include "policy/migrate.h"
 #include "ledger/probe.h"
 #include "ops/partition.h"
+#include "ops/reconcile.h"
 
 /* ---- Passthrough of pool devices ---------------------------------------- */
 
@@ -408,12 +409,33 @@ gp_lifecycle_check(GpDomain *dom, GError **error)
     return check_vfs(ledger, dom, pools, error);
 }
 
+/* The mdev pools DOM's devices name (mdevs are named by UUID), or NULL
+ * if none: only there can a killed prepare have left an mdev of DOM's. */
+static GPtrArray *
+mdev_pools_of(const GpDomain *dom)
+{
+    GPtrArray *pools = NULL;
+
+    for (guint i = 0; i < dom->devices->len; i++) {
+        const GpDomainDevice *dev = dom->devices->pdata[i];
+
+        if (!gp_domain_device_is_mdev(dev))
+            continue;
+        if (!pools)
+            pools = g_ptr_array_new();
+        if (!g_ptr_array_find_with_equal_func(pools, dev->pool, g_str_equal, NULL))
+            g_ptr_array_add(pools, dev->pool);
+    }
+    return pools;
+}
+
 gboolean
-gp_lifecycle_release(const char *dom_uuid, guint *dropped, GError **error)
+gp_lifecycle_release(const GpDomain *dom, guint *dropped, GError **error)
 {
     g_autoptr(GpLedger) ledger = NULL;
     g_autoptr(GPtrArray) kept = NULL;
-    guint n;
+    g_autoptr(GPtrArray) mdev_pools = mdev_pools_of(dom);
+    guint n, tidied = 0;
 
     if (dropped)
         *dropped = 0;
@@ -421,8 +443,14 @@ gp_lifecycle_release(const char *dom_uuid, guint *dropped, GError **error)
     if (!ledger)
         return FALSE;
     kept = g_ptr_array_new_with_free_func(g_free);
-    n = release_with_partitions(ledger, dom_uuid, FALSE, NULL, kept);
-    if (n > 0 && !gp_ledger_save(ledger, error))
+    n = release_with_partitions(ledger, dom->uuid, FALSE, NULL, kept);
+    if (mdev_pools) {
+        g_autoptr(GPtrArray) self = g_ptr_array_new();
+
+        g_ptr_array_add(self, dom->uuid);
+        tidied = gp_reconcile_host(ledger, self, mdev_pools, NULL, NULL);
+    }
+    if (n + tidied > 0 && !gp_ledger_save(ledger, error))
         return FALSE;
     if (dropped)
         *dropped = n;
@@ -443,6 +471,8 @@ gp_lifecycle_reconnect(GpDomain *dom, GPtrArray *warnings, GError **error)
 {
     g_autoptr(GpLedger) ledger = gp_ledger_open(GP_LEDGER_WRITE, error);
     g_autoptr(GHashTable) pools = NULL;
+    g_autoptr(GPtrArray) none = g_ptr_array_new();
+    guint added, dropped;
 
     if (!ledger)
         return FALSE;
@@ -451,7 +481,12 @@ gp_lifecycle_reconnect(GpDomain *dom, GPtrArray *warnings, GError **error)
     if (!pools)
         return FALSE;
     probe_all(dom, pools);
-    if (gp_alloc_reconnect(gp_ledger_claims(ledger), pools, dom, warnings) == 0)
+    added = gp_alloc_reconnect(gp_ledger_claims(ledger), pools, dom, warnings);
+    /* A claim of an mdev that is gone holds nothing: a release killed
+     * after it removed the mdev left it (no pools: nothing else is
+     * looked at here; the rebalance this starts sees the rest). */
+    dropped = gp_reconcile_host(ledger, NULL, none, warnings, warnings);
+    if (added + dropped == 0)
         return TRUE;
     return gp_ledger_save(ledger, error);
 }

@@ -47,13 +47,17 @@ gboolean gp_lifecycle_prepare(GpDomain *dom, GError **error);
  * than made.  TRUE when a start would pass gpupool. */
 gboolean gp_lifecycle_check(GpDomain *dom, GError **error);
 
-/* release end: drop DOM_UUID's claims and save (nothing to save if it
- * held none), giving back their partitions first; a partition that cannot
- * be given back yet (a VFIO handle still open) keeps its claim and is
- * GP_ALLOC_ERROR_NOT_READY saying why.  *DROPPED (may be NULL) is how
- * many claims were dropped. */
-gboolean gp_lifecycle_release(const char *dom_uuid, guint *dropped, GError **error);
-/* reconnect begin: gp_alloc_reconnect() and save; WARNINGS as there. */
+/* release end: drop DOM's claims and save (nothing to save if it held
+ * none), giving back their partitions first; a partition that cannot be
+ * given back yet (a VFIO handle still open) keeps its claim and is
+ * GP_ALLOC_ERROR_NOT_READY saying why.  An mdev of DOM's mdev pools that
+ * is DOM's own by its UUID and that no claim owns (a prepare killed
+ * before it saved) is removed too, and claims of mdevs that are gone are
+ * dropped (ops/reconcile.h).  *DROPPED (may be NULL) is how many of
+ * DOM's claims were dropped. */
+gboolean gp_lifecycle_release(const GpDomain *dom, guint *dropped, GError **error);
+/* reconnect begin: gp_alloc_reconnect(), claims of mdevs that are gone
+ * dropped (ops/reconcile.h), and save; WARNINGS as there. */
 gboolean gp_lifecycle_reconnect(GpDomain *dom, GPtrArray *warnings, GError **error);
 /* migrate begin: refuses what cannot arrive while running
  * (gp_migrate_check_incoming(): whole devices, another partition type or

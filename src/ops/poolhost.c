@@ -14,6 +14,7 @@
 #include "state/poolstore.h"
 #include "ledger/ledger.h"
 #include "ops/partition.h"
+#include "ops/reconcile.h"
 
 /* ---- Small helpers ------------------------------------------------------ */
 
@@ -1280,6 +1281,7 @@ gp_poolhost_setup(GPtrArray *done, GPtrArray *failed, GError **error)
 {
     g_autoptr(GpLedger) ledger = open_ledger(error);
     g_autoptr(GPtrArray) pools = NULL;
+    g_autoptr(GPtrArray) kept = NULL;
     guint failures;
 
     if (!ledger)
@@ -1301,5 +1303,18 @@ gp_poolhost_setup(GPtrArray *done, GPtrArray *failed, GError **error)
             break;
         }
     }
+    /* What killed commands left behind, as far as it can be told without
+     * asking libvirt which domains run: claims are dropped only when what
+     * they hold is gone (the rebalance drops those of domains that do not
+     * run), and at boot there are none, /run being empty. */
+    kept = g_ptr_array_new_with_free_func(g_free);
+    if (gp_reconcile_host(ledger, NULL, NULL, done, kept) > 0) {
+        g_autoptr(GError) err = NULL;
+
+        if (!gp_ledger_save(ledger, &err))
+            g_ptr_array_add(failed, g_strdup(err->message));
+    }
+    for (guint i = 0; i < kept->len; i++)
+        g_ptr_array_add(done, g_strdup_printf("note: %s", (char *)kept->pdata[i]));
     return failed->len == failures;
 }

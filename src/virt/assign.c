@@ -7,9 +7,11 @@
 #include <libvirt/virterror.h>
 
 #include "state/poolstore.h"
+#include "policy/alloc.h"
 #include "ledger/ledger.h"
 #include "ops/lifecycle.h"
 #include "ops/rebalance.h"
+#include "ops/reconcile.h"
 
 G_DEFINE_QUARK(gp-assign-error-quark, gp_assign_error)
 
@@ -381,13 +383,42 @@ gp_unassign_domain(virConnectPtr conn, const char *name, GError **error)
     return g_steal_pointer(&result);
 }
 
+/* The UUIDs (lower case, new strings) of the domains libvirt knows but
+ * does not run. */
+static GPtrArray *
+list_stopped_uuids(virConnectPtr conn, GError **error)
+{
+    virDomainPtr *doms = NULL;
+    int n = virConnectListAllDomains(conn, &doms, VIR_CONNECT_LIST_DOMAINS_INACTIVE);
+    GPtrArray *out;
+
+    if (n < 0) {
+        g_set_error(error, GP_ASSIGN_ERROR, GP_ASSIGN_ERROR_LIBVIRT,
+                    "cannot list the domains of %s: %s", conn_uri(conn), libvirt_message());
+        return NULL;
+    }
+    out = g_ptr_array_new_full((guint)n, g_free);
+    for (int i = 0; i < n; i++) {
+        char uuid[VIR_UUID_STRING_BUFLEN];
+
+        if (virDomainGetUUIDString(doms[i], uuid) == 0)
+            g_ptr_array_add(out, g_ascii_strdown(uuid, -1));
+        virDomainFree(doms[i]);
+    }
+    free(doms);
+    return out;
+}
+
 /* Claims of domains that libvirt does not run any more (they stopped
  * while libvirtd was down, so no release hook ran) are dropped.  The
  * running set is read from libvirt before the lock is taken; a claim
  * made since then belongs to a domain that is starting and is kept.  The
  * partitions those claims stand for are given back first, as at release;
  * a claim whose partition cannot be given back yet stays, with a line in
- * PROBLEMS. */
+ * PROBLEMS.  Then what killed hooks and commands left is put right
+ * (ops/reconcile.h): claims of mdevs that are gone, gpupool's own mdevs of
+ * domains that do not run that no claim owns, profiles of VFs no claim
+ * holds. */
 static gboolean
 drop_stale_claims(virConnectPtr conn, GPtrArray *dropped, GPtrArray *problems, GError **error)
 {
@@ -395,10 +426,13 @@ drop_stale_claims(virConnectPtr conn, GPtrArray *dropped, GPtrArray *problems, G
                                                           NULL);
     g_autoptr(GpLedger) ledger = NULL;
     g_autoptr(GPtrArray) doms = gp_assign_list_running(conn, error);
+    g_autoptr(GPtrArray) stopped = NULL;
+    g_autoptr(GPtrArray) stale = NULL;
     gint64 t0 = g_get_real_time() / G_USEC_PER_SEC;
     GPtrArray *all;
+    guint changed;
 
-    if (!doms)
+    if (!doms || !(stopped = list_stopped_uuids(conn, error)))
         return FALSE;
     for (guint i = 0; i < doms->len; i++) {
         char uuid[VIR_UUID_STRING_BUFLEN];
@@ -418,7 +452,14 @@ drop_stale_claims(virConnectPtr conn, GPtrArray *dropped, GPtrArray *problems, G
         if (c->since >= t0 - 1)
             g_hash_table_add(running, g_strdup(c->domain_uuid));
     }
-    if (gp_lifecycle_reconcile(ledger, running, dropped, problems) > 0)
+    /* Domains gone from libvirt altogether (transient ones) still own
+     * their mdevs by UUID. */
+    stale = gp_alloc_stale_domains(gp_ledger_claims(ledger), running);
+    for (guint i = 0; i < stale->len; i++)
+        g_ptr_array_add(stopped, g_strdup(stale->pdata[i]));
+    changed = gp_lifecycle_reconcile(ledger, running, dropped, problems);
+    changed += gp_reconcile_host(ledger, stopped, NULL, dropped, problems);
+    if (changed > 0)
         return gp_ledger_save(ledger, error);
     return TRUE;
 }

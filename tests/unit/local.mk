@@ -180,7 +180,7 @@ tests_unit_test_probe_LDADD = $(gp_unit_ldadd)
 # The transactions: pools applied to the host and the pool commands, a
 # pool domain's life and the rebalance, the libvirt hook binary.
 gp_ops_tests = tests/unit/test-poolhost tests/unit/test-cmd-pool tests/unit/test-lifecycle \
-	tests/unit/test-rebalance tests/unit/test-hook
+	tests/unit/test-reconcile tests/unit/test-rebalance tests/unit/test-hook
 check_PROGRAMS += $(gp_ops_tests)
 TESTS += $(gp_ops_tests)
 tests_unit_test_poolhost_SOURCES = tests/unit/test-poolhost.c
@@ -195,6 +195,10 @@ tests_unit_test_lifecycle_SOURCES = tests/unit/test-lifecycle.c
 tests_unit_test_lifecycle_CPPFLAGS = $(gp_unit_cppflags)
 tests_unit_test_lifecycle_CFLAGS = $(gp_unit_cflags)
 tests_unit_test_lifecycle_LDADD = $(gp_unit_ldadd)
+tests_unit_test_reconcile_SOURCES = tests/unit/test-reconcile.c
+tests_unit_test_reconcile_CPPFLAGS = $(gp_unit_cppflags)
+tests_unit_test_reconcile_CFLAGS = $(gp_unit_cflags)
+tests_unit_test_reconcile_LDADD = $(gp_unit_ldadd)
 tests_unit_test_rebalance_SOURCES = tests/unit/test-rebalance.c
 tests_unit_test_rebalance_CPPFLAGS = $(gp_unit_cppflags)
 tests_unit_test_rebalance_CFLAGS = $(gp_unit_cflags)

@@ -140,7 +140,7 @@ Test(lifecycle, prepare_and_release_transactions_persist_claims, .init = on_hook
     cr_assert(gp_lifecycle_prepare(dom, &error), "%s", error ? error->message : "");
     after = gp_test_load_claims();
     cr_expect_str_eq(holder(after, GPU0), "vm1");
-    cr_assert(gp_lifecycle_release(UUID_A, &dropped, &error));
+    cr_assert(gp_lifecycle_release(dom, &dropped, &error));
     cr_expect_eq(dropped, 1);
     g_clear_pointer(&after, gp_claims_free);
     after = gp_test_load_claims();
@@ -257,7 +257,7 @@ Test(lifecycle, release_drops_the_claims_even_after_the_pool_was_undefined, .ini
 
     cr_assert(gp_lifecycle_prepare(dom, NULL));
     cr_assert(gp_poolstore_delete("gpus", NULL));
-    cr_assert(gp_lifecycle_release(UUID_A, &dropped, &error), "%s",
+    cr_assert(gp_lifecycle_release(dom, &dropped, &error), "%s",
               error ? error->message : "");
     cr_expect_eq(dropped, 1);
     after = gp_test_load_claims();
@@ -286,12 +286,12 @@ Test(lifecycle, hook_creates_the_domains_mdev_at_prepare_and_removes_it_at_relea
     cr_assert(gp_lifecycle_prepare(dom, &err), "%s", err ? err->message : "");
     cr_assert_eq(gp_test_claim_count(), 1);
 
-    cr_assert(gp_lifecycle_release(DOM1, &dropped, &err), "%s", err ? err->message : "");
+    cr_assert(gp_lifecycle_release(dom, &dropped, &err), "%s", err ? err->message : "");
     cr_assert_eq(dropped, 1);
     cr_assert_not(gp_sysfs_is_dir(rel));
     cr_assert_eq(gp_test_claim_count(), 0);
     /* release end after the mdev already went (NVIDIA removes its own). */
-    cr_assert(gp_lifecycle_release(DOM1, &dropped, &err));
+    cr_assert(gp_lifecycle_release(dom, &dropped, &err));
 }
 
 Test(lifecycle, hook_refuses_a_start_when_the_mdev_pool_is_full_and_leaves_the_host_alone)
@@ -354,7 +354,7 @@ Test(lifecycle, hook_sets_the_vgpu_type_on_the_claimed_vf_and_clears_it_at_relea
     cr_assert(gp_lifecycle_prepare(dom, &err), "%s", err ? err->message : "");
     cur = gp_sim_read(sim, "bus/pci/devices/0000:c1:00.4/nvidia/current_vgpu_type");
     cr_assert_str_eq(cur, "1158");
-    cr_assert(gp_lifecycle_release(DOM1, &dropped, &err), "%s", err ? err->message : "");
+    cr_assert(gp_lifecycle_release(dom, &dropped, &err), "%s", err ? err->message : "");
     cr_assert_eq(dropped, 1);
     cleared = gp_sim_read(sim, "bus/pci/devices/0000:c1:00.4/nvidia/current_vgpu_type");
     cr_assert_str_eq(cleared, "0");
@@ -372,7 +372,7 @@ Test(lifecycle, hook_keeps_the_claim_and_the_type_while_qemu_still_holds_the_vf)
     cr_assert(gp_lifecycle_prepare(dom, &err), "%s", err ? err->message : "");
     gp_test_vfio_user(sim, "0000:c1:00.4", "77", "qemu-system-x86");
 
-    cr_assert_not(gp_lifecycle_release(DOM1, &dropped, &err));
+    cr_assert_not(gp_lifecycle_release(dom, &dropped, &err));
     cr_assert(strstr(err->message, "0000:c1:00.4 is still open through /dev/vfio/"), "%s",
               err->message);
     cr_assert_eq(dropped, 0);
