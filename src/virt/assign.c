@@ -383,6 +383,38 @@ gp_unassign_domain(virConnectPtr conn, const char *name, GError **error)
     return g_steal_pointer(&result);
 }
 
+GHashTable *
+gp_assign_running_uuids(virConnectPtr conn, GError **error)
+{
+    g_autoptr(GHashTable) running = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                                          NULL);
+    g_autoptr(GPtrArray) doms = gp_assign_list_running(conn, error);
+
+    if (!doms)
+        return NULL;
+    for (guint i = 0; i < doms->len; i++) {
+        char uuid[VIR_UUID_STRING_BUFLEN];
+
+        if (virDomainGetUUIDString(doms->pdata[i], uuid) == 0)
+            g_hash_table_add(running, g_ascii_strdown(uuid, -1));
+    }
+    return g_steal_pointer(&running);
+}
+
+void
+gp_assign_keep_fresh_claims(GHashTable *running, GpClaims *claims, gint64 t0)
+{
+    GPtrArray *all = gp_claims_all(claims);
+
+    for (guint i = 0; i < all->len; i++) {
+        const GpClaim *c = g_ptr_array_index(all, i);
+
+        /* One second of slack for the clock's granularity. */
+        if (c->since >= t0 - 1)
+            g_hash_table_add(running, g_strdup(c->domain_uuid));
+    }
+}
+
 /* The UUIDs (lower case, new strings) of the domains libvirt knows but
  * does not run. */
 static GPtrArray *
@@ -422,36 +454,19 @@ list_stopped_uuids(virConnectPtr conn, GError **error)
 static gboolean
 drop_stale_claims(virConnectPtr conn, GPtrArray *dropped, GPtrArray *problems, GError **error)
 {
-    g_autoptr(GHashTable) running = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                                          NULL);
+    gint64 t0 = g_get_real_time() / G_USEC_PER_SEC;
+    g_autoptr(GHashTable) running = gp_assign_running_uuids(conn, error);
     g_autoptr(GpLedger) ledger = NULL;
-    g_autoptr(GPtrArray) doms = gp_assign_list_running(conn, error);
     g_autoptr(GPtrArray) stopped = NULL;
     g_autoptr(GPtrArray) stale = NULL;
-    gint64 t0 = g_get_real_time() / G_USEC_PER_SEC;
-    GPtrArray *all;
     guint changed;
 
-    if (!doms || !(stopped = list_stopped_uuids(conn, error)))
+    if (!running || !(stopped = list_stopped_uuids(conn, error)))
         return FALSE;
-    for (guint i = 0; i < doms->len; i++) {
-        char uuid[VIR_UUID_STRING_BUFLEN];
-
-        if (virDomainGetUUIDString(doms->pdata[i], uuid) == 0)
-            g_hash_table_add(running, g_ascii_strdown(uuid, -1));
-    }
-
     ledger = gp_ledger_open(GP_LEDGER_WRITE, error);
     if (!ledger)
         return FALSE;
-    all = gp_claims_all(gp_ledger_claims(ledger));
-    for (guint i = 0; i < all->len; i++) {
-        const GpClaim *c = g_ptr_array_index(all, i);
-
-        /* One second of slack for the clock's granularity. */
-        if (c->since >= t0 - 1)
-            g_hash_table_add(running, g_strdup(c->domain_uuid));
-    }
+    gp_assign_keep_fresh_claims(running, gp_ledger_claims(ledger), t0);
     /* Domains gone from libvirt altogether (transient ones) still own
      * their mdevs by UUID. */
     stale = gp_alloc_stale_domains(gp_ledger_claims(ledger), running);

@@ -326,6 +326,45 @@ Test(assign, status_shows_which_domains_reserve_a_device)
               "%s", out);
 }
 
+/* libvirtd killed while domains stopped: no release hook ran, and their
+ * claims are still on file.  status tells them from live ones, says
+ * what to run, and the schema takes it. */
+Test(assign, status_marks_a_claim_of_a_domain_that_does_not_run_as_stale_and_names_the_fix)
+{
+    g_autofree char *claims_path = g_build_filename(statedir, "claims.xml", NULL);
+    g_autofree char *out = NULL, *err = NULL, *xml = NULL, *xerr = NULL;
+    g_autofree char *rng = g_build_filename(GP_TOP_SRCDIR, "xml", "status.rng", NULL);
+    g_autofree char *xml_path = g_build_filename(statedir, "status.xml", NULL);
+    g_autofree char *lint = NULL;
+    int rc, status = -1;
+
+    /* win-ovmf runs (the test driver runs the sample); "gone" does not. */
+    cr_assert(g_file_set_contents(
+        claims_path,
+        "<claims>\n"
+        "  <claim device='0000:41:00.0' pool='gpus' domain-uuid="
+        "'1b7a4e52-58c3-4c0e-9d0a-2f0b4c1e9a01' domain-name='win-ovmf' since='1700000000'/>\n"
+        "  <claim device='0000:81:00.0' pool='gpus' domain-uuid='" UUID_D "' "
+        "domain-name='gone' since='1700000000'/>\n"
+        "</claims>\n", -1, NULL));
+    rc = run_gpupool("status", &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_expect(g_regex_match_simple("0000:41:00.0 +held +win-ovmf", out, 0, 0), "%s", out);
+    cr_expect(g_regex_match_simple("0000:81:00.0 +stale +gone", out, 0, 0), "%s", out);
+    cr_expect(strstr(out, "\n1 stale claim: the domain holding it does not run (it stopped "
+                          "while libvirtd was down); run 'gpupool rebalance' to give it back\n"),
+              "%s", out);
+    rc = run_gpupool("status --xml", &xml, &xerr);
+    cr_assert_eq(rc, 0, "%s", xerr);
+    cr_expect(strstr(xml, "<status reservations=\"known\" running=\"known\">"), "%s", xml);
+    cr_expect(strstr(xml, "<device id=\"0000:81:00.0\" state=\"stale\">"), "%s", xml);
+    cr_assert(g_file_set_contents(xml_path, xml, -1, NULL));
+    lint = g_strdup_printf("xmllint --noout --relaxng %s %s", rng, xml_path);
+    cr_assert(g_spawn_command_line_sync(lint, NULL, NULL, &status, NULL));
+    cr_expect_eq(status, 0, "status --xml does not follow xml/status.rng");
+    g_unlink(xml_path);
+}
+
 Test(assign, assign_keeps_clear_of_a_device_another_domain_reserves)
 {
     /* 0000:41:00.0 sorts first, but linux-seabios reserves it. */
