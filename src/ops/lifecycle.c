@@ -245,11 +245,11 @@ give_back_partition(GpLedger *ledger, const GpClaim *claim, GError **error)
  * (may be NULL) gets "NAME: dropped its claim on DEVICE (pool 'P'): it is
  * not running" for each stale claim dropped. */
 static guint
-release_with_partitions(GpLedger *ledger, const char *dom_uuid, gboolean stale,
-                        GPtrArray *dropped, GPtrArray *kept)
+release_with_partitions(GpLedger *ledger, const char *dom_uuid, const char *dom_name,
+                        gboolean stale, GPtrArray *dropped, GPtrArray *kept)
 {
     GpClaims *claims = gp_ledger_claims(ledger);
-    g_autoptr(GPtrArray) mine = gp_claims_of_domain(claims, dom_uuid);
+    g_autoptr(GPtrArray) mine = gp_claims_of_domain(claims, dom_uuid, dom_name);
     g_autoptr(GPtrArray) drop = g_ptr_array_new_with_free_func(g_free);
     guint n = 0;
 
@@ -288,7 +288,7 @@ gp_lifecycle_reconcile(GpLedger *ledger, GHashTable *running, GPtrArray *dropped
     /* As release does: partitions first, and a claim whose partition
      * cannot be given back yet stays. */
     for (guint i = 0; i < stale->len; i++)
-        n += release_with_partitions(ledger, stale->pdata[i], TRUE, dropped,
+        n += release_with_partitions(ledger, stale->pdata[i], NULL, TRUE, dropped,
                                      kept ? kept : not_given_back);
     return n;
 }
@@ -443,7 +443,7 @@ gp_lifecycle_release(const GpDomain *dom, guint *dropped, GError **error)
     if (!ledger)
         return FALSE;
     kept = g_ptr_array_new_with_free_func(g_free);
-    n = release_with_partitions(ledger, dom->uuid, FALSE, NULL, kept);
+    n = release_with_partitions(ledger, dom->uuid, dom->name, FALSE, NULL, kept);
     if (mdev_pools) {
         g_autoptr(GPtrArray) self = g_ptr_array_new();
 

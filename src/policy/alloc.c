@@ -188,7 +188,7 @@ gp_alloc_claim(GpClaims *claims, GHashTable *pools, const GpDomain *dom,
             }
         }
         held = gp_claims_find(claims, dev->device);
-        if (held && g_ascii_strcasecmp(held->domain_uuid, dom->uuid) != 0) {
+        if (held && !gp_claim_is_domains(held, dom->uuid, dom->name)) {
             g_set_error(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_HELD,
                         "%s of pool '%s' is held by domain '%s'",
                         dev->device, pool->name, held->domain_name);
@@ -207,7 +207,7 @@ gp_alloc_claim(GpClaims *claims, GHashTable *pools, const GpDomain *dom,
         /* Checked above: cannot fail now. */
         if (!gp_claims_add(claims, dev->device, dev->pool, dom->uuid, dom->name,
                            parent, error)) {
-            gp_claims_drop_domain(claims, dom->uuid);
+            gp_claims_drop_domain(claims, dom->uuid, dom->name);
             return FALSE;
         }
     }
@@ -232,9 +232,9 @@ gp_alloc_explain_held(GError **error, const char *free_text)
 }
 
 guint
-gp_alloc_release(GpClaims *claims, const char *dom_uuid)
+gp_alloc_release(GpClaims *claims, const char *dom_uuid, const char *dom_name)
 {
-    return gp_claims_drop_domain(claims, dom_uuid);
+    return gp_claims_drop_domain(claims, dom_uuid, dom_name);
 }
 
 guint
@@ -249,7 +249,7 @@ gp_alloc_reconnect(GpClaims *claims, GHashTable *pools, const GpDomain *dom,
         const GpClaim *held = gp_claims_find(claims, dev->device);
         g_autoptr(GError) err = NULL;
 
-        if (held && g_ascii_strcasecmp(held->domain_uuid, dom->uuid) == 0)
+        if (held && gp_claim_is_domains(held, dom->uuid, dom->name))
             continue;
         if (held) {
             g_ptr_array_add(warnings, g_strdup_printf(
@@ -321,7 +321,7 @@ gp_alloc_repoint_needs(GpClaims *claims, GHashTable *pools, const GpDomain *dom,
             continue;
         held = gp_claims_find(claims, dev->device);
         if (check_member(pool, dev, dom->name, NULL) &&
-            (!held || g_ascii_strcasecmp(held->domain_uuid, dom->uuid) == 0) &&
+            (!held || gp_claim_is_domains(held, dom->uuid, dom->name)) &&
             !g_hash_table_contains(kept, dev->device))
             g_hash_table_add(kept, dev->device);
         else

@@ -60,8 +60,9 @@ gboolean gp_alloc_claim(GpClaims *claims, GHashTable *pools, const GpDomain *dom
  * as gp_pool_capacity_free_text() gives it. */
 void gp_alloc_explain_held(GError **error, const char *free_text);
 
-/* Drops exactly DOM_UUID's claims; returns how many. */
-guint gp_alloc_release(GpClaims *claims, const char *dom_uuid);
+/* Drops exactly the claims of the domain DOM_UUID and DOM_NAME
+ * (gp_claim_is_domains()); returns how many. */
+guint gp_alloc_release(GpClaims *claims, const char *dom_uuid, const char *dom_name);
 
 /* DOM is running (libvirtd restarted): make sure it holds its devices.
  * A device that is free is claimed again; one held by another domain is

@@ -486,15 +486,22 @@ gp_claims_find(GpClaims *claims, const char *device)
     return canon ? g_hash_table_lookup(claims->by_device, canon) : NULL;
 }
 
+gboolean
+gp_claim_is_domains(const GpClaim *claim, const char *domain_uuid, const char *domain_name)
+{
+    return domain_uuid && g_ascii_strcasecmp(claim->domain_uuid, domain_uuid) == 0 &&
+           (!domain_name || strcmp(claim->domain_name, domain_name) == 0);
+}
+
 GPtrArray *
-gp_claims_of_domain(GpClaims *claims, const char *domain_uuid)
+gp_claims_of_domain(GpClaims *claims, const char *domain_uuid, const char *domain_name)
 {
     GPtrArray *out = g_ptr_array_new();
 
     for (guint i = 0; i < claims->claims->len; i++) {
         GpClaim *c = g_ptr_array_index(claims->claims, i);
 
-        if (domain_uuid && g_ascii_strcasecmp(c->domain_uuid, domain_uuid) == 0)
+        if (gp_claim_is_domains(c, domain_uuid, domain_name))
             g_ptr_array_add(out, c);
     }
     return out;
@@ -513,7 +520,7 @@ gp_claims_add(GpClaims *claims, const char *device, const char *pool,
     guint lo = 0, hi;
 
     if (held) {
-        if (g_ascii_strcasecmp(held->domain_uuid, domain_uuid) == 0)
+        if (gp_claim_is_domains(held, domain_uuid, domain_name))
             return TRUE;
         g_set_error(error, GP_CLAIMS_ERROR, GP_CLAIMS_ERROR_HELD,
                     "%s of pool '%s' is held by domain '%s' (%s) since %" G_GINT64_FORMAT
@@ -562,14 +569,14 @@ gp_claims_add(GpClaims *claims, const char *device, const char *pool,
 }
 
 guint
-gp_claims_drop_domain(GpClaims *claims, const char *domain_uuid)
+gp_claims_drop_domain(GpClaims *claims, const char *domain_uuid, const char *domain_name)
 {
     guint dropped = 0;
 
     for (guint i = claims->claims->len; i > 0; i--) {
         GpClaim *c = g_ptr_array_index(claims->claims, i - 1);
 
-        if (domain_uuid && g_ascii_strcasecmp(c->domain_uuid, domain_uuid) == 0) {
+        if (gp_claim_is_domains(c, domain_uuid, domain_name)) {
             g_hash_table_remove(claims->by_device, c->device);
             g_ptr_array_remove_index(claims->claims, i - 1);
             dropped++;

@@ -650,3 +650,31 @@ Test(hook, binary_refuses_a_domain_whose_name_has_a_control_character_naming_the
                               "and assign it again\n");
     cr_expect_eq(gp_test_claim_count(), 0);
 }
+
+/* A domain is known by its UUID and its name both: XML that passes the
+ * holder's UUID under another name (fed to the hook by hand, a copy of
+ * the domain defined elsewhere) is another domain.  It neither gets the
+ * holder's device nor gives it back at its release. */
+Test(hook, binary_a_domain_with_the_holders_uuid_but_another_name_is_another_domain)
+{
+    const char *const devs[] = { GPU1, NULL };
+    g_autofree char *holder_xml = domain_xml("vm1", UUID_A, devs);
+    g_autofree char *copy_xml = domain_xml("vm1-copy", UUID_A, devs);
+    g_auto(GpHookRun) first = { 0 };
+    g_auto(GpHookRun) copy = { 0 };
+    g_auto(GpHookRun) release = { 0 };
+    g_autoptr(GpClaims) claims = NULL;
+
+    gp_test_fake_rebalance(sim, 0);
+    gp_test_run_hook(&first, "vm1", "prepare", "begin", holder_xml);
+    cr_assert_eq(first.status, 0, "%s", first.err);
+    gp_test_run_hook(&copy, "vm1-copy", "prepare", "begin", copy_xml);
+    cr_expect_eq(copy.status, 1, "the copy got the holder's device");
+    cr_expect(g_str_has_prefix(copy.err, "gpupool: " GPU1 " of pool 'gpus' is held by domain "
+                                         "'vm1'"), "%s", copy.err);
+    gp_test_run_hook(&release, "vm1-copy", "release", "end", copy_xml);
+    cr_expect_eq(release.status, 0, "%s", release.err);
+    claims = gp_test_load_claims();
+    cr_expect_eq(gp_claims_all(claims)->len, 1, "the copy's release dropped the holder's claim");
+    cr_expect_str_eq(holder(claims, GPU1), "vm1");
+}
