@@ -1223,11 +1223,33 @@ setup_pci(const GpPool *pool, GPtrArray *done, GPtrArray *failed)
     }
 }
 
+/* A PF of vf pool POOL whose VF count is not the pool's (partition-set
+ * killed between the host and the pool file, or an admin's echo) gets
+ * the pool's, but only when none of its VFs is held by a claim or open
+ * through VFIO: changing the count destroys every VF. */
+static gboolean
+may_reset_vf_count(GpLedger *ledger, const GpPool *pool, const char *pf, GError **error)
+{
+    const GpClaim *held = gp_ledger_holder(ledger, pf);
+    g_autoptr(GPtrArray) vfs = NULL;
+
+    if (held)
+        return refuse(error, GP_POOL_ERROR_REFUSED,
+                      "pool '%s': %s has another VF count than the pool's %u, and domain "
+                      "'%s' holds %s: stop it, then run 'gpupool setup' again", pool->name, pf,
+                      pool->vf_count, held->domain_name, held->device);
+    vfs = gp_sriov_vfs(pf);
+    for (guint i = 0; i < vfs->len; i++)
+        if (!check_no_vfio_users(vfs->pdata[i], NULL, error))
+            return FALSE;
+    return TRUE;
+}
+
 /* vf and mdev pools: the recorded partitioning, through the back end
- * that partitions each member.  A PF whose VFs exist in another number is
- * left alone: changing the count destroys VFs a domain may hold. */
+ * that partitions each member.  A PF whose VFs exist in another number
+ * gets the pool's only when no domain holds any of them. */
 static void
-setup_partitioned(const GpPool *pool, GPtrArray *done, GPtrArray *failed)
+setup_partitioned(GpLedger *ledger, const GpPool *pool, GPtrArray *done, GPtrArray *failed)
 {
     for (guint i = 0; i < pool->devices->len; i++) {
         const GpPoolDevice *d = g_ptr_array_index(pool->devices, i);
@@ -1250,8 +1272,12 @@ setup_partitioned(const GpPool *pool, GPtrArray *done, GPtrArray *failed)
                 continue;
             }
         } else if (!plan_vf_count(pool, d->address, &change, &err)) {
-            g_ptr_array_add(failed, g_strdup_printf("pool '%s': %s", pool->name, err->message));
-            continue;
+            g_clear_error(&err);
+            if (!may_reset_vf_count(ledger, pool, d->address, &err)) {
+                g_ptr_array_add(failed, g_strdup(err->message));
+                continue;
+            }
+            change = TRUE;
         }
         if (!gp_partition_setup_member(pool, d->address, &err)) {
             g_ptr_array_add(failed, g_strdup_printf("pool '%s': %s", pool->name, err->message));
@@ -1299,7 +1325,7 @@ gp_poolhost_setup(GPtrArray *done, GPtrArray *failed, GError **error)
             break;
         case GP_POOL_TYPE_VF:
         case GP_POOL_TYPE_MDEV:
-            setup_partitioned(pool, done, failed);
+            setup_partitioned(ledger, pool, done, failed);
             break;
         }
     }
