@@ -33,16 +33,31 @@
 #   g  gpupool migrate-check against the daemon: never for whole devices;
 #      for partitions only where the QEMU libvirt runs can migrate VFIO
 #      devices, and the answer names that QEMU as 'virsh version' does
+#   h  boot storm: 32 domains started at once for a pool of 8 devices
+#      (four domains reserve each): exactly 8 pass gpupool and hold their
+#      device until every other start has been refused, each refusal is
+#      one line naming the holder, and nothing is held afterwards; the
+#      time per start is printed ("h: storm: ... ms per start", which
+#      `make bench` reports)
+#
+# GP_IT_STEPS="h" (letters separated by spaces) runs only those steps.
 #
 # Exit 77 (skip) with the reason when not root, when libvirtd, virtlogd,
 # virsh, QEMU or unshare is missing, or when mount namespaces are not
-# allowed.  About 30 s.
+# allowed.  About 45 s.
 set -u
 
 N_RACERS=5   # step c: concurrent starts
 M_DEVICES=2  # step c: pool size
+N_STORM=32        # step h: concurrent starts
+STORM_DEVICES=8   # step h: pool size
 
 say() { printf '%s\n' "integration: $*"; }
+want() {
+    [ -z "${GP_IT_STEPS:-}" ] && return 0
+    case " $GP_IT_STEPS " in *" $1 "*) return 0 ;; esac
+    return 1
+}
 skip() { say "SKIP: $*"; exit 77; }
 
 # ---- Preconditions (outside the namespace) --------------------------------
@@ -148,10 +163,11 @@ log_outputs = "3:file:$WORK/libvirtd.log"
 EOF
 : > /etc/libvirt/virtlogd.conf
 
-# ---- Simulated host with pool "gpus" --------------------------------------
-# M_DEVICES pool members 0000:e1:00.0, 0000:e2:00.0, and one more GPU
-# outside the pool.
-"$MKHOST" "$HOST" $((M_DEVICES + 1)) $M_DEVICES || { say "FAIL: gp-it-host"; exit 1; }
+# ---- Simulated host with pools "gpus" and "storm" --------------------------
+# M_DEVICES members of "gpus" 0000:e1:00.0, 0000:e2:00.0, STORM_DEVICES of
+# "storm" from 0000:e3:00.0 on, and one more GPU outside the pools.
+"$MKHOST" "$HOST" $((M_DEVICES + STORM_DEVICES + 1)) $M_DEVICES $STORM_DEVICES ||
+    { say "FAIL: gp-it-host"; exit 1; }
 
 ENV_LINES="export GPUPOOL_SYSFS_ROOT='$HOST/sys' GPUPOOL_CONFDIR='$HOST/etc/gpupool'
 export GPUPOOL_STATEDIR='$STATEDIR' GPUPOOL_SCHEMADIR='$top_srcdir/xml'
@@ -172,13 +188,22 @@ EOF
 # then keeps its start going for a while, so that concurrent starts
 # really overlap while the claim is held.
 mkdir -p "$WORK/snap"
+# In a storm (step h) a domain holding its claim waits instead until the
+# test says every other start is over.
+mkdir -p "$WORK/storm"
 cat > /etc/libvirt/hooks/qemu.d/zz-record <<EOF
 #!/bin/sh
 cat > /dev/null
 echo "\$1 \$2 \$3" >> '$WORK/hook.log'
 if [ "\$2" = prepare ] && [ -f '$CLAIMS' ] && grep -q "domain-name='\$1'" '$CLAIMS'; then
     cp '$CLAIMS' "$WORK/snap/\$1.\$\$"
-    sleep 2
+    if [ -e '$WORK/storm.on' ]; then
+        date +%s%N > '$WORK/storm/win.'"\$1"
+        i=0
+        while [ ! -e '$WORK/storm.go' ] && [ \$i -lt 1200 ]; do sleep 0.1; i=\$((i + 1)); done
+    else
+        sleep 2
+    fi
 fi
 exit 0
 EOF
@@ -196,11 +221,11 @@ say "libvirtd $(libvirtd --version | awk '{print $NF}') up"
 
 uuid_of() { printf '%08x-0000-4000-8000-%012x\n' "$1" "$1"; }
 
-# domain_xml NAME NUM [BUS]: a tiny TCG guest; with BUS, a gpupool
-# assignment of 0000:BUS:00.0 from pool "gpus" (metadata and hostdev, as
-# `gpupool assign` writes them).
+# domain_xml NAME NUM [BUS [POOL]]: a tiny TCG guest; with BUS, a gpupool
+# assignment of 0000:BUS:00.0 from pool POOL, "gpus" if not given
+# (metadata and hostdev, as `gpupool assign` writes them).
 domain_xml() {
-    local name=$1 num=$2 bus=${3:-}
+    local name=$1 num=$2 bus=${3:-} pool=${4:-gpus}
     echo "<domain type='qemu'>"
     echo "  <name>$name</name>"
     echo "  <uuid>$(uuid_of "$num")</uuid>"
@@ -209,8 +234,8 @@ domain_xml() {
     if [ -n "$bus" ]; then
         echo "  <metadata>"
         echo "    <gpupool:assignment xmlns:gpupool='http://gpupool.org/xmlns/domain/1.0'>"
-        echo "      <gpupool:request pool='gpus' count='1' mmio='auto'/>"
-        echo "      <gpupool:device alias='ua-gpupool-0' pool='gpus' address='0000:$bus:00.0'/>"
+        echo "      <gpupool:request pool='$pool' count='1' mmio='auto'/>"
+        echo "      <gpupool:device alias='ua-gpupool-0' pool='$pool' address='0000:$bus:00.0'/>"
         echo "    </gpupool:assignment>"
         echo "  </metadata>"
     fi
@@ -235,6 +260,7 @@ define() {
 }
 
 # ---- a: a domain without a request ---------------------------------------
+if want a; then
 say "a: a domain without a gpupool request starts untouched"
 define gpit-plain 1
 if vsh start gpit-plain > "$WORK/a.out" 2>&1; then
@@ -249,8 +275,10 @@ leftover=$(find "$STATEDIR" -mindepth 1 2>/dev/null | head -3)
 grep -q "^gpit-plain prepare begin" "$WORK/hook.log" 2>/dev/null ||
     fail "a: libvirt did not run the hooks (see $WORK/libvirtd.log)"
 vsh undefine gpit-plain >/dev/null
+fi
 
 # ---- b: claimed at prepare, libvirt fails, released -----------------------
+if want b; then
 say "b: a pool domain whose device cannot be opened here fails in libvirt; its claim is released"
 define gpit-b 2 e1
 if vsh start gpit-b > "$WORK/b.out" 2>&1; then
@@ -278,8 +306,10 @@ if "$WORK/gpupool" status >/dev/null 2>&1; then
     say "b: gpupool status: $(grep "0000:e1:00.0" "$WORK/b.status" | tr -s ' ')"
 fi
 vsh undefine gpit-b >/dev/null
+fi
 
 # ---- c: N concurrent starts for M devices --------------------------------
+if want c; then
 say "c: $N_RACERS concurrent starts for a pool of $M_DEVICES devices"
 rm -f "$WORK"/snap/*
 for i in $(seq 0 $((N_RACERS - 1))); do
@@ -342,8 +372,10 @@ done
 [ -e "$STATEDIR/rebalance.lock" ] || fail "c: no rebalance ran after the claims and releases"
 [ -e "$STATEDIR/rebalance-pending" ] && fail "c: a rebalance is still pending 10 s later"
 for i in $(seq 0 $((N_RACERS - 1))); do vsh undefine "gpit-c$i" >/dev/null; done
+fi
 
 # ---- d: assign / unassign against the daemon ------------------------------
+if want d; then
 if "$WORK/gpupool" assign --help >/dev/null 2>&1; then
     say "d: gpupool assign/unassign change exactly gpupool's parts of the persistent definition"
     define gpit-d 30
@@ -375,8 +407,10 @@ if "$WORK/gpupool" assign --help >/dev/null 2>&1; then
 else
     say "d: SKIPPED: this gpupool has no 'assign' command yet"
 fi
+fi
 
 # ---- e: libvirtd restarts while a domain runs -----------------------------
+if want e; then
 say "e: libvirtd restarts under a running domain: reconnect leaves it running, no state"
 define gpit-e 40
 if vsh start gpit-e > "$WORK/e.out" 2>&1; then
@@ -405,8 +439,10 @@ else
     fail "e: start failed: $(cat "$WORK/e.out")"
 fi
 vsh undefine gpit-e >/dev/null
+fi
 
 # ---- f: a pool device as a domain's own <hostdev> -------------------------
+if want f; then
 say "f: a domain that names a pool device in its own <hostdev> is refused"
 domain_xml gpit-f 6 e1 | sed '/<metadata>/,/<\/metadata>/d; /ua-gpupool/d' > "$WORK/gpit-f.xml"
 grep -q gpupool "$WORK/gpit-f.xml" && fail "f: the test domain still mentions gpupool"
@@ -429,8 +465,10 @@ fi
     fail "f: assign did not say to remove the <hostdev>: $(cat "$WORK/f.assign")"
 vsh dumpxml --inactive gpit-f | cmp -s - "$WORK/f.before" || fail "f: the refused assign changed gpit-f"
 vsh undefine gpit-f >/dev/null
+fi
 
 # ---- g: migrate-check asks the daemon --------------------------------------
+if want g; then
 say "g: migrate-check: never for whole devices, for partitions only where QEMU can"
 define gpit-g 7 e1
 if "$WORK/gpupool" migrate-check gpit-g > "$WORK/g.out" 2>&1; then
@@ -458,6 +496,81 @@ case $qemu in
 esac
 vsh undefine gpit-g >/dev/null
 vsh undefine gpit-h >/dev/null
+fi
+
+# ---- h: boot storm ---------------------------------------------------------
+if want h; then
+say "h: boot storm: $N_STORM concurrent starts for a pool of $STORM_DEVICES devices"
+rm -f "$WORK"/snap/* "$WORK"/storm/*
+for i in $(seq 0 $((N_STORM - 1))); do
+    define "gpit-s$i" $((100 + i)) "$(printf '%02x' $((0xe3 + i % STORM_DEVICES)))" storm
+done
+touch "$WORK/storm.on"
+t0=$(date +%s%N)
+racers=()
+for i in $(seq 0 $((N_STORM - 1))); do
+    ( b=$(date +%s%N); vsh start "gpit-s$i" > "$WORK/s$i.out" 2>&1
+      echo "$? $b $(date +%s%N)" > "$WORK/s$i.rc" ) &
+    racers+=($!)
+done
+# Every start has either been refused or passed gpupool and waits, holding
+# its device, in the hook that runs after gpupool's.
+for _ in $(seq 1800); do
+    finished=$(ls "$WORK"/s*.rc 2>/dev/null | wc -l)
+    waiting=$(ls "$WORK"/storm/win.* 2>/dev/null | wc -l)
+    [ $((finished + waiting)) -ge $N_STORM ] && break
+    sleep 0.1
+done
+t1=$(date +%s%N)
+winners=$(ls "$WORK"/storm/win.* 2>/dev/null | sed 's|.*/win\.||' | sort)
+n_win=$(printf '%s\n' $winners | grep -c .)
+cp "$CLAIMS" "$WORK/storm.claims" 2>/dev/null
+touch "$WORK/storm.go"
+for p in "${racers[@]}"; do wait "$p"; done
+rm -f "$WORK/storm.on" "$WORK/storm.go"
+[ "$n_win" -eq $STORM_DEVICES ] ||
+    fail "h: $n_win starts passed gpupool, not $STORM_DEVICES: $(echo $winners)"
+[ "$(grep -c '<claim ' "$WORK/storm.claims")" -eq $STORM_DEVICES ] ||
+    fail "h: the claims during the storm: $(cat "$WORK/storm.claims")"
+dups=$(grep -o "device='[^']*'" "$WORK/storm.claims" | sort | uniq -d)
+[ -z "$dups" ] || fail "h: one device held twice: $dups"
+refused=0
+for i in $(seq 0 $((N_STORM - 1))); do
+    name=gpit-s$i
+    if printf '%s\n' $winners | grep -qx "$name"; then
+        grep -q "gpupool:" "$WORK/s$i.out" && fail "h: $name passed gpupool, yet: $(cat "$WORK/s$i.out")"
+        continue
+    fi
+    lines=$(grep -c "gpupool:" "$WORK/s$i.out")
+    holder=$(sed -n "s/.*gpupool: 0000:[0-9a-f:.]* of pool 'storm' is held by domain '\(gpit-s[0-9]*\)'; free: .*/\1/p" "$WORK/s$i.out")
+    if [ "$lines" -ne 1 ] || [ -z "$holder" ]; then
+        fail "h: $name was not refused in one line naming the holder: $(tr '\n' ' ' < "$WORK/s$i.out")"
+        continue
+    fi
+    printf '%s\n' $winners | grep -qx "$holder" ||
+        fail "h: $name names '$holder', which did not pass gpupool"
+    refused=$((refused + 1))
+done
+say "h: $n_win starts passed gpupool, $refused were refused naming the holder"
+for d in $(vsh list --name 2>/dev/null | grep '^gpit-s'); do
+    vsh destroy "$d" >/dev/null 2>&1
+done
+for _ in $(seq 100); do
+    [ "$(claims_count)" -eq 0 ] && break
+    sleep 0.1
+done
+[ "$(claims_count)" -eq 0 ] || fail "h: claims left after the storm: $(cat "$CLAIMS")"
+[ -z "$(vsh list --name 2>/dev/null | grep '^gpit-s')" ] || fail "h: storm domains still run"
+# The time per start: until every start had been decided by gpupool, and
+# each refused start's own 'virsh start', median.
+per_start=$(( (t1 - t0) / N_STORM / 1000 ))
+refused_ms=$(for i in $(seq 0 $((N_STORM - 1))); do
+                 printf '%s\n' $winners | grep -qx "gpit-s$i" && continue
+                 awk '{ printf "%d\n", ($3 - $2) / 1000000 }' "$WORK/s$i.rc"
+             done | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+say "h: storm: $N_STORM starts decided in $(( (t1 - t0) / 1000000 )) ms, $((per_start / 1000)).$(printf '%03d' $((per_start % 1000))) ms per start; a refused 'virsh start' takes $refused_ms ms (median)"
+for i in $(seq 0 $((N_STORM - 1))); do vsh undefine "gpit-s$i" >/dev/null; done
+fi
 
 if [ $failures -gt 0 ]; then
     say "$failures failure(s); libvirtd log:"
