@@ -471,7 +471,6 @@ gp_lifecycle_reconnect(GpDomain *dom, GPtrArray *warnings, GError **error)
 {
     g_autoptr(GpLedger) ledger = gp_ledger_open(GP_LEDGER_WRITE, error);
     g_autoptr(GHashTable) pools = NULL;
-    g_autoptr(GPtrArray) none = g_ptr_array_new();
     guint added, dropped;
 
     if (!ledger)
@@ -482,10 +481,13 @@ gp_lifecycle_reconnect(GpDomain *dom, GPtrArray *warnings, GError **error)
         return FALSE;
     probe_all(dom, pools);
     added = gp_alloc_reconnect(gp_ledger_claims(ledger), pools, dom, warnings);
-    /* A claim of an mdev that is gone holds nothing: a release killed
-     * after it removed the mdev left it (no pools: nothing else is
-     * looked at here; the rebalance this starts sees the rest). */
-    dropped = gp_reconcile_host(ledger, NULL, none, warnings, warnings);
+    /* libvirtd went away: what it left is put right as far as the claims
+     * tell (ops/reconcile.h): claims of mdevs that are gone, gpupool's
+     * own mdevs of the domains holding claims that no claim owns, vendor
+     * profiles of VFs no claim holds (unless open: a domain whose claim
+     * is missing still has it).  The rebalance this starts knows from
+     * libvirt which domains do not run. */
+    dropped = gp_reconcile_host(ledger, NULL, NULL, warnings, warnings);
     if (added + dropped == 0)
         return TRUE;
     return gp_ledger_save(ledger, error);

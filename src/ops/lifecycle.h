@@ -56,8 +56,10 @@ gboolean gp_lifecycle_check(GpDomain *dom, GError **error);
  * dropped (ops/reconcile.h).  *DROPPED (may be NULL) is how many of
  * DOM's claims were dropped. */
 gboolean gp_lifecycle_release(const GpDomain *dom, guint *dropped, GError **error);
-/* reconnect begin: gp_alloc_reconnect(), claims of mdevs that are gone
- * dropped (ops/reconcile.h), and save; WARNINGS as there. */
+/* reconnect begin: gp_alloc_reconnect(), then gp_reconcile_host() (claims
+ * of mdevs that are gone dropped, gpupool's own mdevs and VF profiles no
+ * claim owns given back), and save; WARNINGS as there, and a line per
+ * thing put right. */
 gboolean gp_lifecycle_reconnect(GpDomain *dom, GPtrArray *warnings, GError **error);
 /* migrate begin: refuses what cannot arrive while running
  * (gp_migrate_check_incoming(): whole devices, another partition type or

@@ -39,12 +39,15 @@
 #      one line naming the holder, and nothing is held afterwards; the
 #      time per start is printed ("h: storm: ... ms per start", which
 #      `make bench` reports)
+#   i  libvirtd killed while a pool domain starts: once it is back the
+#      domain is off, and `gpupool status` shows its claim as stale with
+#      the fix, which `gpupool rebalance` then applies
 #
 # GP_IT_STEPS="h" (letters separated by spaces) runs only those steps.
 #
 # Exit 77 (skip) with the reason when not root, when libvirtd, virtlogd,
 # virsh, QEMU or unshare is missing, or when mount namespaces are not
-# allowed.  About 45 s.
+# allowed.  About a minute.
 set -u
 
 N_RACERS=5   # step c: concurrent starts
@@ -570,6 +573,42 @@ refused_ms=$(for i in $(seq 0 $((N_STORM - 1))); do
              done | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
 say "h: storm: $N_STORM starts decided in $(( (t1 - t0) / 1000000 )) ms, $((per_start / 1000)).$(printf '%03d' $((per_start % 1000))) ms per start; a refused 'virsh start' takes $refused_ms ms (median)"
 for i in $(seq 0 $((N_STORM - 1))); do vsh undefine "gpit-s$i" >/dev/null; done
+fi
+
+# ---- i: libvirtd killed during a start -----------------------------------
+if want i; then
+say "i: libvirtd killed while a pool domain starts: its claim shows stale, rebalance drops it"
+define gpit-i 50 e2
+vsh start gpit-i > "$WORK/i.out" 2>&1 &
+starter=$!
+# gpupool has claimed; the hook after it holds the start for 2 s.
+for _ in $(seq 100); do
+    grep -q "domain-name='gpit-i'" "$CLAIMS" 2>/dev/null && break
+    sleep 0.1
+done
+grep -q "domain-name='gpit-i'" "$CLAIMS" 2>/dev/null || fail "i: gpit-i was never claimed"
+kill -9 "$(cat "$WORK/libvirtd.pid")"
+wait "$starter"
+rm -f "$WORK/libvirtd.pid"
+libvirtd -d -p "$WORK/libvirtd.pid" || fail "i: libvirtd did not start again"
+for _ in $(seq 100); do
+    vsh version >/dev/null 2>&1 && break
+    sleep 0.1
+done
+state=$(vsh domstate gpit-i 2>&1)
+[ "$state" = "shut off" ] || fail "i: gpit-i is '$state' after libvirtd came back"
+sleep 1.1   # the claim must be older than the question to libvirt
+"$WORK/gpupool" status > "$WORK/i.status" 2>&1 || fail "i: status failed: $(cat "$WORK/i.status")"
+grep -Eq "0000:e2:00.0 +stale +gpit-i" "$WORK/i.status" ||
+    fail "i: status does not show gpit-i's claim as stale: $(cat "$WORK/i.status")"
+grep -q "run 'gpupool rebalance' to give it back" "$WORK/i.status" ||
+    fail "i: status does not name the fix: $(cat "$WORK/i.status")"
+say "i: gpupool status: $(grep "0000:e2:00.0" "$WORK/i.status" | tr -s ' ')"
+"$WORK/gpupool" rebalance > "$WORK/i.rebalance" 2>&1 || fail "i: rebalance failed: $(cat "$WORK/i.rebalance")"
+grep -q "gpit-i: dropped its claim on 0000:e2:00.0 (pool 'gpus'): it is not running" \
+    "$WORK/i.rebalance" || fail "i: rebalance did not drop the claim: $(cat "$WORK/i.rebalance")"
+grep -q "domain-name='gpit-i'" "$CLAIMS" 2>/dev/null && fail "i: gpit-i still holds a claim"
+vsh undefine gpit-i >/dev/null
 fi
 
 if [ $failures -gt 0 ]; then

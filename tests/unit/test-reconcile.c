@@ -186,3 +186,26 @@ Test(reconcile, setup_clears_the_profile_of_a_vf_no_claim_holds)
     cr_expect_str_eq(now, "0");
     gp_test_l40s_done();
 }
+
+/* libvirtd restarted: the reconnect of any running domain puts right
+ * what the claims tell, here a VF profile nobody holds. */
+Test(reconcile, reconnect_clears_the_profile_of_a_vf_no_claim_holds)
+{
+    g_autoptr(GpSim) sim = gp_test_l40s_pool_host("1158", 0);
+    g_autoptr(GpDomain) dom = gp_test_domain(DOM1, "vm1", "l40s", "0000:c1:00.4");
+    g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GError) err = NULL;
+    g_autofree char *held = NULL;
+    g_autofree char *nobody = NULL;
+
+    cr_assert(gp_lifecycle_prepare(dom, &err), "%s", err ? err->message : "");
+    cr_assert(gp_sim_write(sim, "bus/pci/devices/0000:c1:00.5/nvidia/current_vgpu_type",
+                           "1158"));
+    cr_assert(gp_lifecycle_reconnect(dom, warnings, &err), "%s", err ? err->message : "");
+    held = gp_sim_read(sim, "bus/pci/devices/0000:c1:00.4/nvidia/current_vgpu_type");
+    nobody = gp_sim_read(sim, "bus/pci/devices/0000:c1:00.5/nvidia/current_vgpu_type");
+    cr_expect_str_eq(held, "1158");
+    cr_expect_str_eq(nobody, "0");
+    cr_expect_eq(gp_test_claim_count(), 1);
+    gp_test_l40s_done();
+}
