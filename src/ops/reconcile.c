@@ -120,6 +120,14 @@ remove_orphan_mdevs(GpLedger *ledger, GPtrArray *scope, GPtrArray *domains, GPtr
     if (mdev_pools->len == 0)
         return;
     mdevs = gp_sysfs_list(dir, NULL);
+    /* The common case costs one directory listing: gpupool's own UUIDs
+     * are worked out only when some mdev is owned by no claim. */
+    for (guint i = 0; mdevs && i < mdevs->len;) {
+        if (gp_claims_find(claims, mdevs->pdata[i]))
+            g_ptr_array_remove_index_fast(mdevs, i);
+        else
+            i++;
+    }
     if (!mdevs || mdevs->len == 0)
         return;
     own = own_mdev_uuids(claims, domains, mdev_pools);
@@ -131,8 +139,6 @@ remove_orphan_mdevs(GpLedger *ledger, GPtrArray *scope, GPtrArray *domains, GPtr
         const GpPool *pool;
         GpClaim stand_in = { 0 };
 
-        if (gp_claims_find(claims, uuid))
-            continue;
         pool = g_hash_table_lookup(own, uuid);
         parent = pool ? gp_sysfs_link_parent_name(rel, NULL) : NULL;
         if (!parent || !gp_pool_find_device(pool, parent))
