@@ -180,7 +180,7 @@ mdev_of(guint i, const char *pool)
 {
     g_autofree char *uuid = uuid_of(i);
 
-    return gp_partition_mdev_uuid(uuid, pool, 0);
+    return gp_domain_mdev_uuid(uuid, pool, 0);
 }
 
 static void
