@@ -19,11 +19,13 @@ src_libgpupool_la_SOURCES = \
 	$(gp_plugin_builtin_sources)
 src_libgpupool_la_LIBADD = $(GP_CORE_LIBS)
 
-# base: the doors to sysfs and files, PCI addresses, XML documents.
+# base: the doors to sysfs, files and the system log, PCI addresses, XML
+# documents.
 gp_base_sources = \
 	src/base/sysfs.c src/base/sysfs.h \
 	src/base/pciaddr.c src/base/pciaddr.h src/base/pcibar.h \
 	src/base/paths.c src/base/paths.h \
+	src/base/syslog.c src/base/syslog.h \
 	src/base/txfile.c src/base/txfile.h \
 	src/base/xmldoc.c src/base/xmldoc.h
 
