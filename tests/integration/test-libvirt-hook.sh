@@ -32,6 +32,8 @@
 #   g  gpupool migrate-check against the daemon: never for whole devices;
 #      for partitions only where the QEMU libvirt runs can migrate VFIO
 #      devices, and the answer names that QEMU as 'virsh version' does
+#   h  every refusal virsh showed is in the system log (a private
+#      /dev/log the suite reads), with the domain's name and UUID
 #
 # Exit 77 (skip) with the reason when not root, when libvirtd, virtlogd,
 # virsh, QEMU or unshare is missing, or when mount namespaces are not
@@ -109,10 +111,12 @@ cleanup() {
     sleep 0.5
     pids=$(our_pids)
     [ -n "$pids" ] && kill -9 $pids 2>/dev/null
+    mountpoint -q /dev && findmnt -rn -o FSTYPE /dev | grep -q overlay && umount -l /dev 2>/dev/null
+    [ -d /run/gpupool-it-dev/lower ] && umount -R -l /run/gpupool-it-dev/lower 2>/dev/null
     for m in /var/cache/libvirt /var/log/libvirt /var/lib/libvirt /run /etc/libvirt; do
         umount -l "$m" 2>/dev/null
     done
-    rm -rf "$WORK"
+    rm -rf --one-file-system "$WORK"
     if [ $rc -eq 0 ] && [ $failures -gt 0 ]; then
         rc=1
     fi
@@ -146,6 +150,45 @@ cat > /etc/libvirt/libvirtd.conf <<EOF
 log_outputs = "3:file:$WORK/libvirtd.log"
 EOF
 : > /etc/libvirt/virtlogd.conf
+
+# ---- A private /dev/log ----------------------------------------------------
+# gpupool records refusals in the system log through /dev/log.  /dev is
+# the machine's: an overlay on it (its submounts bound back) gives this
+# namespace a /dev/log of its own, whatever the machine has there
+# (journald's link into /run, rsyslog's socket, or nothing), without
+# writing to the machine's /dev.  A listener stands in for the log daemon
+# and appends each datagram it receives to $SYSLOG as one line.  The
+# lower layer is bound on the private /run, never under $WORK, which
+# cleanup removes.
+SYSLOG=$WORK/syslog.txt
+log_ready=0
+DEVSAVE=/run/gpupool-it-dev
+mkdir -p "$DEVSAVE/lower" "$DEVSAVE/ov"
+submounts=$(findmnt -rn -o TARGET -R /dev | grep '^/dev/' | sort)
+if mount --rbind /dev "$DEVSAVE/lower" && mount -t tmpfs gpupool-it "$DEVSAVE/ov" &&
+   mkdir "$DEVSAVE/ov/up" "$DEVSAVE/ov/work" &&
+   mount -t overlay gpupool-it -o "lowerdir=$DEVSAVE/lower,upperdir=$DEVSAVE/ov/up,workdir=$DEVSAVE/ov/work" /dev; then
+    for m in $submounts; do
+        [ -d "$m" ] && mount --bind "$DEVSAVE/lower/${m#/dev/}" "$m"
+    done
+    rm -f /dev/log
+    : > "$SYSLOG"
+    python3 - "$SYSLOG" <<'PYEOF' &
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("/dev/log")
+with open(sys.argv[1], "ab", buffering=0) as out:
+    while True:
+        out.write(s.recv(65536).rstrip(b"\0") + b"\n")
+PYEOF
+    disown $!
+    for _ in $(seq 50); do
+        [ -S /dev/log ] && break
+        sleep 0.1
+    done
+    [ -S /dev/log ] && log_ready=1
+fi
+[ $log_ready = 1 ] || say "no private /dev/log (overlayfs or python3 missing): the log step is skipped"
 
 # ---- Simulated host with pool "gpus" --------------------------------------
 # M_DEVICES pool members 0000:e1:00.0, 0000:e2:00.0, and one more GPU
@@ -312,10 +355,12 @@ holders=$(ls "$WORK/snap" | grep -c '^gpit-c')
 say "c: $photos photos of the claims, $holders taken while a racer held a claim"
 [ "$holders" -ge 1 ] || fail "c: no racer ever held a claim"
 losers=0
+c_lost=()
 for i in $(seq 0 $((N_RACERS - 1))); do
     out=$(tr '\n' ' ' < "$WORK/c$i.out")
     if grep -q "is held by domain 'gpit-c" "$WORK/c$i.out"; then
         losers=$((losers + 1))
+        c_lost+=("$i")
         say "c: gpit-c$i lost: ${out#*gpupool: }"
         grep -q "of pool 'gpus' is held by domain 'gpit-c[0-9]*'; free: " "$WORK/c$i.out" ||
             fail "c: gpit-c$i: the error does not name holder and free devices: $out"
@@ -448,6 +493,34 @@ case $qemu in
 esac
 vsh undefine gpit-g >/dev/null
 vsh undefine gpit-h >/dev/null
+
+# ---- h: the system log -----------------------------------------------------
+# hook_words FILE: the hook's line in virsh's error, as libvirt buried it
+# in "Hook script execution failed: ... unexpected exit status 1: ...".
+hook_words() {
+    tr '\n' ' ' < "$1" | sed -n 's/.*unexpected exit status 1: gpupool: //p' | sed 's/ *$//'
+}
+# logged NAME NUM WORDS: the log has WORDS as NAME's refusal, with its UUID.
+logged() {
+    grep -F "<27>" "$SYSLOG" | grep -F " gpupool[" |
+        grep -qF "]: $1 ($(uuid_of "$2")): start refused: $3"
+}
+if [ $log_ready = 1 ]; then
+    say "h: each refusal virsh showed is in the system log, with the domain's name and UUID"
+    words=$(hook_words "$WORK/f.out")
+    [ -n "$words" ] || fail "h: no hook words in gpit-f's start error: $(cat "$WORK/f.out")"
+    logged gpit-f 6 "$words" || fail "h: gpit-f's refusal is not in the log: $(cat "$SYSLOG")"
+    for i in "${c_lost[@]}"; do
+        words=$(hook_words "$WORK/c$i.out")
+        logged "gpit-c$i" $((10 + i)) "$words" ||
+            fail "h: gpit-c$i's refusal is not in the log: $words"
+    done
+    say "h: the log has $(grep -c 'start refused' "$SYSLOG") refusal(s), e.g. $(grep -m1 'gpit-f' "$SYSLOG")"
+    # Starts that passed the hook are not refusals: only refused domains appear.
+    grep -q "gpit-b (.*start refused" "$SYSLOG" && fail "h: gpit-b's start was logged as refused"
+else
+    say "h: SKIPPED: no private /dev/log"
+fi
 
 if [ $failures -gt 0 ]; then
     say "$failures failure(s); libvirtd log:"

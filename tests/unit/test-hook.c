@@ -488,6 +488,8 @@ Test(hook, hook_release_that_keeps_a_vf_still_starts_the_rebalance_and_says_why)
     g_autofree char *stderr_text = NULL;
     g_autofree char *kept = NULL;
     g_autofree char *cleared = NULL;
+    g_auto(GStrv) lines = NULL;
+    int log;
     const char *xml =
         "<domain type='kvm'>\n  <name>vm1</name>\n  <uuid>" DOM1 "</uuid>\n"
         "  <memory unit='KiB'>65536</memory>\n  <metadata>\n"
@@ -519,6 +521,7 @@ Test(hook, hook_release_that_keeps_a_vf_still_starts_the_rebalance_and_says_why)
                                   -1, NULL));
     cr_assert_eq(chmod(cli, 0755), 0);
     g_setenv("GPUPOOL_CLI", cli, TRUE);
+    log = gp_test_syslog_listen(sim);
 
     gp_test_run_hook(&run, "vm1", "release", "end", xml);
     status = run.status;
@@ -530,6 +533,14 @@ Test(hook, hook_release_that_keeps_a_vf_still_starts_the_rebalance_and_says_why)
               "%s", stderr_text);
     cr_expect_eq(strchr(stderr_text, '\n'), stderr_text + strlen(stderr_text) - 1,
                  "one line: %s", stderr_text);
+    /* libvirt ignores what a release prints; the system log keeps it. */
+    lines = gp_test_syslog_lines(log, 1);
+    cr_expect_eq(g_strv_length(lines), 1);
+    cr_expect(lines[0] && strstr(lines[0], "gpupool[") &&
+              strstr(lines[0], "]: vm1 (" DOM1 "): release: partitions not given back yet: "
+                               "0000:c1:00.4 is still open through /dev/vfio/"),
+              "%s", lines[0] ? lines[0] : "no log line");
+    gp_test_syslog_close(sim, log);
     /* The VF that was given back is free for a stopped domain now. */
     for (int i = 0; i < 50 && !g_file_test(ran, G_FILE_TEST_EXISTS); i++)
         g_usleep(100 * 1000);
@@ -540,4 +551,133 @@ Test(hook, hook_release_that_keeps_a_vf_still_starts_the_rebalance_and_says_why)
     cleared = gp_sim_read(sim, "bus/pci/devices/0000:c1:00.5/nvidia/current_vgpu_type");
     cr_expect_str_eq(cleared, "0");
     gp_test_l40s_done();
+}
+
+/* ---- the system log ------------------------------------------------------ */
+
+/* The message of a log line: what follows "gpupool[PID]: ". */
+static const char *
+log_message(const char *line)
+{
+    const char *tag = strstr(line, "gpupool[");
+    const char *end = tag ? strstr(tag, "]: ") : NULL;
+
+    cr_assert_not_null(end, "not a gpupool log line: %s", line);
+    return end + 3;
+}
+
+Test(hook, binary_refusal_goes_to_the_system_log_with_the_domains_name_and_uuid)
+{
+    const char *const devs[] = { GPU0, NULL };
+    g_autofree char *vm2 = domain_xml("vm2", UUID_B, devs);
+    g_autofree char *vm1 = domain_xml("vm1", UUID_A, devs);
+    g_auto(GpHookRun) first = { 0 };
+    g_auto(GpHookRun) second = { 0 };
+    g_auto(GStrv) lines = NULL;
+    g_autofree char *want = NULL;
+    int log = gp_test_syslog_listen(sim);
+
+    gp_test_fake_rebalance(sim, 0);
+    gp_test_run_hook(&first, "vm2", "prepare", "begin", vm2);
+    cr_assert_eq(first.status, 0, "%s", first.err);
+    gp_test_run_hook(&second, "vm1", "prepare", "begin", vm1);
+    cr_assert_eq(second.status, 1);
+    lines = gp_test_syslog_lines(log, 1);
+    /* One line for the refusal, none for the start that passed; the
+     * line is what libvirt showed, with the domain's name and UUID. */
+    cr_assert_eq(g_strv_length(lines), 1, "%s", lines[0] ? lines[0] : "no line");
+    cr_assert(g_str_has_prefix(lines[0], "<27>"), "daemon.err: %s", lines[0]);
+    cr_assert(g_str_has_prefix(second.err, "gpupool: "));
+    want = g_strdup_printf("vm1 (" UUID_A "): start refused: %s", second.err + 9);
+    g_strchomp(want);
+    cr_assert_str_eq(log_message(lines[0]), want);
+    gp_test_syslog_close(sim, log);
+}
+
+Test(hook, binary_release_warning_names_the_uuid_even_when_the_metadata_is_unreadable)
+{
+    const char *xml =
+        "<domain type='qemu'><name>vm1</name><uuid>" UUID_A "</uuid><metadata>"
+        "<gpupool:assignment xmlns:gpupool='http://gpupool.org/xmlns/domain/1.0'>"
+        "<gpupool:request pool='../../etc' count='1'/></gpupool:assignment></metadata>"
+        "<os><type arch='x86_64' machine='q35'>hvm</type></os><devices/></domain>";
+    g_auto(GpHookRun) run = { 0 };
+    g_auto(GStrv) lines = NULL;
+    int log = gp_test_syslog_listen(sim);
+
+    gp_test_fake_rebalance(sim, 0);
+    gp_test_run_hook(&run, "vm1", "release", "end", xml);
+    cr_expect_eq(run.status, 0, "%s", run.err);
+    lines = gp_test_syslog_lines(log, 1);
+    cr_assert_eq(g_strv_length(lines), 1);
+    cr_assert(g_str_has_prefix(lines[0], "<28>"), "daemon.warning: %s", lines[0]);
+    cr_assert(g_str_has_prefix(log_message(lines[0]), "vm1 (" UUID_A "): release: "),
+              "%s", lines[0]);
+    cr_assert(strstr(lines[0], "its claims stay until 'gpupool rebalance' finds it stopped"),
+              "%s", lines[0]);
+    gp_test_syslog_close(sim, log);
+}
+
+Test(hook, binary_reconnect_warning_goes_to_the_system_log)
+{
+    const char *const devs[] = { GPU0, NULL };
+    g_autofree char *vm1 = domain_xml("vm1", UUID_A, devs);
+    g_auto(GpHookRun) run = { 0 };
+    g_auto(GStrv) lines = NULL;
+    int log = gp_test_syslog_listen(sim);
+
+    gp_test_fake_rebalance(sim, 0);
+    gp_test_hold(GPU0, "gpus", UUID_B, "vm2", NULL);
+    gp_test_run_hook(&run, "vm1", "reconnect", "begin", vm1);
+    cr_expect_eq(run.status, 0, "a running guest is never stopped: %s", run.err);
+    lines = gp_test_syslog_lines(log, 1);
+    cr_assert_eq(g_strv_length(lines), 1);
+    cr_assert(g_str_has_prefix(log_message(lines[0]), "vm1 (" UUID_A "): reconnect: running "
+                               "domain 'vm1' uses " GPU0 " of pool 'gpus', but the claims say "
+                               "domain 'vm2' holds it"), "%s", lines[0]);
+    gp_test_syslog_close(sim, log);
+}
+
+Test(hook, binary_refusal_without_a_fix_points_to_gpupool_check_and_one_with_a_fix_does_not)
+{
+    g_autofree char *mdev = NULL;
+    g_autofree char *vm1 = NULL;
+    g_autofree char *vm2 = NULL;
+    const char *devs[] = { NULL, NULL };
+    g_auto(GpHookRun) first = { 0 };
+    g_auto(GpHookRun) full = { 0 };
+    g_auto(GpHookRun) malformed = { 0 };
+
+    /* An mdev pool with room for one partition. */
+    teardown_host();
+    sim = gp_sim_fixture_mbochs();
+    gp_sim_add_mdev_type(sim, GP_SIM_MBOCHS, "mbochs-whole", "mbochs-whole", "all of it",
+                         "vfio-pci", 512, 0);
+    {
+        const char *const members[] = { GP_SIM_MBOCHS, NULL };
+
+        gp_test_save_pool("disp", GP_POOL_TYPE_MDEV, members, "mbochs-whole");
+    }
+    gp_test_fake_rebalance(sim, 0);
+    mdev = gp_domain_mdev_uuid(UUID_A, "disp", 0);
+    devs[0] = mdev;
+    vm1 = gp_test_assigned_xml("vm1", UUID_A, "disp", devs);
+    gp_test_run_hook(&first, "vm1", "prepare", "begin", vm1);
+    cr_assert_eq(first.status, 0, "%s", first.err);
+
+    g_free(mdev);
+    mdev = gp_domain_mdev_uuid(UUID_B, "disp", 0);
+    devs[0] = mdev;
+    vm2 = gp_test_assigned_xml("vm2", UUID_B, "disp", devs);
+    gp_test_run_hook(&full, "vm2", "prepare", "begin", vm2);
+    cr_assert_eq(full.status, 1);
+    cr_assert(g_str_has_prefix(full.err, "gpupool: vm2: pool 'disp' is exhausted"), "%s",
+              full.err);
+    cr_assert(g_str_has_suffix(full.err, "; 'gpupool check vm2' tells when a start would "
+                                         "pass\n"), "%s", full.err);
+    cr_assert_eq(strchr(full.err, '\n'), full.err + strlen(full.err) - 1, "%s", full.err);
+
+    /* A refusal that names its fix ends with it. */
+    gp_test_run_hook(&malformed, "vm1", "restore", "begin", vm1);
+    cr_assert(g_str_has_suffix(malformed.err, "start vm1 afresh\n"), "%s", malformed.err);
 }

@@ -217,7 +217,7 @@ expect_refused_start(GpSim *sim, guint late, const char *xml, guint holders,
     g_autofree char *host_after = NULL;
     g_autofree char *state_after = NULL;
     g_auto(GpHookRun) run = { 0 };
-    const char *held_by;
+    g_autofree char *held_by = NULL;
     static const char *const raw[] = { "sysfs", "/sys/", "errno", "Invalid argument",
                                        "No space left", "Device or resource busy",
                                        "No such file", "Permission denied" };
@@ -227,8 +227,11 @@ expect_refused_start(GpSim *sim, guint late, const char *xml, guint holders,
     cr_assert(g_str_has_prefix(run.err, "gpupool: "), "%s", run.err);
     cr_assert_eq(strchr(run.err, '\n'), run.err + strlen(run.err) - 1, "not one line: %s",
                  run.err);
-    held_by = strstr(run.err, "held by ");
-    cr_assert_not_null(held_by, "the refusal does not name the holders: %s", run.err);
+    cr_assert_not_null(strstr(run.err, "held by "), "the refusal does not name the holders: %s",
+                       run.err);
+    /* The holders' list ends at the fix (and the pointer to 'gpupool
+     * check DOMAIN' that names the refused domain follows). */
+    held_by = g_strndup(strstr(run.err, "held by "), strcspn(strstr(run.err, "held by "), ";"));
     for (guint i = 1; i <= (one_holder ? 1 : holders); i++) {
         g_autofree char *holder = name_of(i);
         g_autofree char *word = g_strdup_printf("\\b%s\\b", holder);
