@@ -82,9 +82,11 @@ gp_cluster_sources = \
 	src/cluster/placement.c src/cluster/placement.h \
 	src/cluster/homogeneity.c src/cluster/homogeneity.h
 
-# virt: assign, unassign, rebalance and listings through libvirt.
+# virt: assign, unassign, rebalance, listings, stopping domains and
+# migrate-check through libvirt.
 src_libgpupool_virt_la_SOURCES = \
 	src/virt/assign.c src/virt/assign.h \
+	src/virt/power.c src/virt/power.h \
 	src/virt/migrate.c src/virt/migrate.h
 src_libgpupool_virt_la_LIBADD = $(GP_VIRT_LIBS)
 
