@@ -98,7 +98,8 @@ src_gpupool_SOURCES = \
 	src/cli/cmd-pool-define.c src/cli/cmd-pool-create.c src/cli/cmd-pool-add.c \
 	src/cli/cmd-pool-remove.c src/cli/cmd-pool-list.c src/cli/cmd-pool-info.c \
 	src/cli/cmd-pool-undefine.c src/cli/cmd-setup.c \
-	src/cli/cmd-assign.c src/cli/cmd-unassign.c src/cli/cmd-status.c \
+	src/cli/cmd-assign.c src/cli/cmd-unassign.c src/cli/restart.c src/cli/restart.h \
+	src/cli/cmd-status.c \
 	src/cli/cmd-domain.c src/cli/cmd-check.c \
 	src/cli/cmd-rebalance.c src/cli/cmd-shutdown-domains.c src/cli/cmd-migrate-check.c \
 	src/cli/cmd-partitions.c src/cli/cmd-partition-set.c src/cli/cmd-pool-check.c \

@@ -32,6 +32,10 @@
 #   g  gpupool migrate-check against the daemon: never for whole devices;
 #      for partitions only where the QEMU libvirt runs can migrate VFIO
 #      devices, and the answer names that QEMU as 'virsh version' does
+#   i  assign --restart of a running domain: stopped, the new definition
+#      started (the hook claims, libvirt fails), the previous definition
+#      defined and started again, one line and exit 1
+#   j  assign and unassign of several domains in one call
 #   h  every refusal virsh showed is in the system log (a private
 #      /dev/log the suite reads), with the domain's name and UUID
 #
@@ -493,6 +497,66 @@ case $qemu in
 esac
 vsh undefine gpit-g >/dev/null
 vsh undefine gpit-h >/dev/null
+
+# ---- i: assign --restart of a running domain ---------------------------------
+say "i: assign --restart: stopped, changed, started; a start that fails puts the old definition back"
+define gpit-i 50
+vsh dumpxml --inactive gpit-i > "$WORK/i.before"
+if vsh start gpit-i > "$WORK/i.start" 2>&1; then
+    rm -f "$WORK"/snap/gpit-i.*
+    n0=$(grep -c "^gpit-i prepare begin" "$WORK/hook.log")
+    # The guest has no OS to act on the shutdown request: destroyed after 1 s.
+    "$WORK/gpupool" assign gpit-i --pool gpus --restart --timeout 1 > "$WORK/i.out" 2> "$WORK/i.err"
+    rc=$?
+    say "i: $(cat "$WORK/i.err")"
+    [ $rc -eq 1 ] || fail "i: exit $rc, not 1, when the new definition cannot start: $(cat "$WORK/i.out")"
+    [ "$(wc -l < "$WORK/i.err")" -eq 1 ] || fail "i: not one line: $(cat "$WORK/i.err")"
+    grep -q "^gpupool: error: gpit-i: the new definition did not start: .*; the previous definition was defined again and gpit-i runs with it$" "$WORK/i.err" ||
+        fail "i: the error does not say that the previous definition runs: $(cat "$WORK/i.err")"
+    [ "$(vsh domstate gpit-i)" = running ] || fail "i: gpit-i is not running again"
+    vsh dumpxml --inactive gpit-i > "$WORK/i.after"
+    cmp -s "$WORK/i.before" "$WORK/i.after" ||
+        fail "i: the previous definition is not back: $(diff "$WORK/i.before" "$WORK/i.after")"
+    # The new definition really was started: the hook claimed its device,
+    # then the previous one was started again.
+    n1=$(grep -c "^gpit-i prepare begin" "$WORK/hook.log")
+    [ $((n1 - n0)) -eq 2 ] || fail "i: $((n1 - n0)) starts after the first, not 2 (new, previous)"
+    ls "$WORK/snap/" 2>/dev/null | grep -q '^gpit-i\.' ||
+        fail "i: the hook claimed nothing when the new definition started"
+    vsh destroy gpit-i >/dev/null
+else
+    fail "i: gpit-i did not start: $(cat "$WORK/i.start")"
+fi
+# A domain that does not run is only redefined, even with --restart.
+"$WORK/gpupool" assign gpit-i --pool gpus --restart > "$WORK/i2.out" 2>&1 ||
+    fail "i: assign --restart of a stopped domain: $(cat "$WORK/i2.out")"
+grep -q "restarted\|applies at its next start" "$WORK/i2.out" &&
+    fail "i: a stopped domain was said to run: $(cat "$WORK/i2.out")"
+[ "$(vsh domstate gpit-i)" = "shut off" ] || fail "i: assign --restart started a stopped domain"
+vsh undefine gpit-i >/dev/null
+
+# ---- j: several domains in one call ----------------------------------------
+say "j: assign and unassign several domains: each reported, one failure makes the exit 1"
+define gpit-j1 51
+define gpit-j2 52
+vsh dumpxml --inactive gpit-j1 > "$WORK/j1.before"
+vsh dumpxml --inactive gpit-j2 > "$WORK/j2.before"
+"$WORK/gpupool" assign gpit-j1 gpit-nosuch gpit-j2 --pool gpus > "$WORK/j.out" 2> "$WORK/j.err"
+rc=$?
+[ $rc -eq 1 ] || fail "j: exit $rc with an unknown domain among them"
+grep -q "^gpit-j1: assigned gpus 0000:e" "$WORK/j.out" || fail "j: gpit-j1 not assigned: $(cat "$WORK/j.out")"
+grep -q "^gpit-j2: assigned gpus 0000:e" "$WORK/j.out" || fail "j: gpit-j2 not assigned: $(cat "$WORK/j.out")"
+[ "$(grep -c . "$WORK/j.err")" -eq 1 ] && grep -q "^gpupool: error: domain 'gpit-nosuch' not found" "$WORK/j.err" ||
+    fail "j: not one error line for the unknown domain: $(cat "$WORK/j.err")"
+d1=$(grep -o "^gpit-j1: assigned gpus [0-9a-f:.]*" "$WORK/j.out" | awk '{print $NF}')
+d2=$(grep -o "^gpit-j2: assigned gpus [0-9a-f:.]*" "$WORK/j.out" | awk '{print $NF}')
+[ -n "$d1" ] && [ "$d1" != "$d2" ] || fail "j: both domains reserve $d1: the second did not see the first"
+"$WORK/gpupool" unassign gpit-j1 gpit-j2 > "$WORK/j.un" 2>&1 || fail "j: unassign: $(cat "$WORK/j.un")"
+[ "$(grep -c "metadata and settings removed" "$WORK/j.un")" -eq 2 ] || fail "j: $(cat "$WORK/j.un")"
+vsh dumpxml --inactive gpit-j1 | cmp -s - "$WORK/j1.before" || fail "j: gpit-j1 not as before"
+vsh dumpxml --inactive gpit-j2 | cmp -s - "$WORK/j2.before" || fail "j: gpit-j2 not as before"
+vsh undefine gpit-j1 >/dev/null
+vsh undefine gpit-j2 >/dev/null
 
 # ---- h: the system log -----------------------------------------------------
 # hook_words FILE: the hook's line in virsh's error, as libvirt buried it

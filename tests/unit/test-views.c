@@ -494,7 +494,7 @@ expect_assign_refused(GpSim *sim, const char *uri, const char *pool, guint count
     conn = virConnectOpen(uri);
     cr_assert_not_null(conn, "%s", uri);
     before = definition(conn);
-    result = gp_assign_domain(conn, DOMAIN, pool, count, 0, &error);
+    result = gp_assign_domain(conn, DOMAIN, pool, count, 0, NULL, &error);
     cr_expect_null(result, "assign --pool %s --count %u was accepted", pool, count);
     if (error)
         cr_expect(strstr(error->message, needle), "'%s' not in: %s", needle, error->message);
@@ -516,7 +516,7 @@ expect_assign_accepted(const char *uri, const char *pool, guint count)
 
     cr_assert_not_null(conn, "%s", uri);
     before = definition(conn);
-    result = gp_assign_domain(conn, DOMAIN, pool, count, 0, &error);
+    result = gp_assign_domain(conn, DOMAIN, pool, count, 0, NULL, &error);
     cr_assert_not_null(result, "assign --pool %s --count %u: %s", pool, count,
                        error ? error->message : "");
     cr_assert_eq(result->devices->len, count);
