@@ -242,10 +242,12 @@ do_prepare(const HookDomain *who, GpDomain *dom)
     g_autoptr(GError) error = NULL;
 
     if (!gp_lifecycle_prepare(dom, &error)) {
-        /* A domain that lost its reserved device to another is re-pointed
-         * by the rebalance, so starting it again works. */
+        /* A domain that lost its reserved device to another, or whose
+         * definition is a copy of another's, is re-pointed by the
+         * rebalance, so starting it again works: the refusal says so. */
         if (g_error_matches(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_HELD) ||
-            g_error_matches(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_NOT_MEMBER))
+            g_error_matches(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_NOT_MEMBER) ||
+            g_error_matches(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_COPIED))
             spawn_rebalance();
         return refuse_start(who, error->message);
     }

@@ -16,6 +16,7 @@
 #include "state/domxml.h"
 #include "ops/lifecycle.h"
 #include "ops/rebalance.h"
+#include "cli-runner.h"
 #include "hook-runner.h"
 #include "pool-fixtures.h"
 
@@ -156,10 +157,11 @@ Test(hook, binary_claim_then_conflicting_claim_by_another_domain_fails_with_one_
 
     gp_test_run_hook(&second, "vm1", "prepare", "begin", vm1);
     cr_expect_eq(second.status, 1);
-    /* NVIDIA is not free: it needs 'gpupool setup' first. */
+    /* NVIDIA is not free: it needs 'gpupool setup' first.  The hook
+     * starts the rebalance that re-points vm1, and says so. */
     cr_expect_str_eq(second.err, "gpupool: " GPU0 " of pool 'gpus' is held by domain 'vm2'; "
-                     "free: " GPU1 ", " GPU2 "; run 'gpupool rebalance' or start "
-                     "the domain again in a moment\n");
+                     "free: " GPU1 ", " GPU2 "; vm1 is being re-pointed to a free device of "
+                     "pool 'gpus': start it again in a moment\n");
     claims = gp_test_load_claims();
     cr_expect_eq(gp_claims_all(claims)->len, 1);
     cr_expect_str_eq(holder(claims, GPU0), "vm2");
@@ -680,4 +682,57 @@ Test(hook, binary_refusal_without_a_fix_points_to_gpupool_check_and_one_with_a_f
     /* A refusal that names its fix ends with it. */
     gp_test_run_hook(&malformed, "vm1", "restore", "begin", vm1);
     cr_assert(g_str_has_suffix(malformed.err, "start vm1 afresh\n"), "%s", malformed.err);
+}
+
+/* ---- copies of another domain's definition ------------------------------- */
+
+Test(hook, binary_refuses_a_copied_mdev_before_making_it_and_starts_the_rebalance_it_names)
+{
+    g_autofree char *theirs = gp_domain_mdev_uuid(UUID_A, "disp", 0);
+    const char *devs[] = { theirs, NULL };
+    g_autofree char *copy = NULL;
+    g_autofree char *want = NULL;
+    g_autofree char *before = NULL;
+    g_autofree char *after = NULL;
+    g_auto(GpHookRun) run = { 0 };
+    g_auto(GStrv) ran = NULL;
+
+    teardown_host();
+    sim = gp_test_mbochs_pool_host("mbochs-small");
+    gp_test_fake_rebalance(sim, 0);
+    /* virt-clone's copy of vm1: a UUID of its own, vm1's mdev. */
+    copy = gp_test_assigned_xml("vm1-clone", UUID_B, "disp", devs);
+    before = gp_sim_snapshot(sim);
+    gp_test_run_hook(&run, "vm1-clone", "prepare", "begin", copy);
+    cr_assert_eq(run.status, 1);
+    want = g_strdup_printf("gpupool: vm1-clone: mdev %s of pool 'disp' was made for another "
+                           "domain (this definition is a copy of that domain's); vm1-clone is "
+                           "being re-pointed to its own mdev: start it again in a moment\n",
+                           theirs);
+    cr_assert_str_eq(run.err, want);
+    /* vm1's mdev was not made for the copy, nothing was claimed. */
+    after = gp_sim_snapshot(sim);
+    gp_test_assert_same_host(after, before, "a refused copy");
+    cr_assert_eq(gp_test_claim_count(), 0);
+    ran = rebalance_log(1);
+    cr_assert_eq(g_strv_length(ran), 2, "the rebalance the refusal names did not run");
+}
+
+Test(hook, binary_says_a_domain_from_another_host_is_being_repointed)
+{
+    /* A definition moved from another host names a device this one does
+     * not pool; the pool has free devices here. */
+    const char *const devs[] = { OTHER, NULL };
+    g_autofree char *moved = domain_xml("vm1", UUID_A, devs);
+    g_auto(GpHookRun) run = { 0 };
+    g_auto(GStrv) ran = NULL;
+
+    gp_test_fake_rebalance(sim, 0);
+    gp_test_run_hook(&run, "vm1", "prepare", "begin", moved);
+    cr_assert_eq(run.status, 1);
+    cr_assert_str_eq(run.err, "gpupool: vm1: " OTHER " is not a device of pool 'gpus' on this "
+                     "host; vm1 is being re-pointed to a free device of pool 'gpus': start it "
+                     "again in a moment\n");
+    ran = rebalance_log(1);
+    cr_assert_eq(g_strv_length(ran), 2, "the rebalance the refusal names did not run");
 }
