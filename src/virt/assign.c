@@ -556,6 +556,36 @@ drop_stale_claims(virConnectPtr conn, GPtrArray *dropped, GPtrArray *problems, G
     return TRUE;
 }
 
+/* A domain the hook just refused is still in libvirt's start job for a
+ * moment when the rebalance that refusal started lists it: it counts as
+ * running, and the refusal promised to re-point it.  So a domain that
+ * runs with pool devices but holds none of them is looked at again, for
+ * at most SETTLE_SECONDS in all, until it stopped (or claimed them). */
+#define SETTLE_SECONDS 5
+
+static void
+settle_refused_starts(virConnectPtr conn, GPtrArray *domains, GpClaims *claims)
+{
+    gint64 deadline = g_get_monotonic_time() + SETTLE_SECONDS * G_USEC_PER_SEC;
+
+    for (guint i = 0; i < domains->len; i++) {
+        GpDomain *dom = domains->pdata[i];
+        g_autoptr(virDomain) vdom = NULL;
+        g_autoptr(GPtrArray) held = NULL;
+
+        if (!dom->active || dom->devices->len == 0)
+            continue;
+        held = gp_claims_of_domain(claims, dom->uuid);
+        if (held->len > 0)
+            continue;
+        vdom = virDomainLookupByUUIDString(conn, dom->uuid);
+        while (vdom && virDomainIsActive(vdom) == 1 && g_get_monotonic_time() < deadline)
+            g_usleep(G_USEC_PER_SEC / 10);
+        if (vdom && virDomainIsActive(vdom) == 0)
+            dom->active = FALSE;
+    }
+}
+
 GPtrArray *
 gp_assign_rebalance(virConnectPtr conn, GPtrArray *dropped, GPtrArray *problems,
                     GError **error)
@@ -578,6 +608,7 @@ gp_assign_rebalance(virConnectPtr conn, GPtrArray *dropped, GPtrArray *problems,
     domains = gp_assign_list_domains(conn, problems, error);
     if (!domains)
         return NULL;
+    settle_refused_starts(conn, domains, gp_ledger_claims(ledger));
     candidates = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                        (GDestroyNotify)g_ptr_array_unref);
     for (guint i = 0; i < pools->len; i++) {

@@ -36,6 +36,9 @@
 #      started (the hook claims, libvirt fails), the previous definition
 #      defined and started again, one line and exit 1
 #   j  assign and unassign of several domains in one call
+#   k  copies made by real virt-clone of pci, vf and mdev pool domains:
+#      detected, refused with what the hook's rebalance does about it, or
+#      started on a free unit, and re-pointed to a unit of their own
 #   h  every refusal virsh showed is in the system log (a private
 #      /dev/log the suite reads), with the domain's name and UUID
 #
@@ -135,6 +138,17 @@ vsh() { timeout 60 virsh -q -c $URI "$@"; }
 
 claims_count() { [ -f "$CLAIMS" ] && grep -o '<claim ' "$CLAIMS" | wc -l || echo 0; }
 
+# hook_words FILE: the hook's line in virsh's error, as libvirt buried it
+# in "Hook script execution failed: ... unexpected exit status 1: ...".
+hook_words() {
+    tr '\n' ' ' < "$1" | sed -n 's/.*unexpected exit status 1: gpupool: //p' | sed 's/ *$//'
+}
+# logged NAME NUM WORDS: the log has WORDS as NAME's refusal, with its UUID.
+logged() {
+    grep -F "<27>" "$SYSLOG" | grep -F " gpupool[" |
+        grep -qF "]: $1 ($(uuid_of "$2")): start refused: $3"
+}
+
 # ---- Private libvirt ------------------------------------------------------
 say "private libvirt in $WORK"
 for m in /etc/libvirt /run /var/lib/libvirt /var/log/libvirt /var/cache/libvirt; do
@@ -199,9 +213,14 @@ fi
 # outside the pool.
 "$MKHOST" "$HOST" $((M_DEVICES + 1)) $M_DEVICES || { say "FAIL: gp-it-host"; exit 1; }
 
+# The simulated kernel is preloaded, so that what gpupool writes to the
+# simulated sysfs takes effect (mdevs made, VFs enabled and bound).
+PRELOAD=$top_builddir/tests/sim/.libs/libgpsim-preload.so
+[ -f "$PRELOAD" ] || { say "FAIL: $PRELOAD not built (run make check)"; exit 1; }
 ENV_LINES="export GPUPOOL_SYSFS_ROOT='$HOST/sys' GPUPOOL_CONFDIR='$HOST/etc/gpupool'
 export GPUPOOL_STATEDIR='$STATEDIR' GPUPOOL_SCHEMADIR='$top_srcdir/xml'
-export GPUPOOL_CLI='$WORK/gpupool' GP_IT_WORK='$WORK' LIBVIRT_DEFAULT_URI='$URI'"
+export GPUPOOL_CLI='$WORK/gpupool' GP_IT_WORK='$WORK' LIBVIRT_DEFAULT_URI='$URI'
+export LD_PRELOAD='$PRELOAD'"
 cat > "$WORK/gpupool" <<EOF
 #!/bin/sh
 $ENV_LINES
@@ -225,10 +244,23 @@ echo "\$1 \$2 \$3" >> '$WORK/hook.log'
 if [ "\$2" = prepare ] && [ -f '$CLAIMS' ] && grep -q "domain-name='\$1'" '$CLAIMS'; then
     cp '$CLAIMS' "$WORK/snap/\$1.\$\$"
     sleep 2
+    # A domain the suite marked slow holds its claim longer, so that
+    # another domain's start surely meets it.
+    [ -f "$WORK/slow.\$1" ] && sleep 6
 fi
+# A domain the suite marked keeps libvirt's stop job going a while at
+# release, as a loaded host does.
+[ "\$2" = release ] && [ -f "$WORK/slow-release.\$1" ] && sleep 4
 exit 0
 EOF
 chmod 0755 "$WORK/gpupool" /etc/libvirt/hooks/qemu.d/gpupool /etc/libvirt/hooks/qemu.d/zz-record
+# Partition pools, made as an admin makes them: "vgpu" of the simulated
+# mdev parent, "flex" of two VFs of the simulated SR-IOV GPU.
+for cmd in "pool-create vgpu --type mdev --mdev-type mbochs-small" "pool-add vgpu mbochs" \
+           "pool-create flex --type vf --vf-count 2" "pool-add flex 0000:f1:00.0"; do
+    "$WORK/gpupool" $cmd > "$WORK/pools.out" 2>&1 ||
+        { say "FAIL: gpupool $cmd: $(cat "$WORK/pools.out")"; exit 1; }
+done
 
 # Hooks are looked for when the daemon starts: install first, then start.
 virtlogd -d -p "$WORK/virtlogd.pid" || { say "FAIL: virtlogd did not start"; exit 1; }
@@ -282,6 +314,8 @@ define() {
 
 # ---- a: a domain without a request ---------------------------------------
 say "a: a domain without a gpupool request starts untouched"
+# The pool commands above left the lock; nothing may change from here.
+touch "$WORK/a.before"
 define gpit-plain 1
 if vsh start gpit-plain > "$WORK/a.out" 2>&1; then
     state=$(vsh domstate gpit-plain)
@@ -290,7 +324,7 @@ if vsh start gpit-plain > "$WORK/a.out" 2>&1; then
 else
     fail "a: start failed: $(cat "$WORK/a.out")"
 fi
-leftover=$(find "$STATEDIR" -mindepth 1 2>/dev/null | head -3)
+leftover=$(find "$STATEDIR" -mindepth 1 -newer "$WORK/a.before" 2>/dev/null | head -3)
 [ -z "$leftover" ] || fail "a: the hook left state for a plain domain: $leftover"
 grep -q "^gpit-plain prepare begin" "$WORK/hook.log" 2>/dev/null ||
     fail "a: libvirt did not run the hooks (see $WORK/libvirtd.log)"
@@ -558,17 +592,141 @@ vsh dumpxml --inactive gpit-j2 | cmp -s - "$WORK/j2.before" || fail "j: gpit-j2 
 vsh undefine gpit-j1 >/dev/null
 vsh undefine gpit-j2 >/dev/null
 
+# ---- k: copies made by virt-clone ----------------------------------------------
+# units NAME: the units NAME's persistent definition reserves, in order.
+units() {
+    vsh dumpxml --inactive "$1" | grep -o "<gpupool:device [^>]*>" |
+        sed -n "s/.* \(address\|uuid\)=[\"']\([^\"']*\)[\"'].*/\2/p" | tr '\n' ' ' | sed 's/ $//'
+}
+# wait_units NAME WANT: up to 15 s for NAME to reserve WANT (the detached
+# rebalance re-points it after the hook's refusal).
+wait_units() {
+    for _ in $(seq 150); do
+        [ "$(units "$1")" = "$2" ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+# clone ORIGINAL COPY: virt-clone's copy, which keeps gpupool's metadata.
+clone() {
+    timeout 120 virt-clone --connect $URI --original "$1" --name "$2" --auto-clone \
+        > "$WORK/$2.clone" 2>&1 || { fail "k: virt-clone $1: $(cat "$WORK/$2.clone")"; return 1; }
+    [ "$(units "$2")" = "$(units "$1")" ] ||
+        { fail "k: virt-clone did not copy $1's reservation: $(units "$2")"; return 1; }
+}
+# held_by_at_prepare NAME UNIT: a photo of the claims taken at NAME's
+# prepare shows NAME holding UNIT.
+held_at_prepare() {
+    grep -l "domain-name='$1'" "$WORK"/snap/"$1".* 2>/dev/null |
+        xargs -r grep -h "device='$2'" | grep -q "domain-name='$1'"
+}
+if command -v virt-clone >/dev/null 2>&1; then
+    say "k: virt-clone copies of pci, vf and mdev pool domains get units of their own"
+    rm -f "$WORK"/snap/*
+
+    # pci: the copy's first start gets the free device both reserve; the
+    # rebalance that start triggers gives the copy a unit nobody reserves.
+    define gpit-kp 60
+    "$WORK/gpupool" assign gpit-kp --pool gpus > /dev/null 2>&1 || fail "k: assign gpit-kp"
+    orig=$(units gpit-kp)
+    if clone gpit-kp gpit-kp-clone; then
+        "$WORK/gpupool" check gpit-kp-clone > "$WORK/kp.check" 2>&1 ||
+            fail "k: check refuses the copy while $orig is free: $(cat "$WORK/kp.check")"
+        vsh start gpit-kp-clone > "$WORK/kp.start" 2>&1
+        grep -q "gpupool:" "$WORK/kp.start" && fail "k: the hook refused the copy: $(cat "$WORK/kp.start")"
+        held_at_prepare gpit-kp-clone "$orig" || fail "k: the copy's start did not claim $orig"
+        other=0000:e1:00.0
+        [ "$orig" = 0000:e1:00.0 ] && other=0000:e2:00.0
+        wait_units gpit-kp-clone $other ||
+            fail "k: the copy still shares $orig with gpit-kp: $(units gpit-kp-clone)"
+        [ "$(units gpit-kp)" = "$orig" ] || fail "k: the original was moved: $(units gpit-kp)"
+        say "k: pci: gpit-kp keeps $orig, its copy got $(units gpit-kp-clone)"
+        if [ $log_ready = 1 ]; then
+            grep -q "gpit-kp-clone (.*rebalance: ua-gpupool-0 re-pointed from $orig to $other of pool 'gpus' ($orig was also reserved by gpit-kp)" "$SYSLOG" ||
+                fail "k: the rebalance's re-point is not in the system log"
+        fi
+        vsh undefine gpit-kp-clone >/dev/null
+    fi
+    vsh undefine gpit-kp >/dev/null
+
+    # vf: the copy starts while the original holds the VF: refused with
+    # what the rebalance the hook starts does, and its next start passes.
+    define gpit-kv 61
+    "$WORK/gpupool" assign gpit-kv --pool flex > /dev/null 2>&1 || fail "k: assign gpit-kv"
+    orig=$(units gpit-kv)
+    if clone gpit-kv gpit-kv-clone; then
+        touch "$WORK/slow.gpit-kv"
+        vsh start gpit-kv > "$WORK/kv.start" 2>&1 &
+        starter=$!
+        for _ in $(seq 100); do
+            grep -q "domain-name='gpit-kv'" "$CLAIMS" 2>/dev/null && break
+            sleep 0.1
+        done
+        vsh start gpit-kv-clone > "$WORK/kvc.start" 2>&1
+        words=$(hook_words "$WORK/kvc.start")
+        say "k: vf: libvirt said: $words"
+        case $words in
+        *"$orig of pool 'flex' is held by domain 'gpit-kv'; free: "*"; gpit-kv-clone is being re-pointed to a free device of pool 'flex': start it again in a moment")
+            ;;
+        *) fail "k: the copy's refusal does not say it is being re-pointed: $words" ;;
+        esac
+        wait "$starter"
+        rm -f "$WORK/slow.gpit-kv"
+        for _ in $(seq 150); do
+            [ -n "$(units gpit-kv-clone)" ] && [ "$(units gpit-kv-clone)" != "$orig" ] && break
+            sleep 0.1
+        done
+        new=$(units gpit-kv-clone)
+        [ "$new" != "$orig" ] || fail "k: the copy was not re-pointed from $orig"
+        vsh start gpit-kv-clone > "$WORK/kvc.again" 2>&1
+        grep -q "gpupool:" "$WORK/kvc.again" &&
+            fail "k: started again, the copy is still refused: $(cat "$WORK/kvc.again")"
+        held_at_prepare gpit-kv-clone "$new" || fail "k: the copy's second start did not claim $new"
+        say "k: vf: gpit-kv keeps $orig, its copy got $new and its start passed the hook"
+        vsh undefine gpit-kv-clone >/dev/null
+    fi
+    vsh undefine gpit-kv >/dev/null
+
+    # mdev: the copy names the original's mdev; refused before anything is
+    # made, then re-pointed to an mdev derived from its own UUID.
+    define gpit-km 62
+    "$WORK/gpupool" assign gpit-km --pool vgpu > /dev/null 2>&1 || fail "k: assign gpit-km"
+    orig=$(units gpit-km)
+    if clone gpit-km gpit-km-clone; then
+        "$WORK/gpupool" check gpit-km-clone > "$WORK/km.check" 2>&1 &&
+            fail "k: check passes a copy of gpit-km's mdev"
+        grep -q "^gpupool: error: gpit-km-clone: mdev $orig of pool 'vgpu' was made for another domain (this definition is a copy of that domain's); run 'gpupool rebalance' to give gpit-km-clone its own mdev$" "$WORK/km.check" ||
+            fail "k: check does not say the mdev is a copy: $(cat "$WORK/km.check")"
+        # The rebalance that the refusal starts must wait for the end of
+        # the copy's start job: its stop runs long here.
+        touch "$WORK/slow-release.gpit-km-clone"
+        vsh start gpit-km-clone > "$WORK/kmc.start" 2>&1
+        rm -f "$WORK/slow-release.gpit-km-clone"
+        words=$(hook_words "$WORK/kmc.start")
+        say "k: mdev: libvirt said: $words"
+        [ "$words" = "gpit-km-clone: mdev $orig of pool 'vgpu' was made for another domain (this definition is a copy of that domain's); gpit-km-clone is being re-pointed to its own mdev: start it again in a moment" ] ||
+            fail "k: the copy's refusal: $words"
+        [ -e "$HOST/sys/bus/mdev/devices/$orig" ] && fail "k: the original's mdev was made for the copy"
+        cuuid=$(vsh domuuid gpit-km-clone)
+        # gpupool's mdev UUIDs: uuid5 of its namespace and "DOMAIN-UUID/POOL/SLOT".
+        own=$(python3 -c 'import sys, uuid; print(uuid.uuid5(uuid.UUID("1ffa6255-9e50-542f-9a2c-756a20e0781b"), sys.argv[1] + "/vgpu/0"))' "$cuuid")
+        wait_units gpit-km-clone "$own" ||
+            fail "k: the copy was not given its own mdev: $(units gpit-km-clone)"
+        [ "$(units gpit-km)" = "$orig" ] || fail "k: the original's mdev changed"
+        vsh start gpit-km-clone > "$WORK/kmc.again" 2>&1
+        grep -q "gpupool:" "$WORK/kmc.again" &&
+            fail "k: started again, the copy is still refused: $(cat "$WORK/kmc.again")"
+        held_at_prepare gpit-km-clone "$(units gpit-km-clone)" ||
+            fail "k: the copy's own mdev was not claimed at its start"
+        say "k: mdev: gpit-km keeps $orig, its copy got $(units gpit-km-clone)"
+        vsh undefine gpit-km-clone >/dev/null
+    fi
+    vsh undefine gpit-km >/dev/null
+else
+    fail "k: virt-clone not found (Debian: apt-get install virtinst)"
+fi
+
 # ---- h: the system log -----------------------------------------------------
-# hook_words FILE: the hook's line in virsh's error, as libvirt buried it
-# in "Hook script execution failed: ... unexpected exit status 1: ...".
-hook_words() {
-    tr '\n' ' ' < "$1" | sed -n 's/.*unexpected exit status 1: gpupool: //p' | sed 's/ *$//'
-}
-# logged NAME NUM WORDS: the log has WORDS as NAME's refusal, with its UUID.
-logged() {
-    grep -F "<27>" "$SYSLOG" | grep -F " gpupool[" |
-        grep -qF "]: $1 ($(uuid_of "$2")): start refused: $3"
-}
 if [ $log_ready = 1 ]; then
     say "h: each refusal virsh showed is in the system log, with the domain's name and UUID"
     words=$(hook_words "$WORK/f.out")
