@@ -22,6 +22,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 /* The operations and the input bound, shared with hook.c; the
@@ -91,6 +95,80 @@ write_all(int fd, const char *data, size_t len)
     return 0;
 }
 
+/* Appends TEXT to OUT (of SIZE bytes, used *LEN), control characters as
+ * C escapes, as base/syslog.c writes them. */
+static void
+log_append(char *out, size_t size, size_t *len, const char *text)
+{
+    for (; *text && *len + 5 < size; text++) {
+        unsigned char c = (unsigned char)*text;
+
+        if (c < 0x20 || c == 0x7f)
+            *len += snprintf(out + *len, size - *len, "\\x%02x", c);
+        else
+            out[(*len)++] = (char)c;
+    }
+    out[*len] = '\0';
+}
+
+/* The gate's own refusals and warnings go to the system log as the
+ * hook's do (base/syslog.h: one non-blocking datagram to /dev/log, or
+ * GPUPOOL_SYSLOG_SOCKET; "NAME (uuid unknown): EVENT: MESSAGE"), formatted
+ * here because the gate links libc only.  The UUID is in the XML the gate
+ * could not read. */
+static void
+gate_log(const char *name, GpHookOp op, int refused, const char *message)
+{
+    static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+    const char *event = op == GP_HOOK_OP_PREPARE ? "start refused"
+                        : op == GP_HOOK_OP_MIGRATE ? "incoming migration refused"
+                        : op == GP_HOOK_OP_RESTORE ? "restore refused"
+                        : op == GP_HOOK_OP_RELEASE ? "release" : "reconnect";
+    const char *path = getenv("GPUPOOL_SYSLOG_SOCKET");
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    char line[2048];
+    char short_name[65];
+    size_t len;
+    time_t now = time(NULL);
+    struct tm tm;
+    int fd;
+
+    if (!path || !*path)
+        path = "/dev/log";
+    if (strlen(path) >= sizeof(addr.sun_path) || !localtime_r(&now, &tm))
+        return;
+    memcpy(addr.sun_path, path, strlen(path) + 1);
+    snprintf(short_name, sizeof(short_name), "%s", name);
+    len = (size_t)snprintf(line, sizeof(line), "<%d>%s %2d %02d:%02d:%02d gpupool[%ld]: ",
+                           LOG_DAEMON | (refused ? LOG_ERR : LOG_WARNING),
+                           months[tm.tm_mon], tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                           (long)getpid());
+    log_append(line, sizeof(line), &len, short_name);
+    log_append(line, sizeof(line), &len, " (uuid unknown): ");
+    log_append(line, sizeof(line), &len, event);
+    log_append(line, sizeof(line), &len, ": ");
+    log_append(line, sizeof(line), &len, message);
+    fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0)
+        return;
+    if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0)
+        (void)!send(fd, line, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+    close(fd);
+}
+
+/* Says why on stderr (libvirt shows it) and in the system log; returns
+ * what the gate exits with: 1 where libvirt lets the hook refuse. */
+static int
+gate_fail(const char *name, GpHookOp op, const char *message)
+{
+    int refused = gp_hook_op_can_refuse(op);
+
+    fprintf(stderr, "gpupool: %.64s: %s\n", name, message);
+    gate_log(name, op, refused, message);
+    return refused ? 1 : 0;
+}
+
 /* The domain part sits next to this program: $(libexecdir) when
  * installed (the hook directory holds only a symlink), src/ in the build
  * tree. */
@@ -133,9 +211,11 @@ main(int argc, char **argv)
 
     xml = read_all(STDIN_FILENO, &len);
     if (!xml) {
-        fprintf(stderr, "gpupool: %.64s: cannot read the domain XML (over %d MiB, or "
-                "unreadable): refusing to look at it\n", argv[1], GATE_MAX_INPUT >> 20);
-        return gp_hook_op_can_refuse(op) ? 1 : 0;
+        char why[128];
+
+        snprintf(why, sizeof(why), "cannot read the domain XML (over %d MiB, or unreadable): "
+                 "refusing to look at it", GATE_MAX_INPUT >> 20);
+        return gate_fail(argv[1], op, why);
     }
     if (!memmem(xml, len, GATE_NS, strlen(GATE_NS)) &&
         !(op == GP_HOOK_OP_PREPARE &&
@@ -147,15 +227,20 @@ main(int argc, char **argv)
     fd = memfd_create("gpupool-hook-xml", 0);
     if (fd < 0 || write_all(fd, xml, len) < 0 || lseek(fd, 0, SEEK_SET) < 0 ||
         dup2(fd, STDIN_FILENO) < 0 || domain_part_path(path, sizeof(path)) < 0) {
-        fprintf(stderr, "gpupool: %.64s: cannot pass the domain XML on: %s\n",
-                argv[1], strerror(errno));
-        return gp_hook_op_can_refuse(op) ? 1 : 0;
+        char why[256];
+
+        snprintf(why, sizeof(why), "cannot pass the domain XML on: %s", strerror(errno));
+        return gate_fail(argv[1], op, why);
     }
     if (fd != STDIN_FILENO)
         close(fd);
     free(xml);
     execv(path, argv);
-    fprintf(stderr, "gpupool: %.64s: cannot run %s: %s (reinstall gpupool)\n",
-            argv[1], path, strerror(errno));
-    return gp_hook_op_can_refuse(op) ? 1 : 0;
+    {
+        char why[PATH_MAX + 128];
+
+        snprintf(why, sizeof(why), "cannot run %s: %s (reinstall gpupool)", path,
+                 strerror(errno));
+        return gate_fail(argv[1], op, why);
+    }
 }

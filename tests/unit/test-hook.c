@@ -337,6 +337,8 @@ Test(hook, binary_refuses_oversized_domain_xml_at_prepare_and_ignores_it_at_rele
     g_auto(GpHookRun) prepare = { 0 };
     g_auto(GpHookRun) release = { 0 };
     const char *tail = "<!-- http://gpupool.org/xmlns/domain/1.0 --></domain>";
+    g_auto(GStrv) lines = NULL;
+    int log = gp_test_syslog_listen(sim);
 
     memset(xml, ' ', size);
     memcpy(xml, "<domain>", 8);
@@ -349,6 +351,16 @@ Test(hook, binary_refuses_oversized_domain_xml_at_prepare_and_ignores_it_at_rele
     gp_test_run_hook(&release, "huge", "release", "end", xml);
     cr_expect_eq(release.status, 0, "%s", release.err);
     cr_expect_eq(dir_entries(gp_sim_statedir(sim)), 0);
+    /* The gate refused before any XML was read: the log has its name. */
+    lines = gp_test_syslog_lines(log, 2);
+    cr_assert_eq(g_strv_length(lines), 2);
+    cr_expect(g_str_has_prefix(lines[0], "<27>"), "%s", lines[0]);
+    cr_expect(strstr(lines[0], " gpupool[") && strstr(lines[0], "]: huge (uuid unknown): start "
+                                                     "refused: cannot read the domain XML (over "
+                                                     "16 MiB"), "%s", lines[0]);
+    cr_expect(g_str_has_prefix(lines[1], "<28>"), "%s", lines[1]);
+    cr_expect(strstr(lines[1], "]: huge (uuid unknown): release: cannot read"), "%s", lines[1]);
+    gp_test_syslog_close(sim, log);
 }
 
 /* ---- domains that pass host devices through without gpupool ------------ */
