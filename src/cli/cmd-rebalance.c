@@ -64,8 +64,11 @@ const GpCliCommand gp_cmd_rebalance = {
     .summary = "Re-point stopped domains whose reserved device another domain holds",
     .help = "Drops the claims of domains libvirt does not run (after a libvirtd crash),\n"
             "giving back their partitions, then re-points stopped domains whose reserved\n"
-            "device another domain holds to free devices.  The hook starts it after every\n"
-            "claim and release.\n"
+            "device another domain holds, or left the pool, to free devices.  Copies of a\n"
+            "definition (virt-clone) get units of their own: an mdev derived from their\n"
+            "own UUID, and a device nobody else reserves when one is free.  The hook\n"
+            "starts it after every claim, release and refusal it fixes; what it changes\n"
+            "also goes to the system log (journalctl -t gpupool).\n"
             "\n"
             "Example:\n"
             "  gpupool rebalance\n"
