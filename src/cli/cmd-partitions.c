@@ -89,6 +89,16 @@ in_use(const GpPartInfo *info, const GpMemberCapacity *row)
     return row ? row->held : info->in_use;
 }
 
+/* The same for one profile: for a pool's device, its current profile's
+ * partitions in use are those the domains hold. */
+static guint
+profile_in_use(const GpPartInfo *info, const GpPartProfile *p, const GpMemberCapacity *row)
+{
+    if (row && g_strcmp0(p->id, info->profile) == 0)
+        return row->held;
+    return p->in_use;
+}
+
 static void
 print_text(const GpPartInfo *info, const char *pool_name, const GpPool *pool,
            const GpMemberCapacity *row)
@@ -137,7 +147,7 @@ print_text(const GpPartInfo *info, const char *pool_name, const GpPool *pool,
         g_autofree char *max = num(p->max_instances);
 
         printf("  %-16s %-24.24s %10s %4s %4s %8s %5s %9u %6u\n", p->id, p->name, vram, enc,
-               dec, comp, max, p->available, p->in_use);
+               dec, comp, max, p->available, profile_in_use(info, p, row));
     }
 }
 
@@ -189,7 +199,8 @@ append_xml(GString *out, const GpPartInfo *info, const char *pool_name,
         attr_u(out, "decoders", p->decoders);
         attr_u(out, "compute", p->compute);
         attr_u(out, "max-instances", p->max_instances);
-        g_string_append_printf(out, " available='%u' in-use='%u'", p->available, p->in_use);
+        g_string_append_printf(out, " available='%u' in-use='%u'", p->available,
+                               profile_in_use(info, p, row));
         if (p->description) {
             g_autofree char *esc = g_markup_escape_text(p->description, -1);
 

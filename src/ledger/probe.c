@@ -32,7 +32,8 @@ probe_pci(GpMemberFacts *f)
 /* Room for another partition of PROFILE on PF, as its back end tells it;
  * 0 with a problem when the device does not offer the profile. */
 static void
-probe_profile_room(GpMemberFacts *f, const GpBackendOps *ops, const char *profile)
+probe_profile_room(GpMemberFacts *f, const GpBackendOps *ops, const char *profile,
+                   guint per_device)
 {
     g_autoptr(GpPartInfo) info = gp_part_info_new(f->address);
     g_autoptr(GError) err = NULL;
@@ -45,6 +46,10 @@ probe_profile_room(GpMemberFacts *f, const GpBackendOps *ops, const char *profil
     }
     p = gp_part_info_find_profile(info, profile);
     f->room = p ? p->available : 0;
+    /* A busy device may only say whether one more fits; the count
+     * partition-set measured on it idle tells how many. */
+    if (p && per_device > p->in_use)
+        f->room = MAX(f->room, (gint64)(per_device - p->in_use));
     if (!p)
         f->problem = g_strdup_printf("does not offer profile %s: see 'gpupool partitions %s'",
                                      profile, f->address);
@@ -79,7 +84,7 @@ probe_vf(const GpPool *pool, GpMemberFacts *f)
         return;
     }
     if (pool->vf_profile && ops)
-        probe_profile_room(f, ops, pool->vf_profile);
+        probe_profile_room(f, ops, pool->vf_profile, pool->vf_per_device);
 }
 
 static void

@@ -198,6 +198,9 @@ record_in_pool(GpPool *pool, const char *device, guint count, const char *profil
         pool->vf_count = (guint)numvfs;
         g_free(pool->vf_profile);
         pool->vf_profile = g_strdup(profile);
+        /* Measured now, on a device nobody uses: once partitions run, a
+         * vendor may only tell whether one more fits. */
+        pool->vf_per_device = profile ? count : 0;
     }
 }
 

@@ -302,6 +302,7 @@ gp_pool_copy(const GpPool *pool)
     copy->mdev_type = g_strdup(pool->mdev_type);
     copy->vf_count = pool->vf_count;
     copy->vf_profile = g_strdup(pool->vf_profile);
+    copy->vf_per_device = pool->vf_per_device;
     copy->per_domain = pool->per_domain;
     copy->devices = g_ptr_array_new_with_free_func((GDestroyNotify)gp_pool_device_free);
     for (guint i = 0; i < pool->devices->len; i++) {
@@ -493,6 +494,7 @@ static const PoolAttrRule mdev_attrs[] = { { "type", mdev_type_is_valid, TRUE },
 static const PoolAttrRule vf_attrs[] = {
     { "count", unsigned_short_is_valid, TRUE },
     { "profile", mdev_type_is_valid, FALSE },
+    { "per-device", unsigned_short_is_valid, FALSE },
     { NULL },
 };
 static const PoolAttrRule partitions_attrs[] = {
@@ -700,6 +702,17 @@ pool_from_doc(xmlDoc *doc, GError **error)
             pool->vf_count = v;
             /* partition-set: the vendor profile of every VF. */
             pool->vf_profile = gp_xmldoc_prop(n, "profile");
+            {
+                g_autofree char *per = gp_xmldoc_prop(n, "per-device");
+
+                if (per && !g_ascii_string_to_unsigned(per, 10, 0, G_MAXUINT16, &v, NULL)) {
+                    g_set_error(error, GP_POOL_ERROR, GP_POOL_ERROR_INVALID,
+                                "pool '%s': partitions per device '%s' is not a number from "
+                                "0 to 65535", pool->name, per);
+                    return NULL;
+                }
+                pool->vf_per_device = per ? v : 0;
+            }
         } else if (gp_xmldoc_node_is(n, "partitions")) {
             /* partition-set --per-domain. */
             g_autofree char *per = gp_xmldoc_prop(n, "per-domain");
@@ -909,6 +922,11 @@ pool_from_written(const char *xml, gsize len)
             return NULL;
         pool->vf_count = v;
         pool->vf_profile = g_strdup(written_value(&el, "profile"));
+        if (written_value(&el, "per-device") &&
+            !g_ascii_string_to_unsigned(written_value(&el, "per-device"), 10, 0, G_MAXUINT16,
+                                        &v, NULL))
+            return NULL;
+        pool->vf_per_device = written_value(&el, "per-device") ? v : 0;
     }
     if (gp_xmldoc_scan_skip(&scan, "  <partitions")) {
         if (!scan_element(&scan, type, "partitions", &el) ||
@@ -986,6 +1004,8 @@ gp_pool_format_xml(const GpPool *pool)
     if (pool->type == GP_POOL_TYPE_VF && (pool->vf_count > 0 || pool->vf_profile)) {
         g_string_append_printf(out, "  <vf count='%u'", pool->vf_count);
         gp_xmldoc_append_attr(out, "profile", pool->vf_profile);
+        if (pool->vf_profile && pool->vf_per_device)
+            g_string_append_printf(out, " per-device='%u'", pool->vf_per_device);
         g_string_append(out, "/>\n");
     }
     if (pool->type != GP_POOL_TYPE_PCI && pool->per_domain > 1)

@@ -59,6 +59,10 @@ typedef struct {
     /* vf pools: the vendor profile set on each VF when a domain starts
      * (NVIDIA's vGPU type ID), NULL = none.  Set by gpupool partition-set. */
     char *vf_profile;
+    /* vf pools with a profile: partitions of it each PF holds, as
+     * partition-set measured it on the idle device (0: not known).  A busy
+     * NVIDIA GPU only says whether one more fits. */
+    guint vf_per_device;
     /* mdev and vf pools: partitions one domain may hold (0 = one), set by
      * gpupool partition-set --per-domain. */
     guint per_domain;

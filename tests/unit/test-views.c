@@ -73,10 +73,6 @@ output(GpSim *sim, const char *first, ...)
     return g_steal_pointer(&r->out);
 }
 
-/* How FREE is checked: exactly, or (a vendor profile while partitions
- * run, see below) as at least one and no more than the units left. */
-#define FREE_AT_LEAST_ONE (-1)
-
 /* Asserts that pool-list, pool-info, status, status --xml, partitions and
  * partitions --xml all tell the same numbers for POOL, that HELD units of
  * its CAPACITY are held, and FREE of them free; its DEVICES
@@ -99,9 +95,9 @@ expect_views(GpSim *sim, const char *pool, const char *const *devices, guint cap
                                               "held=\"([0-9]+)\" free=\"([0-9]+)\"", pool);
     const char *usage_re = "^Usage: +([0-9]+) in use, ([0-9]+) free$";
     Numbers views[6] = {
-        { "pool-list (DEVICES, IN USE, FREE)" }, { "pool-info (Usage)" },
-        { "status" }, { "status --xml" }, { "partitions (held, free)" },
-        { "partitions --xml (in-use, free)" },
+        { .view = "pool-list (DEVICES, IN USE, FREE)" }, { .view = "pool-info (Usage)" },
+        { .view = "status" }, { .view = "status --xml" },
+        { .view = "partitions (held, free)" }, { .view = "partitions --xml (in-use, free)" },
     };
     const Numbers *first = &views[0];
     guint in_use = 0;
@@ -148,14 +144,9 @@ expect_views(GpSim *sim, const char *pool, const char *const *devices, guint cap
                  first->held, held);
     cr_expect_eq(first->devices, first->held + first->free, "%s: %u devices are not %u held "
                  "and %u free", step, first->devices, first->held, first->free);
-    if (free_want == FREE_AT_LEAST_ONE)
-        cr_expect(first->free >= 1 && first->free <= capacity - held,
-                  "%s: the views say %u free; at least 1 and at most %u can start", step,
-                  first->free, capacity - held);
-    else
-        cr_expect(first->free == (guint)free_want && first->devices == capacity,
-                  "%s: the views say %u devices, %u free; the pool has %u, %d free", step,
-                  first->devices, first->free, capacity, free_want);
+    cr_expect(first->free == (guint)free_want && first->devices == capacity,
+              "%s: the views say %u devices, %u free; the pool has %u, %d free", step,
+              first->devices, first->free, capacity, free_want);
     if (!whole)
         cr_expect_eq(in_use, held, "%s: partitions says %u in use, %u domains hold partitions",
                      step, in_use, held);
@@ -265,35 +256,13 @@ host(GpSim *(*fixture)(void))
     return sim;
 }
 
-/* How exactly the views can know what is free while a pool is partly
- * used. */
-typedef enum {
-    FREE_EXACT,
-    /* NVIDIA's SR-IOV vGPU in its default (homogeneous) mode: once a
-     * profile runs, each free VF lists only that profile, and only whether
-     * one more fits, so the host no longer tells how many do; the views
-     * may then promise fewer than will start, never more, and never none
-     * while one more fits.  Empty and full, the numbers are exact. */
-    FREE_LOWER_BOUND_WHILE_RUNNING,
-} FreeKnown;
-
-/* The free units the views must show with HELD of CAPACITY held. */
-static gint
-free_expected(guint capacity, guint held, FreeKnown known)
-{
-    if (known == FREE_LOWER_BOUND_WHILE_RUNNING && held > 0 && held < capacity)
-        return FREE_AT_LEAST_ONE;
-    return (gint)(capacity - held);
-}
-
 /* The fill-up and release of POOL of CAPACITY units whose DEVICES are
  * listed; UNIT(I) is the unit domain I reserves (new).  Domain
  * CAPACITY + 1 is refused once the pool is full (naming only vm1 when
  * the device it reserves is vm1's, ONE_HOLDER). */
 static void
 fill_and_release(GpSim *sim, const char *pool, const char *const *devices, guint capacity,
-                 char *(*unit)(guint i, const char *pool), gboolean one_holder,
-                 FreeKnown known)
+                 char *(*unit)(guint i, const char *pool), gboolean one_holder)
 {
     g_autoptr(GPtrArray) xmls = g_ptr_array_new_with_free_func(g_free);
 
@@ -302,13 +271,13 @@ fill_and_release(GpSim *sim, const char *pool, const char *const *devices, guint
 
         g_ptr_array_add(xmls, domain_xml(i, pool, u));
     }
-    expect_views(sim, pool, devices, capacity, 0, free_expected(capacity, 0, known),
+    expect_views(sim, pool, devices, capacity, 0, (gint)capacity,
                  "nothing started");
     for (guint i = 1; i <= capacity; i++) {
         g_autofree char *step = g_strdup_printf("vm1..vm%u started", i);
 
         start(i, xmls->pdata[i - 1]);
-        expect_views(sim, pool, devices, capacity, i, free_expected(capacity, i, known), step);
+        expect_views(sim, pool, devices, capacity, i, (gint)(capacity - i), step);
     }
     expect_refused_start(sim, capacity + 1, xmls->pdata[capacity], capacity, one_holder);
     expect_views(sim, pool, devices, capacity, capacity, 0, "a start refused in the full pool");
@@ -316,7 +285,7 @@ fill_and_release(GpSim *sim, const char *pool, const char *const *devices, guint
         g_autofree char *step = g_strdup_printf("vm%u..vm1 stopped", i);
 
         stop(i, xmls->pdata[i - 1]);
-        expect_views(sim, pool, devices, capacity, i - 1, free_expected(capacity, i - 1, known),
+        expect_views(sim, pool, devices, capacity, i - 1, (gint)(capacity - i + 1),
                      step);
     }
 }
@@ -341,7 +310,7 @@ Test(views, agree_on_a_pci_pool_through_fill_up_and_release)
     g_autoptr(GpTestRun) add = gp_test_must(sim, "pool-add", "gpus", GP_SIM_DC_GPU0,
                                             GP_SIM_DC_GPU1, NULL);
 
-    fill_and_release(sim, "gpus", devices, 2, a100, TRUE, FREE_EXACT);
+    fill_and_release(sim, "gpus", devices, 2, a100, TRUE);
 }
 
 /* mdev: the T4 with nvidia-224 (4 GiB of 16) makes four; each domain has
@@ -354,7 +323,7 @@ Test(views, agree_on_an_mdev_pool_through_fill_up_and_release)
                                                "--mdev-type", "nvidia-224", NULL);
     g_autoptr(GpTestRun) add = gp_test_must(sim, "pool-add", "vgpu", GP_SIM_MDEV_GPU, NULL);
 
-    fill_and_release(sim, "vgpu", devices, 4, mdev_of, FALSE, FREE_EXACT);
+    fill_and_release(sim, "vgpu", devices, 4, mdev_of, FALSE);
 }
 
 /* VF I (1-based) of the L40S: offset 4, stride 1. */
@@ -383,7 +352,7 @@ Test(views, agree_on_a_vf_pool_with_a_vendor_profile_through_fill_up_and_release
     create = gp_test_must(sim, "pool-create", "l40s", "--type", "vf", NULL);
     add = gp_test_must(sim, "pool-add", "l40s", GP_SIM_SRIOV_GPU, NULL);
     profile = gp_test_must(sim, "partition-set", GP_SIM_SRIOV_GPU, "--profile", "1158", NULL);
-    fill_and_release(sim, "l40s", devices, 6, l40s_vf, FALSE, FREE_LOWER_BOUND_WHILE_RUNNING);
+    fill_and_release(sim, "l40s", devices, 6, l40s_vf, FALSE);
 }
 
 /* VF I of the Flex 170 (offset 1); the fifth domain reserves vm1's. */
@@ -411,7 +380,7 @@ Test(views, agree_on_an_intel_vf_pool_from_pool_add_through_fill_up_and_release)
     cr_expect(strstr(text, "current partition count: 4 of auto, 0 in use"), "%s", text);
     /* Four VFs, four domains; the fifth has no VF to reserve but one
      * another domain holds. */
-    fill_and_release(sim, "flex", devices, 4, flex_vf, TRUE, FREE_EXACT);
+    fill_and_release(sim, "flex", devices, 4, flex_vf, TRUE);
 }
 
 /* ---- assign refuses what prepare would refuse ------------------------------ */
