@@ -237,9 +237,13 @@ tests_unit_test_cmd_partitions_CFLAGS = $(gp_unit_cflags)
 tests_unit_test_cmd_partitions_LDADD = $(gp_unit_ldadd)
 
 # The libvirt layer and `gpupool assign`, against libvirt's test driver.
-gp_virt_tests = tests/unit/test-assign tests/unit/test-cmd-assign
+gp_virt_tests = tests/unit/test-assign tests/unit/test-power tests/unit/test-cmd-assign
 check_PROGRAMS += $(gp_virt_tests)
 TESTS += $(gp_virt_tests)
+tests_unit_test_power_SOURCES = tests/unit/test-power.c
+tests_unit_test_power_CPPFLAGS = $(gp_unit_cppflags)
+tests_unit_test_power_CFLAGS = $(gp_unit_cflags)
+tests_unit_test_power_LDADD = $(gp_virt_test_ldadd)
 tests_unit_test_assign_SOURCES = tests/unit/test-assign.c
 tests_unit_test_assign_CPPFLAGS = $(gp_unit_cppflags)
 tests_unit_test_assign_CFLAGS = $(gp_unit_cflags)
