@@ -10,8 +10,8 @@
  *       the last exit, per start, median of BENCH_ROUNDS rounds; target
  *       <= 10 ms per start.  The host-wide lock serialises the claims, so
  *       this is what a start waits for gpupool at worst.
- *   (l) with root, libvirtd and QEMU: the real-libvirtd tier's step h
- *       (tests/integration/test-libvirt-hook.sh with GP_IT_STEPS=h): the
+ *   (l) with root, libvirtd and QEMU: the real-libvirtd tier's step l
+ *       (tests/integration/test-libvirt-hook.sh with GP_IT_STEPS=l): the
  *       same storm through real libvirtd, virsh start and the installed
  *       hook layout, printed as the tier measures it (per start, and what
  *       a refused virsh start takes); no target, since libvirtd's own work
@@ -182,7 +182,7 @@ libvirt_storm(const char *srcdir, const char *builddir)
                "libvirtd, as make check does)\n");
         return;
     }
-    envp = g_environ_setenv(envp, "GP_IT_STEPS", "h", TRUE);
+    envp = g_environ_setenv(envp, "GP_IT_STEPS", "l", TRUE);
     envp = g_environ_setenv(envp, "top_builddir", builddir, TRUE);
     envp = g_environ_setenv(envp, "top_srcdir", srcdir, TRUE);
     if (!g_spawn_sync(NULL, (char **)argv, envp, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out,
@@ -192,10 +192,10 @@ libvirt_storm(const char *srcdir, const char *builddir)
     }
     lines = g_strsplit(out, "\n", -1);
     for (guint i = 0; lines[i]; i++) {
-        const char *p = strstr(lines[i], "h: storm: ");
+        const char *p = strstr(lines[i], "l: storm: ");
 
         if (p)
-            printf("bench-storm: (l) real libvirtd: %s\n", p + strlen("h: storm: "));
+            printf("bench-storm: (l) real libvirtd: %s\n", p + strlen("l: storm: "));
         else if (strstr(lines[i], "SKIP") || strstr(lines[i], "FAIL"))
             printf("bench-storm: (l) real libvirtd: %s\n", lines[i]);
     }

@@ -23,7 +23,7 @@ bench_bench_hook_LDADD = $(gp_bench_ldadd) -ldl
 bench_bench_storm_SOURCES = bench/bench-storm.c
 bench_bench_storm_CPPFLAGS = $(gp_bench_cppflags)
 bench_bench_storm_LDADD = $(gp_bench_ldadd) -ldl
-# bench-storm runs the real-libvirtd tier's step h, which needs its host
+# bench-storm runs the real-libvirtd tier's step l, which needs its host
 # builder.
 bench: tests/integration/gp-it-host
 # bench-hook spawns the hook programs as libvirt would; bench-devices runs

@@ -22,6 +22,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 /* The operations and the input bound, shared with hook.c; the
@@ -99,24 +103,86 @@ write_all(int fd, const char *data, size_t len)
     return 0;
 }
 
-/* The first 64 bytes of the domain name for a message, control characters
- * written as "\xNN": every message is one line (libvirt accepts a TAB in
- * a name, and nothing but libvirt vouches for argv). */
-static const char *
-shown_name(const char *name, char *out, size_t size)
+/* Appends TEXT to OUT (of SIZE bytes, used *LEN), control characters as
+ * C escapes, as base/syslog.c writes them. */
+static void
+log_append(char *out, size_t size, size_t *len, const char *text)
 {
-    size_t o = 0;
-
-    for (size_t i = 0; name[i] && i < 64 && o + 5 < size; i++) {
-        unsigned char c = (unsigned char)name[i];
+    for (; *text && *len + 5 < size; text++) {
+        unsigned char c = (unsigned char)*text;
 
         if (c < 0x20 || c == 0x7f)
-            o += snprintf(out + o, size - o, "\\x%02x", c);
+            *len += snprintf(out + *len, size - *len, "\\x%02x", c);
         else
-            out[o++] = (char)c;
+            out[(*len)++] = (char)c;
     }
-    out[o] = '\0';
-    return out;
+    out[*len] = '\0';
+}
+
+/* The gate's own refusals and warnings go to the system log as the
+ * hook's do (base/syslog.h: one non-blocking datagram to /dev/log, or
+ * GPUPOOL_SYSLOG_SOCKET; "NAME (uuid unknown): EVENT: MESSAGE"), formatted
+ * here because the gate links libc only.  The UUID is in the XML the gate
+ * could not read. */
+static void
+gate_log(const char *name, GpHookOp op, int refused, const char *message)
+{
+    static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+    const char *event = op == GP_HOOK_OP_PREPARE ? "start refused"
+                        : op == GP_HOOK_OP_MIGRATE ? "incoming migration refused"
+                        : op == GP_HOOK_OP_RESTORE ? "restore refused"
+                        : op == GP_HOOK_OP_RELEASE ? "release" : "reconnect";
+    const char *path = getenv("GPUPOOL_SYSLOG_SOCKET");
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    char line[2048];
+    char short_name[65];
+    size_t len;
+    time_t now = time(NULL);
+    struct tm tm;
+    int fd;
+
+    if (!path || !*path)
+        path = "/dev/log";
+    if (strlen(path) >= sizeof(addr.sun_path) || !localtime_r(&now, &tm))
+        return;
+    memcpy(addr.sun_path, path, strlen(path) + 1);
+    snprintf(short_name, sizeof(short_name), "%s", name);
+    len = (size_t)snprintf(line, sizeof(line), "<%d>%s %2d %02d:%02d:%02d gpupool[%ld]: ",
+                           LOG_DAEMON | (refused ? LOG_ERR : LOG_WARNING),
+                           months[tm.tm_mon], tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                           (long)getpid());
+    log_append(line, sizeof(line), &len, short_name);
+    log_append(line, sizeof(line), &len, " (uuid unknown): ");
+    log_append(line, sizeof(line), &len, event);
+    log_append(line, sizeof(line), &len, ": ");
+    log_append(line, sizeof(line), &len, message);
+    fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0)
+        return;
+    if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0)
+        (void)!send(fd, line, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+    close(fd);
+}
+
+/* Says why on stderr (libvirt shows it) and in the system log; returns
+ * what the gate exits with: 1 where libvirt lets the hook refuse. */
+static int
+gate_fail(const char *name, GpHookOp op, const char *message)
+{
+    int refused = gp_hook_op_can_refuse(op);
+
+    char shown[64 * 4 + 1];
+    char short_name[65];
+    size_t len = 0;
+
+    /* One line: libvirt accepts a TAB in a name, and nothing but libvirt
+     * vouches for argv. */
+    snprintf(short_name, sizeof(short_name), "%s", name);
+    log_append(shown, sizeof(shown), &len, short_name);
+    fprintf(stderr, "gpupool: %s: %s\n", shown, message);
+    gate_log(name, op, refused, message);
+    return refused ? 1 : 0;
 }
 
 /* The domain part sits next to this program: $(libexecdir) when
@@ -145,7 +211,6 @@ int
 main(int argc, char **argv)
 {
     char path[PATH_MAX];
-    char name[64 * 4 + 1];
     size_t len = 0;
     int truncated = 0;
     GpHookOp op;
@@ -163,11 +228,12 @@ main(int argc, char **argv)
 
     xml = read_all(STDIN_FILENO, &len, &truncated);
     if (!xml || (truncated && !gp_hook_op_takes_truncated(op))) {
-        fprintf(stderr, "gpupool: %s: cannot read the domain XML (over %d MiB, or "
-                "unreadable): refusing to look at it\n", shown_name(argv[1], name, sizeof(name)),
-                GATE_MAX_INPUT >> 20);
+        char why[128];
+
         free(xml);
-        return gp_hook_op_can_refuse(op) ? 1 : 0;
+        snprintf(why, sizeof(why), "cannot read the domain XML (over %d MiB, or unreadable): "
+                 "refusing to look at it", GATE_MAX_INPUT >> 20);
+        return gate_fail(argv[1], op, why);
     }
     /* Too large to be read whole, a release still gives back what the
      * domain holds (hook-ops.h); otherwise only gpupool's domains and,
@@ -189,16 +255,22 @@ main(int argc, char **argv)
     fd = memfd_create("gpupool-hook-xml", 0);
     if (fd < 0 || write_all(fd, xml, len) < 0 || lseek(fd, 0, SEEK_SET) < 0 ||
         dup2(fd, STDIN_FILENO) < 0 || domain_part_path(path, sizeof(path)) < 0) {
-        fprintf(stderr, "gpupool: %s: cannot pass the domain XML on: %s\n",
-                shown_name(argv[1], name, sizeof(name)), strerror(errno));
+        char why[256];
+        int err = errno;
+
         free(xml);
-        return gp_hook_op_can_refuse(op) ? 1 : 0;
+        snprintf(why, sizeof(why), "cannot pass the domain XML on: %s", strerror(err));
+        return gate_fail(argv[1], op, why);
     }
     if (fd != STDIN_FILENO)
         close(fd);
     free(xml);
     execv(path, argv);
-    fprintf(stderr, "gpupool: %s: cannot run %s: %s (reinstall gpupool)\n",
-            shown_name(argv[1], name, sizeof(name)), path, strerror(errno));
-    return gp_hook_op_can_refuse(op) ? 1 : 0;
+    {
+        char why[PATH_MAX + 128];
+
+        snprintf(why, sizeof(why), "cannot run %s: %s (reinstall gpupool)", path,
+                 strerror(errno));
+        return gate_fail(argv[1], op, why);
+    }
 }

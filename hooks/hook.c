@@ -9,9 +9,12 @@
  * directly, this program applies the same filters itself.
  *
  * libvirt shows what a failing hook printed on stderr in the start error,
- * so a refusal is one line on stderr and exit status 1.  At migrate and
- * restore begin libvirt reads a replacement definition from stdout; empty
- * output keeps the original.
+ * so a refusal is one line on stderr and exit status 1.  The same line
+ * goes to the system log (base/syslog.h) with the domain's name and UUID,
+ * as do release problems and reconnect warnings, which libvirt shows
+ * nowhere: `journalctl -t gpupool` has what virt-manager's dialog
+ * buried.  At migrate and restore begin libvirt reads a replacement
+ * definition from stdout; empty output keeps the original.
  *
  * The hook runs inside the domain's libvirt job: it must never call back
  * into libvirt.  Re-pointing stopped domains after a claim or release is
@@ -33,6 +36,7 @@
 #include <glib.h>
 
 #include "base/oneline.h"
+#include "base/syslog.h"
 #include "state/domain.h"
 #include "state/domxml.h"
 #include "policy/alloc.h"
@@ -85,25 +89,6 @@ read_stdin(gsize *len_out, gboolean *truncated)
     return buf;
 }
 
-/* libvirt puts what a hook prints into the start error and its log, one
- * line each: every warning and refusal is one line, whatever a domain
- * name or a libxml2 message put in it. */
-static void G_GNUC_PRINTF(2, 3)
-say(const char *prefix, const char *fmt, ...)
-{
-    g_autofree char *text = NULL;
-    g_autofree char *line = NULL;
-    va_list ap;
-
-    va_start(ap, fmt);
-    text = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    line = gp_one_line(text);
-    fprintf(stderr, "gpupool: %s%s\n", prefix, line);
-}
-
-#define warn(...) say("warning: ", __VA_ARGS__)
-
 static void
 close_from(int lowfd)
 {
@@ -149,7 +134,11 @@ spawn_rebalance(void)
 
     pid = fork();
     if (pid < 0) {
-        warn("cannot start 'gpupool rebalance': %s; run it by hand", g_strerror(errno));
+        g_autofree char *why = g_strdup_printf("cannot start 'gpupool rebalance': %s; "
+                                               "run it by hand", g_strerror(errno));
+
+        fprintf(stderr, "gpupool: warning: %s\n", why);
+        gp_syslog_send(LOG_WARNING, why);
         gp_rebalance_begin();
         return;
     }
@@ -179,32 +168,107 @@ spawn_rebalance(void)
         ;
 }
 
-static int
-fail(const char *message)
+/* The domain a line is about: its name as libvirt gave it, its UUID once
+ * the definition was read (NULL before), and what libvirt was doing. */
+typedef struct {
+    const char *name;
+    const char *uuid;
+    GpHookOp op;
+} HookDomain;
+
+/* What the system log calls a refusal or problem of OP. */
+static const char *
+op_event(GpHookOp op)
 {
-    say("", "%s", message);
+    switch (op) {
+    case GP_HOOK_OP_PREPARE:
+        return "start refused";
+    case GP_HOOK_OP_MIGRATE:
+        return "incoming migration refused";
+    case GP_HOOK_OP_RESTORE:
+        return "restore refused";
+    case GP_HOOK_OP_RELEASE:
+        return "release";
+    case GP_HOOK_OP_RECONNECT:
+        return "reconnect";
+    case GP_HOOK_OP_IGNORED:
+        break;
+    }
+    return "hook";
+}
+
+/* libvirt puts what a hook prints into the start error and its log, one
+ * line each: every refusal and warning is one line, whatever a domain
+ * name or a libxml2 message put in it (base/oneline.h). */
+static int
+fail(const HookDomain *who, const char *message)
+{
+    g_autofree char *line = gp_one_line(message);
+
+    fprintf(stderr, "gpupool: %s\n", line);
+    gp_syslog_domain(LOG_ERR, who->name, who->uuid, "%s: %s", op_event(who->op), line);
     return 1;
 }
 
+/* A warning for libvirt's log and the system log; the hook goes on. */
+static void
+warn(const HookDomain *who, const char *message)
+{
+    g_autofree char *line = gp_one_line(message);
+
+    fprintf(stderr, "gpupool: warning: %s\n", line);
+    gp_syslog_domain(LOG_WARNING, who->name, who->uuid, "%s: %s", op_event(who->op), line);
+}
+
+/* Is MESSAGE a fix?  gpupool's refusals that have one name the command
+ * to run, or say that starting again in a moment works. */
+static gboolean
+is_a_fix(const char *message)
+{
+    static const char *const fixes[] = { "'gpupool ", "'virsh ", "'echo ", "in a moment" };
+
+    for (guint i = 0; i < G_N_ELEMENTS(fixes); i++)
+        if (strstr(message, fixes[i]))
+            return TRUE;
+    return FALSE;
+}
+
+/* A start refused without a fix in its words (no room for a partition, a
+ * pool file that cannot be read) points to the command that tells when a
+ * start would pass, without starting the domain again. */
 static int
-do_prepare(GpDomain *dom)
+refuse_start(const HookDomain *who, const char *message)
+{
+    g_autofree char *line = NULL;
+
+    if (is_a_fix(message))
+        return fail(who, message);
+    line = g_strdup_printf("%s; 'gpupool check %s' tells when a start would pass", message,
+                           who->name);
+    return fail(who, line);
+}
+
+static int
+do_prepare(const HookDomain *who, GpDomain *dom)
 {
     g_autoptr(GError) error = NULL;
 
     if (!gp_lifecycle_prepare(dom, &error)) {
-        /* A domain that lost its reserved device to another is re-pointed
-         * by the rebalance, so starting it again works. */
+        /* A domain that lost its reserved device to another, or whose
+         * definition is a copy of another's, is re-pointed by the
+         * rebalance, so starting it again works: the refusal says so. */
         if (g_error_matches(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_HELD) ||
-            g_error_matches(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_NOT_MEMBER))
+            g_error_matches(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_NOT_MEMBER) ||
+            g_error_matches(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_COPIED))
             spawn_rebalance();
-        return fail(error->message);
+        return refuse_start(who, error->message);
     }
     spawn_rebalance();
     return 0;
 }
 
 static int
-do_release(const GpDomain *dom)
+do_release(const HookDomain *who, const GpDomain *dom)
 {
     g_autoptr(GError) error = NULL;
     guint dropped = 0;
@@ -217,9 +281,10 @@ do_release(const GpDomain *dom)
      * rebalance, which gives back the partitions of stopped domains. */
     if (dropped > 0 || g_error_matches(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_NOT_READY))
         spawn_rebalance();
-    /* libvirt ignores a failing release; still say why, for its log. */
+    /* libvirt ignores a failing release; still say why, for its log and
+     * the system log. */
     if (!released)
-        return fail(error->message);
+        return fail(who, error->message);
     return 0;
 }
 
@@ -227,7 +292,7 @@ do_release(const GpDomain *dom)
  * what it holds is found by the name libvirt passed and the UUID at the
  * head of its XML, and given back as at any release. */
 static int
-do_release_by_head(const char *name, const char *xml, gsize len)
+do_release_by_head(HookDomain *who, const char *xml, gsize len)
 {
     g_autofree char *uuid = gp_domxml_head_uuid(xml, len);
     g_autoptr(GpDomain) dom = NULL;
@@ -236,25 +301,29 @@ do_release_by_head(const char *name, const char *xml, gsize len)
     gboolean released;
 
     if (!uuid) {
-        warn("%.64s: its domain XML is over %d MiB and has no <uuid> at its head; its "
-             "claims stay until 'gpupool rebalance' finds it stopped", name,
-             GP_HOOK_MAX_INPUT >> 20);
+        g_autofree char *why = g_strdup_printf(
+            "%.64s: its domain XML is over %d MiB and has no <uuid> at its head; its claims "
+            "stay until 'gpupool rebalance' finds it stopped", who->name,
+            GP_HOOK_MAX_INPUT >> 20);
+
+        warn(who, why);
         spawn_rebalance();
         return 0;
     }
+    who->uuid = uuid;
     /* Its devices are unknown: the partitions its claims name are
      * given back all the same. */
-    dom = gp_domain_new(uuid, name);
+    dom = gp_domain_new(uuid, who->name);
     released = gp_lifecycle_release(dom, &dropped, &error);
     if (dropped > 0 || !released)
         spawn_rebalance();
     if (!released)
-        return fail(error->message);
+        return fail(who, error->message);
     return 0;
 }
 
 static int
-do_reconnect(GpDomain *dom)
+do_reconnect(const HookDomain *who, GpDomain *dom)
 {
     g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GError) error = NULL;
@@ -263,10 +332,14 @@ do_reconnect(GpDomain *dom)
      * here, a running guest is not ours to kill.  Claims of domains that
      * stopped while libvirtd was down are dropped by the rebalance, which
      * can ask libvirt what runs. */
-    if (!gp_lifecycle_reconnect(dom, warnings, &error))
-        warn("%s: claims not reconciled: %s", dom->name, error->message);
+    if (!gp_lifecycle_reconnect(dom, warnings, &error)) {
+        g_autofree char *why = g_strdup_printf("%s: claims not reconciled: %s", dom->name,
+                                               error->message);
+
+        warn(who, why);
+    }
     for (guint i = 0; i < warnings->len; i++)
-        warn("%s", (const char *)warnings->pdata[i]);
+        warn(who, warnings->pdata[i]);
     spawn_rebalance();
     return 0;
 }
@@ -275,7 +348,8 @@ do_reconnect(GpDomain *dom)
  * partition profile on this host (whole devices never arrive running);
  * prepare then claims them as for any start. */
 static int
-do_migrate(GpDomain *dom, GPtrArray *requests, const char *xml, gsize len)
+do_migrate(const HookDomain *who, GpDomain *dom, GPtrArray *requests, const char *xml,
+           gsize len)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(GHashTable) changes = NULL;
@@ -286,22 +360,22 @@ do_migrate(GpDomain *dom, GPtrArray *requests, const char *xml, gsize len)
 
     changes = gp_lifecycle_repoint(dom, requests, &error);
     if (!changes)
-        return fail(error->message);
+        return fail(who, error->message);
     if (g_hash_table_size(changes) == 0)
         return 0;
 
     doc = gp_domxml_parse(xml, len, &error);
     if (!doc)
-        return fail(error->message);
+        return fail(who, error->message);
     g_hash_table_iter_init(&iter, changes);
     while (g_hash_table_iter_next(&iter, &alias, &address)) {
         if (!gp_domxml_repoint(doc, alias, address, NULL, &error))
-            return fail(error->message);
+            return fail(who, error->message);
     }
     out = gp_domxml_format(doc);
     fputs(out, stdout);
     if (fflush(stdout) != 0)
-        return fail("cannot write the re-pointed domain definition to libvirt");
+        return fail(who, "cannot write the re-pointed domain definition to libvirt");
     return 0;
 }
 
@@ -312,6 +386,7 @@ main(int argc, char **argv)
     g_autoptr(GpDomain) dom = NULL;
     g_autoptr(GError) error = NULL;
     g_autofree char *xml = NULL;
+    HookDomain who = { 0 };
     GpHookOp op;
     gboolean truncated = FALSE;
     gsize len = 0;
@@ -325,49 +400,69 @@ main(int argc, char **argv)
     op = gp_hook_op_classify(argv[2], argv[3]);
     if (op == GP_HOOK_OP_IGNORED)
         return 0;
+    who.name = argv[1];
+    who.op = op;
 
     xml = read_stdin(&len, &truncated);
     if (!xml || (truncated && !gp_hook_op_takes_truncated(op))) {
-        say("", "%.64s: cannot read the domain XML (over %d MiB, or unreadable): refusing "
-            "to look at it", argv[1], GP_HOOK_MAX_INPUT >> 20);
-        return gp_hook_op_can_refuse(op) ? 1 : 0;
+        g_autofree char *why = g_strdup_printf("%.64s: cannot read the domain XML (over %d "
+                                               "MiB, or unreadable): refusing to look at it",
+                                               argv[1], GP_HOOK_MAX_INPUT >> 20);
+        g_autofree char *line = gp_one_line(why);
+
+        if (gp_hook_op_can_refuse(op))
+            return fail(&who, why);
+        fprintf(stderr, "gpupool: %s\n", line);
+        gp_syslog_domain(LOG_WARNING, who.name, NULL, "%s: %s", op_event(op), line);
+        return 0;
     }
     if (truncated)
-        return do_release_by_head(argv[1], xml, len);
+        return do_release_by_head(&who, xml, len);
     if (!gp_domxml_has_assignment(xml, len) &&
         !(op == GP_HOOK_OP_PREPARE && gp_domxml_may_pass_through(xml, len)))
         return 0;
 
     asg = gp_domxml_read_assignment(xml, len, &error);
     if (!asg) {
+        /* The log names the domain's UUID even when gpupool's part of the
+         * definition is what could not be read. */
+        g_autoptr(GpDomXml) doc = gp_domxml_parse(xml, len, NULL);
+        const char *uuid = doc ? gp_domxml_uuid(doc) : NULL;
+
+        if (uuid && gp_domxml_uuid_check(uuid))
+            who.uuid = uuid;
         if (op == GP_HOOK_OP_RELEASE || op == GP_HOOK_OP_RECONNECT) {
-            warn("%s; its claims stay until 'gpupool rebalance' finds it stopped",
-                 error->message);
+            g_autofree char *why = g_strdup_printf("%s; its claims stay until 'gpupool "
+                                                   "rebalance' finds it stopped",
+                                                   error->message);
+
+            warn(&who, why);
             spawn_rebalance();
             return 0;
         }
-        return fail(error->message);
+        return fail(&who, error->message);
     }
+    who.uuid = asg->uuid;
     /* A device of a pool reaches a guest only through a claim: never as
      * a <hostdev> of the domain's own, with or without gpupool metadata. */
     if (op == GP_HOOK_OP_PREPARE && !gp_lifecycle_check_passthrough(asg, NULL, &error))
-        return fail(error->message);
+        return fail(&who, error->message);
     if (asg->requests->len == 0 && asg->devices->len == 0)
         return 0;
 
     dom = gp_domain_new_from_assignment(asg);
     switch (op) {
     case GP_HOOK_OP_PREPARE:
-        ret = do_prepare(dom);
+        ret = do_prepare(&who, dom);
         break;
     case GP_HOOK_OP_RELEASE:
-        ret = do_release(dom);
+        ret = do_release(&who, dom);
         break;
     case GP_HOOK_OP_RECONNECT:
-        ret = do_reconnect(dom);
+        ret = do_reconnect(&who, dom);
         break;
     case GP_HOOK_OP_MIGRATE:
-        ret = do_migrate(dom, asg->requests, xml, len);
+        ret = do_migrate(&who, dom, asg->requests, xml, len);
         break;
     case GP_HOOK_OP_RESTORE: {
         g_autofree char *msg = NULL;
@@ -379,7 +474,7 @@ main(int argc, char **argv)
                               "saved image (device state cannot be saved): remove the "
                               "image ('virsh managedsave-remove %s') and start %s afresh",
                               dom->name, dom->name, dom->name);
-        ret = fail(msg);
+        ret = fail(&who, msg);
         break;
     }
     case GP_HOOK_OP_IGNORED:

@@ -19,11 +19,13 @@ src_libgpupool_la_SOURCES = \
 	$(gp_plugin_builtin_sources)
 src_libgpupool_la_LIBADD = $(GP_CORE_LIBS)
 
-# base: the doors to sysfs and files, PCI addresses, XML documents.
+# base: the doors to sysfs, files and the system log, PCI addresses, XML
+# documents.
 gp_base_sources = \
 	src/base/sysfs.c src/base/sysfs.h \
 	src/base/pciaddr.c src/base/pciaddr.h src/base/pcibar.h \
 	src/base/paths.c src/base/paths.h \
+	src/base/syslog.c src/base/syslog.h \
 	src/base/txfile.c src/base/txfile.h \
 	src/base/xmldoc.c src/base/xmldoc.h \
 	src/base/oneline.c src/base/oneline.h
@@ -82,9 +84,11 @@ gp_cluster_sources = \
 	src/cluster/placement.c src/cluster/placement.h \
 	src/cluster/homogeneity.c src/cluster/homogeneity.h
 
-# virt: assign, unassign, rebalance and listings through libvirt.
+# virt: assign, unassign, rebalance, listings, stopping domains and
+# migrate-check through libvirt.
 src_libgpupool_virt_la_SOURCES = \
 	src/virt/assign.c src/virt/assign.h \
+	src/virt/power.c src/virt/power.h \
 	src/virt/migrate.c src/virt/migrate.h
 src_libgpupool_virt_la_LIBADD = $(GP_VIRT_LIBS)
 
@@ -96,7 +100,8 @@ src_gpupool_SOURCES = \
 	src/cli/cmd-pool-define.c src/cli/cmd-pool-create.c src/cli/cmd-pool-add.c \
 	src/cli/cmd-pool-remove.c src/cli/cmd-pool-list.c src/cli/cmd-pool-info.c \
 	src/cli/cmd-pool-undefine.c src/cli/cmd-setup.c \
-	src/cli/cmd-assign.c src/cli/cmd-unassign.c src/cli/cmd-status.c \
+	src/cli/cmd-assign.c src/cli/cmd-unassign.c src/cli/restart.c src/cli/restart.h \
+	src/cli/cmd-status.c \
 	src/cli/cmd-domain.c src/cli/cmd-check.c \
 	src/cli/cmd-rebalance.c src/cli/cmd-shutdown-domains.c src/cli/cmd-migrate-check.c \
 	src/cli/cmd-partitions.c src/cli/cmd-partition-set.c src/cli/cmd-pool-check.c \

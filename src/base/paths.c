@@ -83,3 +83,9 @@ gp_paths_schema(const char *name)
 
     return g_build_filename(dir, name, NULL);
 }
+
+char *
+gp_paths_syslog_socket(void)
+{
+    return dir_from_env("GPUPOOL_SYSLOG_SOCKET", "/dev/log");
+}

@@ -31,5 +31,8 @@ char *gp_paths_cluster_dir(void);
 char *gp_paths_schemadir(void);
 /* Absolute path of one schema, e.g. "pool.rng". */
 char *gp_paths_schema(const char *name);
+/* GPUPOOL_SYSLOG_SOCKET, default /dev/log: the system log's socket
+ * (base/syslog.h). */
+char *gp_paths_syslog_socket(void);
 
 G_END_DECLS

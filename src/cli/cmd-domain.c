@@ -53,6 +53,32 @@ device_view(GpLedger *ledger, const GpDomain *dom, const GpDomainDevice *dev, De
     }
 }
 
+/* The other domains whose definitions reserve UNIT too (OTHERS: every
+ * persistent domain's reservations, GpDomain*; NULL when unknown): a
+ * copy of a definition (virt-clone) shares the original's reservation
+ * until a rebalance moves it. */
+static GPtrArray *
+also_reserved_by(GPtrArray *others, const GpDomain *dom, const char *unit)
+{
+    GPtrArray *names = g_ptr_array_new();
+
+    for (guint i = 0; others && i < others->len; i++) {
+        const GpDomain *o = others->pdata[i];
+
+        if (g_ascii_strcasecmp(o->uuid, dom->uuid) == 0)
+            continue;
+        for (guint j = 0; j < o->devices->len; j++) {
+            const GpDomainDevice *d = o->devices->pdata[j];
+
+            if (g_ascii_strcasecmp(d->device, unit) == 0) {
+                g_ptr_array_add(names, o->name);
+                break;
+            }
+        }
+    }
+    return names;
+}
+
 static char *
 format_since(gint64 t)
 {
@@ -100,7 +126,7 @@ request_text(GpLedger *ledger, const GpDomRequest *r)
 
 static void
 print_text(GpLedger *ledger, const GpDomAssignment *asg, const GpDomain *dom, gboolean active,
-           const GError *refused)
+           GPtrArray *others, const GError *refused)
 {
     const GpDomChange *crash = find_change(asg, GP_DOMXML_CHANGE_ON_CRASH);
     GPtrArray *all = gp_claims_all(gp_ledger_claims(ledger));
@@ -120,17 +146,22 @@ print_text(GpLedger *ledger, const GpDomAssignment *asg, const GpDomain *dom, gb
         DeviceView v;
         g_autofree char *since = NULL;
 
+        g_autoptr(GPtrArray) sharing = also_reserved_by(others, dom, dev->device);
+
         device_view(ledger, dom, dev, &v);
         if (v.claim)
             since = format_since(v.claim->since);
         printf("  %-14s%s  %s  %s", i ? "" : "Reserves:", dev->alias, dev->pool, dev->device);
         if (strcmp(v.state, "held") == 0)
-            printf("  held since %s%s%s\n", since, v.claim->parent ? " on " : "",
+            printf("  held since %s%s%s", since, v.claim->parent ? " on " : "",
                    v.claim->parent ? v.claim->parent : "");
         else if (strcmp(v.state, "held-by-other") == 0)
-            printf("  held by %s since %s\n", v.claim->domain_name, since);
+            printf("  held by %s since %s", v.claim->domain_name, since);
         else
-            printf("  %s%s%s\n", v.state, v.detail ? ": " : "", v.detail ? v.detail : "");
+            printf("  %s%s%s", v.state, v.detail ? ": " : "", v.detail ? v.detail : "");
+        for (guint j = 0; j < sharing->len; j++)
+            printf("%s%s", j ? ", " : "; also reserved by ", (const char *)sharing->pdata[j]);
+        printf("\n");
         g_free(v.detail);
     }
     for (guint i = 0; i < all->len; i++) {
@@ -168,7 +199,7 @@ print_text(GpLedger *ledger, const GpDomAssignment *asg, const GpDomain *dom, gb
 
 static void
 append_xml(GString *out, GpLedger *ledger, const GpDomAssignment *asg, const GpDomain *dom,
-           gboolean active, const GError *refused)
+           gboolean active, GPtrArray *others, const GError *refused)
 {
     const GpDomChange *crash = find_change(asg, GP_DOMXML_CHANGE_ON_CRASH);
     g_autofree char *head = g_markup_printf_escaped(
@@ -200,6 +231,7 @@ append_xml(GString *out, GpLedger *ledger, const GpDomAssignment *asg, const GpD
         const GpDomainDevice *dev = dom->devices->pdata[i];
         DeviceView v;
         g_autofree char *line = NULL;
+        g_autoptr(GPtrArray) sharing = also_reserved_by(others, dom, dev->device);
 
         device_view(ledger, dom, dev, &v);
         line = g_markup_printf_escaped("    <device alias='%s' pool='%s' unit='%s' state='%s'",
@@ -219,7 +251,19 @@ append_xml(GString *out, GpLedger *ledger, const GpDomAssignment *asg, const GpD
 
             g_string_append(out, d);
         }
-        g_string_append(out, "/>\n");
+        if (sharing->len == 0) {
+            g_string_append(out, "/>\n");
+        } else {
+            g_string_append(out, ">\n");
+            for (guint j = 0; j < sharing->len; j++) {
+                g_autofree char *o = g_markup_printf_escaped(
+                    "      <also-reserved-by domain='%s'/>\n",
+                    (const char *)sharing->pdata[j]);
+
+                g_string_append(out, o);
+            }
+            g_string_append(out, "    </device>\n");
+        }
         g_free(v.detail);
     }
     g_string_append_printf(out, "    <mmio firmware='%s' pcihole64='%" G_GUINT64_FORMAT
@@ -260,6 +304,7 @@ run_domain(int argc, char **argv)
     g_autoptr(GError) error = NULL;
     g_autoptr(virConnect) conn = NULL;
     g_autoptr(GString) out = g_string_new("<domains>\n");
+    g_autoptr(GPtrArray) others = NULL;
     int rc = GP_EXIT_OK;
 
     if (!gp_cli_parse(&gp_cmd_domain, entries, &argc, &argv))
@@ -269,6 +314,9 @@ run_domain(int argc, char **argv)
     conn = gp_assign_connect(uri, &error);
     if (!conn)
         return gp_cli_fail(error);
+    /* Every domain's reservations, to show which units a domain shares
+     * (a copy of a definition); without them the view just omits that. */
+    others = gp_assign_list_domains(conn, NULL, NULL);
     for (int i = 1; i < argc; i++) {
         g_autoptr(GpDomAssignment) asg = NULL;
         g_autoptr(GpDomain) dom = NULL;
@@ -292,9 +340,9 @@ run_domain(int argc, char **argv)
             gp_lifecycle_check_passthrough(asg, NULL, &refused))
             gp_lifecycle_check(probe, &refused);
         if (xml)
-            append_xml(out, ledger, asg, dom, active, refused);
+            append_xml(out, ledger, asg, dom, active, others, refused);
         else
-            print_text(ledger, asg, dom, active, refused);
+            print_text(ledger, asg, dom, active, others, refused);
         if (!xml && i + 1 < argc)
             printf("\n");
     }

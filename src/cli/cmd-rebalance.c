@@ -1,8 +1,12 @@
 /* gpupool rebalance: re-point stopped domains whose reserved device is
  * held by another domain (or left the pool) to free devices.  The hook
- * starts it in the background after claims and releases. */
+ * starts it in the background after claims and releases, with its output
+ * on /dev/null: what it changes and what it cannot do also goes to the
+ * system log, where the admin who was told that a domain is being
+ * re-pointed finds what became of it. */
 #include "config.h"
 
+#include "base/syslog.h"
 #include "virt/assign.h"
 #include "cli/cli.h"
 
@@ -30,16 +34,25 @@ run_rebalance(int argc, char **argv)
     if (!conn)
         return gp_cli_fail(error);
     moves = gp_assign_rebalance(conn, dropped, problems, &error);
-    if (!moves)
+    if (!moves) {
+        gp_syslog_send(LOG_ERR, error->message);
         return gp_cli_fail(error);
+    }
     gp_cli_print_lines(dropped);
+    for (guint i = 0; i < dropped->len; i++)
+        gp_syslog_send(LOG_NOTICE, dropped->pdata[i]);
     for (guint i = 0; i < moves->len; i++) {
         const GpReserveMove *m = g_ptr_array_index(moves, i);
 
         printf("%s: %s %s -> %s (pool '%s': %s was %s)\n", m->domain, m->alias, m->from,
                m->to, m->pool, m->from, m->reason);
+        gp_syslog_domain(LOG_NOTICE, m->domain, m->uuid, "rebalance: %s re-pointed from %s to "
+                         "%s of pool '%s' (%s was %s)", m->alias, m->from, m->to, m->pool,
+                         m->from, m->reason);
     }
     gp_cli_warn_lines(problems);
+    for (guint i = 0; i < problems->len; i++)
+        gp_syslog_send(LOG_WARNING, problems->pdata[i]);
     if (moves->len == 0 && dropped->len == 0)
         printf("nothing to re-point\n");
     return GP_EXIT_OK;
@@ -51,8 +64,11 @@ const GpCliCommand gp_cmd_rebalance = {
     .summary = "Re-point stopped domains whose reserved device another domain holds",
     .help = "Drops the claims of domains libvirt does not run (after a libvirtd crash),\n"
             "giving back their partitions, then re-points stopped domains whose reserved\n"
-            "device another domain holds to free devices.  The hook starts it after every\n"
-            "claim and release.\n"
+            "device another domain holds, or left the pool, to free devices.  Copies of a\n"
+            "definition (virt-clone) get units of their own: an mdev derived from their\n"
+            "own UUID, and a device nobody else reserves when one is free.  The hook\n"
+            "starts it after every claim, release and refusal it fixes; what it changes\n"
+            "also goes to the system log (journalctl -t gpupool).\n"
             "\n"
             "Example:\n"
             "  gpupool rebalance\n"

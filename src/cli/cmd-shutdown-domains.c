@@ -6,6 +6,7 @@
 
 #include "ledger/ledger.h"
 #include "virt/assign.h"
+#include "virt/power.h"
 #include "cli/cli.h"
 
 #include <stdio.h>
@@ -44,10 +45,38 @@ gpu_domains(virConnectPtr conn, GpClaims *claims, GError **error)
     return doms;
 }
 
+/* Each step on its own line as it happens: the wait may be long. */
+static void
+report(virDomainPtr d, GpPowerEvent event, const char *detail, gpointer data)
+{
+    const gint *timeout = data;
+
+    switch (event) {
+    case GP_POWER_ASKED:
+        printf("%s: asked to shut down\n", virDomainGetName(d));
+        break;
+    case GP_POWER_ASK_FAILED:
+        fprintf(stderr, "gpupool: warning: %s: shutdown request failed (%s); it will be "
+                "destroyed after the timeout\n", virDomainGetName(d), detail);
+        break;
+    case GP_POWER_SHUT_DOWN:
+        printf("%s: shut down\n", virDomainGetName(d));
+        break;
+    case GP_POWER_DESTROYED:
+        printf("%s: destroyed after %d s\n", virDomainGetName(d), *timeout);
+        break;
+    case GP_POWER_DESTROY_FAILED:
+        fprintf(stderr, "gpupool: error: %s: cannot destroy it: %s\n", virDomainGetName(d),
+                detail);
+        break;
+    }
+    fflush(stdout);
+}
+
 static int
 run_shutdown_domains(int argc, char **argv)
 {
-    gint timeout = 120;
+    gint timeout = GP_POWER_DEFAULT_TIMEOUT;
     g_autofree char *uri = NULL;
     GOptionEntry entries[] = {
         { "timeout", 't', 0, G_OPTION_ARG_INT, &timeout,
@@ -61,16 +90,16 @@ run_shutdown_domains(int argc, char **argv)
     g_autoptr(GpLedger) ledger = NULL;
     GpClaims *claims;
     g_autoptr(GPtrArray) doms = NULL;
-    gint64 deadline;
-    guint failed = 0;
+    guint failed;
     int rc;
 
     rc = gp_cli_parse_args(&gp_cmd_shutdown_domains, entries, &argc, &argv, 0,
                            "takes no arguments");
     if (rc != GP_EXIT_OK)
         return rc;
-    if (timeout < 0 || timeout > 3600)
-        return gp_cli_usage(&gp_cmd_shutdown_domains, "--timeout must be 0..3600 seconds");
+    if (timeout < 0 || timeout > GP_POWER_MAX_TIMEOUT)
+        return gp_cli_usage(&gp_cmd_shutdown_domains, "--timeout must be 0..%d seconds",
+                            GP_POWER_MAX_TIMEOUT);
     conn = gp_assign_connect(uri, &error);
     if (!conn)
         return gp_cli_fail(error);
@@ -78,7 +107,7 @@ run_shutdown_domains(int argc, char **argv)
     claims = ledger ? gp_ledger_claims(ledger) : NULL;
     if (!claims) {
         /* Still stop the domains that carry a request. */
-        gp_cli_warn("%s", error->message);
+        fprintf(stderr, "gpupool: warning: %s\n", error->message);
         g_clear_error(&error);
     }
     doms = gpu_domains(conn, claims, &error);
@@ -89,41 +118,7 @@ run_shutdown_domains(int argc, char **argv)
         return GP_EXIT_OK;
     }
 
-    for (guint i = 0; i < doms->len; i++) {
-        virDomainPtr d = g_ptr_array_index(doms, i);
-
-        if (virDomainShutdown(d) < 0 && virDomainIsActive(d) == 1)
-            gp_cli_warn("%s: shutdown request failed (%s); it will be destroyed after the "
-                        "timeout", virDomainGetName(d), virGetLastErrorMessage());
-        else
-            printf("%s: asked to shut down\n", virDomainGetName(d));
-    }
-    deadline = g_get_monotonic_time() + (gint64)timeout * G_USEC_PER_SEC;
-    for (;;) {
-        guint running = 0;
-
-        for (guint i = 0; i < doms->len; i++)
-            if (virDomainIsActive(g_ptr_array_index(doms, i)) == 1)
-                running++;
-        if (running == 0 || g_get_monotonic_time() >= deadline)
-            break;
-        g_usleep(G_USEC_PER_SEC / 2);
-    }
-    for (guint i = 0; i < doms->len; i++) {
-        virDomainPtr d = g_ptr_array_index(doms, i);
-
-        if (virDomainIsActive(d) != 1) {
-            printf("%s: shut down\n", virDomainGetName(d));
-            continue;
-        }
-        if (virDomainDestroy(d) < 0) {
-            gp_cli_error("%s: cannot destroy it: %s", virDomainGetName(d),
-                         virGetLastErrorMessage());
-            failed++;
-        } else {
-            printf("%s: destroyed after %d s\n", virDomainGetName(d), timeout);
-        }
-    }
+    failed = gp_power_stop(doms, (guint)timeout, report, &timeout);
     return failed ? GP_EXIT_FAILURE : GP_EXIT_OK;
 }
 

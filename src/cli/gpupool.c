@@ -68,6 +68,7 @@ print_help(FILE *out)
             "  GPUPOOL_SCHEMADIR   RelaxNG schemas (default " GP_DATADIR "/gpupool/schemas)\n"
             "  GPUPOOL_PLUGINDIR   vendor back-end modules (default " GP_PKGLIBDIR ")\n"
             "  GPUPOOL_PCI_IDS     the pci.ids file for device names (default: libpci's)\n"
+            "  GPUPOOL_SYSLOG_SOCKET  the system log's socket (default /dev/log)\n"
             "  LIBVIRT_DEFAULT_URI libvirt connection (default qemu:///system)\n");
 }
 

@@ -240,7 +240,7 @@ check_request(GpLedger *ledger, const GpPool *pool, const Target *t, guint count
 }
 
 /* The COUNT units of POOL the domain reserves: for mdev pools its own
- * deterministic UUIDs (partition.h), which no other domain can hold;
+ * deterministic UUIDs (state/domain.h), which no other domain can hold;
  * otherwise what policy/reserve.h chooses among the pool's units. */
 static GPtrArray *
 choose_units(GpLedger *ledger, const GpPool *pool, const Target *t, guint count,
@@ -254,7 +254,7 @@ choose_units(GpLedger *ledger, const GpPool *pool, const Target *t, guint count,
     if (pool->type == GP_POOL_TYPE_MDEV) {
         chosen = g_ptr_array_new_with_free_func(g_free);
         for (guint i = 0; i < count; i++)
-            g_ptr_array_add(chosen, gp_partition_mdev_uuid(t->uuid, pool->name, i));
+            g_ptr_array_add(chosen, gp_domain_mdev_uuid(t->uuid, pool->name, i));
         return chosen;
     }
     units = gp_ledger_units(ledger, pool->name, error);

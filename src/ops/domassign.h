@@ -31,6 +31,8 @@ typedef struct {
     char *domain;
     gboolean changed;       /* FALSE: the definition already was like this */
     gboolean running;       /* the change applies at the next start */
+    gboolean restarted;     /* stopped and started again with the change (--restart) */
+    gboolean destroyed;     /* ... and destroyed, not shut down, within the timeout */
     GPtrArray *devices;     /* GpDomDevice* assigned (all pools) */
     guint64 window;         /* 64-bit MMIO window set, bytes; 0 = none */
     guint64 needed;         /* what the devices need by gpupool's sizing; 0 = unknown */

@@ -3,6 +3,8 @@
 
 #include "ops/lifecycle.h"
 
+#include <string.h>
+
 #include "base/paths.h"
 #include "base/sysfs.h"
 #include "base/txfile.h"
@@ -10,6 +12,7 @@
 #include "state/poolstore.h"
 #include "policy/alloc.h"
 #include "policy/migrate.h"
+#include "policy/reserve.h"
 #include "ledger/probe.h"
 #include "ops/partition.h"
 #include "ops/reconcile.h"
@@ -139,22 +142,53 @@ probe_all(GpDomain *dom, GHashTable *pools)
     }
 }
 
-gboolean
-gp_lifecycle_claim(GpLedger *ledger, GHashTable *pools, GpDomain *dom, GError **error)
+/* Completes a refusal because one of DOM's devices is held by another
+ * domain or is not a unit of its pool here: which of the pool's units
+ * are free, and, when the rebalance re-points DOM (the decision its plan
+ * makes, policy/reserve.h, with a free unit DOM does not use yet), the
+ * ending WHO gives. */
+static void
+explain_refusal(GpLedger *ledger, GHashTable *pools, const GpDomain *dom, GpAllocRepoint who,
+                GError **error)
 {
-    const GpDomainDevice *refused = NULL;
+    GpClaims *claims = gp_ledger_claims(ledger);
+    const GpDomainDevice *dev;
     const GpPoolCapacity *cap;
+    g_autoptr(GPtrArray) units = NULL;
     g_autofree char *free_text = NULL;
+    g_autofree char *reason = NULL;
+    gboolean repointable = FALSE;
 
+    if (!error || !*error ||
+        (!g_error_matches(*error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_HELD) &&
+         !g_error_matches(*error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_NOT_MEMBER)))
+        return;
+    dev = gp_alloc_refused_device(claims, pools, dom);
+    cap = dev ? gp_ledger_capacity(ledger, dev->pool, NULL) : NULL;
+    if (!cap)
+        return;
+    free_text = gp_pool_capacity_free_text(cap);
+    units = gp_ledger_units(ledger, dev->pool, NULL);
+    reason = gp_reserve_repoint_reason(dom, dev, units, claims);
+    for (guint i = 0; reason && i < cap->free_units->len && !repointable; i++) {
+        const char *unit = cap->free_units->pdata[i];
+
+        repointable = TRUE;
+        for (guint j = 0; j < dom->devices->len; j++)
+            if (strcmp(((GpDomainDevice *)dom->devices->pdata[j])->device, unit) == 0)
+                repointable = FALSE;
+    }
+    gp_alloc_explain_refusal(error, dom, dev, pools, free_text, repointable, who);
+}
+
+gboolean
+gp_lifecycle_claim(GpLedger *ledger, GHashTable *pools, GpDomain *dom, GpAllocRepoint who,
+                   GError **error)
+{
     probe_all(dom, pools);
-    if (gp_alloc_claim(gp_ledger_claims(ledger), pools, dom, &refused, error))
+    if (gp_alloc_claim(gp_ledger_claims(ledger), pools, dom, NULL, error))
         return TRUE;
-    if (!refused)
-        return FALSE;
-    /* Held by another domain: say which of the pool's units are free. */
-    cap = gp_ledger_capacity(ledger, refused->pool, NULL);
-    free_text = cap ? gp_pool_capacity_free_text(cap) : NULL;
-    gp_alloc_explain_held(error, free_text);
+    explain_refusal(ledger, pools, dom, who, error);
     return FALSE;
 }
 
@@ -311,10 +345,13 @@ gp_lifecycle_prepare(GpDomain *dom, GError **error)
         return FALSE;
     /* Partitions: mdevs before the probe, VF profiles after the claim. */
     made = g_ptr_array_new();
+    /* A copied mdev is refused before any partition is made for it. */
     if (!gp_alloc_check_per_domain(dom, pools, error) ||
+        !gp_alloc_check_copies(dom, pools, gp_ledger_claims(ledger), GP_ALLOC_REPOINT_STARTED,
+                               error) ||
         !prepare_partitions(ledger, dom, pools, GP_POOL_TYPE_MDEV, made, error))
         goto undo;
-    if (!gp_lifecycle_claim(ledger, pools, dom, error) ||
+    if (!gp_lifecycle_claim(ledger, pools, dom, GP_ALLOC_REPOINT_STARTED, error) ||
         !prepare_partitions(ledger, dom, pools, GP_POOL_TYPE_VF, made, error) ||
         !gp_ledger_save(ledger, error))
         goto undo;
@@ -376,12 +413,13 @@ gp_lifecycle_check(GpDomain *dom, GError **error)
     g_autoptr(GpLedger) ledger = gp_ledger_open(GP_LEDGER_READ, error);
     g_autoptr(GHashTable) pools = NULL;
     g_autoptr(GHashTable) placed = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
-    const GpDomainDevice *refused = NULL;
 
     if (!ledger)
         return FALSE;
     pools = gp_lifecycle_pools(ledger, dom, FALSE, error);
     if (!pools || !gp_alloc_check_per_domain(dom, pools, error) ||
+        !gp_alloc_check_copies(dom, pools, gp_ledger_claims(ledger), GP_ALLOC_REPOINT_ADVISE,
+                               error) ||
         !check_mdevs(ledger, dom, pools, placed, error))
         return FALSE;
     probe_all(dom, pools);
@@ -396,14 +434,11 @@ gp_lifecycle_check(GpDomain *dom, GError **error)
             dev->parent = g_strdup(parent);
         }
     }
-    /* The snapshot's claims are never saved: deciding on them is free. */
-    if (!gp_alloc_claim(gp_ledger_claims(ledger), pools, dom, &refused, error)) {
-        if (refused) {
-            const GpPoolCapacity *cap = gp_ledger_capacity(ledger, refused->pool, NULL);
-            g_autofree char *free_text = cap ? gp_pool_capacity_free_text(cap) : NULL;
-
-            gp_alloc_explain_held(error, free_text);
-        }
+    /* The snapshot's claims are never saved: deciding on them is free.
+     * Nothing is started here: a refusal that a rebalance would fix
+     * names the command. */
+    if (!gp_alloc_claim(gp_ledger_claims(ledger), pools, dom, NULL, error)) {
+        explain_refusal(ledger, pools, dom, GP_ALLOC_REPOINT_ADVISE, error);
         return FALSE;
     }
     return check_vfs(ledger, dom, pools, error);

@@ -8,6 +8,7 @@
 #include <glib.h>
 
 #include "state/domain.h"
+#include "policy/alloc.h"
 #include "ledger/ledger.h"
 
 G_BEGIN_DECLS
@@ -33,18 +34,27 @@ GHashTable *gp_lifecycle_pools(GpLedger *ledger, const GpDomain *dom, gboolean m
                                GError **error);
 
 /* Probes DOM's devices (ledger/probe.h) and claims them in LEDGER's
- * claims (policy/alloc.h); a refusal because a device is held is
- * completed with the pool's free units as the ledger counts them. */
-gboolean gp_lifecycle_claim(GpLedger *ledger, GHashTable *pools, GpDomain *dom, GError **error);
+ * claims (policy/alloc.h); a refusal because a device is held, or is not
+ * a unit of its pool here, is completed with the pool's free units as the
+ * ledger counts them and, when `gpupool rebalance` re-points DOM, with
+ * the ending WHO gives (gp_alloc_explain_refusal()). */
+gboolean gp_lifecycle_claim(GpLedger *ledger, GHashTable *pools, GpDomain *dom,
+                            GpAllocRepoint who, GError **error);
 
-/* prepare begin: per-domain limits, mdevs made, probe, claim, VF profiles
- * set, save; on any refusal the partitions this start made are given
- * back and the claims file is as it was. */
+/* prepare begin: per-domain limits, copied mdevs refused, mdevs made,
+ * probe, claim, VF profiles set, save; on any refusal the partitions this
+ * start made are given back and the claims file is as it was.  A refusal
+ * that re-pointing DOM fixes (GP_ALLOC_ERROR_HELD or NOT_MEMBER with a
+ * free unit, GP_ALLOC_ERROR_COPIED) says that DOM is being re-pointed
+ * and to start it again in a moment: the caller starts `gpupool
+ * rebalance` after it. */
 gboolean gp_lifecycle_prepare(GpDomain *dom, GError **error);
 /* `gpupool check`: what prepare would decide for DOM now, in the same
  * words, without changing anything: a snapshot of the ledger (the lock is
  * held only while reading), mdevs and VF profiles checked for room rather
- * than made.  TRUE when a start would pass gpupool. */
+ * than made.  A refusal that re-pointing fixes names the command that
+ * does it ('gpupool rebalance') where prepare's says it is being done.
+ * TRUE when a start would pass gpupool. */
 gboolean gp_lifecycle_check(GpDomain *dom, GError **error);
 
 /* release end: drop DOM's claims and save (nothing to save if it held

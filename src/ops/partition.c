@@ -12,38 +12,6 @@
 
 G_DEFINE_QUARK(gp-partition-error-quark, gp_partition_error)
 
-/* ---- mdev UUIDs ---------------------------------------------------------- */
-
-/* uuid5(NAMESPACE_URL, "http://gpupool.org/xmlns/mdev"): gpupool's own
- * namespace, so our names cannot collide with anyone else's. */
-static const guint8 mdev_namespace[16] = {
-    0x1f, 0xfa, 0x62, 0x55, 0x9e, 0x50, 0x54, 0x2f,
-    0x9a, 0x2c, 0x75, 0x6a, 0x20, 0xe0, 0x78, 0x1b,
-};
-
-char *
-gp_partition_mdev_uuid(const char *domain_uuid, const char *pool, guint slot)
-{
-    g_autoptr(GChecksum) sha1 = g_checksum_new(G_CHECKSUM_SHA1);
-    g_autofree char *dom = g_ascii_strdown(domain_uuid, -1);
-    g_autofree char *name = g_strdup_printf("%s/%s/%u", dom, pool, slot);
-    guint8 digest[20];
-    gsize len = sizeof(digest);
-
-    /* RFC 4122 section 4.3: SHA-1 of namespace + name, version 5, variant
-     * 10xx. */
-    g_checksum_update(sha1, mdev_namespace, sizeof(mdev_namespace));
-    g_checksum_update(sha1, (const guchar *)name, strlen(name));
-    g_checksum_get_digest(sha1, digest, &len);
-    digest[6] = (digest[6] & 0x0f) | 0x50;
-    digest[8] = (digest[8] & 0x3f) | 0x80;
-    return g_strdup_printf("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-                           "%02x%02x%02x%02x%02x%02x",
-                           digest[0], digest[1], digest[2], digest[3], digest[4], digest[5],
-                           digest[6], digest[7], digest[8], digest[9], digest[10],
-                           digest[11], digest[12], digest[13], digest[14], digest[15]);
-}
-
 /* ---- Describing and resolving ------------------------------------------- */
 
 char *

@@ -28,12 +28,6 @@ typedef enum {
     GP_PARTITION_ERROR_FAILED,    /* the host refused a step; rolled back */
 } GpPartitionError;
 
-/* The mdev UUID of a domain's SLOT-th device of POOL: a name-based UUID
- * (version 5) of "DOMAIN_UUID/POOL/SLOT", so assign, the hook and any
- * later cleanup agree on it without storing it anywhere.  DOMAIN_UUID is
- * taken case-insensitively. */
-char *gp_partition_mdev_uuid(const char *domain_uuid, const char *pool, guint slot);
-
 /* NAME as the partitioning commands take it: a PCI address made canonical,
  * or an mdev parent that is not a PCI device, named as under
  * class/mdev_bus ("mbochs").  GP_PARTITION_ERROR_INVALID otherwise. */

@@ -63,3 +63,18 @@ gp_rebalance_begin(void)
 
     unlink(path);
 }
+
+int
+gp_rebalance_hold(void)
+{
+    g_autofree char *path = gp_paths_rebalance_lock();
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+    while (fd >= 0 && flock(fd, LOCK_EX) < 0) {
+        if (errno != EINTR) {
+            close(fd);
+            fd = -1;
+        }
+    }
+    return fd;
+}

@@ -28,5 +28,11 @@ gboolean gp_rebalance_mark(gint64 stale_seconds);
 int gp_rebalance_take_turn(void);
 /* Clears the pending flag (a rebalance that begins by other means). */
 void gp_rebalance_begin(void);
+/* Keeps the hook's rebalances from running until the descriptor returned
+ * is closed, waiting for a running one to end first: for a command that
+ * stops a domain, changes its definition and starts it again, which a
+ * rebalance started by the stop must not redefine in between.  -1 when
+ * the lock cannot be had (go on without it). */
+int gp_rebalance_hold(void);
 
 G_END_DECLS

@@ -8,6 +8,7 @@
 #include "base/sysfs.h"
 #include "host/sriov.h"
 #include "host/vfio-users.h"
+#include "state/domain.h"
 #include "state/domxml.h"
 #include "ops/partition.h"
 
@@ -78,7 +79,7 @@ add_own(GHashTable *own, const char *dom_uuid, GPtrArray *mdev_pools)
 
         /* assign hands out slots 0..GP_DOMXML_MAX_COUNT-1 of a pool. */
         for (guint slot = 0; slot < GP_DOMXML_MAX_COUNT; slot++)
-            g_hash_table_insert(own, gp_partition_mdev_uuid(dom_uuid, pool->name, slot),
+            g_hash_table_insert(own, gp_domain_mdev_uuid(dom_uuid, pool->name, slot),
                                 (gpointer)pool);
     }
 }

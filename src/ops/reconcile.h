@@ -24,7 +24,7 @@ G_BEGIN_DECLS
  *     a release removes them before it drops the claims): it is dropped;
  *   - an mdev on a parent of an mdev pool that no claim owns, whose UUID
  *     is gpupool's own for a domain of DOMAINS (UUID strings, may be NULL)
- *     or for a domain holding claims (gp_partition_mdev_uuid(); gpupool
+ *     or for a domain holding claims (gp_domain_mdev_uuid(); gpupool
  *     never takes anyone else's mdev), is removed, unless a process has it
  *     open through VFIO;
  *   - with POOLS NULL, the vendor profile of a VF of a vf pool that no

@@ -22,30 +22,28 @@ gp_alloc_window_need(GPtrArray *devices)
     return total;
 }
 
-/* Is DEV, as probed, a device POOL may hand out? */
-static gboolean
-check_member(const GpPool *pool, const GpDomainDevice *dev, const char *dom_name,
-             GError **error)
+/* Why DEV, as probed, is not a device POOL may hand out, without the
+ * fix ("0000:41:00.0 is not a device of pool 'gpus' on this host"), and
+ * *CODE: NOT_MEMBER or NOT_READY; NULL if it may be.  *COMPANION_OF:
+ * the member a companion goes with. */
+static char *
+member_problem(const GpPool *pool, const GpDomainDevice *dev, GpAllocError *code,
+               const char **companion_of)
 {
     const GpPoolDevice *member = NULL;
 
-    if (!dev->present) {
-        g_set_error(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_NOT_MEMBER,
-                    "%s: device %s of pool '%s' does not exist on this host: "
-                    "run 'gpupool rebalance' to re-point %s to a device of this host",
-                    dom_name, dev->device, pool->name, dom_name);
-        return FALSE;
-    }
+    *code = GP_ALLOC_ERROR_NOT_MEMBER;
+    *companion_of = NULL;
+    if (!dev->present)
+        return g_strdup_printf("device %s of pool '%s' does not exist on this host",
+                               dev->device, pool->name);
     switch (pool->type) {
     case GP_POOL_TYPE_PCI:
         member = gp_pool_find_device(pool, dev->device);
         if (member && member->companion_of) {
-            g_set_error(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_NOT_MEMBER,
-                        "%s: %s of pool '%s' goes with %s and is never handed out "
-                        "on its own: run 'gpupool unassign %s' and 'gpupool assign %s --pool %s'",
-                        dom_name, dev->device, pool->name, member->companion_of,
-                        dom_name, dom_name, pool->name);
-            return FALSE;
+            *companion_of = member->companion_of;
+            return g_strdup_printf("%s of pool '%s' goes with %s and is never handed out on "
+                                   "its own", dev->device, pool->name, member->companion_of);
         }
         break;
     case GP_POOL_TYPE_VF:
@@ -54,23 +52,41 @@ check_member(const GpPool *pool, const GpDomainDevice *dev, const char *dom_name
             member = gp_pool_find_device(pool, dev->parent);
         break;
     }
-    if (!member) {
-        g_set_error(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_NOT_MEMBER,
-                    "%s: %s is not a device of pool '%s' on this host: "
-                    "run 'gpupool unassign %s' and 'gpupool assign %s --pool %s'",
-                    dom_name, dev->device, pool->name, dom_name, dom_name, pool->name);
-        return FALSE;
-    }
+    if (!member)
+        return g_strdup_printf("%s is not a device of pool '%s' on this host", dev->device,
+                               pool->name);
     if (pool->type != GP_POOL_TYPE_MDEV && g_strcmp0(dev->driver, "vfio-pci") != 0 &&
         !dev->driver_stays) {
-        g_set_error(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_NOT_READY,
-                    "%s: %s of pool '%s' is bound to %s, not vfio-pci: "
-                    "run 'gpupool setup' to bind the pool's devices again",
-                    dom_name, dev->device, pool->name,
-                    dev->driver ? dev->driver : "no driver");
-        return FALSE;
+        *code = GP_ALLOC_ERROR_NOT_READY;
+        return g_strdup_printf("%s of pool '%s' is bound to %s, not vfio-pci", dev->device,
+                               pool->name, dev->driver ? dev->driver : "no driver");
     }
-    return TRUE;
+    return NULL;
+}
+
+/* Is DEV, as probed, a device POOL may hand out?  The refusal names the
+ * fix an admin makes by hand. */
+static gboolean
+check_member(const GpPool *pool, const GpDomainDevice *dev, const char *dom_name,
+             GError **error)
+{
+    GpAllocError code;
+    const char *companion_of;
+    g_autofree char *what = member_problem(pool, dev, &code, &companion_of);
+
+    if (!what)
+        return TRUE;
+    if (code == GP_ALLOC_ERROR_NOT_READY)
+        g_set_error(error, GP_ALLOC_ERROR, code, "%s: %s: run 'gpupool setup' to bind the "
+                    "pool's devices again", dom_name, what);
+    else if (!dev->present)
+        g_set_error(error, GP_ALLOC_ERROR, code, "%s: %s: run 'gpupool rebalance' to re-point "
+                    "%s to a device of this host", dom_name, what, dom_name);
+    else
+        g_set_error(error, GP_ALLOC_ERROR, code, "%s: %s: run 'gpupool unassign %s' and "
+                    "'gpupool assign %s --pool %s'", dom_name, what, dom_name, dom_name,
+                    pool->name);
+    return FALSE;
 }
 
 /* "2 GiB", "768 MiB": a whole unit when it is one, for messages. */
@@ -228,6 +244,102 @@ gp_alloc_explain_held(GError **error, const char *free_text)
         "%s; free: %s; %s", old, any ? free_text : "none",
         any ? "run 'gpupool rebalance' or start the domain again in a moment"
             : "stop a domain of the pool or add devices with 'gpupool pool-add'");
+    g_free(old);
+}
+
+gboolean
+gp_alloc_check_copies(const GpDomain *dom, GHashTable *pools, GpClaims *claims,
+                      GpAllocRepoint who, GError **error)
+{
+    for (guint i = 0; i < dom->devices->len; i++) {
+        const GpDomainDevice *dev = dom->devices->pdata[i];
+        const GpPool *pool = g_hash_table_lookup(pools, dev->pool);
+        const GpClaim *held;
+        g_autofree char *holder = NULL;
+        g_autofree char *fix = NULL;
+
+        if (!pool || pool->type != GP_POOL_TYPE_MDEV ||
+            gp_domain_mdev_slot(dom->uuid, pool->name, dev->device) >= 0)
+            continue;
+        held = gp_claims_find(claims, dev->device);
+        if (held && !gp_claim_is_domains(held, dom->uuid, dom->name))
+            holder = g_strdup_printf(", '%s', which holds it", held->domain_name);
+        if (who == GP_ALLOC_REPOINT_STARTED)
+            fix = g_strdup_printf("%s is being re-pointed to its own mdev: start it again in "
+                                  "a moment", dom->name);
+        else
+            fix = g_strdup_printf("run 'gpupool rebalance' to give %s its own mdev",
+                                  dom->name);
+        g_set_error(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_COPIED,
+                    "%s: mdev %s of pool '%s' was made for another domain%s (this definition "
+                    "is a copy of that domain's); %s", dom->name, dev->device, pool->name,
+                    holder ? holder : "", fix);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+const GpDomainDevice *
+gp_alloc_refused_device(GpClaims *claims, GHashTable *pools, const GpDomain *dom)
+{
+    for (guint i = 0; i < dom->devices->len; i++) {
+        const GpDomainDevice *dev = dom->devices->pdata[i];
+        const GpPool *pool = g_hash_table_lookup(pools, dev->pool);
+        const GpClaim *held = gp_claims_find(claims, dev->device);
+        GpAllocError code;
+        const char *companion_of;
+        g_autofree char *what = NULL;
+
+        if (!pool)
+            return NULL;
+        what = member_problem(pool, dev, &code, &companion_of);
+        if (what)
+            return code == GP_ALLOC_ERROR_NOT_MEMBER ? dev : NULL;
+        if (held && !gp_claim_is_domains(held, dom->uuid, dom->name))
+            return dev;
+    }
+    return NULL;
+}
+
+void
+gp_alloc_explain_refusal(GError **error, const GpDomain *dom, const GpDomainDevice *dev,
+                         GHashTable *pools, const char *free_text, gboolean repointable,
+                         GpAllocRepoint who)
+{
+    const GpPool *pool = g_hash_table_lookup(pools, dev->pool);
+    GpAllocError code;
+    const char *companion_of;
+    g_autofree char *what = NULL;
+    char *old;
+
+    if (!error || !*error || !pool)
+        return;
+    if (g_error_matches(*error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_HELD)) {
+        if (!repointable || who == GP_ALLOC_REPOINT_ADVISE) {
+            gp_alloc_explain_held(error, free_text);
+            return;
+        }
+        old = (*error)->message;
+        (*error)->message = g_strdup_printf("%s; free: %s; %s is being re-pointed to a free "
+                                            "device of pool '%s': start it again in a moment",
+                                            old, free_text, dom->name, pool->name);
+        g_free(old);
+        return;
+    }
+    if (!repointable || !g_error_matches(*error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_NOT_MEMBER))
+        return;
+    what = member_problem(pool, dev, &code, &companion_of);
+    if (!what)
+        return;
+    old = (*error)->message;
+    if (who == GP_ALLOC_REPOINT_STARTED)
+        (*error)->message = g_strdup_printf("%s: %s; %s is being re-pointed to a free device "
+                                            "of pool '%s': start it again in a moment",
+                                            dom->name, what, dom->name, pool->name);
+    else
+        (*error)->message = g_strdup_printf("%s: %s: run 'gpupool rebalance' to re-point %s "
+                                            "to a free device of pool '%s'", dom->name, what,
+                                            dom->name, pool->name);
     g_free(old);
 }
 

@@ -28,7 +28,15 @@ typedef enum {
     GP_ALLOC_ERROR_EXHAUSTED,  /* no free device left to re-point to, no room for a partition */
     GP_ALLOC_ERROR_INVALID,    /* the domain's request cannot be honoured as written */
     GP_ALLOC_ERROR_BYPASS,     /* the domain names a pool device outside gpupool */
+    GP_ALLOC_ERROR_COPIED,     /* an mdev UUID copied from another domain's definition */
 } GpAllocError;
+
+/* Who acts on a refusal that re-pointing the domain to another unit of
+ * its pool fixes (`gpupool rebalance` does it for stopped domains). */
+typedef enum {
+    GP_ALLOC_REPOINT_ADVISE = 0, /* nobody yet (`gpupool check`): name the command */
+    GP_ALLOC_REPOINT_STARTED,    /* the caller starts the rebalance (the hook) */
+} GpAllocRepoint;
 
 /* QEMU's default 64-bit PCI hole when a domain sets no <pcihole64>. */
 #define GP_ALLOC_DEFAULT_HOLE64 (32ULL << 30)
@@ -59,6 +67,36 @@ gboolean gp_alloc_claim(GpClaims *claims, GHashTable *pools, const GpDomain *dom
  * domain again in a moment", or "free: none; stop a domain...".  FREE_TEXT
  * as gp_pool_capacity_free_text() gives it. */
 void gp_alloc_explain_held(GError **error, const char *free_text);
+
+/* Each mdev of DOM (its devices of the mdev pools in POOLS) must be one
+ * gpupool derived from DOM's own UUID (gp_domain_mdev_slot()).  One
+ * derived from another domain's UUID comes from a copy of that domain's
+ * definition (virt-clone copies gpupool's metadata, mdev UUIDs
+ * included): it is that domain's partition, and taking it would refuse
+ * that domain's start.  GP_ALLOC_ERROR_COPIED then, naming the domain
+ * CLAIMS say holds it, if any; rebalance re-points the copy to its own
+ * mdev, and the message ends as WHO says. */
+gboolean gp_alloc_check_copies(const GpDomain *dom, GHashTable *pools, GpClaims *claims,
+                               GpAllocRepoint who, GError **error);
+
+/* The device a NOT_MEMBER or HELD refusal of gp_alloc_claim() for DOM is
+ * about: the first of DOM's devices that is not one its pool may hand
+ * out here, or that another domain holds.  NULL if there is none (the
+ * refusal was about something else). */
+const GpDomainDevice *gp_alloc_refused_device(GpClaims *claims, GHashTable *pools,
+                                              const GpDomain *dom);
+
+/* Completes the NOT_MEMBER or HELD refusal of DEV (gp_alloc_refused_device())
+ * in *ERROR: HELD gets the pool's free units FREE_TEXT as
+ * gp_alloc_explain_held() gives them.  REPOINTABLE: `gpupool rebalance`
+ * re-points DEV (gp_reserve_repoint_reason() says it must move, and its
+ * pool has a free unit DOM does not use); the refusal then ends as WHO
+ * says, STARTED: "DOM is being re-pointed to a free device of pool 'P':
+ * start it again in a moment"; ADVISE: the command that re-points it.
+ * Otherwise the manual fix stands. */
+void gp_alloc_explain_refusal(GError **error, const GpDomain *dom, const GpDomainDevice *dev,
+                              GHashTable *pools, const char *free_text, gboolean repointable,
+                              GpAllocRepoint who);
 
 /* Drops exactly the claims of the domain DOM_UUID and DOM_NAME
  * (gp_claim_is_domains()); returns how many. */

@@ -141,17 +141,26 @@ domain_reserves(const GpDomain *dom, const char *device)
     return FALSE;
 }
 
-/* Why device DEV of stopped domain DOM must move to another unit of its
- * pool (POOL_DEVS), or NULL if it may stay. */
-static char *
-repoint_reason(const GpDomain *dom, const GpDomainDevice *dev, GPtrArray *pool_devs,
-               GpClaims *claims)
+/* An mdev whose UUID DOM did not derive: a copy of another domain's. */
+static gboolean
+copied_mdev(const GpDomain *dom, const GpDomainDevice *dev)
+{
+    return gp_domain_device_is_mdev(dev) &&
+           gp_domain_mdev_slot(dom->uuid, dev->pool, dev->device) < 0;
+}
+
+char *
+gp_reserve_repoint_reason(const GpDomain *dom, const GpDomainDevice *dev,
+                          GPtrArray *pool_units, GpClaims *claims)
 {
     const GpClaim *claim = claims ? gp_claims_find(claims, dev->device) : NULL;
 
+    if (gp_domain_device_is_mdev(dev))
+        return copied_mdev(dom, dev) ? g_strdup("made for another domain") : NULL;
     if (claim && g_strcmp0(claim->domain_uuid, dom->uuid) != 0)
         return g_strdup_printf("held by %s", claim->domain_name);
-    if (!g_ptr_array_find_with_equal_func(pool_devs, dev->device, g_str_equal, NULL))
+    if (pool_units &&
+        !g_ptr_array_find_with_equal_func(pool_units, dev->device, g_str_equal, NULL))
         return g_strdup_printf("no longer a device of pool '%s'", dev->pool);
     return NULL;
 }
@@ -204,22 +213,44 @@ move_device(GpDomain *dom, GpDomainDevice *dev, const char *to, guint to_n, char
     return move;
 }
 
+/* DOM's own mdev UUID for a device of POOL that none of its devices
+ * uses yet. */
+static char *
+own_mdev(const GpDomain *dom, const char *pool)
+{
+    for (guint slot = 0; slot < GP_DOMXML_MAX_COUNT; slot++) {
+        g_autofree char *uuid = gp_domain_mdev_uuid(dom->uuid, pool, slot);
+
+        if (!domain_reserves(dom, uuid))
+            return g_steal_pointer(&uuid);
+    }
+    return NULL;
+}
+
 /* The move device DEV of stopped domain DOM needs, if any; a line in
- * PROBLEMS (if not NULL) when it needs one and cannot have it. */
+ * PROBLEMS (if not NULL) when it needs one and cannot have it.  KEPT:
+ * unit -> name of the domain that keeps it, for the units running
+ * domains and the stopped ones planned so far reserve. */
 static GpReserveMove *
 plan_device(GpDomain *dom, GpDomainDevice *dev, GHashTable *candidates, GHashTable *reserved,
-            GpClaims *claims, GPtrArray *problems)
+            GHashTable *kept, GpClaims *claims, GPtrArray *problems)
 {
     GPtrArray *pool_devs = g_hash_table_lookup(candidates, dev->pool);
     g_autofree char *reason = NULL;
+    const char *keeper;
     const char *best;
     guint best_n;
 
-    /* An mdev is the domain's own (a UUID derived from the domain,
-     * created by the hook at prepare): no other domain can hold it, so
-     * there is nothing to re-point. */
-    if (gp_domain_device_is_mdev(dev))
-        return NULL;
+    if (gp_domain_device_is_mdev(dev)) {
+        /* An mdev is made at start under a UUID derived from its domain:
+         * no other domain holds it, unless the definition was copied
+         * from that domain's (then it gets its own). */
+        g_autofree char *mine = NULL;
+
+        reason = gp_reserve_repoint_reason(dom, dev, NULL, claims);
+        mine = reason ? own_mdev(dom, dev->pool) : NULL;
+        return mine ? move_device(dom, dev, mine, 0, g_steal_pointer(&reason), reserved) : NULL;
+    }
     if (!pool_devs) {
         /* The pool is not defined here: nothing to re-point to; the hook
          * will say so at start. */
@@ -229,10 +260,22 @@ plan_device(GpDomain *dom, GpDomainDevice *dev, GHashTable *candidates, GHashTab
                 dev->pool));
         return NULL;
     }
-    reason = repoint_reason(dom, dev, pool_devs, claims);
-    if (!reason)
-        return NULL;
-    best = least_reserved_free(dom, pool_devs, reserved, claims, &best_n);
+    reason = gp_reserve_repoint_reason(dom, dev, pool_devs, claims);
+    if (!reason) {
+        /* A unit another domain keeps: this definition shares it (a copy
+         * of that domain's); it moves only to a unit nobody reserves. */
+        keeper = g_hash_table_lookup(kept, dev->device);
+        if (!keeper || strcmp(keeper, dom->name) == 0) {
+            g_hash_table_insert(kept, g_strdup(dev->device), g_strdup(dom->name));
+            return NULL;
+        }
+        best = least_reserved_free(dom, pool_devs, reserved, claims, &best_n);
+        if (!best || best_n > 0)
+            return NULL;
+        reason = g_strdup_printf("also reserved by %s", keeper);
+    } else {
+        best = least_reserved_free(dom, pool_devs, reserved, claims, &best_n);
+    }
     if (!best) {
         if (problems)
             g_ptr_array_add(problems, g_strdup_printf(
@@ -241,6 +284,7 @@ plan_device(GpDomain *dom, GpDomainDevice *dev, GHashTable *candidates, GHashTab
                 dev->pool));
         return NULL;
     }
+    g_hash_table_insert(kept, g_strdup(best), g_strdup(dom->name));
     return move_device(dom, dev, best, best_n, g_steal_pointer(&reason), reserved);
 }
 
@@ -252,9 +296,22 @@ gp_reserve_rebalance_plan(GPtrArray *domains, GHashTable *candidates, GpClaims *
     g_autoptr(GHashTable) reserved = count_reservations(domains);
     g_autoptr(GPtrArray) order = g_ptr_array_sized_new(domains->len);
 
+    g_autoptr(GHashTable) kept = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+
     for (guint i = 0; i < domains->len; i++)
         g_ptr_array_add(order, g_ptr_array_index(domains, i));
     g_ptr_array_sort(order, gp_domain_compare_names);
+    /* A running domain keeps what its definition reserves. */
+    for (guint i = 0; i < order->len; i++) {
+        GpDomain *dom = g_ptr_array_index(order, i);
+
+        for (guint j = 0; dom->active && j < dom->devices->len; j++) {
+            const GpDomainDevice *dev = g_ptr_array_index(dom->devices, j);
+
+            if (!g_hash_table_contains(kept, dev->device))
+                g_hash_table_insert(kept, g_strdup(dev->device), g_strdup(dom->name));
+        }
+    }
     for (guint i = 0; i < order->len; i++) {
         GpDomain *dom = g_ptr_array_index(order, i);
 
@@ -262,7 +319,7 @@ gp_reserve_rebalance_plan(GPtrArray *domains, GHashTable *candidates, GpClaims *
             continue;
         for (guint j = 0; j < dom->devices->len; j++) {
             GpReserveMove *move = plan_device(dom, g_ptr_array_index(dom->devices, j),
-                                              candidates, reserved, claims, problems);
+                                              candidates, reserved, kept, claims, problems);
 
             if (move)
                 g_ptr_array_add(moves, move);

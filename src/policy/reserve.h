@@ -52,15 +52,30 @@ typedef struct {
 
 void gp_reserve_move_free(GpReserveMove *move);
 
-/* The moves that give every stopped domain whose reserved device is held
- * by another domain (or is no longer a unit of its pool) a free unit of
- * the same pool, least reserved first; running domains are never
- * touched, nor mdevs (each domain has its own, see ops/partition.h).
- * DOMAINS: GpDomain* (their devices are re-pointed in place), CANDIDATES:
- * pool name -> GPtrArray of the pool's units, CLAIMS: the current claims
- * (NULL: none).  A device that cannot be re-pointed (no free unit left)
- * gets a line in PROBLEMS.  Applying the moves and planning again gives
- * no moves. */
+/* Why device DEV of stopped domain DOM must move to another unit of its
+ * pool, or NULL if it may stay: it is held by another domain ("held by
+ * vm1"), it is not one of POOL_UNITS (the pool's units on this host:
+ * "no longer a device of pool 'gpus'"), or, in an mdev pool, its UUID
+ * was derived from another domain's UUID, a copy of that domain's
+ * definition ("made for another domain").  The hook asks it to tell
+ * whether the rebalance it starts re-points a refused domain. */
+char *gp_reserve_repoint_reason(const GpDomain *dom, const GpDomainDevice *dev,
+                                GPtrArray *pool_units, GpClaims *claims);
+
+/* The moves that give every stopped domain a unit of its own:
+ *   - a device held by another domain, or no longer a unit of its pool,
+ *     moves to a free unit of the same pool, least reserved first (a
+ *     line in PROBLEMS when there is none);
+ *   - a reservation that another domain's definition shares (a copy of
+ *     its definition, by virt-clone or 'virsh define') moves to a free
+ *     unit nobody reserves, when there is one; the domain that keeps the
+ *     unit is a running one, else the first by name;
+ *   - an mdev copied from another domain's definition moves to the
+ *     domain's own mdev UUID (state/domain.h).
+ * Running domains are never touched.  DOMAINS: GpDomain* (their devices
+ * are re-pointed in place), CANDIDATES: pool name -> GPtrArray of the
+ * pool's units (mdev pools need none), CLAIMS: the current claims (NULL:
+ * none).  Applying the moves and planning again gives no moves. */
 GPtrArray *gp_reserve_rebalance_plan(GPtrArray *domains, GHashTable *candidates,
                                      GpClaims *claims, GPtrArray *problems);
 

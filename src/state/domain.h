@@ -57,4 +57,15 @@ gboolean gp_domain_device_is_mdev(const GpDomainDevice *dev);
 /* Forget what the host said (before probing again). */
 void gp_domain_device_clear_facts(GpDomainDevice *dev);
 
+/* The mdev UUID of a domain's SLOT-th device of mdev pool POOL: a
+ * name-based UUID (version 5) of "DOMAIN_UUID/POOL/SLOT", so assign, the
+ * hook, rebalance and any later cleanup agree on it without storing it
+ * anywhere.  DOMAIN_UUID is taken case-insensitively. */
+char *gp_domain_mdev_uuid(const char *domain_uuid, const char *pool, guint slot);
+/* The slot (0..GP_DOMXML_MAX_COUNT-1) whose mdev UUID of POOL for domain
+ * DOMAIN_UUID is UUID, or -1: UUID was derived from another domain's
+ * UUID, as in a definition copied from that domain (virt-clone copies
+ * gpupool's metadata, mdev UUIDs included). */
+int gp_domain_mdev_slot(const char *domain_uuid, const char *pool, const char *uuid);
+
 G_END_DECLS

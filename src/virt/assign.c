@@ -3,6 +3,7 @@
 #include "virt/assign.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #include <libvirt/virterror.h>
 
@@ -12,6 +13,7 @@
 #include "ops/lifecycle.h"
 #include "ops/rebalance.h"
 #include "ops/reconcile.h"
+#include "virt/power.h"
 
 G_DEFINE_QUARK(gp-assign-error-quark, gp_assign_error)
 
@@ -277,6 +279,138 @@ gp_assign_list_domains(virConnectPtr conn, GPtrArray *problems, GError **error)
     return out;
 }
 
+/* ---- Restarting a running domain with its new definition ------------------ */
+
+/* Why libvirt could not start a domain, in one line: a refusal of
+ * gpupool's hook without libvirt's "Hook script execution failed: ...
+ * unexpected exit status 1: " around it. */
+static char *
+start_error(void)
+{
+    const char *msg = libvirt_message();
+    const char *hook = strstr(msg, "gpupool: ");
+
+    return g_strdelimit(g_strdup(hook ? hook + strlen("gpupool: ") : msg), "\n\r", ' ');
+}
+
+/* Would a start with definition XML pass gpupool now?  The hook's own
+ * checks, as `gpupool check` runs them. */
+static gboolean
+start_would_pass(const char *xml, GError **error)
+{
+    g_autoptr(GpDomAssignment) asg = gp_domxml_read_assignment(xml, strlen(xml), error);
+    g_autoptr(GpDomain) dom = NULL;
+
+    if (!asg || !gp_lifecycle_check_passthrough(asg, NULL, error))
+        return FALSE;
+    if (asg->requests->len == 0 && asg->devices->len == 0)
+        return TRUE;
+    dom = gp_domain_new_from_assignment(asg);
+    return gp_lifecycle_check(dom, error);
+}
+
+typedef struct {
+    GpAssignResult *result;
+    char *why;  /* the stop failed: libvirt's reason */
+} StopNote;
+
+static void
+note_stop(virDomainPtr dom, GpPowerEvent event, const char *detail, gpointer data)
+{
+    StopNote *note = data;
+
+    if (event == GP_POWER_DESTROYED)
+        note->result->destroyed = TRUE;
+    else if (event == GP_POWER_DESTROY_FAILED)
+        note->why = g_strdup(detail ? detail : "unknown libvirt error");
+}
+
+/* The running domain VDOM (NAME) stopped, defined as NEW_XML and started
+ * again; back to OLD_XML, started, when the new one does not start. */
+static gboolean
+restart_with(virConnectPtr conn, virDomainPtr vdom, const char *name, const char *old_xml,
+             const char *new_xml, guint timeout, GpAssignResult *result, GError **error)
+{
+    g_autoptr(GPtrArray) one = g_ptr_array_new();
+    g_autoptr(GError) err = NULL;
+    g_autofree char *why = NULL;
+    g_autofree char *again = NULL;
+    StopNote note = { .result = result };
+    int hold;
+    gboolean ok = FALSE;
+
+    if (!start_would_pass(new_xml, &err)) {
+        g_set_error(error, GP_ASSIGN_ERROR, GP_ASSIGN_ERROR_REFUSED,
+                    "%s: left running and unchanged: a start with the new definition would "
+                    "be refused: %s", name, err->message);
+        return FALSE;
+    }
+    /* A rebalance started by the stop must not redefine the domain
+     * between our define and our start. */
+    hold = gp_rebalance_hold();
+    g_ptr_array_add(one, vdom);
+    if (gp_power_stop(one, timeout, note_stop, &note) > 0) {
+        g_set_error(error, GP_ASSIGN_ERROR, GP_ASSIGN_ERROR_LIBVIRT,
+                    "%s: left running and unchanged: it did not shut down within %u s and "
+                    "cannot be destroyed: %s", name, timeout, note.why);
+        goto out;
+    }
+    if (!define_xml(conn, name, new_xml, &err)) {
+        why = g_strdup(err->message);
+        g_clear_error(&err);
+    } else if (virDomainCreate(vdom) == 0) {
+        result->restarted = TRUE;
+        ok = TRUE;
+        goto out;
+    } else {
+        g_autofree char *failed = start_error();
+
+        why = g_strdup_printf("the new definition did not start: %s", failed);
+    }
+    /* All or nothing: the domain runs again as it did. */
+    if (!define_xml(conn, name, old_xml, &err))
+        g_set_error(error, GP_ASSIGN_ERROR, GP_ASSIGN_ERROR_LIBVIRT,
+                    "%s: %s; and the previous definition could not be defined again (%s): "
+                    "it is stopped with the new one", name, why, err->message);
+    else if (virDomainCreate(vdom) < 0)
+        g_set_error(error, GP_ASSIGN_ERROR, GP_ASSIGN_ERROR_LIBVIRT,
+                    "%s: %s; the previous definition was defined again but did not start "
+                    "either (%s): start it with 'virsh start %s'", name, why,
+                    (again = start_error()), name);
+    else
+        g_set_error(error, GP_ASSIGN_ERROR, GP_ASSIGN_ERROR_LIBVIRT,
+                    "%s: %s; the previous definition was defined again and %s runs with it",
+                    name, why, name);
+out:
+    g_free(note.why);
+    if (hold >= 0)
+        close(hold);
+    return ok;
+}
+
+/* Defines NEW_XML for VDOM (NAME), restarting it when it runs and
+ * RESTART asks for it; RESULT->running says whether it runs now with the
+ * old definition. */
+static gboolean
+apply_definition(virConnectPtr conn, virDomainPtr vdom, const char *name, const char *old_xml,
+                 const char *new_xml, const GpAssignRestart *restart, GpAssignResult *result,
+                 GError **error)
+{
+    gboolean active = virDomainIsActive(vdom) == 1;
+
+    if (!result->changed) {
+        result->running = active;
+        return TRUE;
+    }
+    if (active && restart && restart->restart)
+        return restart_with(conn, vdom, name, old_xml, new_xml, restart->timeout, result,
+                            error);
+    if (!define_xml(conn, name, new_xml, error))
+        return FALSE;
+    result->running = virDomainIsActive(vdom) == 1;
+    return TRUE;
+}
+
 /* The domain assign works on, as its persistent definition stands. */
 typedef struct {
     virDomainPtr vdom;
@@ -314,7 +448,7 @@ load_target(virConnectPtr conn, const char *name, Target *t, GError **error)
 
 GpAssignResult *
 gp_assign_domain(virConnectPtr conn, const char *name, const char *pool_name,
-                 guint count, guint64 mmio, GError **error)
+                 guint count, guint64 mmio, const GpAssignRestart *restart, GError **error)
 {
     g_auto(Target) t = { 0 };
     g_autoptr(GpLedger) ledger = NULL;
@@ -344,14 +478,14 @@ gp_assign_domain(virConnectPtr conn, const char *name, const char *pool_name,
                                 &new_xml, error);
     if (!result)
         return NULL;
-    if (result->changed && !define_xml(conn, t.name, new_xml, error))
+    if (!apply_definition(conn, t.vdom, t.name, t.xml, new_xml, restart, result, error))
         return NULL;
-    result->running = virDomainIsActive(t.vdom) == 1;
     return g_steal_pointer(&result);
 }
 
 GpAssignResult *
-gp_unassign_domain(virConnectPtr conn, const char *name, GError **error)
+gp_unassign_domain(virConnectPtr conn, const char *name, const GpAssignRestart *restart,
+                   GError **error)
 {
     g_autoptr(virDomain) vdom = gp_assign_lookup(conn, name, error);
     g_autoptr(GpDomXml) dom = NULL;
@@ -377,9 +511,8 @@ gp_unassign_domain(virConnectPtr conn, const char *name, GError **error)
     dom = gp_domxml_parse(xml, strlen(xml), error);
     if (!dom || !(result = gp_domassign_clear(dom, xml, &new_xml, error)))
         return NULL;
-    if (result->changed && !define_xml(conn, dname, new_xml, error))
+    if (!apply_definition(conn, vdom, dname, xml, new_xml, restart, result, error))
         return NULL;
-    result->running = virDomainIsActive(vdom) == 1;
     return g_steal_pointer(&result);
 }
 
@@ -479,6 +612,36 @@ drop_stale_claims(virConnectPtr conn, GPtrArray *dropped, GPtrArray *problems, G
     return TRUE;
 }
 
+/* A domain the hook just refused is still in libvirt's start job for a
+ * moment when the rebalance that refusal started lists it: it counts as
+ * running, and the refusal promised to re-point it.  So a domain that
+ * runs with pool devices but holds none of them is looked at again, for
+ * at most SETTLE_SECONDS in all, until it stopped (or claimed them). */
+#define SETTLE_SECONDS 5
+
+static void
+settle_refused_starts(virConnectPtr conn, GPtrArray *domains, GpClaims *claims)
+{
+    gint64 deadline = g_get_monotonic_time() + SETTLE_SECONDS * G_USEC_PER_SEC;
+
+    for (guint i = 0; i < domains->len; i++) {
+        GpDomain *dom = domains->pdata[i];
+        g_autoptr(virDomain) vdom = NULL;
+        g_autoptr(GPtrArray) held = NULL;
+
+        if (!dom->active || dom->devices->len == 0)
+            continue;
+        held = gp_claims_of_domain(claims, dom->uuid, dom->name);
+        if (held->len > 0)
+            continue;
+        vdom = virDomainLookupByUUIDString(conn, dom->uuid);
+        while (vdom && virDomainIsActive(vdom) == 1 && g_get_monotonic_time() < deadline)
+            g_usleep(G_USEC_PER_SEC / 10);
+        if (vdom && virDomainIsActive(vdom) == 0)
+            dom->active = FALSE;
+    }
+}
+
 GPtrArray *
 gp_assign_rebalance(virConnectPtr conn, GPtrArray *dropped, GPtrArray *problems,
                     GError **error)
@@ -501,6 +664,7 @@ gp_assign_rebalance(virConnectPtr conn, GPtrArray *dropped, GPtrArray *problems,
     domains = gp_assign_list_domains(conn, problems, error);
     if (!domains)
         return NULL;
+    settle_refused_starts(conn, domains, gp_ledger_claims(ledger));
     candidates = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                        (GDestroyNotify)g_ptr_array_unref);
     for (guint i = 0; i < pools->len; i++) {

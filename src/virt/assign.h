@@ -50,11 +50,30 @@ virConnectPtr gp_assign_connect(const char *uri, GError **error);
  * 'virsh list --all'". */
 virDomainPtr gp_assign_lookup(virConnectPtr conn, const char *name, GError **error);
 
+/* What assign and unassign do to a domain that runs.  NULL (or RESTART
+ * FALSE): nothing; the change applies at its next start (result->running
+ * says so).  RESTART: the change is made now, all or nothing:
+ *   1. a start with the new definition must pass gpupool's checks
+ *      (gp_lifecycle_check()), else the domain is left running and
+ *      unchanged;
+ *   2. it is stopped as at host shutdown (virt/power.h: asked to shut
+ *      down, destroyed after TIMEOUT seconds);
+ *   3. the new definition is defined and started;
+ *   4. if that start fails (the hook refuses, QEMU fails), the previous
+ *      definition is defined again and started, and the error says so.
+ * A domain that does not run is only redefined. */
+typedef struct {
+    gboolean restart;
+    guint timeout;
+} GpAssignRestart;
+
 /* `gpupool assign`: COUNT 1..64; MMIO 0 = auto. */
 GpAssignResult *gp_assign_domain(virConnectPtr conn, const char *name, const char *pool,
-                                 guint count, guint64 mmio, GError **error);
+                                 guint count, guint64 mmio, const GpAssignRestart *restart,
+                                 GError **error);
 /* `gpupool unassign`: removes everything assign added. */
-GpAssignResult *gp_unassign_domain(virConnectPtr conn, const char *name, GError **error);
+GpAssignResult *gp_unassign_domain(virConnectPtr conn, const char *name,
+                                   const GpAssignRestart *restart, GError **error);
 
 /* `gpupool rebalance`: first drops the claims of domains libvirt does not
  * run (they stopped while libvirtd was down; one line each in DROPPED),

@@ -433,7 +433,7 @@ run_setup(Run *r)
     g_mkdir_with_parents(proc, 0755);
     if (!g_getenv("GPUPOOL_PROC_ROOT"))
         g_setenv("GPUPOOL_PROC_ROOT", proc, TRUE);
-    mdev = sc->device ? NULL : gp_partition_mdev_uuid(DOM, sc->pool, 0);
+    mdev = sc->device ? NULL : gp_domain_mdev_uuid(DOM, sc->pool, 0);
     devices[0] = sc->device ? sc->device : mdev;
     r->xml = gp_test_assigned_xml(DOM_NAME, DOM, sc->pool, devices);
     xmls[0] = r->xml;

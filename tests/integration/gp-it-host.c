@@ -8,7 +8,15 @@
  * if not given), and an empty DIR/run/gpupool.  The hook and
  * the CLI then run against it with GPUPOOL_SYSFS_ROOT, GPUPOOL_CONFDIR and
  * GPUPOOL_STATEDIR; libvirt, which looks at the real /sys, cannot open
- * the devices. */
+ * the devices.
+ *
+ * Two partitionable devices, in no pool yet (the tier makes its mdev and
+ * vf pools with gpupool's own commands, with the simulated kernel
+ * preloaded so that their writes take effect):
+ *   mbochs         an mdev parent like the kernel's sample, room for
+ *                  GP_IT_MDEVS of type mbochs-small;
+ *   0000:f1:00.0   an SR-IOV GPU (driver gpu-pf) with GP_IT_VFS virtual
+ *                  functions at 0000:f1:00.1 ... */
 #include "config.h"
 
 #include <stdio.h>
@@ -17,6 +25,10 @@
 #include "state/pool.h"
 #include "state/poolstore.h"
 #include "sim.h"
+
+#define GP_IT_MDEVS 4
+#define GP_IT_VFS 4
+#define GP_IT_PF "0000:f1:00.0"
 
 int
 main(int argc, char **argv)
@@ -77,6 +89,29 @@ main(int argc, char **argv)
         goto fail;
     if (storm_size > 0 && !gp_poolstore_save(storm, &error))
         goto fail;
+
+    gp_sim_add_mdev_parent_virtual(sim, "mbochs", "mbochs", 16 * GP_IT_MDEVS, FALSE);
+    gp_sim_add_mdev_type(sim, "mbochs", "mbochs-small", "mbochs-small",
+                         "virtual display, 800x600 framebuffer", "vfio-pci", 16, 0);
+    gp_sim_add_driver(sim, "gpu-pf");
+    gp_sim_add_root_port(sim, "0000:00:1f.0", 0xf1);
+    {
+        GpSimPciSpec pf = {
+            .addr = GP_IT_PF, .parent = "0000:00:1f.0", .vendor = 0x1af4, .device = 0x10f0,
+            .class_code = 0x030200, .driver = "gpu-pf",
+            .bars = {
+                [0] = { .size = 16 << 20 },
+                [2] = { .size = 1ULL << 30, .is_64bit = TRUE, .prefetchable = TRUE },
+            },
+            .total_vfs = GP_IT_VFS, .vf_device = 0x10f1, .vf_driver = "gpu-pf",
+            .vf_bars = {
+                [0] = { .size = 1 << 20 },
+                [2] = { .size = 256ULL << 20, .is_64bit = TRUE, .prefetchable = TRUE },
+            },
+        };
+
+        gp_sim_add_pci(sim, &pf);
+    }
 
     from = g_strdup_printf("%s/.", gp_sim_base(sim));
     {

@@ -33,27 +33,36 @@
 #   g  gpupool migrate-check against the daemon: never for whole devices;
 #      for partitions only where the QEMU libvirt runs can migrate VFIO
 #      devices, and the answer names that QEMU as 'virsh version' does
-#   h  boot storm: 32 domains started at once for a pool of 8 devices
+#   i  assign --restart of a running domain: stopped, the new definition
+#      started (the hook claims, libvirt fails), the previous definition
+#      defined and started again, one line and exit 1
+#   j  assign and unassign of several domains in one call
+#   k  copies made by real virt-clone of pci, vf and mdev pool domains:
+#      detected, refused with what the hook's rebalance does about it, or
+#      started on a free unit, and re-pointed to a unit of their own
+#   h  every refusal virsh showed is in the system log (a private
+#      /dev/log the suite reads), with the domain's name and UUID
+#   l  boot storm: 32 domains started at once for a pool of 8 devices
 #      (four domains reserve each): exactly 8 pass gpupool and hold their
 #      device until every other start has been refused, each refusal is
 #      one line naming the holder, and nothing is held afterwards; the
-#      time per start is printed ("h: storm: ... ms per start", which
+#      time per start is printed ("l: storm: ... ms per start", which
 #      `make bench` reports)
-#   i  libvirtd killed while a pool domain starts: once it is back the
+#   m  libvirtd killed while a pool domain starts: once it is back the
 #      domain is off, and `gpupool status` shows its claim as stale with
 #      the fix, which `gpupool rebalance` then applies
 #
-# GP_IT_STEPS="h" (letters separated by spaces) runs only those steps.
+# GP_IT_STEPS="l" (letters separated by spaces) runs only those steps.
 #
 # Exit 77 (skip) with the reason when not root, when libvirtd, virtlogd,
 # virsh, QEMU or unshare is missing, or when mount namespaces are not
-# allowed.  About a minute.
+# allowed.  About a minute and a half.
 set -u
 
 N_RACERS=5   # step c: concurrent starts
 M_DEVICES=2  # step c: pool size
-N_STORM=32        # step h: concurrent starts
-STORM_DEVICES=8   # step h: pool size
+N_STORM=32        # step l: concurrent starts
+STORM_DEVICES=8   # step l: pool size
 
 say() { printf '%s\n' "integration: $*"; }
 want() {
@@ -128,10 +137,12 @@ cleanup() {
     sleep 0.5
     pids=$(our_pids)
     [ -n "$pids" ] && kill -9 $pids 2>/dev/null
+    mountpoint -q /dev && findmnt -rn -o FSTYPE /dev | grep -q overlay && umount -l /dev 2>/dev/null
+    [ -d /run/gpupool-it-dev/lower ] && umount -R -l /run/gpupool-it-dev/lower 2>/dev/null
     for m in /var/cache/libvirt /var/log/libvirt /var/lib/libvirt /run /etc/libvirt; do
         umount -l "$m" 2>/dev/null
     done
-    rm -rf "$WORK"
+    rm -rf --one-file-system "$WORK"
     if [ $rc -eq 0 ] && [ $failures -gt 0 ]; then
         rc=1
     fi
@@ -145,6 +156,17 @@ export GP_IT_WORK=$WORK
 vsh() { timeout 60 virsh -q -c $URI "$@"; }
 
 claims_count() { [ -f "$CLAIMS" ] && grep -o '<claim ' "$CLAIMS" | wc -l || echo 0; }
+
+# hook_words FILE: the hook's line in virsh's error, as libvirt buried it
+# in "Hook script execution failed: ... unexpected exit status 1: ...".
+hook_words() {
+    tr '\n' ' ' < "$1" | sed -n 's/.*unexpected exit status 1: gpupool: //p' | sed 's/ *$//'
+}
+# logged NAME NUM WORDS: the log has WORDS as NAME's refusal, with its UUID.
+logged() {
+    grep -F "<27>" "$SYSLOG" | grep -F " gpupool[" |
+        grep -qF "]: $1 ($(uuid_of "$2")): start refused: $3"
+}
 
 # ---- Private libvirt ------------------------------------------------------
 say "private libvirt in $WORK"
@@ -166,15 +188,59 @@ log_outputs = "3:file:$WORK/libvirtd.log"
 EOF
 : > /etc/libvirt/virtlogd.conf
 
+# ---- A private /dev/log ----------------------------------------------------
+# gpupool records refusals in the system log through /dev/log.  /dev is
+# the machine's: an overlay on it (its submounts bound back) gives this
+# namespace a /dev/log of its own, whatever the machine has there
+# (journald's link into /run, rsyslog's socket, or nothing), without
+# writing to the machine's /dev.  A listener stands in for the log daemon
+# and appends each datagram it receives to $SYSLOG as one line.  The
+# lower layer is bound on the private /run, never under $WORK, which
+# cleanup removes.
+SYSLOG=$WORK/syslog.txt
+log_ready=0
+DEVSAVE=/run/gpupool-it-dev
+mkdir -p "$DEVSAVE/lower" "$DEVSAVE/ov"
+submounts=$(findmnt -rn -o TARGET -R /dev | grep '^/dev/' | sort)
+if mount --rbind /dev "$DEVSAVE/lower" && mount -t tmpfs gpupool-it "$DEVSAVE/ov" &&
+   mkdir "$DEVSAVE/ov/up" "$DEVSAVE/ov/work" &&
+   mount -t overlay gpupool-it -o "lowerdir=$DEVSAVE/lower,upperdir=$DEVSAVE/ov/up,workdir=$DEVSAVE/ov/work" /dev; then
+    for m in $submounts; do
+        [ -d "$m" ] && mount --bind "$DEVSAVE/lower/${m#/dev/}" "$m"
+    done
+    rm -f /dev/log
+    : > "$SYSLOG"
+    python3 - "$SYSLOG" <<'PYEOF' &
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("/dev/log")
+with open(sys.argv[1], "ab", buffering=0) as out:
+    while True:
+        out.write(s.recv(65536).rstrip(b"\0") + b"\n")
+PYEOF
+    disown $!
+    for _ in $(seq 50); do
+        [ -S /dev/log ] && break
+        sleep 0.1
+    done
+    [ -S /dev/log ] && log_ready=1
+fi
+[ $log_ready = 1 ] || say "no private /dev/log (overlayfs or python3 missing): the log step is skipped"
+
 # ---- Simulated host with pools "gpus" and "storm" --------------------------
 # M_DEVICES members of "gpus" 0000:e1:00.0, 0000:e2:00.0, STORM_DEVICES of
 # "storm" from 0000:e3:00.0 on, and one more GPU outside the pools.
 "$MKHOST" "$HOST" $((M_DEVICES + STORM_DEVICES + 1)) $M_DEVICES $STORM_DEVICES ||
     { say "FAIL: gp-it-host"; exit 1; }
 
+# The simulated kernel is preloaded, so that what gpupool writes to the
+# simulated sysfs takes effect (mdevs made, VFs enabled and bound).
+PRELOAD=$top_builddir/tests/sim/.libs/libgpsim-preload.so
+[ -f "$PRELOAD" ] || { say "FAIL: $PRELOAD not built (run make check)"; exit 1; }
 ENV_LINES="export GPUPOOL_SYSFS_ROOT='$HOST/sys' GPUPOOL_CONFDIR='$HOST/etc/gpupool'
 export GPUPOOL_STATEDIR='$STATEDIR' GPUPOOL_SCHEMADIR='$top_srcdir/xml'
-export GPUPOOL_CLI='$WORK/gpupool' GP_IT_WORK='$WORK' LIBVIRT_DEFAULT_URI='$URI'"
+export GPUPOOL_CLI='$WORK/gpupool' GP_IT_WORK='$WORK' LIBVIRT_DEFAULT_URI='$URI'
+export LD_PRELOAD='$PRELOAD'"
 cat > "$WORK/gpupool" <<EOF
 #!/bin/sh
 $ENV_LINES
@@ -191,7 +257,7 @@ EOF
 # then keeps its start going for a while, so that concurrent starts
 # really overlap while the claim is held.
 mkdir -p "$WORK/snap"
-# In a storm (step h) a domain holding its claim waits instead until the
+# In a storm (step l) a domain holding its claim waits instead until the
 # test says every other start is over.
 mkdir -p "$WORK/storm"
 cat > /etc/libvirt/hooks/qemu.d/zz-record <<EOF
@@ -204,13 +270,26 @@ if [ "\$2" = prepare ] && [ -f '$CLAIMS' ] && grep -q "domain-name='\$1'" '$CLAI
         date +%s%N > '$WORK/storm/win.'"\$1"
         i=0
         while [ ! -e '$WORK/storm.go' ] && [ \$i -lt 1200 ]; do sleep 0.1; i=\$((i + 1)); done
-    else
-        sleep 2
+        exit 0
     fi
+    sleep 2
+    # A domain the suite marked slow holds its claim longer, so that
+    # another domain's start surely meets it.
+    [ -f "$WORK/slow.\$1" ] && sleep 6
 fi
+# A domain the suite marked keeps libvirt's stop job going a while at
+# release, as a loaded host does.
+[ "\$2" = release ] && [ -f "$WORK/slow-release.\$1" ] && sleep 4
 exit 0
 EOF
 chmod 0755 "$WORK/gpupool" /etc/libvirt/hooks/qemu.d/gpupool /etc/libvirt/hooks/qemu.d/zz-record
+# Partition pools, made as an admin makes them: "vgpu" of the simulated
+# mdev parent, "flex" of two VFs of the simulated SR-IOV GPU.
+for cmd in "pool-create vgpu --type mdev --mdev-type mbochs-small" "pool-add vgpu mbochs" \
+           "pool-create flex --type vf --vf-count 2" "pool-add flex 0000:f1:00.0"; do
+    "$WORK/gpupool" $cmd > "$WORK/pools.out" 2>&1 ||
+        { say "FAIL: gpupool $cmd: $(cat "$WORK/pools.out")"; exit 1; }
+done
 
 # Hooks are looked for when the daemon starts: install first, then start.
 virtlogd -d -p "$WORK/virtlogd.pid" || { say "FAIL: virtlogd did not start"; exit 1; }
@@ -265,6 +344,8 @@ define() {
 # ---- a: a domain without a request ---------------------------------------
 if want a; then
 say "a: a domain without a gpupool request starts untouched"
+# The pool commands above left the lock; nothing may change from here.
+touch "$WORK/a.before"
 define gpit-plain 1
 if vsh start gpit-plain > "$WORK/a.out" 2>&1; then
     state=$(vsh domstate gpit-plain)
@@ -273,7 +354,7 @@ if vsh start gpit-plain > "$WORK/a.out" 2>&1; then
 else
     fail "a: start failed: $(cat "$WORK/a.out")"
 fi
-leftover=$(find "$STATEDIR" -mindepth 1 2>/dev/null | head -3)
+leftover=$(find "$STATEDIR" -mindepth 1 -newer "$WORK/a.before" 2>/dev/null | head -3)
 [ -z "$leftover" ] || fail "a: the hook left state for a plain domain: $leftover"
 grep -q "^gpit-plain prepare begin" "$WORK/hook.log" 2>/dev/null ||
     fail "a: libvirt did not run the hooks (see $WORK/libvirtd.log)"
@@ -346,10 +427,12 @@ holders=$(ls "$WORK/snap" | grep -c '^gpit-c')
 say "c: $photos photos of the claims, $holders taken while a racer held a claim"
 [ "$holders" -ge 1 ] || fail "c: no racer ever held a claim"
 losers=0
+c_lost=()
 for i in $(seq 0 $((N_RACERS - 1))); do
     out=$(tr '\n' ' ' < "$WORK/c$i.out")
     if grep -q "is held by domain 'gpit-c" "$WORK/c$i.out"; then
         losers=$((losers + 1))
+        c_lost+=("$i")
         say "c: gpit-c$i lost: ${out#*gpupool: }"
         grep -q "of pool 'gpus' is held by domain 'gpit-c[0-9]*'; free: " "$WORK/c$i.out" ||
             fail "c: gpit-c$i: the error does not name holder and free devices: $out"
@@ -501,9 +584,229 @@ vsh undefine gpit-g >/dev/null
 vsh undefine gpit-h >/dev/null
 fi
 
-# ---- h: boot storm ---------------------------------------------------------
+# ---- i: assign --restart of a running domain ---------------------------------
+if want i; then
+say "i: assign --restart: stopped, changed, started; a start that fails puts the old definition back"
+define gpit-i 50
+vsh dumpxml --inactive gpit-i > "$WORK/i.before"
+if vsh start gpit-i > "$WORK/i.start" 2>&1; then
+    rm -f "$WORK"/snap/gpit-i.*
+    n0=$(grep -c "^gpit-i prepare begin" "$WORK/hook.log")
+    # The guest has no OS to act on the shutdown request: destroyed after 1 s.
+    "$WORK/gpupool" assign gpit-i --pool gpus --restart --timeout 1 > "$WORK/i.out" 2> "$WORK/i.err"
+    rc=$?
+    say "i: $(cat "$WORK/i.err")"
+    [ $rc -eq 1 ] || fail "i: exit $rc, not 1, when the new definition cannot start: $(cat "$WORK/i.out")"
+    [ "$(wc -l < "$WORK/i.err")" -eq 1 ] || fail "i: not one line: $(cat "$WORK/i.err")"
+    grep -q "^gpupool: error: gpit-i: the new definition did not start: .*; the previous definition was defined again and gpit-i runs with it$" "$WORK/i.err" ||
+        fail "i: the error does not say that the previous definition runs: $(cat "$WORK/i.err")"
+    [ "$(vsh domstate gpit-i)" = running ] || fail "i: gpit-i is not running again"
+    vsh dumpxml --inactive gpit-i > "$WORK/i.after"
+    cmp -s "$WORK/i.before" "$WORK/i.after" ||
+        fail "i: the previous definition is not back: $(diff "$WORK/i.before" "$WORK/i.after")"
+    # The new definition really was started: the hook claimed its device,
+    # then the previous one was started again.
+    n1=$(grep -c "^gpit-i prepare begin" "$WORK/hook.log")
+    [ $((n1 - n0)) -eq 2 ] || fail "i: $((n1 - n0)) starts after the first, not 2 (new, previous)"
+    ls "$WORK/snap/" 2>/dev/null | grep -q '^gpit-i\.' ||
+        fail "i: the hook claimed nothing when the new definition started"
+    vsh destroy gpit-i >/dev/null
+else
+    fail "i: gpit-i did not start: $(cat "$WORK/i.start")"
+fi
+# A domain that does not run is only redefined, even with --restart.
+"$WORK/gpupool" assign gpit-i --pool gpus --restart > "$WORK/i2.out" 2>&1 ||
+    fail "i: assign --restart of a stopped domain: $(cat "$WORK/i2.out")"
+grep -q "restarted\|applies at its next start" "$WORK/i2.out" &&
+    fail "i: a stopped domain was said to run: $(cat "$WORK/i2.out")"
+[ "$(vsh domstate gpit-i)" = "shut off" ] || fail "i: assign --restart started a stopped domain"
+vsh undefine gpit-i >/dev/null
+fi
+
+# ---- j: several domains in one call ----------------------------------------
+if want j; then
+say "j: assign and unassign several domains: each reported, one failure makes the exit 1"
+define gpit-j1 51
+define gpit-j2 52
+vsh dumpxml --inactive gpit-j1 > "$WORK/j1.before"
+vsh dumpxml --inactive gpit-j2 > "$WORK/j2.before"
+"$WORK/gpupool" assign gpit-j1 gpit-nosuch gpit-j2 --pool gpus > "$WORK/j.out" 2> "$WORK/j.err"
+rc=$?
+[ $rc -eq 1 ] || fail "j: exit $rc with an unknown domain among them"
+grep -q "^gpit-j1: assigned gpus 0000:e" "$WORK/j.out" || fail "j: gpit-j1 not assigned: $(cat "$WORK/j.out")"
+grep -q "^gpit-j2: assigned gpus 0000:e" "$WORK/j.out" || fail "j: gpit-j2 not assigned: $(cat "$WORK/j.out")"
+[ "$(grep -c . "$WORK/j.err")" -eq 1 ] && grep -q "^gpupool: error: domain 'gpit-nosuch' not found" "$WORK/j.err" ||
+    fail "j: not one error line for the unknown domain: $(cat "$WORK/j.err")"
+d1=$(grep -o "^gpit-j1: assigned gpus [0-9a-f:.]*" "$WORK/j.out" | awk '{print $NF}')
+d2=$(grep -o "^gpit-j2: assigned gpus [0-9a-f:.]*" "$WORK/j.out" | awk '{print $NF}')
+[ -n "$d1" ] && [ "$d1" != "$d2" ] || fail "j: both domains reserve $d1: the second did not see the first"
+"$WORK/gpupool" unassign gpit-j1 gpit-j2 > "$WORK/j.un" 2>&1 || fail "j: unassign: $(cat "$WORK/j.un")"
+[ "$(grep -c "metadata and settings removed" "$WORK/j.un")" -eq 2 ] || fail "j: $(cat "$WORK/j.un")"
+vsh dumpxml --inactive gpit-j1 | cmp -s - "$WORK/j1.before" || fail "j: gpit-j1 not as before"
+vsh dumpxml --inactive gpit-j2 | cmp -s - "$WORK/j2.before" || fail "j: gpit-j2 not as before"
+vsh undefine gpit-j1 >/dev/null
+vsh undefine gpit-j2 >/dev/null
+fi
+
+# ---- k: copies made by virt-clone ----------------------------------------------
+if want k; then
+# units NAME: the units NAME's persistent definition reserves, in order.
+units() {
+    vsh dumpxml --inactive "$1" | grep -o "<gpupool:device [^>]*>" |
+        sed -n "s/.* \(address\|uuid\)=[\"']\([^\"']*\)[\"'].*/\2/p" | tr '\n' ' ' | sed 's/ $//'
+}
+# wait_units NAME WANT: up to 15 s for NAME to reserve WANT (the detached
+# rebalance re-points it after the hook's refusal).
+wait_units() {
+    for _ in $(seq 150); do
+        [ "$(units "$1")" = "$2" ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+# clone ORIGINAL COPY: virt-clone's copy, which keeps gpupool's metadata.
+clone() {
+    timeout 120 virt-clone --connect $URI --original "$1" --name "$2" --auto-clone \
+        > "$WORK/$2.clone" 2>&1 || { fail "k: virt-clone $1: $(cat "$WORK/$2.clone")"; return 1; }
+    [ "$(units "$2")" = "$(units "$1")" ] ||
+        { fail "k: virt-clone did not copy $1's reservation: $(units "$2")"; return 1; }
+}
+# held_by_at_prepare NAME UNIT: a photo of the claims taken at NAME's
+# prepare shows NAME holding UNIT.
+held_at_prepare() {
+    grep -l "domain-name='$1'" "$WORK"/snap/"$1".* 2>/dev/null |
+        xargs -r grep -h "device='$2'" | grep -q "domain-name='$1'"
+}
+if command -v virt-clone >/dev/null 2>&1; then
+    say "k: virt-clone copies of pci, vf and mdev pool domains get units of their own"
+    rm -f "$WORK"/snap/*
+
+    # pci: the copy's first start gets the free device both reserve; the
+    # rebalance that start triggers gives the copy a unit nobody reserves.
+    define gpit-kp 60
+    "$WORK/gpupool" assign gpit-kp --pool gpus > /dev/null 2>&1 || fail "k: assign gpit-kp"
+    orig=$(units gpit-kp)
+    if clone gpit-kp gpit-kp-clone; then
+        "$WORK/gpupool" check gpit-kp-clone > "$WORK/kp.check" 2>&1 ||
+            fail "k: check refuses the copy while $orig is free: $(cat "$WORK/kp.check")"
+        vsh start gpit-kp-clone > "$WORK/kp.start" 2>&1
+        grep -q "gpupool:" "$WORK/kp.start" && fail "k: the hook refused the copy: $(cat "$WORK/kp.start")"
+        held_at_prepare gpit-kp-clone "$orig" || fail "k: the copy's start did not claim $orig"
+        other=0000:e1:00.0
+        [ "$orig" = 0000:e1:00.0 ] && other=0000:e2:00.0
+        wait_units gpit-kp-clone $other ||
+            fail "k: the copy still shares $orig with gpit-kp: $(units gpit-kp-clone)"
+        [ "$(units gpit-kp)" = "$orig" ] || fail "k: the original was moved: $(units gpit-kp)"
+        say "k: pci: gpit-kp keeps $orig, its copy got $(units gpit-kp-clone)"
+        if [ $log_ready = 1 ]; then
+            grep -q "gpit-kp-clone (.*rebalance: ua-gpupool-0 re-pointed from $orig to $other of pool 'gpus' ($orig was also reserved by gpit-kp)" "$SYSLOG" ||
+                fail "k: the rebalance's re-point is not in the system log"
+        fi
+        vsh undefine gpit-kp-clone >/dev/null
+    fi
+    vsh undefine gpit-kp >/dev/null
+
+    # vf: the copy starts while the original holds the VF: refused with
+    # what the rebalance the hook starts does, and its next start passes.
+    define gpit-kv 61
+    "$WORK/gpupool" assign gpit-kv --pool flex > /dev/null 2>&1 || fail "k: assign gpit-kv"
+    orig=$(units gpit-kv)
+    if clone gpit-kv gpit-kv-clone; then
+        touch "$WORK/slow.gpit-kv"
+        vsh start gpit-kv > "$WORK/kv.start" 2>&1 &
+        starter=$!
+        for _ in $(seq 100); do
+            grep -q "domain-name='gpit-kv'" "$CLAIMS" 2>/dev/null && break
+            sleep 0.1
+        done
+        vsh start gpit-kv-clone > "$WORK/kvc.start" 2>&1
+        words=$(hook_words "$WORK/kvc.start")
+        say "k: vf: libvirt said: $words"
+        case $words in
+        *"$orig of pool 'flex' is held by domain 'gpit-kv'; free: "*"; gpit-kv-clone is being re-pointed to a free device of pool 'flex': start it again in a moment")
+            ;;
+        *) fail "k: the copy's refusal does not say it is being re-pointed: $words" ;;
+        esac
+        wait "$starter"
+        rm -f "$WORK/slow.gpit-kv"
+        for _ in $(seq 150); do
+            [ -n "$(units gpit-kv-clone)" ] && [ "$(units gpit-kv-clone)" != "$orig" ] && break
+            sleep 0.1
+        done
+        new=$(units gpit-kv-clone)
+        [ "$new" != "$orig" ] || fail "k: the copy was not re-pointed from $orig"
+        vsh start gpit-kv-clone > "$WORK/kvc.again" 2>&1
+        grep -q "gpupool:" "$WORK/kvc.again" &&
+            fail "k: started again, the copy is still refused: $(cat "$WORK/kvc.again")"
+        held_at_prepare gpit-kv-clone "$new" || fail "k: the copy's second start did not claim $new"
+        say "k: vf: gpit-kv keeps $orig, its copy got $new and its start passed the hook"
+        vsh undefine gpit-kv-clone >/dev/null
+    fi
+    vsh undefine gpit-kv >/dev/null
+
+    # mdev: the copy names the original's mdev; refused before anything is
+    # made, then re-pointed to an mdev derived from its own UUID.
+    define gpit-km 62
+    "$WORK/gpupool" assign gpit-km --pool vgpu > /dev/null 2>&1 || fail "k: assign gpit-km"
+    orig=$(units gpit-km)
+    if clone gpit-km gpit-km-clone; then
+        "$WORK/gpupool" check gpit-km-clone > "$WORK/km.check" 2>&1 &&
+            fail "k: check passes a copy of gpit-km's mdev"
+        grep -q "^gpupool: error: gpit-km-clone: mdev $orig of pool 'vgpu' was made for another domain (this definition is a copy of that domain's); run 'gpupool rebalance' to give gpit-km-clone its own mdev$" "$WORK/km.check" ||
+            fail "k: check does not say the mdev is a copy: $(cat "$WORK/km.check")"
+        # The rebalance that the refusal starts must wait for the end of
+        # the copy's start job: its stop runs long here.
+        touch "$WORK/slow-release.gpit-km-clone"
+        vsh start gpit-km-clone > "$WORK/kmc.start" 2>&1
+        rm -f "$WORK/slow-release.gpit-km-clone"
+        words=$(hook_words "$WORK/kmc.start")
+        say "k: mdev: libvirt said: $words"
+        [ "$words" = "gpit-km-clone: mdev $orig of pool 'vgpu' was made for another domain (this definition is a copy of that domain's); gpit-km-clone is being re-pointed to its own mdev: start it again in a moment" ] ||
+            fail "k: the copy's refusal: $words"
+        [ -e "$HOST/sys/bus/mdev/devices/$orig" ] && fail "k: the original's mdev was made for the copy"
+        cuuid=$(vsh domuuid gpit-km-clone)
+        # gpupool's mdev UUIDs: uuid5 of its namespace and "DOMAIN-UUID/POOL/SLOT".
+        own=$(python3 -c 'import sys, uuid; print(uuid.uuid5(uuid.UUID("1ffa6255-9e50-542f-9a2c-756a20e0781b"), sys.argv[1] + "/vgpu/0"))' "$cuuid")
+        wait_units gpit-km-clone "$own" ||
+            fail "k: the copy was not given its own mdev: $(units gpit-km-clone)"
+        [ "$(units gpit-km)" = "$orig" ] || fail "k: the original's mdev changed"
+        vsh start gpit-km-clone > "$WORK/kmc.again" 2>&1
+        grep -q "gpupool:" "$WORK/kmc.again" &&
+            fail "k: started again, the copy is still refused: $(cat "$WORK/kmc.again")"
+        held_at_prepare gpit-km-clone "$(units gpit-km-clone)" ||
+            fail "k: the copy's own mdev was not claimed at its start"
+        say "k: mdev: gpit-km keeps $orig, its copy got $(units gpit-km-clone)"
+        vsh undefine gpit-km-clone >/dev/null
+    fi
+    vsh undefine gpit-km >/dev/null
+else
+    fail "k: virt-clone not found (Debian: apt-get install virtinst)"
+fi
+fi
+
+# ---- h: the system log -----------------------------------------------------
 if want h; then
-say "h: boot storm: $N_STORM concurrent starts for a pool of $STORM_DEVICES devices"
+if [ $log_ready = 1 ]; then
+    say "h: each refusal virsh showed is in the system log, with the domain's name and UUID"
+    words=$(hook_words "$WORK/f.out")
+    [ -n "$words" ] || fail "h: no hook words in gpit-f's start error: $(cat "$WORK/f.out")"
+    logged gpit-f 6 "$words" || fail "h: gpit-f's refusal is not in the log: $(cat "$SYSLOG")"
+    for i in "${c_lost[@]}"; do
+        words=$(hook_words "$WORK/c$i.out")
+        logged "gpit-c$i" $((10 + i)) "$words" ||
+            fail "h: gpit-c$i's refusal is not in the log: $words"
+    done
+    say "h: the log has $(grep -c 'start refused' "$SYSLOG") refusal(s), e.g. $(grep -m1 'gpit-f' "$SYSLOG")"
+    # Starts that passed the hook are not refusals: only refused domains appear.
+    grep -q "gpit-b (.*start refused" "$SYSLOG" && fail "h: gpit-b's start was logged as refused"
+else
+    say "h: SKIPPED: no private /dev/log"
+fi
+fi
+
+# ---- l: boot storm ---------------------------------------------------------
+if want l; then
+say "l: boot storm: $N_STORM concurrent starts for a pool of $STORM_DEVICES devices"
 rm -f "$WORK"/snap/* "$WORK"/storm/*
 for i in $(seq 0 $((N_STORM - 1))); do
     define "gpit-s$i" $((100 + i)) "$(printf '%02x' $((0xe3 + i % STORM_DEVICES)))" storm
@@ -532,29 +835,29 @@ touch "$WORK/storm.go"
 for p in "${racers[@]}"; do wait "$p"; done
 rm -f "$WORK/storm.on" "$WORK/storm.go"
 [ "$n_win" -eq $STORM_DEVICES ] ||
-    fail "h: $n_win starts passed gpupool, not $STORM_DEVICES: $(echo $winners)"
+    fail "l: $n_win starts passed gpupool, not $STORM_DEVICES: $(echo $winners)"
 [ "$(grep -c '<claim ' "$WORK/storm.claims")" -eq $STORM_DEVICES ] ||
-    fail "h: the claims during the storm: $(cat "$WORK/storm.claims")"
+    fail "l: the claims during the storm: $(cat "$WORK/storm.claims")"
 dups=$(grep -o "device='[^']*'" "$WORK/storm.claims" | sort | uniq -d)
-[ -z "$dups" ] || fail "h: one device held twice: $dups"
+[ -z "$dups" ] || fail "l: one device held twice: $dups"
 refused=0
 for i in $(seq 0 $((N_STORM - 1))); do
     name=gpit-s$i
     if printf '%s\n' $winners | grep -qx "$name"; then
-        grep -q "gpupool:" "$WORK/s$i.out" && fail "h: $name passed gpupool, yet: $(cat "$WORK/s$i.out")"
+        grep -q "gpupool:" "$WORK/s$i.out" && fail "l: $name passed gpupool, yet: $(cat "$WORK/s$i.out")"
         continue
     fi
     lines=$(grep -c "gpupool:" "$WORK/s$i.out")
     holder=$(sed -n "s/.*gpupool: 0000:[0-9a-f:.]* of pool 'storm' is held by domain '\(gpit-s[0-9]*\)'; free: .*/\1/p" "$WORK/s$i.out")
     if [ "$lines" -ne 1 ] || [ -z "$holder" ]; then
-        fail "h: $name was not refused in one line naming the holder: $(tr '\n' ' ' < "$WORK/s$i.out")"
+        fail "l: $name was not refused in one line naming the holder: $(tr '\n' ' ' < "$WORK/s$i.out")"
         continue
     fi
     printf '%s\n' $winners | grep -qx "$holder" ||
-        fail "h: $name names '$holder', which did not pass gpupool"
+        fail "l: $name names '$holder', which did not pass gpupool"
     refused=$((refused + 1))
 done
-say "h: $n_win starts passed gpupool, $refused were refused naming the holder"
+say "l: $n_win starts passed gpupool, $refused were refused naming the holder"
 for d in $(vsh list --name 2>/dev/null | grep '^gpit-s'); do
     vsh destroy "$d" >/dev/null 2>&1
 done
@@ -562,8 +865,8 @@ for _ in $(seq 100); do
     [ "$(claims_count)" -eq 0 ] && break
     sleep 0.1
 done
-[ "$(claims_count)" -eq 0 ] || fail "h: claims left after the storm: $(cat "$CLAIMS")"
-[ -z "$(vsh list --name 2>/dev/null | grep '^gpit-s')" ] || fail "h: storm domains still run"
+[ "$(claims_count)" -eq 0 ] || fail "l: claims left after the storm: $(cat "$CLAIMS")"
+[ -z "$(vsh list --name 2>/dev/null | grep '^gpit-s')" ] || fail "l: storm domains still run"
 # The time per start: until every start had been decided by gpupool, and
 # each refused start's own 'virsh start', median.
 per_start=$(( (t1 - t0) / N_STORM / 1000 ))
@@ -571,44 +874,44 @@ refused_ms=$(for i in $(seq 0 $((N_STORM - 1))); do
                  printf '%s\n' $winners | grep -qx "gpit-s$i" && continue
                  awk '{ printf "%d\n", ($3 - $2) / 1000000 }' "$WORK/s$i.rc"
              done | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
-say "h: storm: $N_STORM starts decided in $(( (t1 - t0) / 1000000 )) ms, $((per_start / 1000)).$(printf '%03d' $((per_start % 1000))) ms per start; a refused 'virsh start' takes $refused_ms ms (median)"
+say "l: storm: $N_STORM starts decided in $(( (t1 - t0) / 1000000 )) ms, $((per_start / 1000)).$(printf '%03d' $((per_start % 1000))) ms per start; a refused 'virsh start' takes $refused_ms ms (median)"
 for i in $(seq 0 $((N_STORM - 1))); do vsh undefine "gpit-s$i" >/dev/null; done
 fi
 
-# ---- i: libvirtd killed during a start -----------------------------------
-if want i; then
-say "i: libvirtd killed while a pool domain starts: its claim shows stale, rebalance drops it"
-define gpit-i 50 e2
-vsh start gpit-i > "$WORK/i.out" 2>&1 &
+# ---- m: libvirtd killed during a start -----------------------------------
+if want m; then
+say "m: libvirtd killed while a pool domain starts: its claim shows stale, rebalance drops it"
+define gpit-m 52 e2
+vsh start gpit-m > "$WORK/m.out" 2>&1 &
 starter=$!
 # gpupool has claimed; the hook after it holds the start for 2 s.
 for _ in $(seq 100); do
-    grep -q "domain-name='gpit-i'" "$CLAIMS" 2>/dev/null && break
+    grep -q "domain-name='gpit-m'" "$CLAIMS" 2>/dev/null && break
     sleep 0.1
 done
-grep -q "domain-name='gpit-i'" "$CLAIMS" 2>/dev/null || fail "i: gpit-i was never claimed"
+grep -q "domain-name='gpit-m'" "$CLAIMS" 2>/dev/null || fail "m: gpit-m was never claimed"
 kill -9 "$(cat "$WORK/libvirtd.pid")"
 wait "$starter"
 rm -f "$WORK/libvirtd.pid"
-libvirtd -d -p "$WORK/libvirtd.pid" || fail "i: libvirtd did not start again"
+libvirtd -d -p "$WORK/libvirtd.pid" || fail "m: libvirtd did not start again"
 for _ in $(seq 100); do
     vsh version >/dev/null 2>&1 && break
     sleep 0.1
 done
-state=$(vsh domstate gpit-i 2>&1)
-[ "$state" = "shut off" ] || fail "i: gpit-i is '$state' after libvirtd came back"
+state=$(vsh domstate gpit-m 2>&1)
+[ "$state" = "shut off" ] || fail "m: gpit-m is '$state' after libvirtd came back"
 sleep 1.1   # the claim must be older than the question to libvirt
-"$WORK/gpupool" status > "$WORK/i.status" 2>&1 || fail "i: status failed: $(cat "$WORK/i.status")"
-grep -Eq "0000:e2:00.0 +stale +gpit-i" "$WORK/i.status" ||
-    fail "i: status does not show gpit-i's claim as stale: $(cat "$WORK/i.status")"
-grep -q "run 'gpupool rebalance' to give it back" "$WORK/i.status" ||
-    fail "i: status does not name the fix: $(cat "$WORK/i.status")"
-say "i: gpupool status: $(grep "0000:e2:00.0" "$WORK/i.status" | tr -s ' ')"
-"$WORK/gpupool" rebalance > "$WORK/i.rebalance" 2>&1 || fail "i: rebalance failed: $(cat "$WORK/i.rebalance")"
-grep -q "gpit-i: dropped its claim on 0000:e2:00.0 (pool 'gpus'): it is not running" \
-    "$WORK/i.rebalance" || fail "i: rebalance did not drop the claim: $(cat "$WORK/i.rebalance")"
-grep -q "domain-name='gpit-i'" "$CLAIMS" 2>/dev/null && fail "i: gpit-i still holds a claim"
-vsh undefine gpit-i >/dev/null
+"$WORK/gpupool" status > "$WORK/m.status" 2>&1 || fail "m: status failed: $(cat "$WORK/m.status")"
+grep -Eq "0000:e2:00.0 +stale +gpit-m" "$WORK/m.status" ||
+    fail "m: status does not show gpit-m's claim as stale: $(cat "$WORK/m.status")"
+grep -q "run 'gpupool rebalance' to give it back" "$WORK/m.status" ||
+    fail "m: status does not name the fix: $(cat "$WORK/m.status")"
+say "m: gpupool status: $(grep "0000:e2:00.0" "$WORK/m.status" | tr -s ' ')"
+"$WORK/gpupool" rebalance > "$WORK/m.rebalance" 2>&1 || fail "m: rebalance failed: $(cat "$WORK/m.rebalance")"
+grep -q "gpit-m: dropped its claim on 0000:e2:00.0 (pool 'gpus'): it is not running" \
+    "$WORK/m.rebalance" || fail "m: rebalance did not drop the claim: $(cat "$WORK/m.rebalance")"
+grep -q "domain-name='gpit-m'" "$CLAIMS" 2>/dev/null && fail "m: gpit-m still holds a claim"
+vsh undefine gpit-m >/dev/null
 fi
 
 if [ $failures -gt 0 ]; then

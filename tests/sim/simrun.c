@@ -86,6 +86,7 @@ gp_sim_run(GpSim *sim, const char *const *argv, char **out, char **err, int *sta
     envp = g_environ_setenv(envp, "GPUPOOL_SYSFS_ROOT", gp_sim_root(sim), TRUE);
     envp = g_environ_setenv(envp, "GPUPOOL_CONFDIR", gp_sim_confdir(sim), TRUE);
     envp = g_environ_setenv(envp, "GPUPOOL_STATEDIR", gp_sim_statedir(sim), TRUE);
+    envp = g_environ_setenv(envp, "GPUPOOL_SYSLOG_SOCKET", gp_sim_syslog(sim), TRUE);
     envp = g_environ_setenv(envp, "LD_PRELOAD", preload, TRUE);
     if (!g_spawn_sync(NULL, (char **)args->pdata, envp, G_SPAWN_SEARCH_PATH, NULL, NULL,
                       &child_out, &child_err, &wait_status, &error)) {

@@ -7,7 +7,9 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -94,6 +96,48 @@ gp_test_fake_rebalance(GpSim *sim, guint sleep_seconds)
     cr_assert(g_file_set_contents(path, script, -1, NULL));
     cr_assert(chmod(path, 0755) == 0);
     g_setenv("GPUPOOL_CLI", path, TRUE);
+}
+
+int
+gp_test_syslog_listen(GpSim *sim)
+{
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+    cr_assert_geq(fd, 0);
+    cr_assert_lt(strlen(gp_sim_syslog(sim)), sizeof(addr.sun_path));
+    g_strlcpy(addr.sun_path, gp_sim_syslog(sim), sizeof(addr.sun_path));
+    cr_assert_eq(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0, "%s",
+                 g_strerror(errno));
+    return fd;
+}
+
+gchar **
+gp_test_syslog_lines(int fd, guint wait_for)
+{
+    g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
+
+    for (int tries = 0; tries < 50; tries++) {
+        char buf[8192];
+        ssize_t n;
+
+        while ((n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT)) > 0) {
+            buf[n] = '\0';
+            g_ptr_array_add(lines, g_strdup(buf));
+        }
+        if (lines->len >= wait_for)
+            break;
+        g_usleep(100 * 1000);
+    }
+    g_ptr_array_add(lines, NULL);
+    return (gchar **)g_ptr_array_free(g_steal_pointer(&lines), FALSE);
+}
+
+void
+gp_test_syslog_close(GpSim *sim, int fd)
+{
+    close(fd);
+    unlink(gp_sim_syslog(sim));
 }
 
 char *

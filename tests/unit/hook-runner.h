@@ -33,6 +33,16 @@ void gp_test_run_hook(GpHookRun *run, const char *domain, const char *op, const 
  * flag was already cleared when it began: it must be). */
 void gp_test_fake_rebalance(GpSim *sim, guint sleep_seconds);
 
+/* The system log as a log daemon sees it: a datagram socket bound at
+ * the sim's GPUPOOL_SYSLOG_SOCKET, where gpupool sends its log lines.
+ * Close it with gp_test_syslog_close(). */
+int gp_test_syslog_listen(GpSim *sim);
+/* Every line received so far, in order, "<PRI>STAMP gpupool[PID]: ..."
+ * (NULL-terminated); WAIT_FOR > 0 waits up to 5 s until there are at
+ * least that many. */
+gchar **gp_test_syslog_lines(int fd, guint wait_for);
+void gp_test_syslog_close(GpSim *sim, int fd);
+
 /* Domain NAME/UUID (q35, no devices) as `gpupool assign --pool POOL
  * --mmio 1T` defines it when it reserves DEVICES (NULL-terminated; PCI
  * addresses of pci and vf pools, mdev UUIDs of mdev pools): gpupool's

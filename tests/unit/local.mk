@@ -44,9 +44,9 @@ tests_unit_libgptest_la_CPPFLAGS = $(gp_unit_cppflags)
 tests_unit_libgptest_la_CFLAGS = $(gp_unit_cflags)
 
 # The base modules: the sysfs door, PCI addresses, paths, crash-safe files,
-# XML documents, and the CLI's front door.
+# the system log, XML documents, and the CLI's front door.
 gp_base_tests = tests/unit/test-sysfs tests/unit/test-pciaddr tests/unit/test-paths \
-	tests/unit/test-txfile tests/unit/test-xmldoc tests/unit/test-cli
+	tests/unit/test-txfile tests/unit/test-syslog tests/unit/test-xmldoc tests/unit/test-cli
 check_PROGRAMS += $(gp_base_tests)
 TESTS += $(gp_base_tests)
 gp_base_test_ldadd = src/libgpupool.la $(CRITERION_LIBS) $(GP_CORE_LIBS)
@@ -58,6 +58,8 @@ tests_unit_test_paths_CFLAGS = $(gp_unit_cflags)
 tests_unit_test_paths_LDADD = $(gp_base_test_ldadd)
 tests_unit_test_txfile_CFLAGS = $(gp_unit_cflags)
 tests_unit_test_txfile_LDADD = $(gp_base_test_ldadd)
+tests_unit_test_syslog_CFLAGS = $(gp_unit_cflags)
+tests_unit_test_syslog_LDADD = $(gp_base_test_ldadd)
 tests_unit_test_xmldoc_SOURCES = tests/unit/test-xmldoc.c
 tests_unit_test_xmldoc_CPPFLAGS = $(gp_unit_cppflags)
 tests_unit_test_xmldoc_CFLAGS = $(gp_unit_cflags)
@@ -241,9 +243,13 @@ tests_unit_test_cmd_partitions_CFLAGS = $(gp_unit_cflags)
 tests_unit_test_cmd_partitions_LDADD = $(gp_unit_ldadd)
 
 # The libvirt layer and `gpupool assign`, against libvirt's test driver.
-gp_virt_tests = tests/unit/test-assign tests/unit/test-cmd-assign
+gp_virt_tests = tests/unit/test-assign tests/unit/test-power tests/unit/test-cmd-assign
 check_PROGRAMS += $(gp_virt_tests)
 TESTS += $(gp_virt_tests)
+tests_unit_test_power_SOURCES = tests/unit/test-power.c
+tests_unit_test_power_CPPFLAGS = $(gp_unit_cppflags)
+tests_unit_test_power_CFLAGS = $(gp_unit_cflags)
+tests_unit_test_power_LDADD = $(gp_virt_test_ldadd)
 tests_unit_test_assign_SOURCES = tests/unit/test-assign.c
 tests_unit_test_assign_CPPFLAGS = $(gp_unit_cppflags)
 tests_unit_test_assign_CFLAGS = $(gp_unit_cflags)

@@ -499,3 +499,95 @@ Test(alloc, repoint_leaves_mdev_devices_alone_for_prepare_to_create)
     cr_assert(changes != NULL, "%s", error ? error->message : "");
     cr_expect_eq(g_hash_table_size(changes), 0);
 }
+
+/* ---- copies and refusals that a rebalance fixes ---------------------------- */
+
+/* An mdev pool "vgpu" (not on this host: the decision reads only the
+ * definition). */
+static GHashTable *
+mdev_pools(void)
+{
+    GHashTable *pools = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                              (GDestroyNotify)gp_pool_free);
+    GpPool *pool = gp_pool_new("vgpu", GP_POOL_TYPE_MDEV, NULL);
+
+    g_hash_table_insert(pools, g_strdup("vgpu"), pool);
+    return pools;
+}
+
+Test(alloc, a_copied_mdev_is_refused_naming_its_holder_and_what_is_done_about_it)
+{
+    g_autoptr(GHashTable) pools = mdev_pools();
+    g_autoptr(GpClaims) claims = gp_test_load_claims();
+    g_autofree char *theirs = gp_domain_mdev_uuid(UUID_A, "vgpu", 0);
+    g_autofree char *want_started = NULL;
+    g_autofree char *want_advise = NULL;
+    g_autoptr(GpDomain) copy = gp_domain_new(UUID_B, "vm1-clone");
+    g_autoptr(GError) started = NULL;
+    g_autoptr(GError) advise = NULL;
+
+    gp_domain_add_device(copy, "ua-gpupool-0", "vgpu", theirs);
+    cr_assert(gp_claims_add(claims, theirs, "vgpu", UUID_A, "vm1", "mbochs", NULL));
+    cr_assert_not(gp_alloc_check_copies(copy, pools, claims, GP_ALLOC_REPOINT_STARTED, &started));
+    cr_assert(g_error_matches(started, GP_ALLOC_ERROR, GP_ALLOC_ERROR_COPIED));
+    want_started = g_strdup_printf("vm1-clone: mdev %s of pool 'vgpu' was made for another "
+                                   "domain, 'vm1', which holds it (this definition is a copy "
+                                   "of that domain's); vm1-clone is being re-pointed to its "
+                                   "own mdev: start it again in a moment", theirs);
+    cr_assert_str_eq(started->message, want_started);
+    /* gpupool check starts nothing: it names the command. */
+    g_clear_pointer(&claims, gp_claims_free);
+    claims = gp_test_load_claims();
+    cr_assert_not(gp_alloc_check_copies(copy, pools, claims, GP_ALLOC_REPOINT_ADVISE, &advise));
+    want_advise = g_strdup_printf("vm1-clone: mdev %s of pool 'vgpu' was made for another "
+                                  "domain (this definition is a copy of that domain's); run "
+                                  "'gpupool rebalance' to give vm1-clone its own mdev", theirs);
+    cr_assert_str_eq(advise->message, want_advise);
+}
+
+Test(alloc, a_domains_own_mdevs_and_other_pools_pass_the_copy_check)
+{
+    g_autoptr(GHashTable) pools = mdev_pools();
+    g_autoptr(GpClaims) claims = gp_test_load_claims();
+    g_autofree char *slot0 = gp_domain_mdev_uuid(UUID_B, "vgpu", 0);
+    g_autofree char *slot1 = gp_domain_mdev_uuid(UUID_B, "vgpu", 1);
+    g_autoptr(GpDomain) dom = gp_domain_new(UUID_B, "vm2");
+    g_autoptr(GError) error = NULL;
+
+    gp_domain_add_device(dom, "ua-gpupool-0", "vgpu", slot0);
+    gp_domain_add_device(dom, "ua-gpupool-1", "vgpu", slot1);
+    gp_domain_add_device(dom, "ua-gpupool-2", "gpus", GPU0);
+    cr_assert(gp_alloc_check_copies(dom, pools, claims, GP_ALLOC_REPOINT_STARTED, &error), "%s",
+              error ? error->message : "");
+}
+
+Test(alloc, a_device_outside_the_pool_is_said_to_be_repointed_only_when_it_is)
+{
+    const char *const devs[] = { OTHER, NULL };
+    g_autoptr(GpDomain) dom = domain_new(UUID_A, "vm1", devs);
+    g_autoptr(GHashTable) pools = NULL;
+    g_autoptr(GpClaims) claims = gp_test_load_claims();
+    g_autoptr(GError) started = NULL;
+    g_autoptr(GError) advise = NULL;
+    g_autoptr(GError) manual = NULL;
+    const GpDomainDevice *dev;
+
+    pools = load_pools(dom);
+    cr_assert_not(gp_alloc_claim(claims, pools, dom, NULL, &started));
+    dev = gp_alloc_refused_device(claims, pools, dom);
+    cr_assert_eq(dev, dom->devices->pdata[0]);
+    gp_alloc_explain_refusal(&started, dom, dev, pools, GPU1, TRUE, GP_ALLOC_REPOINT_STARTED);
+    cr_assert_str_eq(started->message, "vm1: " OTHER " is not a device of pool 'gpus' on this "
+                     "host; vm1 is being re-pointed to a free device of pool 'gpus': start it "
+                     "again in a moment");
+    cr_assert_not(gp_alloc_claim(claims, pools, dom, NULL, &advise));
+    gp_alloc_explain_refusal(&advise, dom, dev, pools, GPU1, TRUE, GP_ALLOC_REPOINT_ADVISE);
+    cr_assert_str_eq(advise->message, "vm1: " OTHER " is not a device of pool 'gpus' on this "
+                     "host: run 'gpupool rebalance' to re-point vm1 to a free device of pool "
+                     "'gpus'");
+    /* No free unit: nobody re-points it; the manual fix stands. */
+    cr_assert_not(gp_alloc_claim(claims, pools, dom, NULL, &manual));
+    gp_alloc_explain_refusal(&manual, dom, dev, pools, "", FALSE, GP_ALLOC_REPOINT_STARTED);
+    cr_assert_str_eq(manual->message, "vm1: " OTHER " is not a device of pool 'gpus' on this "
+                     "host: run 'gpupool unassign vm1' and 'gpupool assign vm1 --pool gpus'");
+}

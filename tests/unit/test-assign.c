@@ -251,10 +251,10 @@ Test(assign, command_refuses_a_domain_name_with_a_control_character_naming_the_f
     g_regex_unref(re);
     rc = run_gpupool_with("assign " UUID_D " --pool gpus --mmio 64G", tabbed, &out, &err);
     cr_assert_eq(rc, 1, "%s%s", out, err);
-    cr_assert_str_eq(err, "gpupool: error: domain name 'tab\\tvm' contains the control "
-                          "character '\\t', which gpupool cannot record as the holder of a "
-                          "device: rename the domain with 'virsh domrename' (while it is shut "
-                          "off) and assign it again\n");
+    cr_assert_str_eq(err, "gpupool: error: " UUID_D ": domain name 'tab\\tvm' contains the "
+                          "control character '\\t', which gpupool cannot record as the holder "
+                          "of a device: rename the domain with 'virsh domrename' (while it is "
+                          "shut off) and assign it again\n");
     cr_assert_str_eq(out, "");
 }
 
@@ -472,4 +472,199 @@ Test(assign, assigning_more_keeps_the_devices_and_aliases_a_domain_has)
     cr_assert_eq(rc, 0, "%s", err);
     cr_assert_not_null(strstr(out, "assigned gpus 0000:81:00.0 (ua-gpupool-0), "
                                    "gpus 0000:41:00.0 (ua-gpupool-1)"), "%s", out);
+}
+
+/* ---- Running domains: --restart, in one connection ------------------------ */
+
+#define WIN_OVMF_UUID "1b7a4e52-58c3-4c0e-9d0a-2f0b4c1e9a01"
+
+/* The sample domains, running, on a test-driver node opened in this
+ * process, with pool "gpus" of pool_host(): the test driver keeps what a
+ * command changed only for the connection, so the checks that look
+ * before and after run here. */
+static virConnectPtr
+open_node(GpSim **sim_out)
+{
+    GpSim *sim = pool_host();
+    g_autofree char *pools = g_build_filename(gp_sim_confdir(sim), "pools", NULL);
+    g_autofree char *pool_src = g_build_filename(GP_TOP_SRCDIR, "xml", "pool-pci.xml", NULL);
+    g_autofree char *pool_dst = g_build_filename(pools, "gpus.xml", NULL);
+    g_autofree char *node = g_build_filename(gp_sim_base(sim), "node.xml", NULL);
+    g_autofree char *text = NULL;
+    g_autofree char *d1 = NULL;
+    g_autofree char *d2 = NULL;
+    g_autofree char *nodexml = NULL;
+    g_autofree char *uri = NULL;
+    g_autoptr(GRegex) re = g_regex_new("<domain type='(kvm|qemu)'>", 0, 0, NULL);
+    virConnectPtr conn;
+
+    g_mkdir_with_parents(pools, 0755);
+    cr_assert(g_file_get_contents(pool_src, &text, NULL, NULL));
+    cr_assert(g_file_set_contents(pool_dst, text, -1, NULL));
+    cr_assert(g_file_get_contents(GP_TOP_SRCDIR "/tests/data/domains/q35-ovmf.xml", &d1,
+                                  NULL, NULL));
+    cr_assert(g_file_get_contents(GP_TOP_SRCDIR "/tests/data/domains/minimal.xml", &d2,
+                                  NULL, NULL));
+    nodexml = g_strdup_printf("<node>\n%s%s</node>\n", d1, d2);
+    g_free(text);
+    text = g_regex_replace_literal(re, nodexml, -1, 0, "<domain type='test'>", 0, NULL);
+    cr_assert(g_file_set_contents(node, text, -1, NULL));
+    uri = g_strdup_printf("test://%s", node);
+    conn = gp_assign_connect(uri, NULL);
+    cr_assert_not_null(conn, "%s", uri);
+    *sim_out = sim;
+    return conn;
+}
+
+static char *
+inactive_definition(virConnectPtr conn, const char *name)
+{
+    virDomainPtr dom = virDomainLookupByName(conn, name);
+    char *xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE);
+    char *copy = g_strdup(xml);
+
+    free(xml);
+    virDomainFree(dom);
+    return copy;
+}
+
+static gboolean
+is_running(virConnectPtr conn, const char *name)
+{
+    virDomainPtr dom = virDomainLookupByName(conn, name);
+    gboolean active = virDomainIsActive(dom) == 1;
+
+    virDomainFree(dom);
+    return active;
+}
+
+/* The live definition, as it runs now. */
+static char *
+live_definition(virConnectPtr conn, const char *name)
+{
+    virDomainPtr dom = virDomainLookupByName(conn, name);
+    char *xml = virDomainGetXMLDesc(dom, 0);
+    char *copy = g_strdup(xml);
+
+    free(xml);
+    virDomainFree(dom);
+    return copy;
+}
+
+Test(assign, restart_stops_a_running_domain_changes_it_and_starts_it_with_the_change)
+{
+    g_autoptr(GpSim) sim = NULL;
+    virConnectPtr conn = open_node(&sim);
+    GpAssignRestart how = { .restart = TRUE, .timeout = 5 };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GpAssignResult) result = NULL;
+    g_autofree char *live = NULL;
+
+    cr_assert(is_running(conn, "win-ovmf"));
+    result = gp_assign_domain(conn, "win-ovmf", "gpus", 1, 0, &how, &error);
+    cr_assert_not_null(result, "%s", error ? error->message : "");
+    cr_expect(result->restarted);
+    cr_expect_not(result->running, "the change does not wait for the next start");
+    cr_expect(is_running(conn, "win-ovmf"), "restarted, so running again");
+    /* It runs with its device now, not at its next start. */
+    live = live_definition(conn, "win-ovmf");
+    cr_expect(strstr(live, "<alias name='ua-gpupool-0'/>"), "%s", live);
+
+    /* unassign --restart takes it away the same way. */
+    g_clear_pointer(&result, gp_assign_result_free);
+    result = gp_unassign_domain(conn, "win-ovmf", &how, &error);
+    cr_assert_not_null(result, "%s", error ? error->message : "");
+    cr_expect(result->restarted);
+    g_free(live);
+    live = live_definition(conn, "win-ovmf");
+    cr_expect_null(strstr(live, "ua-gpupool"), "%s", live);
+    cr_expect(is_running(conn, "win-ovmf"));
+    virConnectClose(conn);
+}
+
+Test(assign, without_restart_a_running_domain_keeps_running_as_it_was)
+{
+    g_autoptr(GpSim) sim = NULL;
+    virConnectPtr conn = open_node(&sim);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GpAssignResult) result = NULL;
+    g_autofree char *live = NULL;
+    g_autofree char *inactive = NULL;
+
+    result = gp_assign_domain(conn, "win-ovmf", "gpus", 1, 0, NULL, &error);
+    cr_assert_not_null(result, "%s", error ? error->message : "");
+    cr_expect(result->running);
+    cr_expect_not(result->restarted);
+    live = live_definition(conn, "win-ovmf");
+    cr_expect_null(strstr(live, "ua-gpupool"), "the running guest changed: %s", live);
+    inactive = inactive_definition(conn, "win-ovmf");
+    cr_expect(strstr(inactive, "ua-gpupool-0"), "%s", inactive);
+    virConnectClose(conn);
+}
+
+Test(assign, restart_is_not_even_tried_when_the_start_would_be_refused)
+{
+    g_autoptr(GpSim) sim = NULL;
+    virConnectPtr conn = open_node(&sim);
+    GpAssignRestart how = { .restart = TRUE, .timeout = 5 };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GpAssignResult) result = NULL;
+    g_autofree char *before = inactive_definition(conn, "win-ovmf");
+    g_autofree char *after = NULL;
+
+    /* Both devices are held by other running domains. */
+    gp_test_hold("0000:41:00.0", "gpus", UUID_D, "vm-a", NULL);
+    gp_test_hold("0000:81:00.0", "gpus", "eeeeeeee-0000-4000-8000-000000000005", "vm-b", NULL);
+    result = gp_assign_domain(conn, "win-ovmf", "gpus", 1, 0, &how, &error);
+    cr_assert_null(result);
+    cr_assert(g_str_has_prefix(error->message, "win-ovmf: left running and unchanged: a start "
+                               "with the new definition would be refused: 0000:41:00.0 of "
+                               "pool 'gpus' is held by domain 'vm-a'"), "%s", error->message);
+    cr_expect(is_running(conn, "win-ovmf"));
+    after = inactive_definition(conn, "win-ovmf");
+    cr_expect_str_eq(after, before);
+    virConnectClose(conn);
+}
+
+Test(assign, several_domains_are_each_reported_and_one_failure_makes_the_exit_1)
+{
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    int rc = run_gpupool("assign win-ovmf nosuch minimal --pool gpus --mmio 64G", &out, &err);
+
+    cr_assert_eq(rc, 1, "%s", out);
+    cr_assert(strstr(out, "win-ovmf: assigned gpus 0000:41:00.0 (ua-gpupool-0)\n"), "%s", out);
+    /* The other domain gets the other device: each sees the one before. */
+    cr_assert(strstr(out, "minimal: assigned gpus 0000:81:00.0 (ua-gpupool-0)\n"), "%s", out);
+    cr_assert(g_str_has_prefix(err, "gpupool: error: domain 'nosuch' not found"), "%s", err);
+    cr_assert_eq(strchr(err, '\n'), err + strlen(err) - 1, "one line: %s", err);
+}
+
+Test(assign, unassign_takes_several_domains)
+{
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    int rc = run_gpupool("unassign minimal win-ovmf", &out, &err);
+
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert_str_eq(out, "minimal: no gpupool assignment, nothing changed\n"
+                          "win-ovmf: no gpupool assignment, nothing changed\n");
+}
+
+Test(assign, restart_options_are_checked_before_anything_runs)
+{
+    g_autofree char *o1 = NULL, *e1 = NULL, *o2 = NULL, *e2 = NULL, *o3 = NULL, *e3 = NULL;
+    g_autofree char *o4 = NULL, *e4 = NULL;
+
+    cr_assert_eq(run_gpupool("assign win-ovmf --pool gpus --timeout 5", &o1, &e1), 2, "%s", e1);
+    cr_assert(strstr(e1, "--timeout is how long --restart waits"), "%s", e1);
+    cr_assert_eq(run_gpupool("assign --file /nonexistent.xml --pool gpus --restart", &o2, &e2),
+                 2, "%s", e2);
+    cr_assert(strstr(e2, "leave out --restart"), "%s", e2);
+    cr_assert_eq(run_gpupool("unassign win-ovmf --restart --timeout 99999", &o3, &e3), 2, "%s",
+                 e3);
+    cr_assert(strstr(e3, "--timeout must be 0..3600 seconds"), "%s", e3);
+    cr_assert_eq(run_gpupool("assign --file /nonexistent.xml vm2 --pool gpus", &o4, &e4), 2,
+                 "%s", e4);
+    cr_assert(strstr(e4, "give DOMAIN... or --file PATH, not both"), "%s", e4);
 }

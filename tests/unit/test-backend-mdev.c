@@ -179,18 +179,3 @@ Test(backend_mdev, release_of_a_busy_mdev_retries_then_names_it)
     cr_assert(strstr(err->message, "cannot remove mdev " UUID_A), "%s", err->message);
     cr_assert(gp_sysfs_is_dir("bus/mdev/devices/" UUID_A));
 }
-
-Test(backend_mdev, mdev_uuids_are_stable_per_domain_pool_and_slot)
-{
-    g_autofree char *a = gp_partition_mdev_uuid("C7A5FDBD-CDAF-9455-926A-D65C16DB1809", "vgpu", 0);
-    g_autofree char *b = gp_partition_mdev_uuid("c7a5fdbd-cdaf-9455-926a-d65c16db1809", "vgpu", 0);
-    g_autofree char *c = gp_partition_mdev_uuid("c7a5fdbd-cdaf-9455-926a-d65c16db1809", "vgpu", 1);
-    g_autofree char *d = gp_partition_mdev_uuid("c7a5fdbd-cdaf-9455-926a-d65c16db1809", "other", 0);
-
-    /* RFC 4122 version 5 of gpupool's namespace, checked against Python's
-     * uuid.uuid5(). */
-    cr_assert_str_eq(a, "136a849e-f46f-5bac-a26a-97dc19ddf8ed");
-    cr_assert_str_eq(a, b);
-    cr_assert_str_neq(a, c);
-    cr_assert_str_neq(a, d);
-}

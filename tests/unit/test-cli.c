@@ -139,7 +139,7 @@ Test(cli, the_top_level_help_lists_every_environment_variable)
     Run run = gpupool("--help", NULL);
     const char *vars[] = {
         "GPUPOOL_CONFDIR", "GPUPOOL_STATEDIR", "GPUPOOL_SYSFS_ROOT", "GPUPOOL_SCHEMADIR",
-        "GPUPOOL_PLUGINDIR", "GPUPOOL_PCI_IDS", "LIBVIRT_DEFAULT_URI",
+        "GPUPOOL_PLUGINDIR", "GPUPOOL_PCI_IDS", "GPUPOOL_SYSLOG_SOCKET", "LIBVIRT_DEFAULT_URI",
     };
 
     for (size_t i = 0; i < G_N_ELEMENTS(vars); i++)

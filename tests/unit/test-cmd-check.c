@@ -53,8 +53,13 @@ Test(cmd_check, a_held_device_is_refused_in_the_hooks_words_and_nothing_changes)
     g_autofree char *err = NULL;
     g_auto(GpHookRun) hook = { 0 };
     const char *reason = GP_SIM_DC_GPU0 " of pool 'gpus' is held by domain 'other'; free: "
-                         GP_SIM_DC_GPU1 "; run 'gpupool rebalance' or start the domain again "
-                         "in a moment\n";
+                         GP_SIM_DC_GPU1 "; ";
+    const char *check_fix = "run 'gpupool rebalance' or start the domain again in a moment\n";
+    /* The hook has started the rebalance that re-points the domain. */
+    const char *hook_fix = "linux-seabios is being re-pointed to a free device of pool "
+                           "'gpus': start it again in a moment\n";
+    g_autofree char *check_line = g_strconcat(reason, check_fix, NULL);
+    g_autofree char *hook_line = g_strconcat(reason, hook_fix, NULL);
 
     virt_claim(GP_SIM_DC_GPU0, OTHER_UUID, "other");
     path = g_build_filename(gp_sim_statedir(sim), "claims.xml", NULL);
@@ -63,12 +68,13 @@ Test(cmd_check, a_held_device_is_refused_in_the_hooks_words_and_nothing_changes)
 
     cr_assert_eq(virt_run(&out, &err, "check", "linux-seabios", NULL), 1, "%s", out);
     cr_assert(g_str_has_prefix(err, "gpupool: error: "), "%s", err);
-    cr_assert_str_eq(err + strlen("gpupool: error: "), reason);
-    /* The hook, for the same definition, refuses in the same words. */
+    cr_assert_str_eq(err + strlen("gpupool: error: "), check_line);
+    /* The hook, for the same definition, refuses in the same words, up to
+     * what is done about it. */
     gp_test_fake_rebalance(sim, 0);
     gp_test_run_hook(&hook, "linux-seabios", "prepare", "begin", seabios);
     cr_assert_eq(hook.status, 1, "%s", hook.err);
-    cr_assert_str_eq(hook.err + strlen("gpupool: "), reason);
+    cr_assert_str_eq(hook.err + strlen("gpupool: "), hook_line);
 
     /* check changed nothing: the claims file, the host. */
     host_after = gp_sim_snapshot(sim);
@@ -120,4 +126,21 @@ Test(cmd_check, without_a_domain_it_is_a_usage_error)
 
     cr_assert_eq(virt_run(&out, &err, "check", NULL), 2);
     cr_assert(strstr(err, "give at least one DOMAIN"), "%s", err);
+}
+
+Test(cmd_check, a_device_this_host_does_not_pool_names_the_command_that_repoints_it)
+{
+    g_autofree char *sample = virt_sample("q35-seabios.xml");
+    /* As a definition moved from another host: the datacenter host's NIC
+     * is on this host, in no pool. */
+    g_autofree char *moved = virt_assigned(sample, GP_SIM_DC_NIC, 512ULL << 30);
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+
+    virt_teardown();
+    virt_setup(moved, NULL);
+    cr_assert_eq(virt_run(&out, &err, "check", "linux-seabios", NULL), 1, "%s", out);
+    cr_assert_str_eq(err, "gpupool: error: linux-seabios: " GP_SIM_DC_NIC " is not a device of "
+                     "pool 'gpus' on this host: run 'gpupool rebalance' to re-point "
+                     "linux-seabios to a free device of pool 'gpus'\n");
 }

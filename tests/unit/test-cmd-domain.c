@@ -100,3 +100,27 @@ Test(cmd_domain, an_unknown_domain_is_one_line_and_exit_1)
     cr_assert_eq(virt_run(&out, &err, "domain", "nosuch", NULL), 1);
     cr_assert(strstr(err, "gpupool: error: domain 'nosuch' not found"), "%s", err);
 }
+
+Test(cmd_domain, a_unit_another_definition_reserves_too_is_shown_as_shared)
+{
+    g_autofree char *sample = virt_sample("q35-seabios.xml");
+    g_autofree char *seabios = virt_assigned(sample, GP_SIM_DC_GPU0, 512ULL << 30);
+    g_autofree char *ovmf_sample = virt_sample("q35-ovmf.xml");
+    /* win-ovmf's definition reserves the same device, as a copy made by
+     * virt-clone would. */
+    g_autofree char *ovmf = virt_assigned(ovmf_sample, GP_SIM_DC_GPU0, 512ULL << 30);
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    g_autofree char *xml = NULL;
+    g_autofree char *xml_err = NULL;
+
+    virt_teardown();
+    virt_setup(seabios, ovmf, NULL);
+    cr_assert_eq(virt_run(&out, &err, "domain", "linux-seabios", NULL), 0, "%s", err);
+    cr_assert(strstr(out, "ua-gpupool-0  gpus  0000:41:00.0  free; also reserved by win-ovmf\n"),
+              "%s", out);
+    cr_assert_eq(virt_run(&xml, &xml_err, "domain", "linux-seabios", "--xml", NULL), 0, "%s",
+                 xml_err);
+    cr_assert(strstr(xml, "state='free'>\n      <also-reserved-by domain='win-ovmf'/>\n"
+                          "    </device>\n"), "%s", xml);
+}

@@ -342,8 +342,8 @@ Test(cmd_partitions, pool_check_refuses_a_vf_handed_out_whole_from_a_partitioned
 Test(cmd_partitions, a_pool_that_allows_two_per_domain_gives_a_domain_two_mdevs)
 {
     g_autoptr(GpSim) sim = gp_test_mbochs_pool_host("mbochs-small");
-    g_autofree char *a = gp_partition_mdev_uuid(DOM1, "disp", 0);
-    g_autofree char *b = gp_partition_mdev_uuid(DOM1, "disp", 1);
+    g_autofree char *a = gp_domain_mdev_uuid(DOM1, "disp", 0);
+    g_autofree char *b = gp_domain_mdev_uuid(DOM1, "disp", 1);
     g_autoptr(GpDomain) dom = gp_test_domain(DOM1, "vm1", "disp", a);
     g_autoptr(GError) err = NULL;
     g_autofree char *out = NULL;
@@ -480,7 +480,7 @@ Test(cmd_partitions, rebalance_keeps_a_stale_claim_while_qemu_still_holds_the_vf
 Test(cmd_partitions, rebalance_removes_the_mdev_of_a_domain_that_stopped_unseen)
 {
     g_autoptr(GpSim) sim = gp_test_mbochs_pool_host("mbochs-medium");
-    g_autofree char *uuid = gp_partition_mdev_uuid(DOM1, "disp", 0);
+    g_autofree char *uuid = gp_domain_mdev_uuid(DOM1, "disp", 0);
     g_autoptr(GpDomain) dom = gp_test_domain(DOM1, "vm1", "disp", uuid);
     g_autoptr(GError) err = NULL;
     g_autofree char *rel = gp_sysfs_mdev_dev_path(uuid, NULL);

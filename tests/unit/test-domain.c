@@ -99,3 +99,35 @@ Test(domain, the_request_of_a_definition_carries_its_devices_and_mmio_window)
     cr_assert(gp_domain_device_is_mdev(d));
     cr_assert_not(d->present, "nothing is known of the host until the ledger probes it");
 }
+
+Test(domain, mdev_uuids_are_stable_per_domain_pool_and_slot)
+{
+    g_autofree char *a = gp_domain_mdev_uuid("C7A5FDBD-CDAF-9455-926A-D65C16DB1809", "vgpu", 0);
+    g_autofree char *b = gp_domain_mdev_uuid("c7a5fdbd-cdaf-9455-926a-d65c16db1809", "vgpu", 0);
+    g_autofree char *c = gp_domain_mdev_uuid("c7a5fdbd-cdaf-9455-926a-d65c16db1809", "vgpu", 1);
+    g_autofree char *d = gp_domain_mdev_uuid("c7a5fdbd-cdaf-9455-926a-d65c16db1809", "other", 0);
+
+    /* RFC 4122 version 5 of gpupool's namespace, checked against Python's
+     * uuid.uuid5(). */
+    cr_assert_str_eq(a, "136a849e-f46f-5bac-a26a-97dc19ddf8ed");
+    cr_assert_str_eq(a, b);
+    cr_assert_str_neq(a, c);
+    cr_assert_str_neq(a, d);
+}
+
+Test(domain, an_mdev_uuid_tells_its_slot_only_to_the_domain_it_was_derived_from)
+{
+    const char *orig = "c7a5fdbd-cdaf-9455-926a-d65c16db1809";
+    const char *clone = "0b9e8d4c-1f2a-4b3c-8d4e-5f6a7b8c9d0e";
+    g_autofree char *slot0 = gp_domain_mdev_uuid(orig, "vgpu", 0);
+    g_autofree char *slot3 = gp_domain_mdev_uuid(orig, "vgpu", 3);
+
+    cr_assert_eq(gp_domain_mdev_slot(orig, "vgpu", slot0), 0);
+    cr_assert_eq(gp_domain_mdev_slot("C7A5FDBD-CDAF-9455-926A-D65C16DB1809", "vgpu",
+                                     slot3), 3);
+    /* A copy of the definition (virt-clone) keeps the original's mdev. */
+    cr_assert_eq(gp_domain_mdev_slot(clone, "vgpu", slot0), -1);
+    /* The same domain's mdev of another pool is not this pool's. */
+    cr_assert_eq(gp_domain_mdev_slot(orig, "other", slot0), -1);
+    cr_assert_eq(gp_domain_mdev_slot(orig, "vgpu", MDEV_UUID), -1);
+}

@@ -17,6 +17,7 @@
 #include "state/domxml.h"
 #include "ops/lifecycle.h"
 #include "ops/rebalance.h"
+#include "cli-runner.h"
 #include "hook-runner.h"
 #include "pool-fixtures.h"
 
@@ -157,10 +158,11 @@ Test(hook, binary_claim_then_conflicting_claim_by_another_domain_fails_with_one_
 
     gp_test_run_hook(&second, "vm1", "prepare", "begin", vm1);
     cr_expect_eq(second.status, 1);
-    /* NVIDIA is not free: it needs 'gpupool setup' first. */
+    /* NVIDIA is not free: it needs 'gpupool setup' first.  The hook
+     * starts the rebalance that re-points vm1, and says so. */
     cr_expect_str_eq(second.err, "gpupool: " GPU0 " of pool 'gpus' is held by domain 'vm2'; "
-                     "free: " GPU1 ", " GPU2 "; run 'gpupool rebalance' or start "
-                     "the domain again in a moment\n");
+                     "free: " GPU1 ", " GPU2 "; vm1 is being re-pointed to a free device of "
+                     "pool 'gpus': start it again in a moment\n");
     claims = gp_test_load_claims();
     cr_expect_eq(gp_claims_all(claims)->len, 1);
     cr_expect_str_eq(holder(claims, GPU0), "vm2");
@@ -350,12 +352,22 @@ Test(hook, binary_refuses_oversized_domain_xml_at_prepare)
 {
     g_autofree char *xml = huge_xml(NULL);
     g_auto(GpHookRun) prepare = { 0 };
+    g_auto(GStrv) lines = NULL;
+    int log = gp_test_syslog_listen(sim);
 
     gp_test_run_hook(&prepare, "huge", "prepare", "begin", xml);
     cr_expect_eq(prepare.status, 1);
     cr_expect(NULL != strstr(prepare.err, "huge: cannot read the domain XML (over 16 MiB"),
               "%s", prepare.err);
     cr_expect_eq(dir_entries(gp_sim_statedir(sim)), 0);
+    /* The gate refused before any XML was read: the log has its name. */
+    lines = gp_test_syslog_lines(log, 1);
+    cr_assert_eq(g_strv_length(lines), 1);
+    cr_expect(g_str_has_prefix(lines[0], "<27>"), "%s", lines[0]);
+    cr_expect(strstr(lines[0], " gpupool[") && strstr(lines[0], "]: huge (uuid unknown): start "
+                                                     "refused: cannot read the domain XML (over "
+                                                     "16 MiB"), "%s", lines[0]);
+    gp_test_syslog_close(sim, log);
 }
 
 /* A domain whose live XML grew past the bound while it ran still gives
@@ -542,6 +554,8 @@ Test(hook, hook_release_that_keeps_a_vf_still_starts_the_rebalance_and_says_why)
     g_autofree char *stderr_text = NULL;
     g_autofree char *kept = NULL;
     g_autofree char *cleared = NULL;
+    g_auto(GStrv) lines = NULL;
+    int log;
     const char *xml =
         "<domain type='kvm'>\n  <name>vm1</name>\n  <uuid>" DOM1 "</uuid>\n"
         "  <memory unit='KiB'>65536</memory>\n  <metadata>\n"
@@ -573,6 +587,7 @@ Test(hook, hook_release_that_keeps_a_vf_still_starts_the_rebalance_and_says_why)
                                   -1, NULL));
     cr_assert_eq(chmod(cli, 0755), 0);
     g_setenv("GPUPOOL_CLI", cli, TRUE);
+    log = gp_test_syslog_listen(sim);
 
     gp_test_run_hook(&run, "vm1", "release", "end", xml);
     status = run.status;
@@ -584,6 +599,14 @@ Test(hook, hook_release_that_keeps_a_vf_still_starts_the_rebalance_and_says_why)
               "%s", stderr_text);
     cr_expect_eq(strchr(stderr_text, '\n'), stderr_text + strlen(stderr_text) - 1,
                  "one line: %s", stderr_text);
+    /* libvirt ignores what a release prints; the system log keeps it. */
+    lines = gp_test_syslog_lines(log, 1);
+    cr_expect_eq(g_strv_length(lines), 1);
+    cr_expect(lines[0] && strstr(lines[0], "gpupool[") &&
+              strstr(lines[0], "]: vm1 (" DOM1 "): release: partitions not given back yet: "
+                               "0000:c1:00.4 is still open through /dev/vfio/"),
+              "%s", lines[0] ? lines[0] : "no log line");
+    gp_test_syslog_close(sim, log);
     /* The VF that was given back is free for a stopped domain now. */
     for (int i = 0; i < 50 && !g_file_test(ran, G_FILE_TEST_EXISTS); i++)
         g_usleep(100 * 1000);
@@ -594,6 +617,188 @@ Test(hook, hook_release_that_keeps_a_vf_still_starts_the_rebalance_and_says_why)
     cleared = gp_sim_read(sim, "bus/pci/devices/0000:c1:00.5/nvidia/current_vgpu_type");
     cr_expect_str_eq(cleared, "0");
     gp_test_l40s_done();
+}
+
+/* ---- the system log ------------------------------------------------------ */
+
+/* The message of a log line: what follows "gpupool[PID]: ". */
+static const char *
+log_message(const char *line)
+{
+    const char *tag = strstr(line, "gpupool[");
+    const char *end = tag ? strstr(tag, "]: ") : NULL;
+
+    cr_assert_not_null(end, "not a gpupool log line: %s", line);
+    return end + 3;
+}
+
+Test(hook, binary_refusal_goes_to_the_system_log_with_the_domains_name_and_uuid)
+{
+    const char *const devs[] = { GPU0, NULL };
+    g_autofree char *vm2 = domain_xml("vm2", UUID_B, devs);
+    g_autofree char *vm1 = domain_xml("vm1", UUID_A, devs);
+    g_auto(GpHookRun) first = { 0 };
+    g_auto(GpHookRun) second = { 0 };
+    g_auto(GStrv) lines = NULL;
+    g_autofree char *want = NULL;
+    int log = gp_test_syslog_listen(sim);
+
+    gp_test_fake_rebalance(sim, 0);
+    gp_test_run_hook(&first, "vm2", "prepare", "begin", vm2);
+    cr_assert_eq(first.status, 0, "%s", first.err);
+    gp_test_run_hook(&second, "vm1", "prepare", "begin", vm1);
+    cr_assert_eq(second.status, 1);
+    lines = gp_test_syslog_lines(log, 1);
+    /* One line for the refusal, none for the start that passed; the
+     * line is what libvirt showed, with the domain's name and UUID. */
+    cr_assert_eq(g_strv_length(lines), 1, "%s", lines[0] ? lines[0] : "no line");
+    cr_assert(g_str_has_prefix(lines[0], "<27>"), "daemon.err: %s", lines[0]);
+    cr_assert(g_str_has_prefix(second.err, "gpupool: "));
+    want = g_strdup_printf("vm1 (" UUID_A "): start refused: %s", second.err + 9);
+    g_strchomp(want);
+    cr_assert_str_eq(log_message(lines[0]), want);
+    gp_test_syslog_close(sim, log);
+}
+
+Test(hook, binary_release_warning_names_the_uuid_even_when_the_metadata_is_unreadable)
+{
+    const char *xml =
+        "<domain type='qemu'><name>vm1</name><uuid>" UUID_A "</uuid><metadata>"
+        "<gpupool:assignment xmlns:gpupool='http://gpupool.org/xmlns/domain/1.0'>"
+        "<gpupool:request pool='../../etc' count='1'/></gpupool:assignment></metadata>"
+        "<os><type arch='x86_64' machine='q35'>hvm</type></os><devices/></domain>";
+    g_auto(GpHookRun) run = { 0 };
+    g_auto(GStrv) lines = NULL;
+    int log = gp_test_syslog_listen(sim);
+
+    gp_test_fake_rebalance(sim, 0);
+    gp_test_run_hook(&run, "vm1", "release", "end", xml);
+    cr_expect_eq(run.status, 0, "%s", run.err);
+    lines = gp_test_syslog_lines(log, 1);
+    cr_assert_eq(g_strv_length(lines), 1);
+    cr_assert(g_str_has_prefix(lines[0], "<28>"), "daemon.warning: %s", lines[0]);
+    cr_assert(g_str_has_prefix(log_message(lines[0]), "vm1 (" UUID_A "): release: "),
+              "%s", lines[0]);
+    cr_assert(strstr(lines[0], "its claims stay until 'gpupool rebalance' finds it stopped"),
+              "%s", lines[0]);
+    gp_test_syslog_close(sim, log);
+}
+
+Test(hook, binary_reconnect_warning_goes_to_the_system_log)
+{
+    const char *const devs[] = { GPU0, NULL };
+    g_autofree char *vm1 = domain_xml("vm1", UUID_A, devs);
+    g_auto(GpHookRun) run = { 0 };
+    g_auto(GStrv) lines = NULL;
+    int log = gp_test_syslog_listen(sim);
+
+    gp_test_fake_rebalance(sim, 0);
+    gp_test_hold(GPU0, "gpus", UUID_B, "vm2", NULL);
+    gp_test_run_hook(&run, "vm1", "reconnect", "begin", vm1);
+    cr_expect_eq(run.status, 0, "a running guest is never stopped: %s", run.err);
+    lines = gp_test_syslog_lines(log, 1);
+    cr_assert_eq(g_strv_length(lines), 1);
+    cr_assert(g_str_has_prefix(log_message(lines[0]), "vm1 (" UUID_A "): reconnect: running "
+                               "domain 'vm1' uses " GPU0 " of pool 'gpus', but the claims say "
+                               "domain 'vm2' holds it"), "%s", lines[0]);
+    gp_test_syslog_close(sim, log);
+}
+
+Test(hook, binary_refusal_without_a_fix_points_to_gpupool_check_and_one_with_a_fix_does_not)
+{
+    g_autofree char *mdev = NULL;
+    g_autofree char *vm1 = NULL;
+    g_autofree char *vm2 = NULL;
+    const char *devs[] = { NULL, NULL };
+    g_auto(GpHookRun) first = { 0 };
+    g_auto(GpHookRun) full = { 0 };
+    g_auto(GpHookRun) malformed = { 0 };
+
+    /* An mdev pool with room for one partition. */
+    teardown_host();
+    sim = gp_sim_fixture_mbochs();
+    gp_sim_add_mdev_type(sim, GP_SIM_MBOCHS, "mbochs-whole", "mbochs-whole", "all of it",
+                         "vfio-pci", 512, 0);
+    {
+        const char *const members[] = { GP_SIM_MBOCHS, NULL };
+
+        gp_test_save_pool("disp", GP_POOL_TYPE_MDEV, members, "mbochs-whole");
+    }
+    gp_test_fake_rebalance(sim, 0);
+    mdev = gp_domain_mdev_uuid(UUID_A, "disp", 0);
+    devs[0] = mdev;
+    vm1 = gp_test_assigned_xml("vm1", UUID_A, "disp", devs);
+    gp_test_run_hook(&first, "vm1", "prepare", "begin", vm1);
+    cr_assert_eq(first.status, 0, "%s", first.err);
+
+    g_free(mdev);
+    mdev = gp_domain_mdev_uuid(UUID_B, "disp", 0);
+    devs[0] = mdev;
+    vm2 = gp_test_assigned_xml("vm2", UUID_B, "disp", devs);
+    gp_test_run_hook(&full, "vm2", "prepare", "begin", vm2);
+    cr_assert_eq(full.status, 1);
+    cr_assert(g_str_has_prefix(full.err, "gpupool: vm2: pool 'disp' is exhausted"), "%s",
+              full.err);
+    cr_assert(g_str_has_suffix(full.err, "; 'gpupool check vm2' tells when a start would "
+                                         "pass\n"), "%s", full.err);
+    cr_assert_eq(strchr(full.err, '\n'), full.err + strlen(full.err) - 1, "%s", full.err);
+
+    /* A refusal that names its fix ends with it. */
+    gp_test_run_hook(&malformed, "vm1", "restore", "begin", vm1);
+    cr_assert(g_str_has_suffix(malformed.err, "start vm1 afresh\n"), "%s", malformed.err);
+}
+
+/* ---- copies of another domain's definition ------------------------------- */
+
+Test(hook, binary_refuses_a_copied_mdev_before_making_it_and_starts_the_rebalance_it_names)
+{
+    g_autofree char *theirs = gp_domain_mdev_uuid(UUID_A, "disp", 0);
+    const char *devs[] = { theirs, NULL };
+    g_autofree char *copy = NULL;
+    g_autofree char *want = NULL;
+    g_autofree char *before = NULL;
+    g_autofree char *after = NULL;
+    g_auto(GpHookRun) run = { 0 };
+    g_auto(GStrv) ran = NULL;
+
+    teardown_host();
+    sim = gp_test_mbochs_pool_host("mbochs-small");
+    gp_test_fake_rebalance(sim, 0);
+    /* virt-clone's copy of vm1: a UUID of its own, vm1's mdev. */
+    copy = gp_test_assigned_xml("vm1-clone", UUID_B, "disp", devs);
+    before = gp_sim_snapshot(sim);
+    gp_test_run_hook(&run, "vm1-clone", "prepare", "begin", copy);
+    cr_assert_eq(run.status, 1);
+    want = g_strdup_printf("gpupool: vm1-clone: mdev %s of pool 'disp' was made for another "
+                           "domain (this definition is a copy of that domain's); vm1-clone is "
+                           "being re-pointed to its own mdev: start it again in a moment\n",
+                           theirs);
+    cr_assert_str_eq(run.err, want);
+    /* vm1's mdev was not made for the copy, nothing was claimed. */
+    after = gp_sim_snapshot(sim);
+    gp_test_assert_same_host(after, before, "a refused copy");
+    cr_assert_eq(gp_test_claim_count(), 0);
+    ran = rebalance_log(1);
+    cr_assert_eq(g_strv_length(ran), 2, "the rebalance the refusal names did not run");
+}
+
+Test(hook, binary_says_a_domain_from_another_host_is_being_repointed)
+{
+    /* A definition moved from another host names a device this one does
+     * not pool; the pool has free devices here. */
+    const char *const devs[] = { OTHER, NULL };
+    g_autofree char *moved = domain_xml("vm1", UUID_A, devs);
+    g_auto(GpHookRun) run = { 0 };
+    g_auto(GStrv) ran = NULL;
+
+    gp_test_fake_rebalance(sim, 0);
+    gp_test_run_hook(&run, "vm1", "prepare", "begin", moved);
+    cr_assert_eq(run.status, 1);
+    cr_assert_str_eq(run.err, "gpupool: vm1: " OTHER " is not a device of pool 'gpus' on this "
+                     "host; vm1 is being re-pointed to a free device of pool 'gpus': start it "
+                     "again in a moment\n");
+    ran = rebalance_log(1);
+    cr_assert_eq(g_strv_length(ran), 2, "the rebalance the refusal names did not run");
 }
 
 /* Every warning and refusal is one line, whatever a domain's XML or name

@@ -269,7 +269,7 @@ Test(lifecycle, release_drops_the_claims_even_after_the_pool_was_undefined, .ini
 Test(lifecycle, hook_creates_the_domains_mdev_at_prepare_and_removes_it_at_release)
 {
     g_autoptr(GpSim) sim = gp_test_mbochs_pool_host("mbochs-medium");
-    g_autofree char *uuid = gp_partition_mdev_uuid(DOM1, "disp", 0);
+    g_autofree char *uuid = gp_domain_mdev_uuid(DOM1, "disp", 0);
     g_autoptr(GpDomain) dom = gp_test_domain(DOM1, "vm1", "disp", uuid);
     g_autoptr(GError) err = NULL;
     g_autofree char *rel = gp_sysfs_mdev_dev_path(uuid, NULL);
@@ -297,8 +297,8 @@ Test(lifecycle, hook_creates_the_domains_mdev_at_prepare_and_removes_it_at_relea
 Test(lifecycle, hook_refuses_a_start_when_the_mdev_pool_is_full_and_leaves_the_host_alone)
 {
     g_autoptr(GpSim) sim = gp_test_mbochs_pool_host("mbochs-large");
-    g_autofree char *first = gp_partition_mdev_uuid(DOM1, "disp", 0);
-    g_autofree char *second = gp_partition_mdev_uuid(DOM2, "disp", 0);
+    g_autofree char *first = gp_domain_mdev_uuid(DOM1, "disp", 0);
+    g_autofree char *second = gp_domain_mdev_uuid(DOM2, "disp", 0);
     g_autoptr(GpDomain) vm1 = gp_test_domain(DOM1, "vm1", "disp", first);
     g_autoptr(GpDomain) vm2 = gp_test_domain(DOM2, "vm2", "disp", second);
     g_autoptr(GError) err = NULL;
@@ -308,7 +308,7 @@ Test(lifecycle, hook_refuses_a_start_when_the_mdev_pool_is_full_and_leaves_the_h
     /* The sample's 512 MiB hold eight 64 MiB displays: seven of another
      * domain and vm1's fill it. */
     for (guint i = 1; i < 8; i++) {
-        g_autofree char *u = gp_partition_mdev_uuid(DOM2, "other", i);
+        g_autofree char *u = gp_domain_mdev_uuid(DOM2, "other", i);
 
         cr_assert(gp_sim_create_mdev(sim, GP_SIM_MBOCHS, "mbochs-large", u));
     }
@@ -325,8 +325,8 @@ Test(lifecycle, hook_refuses_a_start_when_the_mdev_pool_is_full_and_leaves_the_h
 Test(lifecycle, hook_refuses_two_partitions_of_one_pool_for_one_domain)
 {
     g_autoptr(GpSim) sim = gp_test_mbochs_pool_host("mbochs-small");
-    g_autofree char *a = gp_partition_mdev_uuid(DOM1, "disp", 0);
-    g_autofree char *b = gp_partition_mdev_uuid(DOM1, "disp", 1);
+    g_autofree char *a = gp_domain_mdev_uuid(DOM1, "disp", 0);
+    g_autofree char *b = gp_domain_mdev_uuid(DOM1, "disp", 1);
     g_autoptr(GpDomain) dom = gp_test_domain(DOM1, "vm1", "disp", a);
     g_autoptr(GError) err = NULL;
     g_autofree char *before = NULL;
@@ -387,7 +387,7 @@ Test(lifecycle, hook_names_the_other_type_that_blocks_a_homogeneous_vgpu)
     g_autoptr(GpSim) sim = gp_sim_fixture_nvidia_mdev();
     const char *members[] = { GP_SIM_MDEV_GPU, NULL };
     const char *other = "8b4c2a5e-0d63-4b8b-9a55-2f5a3c1e0009";
-    g_autofree char *uuid = gp_partition_mdev_uuid(DOM1, "t4-1q", 0);
+    g_autofree char *uuid = gp_domain_mdev_uuid(DOM1, "t4-1q", 0);
     g_autoptr(GpDomain) dom = gp_test_domain(DOM1, "vm1", "t4-1q", uuid);
     g_autoptr(GError) err = NULL;
     g_autofree char *before = NULL;
@@ -471,7 +471,7 @@ Test(lifecycle, a_vf_of_a_vf_pool_given_as_a_hostdev_is_refused_naming_the_pool)
 Test(lifecycle, a_pool_domains_mdev_given_as_a_hostdev_is_refused_naming_the_pool)
 {
     g_autoptr(GpSim) sim = gp_test_mbochs_pool_host("mbochs-medium");
-    g_autofree char *uuid = gp_partition_mdev_uuid(DOM1, "disp", 0);
+    g_autofree char *uuid = gp_domain_mdev_uuid(DOM1, "disp", 0);
     g_autoptr(GpDomain) dom = gp_test_domain(DOM1, "vm1", "disp", uuid);
     g_autoptr(GError) err = NULL;
     g_autofree char *msg = NULL;

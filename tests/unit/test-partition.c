@@ -47,7 +47,7 @@ Test(partition, prepare_mdev_uses_the_next_parent_with_room_and_names_holders_wh
     claims = gp_ledger_claims(ledger);
     /* 8 fit on mbochs, 2 on mbochs2. */
     for (guint slot = 0; slot < 10; slot++) {
-        g_autofree char *uuid = gp_partition_mdev_uuid(DOM1, "disp", slot);
+        g_autofree char *uuid = gp_domain_mdev_uuid(DOM1, "disp", slot);
         g_autofree char *parent = NULL;
 
         cr_assert(gp_partition_prepare_mdev(ledger, pool, uuid, DOM1, &created, &err), "%u: %s",
@@ -62,13 +62,13 @@ Test(partition, prepare_mdev_uses_the_next_parent_with_room_and_names_holders_wh
     }
     /* The same UUID again: already there, nothing new. */
     {
-        g_autofree char *uuid = gp_partition_mdev_uuid(DOM1, "disp", 9);
+        g_autofree char *uuid = gp_domain_mdev_uuid(DOM1, "disp", 9);
 
         cr_assert(gp_partition_prepare_mdev(ledger, pool, uuid, DOM1, &created, &err));
         cr_assert_not(created);
     }
     before = gp_sim_snapshot(sim);
-    last = gp_partition_mdev_uuid(DOM2, "disp", 0);
+    last = gp_domain_mdev_uuid(DOM2, "disp", 0);
     cr_assert_not(gp_partition_prepare_mdev(ledger, pool, last, DOM2, &created, &err));
     cr_assert(g_error_matches(err, GP_PARTITION_ERROR, GP_PARTITION_ERROR_EXHAUSTED));
     cr_assert(strstr(err->message, "pool 'disp' is exhausted: no device (mbochs, mbochs2) has "
@@ -85,7 +85,7 @@ Test(partition, release_claim_removes_the_mdev_and_tolerates_it_gone)
     g_autoptr(GpLedger) ledger = NULL;
     GpClaims *claims;
     g_autoptr(GError) err = NULL;
-    g_autofree char *uuid = gp_partition_mdev_uuid(DOM1, "disp", 0);
+    g_autofree char *uuid = gp_domain_mdev_uuid(DOM1, "disp", 0);
     g_autofree char *rel = NULL;
     g_autofree char *avail = NULL;
     const GpClaim *claim;

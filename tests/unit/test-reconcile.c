@@ -33,7 +33,7 @@ mdev_exists(const char *uuid)
 static char *
 orphan(GpSim *sim, const char *dom_uuid, guint slot)
 {
-    char *uuid = gp_partition_mdev_uuid(dom_uuid, "disp", slot);
+    char *uuid = gp_domain_mdev_uuid(dom_uuid, "disp", slot);
 
     cr_assert(gp_sim_create_mdev(sim, GP_SIM_MBOCHS, "mbochs-medium", uuid));
     return uuid;
@@ -60,7 +60,7 @@ Test(reconcile, release_removes_the_domains_own_mdev_that_no_claim_owns)
 Test(reconcile, setup_removes_unclaimed_mdevs_of_domains_it_knows_and_keeps_claimed_ones)
 {
     g_autoptr(GpSim) sim = gp_test_mbochs_pool_host("mbochs-medium");
-    g_autofree char *held = gp_partition_mdev_uuid(DOM1, "disp", 0);
+    g_autofree char *held = gp_domain_mdev_uuid(DOM1, "disp", 0);
     g_autoptr(GpDomain) dom = gp_test_domain(DOM1, "vm1", "disp", held);
     g_autoptr(GError) err = NULL;
     g_autofree char *left = NULL;
@@ -104,8 +104,8 @@ Test(reconcile, rebalance_removes_unclaimed_mdevs_of_domains_that_do_not_run)
 Test(reconcile, a_claim_of_an_mdev_that_is_gone_is_dropped_by_reconnect_and_rebalance)
 {
     g_autoptr(GpSim) sim = gp_test_mbochs_pool_host("mbochs-medium");
-    g_autofree char *gone = gp_partition_mdev_uuid(DOM1, "disp", 0);
-    g_autofree char *other = gp_partition_mdev_uuid(DOM2, "disp", 0);
+    g_autofree char *gone = gp_domain_mdev_uuid(DOM1, "disp", 0);
+    g_autofree char *other = gp_domain_mdev_uuid(DOM2, "disp", 0);
     g_autofree char *remove = g_strdup_printf("bus/mdev/devices/%s/remove", gone);
     g_autoptr(GpDomain) dom1 = gp_test_domain(DOM1, "vm1", "disp", gone);
     g_autoptr(GpDomain) dom2 = gp_test_domain(DOM2, "vm2", "disp", other);

@@ -358,11 +358,130 @@ Test(reserve, rebalance_leaves_a_domains_own_mdevs_alone)
     GpDomain *d = domain("vm2", UUID_B, FALSE, "0000:41:00.0");
     GpDomainDevice *dev = g_ptr_array_index(d->devices, 0);
 
-    /* Its mdev does not exist until the hook creates it at prepare. */
+    /* Its mdev does not exist until the hook creates it at prepare; its
+     * UUID is derived from the domain's, as assign writes it. */
     g_free(dev->device);
-    dev->device = g_strdup("9c4f3a52-1b0e-4d8a-9e3b-0123456789ab");
+    dev->device = gp_domain_mdev_uuid(UUID_B, dev->pool, 0);
     g_ptr_array_add(doms, d);
     moves = gp_reserve_rebalance_plan(doms, cands, claims, problems);
     cr_assert_eq(moves->len, 0);
     cr_assert_eq(problems->len, 0);
+}
+
+/* ---- copies of a definition (virt-clone, 'virsh define' of a copy) ------- */
+
+static const GpReserveMove *
+move_of(GPtrArray *moves, const char *domain)
+{
+    for (guint i = 0; i < moves->len; i++) {
+        const GpReserveMove *m = g_ptr_array_index(moves, i);
+
+        if (strcmp(m->domain, domain) == 0)
+            return m;
+    }
+    return NULL;
+}
+
+Test(reserve, rebalance_gives_a_copied_mdev_the_domains_own)
+{
+    g_autoptr(GpClaims) claims = claims_with(NULL, NULL, NULL);
+    g_autoptr(GPtrArray) doms = domains_new();
+    g_autoptr(GHashTable) cands = g_hash_table_new(g_str_hash, g_str_equal);
+    g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) moves = NULL;
+    g_autoptr(GPtrArray) again = NULL;
+    g_autofree char *orig = gp_domain_mdev_uuid(UUID_A, "vgpu", 0);
+    g_autofree char *own = gp_domain_mdev_uuid(UUID_B, "vgpu", 0);
+    GpDomain *original = gp_domain_new(UUID_A, "vm1");
+    GpDomain *clone = gp_domain_new(UUID_B, "vm1-clone");
+    const GpReserveMove *m;
+
+    gp_domain_add_device(original, "ua-gpupool-0", "vgpu", orig);
+    /* virt-clone gave the copy a new UUID and kept the metadata. */
+    gp_domain_add_device(clone, "ua-gpupool-0", "vgpu", orig);
+    g_ptr_array_add(doms, original);
+    g_ptr_array_add(doms, clone);
+    moves = gp_reserve_rebalance_plan(doms, cands, claims, problems);
+    cr_assert_eq(moves->len, 1);
+    m = move_of(moves, "vm1-clone");
+    cr_assert_not_null(m, "the original moved");
+    cr_assert_str_eq(m->from, orig);
+    cr_assert_str_eq(m->to, own);
+    cr_assert_str_eq(m->reason, "made for another domain");
+    cr_assert_eq(problems->len, 0);
+    again = gp_reserve_rebalance_plan(doms, cands, claims, problems);
+    cr_assert_eq(again->len, 0);
+}
+
+Test(reserve, rebalance_moves_a_copied_reservation_to_a_unit_nobody_reserves)
+{
+    g_autoptr(GpClaims) claims = claims_with(NULL, NULL, NULL);
+    g_autoptr(GPtrArray) doms = domains_new();
+    g_autoptr(GHashTable) cands = pool_devices("0000:41:00.0", "0000:42:00.0", NULL);
+    g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) moves = NULL;
+    g_autoptr(GPtrArray) again = NULL;
+    const GpReserveMove *m;
+
+    /* Both stopped, one reservation: the first by name keeps it. */
+    g_ptr_array_add(doms, domain("vm1-clone", UUID_B, FALSE, "0000:41:00.0"));
+    g_ptr_array_add(doms, domain("vm1", UUID_A, FALSE, "0000:41:00.0"));
+    moves = gp_reserve_rebalance_plan(doms, cands, claims, problems);
+    cr_assert_eq(moves->len, 1);
+    m = move_of(moves, "vm1-clone");
+    cr_assert_not_null(m);
+    cr_assert_str_eq(m->to, "0000:42:00.0");
+    cr_assert_str_eq(m->reason, "also reserved by vm1");
+    cr_assert_eq(problems->len, 0);
+    again = gp_reserve_rebalance_plan(doms, cands, claims, problems);
+    cr_assert_eq(again->len, 0);
+}
+
+Test(reserve, rebalance_lets_a_running_domain_keep_what_its_copy_reserves)
+{
+    g_autoptr(GpClaims) claims = claims_with(NULL, NULL, NULL);
+    g_autoptr(GPtrArray) doms = domains_new();
+    g_autoptr(GHashTable) cands = pool_devices("0000:41:00.0", "0000:42:00.0", NULL);
+    g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) moves = NULL;
+
+    /* "a" sorts first but is the copy; "z" runs (between two starts, say). */
+    g_ptr_array_add(doms, domain("a-copy", UUID_B, FALSE, "0000:41:00.0"));
+    g_ptr_array_add(doms, domain("z-original", UUID_A, TRUE, "0000:41:00.0"));
+    moves = gp_reserve_rebalance_plan(doms, cands, claims, problems);
+    cr_assert_eq(moves->len, 1);
+    cr_assert_not_null(move_of(moves, "a-copy"));
+    cr_assert_str_eq(move_of(moves, "a-copy")->reason, "also reserved by z-original");
+}
+
+Test(reserve, rebalance_keeps_shared_reservations_when_every_free_unit_is_reserved)
+{
+    g_autoptr(GpClaims) claims = claims_with(NULL, NULL, NULL);
+    g_autoptr(GPtrArray) doms = domains_new();
+    g_autoptr(GHashTable) cands = pool_devices("0000:41:00.0", "0000:42:00.0", NULL);
+    g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) moves = NULL;
+
+    /* Three stopped domains, two devices: sharing is how assign spreads
+     * more domains than devices, and no unit is reserved by nobody. */
+    g_ptr_array_add(doms, domain("vm1", UUID_A, FALSE, "0000:41:00.0"));
+    g_ptr_array_add(doms, domain("vm2", UUID_B, FALSE, "0000:42:00.0"));
+    g_ptr_array_add(doms, domain("vm3", UUID_C, FALSE, "0000:41:00.0"));
+    moves = gp_reserve_rebalance_plan(doms, cands, claims, problems);
+    cr_assert_eq(moves->len, 0);
+    cr_assert_eq(problems->len, 0, "sharing is not a problem");
+}
+
+Test(reserve, a_copied_mdev_is_a_reason_to_move_and_the_domains_own_is_not)
+{
+    g_autofree char *theirs = gp_domain_mdev_uuid(UUID_A, "vgpu", 0);
+    g_autofree char *mine = gp_domain_mdev_uuid(UUID_B, "vgpu", 1);
+    g_autoptr(GpDomain) dom = gp_domain_new(UUID_B, "vm2");
+    GpDomainDevice *copied = gp_domain_add_device(dom, "ua-gpupool-0", "vgpu", theirs);
+    GpDomainDevice *own = gp_domain_add_device(dom, "ua-gpupool-1", "vgpu", mine);
+    g_autofree char *why = gp_reserve_repoint_reason(dom, copied, NULL, NULL);
+    g_autofree char *none = gp_reserve_repoint_reason(dom, own, NULL, NULL);
+
+    cr_assert_str_eq(why, "made for another domain");
+    cr_assert_null(none);
 }

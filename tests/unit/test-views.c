@@ -171,7 +171,7 @@ mdev_of(guint i, const char *pool)
 {
     g_autofree char *uuid = uuid_of(i);
 
-    return gp_partition_mdev_uuid(uuid, pool, 0);
+    return gp_domain_mdev_uuid(uuid, pool, 0);
 }
 
 static void
@@ -208,7 +208,7 @@ expect_refused_start(GpSim *sim, guint late, const char *xml, guint holders,
     g_autofree char *host_after = NULL;
     g_autofree char *state_after = NULL;
     g_auto(GpHookRun) run = { 0 };
-    const char *held_by;
+    g_autofree char *held_by = NULL;
     static const char *const raw[] = { "sysfs", "/sys/", "errno", "Invalid argument",
                                        "No space left", "Device or resource busy",
                                        "No such file", "Permission denied" };
@@ -218,8 +218,11 @@ expect_refused_start(GpSim *sim, guint late, const char *xml, guint holders,
     cr_assert(g_str_has_prefix(run.err, "gpupool: "), "%s", run.err);
     cr_assert_eq(strchr(run.err, '\n'), run.err + strlen(run.err) - 1, "not one line: %s",
                  run.err);
-    held_by = strstr(run.err, "held by ");
-    cr_assert_not_null(held_by, "the refusal does not name the holders: %s", run.err);
+    cr_assert_not_null(strstr(run.err, "held by "), "the refusal does not name the holders: %s",
+                       run.err);
+    /* The holders' list ends at the fix (and the pointer to 'gpupool
+     * check DOMAIN' that names the refused domain follows). */
+    held_by = g_strndup(strstr(run.err, "held by "), strcspn(strstr(run.err, "held by "), ";"));
     for (guint i = 1; i <= (one_holder ? 1 : holders); i++) {
         g_autofree char *holder = name_of(i);
         g_autofree char *word = g_strdup_printf("\\b%s\\b", holder);
@@ -460,7 +463,7 @@ expect_assign_refused(GpSim *sim, const char *uri, const char *pool, guint count
     conn = virConnectOpen(uri);
     cr_assert_not_null(conn, "%s", uri);
     before = definition(conn);
-    result = gp_assign_domain(conn, DOMAIN, pool, count, 0, &error);
+    result = gp_assign_domain(conn, DOMAIN, pool, count, 0, NULL, &error);
     cr_expect_null(result, "assign --pool %s --count %u was accepted", pool, count);
     if (error)
         cr_expect(strstr(error->message, needle), "'%s' not in: %s", needle, error->message);
@@ -482,7 +485,7 @@ expect_assign_accepted(const char *uri, const char *pool, guint count)
 
     cr_assert_not_null(conn, "%s", uri);
     before = definition(conn);
-    result = gp_assign_domain(conn, DOMAIN, pool, count, 0, &error);
+    result = gp_assign_domain(conn, DOMAIN, pool, count, 0, NULL, &error);
     cr_assert_not_null(result, "assign --pool %s --count %u: %s", pool, count,
                        error ? error->message : "");
     cr_assert_eq(result->devices->len, count);
