@@ -18,6 +18,7 @@ ID_EDU="1234 11e8"
 ID_TESTDEV="1b36 0005"
 ID_IVSHMEM="1af4 1110"
 ID_NVME="1b36 0010"
+ID_VIRTIO_GPU="1af4 1050"
 
 _lib_t0=$(cut -d' ' -f1 /proc/uptime 2>/dev/null || echo 0)
 _lib_step_no=0
