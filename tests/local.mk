@@ -14,4 +14,5 @@ TESTS_ENVIRONMENT = \
 
 EXTRA_DIST += \
 	tests/debian-packages tests/install-deps \
-	tests/run-all-tests tests/run-demo
+	tests/run-all-tests tests/run-demo \
+	tests/cluster/crm-simulate-placement
