@@ -282,7 +282,11 @@ Test(claims, a_thousand_claims_load_and_save_in_well_under_ten_milliseconds)
         cr_assert_eq(system(cmd), 0);
     }
     cr_log_info("load+save of 1000 claims: %" G_GINT64_FORMAT " us", best);
+#ifndef GP_SANITIZED
+    /* A sanitized build (--enable-sanitizers) runs tens of times slower:
+     * there the test checks the round trip, and the plain build the time. */
     cr_assert_lt(best, 10000, "load+save took %" G_GINT64_FORMAT " us", best);
+#endif
 }
 
 /* ---- The file in the writer's spelling ----------------------------------
