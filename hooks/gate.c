@@ -139,8 +139,10 @@ main(int argc, char **argv)
     }
     if (!memmem(xml, len, GATE_NS, strlen(GATE_NS)) &&
         !(op == GP_HOOK_OP_PREPARE &&
-          memmem(xml, len, GATE_PASSTHROUGH, strlen(GATE_PASSTHROUGH))))
+          memmem(xml, len, GATE_PASSTHROUGH, strlen(GATE_PASSTHROUGH)))) {
+        free(xml);
         return 0;
+    }
 
     /* Hand the XML on as stdin: an anonymous in-memory file, so nothing
      * touches a disk and nothing is left behind. */
@@ -149,6 +151,7 @@ main(int argc, char **argv)
         dup2(fd, STDIN_FILENO) < 0 || domain_part_path(path, sizeof(path)) < 0) {
         fprintf(stderr, "gpupool: %.64s: cannot pass the domain XML on: %s\n",
                 argv[1], strerror(errno));
+        free(xml);
         return gp_hook_op_can_refuse(op) ? 1 : 0;
     }
     if (fd != STDIN_FILENO)
