@@ -724,6 +724,7 @@ clear_internal(GpDomXml *dom, gboolean prune, char **controllers_before)
     xmlNode *meta = gp_domxml_child(root, "metadata");
     g_autoptr(GPtrArray) changes = NULL;
     g_autoptr(GPtrArray) ours = g_ptr_array_new();
+    g_autoptr(GPtrArray) hostdevs = g_ptr_array_new();
 
     /* Every gpupool element, even several (a hand edit): clear must leave
      * none behind. */
@@ -738,17 +739,19 @@ clear_internal(GpDomXml *dom, gboolean prune, char **controllers_before)
     undo_pcihole64(root, changes);
     undo_on_crash(root, changes);
 
-    for (xmlNode *c = devices ? devices->children : NULL; c;) {
-        xmlNode *next = c->next;
+    /* Found first, removed after: removing the last element also frees
+     * the blank text around it, which may be the next sibling. */
+    for (xmlNode *c = devices ? devices->children : NULL; c; c = c->next) {
         g_autofree char *alias = NULL;
 
         if (gp_domxml_is_el(c, "hostdev")) {
             alias = gp_domxml_hostdev_alias(c);
             if (alias && g_str_has_prefix(alias, GP_DOMXML_ALIAS_PREFIX))
-                remove_node(c);
+                g_ptr_array_add(hostdevs, c);
         }
-        c = next;
     }
+    for (guint i = 0; i < hostdevs->len; i++)
+        remove_node(g_ptr_array_index(hostdevs, i));
     {
         const char *before = change_value(changes, GP_DOMXML_CHANGE_CONTROLLERS, NULL);
 

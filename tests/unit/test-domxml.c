@@ -165,6 +165,26 @@ Test(domxml, assign_twice_gives_the_same_document)
     plan_clear(&plan);
 }
 
+/* Removing the last element of <devices> takes its blank text with it:
+ * clear must not step on the text it has just freed. */
+Test(domxml, devices_holding_only_gpupool_hostdevs_unassign_and_assign_again)
+{
+    const char *orig =
+        "<domain type='qemu'>\n  <name>bare</name>\n"
+        "  <uuid>0d1f7e1c-32a5-4c39-9a44-1b0d5e0c7a11</uuid>\n"
+        "  <os>\n    <type arch='x86_64' machine='q35'>hvm</type>\n  </os>\n"
+        "  <devices/>\n</domain>\n";
+    GpDomPlan plan = plan_for(2, 0, 0);
+    g_autofree char *assigned = assign_text(orig, &plan);
+    g_autofree char *again = assign_text(assigned, &plan);
+    g_autofree char *restored = unassign_text(assigned);
+
+    cr_assert_not_null(strstr(assigned, "<devices>\n    <hostdev "), "%s", assigned);
+    cr_assert_str_eq(again, assigned);
+    cr_assert_str_eq(restored, orig);
+    plan_clear(&plan);
+}
+
 Test(domxml, unassign_of_a_domain_without_assignment_changes_nothing)
 {
     g_autofree char *orig = sample("i440fx.xml");
