@@ -25,7 +25,9 @@ first_error_cb(void *data, xmlErrorPtr err)
     if (first->message || !err || err->level < XML_ERR_ERROR)
         return;
     first->message = g_strdup(err->message ? err->message : "unknown error");
-    g_strstrip(first->message);
+    /* Some of libxml2's messages run over two lines ("Input is not proper
+     * UTF-8, indicate encoding !\nBytes: ..."); gpupool's errors are one. */
+    g_strdelimit(g_strstrip(first->message), "\r\n", ' ');
     first->line = err->line;
     /* Schema errors such as "Error validating datatype string" only make
      * sense with the element they are about. */
