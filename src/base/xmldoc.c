@@ -94,10 +94,14 @@ parse(const char *what, const char *xml, gsize len, gsize max_size, int options,
 
     xmlSetStructuredErrorFunc(&first, first_error_cb);
     /* No XML_PARSE_NOENT (entities stay unexpanded), no XML_PARSE_DTDLOAD,
-     * no network. */
-    doc = xmlReadMemory(xml, (int)len, "input.xml", NULL,
+     * no network.  The bytes are read as UTF-8 whatever a byte order mark
+     * or an encoding declaration says: everything gpupool reads is UTF-8
+     * (libvirt writes nothing else), and the hook's gate searches the
+     * bytes themselves, so a document decoded from UTF-16 or UTF-7 could
+     * hide from it what the parser would then see. */
+    doc = xmlReadMemory(xml, (int)len, "input.xml", "UTF-8",
                         XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
-                        XML_PARSE_NOCDATA | options);
+                        XML_PARSE_NOCDATA | XML_PARSE_IGNORE_ENC | options);
     xmlSetStructuredErrorFunc(NULL, NULL);
 
     if (!doc || !xmlDocGetRootElement(doc)) {

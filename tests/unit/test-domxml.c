@@ -578,6 +578,28 @@ Test(domxml, dtd_and_entity_tricks_are_refused)
     assert_refused(undeclared, strlen(undeclared), "not well-formed");
 }
 
+/* The hook's gate searches the bytes for gpupool's namespace and for
+ * "hostdev": the reader must see the same text, never one decoded from
+ * another encoding in which neither is spelled out. */
+Test(domxml, documents_are_read_as_utf8_whatever_they_declare)
+{
+    g_autofree char *xml = hostile("<gpupool:request pool=\"gpus\" count=\"1\"/>" DEVICE_41,
+                                   HOSTDEV_41);
+    g_autofree char *decl = g_strconcat("<?xml version='1.0' encoding='UTF-16'?>", xml, NULL);
+    g_autofree char *utf16 = NULL;
+    g_autoptr(GString) bom = g_string_new_len("\xff\xfe", 2);
+    glong n = 0;
+    const char *utf7 =
+        "<?xml version='1.0' encoding='UTF-7'?><domain><name>vm1</name><devices>"
+        "<+AGg-ostdev mode='subsystem' type='pci'><source><address domain='0' bus='0x41' "
+        "slot='0' function='0'/></source></+AGg-ostdev></devices></domain>";
+
+    utf16 = (char *)g_utf8_to_utf16(decl, -1, NULL, &n, NULL);
+    g_string_append_len(bom, utf16, n * 2);
+    assert_refused(bom->str, bom->len, "not well-formed");
+    assert_refused(utf7, strlen(utf7), "not well-formed");
+}
+
 Test(domxml, aliases_must_be_exactly_ua_gpupool_n)
 {
     assert_metadata_refused("<gpupool:request pool=\"gpus\" count=\"1\"/>"
