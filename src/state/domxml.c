@@ -1110,5 +1110,17 @@ gp_domxml_read_assignment(const char *xml, gsize len, GError **error)
         return NULL;
     a = gp_domxml_assignment_from_doc(doc, error);
     xmlFreeDoc(doc);
+    /* The hook's first test (and its gate) look for the namespace as it
+     * is written.  Spelled with character references, it would be read
+     * here at prepare but missed at release, and the claim would stay. */
+    if (a && (a->requests->len > 0 || a->devices->len > 0) &&
+        !gp_domxml_has_assignment(xml, len)) {
+        g_set_error(error, GP_DOMXML_ERROR, GP_DOMXML_ERROR_INVALID,
+                    "domain '%.64s': gpupool metadata: its namespace is not written out as "
+                    "%s (character references?): run 'gpupool assign %.64s --pool POOL' "
+                    "again", a->name, GP_DOMXML_NS, a->name);
+        gp_dom_assignment_free(a);
+        return NULL;
+    }
     return a;
 }

@@ -148,9 +148,10 @@ gboolean gp_domxml_may_pass_through(const char *xml, gsize len);
  * gpupool metadata gives an assignment with no requests.  Strict: bounded
  * size, no DTD or entities, every value checked (pool names with
  * gp_pool_name_check(), addresses with gp_pci_addr_parse(), aliases
- * exactly "ua-gpupool-N"), and the metadata devices must match the
- * domain's ua-gpupool <hostdev>s one for one.  Errors name the domain and
- * the fix. */
+ * exactly "ua-gpupool-N"), the metadata devices must match the domain's
+ * ua-gpupool <hostdev>s one for one, and a request is read only where
+ * gp_domxml_has_assignment() finds one (the namespace written out, not
+ * as character references).  Errors name the domain and the fix. */
 GpDomAssignment *gp_domxml_read_assignment(const char *xml, gsize len, GError **error);
 
 /* An mdev or domain UUID in the canonical 8-4-4-4-12 hex form. */

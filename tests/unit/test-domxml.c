@@ -600,6 +600,20 @@ Test(domxml, documents_are_read_as_utf8_whatever_they_declare)
     assert_refused(utf7, strlen(utf7), "not well-formed");
 }
 
+/* Release finds a domain's claims only when the hook's first test sees
+ * the namespace: a request it cannot see must not be claimed at prepare
+ * either. */
+Test(domxml, a_namespace_spelled_with_character_references_is_refused)
+{
+    g_autofree char *xml = hostile("<gpupool:request pool=\"gpus\" count=\"1\"/>" DEVICE_41,
+                                   HOSTDEV_41);
+    g_auto(GStrv) parts = g_strsplit(xml, "domain/1.0", 2);
+    g_autofree char *spelled = g_strjoinv("domain/1&#46;0", parts);
+
+    cr_assert_not(gp_domxml_has_assignment(spelled, strlen(spelled)));
+    assert_refused(spelled, strlen(spelled), "namespace is not written out");
+}
+
 Test(domxml, aliases_must_be_exactly_ua_gpupool_n)
 {
     assert_metadata_refused("<gpupool:request pool=\"gpus\" count=\"1\"/>"
