@@ -24,12 +24,11 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-/* The operations and the input bound, shared with hook.c; the
- * namespace macro comes with it (GLib's header, not its library). */
+/* The operations and the input bound, shared with hook.c, and the
+ * decision itself (libc only as well). */
+#include "hooks/gate-filter.h"
 #include "hooks/hook-ops.h"
 
-#define GATE_NS GP_DOMXML_NS
-#define GATE_PASSTHROUGH GP_DOMXML_PASSTHROUGH_MARK
 #define GATE_MAX_INPUT GP_HOOK_MAX_INPUT
 #define GATE_DOMAIN_PART "gpupool-hook-domain"
 
@@ -137,9 +136,7 @@ main(int argc, char **argv)
                 "unreadable): refusing to look at it\n", argv[1], GATE_MAX_INPUT >> 20);
         return gp_hook_op_can_refuse(op) ? 1 : 0;
     }
-    if (!memmem(xml, len, GATE_NS, strlen(GATE_NS)) &&
-        !(op == GP_HOOK_OP_PREPARE &&
-          memmem(xml, len, GATE_PASSTHROUGH, strlen(GATE_PASSTHROUGH)))) {
+    if (!gp_gate_wants(op, xml, len)) {
         free(xml);
         return 0;
     }
