@@ -16,6 +16,10 @@ gp_gate_wants(GpHookOp op, const char *xml, size_t len)
 {
     if (op == GP_HOOK_OP_IGNORED)
         return 0;
+    /* At prepare also what may pass a device through, which includes
+     * "hostdev" spelled with character references: libvirt writes none
+     * in a domain's devices, so this costs nothing for the usual domain. */
     return contains(xml, len, GP_DOMXML_NS) ||
-           (op == GP_HOOK_OP_PREPARE && contains(xml, len, GP_DOMXML_PASSTHROUGH_MARK));
+           (op == GP_HOOK_OP_PREPARE && (contains(xml, len, GP_DOMXML_PASSTHROUGH_MARK) ||
+                                         contains(xml, len, GP_DOMXML_CHARREF_MARK)));
 }

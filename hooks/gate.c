@@ -8,11 +8,12 @@
  * gpupool handles and only domains whose XML mentions the gpupool
  * namespace, and hands those to gpupool-hook-domain (hooks/hook.c), the
  * part that parses, locks and claims, with the XML it already read as
- * stdin.  At prepare begin it also hands on a domain that passes host
- * devices through (it mentions "hostdev"): such a domain must not name a
- * pool device, which gpupool-hook-domain checks.  Everything else exits 0
+ * stdin.  At prepare begin it also hands on a domain that may pass host
+ * devices through (it mentions "hostdev", or has a character reference,
+ * which can spell it): such a domain must not name a pool device, which
+ * gpupool-hook-domain checks.  Everything else exits 0
  * here: without reading stdin for the operations gpupool ignores, after
- * one or two substring searches otherwise. */
+ * one to three substring searches otherwise. */
 #define _GNU_SOURCE
 #include "config.h"
 

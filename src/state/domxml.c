@@ -113,7 +113,8 @@ gp_domxml_has_assignment(const char *xml, gsize len)
 gboolean
 gp_domxml_may_pass_through(const char *xml, gsize len)
 {
-    return xml && len > 0 && gp_xmldoc_contains(xml, len, GP_DOMXML_PASSTHROUGH_MARK);
+    return xml && len > 0 && (gp_xmldoc_contains(xml, len, GP_DOMXML_PASSTHROUGH_MARK) ||
+                              gp_xmldoc_contains(xml, len, GP_DOMXML_CHARREF_MARK));
 }
 
 /* ---- Small tree helpers ------------------------------------------------- */
