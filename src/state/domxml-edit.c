@@ -217,6 +217,7 @@ static void
 remove_node(xmlNode *node)
 {
     xmlNode *parent = node->parent;
+    xmlNode *prev, *next;
 
     if (is_blank_text(node->prev)) {
         xmlNode *ws = node->prev;
@@ -224,8 +225,14 @@ remove_node(xmlNode *node)
         xmlUnlinkNode(ws);
         xmlFreeNode(ws);
     }
+    prev = node->prev;
+    next = node->next;
     xmlUnlinkNode(node);
     xmlFreeNode(node);
+    /* Text left on both sides becomes one text, as a parser reads it, so
+     * that inserting again finds the neighbours it found the first time. */
+    if (prev && next && prev->type == XML_TEXT_NODE && next->type == XML_TEXT_NODE)
+        xmlTextMerge(prev, next);
     if (parent && !xmlFirstElementChild(parent)) {
         gboolean blank = TRUE;
 

@@ -185,6 +185,29 @@ Test(domxml, devices_holding_only_gpupool_hostdevs_unassign_and_assign_again)
     plan_clear(&plan);
 }
 
+/* Text the admin left in <metadata> next to gpupool's element: removing
+ * the element must leave the text as the next assign will find it. */
+Test(domxml, assign_twice_gives_the_same_document_around_stray_text)
+{
+    const char *orig =
+        "<domain type='qemu'>\n  <name>vm1</name>\n"
+        "  <uuid>6695eb01-f6a4-8304-79aa-97f2502e193f</uuid>\n"
+        "  <metadata>\n  note <gpupool:assignment xmlns:gpupool=\"" GP_DOMXML_NS "\">"
+        "<gpupool:request pool=\"gpus\" count=\"1\"/>"
+        "<gpupool:device alias=\"ua-gpupool-0\" pool=\"gpus\" address=\"0000:41:00.0\"/>"
+        "</gpupool:assignment>\n  </metadata>\n"
+        "  <os>\n    <type arch='x86_64' machine='q35'>hvm</type>\n  </os>\n"
+        "  <devices>\n    <hostdev mode='subsystem' type='pci' managed='no'><source>"
+        "<address domain='0x0000' bus='0x41' slot='0x00' function='0x0'/></source>"
+        "<alias name='ua-gpupool-0'/></hostdev>\n  </devices>\n</domain>\n";
+    GpDomPlan plan = plan_for(2, 0, 0);
+    g_autofree char *once = assign_text(orig, &plan);
+    g_autofree char *twice = assign_text(once, &plan);
+
+    cr_assert_str_eq(twice, once);
+    plan_clear(&plan);
+}
+
 Test(domxml, unassign_of_a_domain_without_assignment_changes_nothing)
 {
     g_autofree char *orig = sample("i440fx.xml");
