@@ -637,6 +637,30 @@ Test(domxml, a_namespace_spelled_with_character_references_is_refused)
     assert_refused(spelled, strlen(spelled), "namespace is not written out");
 }
 
+/* gpupool reads the first of each: a second <devices> could pass a device
+ * through unchecked, a second <metadata> hold a request unassign leaves. */
+Test(domxml, a_second_devices_or_metadata_element_is_refused)
+{
+    g_autofree char *xml = hostile("<gpupool:request pool=\"gpus\" count=\"1\"/>" DEVICE_41,
+                                   HOSTDEV_41);
+    g_autoptr(GString) devices = g_string_new(xml);
+    g_autoptr(GString) metadata = g_string_new(xml);
+    g_autoptr(GError) error = NULL;
+
+    g_string_replace(devices, "</domain>",
+                     "<devices><hostdev mode='subsystem' type='pci'><source><address "
+                     "domain='0' bus='0x42' slot='0' function='0'/></source></hostdev>"
+                     "</devices></domain>", 1);
+    g_string_replace(metadata, "</domain>",
+                     "<metadata><gpupool:assignment xmlns:gpupool=\"" GP_DOMXML_NS "\">"
+                     "<gpupool:request pool=\"gpus\" count=\"1\"/></gpupool:assignment>"
+                     "</metadata></domain>", 1);
+    assert_refused(devices->str, devices->len, "2 <devices> elements");
+    assert_refused(metadata->str, metadata->len, "2 <metadata> elements");
+    cr_assert_null(gp_domxml_parse(metadata->str, metadata->len, &error));
+    cr_assert_not_null(strstr(error->message, "virsh dumpxml"), "%s", error->message);
+}
+
 Test(domxml, aliases_must_be_exactly_ua_gpupool_n)
 {
     assert_metadata_refused("<gpupool:request pool=\"gpus\" count=\"1\"/>"
