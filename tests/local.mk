@@ -6,6 +6,7 @@ include tests/unit/local.mk
 endif
 include tests/integration/local.mk
 include tests/vm/local.mk
+include tests/fuzz/local.mk
 include bench/local.mk
 
 TESTS_ENVIRONMENT = \
