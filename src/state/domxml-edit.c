@@ -787,6 +787,29 @@ typedef struct {
     GPtrArray *created;  /* element names gpupool created */
 } Record;
 
+/* Whether VALUE can be recorded as a previous value and split back
+ * apart: no blanks and none of the characters in SEPARATORS. */
+static gboolean
+recordable(const char *value, const char *separators)
+{
+    for (const char *c = value; c && *c; c++)
+        if (g_ascii_isspace(*c) || strchr(separators, *c))
+            return FALSE;
+    return TRUE;
+}
+
+/* Whether the text of EL can be recorded so that clear puts it back
+ * exactly: nothing but one text, without blanks.  libvirt writes a number
+ * or a word there; anything else is left as the admin wrote it. */
+static gboolean
+text_recordable(const xmlNode *el)
+{
+    if (!el->children)
+        return TRUE;
+    return !el->children->next && el->children->type == XML_TEXT_NODE &&
+           recordable((const char *)el->children->content, "");
+}
+
 static void
 record_change(Record *rec, const char *what, const char *value, const char *previous)
 {
@@ -809,6 +832,8 @@ apply_on_crash(xmlNode *root, Record *rec)
     g_autofree char *previous = el ? gp_domxml_text(el) : NULL;
 
     if (previous && strcmp(previous, "destroy") == 0)
+        return;
+    if (el && !text_recordable(el))
         return;
     if (!el) {
         xmlNode *after = gp_domxml_child(root, "on_reboot");
@@ -856,6 +881,9 @@ apply_pcihole64(xmlNode *root, GpDomMachine machine, guint64 bytes, Record *rec)
         g_autofree char *unit = gp_domxml_prop(hole, "unit");
 
         if (strcmp(text, value) == 0 && g_strcmp0(unit, "KiB") == 0)
+            return;
+        /* Recorded as "TEXT UNIT". */
+        if (!text_recordable(hole) || !recordable(unit, ""))
             return;
         previous = unit ? g_strdup_printf("%s %s", text, unit) : g_strdup(text);
     } else {
@@ -925,6 +953,9 @@ apply_physbits(xmlNode *root, guint bits, Record *rec)
         /* The host's own width, or already wide enough: leave it. */
         if (g_strcmp0(mode, "passthrough") == 0 ||
             (g_strcmp0(mode, "emulate") == 0 && gp_domxml_parse_u64(cur, &n) && n >= bits))
+            return;
+        /* Recorded as "MODE:BITS" or "MODE". */
+        if (!mode || !*mode || !recordable(mode, ":") || !recordable(cur, ""))
             return;
         previous = physaddr_string(el);
     } else {

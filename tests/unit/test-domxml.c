@@ -208,6 +208,30 @@ Test(domxml, assign_twice_gives_the_same_document_around_stray_text)
     plan_clear(&plan);
 }
 
+/* Values libvirt would not accept, which assign could not record so that
+ * unassign puts them back: assign leaves them as they are. */
+Test(domxml, assign_leaves_alone_values_unassign_could_not_put_back)
+{
+    const char *orig =
+        "<domain type='qemu'>\n  <name>vm1</name>\n"
+        "  <uuid>6695eb01-f6a4-8304-79aa-97f2502e193f</uuid>\n"
+        "  <os>\n    <type arch='x86_64' machine='q35'>hvm</type>\n  </os>\n"
+        "  <cpu>\n    <maxphysaddr mode='emulate:x' bits='40'/>\n  </cpu>\n"
+        "  <on_crash> restart </on_crash>\n"
+        "  <devices>\n    <controller type='pci' index='0' model='pcie-root'>\n"
+        "      <pcihole64 unit='KiB'>1 2</pcihole64>\n    </controller>\n"
+        "  </devices>\n</domain>\n";
+    GpDomPlan plan = plan_for(1, 1ULL << 40, 42);
+    g_autofree char *assigned = assign_text(orig, &plan);
+    g_autofree char *restored = unassign_text(assigned);
+
+    cr_assert_not_null(strstr(assigned, "<pcihole64 unit='KiB'>1 2</pcihole64>"), "%s", assigned);
+    cr_assert_not_null(strstr(assigned, "<on_crash> restart </on_crash>"), "%s", assigned);
+    cr_assert_not_null(strstr(assigned, "mode='emulate:x' bits='40'"), "%s", assigned);
+    cr_assert_str_eq(restored, orig);
+    plan_clear(&plan);
+}
+
 Test(domxml, unassign_of_a_domain_without_assignment_changes_nothing)
 {
     g_autofree char *orig = sample("i440fx.xml");
