@@ -291,6 +291,31 @@ append_attr_len(GString *out, const char *name, const char *value, gsize len)
     *p = '\'';
 }
 
+/* VALUE escaped as g_markup_escape_text() does, and tabs and line ends
+ * as character references: g_markup_escape_text() leaves those as they
+ * are, which a reader turns into spaces in an attribute value. */
+static char *
+escape_attr_value(const char *value)
+{
+    g_autofree char *esc = g_markup_escape_text(value, -1);
+    GString *out;
+
+    if (!strpbrk(esc, "\t\n\r"))
+        return g_steal_pointer(&esc);
+    out = g_string_sized_new(strlen(esc) + 16);
+    for (const char *c = esc; *c; c++) {
+        if (*c == '\t')
+            g_string_append(out, "&#9;");
+        else if (*c == '\n')
+            g_string_append(out, "&#10;");
+        else if (*c == '\r')
+            g_string_append(out, "&#13;");
+        else
+            g_string_append_c(out, *c);
+    }
+    return g_string_free(out, FALSE);
+}
+
 void
 gp_xmldoc_append_attr(GString *out, const char *name, const char *value)
 {
@@ -301,7 +326,7 @@ gp_xmldoc_append_attr(GString *out, const char *name, const char *value)
         return;
     len = verbatim_length(value);
     if (len < 0) {
-        esc = g_markup_escape_text(value, -1);
+        esc = escape_attr_value(value);
         value = esc;
         len = strlen(esc);
     }

@@ -47,7 +47,8 @@ char *gp_xmldoc_content(xmlNode *node);
 /* Whether NODE is an element named NAME. */
 gboolean gp_xmldoc_node_is(xmlNode *node, const char *name);
 /* Appends " NAME='VALUE'" with VALUE escaped as g_markup_escape_text()
- * does; nothing if VALUE is NULL. */
+ * does, and tabs and line ends as character references, so that a reader
+ * gets VALUE back; nothing if VALUE is NULL. */
 void gp_xmldoc_append_attr(GString *out, const char *name, const char *value);
 /* Appends " NAME='VALUE'" for a number. */
 void gp_xmldoc_append_int_attr(GString *out, const char *name, gint64 value);
