@@ -270,11 +270,6 @@ char *gp_sim_gpupool_path(void);
 /* BUILDDIR/hooks/gpupool-hook: the hook as libvirt runs it. */
 char *gp_sim_hook_path(void);
 char *gp_sim_preload_path(void);
-/* The LD_PRELOAD value that gives a child the simulated kernel:
- * gp_sim_preload_path(), after the AddressSanitizer runtime when this
- * program runs with a shared one (--enable-sanitizers), which insists
- * on being loaded first. */
-char *gp_sim_preload_list(void);
 
 /* ---- Fixtures ---------------------------------------------------------- */
 

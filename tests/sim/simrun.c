@@ -1,13 +1,11 @@
 /* Running a program, normally the built gpupool, against the simulated
  * host: the sim's environment plus the preload object that gives the child
  * the same simulated kernel. */
-#define _GNU_SOURCE /* dladdr(), RTLD_DEFAULT */
 #include "config.h"
 
 #include "sim.h"
 #include "simint.h"
 
-#include <dlfcn.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -61,44 +59,11 @@ gp_sim_preload_path(void)
     return g_build_filename(top, "tests", "sim", ".libs", "libgpsim-preload.so", NULL);
 }
 
-/* The shared AddressSanitizer runtime this program was linked with
- * (gcc's libasan.so), or NULL: none, or one linked statically into the
- * program (clang's default), which needs no preloading. */
-static char *
-sanitizer_runtime(void)
-{
-    void *init = dlsym(RTLD_DEFAULT, "__asan_init");
-    Dl_info info;
-    g_autofree char *self = NULL;
-
-    if (!init || !dladdr(init, &info) || !info.dli_fname)
-        return NULL;
-    self = g_file_read_link("/proc/self/exe", NULL);
-    if (g_strcmp0(self, info.dli_fname) == 0 || !strstr(info.dli_fname, ".so"))
-        return NULL;
-    return g_strdup(info.dli_fname);
-}
-
-char *
-gp_sim_preload_list(void)
-{
-    g_autofree char *preload = gp_sim_preload_path();
-    g_autofree char *runtime = sanitizer_runtime();
-
-    /* ASan refuses to start ("does not come first in initial library
-     * list") when another preloaded object is loaded before it; the sim
-     * kernel's write() still sees every call, through ASan's. */
-    if (runtime)
-        return g_strdup_printf("%s %s", runtime, preload);
-    return g_steal_pointer(&preload);
-}
-
 gboolean
 gp_sim_run(GpSim *sim, const char *const *argv, char **out, char **err, int *status)
 {
     g_autoptr(GError) error = NULL;
     g_autofree char *preload = gp_sim_preload_path();
-    g_autofree char *preload_list = gp_sim_preload_list();
     g_autofree char *gpupool = NULL;
     g_auto(GStrv) envp = g_get_environ();
     g_autoptr(GPtrArray) args = g_ptr_array_new();
@@ -121,7 +86,7 @@ gp_sim_run(GpSim *sim, const char *const *argv, char **out, char **err, int *sta
     envp = g_environ_setenv(envp, "GPUPOOL_SYSFS_ROOT", gp_sim_root(sim), TRUE);
     envp = g_environ_setenv(envp, "GPUPOOL_CONFDIR", gp_sim_confdir(sim), TRUE);
     envp = g_environ_setenv(envp, "GPUPOOL_STATEDIR", gp_sim_statedir(sim), TRUE);
-    envp = g_environ_setenv(envp, "LD_PRELOAD", preload_list, TRUE);
+    envp = g_environ_setenv(envp, "LD_PRELOAD", preload, TRUE);
     if (!g_spawn_sync(NULL, (char **)args->pdata, envp, G_SPAWN_SEARCH_PATH, NULL, NULL,
                       &child_out, &child_err, &wait_status, &error)) {
         sim_log("cannot run %s: %s", (const char *)args->pdata[0], error->message);

@@ -44,7 +44,7 @@ gp_test_run_hook(GpHookRun *run, const char *domain, const char *op, const char 
                  const char *xml)
 {
     g_autofree char *path = gp_sim_hook_path();
-    g_autofree char *preload = gp_sim_preload_list();
+    g_autofree char *preload = gp_sim_preload_path();
     int in[2], out[2], err[2];
     gint64 t0 = g_get_monotonic_time();
     pid_t pid;
