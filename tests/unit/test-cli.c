@@ -115,13 +115,13 @@ listed_commands(const char *help)
 
 Test(cli, every_commands_help_has_its_usage_an_example_and_the_exit_codes)
 {
-    Run top = gpupool("--help", NULL);
+    g_auto(Run) top = gpupool("--help", NULL);
     g_autoptr(GPtrArray) names = listed_commands(top.out);
 
     cr_assert_gt(names->len, 15);
     for (guint i = 0; i < names->len; i++) {
         const char *name = names->pdata[i];
-        Run run = gpupool(name, "--help");
+        g_auto(Run) run = gpupool(name, "--help");
         g_autofree char *usage = g_strdup_printf("Usage:\n  gpupool %s ", name);
 
         cr_assert_eq(run.status, 0, "%s --help: %s", name, run.err);
@@ -129,14 +129,12 @@ Test(cli, every_commands_help_has_its_usage_an_example_and_the_exit_codes)
         cr_assert(strstr(run.out, "Example"), "%s --help has no example:\n%s", name, run.out);
         cr_assert(strstr(run.out, "Exit status: 0"), "%s --help has no exit codes:\n%s", name,
                   run.out);
-        g_free(run.out);
-        g_free(run.err);
     }
 }
 
 Test(cli, a_usage_line_names_its_arguments_once)
 {
-    Run run = gpupool("devices", "--help");
+    g_auto(Run) run = gpupool("devices", "--help");
 
     cr_assert(strstr(run.out, "gpupool devices [OPTION…] [--all] [--xml] [DEVICE...]\n"),
               "%s", run.out);
@@ -144,7 +142,7 @@ Test(cli, a_usage_line_names_its_arguments_once)
 
 Test(cli, the_top_level_help_lists_every_environment_variable)
 {
-    Run run = gpupool("--help", NULL);
+    g_auto(Run) run = gpupool("--help", NULL);
     const char *vars[] = {
         "GPUPOOL_CONFDIR", "GPUPOOL_STATEDIR", "GPUPOOL_SYSFS_ROOT", "GPUPOOL_SCHEMADIR",
         "GPUPOOL_PLUGINDIR", "GPUPOOL_PCI_IDS", "LIBVIRT_DEFAULT_URI",
