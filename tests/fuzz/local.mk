@@ -11,7 +11,8 @@ gp_fuzz_targets = \
 	tests/fuzz/fuzz-domxml-edit \
 	tests/fuzz/fuzz-metadata \
 	tests/fuzz/fuzz-pool \
-	tests/fuzz/fuzz-claims
+	tests/fuzz/fuzz-claims \
+	tests/fuzz/fuzz-cib
 FUZZ_SECONDS = 300
 FUZZ_TARGETS = $(notdir $(gp_fuzz_targets))
 
@@ -62,6 +63,11 @@ tests_fuzz_fuzz_claims_SOURCES = tests/fuzz/fuzz-claims.c tests/fuzz/fuzz.h
 tests_fuzz_fuzz_claims_CPPFLAGS = $(gp_fuzz_cppflags)
 tests_fuzz_fuzz_claims_LDFLAGS = $(gp_fuzz_ldflags)
 tests_fuzz_fuzz_claims_LDADD = $(gp_fuzz_ldadd)
+
+tests_fuzz_fuzz_cib_SOURCES = tests/fuzz/fuzz-cib.c tests/fuzz/fuzz.h
+tests_fuzz_fuzz_cib_CPPFLAGS = $(gp_fuzz_cppflags)
+tests_fuzz_fuzz_cib_LDFLAGS = $(gp_fuzz_ldflags)
+tests_fuzz_fuzz_cib_LDADD = $(gp_fuzz_ldadd)
 
 fuzz: $(gp_fuzz_targets)
 	$(SHELL) $(srcdir)/tests/fuzz/run-fuzzers --seconds $(FUZZ_SECONDS) \
