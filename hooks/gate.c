@@ -8,11 +8,12 @@
  * gpupool handles and only domains whose XML mentions the gpupool
  * namespace, and hands those to gpupool-hook-domain (hooks/hook.c), the
  * part that parses, locks and claims, with the XML it already read as
- * stdin.  At prepare begin it also hands on a domain that passes host
- * devices through (it mentions "hostdev"): such a domain must not name a
- * pool device, which gpupool-hook-domain checks.  Everything else exits 0
+ * stdin.  At prepare begin it also hands on a domain that may pass host
+ * devices through (it mentions "hostdev", or has a character reference,
+ * which can spell it): such a domain must not name a pool device, which
+ * gpupool-hook-domain checks.  Everything else exits 0
  * here: without reading stdin for the operations gpupool ignores, after
- * one or two substring searches otherwise. */
+ * one to three substring searches otherwise. */
 #define _GNU_SOURCE
 #include "config.h"
 
@@ -28,12 +29,11 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The operations and the input bound, shared with hook.c; the
- * namespace macro comes with it (GLib's header, not its library). */
+/* The operations and the input bound, shared with hook.c, and the
+ * decision itself (libc only as well). */
+#include "hooks/gate-filter.h"
 #include "hooks/hook-ops.h"
 
-#define GATE_NS GP_DOMXML_NS
-#define GATE_PASSTHROUGH GP_DOMXML_PASSTHROUGH_MARK
 #define GATE_MAX_INPUT GP_HOOK_MAX_INPUT
 #define GATE_DOMAIN_PART "gpupool-hook-domain"
 
@@ -236,15 +236,13 @@ main(int argc, char **argv)
         return gate_fail(argv[1], op, why);
     }
     /* Too large to be read whole, a release still gives back what the
-     * domain holds (hook-ops.h); otherwise only gpupool's domains and,
-     * at prepare, domains passing devices through go on. */
+     * domain holds (hook-ops.h); otherwise only what gpupool must see
+     * goes on (gate-filter.h). */
     if (truncated) {
         setenv(GP_HOOK_ENV_TRUNCATED, "1", 1);
     } else {
         unsetenv(GP_HOOK_ENV_TRUNCATED);
-        if (!memmem(xml, len, GATE_NS, strlen(GATE_NS)) &&
-            !(op == GP_HOOK_OP_PREPARE &&
-              memmem(xml, len, GATE_PASSTHROUGH, strlen(GATE_PASSTHROUGH)))) {
+        if (!gp_gate_wants(op, xml, len)) {
             free(xml);
             return 0;
         }

@@ -115,7 +115,8 @@ gp_domxml_has_assignment(const char *xml, gsize len)
 gboolean
 gp_domxml_may_pass_through(const char *xml, gsize len)
 {
-    return xml && len > 0 && gp_xmldoc_contains(xml, len, GP_DOMXML_PASSTHROUGH_MARK);
+    return xml && len > 0 && (gp_xmldoc_contains(xml, len, GP_DOMXML_PASSTHROUGH_MARK) ||
+                              gp_xmldoc_contains(xml, len, GP_DOMXML_CHARREF_MARK));
 }
 
 /* ---- Small tree helpers ------------------------------------------------- */
@@ -176,6 +177,33 @@ gp_domxml_text(const xmlNode *node)
 
 /* ---- Parsing ------------------------------------------------------------ */
 
+/* The elements of a domain that gpupool reads.  libvirt accepts one of
+ * each and gpupool reads the first: a second one could hold a request
+ * gpupool would miss or a host device it would not check (a second
+ * <devices>), so a definition with one is refused. */
+static gboolean
+check_single_elements(xmlNode *root, GError **error)
+{
+    static const char *const singles[] = {
+        "name", "uuid", "metadata", "memory", "maxMemory", "os", "cpu", "on_crash", "devices",
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(singles); i++) {
+        guint n = 0;
+
+        for (xmlNode *c = root->children; c; c = c->next)
+            if (gp_domxml_is_el(c, singles[i]))
+                n++;
+        if (n > 1) {
+            g_set_error(error, GP_DOMXML_ERROR, GP_DOMXML_ERROR_INVALID,
+                        "the domain XML has %u <%s> elements where libvirt accepts one: pass "
+                        "the definition as 'virsh dumpxml' gives it", n, singles[i]);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
 xmlDoc *
 gp_domxml_parse_doc(const char *xml, gsize len, GError **error)
 {
@@ -200,6 +228,8 @@ gp_domxml_parse_doc(const char *xml, gsize len, GError **error)
                     (const char *)xmlDocGetRootElement(doc)->name);
         return NULL;
     }
+    if (!check_single_elements(xmlDocGetRootElement(doc), error))
+        return NULL;
     return g_steal_pointer(&doc);
 }
 
@@ -1169,5 +1199,17 @@ gp_domxml_read_assignment(const char *xml, gsize len, GError **error)
         return NULL;
     a = gp_domxml_assignment_from_doc(doc, error);
     xmlFreeDoc(doc);
+    /* The hook's first test (and its gate) look for the namespace as it
+     * is written.  Spelled with character references, it would be read
+     * here at prepare but missed at release, and the claim would stay. */
+    if (a && (a->requests->len > 0 || a->devices->len > 0) &&
+        !gp_domxml_has_assignment(xml, len)) {
+        g_set_error(error, GP_DOMXML_ERROR, GP_DOMXML_ERROR_INVALID,
+                    "domain '%.64s': gpupool metadata: its namespace is not written out as "
+                    "%s (character references?): run 'gpupool assign %.64s --pool POOL' "
+                    "again", a->name, GP_DOMXML_NS, a->name);
+        gp_dom_assignment_free(a);
+        return NULL;
+    }
     return a;
 }

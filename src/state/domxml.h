@@ -139,11 +139,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(GpDomAssignment, gp_dom_assignment_free)
 gboolean gp_domxml_has_assignment(const char *xml, gsize len);
 
 /* Every way a domain definition passes a host device through spells this
- * (<hostdev>, <interface type='hostdev'>): a domain without it cannot name
- * a pool device.  The libc-only hook gate searches for it too. */
+ * (<hostdev>, <interface type='hostdev'>), or, in an attribute value,
+ * writes it with character references (type='host&#100;ev'), which start
+ * with GP_DOMXML_CHARREF_MARK: a domain with neither cannot name a pool
+ * device.  The libc-only hook gate searches for them too. */
 #define GP_DOMXML_PASSTHROUGH_MARK "hostdev"
+#define GP_DOMXML_CHARREF_MARK "&#"
 /* TRUE if XML may pass a host device through (it contains
- * GP_DOMXML_PASSTHROUGH_MARK). */
+ * GP_DOMXML_PASSTHROUGH_MARK or GP_DOMXML_CHARREF_MARK). */
 gboolean gp_domxml_may_pass_through(const char *xml, gsize len);
 
 /* The UUID of a domain definition too large to parse, from its head:
@@ -158,9 +161,10 @@ char *gp_domxml_head_uuid(const char *xml, gsize len);
  * gpupool metadata gives an assignment with no requests.  Strict: bounded
  * size, no DTD or entities, every value checked (pool names with
  * gp_pool_name_check(), addresses with gp_pci_addr_parse(), aliases
- * exactly "ua-gpupool-N"), and the metadata devices must match the
- * domain's ua-gpupool <hostdev>s one for one.  Errors name the domain and
- * the fix. */
+ * exactly "ua-gpupool-N"), the metadata devices must match the domain's
+ * ua-gpupool <hostdev>s one for one, and a request is read only where
+ * gp_domxml_has_assignment() finds one (the namespace written out, not
+ * as character references).  Errors name the domain and the fix. */
 GpDomAssignment *gp_domxml_read_assignment(const char *xml, gsize len, GError **error);
 
 /* An mdev or domain UUID in the canonical 8-4-4-4-12 hex form. */

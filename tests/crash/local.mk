@@ -5,6 +5,9 @@
 # of the shared test library, tests/unit/libgptest.la.
 check_LTLIBRARIES += tests/crash/libgpcrash-preload.la
 tests_crash_libgpcrash_preload_la_SOURCES = tests/crash/crashpoint.c
+# Not sanitized, as the simulated kernel's preload object is not
+# (tests/sim/local.mk): it is preloaded into whatever a test starts.
+tests_crash_libgpcrash_preload_la_CFLAGS = $(GP_WARN_CFLAGS)
 tests_crash_libgpcrash_preload_la_LIBADD = -ldl
 # -rpath makes libtool build a real shared object although nothing
 # installs it.

@@ -241,6 +241,14 @@ ENV_LINES="export GPUPOOL_SYSFS_ROOT='$HOST/sys' GPUPOOL_CONFDIR='$HOST/etc/gpup
 export GPUPOOL_STATEDIR='$STATEDIR' GPUPOOL_SCHEMADIR='$top_srcdir/xml'
 export GPUPOOL_CLI='$WORK/gpupool' GP_IT_WORK='$WORK' LIBVIRT_DEFAULT_URI='$URI'
 export LD_PRELOAD='$PRELOAD'"
+# A sanitized build's report settings (tests/sanitizer-check), which
+# libvirt strips as well: the hook and the rebalance it starts report to
+# the same files as the test's own processes.
+for var in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
+    eval "value=\${$var:-}"
+    [ -n "$value" ] && ENV_LINES="$ENV_LINES
+export $var='$value'"
+done
 cat > "$WORK/gpupool" <<EOF
 #!/bin/sh
 $ENV_LINES

@@ -478,6 +478,25 @@ Test(hook, binary_refuses_a_pool_vf_given_as_a_hostdev_interface)
               "%s", run.err);
 }
 
+Test(hook, binary_refuses_a_hostdev_interface_spelled_with_a_character_reference)
+{
+    /* The parser reads type='host&#100;ev' as type='hostdev': the gate
+     * must not let it pass unchecked for lack of the word. */
+    g_autofree char *xml = plain_xml(
+        "vm9", UUID_C,
+        "    <interface type='host&#100;ev' managed='yes'>\n      <source>\n"
+        "        <address type='pci' domain='0x0000' bus='0x43' slot='0x00' function='0x0'/>\n"
+        "      </source>\n    </interface>\n");
+    g_auto(GpHookRun) run = { 0 };
+
+    cr_assert_null(strstr(xml, "hostdev"));
+    gp_test_run_hook(&run, "vm9", "prepare", "begin", xml);
+    cr_expect_eq(run.status, 1);
+    cr_expect(g_str_has_prefix(run.err, "gpupool: vm9: its own <interface type='hostdev'> of "
+                                        GPU2 " passes through a device of pool 'gpus'"),
+              "%s", run.err);
+}
+
 Test(hook, binary_refuses_a_pool_domain_with_an_extra_hostdev_of_the_pool)
 {
     const char *const devs[] = { GPU0, NULL };
