@@ -48,20 +48,34 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-/* Inside a counted call: what it does itself is not counted again. */
-static __thread int depth;
+/* Set once this object's constructor ran: before that, libraries still
+ * being set up call in (a sanitizer's runtime makes its log directory
+ * while the dynamic loader initialises it, when its own interceptors of
+ * snprintf and strtol cannot be called yet), and nothing is counted. */
+static int ready;
+/* Inside a counted call: what it does itself is not counted again.
+ * Initial-exec, as a preloaded object may: the general model calls
+ * __tls_get_addr, which a sanitizer's runtime intercepts, and that
+ * interceptor cannot be called while the runtime is being set up. */
+static __thread int depth __attribute__((tls_model("initial-exec")));
 /* A child after fork(): it counts nothing. */
 static int off;
 /* Descriptors of sysfs attributes whose write was counted at the open. */
 #define MAX_FDS 4096
 static unsigned char counted_at_open[MAX_FDS];
 
+__attribute__((constructor)) static void
+crash_ready(void)
+{
+    ready = 1;
+}
+
 static int
 crash_off(void)
 {
     const char *env;
 
-    if (off)
+    if (off || !ready)
         return 1;
     env = getenv("GP_CRASH_OFF");
     return env && *env == '1';
@@ -110,15 +124,18 @@ fd_path(int fd, char *out, size_t size)
 static void
 point(const char *call, const char *path)
 {
-    const char *counter = getenv("GP_CRASH_COUNTER");
-    const char *at = getenv("GP_CRASH_AT");
-    const char *log = getenv("GP_CRASH_LOG");
+    const char *counter, *at, *log;
     int saved = errno;
     char line[4200];
     long n;
     int fd;
 
-    if (depth || crash_off() || !counter)
+    if (depth || crash_off())
+        return;
+    counter = getenv("GP_CRASH_COUNTER");
+    at = getenv("GP_CRASH_AT");
+    log = getenv("GP_CRASH_LOG");
+    if (!counter)
         return;
     fd = (int)syscall(SYS_openat, AT_FDCWD, counter, O_RDWR | O_CLOEXEC);
     if (fd < 0) {

@@ -10,8 +10,9 @@
 # test file of a new module:
 #   1. write tests/unit/test-NAME.c; build simulated hosts with tests/sim
 #      (sim.h) and the shared builders of pool-fixtures.h, run the hook with
-#      hook-runner.h and gpupool with cli-runner.h: a host two suites need
-#      is added to pool-fixtures.c, never written twice;
+#      hook-runner.h and gpupool with cli-runner.h, and either killed at
+#      its Nth change with crash-runner.h (tests/crash): a host two suites
+#      need is added to pool-fixtures.c, never written twice;
 #   2. add tests/unit/test-NAME to the group of its layer below, and give
 #      it the four lines every test has:
 #        tests_unit_test_NAME_SOURCES = tests/unit/test-NAME.c
@@ -33,7 +34,7 @@ gp_virt_test_ldadd = src/libgpupool-virt.la $(gp_unit_ldadd) $(GP_VIRT_LIBS)
 
 # Shared by the suites: simulated hosts with pools (pool-fixtures.h), the
 # hook run as libvirt runs it (hook-runner.h), gpupool run as the admin
-# runs it (cli-runner.h).
+# runs it (cli-runner.h), either killed half-way (crash-runner.h).
 check_LTLIBRARIES += tests/unit/libgptest.la
 tests_unit_libgptest_la_SOURCES = \
 	tests/unit/pool-fixtures.h tests/unit/pool-fixtures.c \
