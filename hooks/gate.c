@@ -37,12 +37,15 @@
 #define GATE_MAX_INPUT GP_HOOK_MAX_INPUT
 #define GATE_DOMAIN_PART "gpupool-hook-domain"
 
+/* Reads FD into a new buffer: at most GATE_MAX_INPUT bytes, *TRUNCATED
+ * set when there was more. */
 static char *
-read_all(int fd, size_t *len_out)
+read_all(int fd, size_t *len_out, int *truncated)
 {
     size_t cap = 64 * 1024, len = 0;
     char *buf = malloc(cap);
 
+    *truncated = 0;
     if (!buf)
         return NULL;
     for (;;) {
@@ -52,8 +55,13 @@ read_all(int fd, size_t *len_out)
             char *bigger;
 
             if (cap >= GATE_MAX_INPUT) {
-                free(buf);
-                return NULL;
+                char probe;
+
+                /* Full: one more byte says whether there was more. */
+                while ((n = read(fd, &probe, 1)) < 0 && errno == EINTR)
+                    ;
+                *truncated = n != 0;
+                break;
             }
             cap = cap * 4 > GATE_MAX_INPUT ? GATE_MAX_INPUT : cap * 4;
             bigger = realloc(buf, cap);
@@ -164,7 +172,15 @@ gate_fail(const char *name, GpHookOp op, const char *message)
 {
     int refused = gp_hook_op_can_refuse(op);
 
-    fprintf(stderr, "gpupool: %.64s: %s\n", name, message);
+    char shown[64 * 4 + 1];
+    char short_name[65];
+    size_t len = 0;
+
+    /* One line: libvirt accepts a TAB in a name, and nothing but libvirt
+     * vouches for argv. */
+    snprintf(short_name, sizeof(short_name), "%s", name);
+    log_append(shown, sizeof(shown), &len, short_name);
+    fprintf(stderr, "gpupool: %s: %s\n", shown, message);
     gate_log(name, op, refused, message);
     return refused ? 1 : 0;
 }
@@ -196,6 +212,7 @@ main(int argc, char **argv)
 {
     char path[PATH_MAX];
     size_t len = 0;
+    int truncated = 0;
     GpHookOp op;
     char *xml;
     int fd;
@@ -209,17 +226,26 @@ main(int argc, char **argv)
     if (op == GP_HOOK_OP_IGNORED)
         return 0;
 
-    xml = read_all(STDIN_FILENO, &len);
-    if (!xml) {
+    xml = read_all(STDIN_FILENO, &len, &truncated);
+    if (!xml || (truncated && !gp_hook_op_takes_truncated(op))) {
         char why[128];
 
+        free(xml);
         snprintf(why, sizeof(why), "cannot read the domain XML (over %d MiB, or unreadable): "
                  "refusing to look at it", GATE_MAX_INPUT >> 20);
         return gate_fail(argv[1], op, why);
     }
-    if (!gp_gate_wants(op, xml, len)) {
-        free(xml);
-        return 0;
+    /* Too large to be read whole, a release still gives back what the
+     * domain holds (hook-ops.h); otherwise only what gpupool must see
+     * goes on (gate-filter.h). */
+    if (truncated) {
+        setenv(GP_HOOK_ENV_TRUNCATED, "1", 1);
+    } else {
+        unsetenv(GP_HOOK_ENV_TRUNCATED);
+        if (!gp_gate_wants(op, xml, len)) {
+            free(xml);
+            return 0;
+        }
     }
 
     /* Hand the XML on as stdin: an anonymous in-memory file, so nothing
@@ -228,9 +254,10 @@ main(int argc, char **argv)
     if (fd < 0 || write_all(fd, xml, len) < 0 || lseek(fd, 0, SEEK_SET) < 0 ||
         dup2(fd, STDIN_FILENO) < 0 || domain_part_path(path, sizeof(path)) < 0) {
         char why[256];
+        int err = errno;
 
-        snprintf(why, sizeof(why), "cannot pass the domain XML on: %s", strerror(errno));
         free(xml);
+        snprintf(why, sizeof(why), "cannot pass the domain XML on: %s", strerror(err));
         return gate_fail(argv[1], op, why);
     }
     if (fd != STDIN_FILENO)

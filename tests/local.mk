@@ -3,6 +3,7 @@
 if ENABLE_TESTS
 include tests/sim/local.mk
 include tests/unit/local.mk
+include tests/crash/local.mk
 endif
 include tests/integration/local.mk
 include tests/vm/local.mk

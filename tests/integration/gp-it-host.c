@@ -1,10 +1,11 @@
-/* gp-it-host DIR NGPUS POOLSIZE
+/* gp-it-host DIR NGPUS POOLSIZE [STORMSIZE]
  *
  * Builds a simulated host for the libvirt integration tier and leaves it
  * in DIR: DIR/sys (a sysfs root with NGPUS GPUs bound to vfio-pci, each
  * behind its own root port, at 0000:e1:00.0, 0000:e2:00.0, ...: buses
  * this machine does not have), DIR/etc/gpupool with pool "gpus" holding
- * the first POOLSIZE of them, and an empty DIR/run/gpupool.  The hook and
+ * the first POOLSIZE of them and pool "storm" the next STORMSIZE (none
+ * if not given), and an empty DIR/run/gpupool.  The hook and
  * the CLI then run against it with GPUPOOL_SYSFS_ROOT, GPUPOOL_CONFDIR and
  * GPUPOOL_STATEDIR; libvirt, which looks at the real /sys, cannot open
  * the devices.
@@ -34,21 +35,25 @@ main(int argc, char **argv)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(GpPool) pool = NULL;
+    g_autoptr(GpPool) storm = NULL;
     g_autoptr(GpSim) sim = NULL;
     g_autofree char *out = NULL;
     g_autofree char *err = NULL;
     g_autofree char *from = NULL;
-    guint n, pool_size;
+    guint n, pool_size, storm_size = 0;
     int status = 0;
 
-    if (argc != 4) {
-        fprintf(stderr, "usage: gp-it-host DIR NGPUS POOLSIZE\n");
+    if (argc != 4 && argc != 5) {
+        fprintf(stderr, "usage: gp-it-host DIR NGPUS POOLSIZE [STORMSIZE]\n");
         return 2;
     }
     n = atoi(argv[2]);
     pool_size = atoi(argv[3]);
-    if (n < 1 || n > 30 || pool_size > n) {
-        fprintf(stderr, "gp-it-host: NGPUS must be 1..30 and POOLSIZE at most NGPUS\n");
+    if (argc == 5)
+        storm_size = atoi(argv[4]);
+    if (n < 1 || n > 30 || pool_size + storm_size > n) {
+        fprintf(stderr, "gp-it-host: NGPUS must be 1..30 and POOLSIZE + STORMSIZE at most "
+                "NGPUS\n");
         return 2;
     }
 
@@ -57,7 +62,8 @@ main(int argc, char **argv)
     gp_sim_add_driver(sim, "pcieport");
     gp_sim_add_driver(sim, "vfio-pci");
     pool = gp_pool_new("gpus", GP_POOL_TYPE_PCI, &error);
-    if (!pool)
+    storm = gp_pool_new("storm", GP_POOL_TYPE_PCI, &error);
+    if (!pool || !storm)
         goto fail;
     for (guint i = 0; i < n; i++) {
         g_autofree char *rp = g_strdup_printf("0000:00:%02x.0", i + 1);
@@ -75,8 +81,13 @@ main(int argc, char **argv)
         gp_sim_add_pci(sim, &spec);
         if (i < pool_size && !gp_pool_add_device(pool, addr, "nvidia", NULL, &error))
             goto fail;
+        if (i >= pool_size && i < pool_size + storm_size &&
+            !gp_pool_add_device(storm, addr, "nvidia", NULL, &error))
+            goto fail;
     }
     if (pool_size > 0 && !gp_poolstore_save(pool, &error))
+        goto fail;
+    if (storm_size > 0 && !gp_poolstore_save(storm, &error))
         goto fail;
 
     gp_sim_add_mdev_parent_virtual(sim, "mbochs", "mbochs", 16 * GP_IT_MDEVS, FALSE);

@@ -151,3 +151,38 @@ Test(cli, the_top_level_help_lists_every_environment_variable)
     for (size_t i = 0; i < G_N_ELEMENTS(vars); i++)
         cr_assert(strstr(run.out, vars[i]), "%s missing:\n%s", vars[i], run.out);
 }
+
+/* Integer options take plain decimal digits only: GOption's own parser
+ * reads " 2" and "0x2" as 2 and "010" as 8, so a typo would pass as
+ * another number. */
+Test(cli, an_integer_option_in_any_other_spelling_than_decimal_digits_is_refused)
+{
+    const char *top = g_getenv("top_builddir");
+    g_autofree char *bin = g_build_filename(top ? top : ".", "src", "gpupool", NULL);
+    const char *const values[] = { " 2", "2 ", "0x2", "+2", "-2", "2k", "", "1e1",
+                                   "99999999999", "2\t" };
+    const char *const commands[][4] = {
+        { "assign", "vm1", "--pool", "gpus" },
+        { "partition-set", "0000:3b:00.0", NULL, NULL },
+    };
+
+    for (guint c = 0; c < G_N_ELEMENTS(commands); c++) {
+        for (guint i = 0; i < G_N_ELEMENTS(values); i++) {
+            const char *argv[8] = { bin };
+            g_autofree char *out = NULL, *err = NULL;
+            int n = 1, wait_status = 0;
+
+            for (guint j = 0; j < 4 && commands[c][j]; j++)
+                argv[n++] = commands[c][j];
+            argv[n++] = "--count";
+            argv[n++] = values[i];
+            cr_assert(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                                   &out, &err, &wait_status, NULL));
+            cr_expect(WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 2,
+                      "%s --count '%s' was taken: %s", commands[c][0], values[i], err);
+            cr_expect(strstr(err, "is not a number: give it in decimal digits only"),
+                      "%s --count '%s': %s", commands[c][0], values[i], err);
+            cr_expect_eq(strchr(err, '\n'), err + strlen(err) - 1, "not one line: %s", err);
+        }
+    }
+}

@@ -1037,3 +1037,23 @@ Test(domxml, passthrough_source_that_cannot_be_read_is_refused)
                                      "read"), "%s", error->message);
     cr_expect_not(gp_domxml_may_pass_through(plain, strlen(plain)));
 }
+
+Test(domxml, the_uuid_of_a_domain_too_large_to_parse_is_read_from_its_head)
+{
+    const char *good = "<domain type='kvm' id='3'>\n  <name>vm1</name>\n  <uuid> "
+                       "0F0E0D0C-0B0A-4908-8706-050403020100 </uuid>\n  <memory";
+    const char *cases[] = {
+        "<domain><name>vm1</name></domain>",                    /* none */
+        "<uuid>0f0e0d0c-0b0a-4908-8706-050403020100</uuid><domain>", /* before <domain */
+        "<domain><uuid>0f0e0d0c-0b0a-4908-8706-05040302010</uuid>",  /* malformed */
+        "<domain><uuid>0f0e0d0c-0b0a-4908-8706-050403020100",        /* cut off */
+    };
+    g_autofree char *uuid = gp_domxml_head_uuid(good, strlen(good));
+
+    cr_assert_str_eq(uuid, "0f0e0d0c-0b0a-4908-8706-050403020100");
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *none = gp_domxml_head_uuid(cases[i], strlen(cases[i]));
+
+        cr_expect_null(none, "case %u: %s", i, none);
+    }
+}
