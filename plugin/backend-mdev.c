@@ -11,7 +11,6 @@
 
 #include "backend.h"
 
-#include "sysfs.h"
 
 #include <errno.h>
 #include <string.h>
@@ -21,12 +20,16 @@
 #define MDEV_REMOVE_TRIES 10
 #define MDEV_REMOVE_WAIT_US (200 * 1000)
 
+
+/* Set once by the registry (src/host/backends.c) before any op runs. */
+static const GpBackendHost *host;
+static const GpBackendOps mdev_ops;
 static int
 mdev_probe(const char *device)
 {
-    g_autofree char *rel = gp_sysfs_mdev_type_path(device, NULL, NULL);
+    g_autofree char *rel = host->sysfs_mdev_type_path(device, NULL, NULL);
 
-    return gp_sysfs_is_dir(rel) ? GP_BACKEND_SCORE_GENERIC : GP_BACKEND_SCORE_NONE;
+    return host->sysfs_is_dir(rel) ? GP_BACKEND_SCORE_GENERIC : GP_BACKEND_SCORE_NONE;
 }
 
 /* "max_instance=16" in NVIDIA's descriptions. */
@@ -43,23 +46,23 @@ parse_max_instance(const char *description)
 static char *
 read_type_attr(const char *parent, const char *type, const char *attr)
 {
-    g_autofree char *rel = gp_sysfs_mdev_type_path(parent, type, attr);
+    g_autofree char *rel = host->sysfs_mdev_type_path(parent, type, attr);
 
-    return gp_sysfs_read(rel, NULL);
+    return host->sysfs_read(rel, NULL);
 }
 
 static gboolean
 mdev_describe(const char *device, GpPartInfo *info, GError **error)
 {
-    g_autofree char *rel = gp_sysfs_mdev_type_path(device, NULL, NULL);
+    g_autofree char *rel = host->sysfs_mdev_type_path(device, NULL, NULL);
     g_autoptr(GPtrArray) types = NULL;
     g_autoptr(GError) err = NULL;
     guint64 used = 0;
     guint64 total = 0;
 
-    info->backend = gp_backend_mdev.name;
+    info->backend = mdev_ops.name;
     info->kind = GP_PART_KIND_MDEV;
-    types = gp_sysfs_list(rel, &err);
+    types = host->sysfs_list(rel, &err);
     if (!types) {
         g_set_error(error, GP_BACKEND_ERROR, GP_BACKEND_ERROR_UNSUPPORTED,
                     "%s offers no mdev types (%s): load its vendor's vGPU driver",
@@ -69,14 +72,14 @@ mdev_describe(const char *device, GpPartInfo *info, GError **error)
     for (guint i = 0; i < types->len; i++) {
         const char *id = types->pdata[i];
         g_autofree char *name = read_type_attr(device, id, "name");
-        g_autofree char *avail_rel = gp_sysfs_mdev_type_path(device, id, "available_instances");
-        g_autofree char *devs_rel = gp_sysfs_mdev_type_path(device, id, "devices");
-        g_autoptr(GPtrArray) devs = gp_sysfs_list(devs_rel, NULL);
+        g_autofree char *avail_rel = host->sysfs_mdev_type_path(device, id, "available_instances");
+        g_autofree char *devs_rel = host->sysfs_mdev_type_path(device, id, "devices");
+        g_autoptr(GPtrArray) devs = host->sysfs_list(devs_rel, NULL);
         GpPartProfile *profile = gp_part_profile_new(id, name);
         guint64 avail = 0;
 
         profile->description = read_type_attr(device, id, "description");
-        gp_sysfs_read_u64(avail_rel, &avail, NULL);
+        host->sysfs_read_u64(avail_rel, &avail, NULL);
         profile->available = (guint)avail;
         profile->in_use = devs ? devs->len : 0;
         profile->vram = gp_backend_parse_vram(profile->name);
@@ -151,14 +154,14 @@ mdev_configure(const char *device, guint count, const char *profile, GError **er
 static gboolean
 mdev_lookup(const char *uuid, char **parent, char **type)
 {
-    g_autofree char *rel = gp_sysfs_mdev_dev_path(uuid, NULL);
-    g_autofree char *type_rel = gp_sysfs_mdev_dev_path(uuid, "mdev_type");
+    g_autofree char *rel = host->sysfs_mdev_dev_path(uuid, NULL);
+    g_autofree char *type_rel = host->sysfs_mdev_dev_path(uuid, "mdev_type");
 
-    if (!gp_sysfs_is_dir(rel))
+    if (!host->sysfs_is_dir(rel))
         return FALSE;
     /* bus/mdev/devices/UUID -> .../PARENT/UUID */
-    *parent = gp_sysfs_link_parent_name(rel, NULL);
-    *type = gp_sysfs_link_name(type_rel, NULL);
+    *parent = host->sysfs_link_parent_name(rel, NULL);
+    *type = host->sysfs_link_name(type_rel, NULL);
     return TRUE;
 }
 
@@ -188,8 +191,8 @@ mdev_prepare(const char *device, const char *profile, GpPartition *part, GError 
                     device, profile, part->uuid);
         return FALSE;
     }
-    avail_rel = gp_sysfs_mdev_type_path(device, profile, "available_instances");
-    if (!gp_sysfs_read_u64(avail_rel, &avail, &err)) {
+    avail_rel = host->sysfs_mdev_type_path(device, profile, "available_instances");
+    if (!host->sysfs_read_u64(avail_rel, &avail, &err)) {
         g_set_error(error, GP_BACKEND_ERROR, GP_BACKEND_ERROR_INVALID,
                     "%s offers no mdev type '%s': see 'gpupool partitions %s'",
                     device, profile, device);
@@ -200,9 +203,9 @@ mdev_prepare(const char *device, const char *profile, GpPartition *part, GError 
                     "%s has no room for another mdev of type %s", device, profile);
         return FALSE;
     }
-    create = gp_sysfs_mdev_type_path(device, profile, "create");
-    if (!gp_sysfs_write(create, part->uuid, &err)) {
-        int code = err->domain == GP_SYSFS_ERROR && err->code == ENOSPC
+    create = host->sysfs_mdev_type_path(device, profile, "create");
+    if (!host->sysfs_write(create, part->uuid, &err)) {
+        int code = err->domain == host->sysfs_error_domain && err->code == ENOSPC
                    ? GP_BACKEND_ERROR_NO_CAPACITY : GP_BACKEND_ERROR_IO;
 
         g_set_error(error, GP_BACKEND_ERROR, code, "cannot create mdev %s of type %s on %s: %s",
@@ -226,23 +229,23 @@ mdev_release(const char *device, const GpPartition *part, GError **error)
 
     if (!part->uuid)
         return TRUE;
-    remove = gp_sysfs_mdev_dev_path(part->uuid, "remove");
+    remove = host->sysfs_mdev_dev_path(part->uuid, "remove");
     for (guint i = 0; i < MDEV_REMOVE_TRIES; i++) {
         g_clear_error(&err);
         /* NVIDIA's driver may remove the mdev by itself once QEMU is
          * gone: an mdev that is not there any more is released. */
-        if (!gp_sysfs_exists(remove))
+        if (!host->sysfs_exists(remove))
             return TRUE;
-        if (gp_sysfs_write(remove, "1", &err))
+        if (host->sysfs_write(remove, "1", &err))
             return TRUE;
-        if (err->domain == GP_SYSFS_ERROR && err->code == ENOENT)
+        if (err->domain == host->sysfs_error_domain && err->code == ENOENT)
             return TRUE;
-        if (!(err->domain == GP_SYSFS_ERROR && err->code == EBUSY))
+        if (!(err->domain == host->sysfs_error_domain && err->code == EBUSY))
             break;
         g_usleep(MDEV_REMOVE_WAIT_US);
     }
     g_set_error(error, GP_BACKEND_ERROR,
-                err->domain == GP_SYSFS_ERROR && err->code == EBUSY
+                err->domain == host->sysfs_error_domain && err->code == EBUSY
                 ? GP_BACKEND_ERROR_BUSY : GP_BACKEND_ERROR_IO,
                 "cannot remove mdev %s from %s: %s (is a guest still using it? "
                 "run 'gpupool rebalance' once it stopped)",
@@ -250,7 +253,7 @@ mdev_release(const char *device, const GpPartition *part, GError **error)
     return FALSE;
 }
 
-const GpBackendOps gp_backend_mdev = {
+static const GpBackendOps mdev_ops = {
     .abi = GP_BACKEND_ABI,
     .name = "mdev",
     .summary = "mediated devices",
@@ -261,3 +264,10 @@ const GpBackendOps gp_backend_mdev = {
     .prepare = mdev_prepare,
     .release = mdev_release,
 };
+
+const GpBackendOps *
+gp_backend_mdev_init(const GpBackendHost *h, guint abi, GError **error)
+{
+    host = h;
+    return &mdev_ops;
+}

@@ -4,20 +4,23 @@
 
 #include "backend.h"
 
-#include "sysfs.h"
 
+
+/* Set once by the registry (src/host/backends.c) before any op runs. */
+static const GpBackendHost *host;
+static const GpBackendOps pci_ops;
 static int
 pci_probe(const char *device)
 {
-    g_autofree char *rel = gp_sysfs_pci_dev_path(device, NULL);
+    g_autofree char *rel = host->sysfs_pci_dev_path(device, NULL);
 
-    return gp_sysfs_is_dir(rel) ? GP_BACKEND_SCORE_WHOLE : GP_BACKEND_SCORE_NONE;
+    return host->sysfs_is_dir(rel) ? GP_BACKEND_SCORE_WHOLE : GP_BACKEND_SCORE_NONE;
 }
 
 static gboolean
 pci_describe(const char *device, GpPartInfo *info, GError **error)
 {
-    info->backend = gp_backend_pci.name;
+    info->backend = pci_ops.name;
     info->kind = GP_PART_KIND_WHOLE;
     /* One "partition": the device itself. */
     info->count = 1;
@@ -50,7 +53,7 @@ pci_release(const char *device, const GpPartition *part, GError **error)
     return TRUE;
 }
 
-const GpBackendOps gp_backend_pci = {
+static const GpBackendOps pci_ops = {
     .abi = GP_BACKEND_ABI,
     .name = "pci",
     .summary = "whole device",
@@ -61,3 +64,10 @@ const GpBackendOps gp_backend_pci = {
     .prepare = pci_prepare,
     .release = pci_release,
 };
+
+const GpBackendOps *
+gp_backend_pci_init(const GpBackendHost *h, guint abi, GError **error)
+{
+    host = h;
+    return &pci_ops;
+}

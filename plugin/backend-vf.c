@@ -6,18 +6,20 @@
 
 #include "backend.h"
 
-#include "sysfs.h"
-#include "vfio.h"
 
 #include <string.h>
 
+
+/* Set once by the registry (src/host/backends.c) before any op runs. */
+static const GpBackendHost *host;
+static const GpBackendOps vf_ops;
 static guint64
 read_u64_or_zero(const char *device, const char *attr)
 {
-    g_autofree char *rel = gp_sysfs_pci_dev_path(device, attr);
+    g_autofree char *rel = host->sysfs_pci_dev_path(device, attr);
     guint64 v = 0;
 
-    if (!gp_sysfs_read_u64(rel, &v, NULL))
+    if (!host->sysfs_read_u64(rel, &v, NULL))
         return 0;
     return v;
 }
@@ -35,7 +37,7 @@ vf_describe(const char *device, GpPartInfo *info, GError **error)
     guint64 total = read_u64_or_zero(device, "sriov_totalvfs");
     guint64 num = read_u64_or_zero(device, "sriov_numvfs");
 
-    info->backend = gp_backend_vf.name;
+    info->backend = vf_ops.name;
     info->kind = GP_PART_KIND_VF;
     if (total == 0) {
         g_set_error(error, GP_BACKEND_ERROR, GP_BACKEND_ERROR_UNSUPPORTED,
@@ -55,14 +57,12 @@ vf_describe(const char *device, GpPartInfo *info, GError **error)
 static gboolean
 bind_vfs(const char *pf, GError **error)
 {
-    g_autoptr(GPtrArray) vfs = gp_backend_vf_list(pf, error);
+    g_autoptr(GPtrArray) vfs = host->vf_list(pf);
     g_autoptr(GError) err = NULL;
 
-    if (!vfs)
-        return FALSE;
     if (vfs->len == 0)
         return TRUE;
-    if (!gp_vfio_bind((const char *const *)vfs->pdata, vfs->len, &err)) {
+    if (!host->vfio_bind((const char *const *)vfs->pdata, vfs->len, &err)) {
         g_set_error(error, GP_BACKEND_ERROR, GP_BACKEND_ERROR_IO,
                     "the VFs of %s cannot be bound to vfio-pci: %s", pf, err->message);
         return FALSE;
@@ -70,9 +70,9 @@ bind_vfs(const char *pf, GError **error)
     /* Trust what the kernel shows, not that the writes succeeded: a probe
      * that fails leaves a VF unbound without an error on the write. */
     for (guint i = 0; i < vfs->len; i++) {
-        g_autofree char *driver = gp_vfio_current_driver(vfs->pdata[i]);
+        g_autofree char *driver = host->vfio_current_driver(vfs->pdata[i]);
 
-        if (g_strcmp0(driver, GP_VFIO_DRIVER) != 0) {
+        if (g_strcmp0(driver, "vfio-pci") != 0) {
             g_set_error(error, GP_BACKEND_ERROR, GP_BACKEND_ERROR_IO,
                         "VF %s of %s did not bind to vfio-pci (driver: %s): see 'dmesg'",
                         (const char *)vfs->pdata[i], pf, driver ? driver : "none");
@@ -101,23 +101,23 @@ vf_configure(const char *device, guint count, const char *profile, GError **erro
                     "not %u: choose a count in that range", device, total, count);
         return FALSE;
     }
-    if (!gp_vfio_is_loaded()) {
+    if (!host->vfio_is_loaded()) {
         g_set_error(error, GP_BACKEND_ERROR, GP_BACKEND_ERROR_UNSUPPORTED,
                     "%s: vfio-pci is not loaded, so its virtual functions could not be "
                     "given to guests: run 'modprobe vfio-pci' and try again", device);
         return FALSE;
     }
-    if (!gp_backend_vf_set_count_unprobed(device, count, error))
+    if (!host->vf_set_count_unprobed(device, count, error))
         return FALSE;
     if (!bind_vfs(device, &err)) {
         g_autofree char *back = g_strdup_printf("%" G_GUINT64_FORMAT, before);
-        g_autofree char *rel = gp_sysfs_pci_dev_path(device, "sriov_numvfs");
+        g_autofree char *rel = host->sysfs_pci_dev_path(device, "sriov_numvfs");
 
         /* Never leave VFs half-bound: take them away again and restore
          * the count the device had. */
-        gp_sysfs_write(rel, "0", NULL);
+        host->sysfs_write(rel, "0", NULL);
         if (before)
-            gp_sysfs_write(rel, back, NULL);
+            host->sysfs_write(rel, back, NULL);
         g_propagate_error(error, g_steal_pointer(&err));
         return FALSE;
     }
@@ -127,7 +127,7 @@ vf_configure(const char *device, guint count, const char *profile, GError **erro
 static gboolean
 vf_prepare(const char *device, const char *profile, GpPartition *part, GError **error)
 {
-    if (!part->address || gp_backend_vf_number(device, part->address) == 0) {
+    if (!part->address || host->vf_number(device, part->address) == 0) {
         g_set_error(error, GP_BACKEND_ERROR, GP_BACKEND_ERROR_INVALID,
                     "%s is not an enabled virtual function of %s: run "
                     "'gpupool partition-set %s --count N' to enable them",
@@ -155,7 +155,7 @@ vf_release(const char *device, const GpPartition *part, GError **error)
     return TRUE;
 }
 
-const GpBackendOps gp_backend_vf = {
+static const GpBackendOps vf_ops = {
     .abi = GP_BACKEND_ABI,
     .name = "vf",
     .summary = "SR-IOV virtual functions",
@@ -166,3 +166,10 @@ const GpBackendOps gp_backend_vf = {
     .prepare = vf_prepare,
     .release = vf_release,
 };
+
+const GpBackendOps *
+gp_backend_vf_init(const GpBackendHost *h, guint abi, GError **error)
+{
+    host = h;
+    return &vf_ops;
+}

@@ -16,10 +16,12 @@
  *
  * A module is a shared object exporting one symbol,
  * gp_backend_module_init (type GpBackendModuleInit), that checks the ABI
- * version and returns its ops table.  Modules link nothing of the core:
- * every host access goes through the GpBackendHost table they are given,
- * so they see the same sysfs door (and the same simulated host in tests)
- * as the core does.
+ * version and returns its ops table.  Built-in or module, a back end
+ * reaches the host only through the GpBackendHost table its init function
+ * is given, so every back end sees the same sysfs door (and the same
+ * simulated host in tests) as the core does, and this header is all of
+ * gpupool a back end includes.  The registry that picks a back end per
+ * device is the core's: src/host/backends.h.
  */
 #pragma once
 
@@ -29,7 +31,7 @@ G_BEGIN_DECLS
 
 /* Bumped whenever GpBackendOps, GpBackendHost or the structures below
  * change shape. */
-#define GP_BACKEND_ABI 1
+#define GP_BACKEND_ABI 2
 
 #define GP_BACKEND_ERROR gp_backend_error_quark()
 GQuark gp_backend_error_quark(void);
@@ -169,24 +171,39 @@ typedef struct {
 typedef struct {
     guint abi;
     GQuark error_domain;   /* GP_BACKEND_ERROR */
-    /* The sysfs door (src/sysfs.h). */
+    /* The domain of the sysfs functions' errors, whose codes are errno
+     * values (EBUSY, ENOSPC, ...). */
+    GQuark sysfs_error_domain;
+    /* The sysfs door (src/base/sysfs.h). */
     char *(*sysfs_read)(const char *rel, GError **error);
     gboolean (*sysfs_read_u64)(const char *rel, guint64 *value, GError **error);
     gboolean (*sysfs_write)(const char *rel, const char *value, GError **error);
     GPtrArray *(*sysfs_list)(const char *rel, GError **error);
     char *(*sysfs_link_name)(const char *rel, GError **error);
     gboolean (*sysfs_exists)(const char *rel);
+    gboolean (*sysfs_is_dir)(const char *rel);
+    char *(*sysfs_link_parent_name)(const char *rel, GError **error);
     char *(*sysfs_pci_dev_path)(const char *addr, const char *attr);
+    char *(*sysfs_mdev_type_path)(const char *parent, const char *type, const char *attr);
+    char *(*sysfs_mdev_dev_path)(const char *uuid, const char *attr);
     /* The generic SR-IOV back end, to build on. */
     const GpBackendOps *vf;
-    /* Enabled VFs of PF, in VF order (virtfn0, virtfn1, ...). */
-    GPtrArray *(*vf_list)(const char *pf, GError **error);
+    /* Enabled VFs of PF, in VF order (virtfn0, virtfn1, ..., virtfn10);
+     * never NULL. */
+    GPtrArray *(*vf_list)(const char *pf);
     /* VF numbers are 1-based, as in the SR-IOV specification; 0 if ADDRESS
      * is not a VF of PF. */
     guint (*vf_number)(const char *pf, const char *address);
     /* Sets sriov_numvfs to COUNT (through 0 when it changes), leaving the
      * VFs on the driver the kernel gives them. */
     gboolean (*vf_set_count)(const char *pf, guint count, GError **error);
+    /* The same without host drivers probing the new VFs while they appear
+     * (they go to vfio-pci next). */
+    gboolean (*vf_set_count_unprobed)(const char *pf, guint count, GError **error);
+    /* vfio-pci binding, all or nothing (src/host/vfio.h). */
+    gboolean (*vfio_is_loaded)(void);
+    char *(*vfio_current_driver)(const char *address);
+    gboolean (*vfio_bind)(const char *const *addresses, guint n, GError **error);
     /* FALSE with GP_BACKEND_ERROR_BUSY naming the processes when a VFIO
      * handle on ADDRESS is still open.  When the check cannot be made (not
      * root), TRUE with *NOTE saying why (NOTE may be NULL). */
@@ -199,47 +216,15 @@ typedef const GpBackendOps *(*GpBackendModuleInit)(const GpBackendHost *host, gu
                                                    GError **error);
 #define GP_BACKEND_MODULE_INIT_SYMBOL "gp_backend_module_init"
 
-/* ---- The registry (core) ------------------------------------------------ */
+/* ---- The built-in back ends ---------------------------------------------- */
 
-/* The built-in back ends. */
-extern const GpBackendOps gp_backend_pci;
-extern const GpBackendOps gp_backend_mdev;
-extern const GpBackendOps gp_backend_vf;
-
-/* The table handed to modules. */
-const GpBackendHost *gp_backend_host(void);
-
-/* GPUPOOL_PLUGINDIR, default $(pkglibdir). */
-const char *gp_backend_plugindir(void);
-
-/* The registry holds the built-ins, then the modules found in the plugin
- * directory (loaded on first use).  One line per module that could not
- * be loaded and was left out (borrowed). */
-GPtrArray *gp_backend_problems(void);
-/* By name, NULL if there is none. */
-const GpBackendOps *gp_backend_lookup(const char *name);
-/* The back end that knows DEVICE best (highest probe score), or NULL with
- * GP_BACKEND_ERROR_UNSUPPORTED naming DEVICE when no back end knows it. */
-const GpBackendOps *gp_backend_for(const char *device, GError **error);
-/* The best back end that partitions DEVICE (kind other than WHOLE), or
- * NULL with GP_BACKEND_ERROR_UNSUPPORTED naming the device. */
-const GpBackendOps *gp_backend_partitioner_for(const char *device, GError **error);
-
-/* Forget loaded modules and the plugin directory (tests switch it). */
-void gp_backend_reset(void);
+/* Each has the shape of a module's entry point; the registry calls them
+ * with the same host table. */
+const GpBackendOps *gp_backend_pci_init(const GpBackendHost *host, guint abi, GError **error);
+const GpBackendOps *gp_backend_mdev_init(const GpBackendHost *host, guint abi, GError **error);
+const GpBackendOps *gp_backend_vf_init(const GpBackendHost *host, guint abi, GError **error);
 
 /* ---- Helpers shared by the back ends ------------------------------------ */
-
-/* The VFs of PF (sysfs virtfnN links), in VF order; empty if none. */
-GPtrArray *gp_backend_vf_list(const char *pf, GError **error);
-guint gp_backend_vf_number(const char *pf, const char *address);
-gboolean gp_backend_vf_set_count(const char *pf, guint count, GError **error);
-/* The same without letting host drivers probe the new VFs: drivers like
- * nvme probe asynchronously, and a VF they are still probing when it is
- * handed to vfio-pci ends up with no driver at all.  The PF's own
- * sriov_drivers_autoprobe is put back afterwards; it only matters while
- * VFs are being created. */
-gboolean gp_backend_vf_set_count_unprobed(const char *pf, guint count, GError **error);
 
 /* Parse a framebuffer size out of a vendor's profile name or description:
  * "GRID T4-4Q" -> 4 GiB, "NVIDIA L40S-12Q" -> 12 GiB, "framebuffer=1024M"

@@ -1,12 +1,13 @@
-# Device back ends behind one ops table.  The generic ones are built into
-# the core library; vendor ones are loadable modules in $(pkglibdir).
-gp_backend_sources = \
-	plugin/backend.c plugin/backend.h \
+# Device back ends behind one ops table (plugin/backend.h, the only
+# header of gpupool they include).  The generic ones are built into the
+# core library (src/local.mk); vendor ones are loadable modules in
+# $(pkglibdir).  part.c holds the structures every back end fills.
+gp_plugin_builtin_sources = \
+	plugin/backend.h \
+	plugin/part.c \
 	plugin/backend-pci.c \
 	plugin/backend-mdev.c \
-	plugin/backend-vf.c \
-	plugin/vfio-users.c plugin/vfio-users.h \
-	src/partition.c src/partition.h
+	plugin/backend-vf.c
 
 # Vendor back ends: one module each, loaded with GModule; they link
 # nothing of the core (see plugin/backend.h).

@@ -32,14 +32,6 @@ pci_u64(const char *device, const char *attr)
     return gp_vendor_pci_u64(host, device, attr);
 }
 
-static char *
-pf_driver(const char *device)
-{
-    g_autofree char *rel = host->sysfs_pci_dev_path(device, "driver");
-
-    return host->sysfs_link_name(rel, NULL);
-}
-
 static int
 nvidia_probe(const char *device)
 {
@@ -48,7 +40,7 @@ nvidia_probe(const char *device)
     if (pci_u64(device, "vendor") != NVIDIA_VENDOR || pci_u64(device, "sriov_totalvfs") == 0)
         return GP_BACKEND_SCORE_NONE;
     /* The vGPU files exist only while NVIDIA's own driver holds the GPU. */
-    driver = pf_driver(device);
+    driver = host->vfio_current_driver(device);
     if (g_strcmp0(driver, "nvidia") != 0)
         return GP_BACKEND_SCORE_NONE;
     return GP_BACKEND_SCORE_VENDOR;
@@ -98,7 +90,7 @@ vf_creatable(const char *vf, GPtrArray *order)
 static gboolean
 nvidia_describe(const char *device, GpPartInfo *info, GError **error)
 {
-    g_autoptr(GPtrArray) vfs = host->vf_list(device, error);
+    g_autoptr(GPtrArray) vfs = host->vf_list(device);
     g_autoptr(GPtrArray) order = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GHashTable) names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     g_autoptr(GHashTable) avail = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -106,8 +98,6 @@ nvidia_describe(const char *device, GpPartInfo *info, GError **error)
     guint64 total_vfs = pci_u64(device, "sriov_totalvfs");
     guint64 used_vram = 0, total = 0;
 
-    if (!vfs)
-        return FALSE;
     info->backend = "nvidia-vgpu";
     info->kind = GP_PART_KIND_VF;
     for (guint i = 0; i < vfs->len; i++) {

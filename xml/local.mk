@@ -19,3 +19,12 @@ gp_xml_examples += xml/metadata-example.xml xml/status-example.xml
 # gpupool partitions --xml.
 gp_schemas += xml/partitions.rng
 gp_xml_examples += xml/partitions-example.xml
+# gpupool domain --xml.
+gp_schemas += xml/domain-info.rng
+gp_xml_examples += xml/domain-info-example.xml
+# gpupool cluster-capacity --xml.
+gp_schemas += xml/cluster-capacity.rng
+gp_xml_examples += xml/cluster-capacity-example.xml
+# gpupool cluster-status --xml.
+gp_schemas += xml/cluster-status.rng
+gp_xml_examples += xml/cluster-status-example.xml

@@ -5,8 +5,9 @@
 #include "config.h"
 
 #include "sim.h"
+
+#include "base/sysfs.h"
 #include "simint.h"
-#include "sysfs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +22,7 @@ struct _GpSim {
     char *root;
     char *confdir;
     char *statedir;
+    char *syslog;
 };
 
 G_GNUC_NORETURN static void
@@ -152,6 +154,7 @@ gp_sim_new(void)
     sim->root = g_build_filename(sim->base, "sys", NULL);
     sim->confdir = g_build_filename(sim->base, "etc", "gpupool", NULL);
     sim->statedir = g_build_filename(sim->base, "run", "gpupool", NULL);
+    sim->syslog = g_build_filename(sim->base, "run", "log", NULL);
     for (i = 0; i < G_N_ELEMENTS(dirs); i++) {
         g_autofree char *path = g_build_filename(sim->base, dirs[i], NULL);
 
@@ -167,6 +170,7 @@ gp_sim_new(void)
     g_setenv("GPUPOOL_SYSFS_ROOT", sim->root, TRUE);
     g_setenv("GPUPOOL_CONFDIR", sim->confdir, TRUE);
     g_setenv("GPUPOOL_STATEDIR", sim->statedir, TRUE);
+    g_setenv("GPUPOOL_SYSLOG_SOCKET", sim->syslog, TRUE);
     gp_sysfs_set_root(sim->root);
     sim_kernel_init();
     track_base(sim->base, TRUE);
@@ -185,6 +189,7 @@ gp_sim_free(GpSim *sim)
         g_unsetenv("GPUPOOL_SYSFS_ROOT");
         g_unsetenv("GPUPOOL_CONFDIR");
         g_unsetenv("GPUPOOL_STATEDIR");
+        g_unsetenv("GPUPOOL_SYSLOG_SOCKET");
         gp_sysfs_set_root(NULL);
     }
     sim_rm_rf(sim->base);
@@ -193,6 +198,7 @@ gp_sim_free(GpSim *sim)
     g_free(sim->root);
     g_free(sim->confdir);
     g_free(sim->statedir);
+    g_free(sim->syslog);
     g_free(sim);
 }
 
@@ -218,6 +224,12 @@ const char *
 gp_sim_statedir(GpSim *sim)
 {
     return sim->statedir;
+}
+
+const char *
+gp_sim_syslog(GpSim *sim)
+{
+    return sim->syslog;
 }
 
 char *

@@ -12,8 +12,12 @@
  *              templates, mdev capacities); gpupool never looks there.
  *   BASE/etc/gpupool, BASE/run/gpupool
  *              GPUPOOL_CONFDIR and GPUPOOL_STATEDIR.
+ *   BASE/run/log
+ *              GPUPOOL_SYSLOG_SOCKET: where gpupool's system log lines
+ *              go; nothing listens there unless a test binds it, so
+ *              tests never write to the machine's log.
  *
- * and points the process at it: it sets those three environment variables
+ * and points the process at it: it sets those four environment variables
  * and calls gp_sysfs_set_root().  libpci reads the tree when given
  * "sysfs.path" = gp_sim_root(sim) + "/bus/pci".
  *
@@ -78,7 +82,7 @@
  *                            creatable_vgpu_types, ...) fail with EACCES;
  *                            the kernel fails their open() already.
  * Other writes under the root (numa_node, sriov_drivers_autoprobe, config)
- * just store the value.
+ * just store the value (text ones with a newline, as the kernel shows them).
  *
  * Firmware-like resources: BARs get naturally aligned addresses per PCI
  * domain (non-prefetchable ones below 4 GiB, 64-bit prefetchable ones
@@ -113,6 +117,7 @@ const char *gp_sim_base(GpSim *sim);     /* BASE */
 const char *gp_sim_root(GpSim *sim);     /* BASE/sys */
 const char *gp_sim_confdir(GpSim *sim);  /* BASE/etc/gpupool */
 const char *gp_sim_statedir(GpSim *sim); /* BASE/run/gpupool */
+const char *gp_sim_syslog(GpSim *sim);   /* BASE/run/log */
 /* Absolute path of REL under the sysfs root. */
 char *gp_sim_path(GpSim *sim, const char *rel);
 
@@ -267,6 +272,8 @@ gboolean gp_sim_run(GpSim *sim, const char *const *argv, char **out, char **err,
                     int *status);
 /* Paths gp_sim_run() uses. */
 char *gp_sim_gpupool_path(void);
+/* BUILDDIR/hooks/gpupool-hook: the hook as libvirt runs it. */
+char *gp_sim_hook_path(void);
 char *gp_sim_preload_path(void);
 
 /* ---- Fixtures ---------------------------------------------------------- */

@@ -44,6 +44,14 @@ gp_sim_gpupool_path(void)
 }
 
 char *
+gp_sim_hook_path(void)
+{
+    g_autofree char *top = builddir();
+
+    return g_build_filename(top, "hooks", "gpupool-hook", NULL);
+}
+
+char *
 gp_sim_preload_path(void)
 {
     g_autofree char *top = builddir();
@@ -78,6 +86,7 @@ gp_sim_run(GpSim *sim, const char *const *argv, char **out, char **err, int *sta
     envp = g_environ_setenv(envp, "GPUPOOL_SYSFS_ROOT", gp_sim_root(sim), TRUE);
     envp = g_environ_setenv(envp, "GPUPOOL_CONFDIR", gp_sim_confdir(sim), TRUE);
     envp = g_environ_setenv(envp, "GPUPOOL_STATEDIR", gp_sim_statedir(sim), TRUE);
+    envp = g_environ_setenv(envp, "GPUPOOL_SYSLOG_SOCKET", gp_sim_syslog(sim), TRUE);
     envp = g_environ_setenv(envp, "LD_PRELOAD", preload, TRUE);
     if (!g_spawn_sync(NULL, (char **)args->pdata, envp, G_SPAWN_SEARCH_PATH, NULL, NULL,
                       &child_out, &child_err, &wait_status, &error)) {

@@ -6,7 +6,7 @@
 #include <criterion/criterion.h>
 #include <glib.h>
 
-#include "host.h"
+#include "host/host.h"
 #include "sim.h"
 
 static GpSim *sim;

@@ -1,19 +1,17 @@
-/* Assignment decisions without libvirt: which devices assign chooses and
- * what rebalance re-points; and the `gpupool assign` refusals against
- * libvirt's test driver (one connection per command, so only single
- * commands can be checked here; the integration tier drives a real
- * libvirtd). */
+/* The libvirt layer (src/virt/assign.c): assign, unassign, rebalance,
+ * status and shutdown-domains against libvirt's test driver (one
+ * connection per command, so only single commands can be checked here;
+ * the integration tier drives a real libvirtd).  The choices they make
+ * are policy/reserve.c's, tested in test-reserve.c. */
 #include "config.h"
 
 #include <criterion/criterion.h>
 #include <glib/gstdio.h>
 #include <string.h>
 
-#include "assign.h"
+#include "virt/assign.h"
+#include "pool-fixtures.h"
 
-#define UUID_A "aaaaaaaa-0000-4000-8000-000000000001"
-#define UUID_B "bbbbbbbb-0000-4000-8000-000000000002"
-#define UUID_C "cccccccc-0000-4000-8000-000000000003"
 #define UUID_D "dddddddd-0000-4000-8000-000000000004"
 
 static char *statedir;
@@ -39,309 +37,42 @@ teardown(void)
 
 TestSuite(assign, .init = setup, .fini = teardown);
 
-static GpClaims *
-claims_with(const char *device, const char *uuid, const char *name)
-{
-    g_autoptr(GError) error = NULL;
-    GpClaims *claims = gp_claims_load(&error);
-
-    cr_assert_not_null(claims, "%s", error ? error->message : "");
-    if (device)
-        cr_assert(gp_claims_add(claims, device, "gpus", uuid, name, NULL, &error), "%s",
-                  error ? error->message : "");
-    return claims;
-}
-
-static GpAssignCandidate *
-cand(const char *device, const GpClaim *claim, guint reservations, gboolean current)
-{
-    GpAssignCandidate *c = g_new0(GpAssignCandidate, 1);
-
-    c->device = device;
-    c->claim = claim;
-    c->reservations = reservations;
-    c->current = current;
-    return c;
-}
-
-static GPtrArray *
-choose(GPtrArray *cands, guint count, guint *held, GError **error)
-{
-    return gp_assign_choose("vm1", UUID_A, "gpus", cands, count, held, error);
-}
-
-Test(assign, choose_prefers_free_and_least_reserved_devices)
-{
-    g_autoptr(GpClaims) claims = claims_with("0000:41:00.0", UUID_B, "vm2");
-    g_autoptr(GPtrArray) cands = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GPtrArray) chosen = NULL;
-    guint held = 99;
-
-    g_ptr_array_add(cands, cand("0000:41:00.0", gp_claims_find(claims, "0000:41:00.0"), 0, FALSE));
-    g_ptr_array_add(cands, cand("0000:42:00.0", NULL, 2, FALSE));
-    g_ptr_array_add(cands, cand("0000:43:00.0", NULL, 1, FALSE));
-    chosen = choose(cands, 1, &held, NULL);
-    cr_assert_eq(chosen->len, 1);
-    cr_assert_str_eq(g_ptr_array_index(chosen, 0), "0000:43:00.0");
-    cr_assert_eq(held, 0);
-}
-
-Test(assign, choose_keeps_the_devices_the_domain_already_has)
-{
-    g_autoptr(GPtrArray) cands = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GPtrArray) chosen = NULL;
-
-    g_ptr_array_add(cands, cand("0000:41:00.0", NULL, 0, FALSE));
-    g_ptr_array_add(cands, cand("0000:42:00.0", NULL, 3, TRUE));
-    chosen = choose(cands, 1, NULL, NULL);
-    cr_assert_str_eq(g_ptr_array_index(chosen, 0), "0000:42:00.0");
-}
-
-Test(assign, choose_keeps_a_device_the_domain_itself_holds_while_running)
-{
-    g_autoptr(GpClaims) claims = claims_with("0000:42:00.0", UUID_A, "vm1");
-    g_autoptr(GPtrArray) cands = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GPtrArray) chosen = NULL;
-    guint held = 99;
-
-    g_ptr_array_add(cands, cand("0000:41:00.0", NULL, 0, FALSE));
-    g_ptr_array_add(cands, cand("0000:42:00.0", gp_claims_find(claims, "0000:42:00.0"), 0, TRUE));
-    chosen = choose(cands, 1, &held, NULL);
-    cr_assert_str_eq(g_ptr_array_index(chosen, 0), "0000:42:00.0");
-    cr_assert_eq(held, 0, "its own claim is not held by others");
-}
-
-Test(assign, choose_gives_up_a_kept_device_that_another_domain_holds)
-{
-    g_autoptr(GpClaims) claims = claims_with("0000:42:00.0", UUID_B, "vm2");
-    g_autoptr(GPtrArray) cands = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GPtrArray) chosen = NULL;
-
-    g_ptr_array_add(cands, cand("0000:41:00.0", NULL, 5, FALSE));
-    g_ptr_array_add(cands, cand("0000:42:00.0", gp_claims_find(claims, "0000:42:00.0"), 0, TRUE));
-    chosen = choose(cands, 1, NULL, NULL);
-    cr_assert_str_eq(g_ptr_array_index(chosen, 0), "0000:41:00.0");
-}
-
-Test(assign, choose_takes_held_devices_last_and_counts_them)
-{
-    g_autoptr(GpClaims) claims = claims_with("0000:41:00.0", UUID_B, "vm2");
-    g_autoptr(GPtrArray) cands = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GPtrArray) chosen = NULL;
-    guint held = 0;
-
-    g_ptr_array_add(cands, cand("0000:41:00.0", gp_claims_find(claims, "0000:41:00.0"), 0, FALSE));
-    g_ptr_array_add(cands, cand("0000:42:00.0", NULL, 4, FALSE));
-    chosen = choose(cands, 2, &held, NULL);
-    cr_assert_eq(chosen->len, 2);
-    cr_assert_str_eq(g_ptr_array_index(chosen, 0), "0000:41:00.0", "results are sorted");
-    cr_assert_eq(held, 1);
-}
-
-Test(assign, choose_refuses_more_devices_than_the_pool_has_naming_pool_and_fix)
-{
-    g_autoptr(GPtrArray) cands = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GError) error = NULL;
-
-    g_ptr_array_add(cands, cand("0000:41:00.0", NULL, 0, FALSE));
-    cr_assert_null(choose(cands, 2, NULL, &error));
-    cr_assert_eq(error->code, GP_ASSIGN_ERROR_REFUSED);
-    cr_assert_not_null(strstr(error->message, "pool 'gpus' has 1 device(s)"), "%s",
-                       error->message);
-    cr_assert_not_null(strstr(error->message, "gpupool pool-add gpus"), "%s", error->message);
-}
-
-Test(assign, choose_refuses_count_zero_and_huge_counts)
-{
-    g_autoptr(GPtrArray) cands = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GError) e1 = NULL;
-    g_autoptr(GError) e2 = NULL;
-
-    g_ptr_array_add(cands, cand("0000:41:00.0", NULL, 0, FALSE));
-    cr_assert_null(choose(cands, 0, NULL, &e1));
-    cr_assert_not_null(strstr(e1->message, "1..64"));
-    cr_assert_null(choose(cands, 100000, NULL, &e2));
-    cr_assert_not_null(strstr(e2->message, "1..64"));
-}
-
-Test(assign, choose_from_an_empty_pool_is_refused)
-{
-    g_autoptr(GPtrArray) cands = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GError) error = NULL;
-
-    cr_assert_null(choose(cands, 1, NULL, &error));
-    cr_assert_not_null(strstr(error->message, "has 0 device(s)"), "%s", error->message);
-}
-
-/* ---- rebalance ----------------------------------------------------------- */
-
-static GpAssignDomain *
-domain(const char *name, const char *uuid, gboolean active, const char *device)
-{
-    GpAssignDomain *d = g_new0(GpAssignDomain, 1);
-    GpDomDevice *dev = g_new0(GpDomDevice, 1);
-
-    d->name = g_strdup(name);
-    d->uuid = g_strdup(uuid);
-    d->active = active;
-    d->devices = g_ptr_array_new_with_free_func((GDestroyNotify)gp_dom_device_free);
-    dev->alias = g_strdup("ua-gpupool-0");
-    dev->pool = g_strdup("gpus");
-    dev->address = g_strdup(device);
-    g_ptr_array_add(d->devices, dev);
-    return d;
-}
-
-static GHashTable *
-pool_devices(const char *first, ...)
-{
-    GHashTable *t = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                          (GDestroyNotify)g_ptr_array_unref);
-    GPtrArray *devs = g_ptr_array_new_with_free_func(g_free);
-    va_list ap;
-
-    va_start(ap, first);
-    for (const char *d = first; d; d = va_arg(ap, const char *))
-        g_ptr_array_add(devs, g_strdup(d));
-    va_end(ap);
-    g_hash_table_insert(t, g_strdup("gpus"), devs);
-    return t;
-}
-
-static GPtrArray *
-domains_new(void)
-{
-    return g_ptr_array_new_with_free_func((GDestroyNotify)gp_assign_domain_free);
-}
-
-Test(assign, rebalance_repoints_a_stopped_domain_whose_device_is_held)
-{
-    g_autoptr(GpClaims) claims = claims_with("0000:41:00.0", UUID_A, "vm1");
-    g_autoptr(GPtrArray) doms = domains_new();
-    g_autoptr(GHashTable) cands = pool_devices("0000:41:00.0", "0000:42:00.0", NULL);
-    g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GPtrArray) moves = NULL;
-    GpAssignMove *m;
-
-    g_ptr_array_add(doms, domain("vm1", UUID_A, TRUE, "0000:41:00.0"));
-    g_ptr_array_add(doms, domain("vm2", UUID_B, FALSE, "0000:41:00.0"));
-    moves = gp_assign_rebalance_plan(doms, cands, claims, problems);
-    cr_assert_eq(moves->len, 1);
-    m = g_ptr_array_index(moves, 0);
-    cr_assert_str_eq(m->domain, "vm2");
-    cr_assert_str_eq(m->from, "0000:41:00.0");
-    cr_assert_str_eq(m->to, "0000:42:00.0");
-    cr_assert_str_eq(m->reason, "held by vm1");
-    cr_assert_eq(problems->len, 0);
-}
-
-Test(assign, rebalance_never_touches_running_domains)
-{
-    /* vm2 runs with a device vm1's claim says is vm1's: nothing to do
-     * for rebalance (the hook reports such conflicts). */
-    g_autoptr(GpClaims) claims = claims_with("0000:41:00.0", UUID_A, "vm1");
-    g_autoptr(GPtrArray) doms = domains_new();
-    g_autoptr(GHashTable) cands = pool_devices("0000:41:00.0", "0000:42:00.0", NULL);
-    g_autoptr(GPtrArray) moves = NULL;
-
-    g_ptr_array_add(doms, domain("vm2", UUID_B, TRUE, "0000:41:00.0"));
-    moves = gp_assign_rebalance_plan(doms, cands, claims, NULL);
-    cr_assert_eq(moves->len, 0);
-}
-
-Test(assign, rebalance_repoints_devices_that_left_the_pool)
-{
-    g_autoptr(GpClaims) claims = claims_with(NULL, NULL, NULL);
-    g_autoptr(GPtrArray) doms = domains_new();
-    g_autoptr(GHashTable) cands = pool_devices("0000:42:00.0", NULL);
-    g_autoptr(GPtrArray) moves = NULL;
-
-    g_ptr_array_add(doms, domain("vm2", UUID_B, FALSE, "0000:41:00.0"));
-    moves = gp_assign_rebalance_plan(doms, cands, claims, NULL);
-    cr_assert_eq(moves->len, 1);
-    cr_assert_str_eq(((GpAssignMove *)g_ptr_array_index(moves, 0))->to, "0000:42:00.0");
-    cr_assert_not_null(strstr(((GpAssignMove *)g_ptr_array_index(moves, 0))->reason,
-                              "no longer a device of pool 'gpus'"));
-}
-
-Test(assign, rebalance_spreads_stopped_domains_over_free_devices_least_reserved_first)
-{
-    g_autoptr(GpClaims) claims = claims_with("0000:41:00.0", UUID_A, "vm1");
-    g_autoptr(GPtrArray) doms = domains_new();
-    g_autoptr(GHashTable) cands = pool_devices("0000:41:00.0", "0000:42:00.0", "0000:43:00.0",
-                                               "0000:44:00.0", NULL);
-    g_autoptr(GPtrArray) moves = NULL;
-
-    g_ptr_array_add(doms, domain("vm1", UUID_A, TRUE, "0000:41:00.0"));
-    g_ptr_array_add(doms, domain("vm2", UUID_B, FALSE, "0000:41:00.0"));
-    g_ptr_array_add(doms, domain("vm3", UUID_C, FALSE, "0000:41:00.0"));
-    /* vm4 reserves 42 already, so 43 is the least reserved for vm2. */
-    g_ptr_array_add(doms, domain("vm4", UUID_D, FALSE, "0000:42:00.0"));
-    moves = gp_assign_rebalance_plan(doms, cands, claims, NULL);
-    cr_assert_eq(moves->len, 2);
-    cr_assert_str_eq(((GpAssignMove *)g_ptr_array_index(moves, 0))->domain, "vm2");
-    cr_assert_str_eq(((GpAssignMove *)g_ptr_array_index(moves, 0))->to, "0000:43:00.0");
-    cr_assert_str_eq(((GpAssignMove *)g_ptr_array_index(moves, 1))->domain, "vm3");
-    cr_assert_str_eq(((GpAssignMove *)g_ptr_array_index(moves, 1))->to, "0000:44:00.0");
-}
-
-Test(assign, rebalance_twice_moves_nothing_the_second_time)
-{
-    g_autoptr(GpClaims) claims = claims_with("0000:41:00.0", UUID_A, "vm1");
-    g_autoptr(GPtrArray) doms = domains_new();
-    g_autoptr(GHashTable) cands = pool_devices("0000:41:00.0", "0000:42:00.0", NULL);
-    g_autoptr(GPtrArray) first = NULL;
-    g_autoptr(GPtrArray) second = NULL;
-
-    g_ptr_array_add(doms, domain("vm1", UUID_A, TRUE, "0000:41:00.0"));
-    g_ptr_array_add(doms, domain("vm2", UUID_B, FALSE, "0000:41:00.0"));
-    /* The plan updates the domains it re-points, as redefining them does. */
-    first = gp_assign_rebalance_plan(doms, cands, claims, NULL);
-    second = gp_assign_rebalance_plan(doms, cands, claims, NULL);
-    cr_assert_eq(first->len, 1);
-    cr_assert_eq(second->len, 0);
-}
-
-Test(assign, rebalance_reports_a_device_it_cannot_repoint)
-{
-    g_autoptr(GpClaims) claims = claims_with("0000:41:00.0", UUID_A, "vm1");
-    g_autoptr(GPtrArray) doms = domains_new();
-    g_autoptr(GHashTable) cands = pool_devices("0000:41:00.0", NULL);
-    g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GPtrArray) moves = NULL;
-
-    g_ptr_array_add(doms, domain("vm1", UUID_A, TRUE, "0000:41:00.0"));
-    g_ptr_array_add(doms, domain("vm2", UUID_B, FALSE, "0000:41:00.0"));
-    moves = gp_assign_rebalance_plan(doms, cands, claims, problems);
-    cr_assert_eq(moves->len, 0);
-    cr_assert_eq(problems->len, 1);
-    cr_assert_not_null(strstr(g_ptr_array_index(problems, 0), "vm2"));
-    cr_assert_not_null(strstr(g_ptr_array_index(problems, 0), "held by vm1"));
-    cr_assert_not_null(strstr(g_ptr_array_index(problems, 0), "no free device"));
-}
-
-Test(assign, rebalance_reports_a_pool_this_host_does_not_have)
-{
-    g_autoptr(GpClaims) claims = claims_with(NULL, NULL, NULL);
-    g_autoptr(GPtrArray) doms = domains_new();
-    g_autoptr(GHashTable) cands = g_hash_table_new(g_str_hash, g_str_equal);
-    g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GPtrArray) moves = NULL;
-
-    g_ptr_array_add(doms, domain("vm2", UUID_B, FALSE, "0000:41:00.0"));
-    moves = gp_assign_rebalance_plan(doms, cands, claims, problems);
-    cr_assert_eq(moves->len, 0);
-    cr_assert_eq(problems->len, 1);
-    cr_assert_not_null(strstr(g_ptr_array_index(problems, 0), "not defined on this host"));
-}
-
 /* ---- The command against libvirt's test driver --------------------------- */
+
+/* The host the command runs on: the two A100s of xml/pool-pci.xml, on
+ * vfio-pci as pool-add leaves them. */
+static GpSim *
+pool_host(void)
+{
+    GpSim *sim = gp_sim_new();
+    const char *const gpus[] = { "0000:41:00.0", "0000:81:00.0" };
+
+    gp_sim_set_iommu(sim, TRUE);
+    gp_sim_add_driver(sim, "vfio-pci");
+    gp_sim_add_driver(sim, "pcieport");
+    for (guint i = 0; i < G_N_ELEMENTS(gpus); i++) {
+        g_autofree char *rp = g_strdup_printf("0000:00:0%u.0", i + 1);
+        GpSimPciSpec spec = {
+            .addr = gpus[i], .parent = rp, .vendor = 0x10de, .device = 0x20b5,
+            .class_code = 0x030200, .driver = "vfio-pci",
+            .bars = {
+                [0] = { .size = 16 << 20 },
+                [1] = { .size = 16ULL << 30, .is_64bit = TRUE, .prefetchable = TRUE },
+            },
+        };
+
+        gp_sim_add_root_port(sim, rp, i ? 0x81 : 0x41);
+        gp_sim_add_pci(sim, &spec);
+    }
+    return sim;
+}
 
 /* Runs the built gpupool with a libvirt test-driver node holding the
  * sample domains and a pool "gpus" of two devices. */
 static int
 run_gpupool_with(const char *args, const char *extra_domain, char **out, char **err)
 {
+    g_autoptr(GpSim) sim = pool_host();
     const char *builddir = GP_TOP_BUILDDIR;
     const char *srcdir = GP_TOP_SRCDIR;
     g_autofree char *base = g_build_filename(statedir, "t", NULL);
@@ -380,8 +111,9 @@ run_gpupool_with(const char *args, const char *extra_domain, char **out, char **
     }
     cr_assert(g_file_set_contents(node, nodexml, -1, NULL));
     cmd = g_strdup_printf("env GPUPOOL_CONFDIR=%s/etc GPUPOOL_STATEDIR=%s "
-                          "GPUPOOL_SCHEMADIR=%s/xml LIBVIRT_DEFAULT_URI=test://%s "
-                          "%s/src/gpupool %s", base, statedir, srcdir, node, builddir, args);
+                          "GPUPOOL_SCHEMADIR=%s/xml GPUPOOL_SYSFS_ROOT=%s "
+                          "LIBVIRT_DEFAULT_URI=test://%s %s/src/gpupool %s", base, statedir,
+                          srcdir, gp_sim_root(sim), node, builddir, args);
     cr_assert(g_spawn_command_line_sync(cmd, out, err, &status, &error), "%s",
               error ? error->message : "");
     {
@@ -500,6 +232,67 @@ Test(assign, command_refuses_a_machine_type_without_pcihole64)
     cr_assert_not_null(strstr(err, "q35"), "%s", err);
 }
 
+/* libvirt takes a TAB in a domain name, the claims file cannot: assign
+ * refuses such a domain at once rather than have every start refused. */
+Test(assign, command_refuses_a_domain_name_with_a_control_character_naming_the_fix)
+{
+    g_autofree char *path = g_build_filename(GP_TOP_SRCDIR, "tests", "data", "domains",
+                                             "q35-seabios.xml", NULL);
+    g_autofree char *xml = NULL;
+    g_autofree char *tabbed = NULL;
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    GRegex *re = g_regex_new("<name>linux-seabios</name>\\s*<uuid>[^<]*</uuid>", 0, 0, NULL);
+    int rc;
+
+    cr_assert(g_file_get_contents(path, &xml, NULL, NULL));
+    tabbed = g_regex_replace_literal(re, xml, -1, 0, "<name>tab&#9;vm</name><uuid>"
+                                     UUID_D "</uuid>", 0, NULL);
+    g_regex_unref(re);
+    rc = run_gpupool_with("assign " UUID_D " --pool gpus --mmio 64G", tabbed, &out, &err);
+    cr_assert_eq(rc, 1, "%s%s", out, err);
+    cr_assert_str_eq(err, "gpupool: error: " UUID_D ": domain name 'tab\\tvm' contains the "
+                          "control character '\\t', which gpupool cannot record as the holder "
+                          "of a device: rename the domain with 'virsh domrename' (while it is "
+                          "shut off) and assign it again\n");
+    cr_assert_str_eq(out, "");
+}
+
+/* A domain that passes a pool device through in a <hostdev> of its own
+ * would be refused at every start, however often it is assigned (and
+ * libvirt refuses the definition with "Hostdev already exists" when
+ * assign picks that device): assign says to remove the <hostdev>. */
+Test(assign, command_refuses_a_domain_with_its_own_hostdev_of_a_pool_device)
+{
+    g_autofree char *path = g_build_filename(GP_TOP_SRCDIR, "tests", "data", "domains",
+                                             "q35-seabios.xml", NULL);
+    g_autofree char *xml = NULL;
+    g_autofree char *own = NULL;
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    GRegex *re = g_regex_new("<name>linux-seabios</name>\\s*<uuid>[^<]*</uuid>", 0, 0, NULL);
+    GRegex *re2 = g_regex_new("</devices>", 0, 0, NULL);
+    g_autofree char *renamed = NULL;
+    int rc;
+
+    cr_assert(g_file_get_contents(path, &xml, NULL, NULL));
+    renamed = g_regex_replace_literal(re, xml, -1, 0, "<name>own</name><uuid>" UUID_D
+                                      "</uuid>", 0, NULL);
+    own = g_regex_replace_literal(re2, renamed, -1, 0,
+                                  "<hostdev mode='subsystem' type='pci' managed='yes'><source>"
+                                  "<address domain='0x0000' bus='0x41' slot='0x00' "
+                                  "function='0x0'/></source></hostdev></devices>", 0, NULL);
+    g_regex_unref(re);
+    g_regex_unref(re2);
+    rc = run_gpupool_with("assign own --pool gpus --mmio 64G", own, &out, &err);
+    cr_assert_eq(rc, 1, "%s%s", out, err);
+    cr_assert_str_eq(err, "gpupool: error: own: its own <hostdev> of 0000:41:00.0 passes "
+                          "through a device of pool 'gpus', which only gpupool hands out: "
+                          "remove that <hostdev> from the definition ('virsh edit own'), then "
+                          "run 'gpupool assign own --pool gpus' again\n");
+    cr_assert_str_eq(out, "");
+}
+
 Test(assign, unassign_of_an_unassigned_domain_changes_nothing)
 {
     g_autofree char *out = NULL;
@@ -533,6 +326,45 @@ Test(assign, status_shows_which_domains_reserve_a_device)
               "%s", out);
 }
 
+/* libvirtd killed while domains stopped: no release hook ran, and their
+ * claims are still on file.  status tells them from live ones, says
+ * what to run, and the schema takes it. */
+Test(assign, status_marks_a_claim_of_a_domain_that_does_not_run_as_stale_and_names_the_fix)
+{
+    g_autofree char *claims_path = g_build_filename(statedir, "claims.xml", NULL);
+    g_autofree char *out = NULL, *err = NULL, *xml = NULL, *xerr = NULL;
+    g_autofree char *rng = g_build_filename(GP_TOP_SRCDIR, "xml", "status.rng", NULL);
+    g_autofree char *xml_path = g_build_filename(statedir, "status.xml", NULL);
+    g_autofree char *lint = NULL;
+    int rc, status = -1;
+
+    /* win-ovmf runs (the test driver runs the sample); "gone" does not. */
+    cr_assert(g_file_set_contents(
+        claims_path,
+        "<claims>\n"
+        "  <claim device='0000:41:00.0' pool='gpus' domain-uuid="
+        "'1b7a4e52-58c3-4c0e-9d0a-2f0b4c1e9a01' domain-name='win-ovmf' since='1700000000'/>\n"
+        "  <claim device='0000:81:00.0' pool='gpus' domain-uuid='" UUID_D "' "
+        "domain-name='gone' since='1700000000'/>\n"
+        "</claims>\n", -1, NULL));
+    rc = run_gpupool("status", &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_expect(g_regex_match_simple("0000:41:00.0 +held +win-ovmf", out, 0, 0), "%s", out);
+    cr_expect(g_regex_match_simple("0000:81:00.0 +stale +gone", out, 0, 0), "%s", out);
+    cr_expect(strstr(out, "\n1 stale claim: the domain holding it does not run (it stopped "
+                          "while libvirtd was down); run 'gpupool rebalance' to give it back\n"),
+              "%s", out);
+    rc = run_gpupool("status --xml", &xml, &xerr);
+    cr_assert_eq(rc, 0, "%s", xerr);
+    cr_expect(strstr(xml, "<status reservations=\"known\" running=\"known\">"), "%s", xml);
+    cr_expect(strstr(xml, "<device id=\"0000:81:00.0\" state=\"stale\">"), "%s", xml);
+    cr_assert(g_file_set_contents(xml_path, xml, -1, NULL));
+    lint = g_strdup_printf("xmllint --noout --relaxng %s %s", rng, xml_path);
+    cr_assert(g_spawn_command_line_sync(lint, NULL, NULL, &status, NULL));
+    cr_expect_eq(status, 0, "status --xml does not follow xml/status.rng");
+    g_unlink(xml_path);
+}
+
 Test(assign, assign_keeps_clear_of_a_device_another_domain_reserves)
 {
     /* 0000:41:00.0 sorts first, but linux-seabios reserves it. */
@@ -547,7 +379,7 @@ Test(assign, assign_keeps_clear_of_a_device_another_domain_reserves)
 
 Test(assign, shutdown_domains_stops_only_domains_holding_pool_devices)
 {
-    g_autoptr(GpClaims) claims = claims_with(NULL, NULL, NULL);
+    g_autoptr(GpClaims) claims = gp_test_load_claims();
     g_autoptr(GError) error = NULL;
     g_autofree char *out = NULL;
     g_autofree char *err = NULL;
@@ -574,25 +406,6 @@ Test(assign, shutdown_domains_with_nothing_to_do_says_so)
     cr_assert_str_eq(out, "no running domain holds gpupool devices\n");
 }
 
-Test(assign, rebalance_leaves_a_domains_own_mdevs_alone)
-{
-    g_autoptr(GpClaims) claims = claims_with(NULL, NULL, NULL);
-    g_autoptr(GPtrArray) doms = domains_new();
-    g_autoptr(GHashTable) cands = pool_devices("0000:41:00.0", NULL);
-    g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GPtrArray) moves = NULL;
-    GpAssignDomain *d = domain("vm2", UUID_B, FALSE, "0000:41:00.0");
-    GpDomDevice *dev = g_ptr_array_index(d->devices, 0);
-
-    /* Its mdev does not exist until the hook creates it at prepare. */
-    g_clear_pointer(&dev->address, g_free);
-    dev->uuid = g_strdup("9c4f3a52-1b0e-4d8a-9e3b-0123456789ab");
-    g_ptr_array_add(doms, d);
-    moves = gp_assign_rebalance_plan(doms, cands, claims, problems);
-    cr_assert_eq(moves->len, 0);
-    cr_assert_eq(problems->len, 0);
-}
-
 /* ASSIGNED (from assigned_domain()) as a shut-off domain of the test
  * driver. */
 static char *
@@ -616,7 +429,7 @@ Test(assign, rebalance_command_repoints_a_stopped_domain_and_drops_stale_claims)
 {
     g_autofree char *assigned = assigned_domain("0000:41:00.0");
     g_autofree char *extra = stopped(assigned);
-    g_autoptr(GpClaims) claims = claims_with(NULL, NULL, NULL);
+    g_autoptr(GpClaims) claims = gp_test_load_claims();
     g_autoptr(GError) error = NULL;
     g_autofree char *out = NULL;
     g_autofree char *err = NULL;
@@ -659,4 +472,199 @@ Test(assign, assigning_more_keeps_the_devices_and_aliases_a_domain_has)
     cr_assert_eq(rc, 0, "%s", err);
     cr_assert_not_null(strstr(out, "assigned gpus 0000:81:00.0 (ua-gpupool-0), "
                                    "gpus 0000:41:00.0 (ua-gpupool-1)"), "%s", out);
+}
+
+/* ---- Running domains: --restart, in one connection ------------------------ */
+
+#define WIN_OVMF_UUID "1b7a4e52-58c3-4c0e-9d0a-2f0b4c1e9a01"
+
+/* The sample domains, running, on a test-driver node opened in this
+ * process, with pool "gpus" of pool_host(): the test driver keeps what a
+ * command changed only for the connection, so the checks that look
+ * before and after run here. */
+static virConnectPtr
+open_node(GpSim **sim_out)
+{
+    GpSim *sim = pool_host();
+    g_autofree char *pools = g_build_filename(gp_sim_confdir(sim), "pools", NULL);
+    g_autofree char *pool_src = g_build_filename(GP_TOP_SRCDIR, "xml", "pool-pci.xml", NULL);
+    g_autofree char *pool_dst = g_build_filename(pools, "gpus.xml", NULL);
+    g_autofree char *node = g_build_filename(gp_sim_base(sim), "node.xml", NULL);
+    g_autofree char *text = NULL;
+    g_autofree char *d1 = NULL;
+    g_autofree char *d2 = NULL;
+    g_autofree char *nodexml = NULL;
+    g_autofree char *uri = NULL;
+    g_autoptr(GRegex) re = g_regex_new("<domain type='(kvm|qemu)'>", 0, 0, NULL);
+    virConnectPtr conn;
+
+    g_mkdir_with_parents(pools, 0755);
+    cr_assert(g_file_get_contents(pool_src, &text, NULL, NULL));
+    cr_assert(g_file_set_contents(pool_dst, text, -1, NULL));
+    cr_assert(g_file_get_contents(GP_TOP_SRCDIR "/tests/data/domains/q35-ovmf.xml", &d1,
+                                  NULL, NULL));
+    cr_assert(g_file_get_contents(GP_TOP_SRCDIR "/tests/data/domains/minimal.xml", &d2,
+                                  NULL, NULL));
+    nodexml = g_strdup_printf("<node>\n%s%s</node>\n", d1, d2);
+    g_free(text);
+    text = g_regex_replace_literal(re, nodexml, -1, 0, "<domain type='test'>", 0, NULL);
+    cr_assert(g_file_set_contents(node, text, -1, NULL));
+    uri = g_strdup_printf("test://%s", node);
+    conn = gp_assign_connect(uri, NULL);
+    cr_assert_not_null(conn, "%s", uri);
+    *sim_out = sim;
+    return conn;
+}
+
+static char *
+inactive_definition(virConnectPtr conn, const char *name)
+{
+    virDomainPtr dom = virDomainLookupByName(conn, name);
+    char *xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE);
+    char *copy = g_strdup(xml);
+
+    free(xml);
+    virDomainFree(dom);
+    return copy;
+}
+
+static gboolean
+is_running(virConnectPtr conn, const char *name)
+{
+    virDomainPtr dom = virDomainLookupByName(conn, name);
+    gboolean active = virDomainIsActive(dom) == 1;
+
+    virDomainFree(dom);
+    return active;
+}
+
+/* The live definition, as it runs now. */
+static char *
+live_definition(virConnectPtr conn, const char *name)
+{
+    virDomainPtr dom = virDomainLookupByName(conn, name);
+    char *xml = virDomainGetXMLDesc(dom, 0);
+    char *copy = g_strdup(xml);
+
+    free(xml);
+    virDomainFree(dom);
+    return copy;
+}
+
+Test(assign, restart_stops_a_running_domain_changes_it_and_starts_it_with_the_change)
+{
+    g_autoptr(GpSim) sim = NULL;
+    virConnectPtr conn = open_node(&sim);
+    GpAssignRestart how = { .restart = TRUE, .timeout = 5 };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GpAssignResult) result = NULL;
+    g_autofree char *live = NULL;
+
+    cr_assert(is_running(conn, "win-ovmf"));
+    result = gp_assign_domain(conn, "win-ovmf", "gpus", 1, 0, &how, &error);
+    cr_assert_not_null(result, "%s", error ? error->message : "");
+    cr_expect(result->restarted);
+    cr_expect_not(result->running, "the change does not wait for the next start");
+    cr_expect(is_running(conn, "win-ovmf"), "restarted, so running again");
+    /* It runs with its device now, not at its next start. */
+    live = live_definition(conn, "win-ovmf");
+    cr_expect(strstr(live, "<alias name='ua-gpupool-0'/>"), "%s", live);
+
+    /* unassign --restart takes it away the same way. */
+    g_clear_pointer(&result, gp_assign_result_free);
+    result = gp_unassign_domain(conn, "win-ovmf", &how, &error);
+    cr_assert_not_null(result, "%s", error ? error->message : "");
+    cr_expect(result->restarted);
+    g_free(live);
+    live = live_definition(conn, "win-ovmf");
+    cr_expect_null(strstr(live, "ua-gpupool"), "%s", live);
+    cr_expect(is_running(conn, "win-ovmf"));
+    virConnectClose(conn);
+}
+
+Test(assign, without_restart_a_running_domain_keeps_running_as_it_was)
+{
+    g_autoptr(GpSim) sim = NULL;
+    virConnectPtr conn = open_node(&sim);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GpAssignResult) result = NULL;
+    g_autofree char *live = NULL;
+    g_autofree char *inactive = NULL;
+
+    result = gp_assign_domain(conn, "win-ovmf", "gpus", 1, 0, NULL, &error);
+    cr_assert_not_null(result, "%s", error ? error->message : "");
+    cr_expect(result->running);
+    cr_expect_not(result->restarted);
+    live = live_definition(conn, "win-ovmf");
+    cr_expect_null(strstr(live, "ua-gpupool"), "the running guest changed: %s", live);
+    inactive = inactive_definition(conn, "win-ovmf");
+    cr_expect(strstr(inactive, "ua-gpupool-0"), "%s", inactive);
+    virConnectClose(conn);
+}
+
+Test(assign, restart_is_not_even_tried_when_the_start_would_be_refused)
+{
+    g_autoptr(GpSim) sim = NULL;
+    virConnectPtr conn = open_node(&sim);
+    GpAssignRestart how = { .restart = TRUE, .timeout = 5 };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GpAssignResult) result = NULL;
+    g_autofree char *before = inactive_definition(conn, "win-ovmf");
+    g_autofree char *after = NULL;
+
+    /* Both devices are held by other running domains. */
+    gp_test_hold("0000:41:00.0", "gpus", UUID_D, "vm-a", NULL);
+    gp_test_hold("0000:81:00.0", "gpus", "eeeeeeee-0000-4000-8000-000000000005", "vm-b", NULL);
+    result = gp_assign_domain(conn, "win-ovmf", "gpus", 1, 0, &how, &error);
+    cr_assert_null(result);
+    cr_assert(g_str_has_prefix(error->message, "win-ovmf: left running and unchanged: a start "
+                               "with the new definition would be refused: 0000:41:00.0 of "
+                               "pool 'gpus' is held by domain 'vm-a'"), "%s", error->message);
+    cr_expect(is_running(conn, "win-ovmf"));
+    after = inactive_definition(conn, "win-ovmf");
+    cr_expect_str_eq(after, before);
+    virConnectClose(conn);
+}
+
+Test(assign, several_domains_are_each_reported_and_one_failure_makes_the_exit_1)
+{
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    int rc = run_gpupool("assign win-ovmf nosuch minimal --pool gpus --mmio 64G", &out, &err);
+
+    cr_assert_eq(rc, 1, "%s", out);
+    cr_assert(strstr(out, "win-ovmf: assigned gpus 0000:41:00.0 (ua-gpupool-0)\n"), "%s", out);
+    /* The other domain gets the other device: each sees the one before. */
+    cr_assert(strstr(out, "minimal: assigned gpus 0000:81:00.0 (ua-gpupool-0)\n"), "%s", out);
+    cr_assert(g_str_has_prefix(err, "gpupool: error: domain 'nosuch' not found"), "%s", err);
+    cr_assert_eq(strchr(err, '\n'), err + strlen(err) - 1, "one line: %s", err);
+}
+
+Test(assign, unassign_takes_several_domains)
+{
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    int rc = run_gpupool("unassign minimal win-ovmf", &out, &err);
+
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert_str_eq(out, "minimal: no gpupool assignment, nothing changed\n"
+                          "win-ovmf: no gpupool assignment, nothing changed\n");
+}
+
+Test(assign, restart_options_are_checked_before_anything_runs)
+{
+    g_autofree char *o1 = NULL, *e1 = NULL, *o2 = NULL, *e2 = NULL, *o3 = NULL, *e3 = NULL;
+    g_autofree char *o4 = NULL, *e4 = NULL;
+
+    cr_assert_eq(run_gpupool("assign win-ovmf --pool gpus --timeout 5", &o1, &e1), 2, "%s", e1);
+    cr_assert(strstr(e1, "--timeout is how long --restart waits"), "%s", e1);
+    cr_assert_eq(run_gpupool("assign --file /nonexistent.xml --pool gpus --restart", &o2, &e2),
+                 2, "%s", e2);
+    cr_assert(strstr(e2, "leave out --restart"), "%s", e2);
+    cr_assert_eq(run_gpupool("unassign win-ovmf --restart --timeout 99999", &o3, &e3), 2, "%s",
+                 e3);
+    cr_assert(strstr(e3, "--timeout must be 0..3600 seconds"), "%s", e3);
+    cr_assert_eq(run_gpupool("assign --file /nonexistent.xml vm2 --pool gpus", &o4, &e4), 2,
+                 "%s", e4);
+    cr_assert(strstr(e4, "give DOMAIN... or --file PATH, not both"), "%s", e4);
 }

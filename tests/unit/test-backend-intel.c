@@ -4,7 +4,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "backend.h"
+#include "host/backends.h"
 #include "sim.h"
 
 #define PF GP_SIM_INTEL_SRIOV_GPU

@@ -7,10 +7,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "backend.h"
-#include "partition.h"
+#include "base/sysfs.h"
+#include "host/backends.h"
+#include "ops/partition.h"
 #include "sim.h"
-#include "sysfs.h"
 
 #define UUID_A "8b4c2a5e-0d63-4b8b-9a55-2f5a3c1e0001"
 #define UUID_B "8b4c2a5e-0d63-4b8b-9a55-2f5a3c1e0002"
@@ -21,7 +21,7 @@ describe(const char *device)
     GpPartInfo *info = gp_part_info_new(device);
     g_autoptr(GError) err = NULL;
 
-    cr_assert(gp_backend_mdev.describe(device, info, &err), "%s", err ? err->message : "");
+    cr_assert(gp_backend_lookup("mdev")->describe(device, info, &err), "%s", err ? err->message : "");
     return info;
 }
 
@@ -32,7 +32,7 @@ Test(backend_mdev, t4_profiles_show_vram_and_the_counts_the_gpu_offers)
     GpPartProfile *q1, *q4;
     const guint expected[] = { 1, 2, 4, 8, 16 };
 
-    cr_assert_eq(gp_backend_mdev.probe(GP_SIM_MDEV_GPU), GP_BACKEND_SCORE_GENERIC);
+    cr_assert_eq(gp_backend_lookup("mdev")->probe(GP_SIM_MDEV_GPU), GP_BACKEND_SCORE_GENERIC);
     info = describe(GP_SIM_MDEV_GPU);
     cr_assert_eq(info->profiles->len, 5);
     q1 = gp_part_info_find_profile(info, "nvidia-222");
@@ -83,7 +83,7 @@ Test(backend_mdev, prepare_creates_the_uuid_and_is_idempotent_and_release_gives_
     cr_assert(gp_sim_write(sim, "bus/mdev/devices/" UUID_B "/remove", "1"));
     before = gp_sim_snapshot(sim);
     part->uuid = g_strdup(UUID_A);
-    cr_assert(gp_backend_mdev.prepare(GP_SIM_MBOCHS, "mbochs-large", part, &err), "%s",
+    cr_assert(gp_backend_lookup("mdev")->prepare(GP_SIM_MBOCHS, "mbochs-large", part, &err), "%s",
               err ? err->message : "");
     cr_assert_str_eq(part->parent, GP_SIM_MBOCHS);
     cr_assert(gp_sim_read(sim, "bus/mdev/devices/" UUID_A "/mdev_type") != NULL ||
@@ -96,16 +96,20 @@ Test(backend_mdev, prepare_creates_the_uuid_and_is_idempotent_and_release_gives_
     cr_assert_eq(after->in_use, 1);
 
     /* Again: the mdev is there already, nothing more is created. */
-    cr_assert(gp_backend_mdev.prepare(GP_SIM_MBOCHS, "mbochs-large", part, &err));
-    cr_assert_eq(describe(GP_SIM_MBOCHS)->in_use, 1);
+    cr_assert(gp_backend_lookup("mdev")->prepare(GP_SIM_MBOCHS, "mbochs-large", part, &err));
+    {
+        g_autoptr(GpPartInfo) again = describe(GP_SIM_MBOCHS);
 
-    cr_assert(gp_backend_mdev.release(GP_SIM_MBOCHS, part, &err), "%s",
+        cr_assert_eq(again->in_use, 1);
+    }
+
+    cr_assert(gp_backend_lookup("mdev")->release(GP_SIM_MBOCHS, part, &err), "%s",
               err ? err->message : "");
     cr_assert_not(gp_sysfs_is_dir("bus/mdev/devices/" UUID_A));
     released = describe(GP_SIM_MBOCHS);
     cr_assert_eq(gp_part_info_find_profile(released, "mbochs-large")->available, 8);
     /* Releasing what is gone already is fine. */
-    cr_assert(gp_backend_mdev.release(GP_SIM_MBOCHS, part, &err));
+    cr_assert(gp_backend_lookup("mdev")->release(GP_SIM_MBOCHS, part, &err));
     end = gp_sim_snapshot(sim);
     cr_assert_str_eq(end, before);
 }
@@ -122,7 +126,7 @@ Test(backend_mdev, prepare_refuses_when_the_parent_is_full_and_changes_nothing)
     cr_assert(gp_sim_create_mdev(sim, GP_SIM_MDEV_GPU, "nvidia-223", UUID_B));
     before = gp_sim_snapshot(sim);
     part->uuid = g_strdup(UUID_A);
-    cr_assert_not(gp_backend_mdev.prepare(GP_SIM_MDEV_GPU, "nvidia-222", part, &err));
+    cr_assert_not(gp_backend_lookup("mdev")->prepare(GP_SIM_MDEV_GPU, "nvidia-222", part, &err));
     cr_assert(g_error_matches(err, GP_BACKEND_ERROR, GP_BACKEND_ERROR_NO_CAPACITY));
     cr_assert(strstr(err->message, GP_SIM_MDEV_GPU) && strstr(err->message, "nvidia-222"),
               "%s", err->message);
@@ -153,7 +157,7 @@ Test(backend_mdev, configure_refuses_a_type_the_parent_does_not_offer_and_change
     g_autofree char *before = gp_sim_snapshot(sim);
     g_autofree char *after = NULL;
 
-    cr_assert_not(gp_backend_mdev.configure(GP_SIM_MBOCHS, 0, "nvidia-63", &err));
+    cr_assert_not(gp_backend_lookup("mdev")->configure(GP_SIM_MBOCHS, 0, "nvidia-63", &err));
     cr_assert(g_error_matches(err, GP_BACKEND_ERROR, GP_BACKEND_ERROR_INVALID));
     cr_assert(strstr(err->message, "offers no mdev type 'nvidia-63'"), "%s", err->message);
     after = gp_sim_snapshot(sim);
@@ -175,22 +179,7 @@ Test(backend_mdev, release_of_a_busy_mdev_retries_then_names_it)
     if (access(remove, W_OK) == 0)
         cr_skip_test("running as root: permissions cannot make the file unwritable");
     part->uuid = g_strdup(UUID_A);
-    cr_assert_not(gp_backend_mdev.release(GP_SIM_MBOCHS, part, &err));
+    cr_assert_not(gp_backend_lookup("mdev")->release(GP_SIM_MBOCHS, part, &err));
     cr_assert(strstr(err->message, "cannot remove mdev " UUID_A), "%s", err->message);
     cr_assert(gp_sysfs_is_dir("bus/mdev/devices/" UUID_A));
-}
-
-Test(backend_mdev, mdev_uuids_are_stable_per_domain_pool_and_slot)
-{
-    g_autofree char *a = gp_partition_mdev_uuid("C7A5FDBD-CDAF-9455-926A-D65C16DB1809", "vgpu", 0);
-    g_autofree char *b = gp_partition_mdev_uuid("c7a5fdbd-cdaf-9455-926a-d65c16db1809", "vgpu", 0);
-    g_autofree char *c = gp_partition_mdev_uuid("c7a5fdbd-cdaf-9455-926a-d65c16db1809", "vgpu", 1);
-    g_autofree char *d = gp_partition_mdev_uuid("c7a5fdbd-cdaf-9455-926a-d65c16db1809", "other", 0);
-
-    /* RFC 4122 version 5 of gpupool's namespace, checked against Python's
-     * uuid.uuid5(). */
-    cr_assert_str_eq(a, "136a849e-f46f-5bac-a26a-97dc19ddf8ed");
-    cr_assert_str_eq(a, b);
-    cr_assert_str_neq(a, c);
-    cr_assert_str_neq(a, d);
 }

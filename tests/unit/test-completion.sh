@@ -16,9 +16,12 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/gp-completion.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 export GPUPOOL_CONFDIR=$tmp/etc GPUPOOL_SYSFS_ROOT=$tmp/sys
 mkdir -p "$tmp/etc/pools" "$tmp/bin" "$tmp/sys/bus/pci/devices" \
-	"$tmp/sys/class/mdev_bus/0000:00:05.0/mdev_supported_types/mdpy-vga" \
-	"$tmp/sys/class/mdev_bus/0000:00:05.0/mdev_supported_types/mdpy-xga"
+	"$tmp/sys/class/mdev_bus/0000:00:04.0/mdev_supported_types/mdpy-vga" \
+	"$tmp/sys/class/mdev_bus/0000:00:04.0/mdev_supported_types/mdpy-xga" \
+	"$tmp/sys/class/mdev_bus/mbochs/mdev_supported_types/mbochs-1"
 for a in 0000:00:03.0 0000:00:04.0 0000:41:00.0; do mkdir "$tmp/sys/bus/pci/devices/$a"; done
+mkdir -p "$tmp/files/sub"
+touch "$tmp/files/vm1.xml" "$tmp/files/notes.txt"
 cat > "$tmp/etc/pools/gpus.xml" <<'XML'
 <pool type='pci'>
   <name>gpus</name>
@@ -93,7 +96,7 @@ expect_has "gpupool assign vm1 --" --pool --count --mmio --connect --help
 expect "gpupool devices --a" "--all"
 expect "gpupool pool-create x --type " "mdev pci vf"
 expect "gpupool pool-create x --type=m" "mdev"
-expect "gpupool pool-create x --mdev-type " "mdpy-vga mdpy-xga"
+expect "gpupool pool-create x --mdev-type " "mbochs-1 mdpy-vga mdpy-xga"
 # Pool names from the pool directory.
 expect "gpupool pool-info " "gpus vgpu"
 expect "gpupool pool-info gpus " ""
@@ -105,11 +108,23 @@ expect "gpupool assign vm1 -p v" "vgpu"
 expect "gpupool devices " "0000:00:03.0 0000:00:04.0 0000:41:00.0"
 expect "gpupool pool-add gpus 0000:00:0" "0000:00:03.0 0000:00:04.0"
 expect "gpupool pool-remove gpus " "0000:41:00.0"
-expect "gpupool partition-set " "0000:00:03.0 0000:00:04.0 0000:41:00.0"
-expect "gpupool partition-set 0000:00:03.0 --profile " "mdpy-vga mdpy-xga"
+# The device commands take an mdev parent's name too (not a PCI device).
+expect "gpupool partition-set " "0000:00:03.0 0000:00:04.0 0000:41:00.0 mbochs"
+expect "gpupool partitions m" "mbochs"
+expect "gpupool pool-add vgpu mb" "mbochs"
+expect "gpupool partition-set 0000:00:03.0 --profile " "mbochs-1 mdpy-vga mdpy-xga"
 # Domain names from virsh, on the URI the line names.
 expect "gpupool assign " "vm1 win11"
 expect "gpupool unassign w" "win11"
+expect "gpupool domain " "vm1 win11"
+expect "gpupool check vm1 " "vm1 win11"
+expect "gpupool migrate-check " "vm1 win11"
+expect "gpupool migrate-check vm1 " ""
+expect "gpupool migrate-check vm1 --to qemu:///s" "qemu:///session qemu:///system"
+# Files where a command takes one: domain XML, and directories to go on.
+expect "gpupool cluster-prepare --file $tmp/files/" "$tmp/files/sub $tmp/files/vm1.xml"
+expect "gpupool assign --file $tmp/files/v" "$tmp/files/vm1.xml"
+expect "gpupool cluster-config vm1 --config $tmp/files/" "$tmp/files/sub $tmp/files/vm1.xml"
 rm -f "$tmp/virsh.args"
 expect "gpupool assign --connect qemu:///session " "vm1 win11"
 if grep -q -- '-c qemu:///session' "$tmp/virsh.args" 2>/dev/null; then
@@ -120,9 +135,11 @@ else
 fi
 expect "gpupool assign vm1 --connect qemu:///s" "qemu:///session qemu:///system"
 expect "gpupool pool-add gpus 0000:00:03.0 0000:4" "0000:41:00.0"
-# An option's value is not taken for the domain argument.
-expect "gpupool assign vm1 --pool gpus " ""
-expect "gpupool assign --pool gpus " "vm1 win11"
+# An option's value is not taken for an argument: migrate-check takes one
+# domain, and its --to value is not it.
+expect "gpupool migrate-check --to qemu:///system " "vm1 win11"
+expect "gpupool assign vm1 --pool gpus " "vm1 win11"
+expect "gpupool pool-info --xml " "gpus vgpu"
 
 [ "$failures" -eq 0 ] || { echo "$failures completion check(s) failed"; exit 1; }
 echo "all completion checks passed"

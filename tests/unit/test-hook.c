@@ -1,90 +1,43 @@
-/* The claim logic of the libvirt hook (src/alloc.c) and the hook binary
- * itself (src/gpupool-hook), on a simulated host. */
+/* The libvirt hook as libvirt runs it (hooks/gpupool-hook, the gate, and
+ * hooks/gpupool-hook-domain behind it), with the domain XML on stdin, on
+ * the simulated hook host (pool-fixtures.h). */
 #include "config.h"
 
 #include <criterion/criterion.h>
+#include <glib/gstdio.h>
 
-#include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <fcntl.h>
-#include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include "alloc.h"
-#include "claims.h"
-#include "domxml.h"
-#include "pool.h"
-#include "poolhost.h"
-#include "poolstore.h"
-#include "sim.h"
+#include "base/paths.h"
+#include "state/claims.h"
+#include "state/domain.h"
+#include "state/domxml.h"
+#include "ops/lifecycle.h"
+#include "ops/rebalance.h"
+#include "cli-runner.h"
+#include "hook-runner.h"
+#include "pool-fixtures.h"
 
 #define UUID_A "11111111-1111-4111-8111-111111111111"
 #define UUID_B "22222222-2222-4222-8222-222222222222"
 #define UUID_C "33333333-3333-4333-8333-333333333333"
+#define DOM1 "0f0e0d0c-0b0a-4908-8706-050403020100"
 
-#define GPU0 "0000:41:00.0"
-#define GPU1 "0000:42:00.0"
-#define GPU2 "0000:43:00.0"
-#define AUDIO0 "0000:41:00.1"
-#define OTHER "0000:44:00.0"  /* on the host, in no pool */
-#define NVIDIA "0000:45:00.0" /* in the pool, but bound to nvidia */
+#define GPU0 GP_HOOK_HOST_GPU0
+#define GPU1 GP_HOOK_HOST_GPU1
+#define GPU2 GP_HOOK_HOST_GPU2
+#define AUDIO0 GP_HOOK_HOST_AUDIO0
+#define OTHER GP_HOOK_HOST_OTHER   /* on the host, in no pool */
 
 static GpSim *sim;
-
-/* A host with four GPUs bound to vfio-pci (one with an HDMI audio
- * companion), one GPU still bound to nvidia, and pool "gpus" holding
- * GPU0 (+ audio), GPU1, GPU2 and NVIDIA. */
-static void
-add_gpu(const char *rp, guint8 bus, const char *addr, const char *driver, gboolean mf)
-{
-    GpSimPciSpec spec = {
-        .addr = addr, .parent = rp, .vendor = 0x10de, .device = 0x20b5,
-        .class_code = 0x030200, .driver = driver, .multifunction = mf,
-        .bars = {
-            [0] = { .size = 16 << 20 },
-            [1] = { .size = 16ULL << 30, .is_64bit = TRUE, .prefetchable = TRUE },
-            [3] = { .size = 32 << 20, .is_64bit = TRUE, .prefetchable = TRUE },
-        },
-    };
-
-    gp_sim_add_root_port(sim, rp, bus);
-    gp_sim_add_pci(sim, &spec);
-}
 
 static void
 setup_host(void)
 {
-    g_autoptr(GError) error = NULL;
-    g_autoptr(GpPool) pool = NULL;
-    GpSimPciSpec audio = {
-        .addr = AUDIO0, .parent = "0000:00:01.0", .vendor = 0x10de, .device = 0x22ba,
-        .class_code = 0x040300, .driver = "vfio-pci", .group_with = GPU0,
-    };
-
-    sim = gp_sim_new();
-    gp_sim_set_iommu(sim, TRUE);
-    gp_sim_add_driver(sim, "vfio-pci");
-    gp_sim_add_driver(sim, "nvidia");
-    gp_sim_add_driver(sim, "pcieport");
-    add_gpu("0000:00:01.0", 0x41, GPU0, "vfio-pci", TRUE);
-    gp_sim_add_pci(sim, &audio);
-    add_gpu("0000:00:02.0", 0x42, GPU1, "vfio-pci", FALSE);
-    add_gpu("0000:00:03.0", 0x43, GPU2, "vfio-pci", FALSE);
-    add_gpu("0000:00:04.0", 0x44, OTHER, "vfio-pci", FALSE);
-    add_gpu("0000:00:05.0", 0x45, NVIDIA, "nvidia", FALSE);
-
-    pool = gp_pool_new("gpus", GP_POOL_TYPE_PCI, &error);
-    cr_assert(pool != NULL, "%s", error ? error->message : "");
-    cr_assert(gp_pool_add_device(pool, GPU0, "nvidia", NULL, NULL));
-    cr_assert(gp_pool_add_device(pool, AUDIO0, "snd_hda_intel", GPU0, NULL));
-    cr_assert(gp_pool_add_device(pool, GPU1, "nvidia", NULL, NULL));
-    cr_assert(gp_pool_add_device(pool, GPU2, "nvidia", NULL, NULL));
-    cr_assert(gp_pool_add_device(pool, NVIDIA, "nvidia", NULL, NULL));
-    cr_assert(gp_poolstore_save(pool, &error), "%s", error ? error->message : "");
+    sim = gp_test_hook_host();
 }
 
 static void
@@ -97,73 +50,6 @@ TestSuite(hook, .init = setup_host, .fini = teardown_host);
 
 /* ---- helpers ------------------------------------------------------------ */
 
-/* A domain wanting DEVICES (NULL-terminated) of pool "gpus", probed. */
-static GpAllocDomain *
-domain_new(const char *uuid, const char *name, const char *const *devices)
-{
-    GpAllocDomain *dom = g_new0(GpAllocDomain, 1);
-
-    dom->uuid = uuid;
-    dom->name = name;
-    dom->devices = g_ptr_array_new_with_free_func((GDestroyNotify)gp_alloc_device_free);
-    for (guint i = 0; devices[i]; i++) {
-        g_autofree char *alias = g_strdup_printf("ua-gpupool-%u", i);
-        GpAllocDevice *dev = gp_alloc_device_new(alias, "gpus", devices[i]);
-
-        gp_alloc_probe(dev, GP_POOL_TYPE_PCI);
-        g_ptr_array_add(dom->devices, dev);
-    }
-    /* Big enough for anything on this host unless a test says otherwise. */
-    dom->pcihole64 = 1ULL << 40;
-    dom->pcihole64_set = TRUE;
-    return dom;
-}
-
-static void
-domain_free(GpAllocDomain *dom)
-{
-    g_ptr_array_unref(dom->devices);
-    g_free(dom);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(GpAllocDomain, domain_free)
-
-static GHashTable *
-load_pools(const GpAllocDomain *dom)
-{
-    g_autoptr(GError) error = NULL;
-    GHashTable *pools = gp_alloc_load_pools(dom, &error);
-
-    cr_assert(pools != NULL, "%s", error ? error->message : "");
-    return pools;
-}
-
-static GpClaims *
-load_claims(void)
-{
-    g_autoptr(GError) error = NULL;
-    GpClaims *claims = gp_claims_load(&error);
-
-    cr_assert(claims != NULL, "%s", error ? error->message : "");
-    return claims;
-}
-
-static char *
-claims_file(void)
-{
-    return g_build_filename(gp_sim_statedir(sim), "claims.xml", NULL);
-}
-
-static char *
-read_claims_file(void)
-{
-    g_autofree char *path = claims_file();
-    char *data = NULL;
-
-    if (!g_file_get_contents(path, &data, NULL, NULL))
-        return NULL;
-    return data;
-}
-
 static const char *
 holder(GpClaims *claims, const char *device)
 {
@@ -171,563 +57,6 @@ holder(GpClaims *claims, const char *device)
 
     return c ? c->domain_name : NULL;
 }
-
-/* Domain vm1 (UUID_A) asks for DEVICE of pool "gpus" alone: the claim's
- * result, with the claims as they stand afterwards in *CLAIMS. */
-static gboolean
-vm1_claims_alone(const char *device, GpClaims **claims, GError **error)
-{
-    const char *const devs[] = { device, NULL };
-    g_autoptr(GpAllocDomain) dom = domain_new(UUID_A, "vm1", devs);
-    g_autoptr(GHashTable) pools = load_pools(dom);
-
-    *claims = load_claims();
-    return gp_alloc_claim(*claims, pools, dom, error);
-}
-
-/* ---- claim decisions ---------------------------------------------------- */
-
-Test(hook, claim_records_every_device_for_the_domain)
-{
-    const char *const devs[] = { GPU0, GPU1, NULL };
-    g_autoptr(GpAllocDomain) dom = domain_new(UUID_A, "vm1", devs);
-    g_autoptr(GHashTable) pools = load_pools(dom);
-    g_autoptr(GpClaims) claims = load_claims();
-    g_autoptr(GError) error = NULL;
-
-    cr_assert(gp_alloc_claim(claims, pools, dom, &error), "%s", error ? error->message : "");
-    cr_expect_str_eq(holder(claims, GPU0), "vm1");
-    cr_expect_str_eq(holder(claims, GPU1), "vm1");
-    cr_expect_eq(gp_claims_all(claims)->len, 2);
-    cr_expect_str_eq(gp_claims_find(claims, GPU0)->domain_uuid, UUID_A);
-    cr_expect_str_eq(gp_claims_find(claims, GPU0)->pool, "gpus");
-}
-
-Test(hook, claim_again_by_the_same_domain_succeeds_and_adds_nothing)
-{
-    const char *const devs[] = { GPU0, NULL };
-    g_autoptr(GpAllocDomain) dom = domain_new(UUID_A, "vm1", devs);
-    g_autoptr(GHashTable) pools = load_pools(dom);
-    g_autoptr(GpClaims) claims = load_claims();
-    g_autoptr(GError) error = NULL;
-
-    cr_assert(gp_alloc_claim(claims, pools, dom, NULL));
-    cr_assert(gp_alloc_claim(claims, pools, dom, &error), "%s", error ? error->message : "");
-    cr_expect_eq(gp_claims_all(claims)->len, 1);
-}
-
-Test(hook, claim_of_held_device_fails_naming_device_holder_free_devices_and_fix)
-{
-    const char *const a_devs[] = { GPU0, NULL };
-    const char *const b_devs[] = { GPU0, NULL };
-    g_autoptr(GpAllocDomain) a = domain_new(UUID_A, "vm2", a_devs);
-    g_autoptr(GpAllocDomain) b = domain_new(UUID_B, "vm1", b_devs);
-    g_autoptr(GHashTable) pools = load_pools(a);
-    g_autoptr(GpClaims) claims = load_claims();
-    g_autoptr(GError) error = NULL;
-
-    cr_assert(gp_alloc_claim(claims, pools, a, NULL));
-    cr_assert_not(gp_alloc_claim(claims, pools, b, &error));
-    cr_assert(g_error_matches(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_HELD));
-    /* Free means held by no one: NVIDIA is listed although it needs
-     * 'gpupool setup' first. */
-    cr_expect_str_eq(error->message,
-                     GPU0 " of pool 'gpus' is held by domain 'vm2'; free: " GPU1 ", " GPU2
-                     ", " NVIDIA "; run 'gpupool rebalance' or start the domain again in a moment");
-    cr_expect_null(strchr(error->message, '\n'));
-    cr_expect_str_eq(holder(claims, GPU0), "vm2");
-    cr_expect_eq(gp_claims_all(claims)->len, 1);
-}
-
-Test(hook, claim_is_all_or_nothing_when_one_device_is_held)
-{
-    const char *const a_devs[] = { GPU1, NULL };
-    const char *const b_devs[] = { GPU0, GPU1, NULL };
-    g_autoptr(GpAllocDomain) a = domain_new(UUID_A, "vm2", a_devs);
-    g_autoptr(GpAllocDomain) b = domain_new(UUID_B, "vm1", b_devs);
-    g_autoptr(GHashTable) pools = load_pools(a);
-    g_autoptr(GpClaims) claims = load_claims();
-
-    cr_assert(gp_alloc_claim(claims, pools, a, NULL));
-    cr_assert_not(gp_alloc_claim(claims, pools, b, NULL));
-    cr_expect_null(gp_claims_find(claims, GPU0), "GPU0 must not be claimed by a failed start");
-    cr_expect_eq(gp_claims_all(claims)->len, 1);
-}
-
-Test(hook, claim_fails_when_pool_exhausted_and_says_none_is_free)
-{
-    const char *const a_devs[] = { GPU0, GPU1, GPU2, NVIDIA, NULL };
-    const char *const b_devs[] = { GPU2, NULL };
-    g_autoptr(GpAllocDomain) a = domain_new(UUID_A, "big", a_devs);
-    g_autoptr(GpAllocDomain) b = domain_new(UUID_B, "vm1", b_devs);
-    g_autoptr(GHashTable) pools = load_pools(a);
-    g_autoptr(GpClaims) claims = load_claims();
-    g_autoptr(GError) error = NULL;
-
-    /* NVIDIA is not bound to vfio-pci: take it out of A's request. */
-    g_ptr_array_remove_index(a->devices, 3);
-    cr_assert(gp_alloc_claim(claims, pools, a, NULL));
-    /* Mark the last member as held too, so nothing is free. */
-    cr_assert(gp_claims_add(claims, NVIDIA, "gpus", UUID_C, "other", NULL, NULL));
-    cr_assert_not(gp_alloc_claim(claims, pools, b, &error));
-    cr_expect_str_eq(error->message,
-                     GPU2 " of pool 'gpus' is held by domain 'big'; free: none; "
-                     "stop a domain of the pool or add devices with 'gpupool pool-add'");
-}
-
-Test(hook, claim_refuses_device_outside_the_pool)
-{
-    g_autoptr(GpClaims) claims = NULL;
-    g_autoptr(GError) error = NULL;
-
-    cr_assert_not(vm1_claims_alone(OTHER, &claims, &error));
-    cr_assert(g_error_matches(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_NOT_MEMBER));
-    cr_expect(NULL != strstr(error->message, OTHER " is not a device of pool 'gpus'"), "%s", error->message);
-    cr_expect(NULL != strstr(error->message, "gpupool assign vm1 --pool gpus"), "%s", error->message);
-    cr_expect_eq(gp_claims_all(claims)->len, 0);
-}
-
-Test(hook, claim_refuses_a_companion_function_on_its_own)
-{
-    g_autoptr(GpClaims) claims = NULL;
-    g_autoptr(GError) error = NULL;
-
-    cr_assert_not(vm1_claims_alone(AUDIO0, &claims, &error));
-    cr_expect(NULL != strstr(error->message, "goes with " GPU0), "%s", error->message);
-    cr_expect_eq(gp_claims_all(claims)->len, 0);
-}
-
-/* Two cards sharing one IOMMU group (a switch without ACS) join a pool as
- * one member and its companions: only the member is ever handed out, so
- * the group never goes to two domains. */
-Test(hook, a_group_companion_in_another_slot_is_never_offered_to_a_domain)
-{
-    const char *const group_dev[] = { GP_SIM_SW_GPU0, NULL };
-    const char *const member_dev[] = { GP_SIM_SW_GPU1, NULL };
-    const char *const devices[] = { GP_SIM_SW_GPU1 };
-    g_autoptr(GpAllocDomain) dom_a = NULL;
-    g_autoptr(GpAllocDomain) dom_b = NULL;
-    g_autoptr(GHashTable) pools = NULL;
-    g_autoptr(GHashTable) moved = NULL;
-    g_autoptr(GpClaims) claims = NULL;
-    g_autoptr(GPtrArray) free_devs = NULL;
-    g_autoptr(GError) error = NULL;
-    g_autoptr(GpPool) empty = gp_pool_new("gpus", GP_POOL_TYPE_PCI, NULL);
-    const GpPool *pool;
-
-    teardown_host();
-    sim = gp_sim_fixture_switch();
-    cr_assert(gp_poolhost_create(empty, &error), "%s", error ? error->message : "");
-    cr_assert(gp_poolhost_add("gpus", devices, 1, NULL, &error), "%s",
-              error ? error->message : "");
-
-    dom_a = domain_new(UUID_A, "vm1", group_dev);
-    pools = load_pools(dom_a);
-    claims = load_claims();
-    pool = g_hash_table_lookup(pools, "gpus");
-    free_devs = gp_alloc_pool_free(pool, claims);
-    cr_assert_eq(free_devs->len, 1);
-    cr_assert_str_eq(free_devs->pdata[0], GP_SIM_SW_GPU1);
-
-    cr_assert_not(gp_alloc_claim(claims, pools, dom_a, &error));
-    cr_expect(NULL != strstr(error->message, GP_SIM_SW_GPU0 " of pool 'gpus' goes with "
-                                             GP_SIM_SW_GPU1), "%s", error->message);
-    g_clear_error(&error);
-
-    dom_b = domain_new(UUID_B, "vm2", member_dev);
-    cr_assert(gp_alloc_claim(claims, pools, dom_b, &error), "%s", error ? error->message : "");
-    /* An arriving domain that names the companion is not re-pointed to it:
-     * the group's only member is held. */
-    moved = gp_alloc_repoint(claims, pools, dom_a, &error);
-    cr_assert_null(moved);
-    cr_expect(g_error_matches(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_EXHAUSTED), "%s",
-              error->message);
-    cr_expect_eq(gp_claims_all(claims)->len, 1);
-}
-
-Test(hook, claim_refuses_device_not_bound_to_vfio_pci_and_says_run_setup)
-{
-    g_autoptr(GpClaims) claims = NULL;
-    g_autoptr(GError) error = NULL;
-
-    cr_assert_not(vm1_claims_alone(NVIDIA, &claims, &error));
-    cr_assert(g_error_matches(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_NOT_READY));
-    cr_expect(NULL != strstr(error->message, "bound to nvidia, not vfio-pci"), "%s", error->message);
-    cr_expect(NULL != strstr(error->message, "gpupool setup"), "%s", error->message);
-}
-
-Test(hook, claim_refuses_device_missing_from_this_host)
-{
-    g_autoptr(GpClaims) claims = NULL;
-    g_autoptr(GError) error = NULL;
-
-    cr_assert_not(vm1_claims_alone("0000:99:00.0", &claims, &error));
-    cr_expect(NULL != strstr(error->message, "does not exist on this host"), "%s", error->message);
-}
-
-Test(hook, claim_refuses_too_small_mmio_window_and_says_what_to_set)
-{
-    const char *const devs[] = { GPU0, NULL };
-    g_autoptr(GpAllocDomain) dom = domain_new(UUID_A, "vm1", devs);
-    g_autoptr(GHashTable) pools = load_pools(dom);
-    g_autoptr(GpClaims) claims = load_claims();
-    g_autoptr(GError) error = NULL;
-    const GpAllocDevice *gpu = dom->devices->pdata[0];
-
-    /* The GPU's 64-bit BARs as the resource file shows them. */
-    cr_assert_eq(gpu->bars[1].size, 16ULL << 30);
-    cr_assert(gpu->bars[1].is_64bit && gpu->bars[1].prefetchable);
-    cr_assert_eq(gpu->bars[3].size, 32ULL << 20);
-    cr_assert_not(gpu->bars[0].is_64bit);
-    /* 16 GiB + 32 MiB, rounded up to the largest BAR: 32 GiB. */
-    cr_assert_eq(gp_alloc_window_need(dom->devices), 32ULL << 30);
-
-    dom->pcihole64 = 2ULL << 30;
-    cr_assert_not(gp_alloc_claim(claims, pools, dom, &error));
-    cr_assert(g_error_matches(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_MMIO));
-    cr_expect_str_eq(error->message,
-                     "vm1: 64-bit MMIO window 2 GiB is too small for " GPU0
-                     " (needs 32 GiB): run 'gpupool assign vm1 --pool gpus --mmio 64G' "
-                     "or set <pcihole64>");
-    cr_expect_eq(gp_claims_all(claims)->len, 0);
-
-    dom->pcihole64 = 32ULL << 30;
-    cr_expect(gp_alloc_claim(claims, pools, dom, NULL));
-}
-
-Test(hook, window_need_is_the_sum_of_the_devices_footprints)
-{
-    const char *const devs[] = { GPU0, GPU1, GPU2, NULL };
-    g_autoptr(GpAllocDomain) dom = domain_new(UUID_A, "vm1", devs);
-
-    cr_expect_eq(gp_alloc_window_need(dom->devices), 96ULL << 30);
-}
-
-Test(hook, claim_without_pcihole64_allows_what_fits_qemus_default_window)
-{
-    const char *const one[] = { GPU0, NULL };
-    const char *const two[] = { GPU1, GPU2, NULL };
-    g_autoptr(GpAllocDomain) a = domain_new(UUID_A, "vm1", one);
-    g_autoptr(GpAllocDomain) b = domain_new(UUID_B, "vm2", two);
-    g_autoptr(GHashTable) pools = load_pools(a);
-    g_autoptr(GpClaims) claims = load_claims();
-    g_autoptr(GError) error = NULL;
-
-    a->pcihole64_set = b->pcihole64_set = FALSE;
-    a->pcihole64 = b->pcihole64 = 0;
-    cr_expect(gp_alloc_claim(claims, pools, a, NULL), "32 GiB fit QEMU's 32 GiB default");
-    cr_expect_not(gp_alloc_claim(claims, pools, b, &error));
-    cr_expect(NULL != strstr(error->message, "(QEMU's default)"), "%s", error ? error->message : "");
-}
-
-/* ---- release, reconnect, reconcile -------------------------------------- */
-
-Test(hook, release_drops_exactly_this_domains_claims)
-{
-    const char *const a_devs[] = { GPU0, GPU1, NULL };
-    const char *const b_devs[] = { GPU2, NULL };
-    g_autoptr(GpAllocDomain) a = domain_new(UUID_A, "vm1", a_devs);
-    g_autoptr(GpAllocDomain) b = domain_new(UUID_B, "vm2", b_devs);
-    g_autoptr(GHashTable) pools = load_pools(a);
-    g_autoptr(GpClaims) claims = load_claims();
-
-    cr_assert(gp_alloc_claim(claims, pools, a, NULL));
-    cr_assert(gp_alloc_claim(claims, pools, b, NULL));
-    cr_expect_eq(gp_alloc_release(claims, UUID_A), 2);
-    cr_expect_null(gp_claims_find(claims, GPU0));
-    cr_expect_null(gp_claims_find(claims, GPU1));
-    cr_expect_str_eq(holder(claims, GPU2), "vm2");
-    cr_expect_eq(gp_alloc_release(claims, UUID_A), 0, "release is idempotent");
-}
-
-Test(hook, reconnect_claims_free_devices_again_and_warns_on_conflict_without_failing)
-{
-    const char *const devs[] = { GPU0, GPU1, NULL };
-    g_autoptr(GpAllocDomain) dom = domain_new(UUID_A, "vm1", devs);
-    g_autoptr(GHashTable) pools = load_pools(dom);
-    g_autoptr(GpClaims) claims = load_claims();
-    g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
-
-    cr_assert(gp_claims_add(claims, GPU1, "gpus", UUID_B, "vm2", NULL, NULL));
-    cr_expect_eq(gp_alloc_reconnect(claims, pools, dom, warnings), 1);
-    cr_expect_str_eq(holder(claims, GPU0), "vm1");
-    cr_expect_str_eq(holder(claims, GPU1), "vm2", "a conflict is reported, not resolved");
-    cr_assert_eq(warnings->len, 1);
-    cr_expect(NULL != strstr(warnings->pdata[0], "'vm1' uses " GPU1), "%s", (char *)warnings->pdata[0]);
-    cr_expect(NULL != strstr(warnings->pdata[0], "'vm2' holds it"), "%s", (char *)warnings->pdata[0]);
-
-    g_ptr_array_set_size(warnings, 0);
-    cr_expect_eq(gp_alloc_reconnect(claims, pools, dom, warnings), 0, "idempotent");
-}
-
-Test(hook, reconnect_leaves_devices_outside_every_pool_unrecorded)
-{
-    const char *const devs[] = { OTHER, NULL };
-    g_autoptr(GpAllocDomain) dom = domain_new(UUID_A, "vm1", devs);
-    g_autoptr(GHashTable) pools = load_pools(dom);
-    g_autoptr(GpClaims) claims = load_claims();
-    g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
-
-    cr_expect_eq(gp_alloc_reconnect(claims, pools, dom, warnings), 0);
-    cr_expect_eq(gp_claims_all(claims)->len, 0);
-    cr_expect_eq(warnings->len, 1);
-}
-
-Test(hook, reconcile_drops_claims_of_domains_that_no_longer_run)
-{
-    g_autoptr(GpClaims) claims = load_claims();
-    g_autoptr(GHashTable) running = g_hash_table_new(g_str_hash, g_str_equal);
-
-    cr_assert(gp_claims_add(claims, GPU0, "gpus", UUID_A, "vm1", NULL, NULL));
-    cr_assert(gp_claims_add(claims, GPU1, "gpus", UUID_B, "vm2", NULL, NULL));
-    cr_assert(gp_claims_add(claims, GPU2, "gpus", UUID_B, "vm2", NULL, NULL));
-    g_hash_table_add(running, (gpointer)UUID_A);
-    cr_expect_eq(gp_alloc_reconcile(claims, running, NULL, NULL), 2);
-    cr_expect_str_eq(holder(claims, GPU0), "vm1");
-    cr_expect_eq(gp_claims_all(claims)->len, 1);
-}
-
-/* ---- migration: re-pointing --------------------------------------------- */
-
-Test(hook, repoint_keeps_free_devices_and_moves_held_ones_to_free_members)
-{
-    const char *const devs[] = { GPU0, GPU1, NULL };
-    g_autoptr(GpAllocDomain) dom = domain_new(UUID_A, "vm1", devs);
-    g_autoptr(GHashTable) pools = load_pools(dom);
-    g_autoptr(GpClaims) claims = load_claims();
-    g_autoptr(GHashTable) changes = NULL;
-    g_autoptr(GError) error = NULL;
-
-    cr_assert(gp_claims_add(claims, GPU0, "gpus", UUID_B, "vm2", NULL, NULL));
-    changes = gp_alloc_repoint(claims, pools, dom, &error);
-    cr_assert(changes != NULL, "%s", error ? error->message : "");
-    cr_expect_eq(g_hash_table_size(changes), 1);
-    /* GPU1 stays; GPU0 is held, GPU2 is the free one (NVIDIA is not ready). */
-    cr_expect_str_eq(g_hash_table_lookup(changes, "ua-gpupool-0"), GPU2);
-}
-
-Test(hook, repoint_fails_naming_the_pool_when_no_device_is_free)
-{
-    const char *const devs[] = { GPU0, NULL };
-    g_autoptr(GpAllocDomain) dom = domain_new(UUID_A, "vm1", devs);
-    g_autoptr(GHashTable) pools = load_pools(dom);
-    g_autoptr(GpClaims) claims = load_claims();
-    g_autoptr(GError) error = NULL;
-
-    cr_assert(gp_claims_add(claims, GPU0, "gpus", UUID_B, "vm2", NULL, NULL));
-    cr_assert(gp_claims_add(claims, GPU1, "gpus", UUID_B, "vm2", NULL, NULL));
-    cr_assert(gp_claims_add(claims, GPU2, "gpus", UUID_B, "vm2", NULL, NULL));
-    cr_expect_null(gp_alloc_repoint(claims, pools, dom, &error));
-    cr_assert(g_error_matches(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_EXHAUSTED));
-    cr_expect(NULL != strstr(error->message, "pool 'gpus' has no free device"), "%s", error->message);
-}
-
-/* ---- transactions ------------------------------------------------------- */
-
-Test(hook, prepare_and_release_transactions_persist_claims)
-{
-    const char *const devs[] = { GPU0, NULL };
-    g_autoptr(GpAllocDomain) dom = domain_new(UUID_A, "vm1", devs);
-    g_autoptr(GError) error = NULL;
-    g_autoptr(GpClaims) after = NULL;
-    guint dropped = 99;
-
-    cr_assert(gp_alloc_prepare_domain(dom, &error), "%s", error ? error->message : "");
-    after = load_claims();
-    cr_expect_str_eq(holder(after, GPU0), "vm1");
-    cr_assert(gp_alloc_release_domain(UUID_A, &dropped, &error));
-    cr_expect_eq(dropped, 1);
-    g_clear_pointer(&after, gp_claims_free);
-    after = load_claims();
-    cr_expect_eq(gp_claims_all(after)->len, 0);
-}
-
-Test(hook, prepare_refusal_leaves_the_state_file_byte_for_byte)
-{
-    const char *const a_devs[] = { GPU0, NULL };
-    const char *const b_devs[] = { GPU1, GPU0, NULL };
-    g_autoptr(GpAllocDomain) a = domain_new(UUID_A, "vm2", a_devs);
-    g_autoptr(GpAllocDomain) b = domain_new(UUID_B, "vm1", b_devs);
-    g_autoptr(GError) error = NULL;
-    g_autofree char *before = NULL;
-    g_autofree char *after = NULL;
-
-    cr_assert(gp_alloc_prepare_domain(a, NULL));
-    before = read_claims_file();
-    cr_assert_not_null(before);
-    cr_assert_not(gp_alloc_prepare_domain(b, &error));
-    after = read_claims_file();
-    cr_expect_str_eq(after, before);
-}
-
-Test(hook, crash_between_write_and_rename_leaves_the_old_state)
-{
-    const char *const a_devs[] = { GPU0, NULL };
-    const char *const b_devs[] = { GPU1, NULL };
-    g_autoptr(GpAllocDomain) a = domain_new(UUID_A, "vm1", a_devs);
-    g_autoptr(GpAllocDomain) b = domain_new(UUID_B, "vm2", b_devs);
-    g_autoptr(GpClaims) claims = NULL;
-    g_autofree char *path = claims_file();
-    g_autofree char *tmp = g_build_filename(gp_sim_statedir(sim), ".claims.xml.Xy12Zq", NULL);
-    g_autoptr(GError) error = NULL;
-
-    cr_assert(gp_alloc_prepare_domain(a, NULL));
-    /* What a transaction that died after writing its temporary file and
-     * before the rename leaves behind: the complete new state, and a
-     * half-written one, next to the old file. */
-    cr_assert(g_file_set_contents(tmp, "<claims><claim device='" GPU2 "' pool='gpus' "
-                                  "domain-uuid='" UUID_C "' domain-name='ghost' since='1'/>"
-                                  "</claims>\n", -1, NULL));
-    claims = load_claims();
-    cr_expect_eq(gp_claims_all(claims)->len, 1, "the unrenamed file is not the state");
-    cr_expect_str_eq(holder(claims, GPU0), "vm1");
-    cr_expect_null(gp_claims_find(claims, GPU2));
-
-    cr_assert(gp_alloc_prepare_domain(b, &error), "%s", error ? error->message : "");
-    g_clear_pointer(&claims, gp_claims_free);
-    claims = load_claims();
-    cr_expect_eq(gp_claims_all(claims)->len, 2);
-    cr_expect_null(gp_claims_find(claims, GPU2));
-}
-
-Test(hook, prepare_with_corrupt_state_fails_naming_the_file_and_changes_nothing)
-{
-    const char *const devs[] = { GPU0, NULL };
-    g_autoptr(GpAllocDomain) dom = domain_new(UUID_A, "vm1", devs);
-    g_autofree char *path = claims_file();
-    g_autofree char *after = NULL;
-    g_autoptr(GError) error = NULL;
-
-    cr_assert(g_file_set_contents(path, "<claims><claim", -1, NULL));
-    cr_assert_not(gp_alloc_prepare_domain(dom, &error));
-    cr_expect(NULL != strstr(error->message, "claims.xml"), "%s", error->message);
-    after = read_claims_file();
-    cr_expect_str_eq(after, "<claims><claim");
-}
-
-Test(hook, concurrent_prepares_for_one_device_let_exactly_one_win)
-{
-    const int n = 6;
-    pid_t pids[6];
-    int wins = 0;
-    g_autoptr(GpClaims) claims = NULL;
-
-    for (int i = 0; i < n; i++) {
-        pids[i] = fork();
-        cr_assert(pids[i] >= 0);
-        if (pids[i] == 0) {
-            g_autofree char *uuid = g_strdup_printf("4444444%d-4444-4444-8444-444444444444", i);
-            g_autofree char *name = g_strdup_printf("racer%d", i);
-            const char *const devs[] = { GPU2, NULL };
-            GpAllocDomain *dom = domain_new(uuid, name, devs);
-
-            _exit(gp_alloc_prepare_domain(dom, NULL) ? 0 : 1);
-        }
-    }
-    for (int i = 0; i < n; i++) {
-        int status = 0;
-
-        cr_assert(waitpid(pids[i], &status, 0) == pids[i]);
-        cr_assert(WIFEXITED(status));
-        if (WEXITSTATUS(status) == 0)
-            wins++;
-    }
-    cr_expect_eq(wins, 1);
-    claims = load_claims();
-    cr_expect_eq(gp_claims_all(claims)->len, 1);
-}
-
-Test(hook, release_drops_the_claims_even_after_the_pool_was_undefined)
-{
-    const char *const devs[] = { GPU0, NULL };
-    g_autoptr(GpAllocDomain) dom = domain_new(UUID_A, "vm1", devs);
-    g_autoptr(GpClaims) after = NULL;
-    g_autoptr(GError) error = NULL;
-    guint dropped = 0;
-
-    cr_assert(gp_alloc_prepare_domain(dom, NULL));
-    cr_assert(gp_poolstore_delete("gpus", NULL));
-    cr_assert(gp_alloc_release_domain(UUID_A, &dropped, &error), "%s",
-              error ? error->message : "");
-    cr_expect_eq(dropped, 1);
-    after = load_claims();
-    cr_expect_eq(gp_claims_all(after)->len, 0);
-}
-
-Test(hook, repoint_leaves_mdev_devices_alone_for_prepare_to_create)
-{
-    g_autoptr(GHashTable) pools = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                                         (GDestroyNotify)gp_pool_free);
-    g_autoptr(GpPool) mdev = gp_pool_new("disp", GP_POOL_TYPE_MDEV, NULL);
-    g_autoptr(GpClaims) claims = load_claims();
-    g_autoptr(GHashTable) changes = NULL;
-    g_autoptr(GError) error = NULL;
-    GpAllocDomain dom = { .uuid = UUID_A, .name = "vm1" };
-
-    cr_assert(gp_pool_add_device(mdev, GPU1, NULL, NULL, NULL));
-    g_hash_table_insert(pools, g_strdup("disp"), g_steal_pointer(&mdev));
-    dom.devices = g_ptr_array_new_with_free_func((GDestroyNotify)gp_alloc_device_free);
-    /* Not created yet on this host: that is prepare's job. */
-    g_ptr_array_add(dom.devices, gp_alloc_device_new("ua-gpupool-0", "disp",
-                                                      "9f3c1c2e-5b1a-4d55-9a43-6f1c0de0a001"));
-    changes = gp_alloc_repoint(claims, pools, &dom, &error);
-    cr_assert(changes != NULL, "%s", error ? error->message : "");
-    cr_expect_eq(g_hash_table_size(changes), 0);
-    g_ptr_array_unref(dom.devices);
-}
-
-/* ---- the asynchronous rebalance's flag ---------------------------------- */
-
-Test(hook, rebalance_flag_coalesces_a_burst_and_is_taken_over_when_stale)
-{
-    g_autofree char *flag = gp_alloc_rebalance_flag_path();
-
-    cr_expect(gp_alloc_rebalance_mark(60), "the first change starts a rebalance");
-    cr_expect_not(gp_alloc_rebalance_mark(60), "the next ones find it pending");
-    cr_expect_not(gp_alloc_rebalance_mark(60));
-    cr_expect(g_file_test(flag, G_FILE_TEST_EXISTS));
-    gp_alloc_rebalance_begin();
-    cr_expect_not(g_file_test(flag, G_FILE_TEST_EXISTS));
-    cr_expect(gp_alloc_rebalance_mark(60), "a change after the rebalance began needs another");
-    /* A pending flag older than the limit: its rebalance died. */
-    cr_expect(gp_alloc_rebalance_mark(-1));
-}
-
-Test(hook, rebalance_turn_waits_for_the_running_rebalance_then_clears_the_flag)
-{
-    g_autofree char *flag = gp_alloc_rebalance_flag_path();
-    g_autofree char *lock = g_build_filename(gp_sim_statedir(sim), "rebalance.lock", NULL);
-    gint64 t0;
-    int fds[2];
-    int fd;
-    pid_t pid;
-    char c;
-
-    cr_assert(g_mkdir_with_parents(gp_sim_statedir(sim), 0755) == 0);
-    cr_assert(pipe(fds) == 0);
-    pid = fork();
-    cr_assert(pid >= 0);
-    if (pid == 0) {
-        /* A running rebalance: holds the lock for a second. */
-        int l = open(lock, O_RDWR | O_CREAT, 0600);
-
-        flock(l, LOCK_EX);
-        (void)!write(fds[1], "x", 1);
-        g_usleep(G_USEC_PER_SEC);
-        _exit(0);
-    }
-    cr_assert(read(fds[0], &c, 1) == 1);
-    cr_assert(gp_alloc_rebalance_mark(60));
-    t0 = g_get_monotonic_time();
-    fd = gp_alloc_rebalance_take_turn();
-    cr_expect_geq(g_get_monotonic_time() - t0, G_USEC_PER_SEC / 2, "did not wait for its turn");
-    cr_expect_geq(fd, 0);
-    cr_expect_not(g_file_test(flag, G_FILE_TEST_EXISTS), "the flag is cleared once it begins");
-    close(fd);
-    waitpid(pid, NULL, 0);
-}
-
-/* ---- the hook binary, run as libvirt runs it ---------------------------- */
 
 /* A domain NAME/UUID with gpupool devices at the PCI addresses in ADDRS
  * (NULL-terminated; bus numbers only), as libvirt hands it to hooks. */
@@ -764,108 +93,6 @@ domain_xml(const char *name, const char *uuid, const char *const *addrs)
         name, uuid, meta->str, hostdevs->str);
 }
 
-typedef struct {
-    int status;
-    char *out;
-    char *err;
-    double seconds;  /* until stdout and stderr were closed */
-} HookRun;
-
-static void
-hook_run_clear(HookRun *run)
-{
-    g_free(run->out);
-    g_free(run->err);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(HookRun, hook_run_clear)
-
-static char *
-read_fd_all(int fd)
-{
-    GString *s = g_string_new(NULL);
-    char buf[4096];
-    ssize_t n;
-
-    while ((n = read(fd, buf, sizeof(buf))) != 0) {
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            break;
-        }
-        g_string_append_len(s, buf, n);
-    }
-    close(fd);
-    return g_string_free(s, FALSE);
-}
-
-static char *
-hook_path(void)
-{
-    const char *top = g_getenv("top_builddir");
-
-    return g_build_filename(top ? top : ".", "src", "gpupool-hook", NULL);
-}
-
-/* Runs the hook binary with XML on stdin (NULL: a pipe nobody writes to,
- * kept open, so a hook that reads stdin would hang) and the sim's
- * environment, as libvirt does: DOMAIN OP SUB -. */
-static void
-run_hook(HookRun *run, const char *domain, const char *op, const char *sub, const char *xml)
-{
-    g_autofree char *path = hook_path();
-    int in[2], out[2], err[2];
-    gint64 t0 = g_get_monotonic_time();
-    pid_t pid;
-
-    cr_assert(pipe(in) == 0 && pipe(out) == 0 && pipe(err) == 0);
-    pid = fork();
-    cr_assert(pid >= 0);
-    if (pid == 0) {
-        dup2(in[0], 0);
-        dup2(out[1], 1);
-        dup2(err[1], 2);
-        close(in[0]); close(in[1]); close(out[0]); close(out[1]); close(err[0]); close(err[1]);
-        execl(path, path, domain, op, sub, "-", (char *)NULL);
-        _exit(127);
-    }
-    close(in[0]);
-    close(out[1]);
-    close(err[1]);
-    if (xml) {
-        /* The hook may not read at all: a short write to a closed pipe
-         * is fine, as it is for libvirt. */
-        signal(SIGPIPE, SIG_IGN);
-        (void)!write(in[1], xml, strlen(xml));
-        close(in[1]);
-        in[1] = -1;
-    }
-    run->out = read_fd_all(out[0]);
-    run->err = read_fd_all(err[0]);
-    run->seconds = (g_get_monotonic_time() - t0) / 1e6;
-    cr_assert(waitpid(pid, &run->status, 0) == pid);
-    run->status = WIFEXITED(run->status) ? WEXITSTATUS(run->status) : 128 + WTERMSIG(run->status);
-    if (in[1] >= 0)
-        close(in[1]);
-}
-
-/* A stand-in for `gpupool rebalance` that takes its time. */
-static void
-fake_rebalance(guint sleep_seconds)
-{
-    g_autofree char *path = g_build_filename(gp_sim_base(sim), "fake-gpupool", NULL);
-    /* Records when it began and ended, and whether the pending flag was
-     * already cleared when it began (it must be). */
-    g_autofree char *script = g_strdup_printf(
-        "#!/bin/sh\nf=cleared; [ -e \"$GPUPOOL_STATEDIR/rebalance-pending\" ] && f=pending\n"
-        "echo \"$1 begin $(date +%%s%%N) $f\" >> \"$GPUPOOL_STATEDIR/rebalance-ran\"\n"
-        "sleep %u\n"
-        "echo \"$1 end $(date +%%s%%N)\" >> \"$GPUPOOL_STATEDIR/rebalance-ran\"\n", sleep_seconds);
-
-    cr_assert(g_file_set_contents(path, script, -1, NULL));
-    cr_assert(chmod(path, 0755) == 0);
-    g_setenv("GPUPOOL_CLI", path, TRUE);
-}
-
 static guint
 dir_entries(const char *dir)
 {
@@ -877,6 +104,8 @@ dir_entries(const char *dir)
     return n;
 }
 
+/* ---- the hook binary, run as libvirt runs it ---------------------------- */
+
 Test(hook, binary_exits_at_once_for_a_domain_without_request_and_leaves_no_state)
 {
     g_autofree char *xml = domain_xml("plain", UUID_A, NULL);
@@ -884,11 +113,11 @@ Test(hook, binary_exits_at_once_for_a_domain_without_request_and_leaves_no_state
                              { "reconnect", "begin" }, { "migrate", "begin" },
                              { "restore", "begin" } };
 
-    fake_rebalance(0);
+    gp_test_fake_rebalance(sim, 0);
     for (guint i = 0; i < G_N_ELEMENTS(ops); i++) {
-        g_auto(HookRun) run = { 0 };
+        g_auto(GpHookRun) run = { 0 };
 
-        run_hook(&run, "plain", ops[i][0], ops[i][1], xml);
+        gp_test_run_hook(&run, "plain", ops[i][0], ops[i][1], xml);
         cr_expect_eq(run.status, 0, "%s %s: %s", ops[i][0], ops[i][1], run.err);
         cr_expect_str_empty(run.out, "no replacement XML for a plain domain");
         cr_expect_str_empty(run.err);
@@ -902,10 +131,10 @@ Test(hook, binary_ignores_operations_it_does_not_handle_without_reading_stdin)
                              { "stopped", "end" }, { "prepare", "end" }, { "attach", "begin" } };
 
     for (guint i = 0; i < G_N_ELEMENTS(ops); i++) {
-        g_auto(HookRun) run = { 0 };
+        g_auto(GpHookRun) run = { 0 };
 
         /* stdin stays open and empty: a hook that read it would hang. */
-        run_hook(&run, "vm1", ops[i][0], ops[i][1], NULL);
+        gp_test_run_hook(&run, "vm1", ops[i][0], ops[i][1], NULL);
         cr_expect_eq(run.status, 0, "%s %s", ops[i][0], ops[i][1]);
         cr_expect_lt(run.seconds, 2.0);
     }
@@ -917,32 +146,34 @@ Test(hook, binary_claim_then_conflicting_claim_by_another_domain_fails_with_one_
     g_autofree char *vm2 = domain_xml("vm2", UUID_B, devs);
     g_autofree char *vm1 = domain_xml("vm1", UUID_A, devs);
     g_autoptr(GpClaims) claims = NULL;
-    g_auto(HookRun) first = { 0 };
-    g_auto(HookRun) second = { 0 };
-    g_auto(HookRun) release = { 0 };
-    g_auto(HookRun) again = { 0 };
+    g_auto(GpHookRun) first = { 0 };
+    g_auto(GpHookRun) second = { 0 };
+    g_auto(GpHookRun) release = { 0 };
+    g_auto(GpHookRun) again = { 0 };
 
-    fake_rebalance(0);
-    run_hook(&first, "vm2", "prepare", "begin", vm2);
+    gp_test_fake_rebalance(sim, 0);
+    gp_test_run_hook(&first, "vm2", "prepare", "begin", vm2);
     cr_assert_eq(first.status, 0, "%s", first.err);
     cr_expect_str_empty(first.err);
 
-    run_hook(&second, "vm1", "prepare", "begin", vm1);
+    gp_test_run_hook(&second, "vm1", "prepare", "begin", vm1);
     cr_expect_eq(second.status, 1);
+    /* NVIDIA is not free: it needs 'gpupool setup' first.  The hook
+     * starts the rebalance that re-points vm1, and says so. */
     cr_expect_str_eq(second.err, "gpupool: " GPU0 " of pool 'gpus' is held by domain 'vm2'; "
-                     "free: " GPU1 ", " GPU2 ", " NVIDIA "; run 'gpupool rebalance' or start "
-                     "the domain again in a moment\n");
-    claims = load_claims();
+                     "free: " GPU1 ", " GPU2 "; vm1 is being re-pointed to a free device of "
+                     "pool 'gpus': start it again in a moment\n");
+    claims = gp_test_load_claims();
     cr_expect_eq(gp_claims_all(claims)->len, 1);
     cr_expect_str_eq(holder(claims, GPU0), "vm2");
 
-    run_hook(&release, "vm2", "release", "end", vm2);
+    gp_test_run_hook(&release, "vm2", "release", "end", vm2);
     cr_expect_eq(release.status, 0, "%s", release.err);
     g_clear_pointer(&claims, gp_claims_free);
-    claims = load_claims();
+    claims = gp_test_load_claims();
     cr_expect_eq(gp_claims_all(claims)->len, 0, "release gives the device back");
 
-    run_hook(&again, "vm1", "prepare", "begin", vm1);
+    gp_test_run_hook(&again, "vm1", "prepare", "begin", vm1);
     cr_expect_eq(again.status, 0, "%s", again.err);
 }
 
@@ -950,10 +181,10 @@ Test(hook, binary_release_of_a_domain_holding_nothing_succeeds)
 {
     const char *const devs[] = { GPU0, NULL };
     g_autofree char *vm1 = domain_xml("vm1", UUID_A, devs);
-    g_auto(HookRun) run = { 0 };
+    g_auto(GpHookRun) run = { 0 };
 
-    fake_rebalance(0);
-    run_hook(&run, "vm1", "release", "end", vm1);
+    gp_test_fake_rebalance(sim, 0);
+    gp_test_run_hook(&run, "vm1", "release", "end", vm1);
     cr_expect_eq(run.status, 0, "%s", run.err);
     cr_expect_str_empty(run.err);
 }
@@ -986,10 +217,10 @@ Test(hook, binary_starts_rebalance_detached_so_libvirt_is_not_kept_waiting)
     g_autofree char *vm1 = domain_xml("vm1", UUID_A, devs);
     g_autofree char *ran = g_build_filename(gp_sim_statedir(sim), "rebalance-ran", NULL);
     g_auto(GStrv) log = NULL;
-    g_auto(HookRun) run = { 0 };
+    g_auto(GpHookRun) run = { 0 };
 
-    fake_rebalance(3);
-    run_hook(&run, "vm1", "prepare", "begin", vm1);
+    gp_test_fake_rebalance(sim, 3);
+    gp_test_run_hook(&run, "vm1", "prepare", "begin", vm1);
     cr_assert_eq(run.status, 0, "%s", run.err);
     /* stdout and stderr were closed long before the rebalance finished. */
     cr_expect_lt(run.seconds, 1.5);
@@ -1008,16 +239,16 @@ Test(hook, binary_change_during_a_running_rebalance_gets_one_more_rebalance_afte
     g_autofree char *vm2 = domain_xml("vm2", UUID_B, d1);
     g_autofree char *vm3 = domain_xml("vm3", UUID_C, d2);
     g_auto(GStrv) log = NULL;
-    g_auto(HookRun) a = { 0 };
-    g_auto(HookRun) b = { 0 };
-    g_auto(HookRun) c = { 0 };
+    g_auto(GpHookRun) a = { 0 };
+    g_auto(GpHookRun) b = { 0 };
+    g_auto(GpHookRun) c = { 0 };
     guint64 end1 = 0, begin2 = 0;
 
-    fake_rebalance(2);
-    run_hook(&a, "vm1", "prepare", "begin", vm1);
+    gp_test_fake_rebalance(sim, 2);
+    gp_test_run_hook(&a, "vm1", "prepare", "begin", vm1);
     g_usleep(700 * 1000);  /* the first rebalance is running now */
-    run_hook(&b, "vm2", "prepare", "begin", vm2);
-    run_hook(&c, "vm3", "prepare", "begin", vm3);
+    gp_test_run_hook(&b, "vm2", "prepare", "begin", vm2);
+    gp_test_run_hook(&c, "vm3", "prepare", "begin", vm3);
     cr_assert(a.status == 0 && b.status == 0 && c.status == 0);
     log = rebalance_log(2);
     g_usleep(2500 * 1000);  /* a third would have begun by now */
@@ -1035,19 +266,19 @@ Test(hook, binary_burst_of_changes_starts_one_rebalance)
     const char *const d1[] = { GPU1, NULL };
     g_autofree char *vm1 = domain_xml("vm1", UUID_A, d0);
     g_autofree char *vm2 = domain_xml("vm2", UUID_B, d1);
-    g_autofree char *flag = gp_alloc_rebalance_flag_path();
+    g_autofree char *flag = gp_paths_rebalance_pending();
     g_autofree char *ran = g_build_filename(gp_sim_statedir(sim), "rebalance-ran", NULL);
     g_autofree char *ran_text = NULL;
-    g_auto(HookRun) a = { 0 };
-    g_auto(HookRun) b = { 0 };
-    g_auto(HookRun) c = { 0 };
+    g_auto(GpHookRun) a = { 0 };
+    g_auto(GpHookRun) b = { 0 };
+    g_auto(GpHookRun) c = { 0 };
 
     /* A rebalance is pending (started, not yet begun): the burst joins it. */
-    cr_assert(gp_alloc_rebalance_mark(60));
-    fake_rebalance(0);
-    run_hook(&a, "vm1", "prepare", "begin", vm1);
-    run_hook(&b, "vm2", "prepare", "begin", vm2);
-    run_hook(&c, "vm1", "release", "end", vm1);
+    cr_assert(gp_rebalance_mark(60));
+    gp_test_fake_rebalance(sim, 0);
+    gp_test_run_hook(&a, "vm1", "prepare", "begin", vm1);
+    gp_test_run_hook(&b, "vm2", "prepare", "begin", vm2);
+    gp_test_run_hook(&c, "vm1", "release", "end", vm1);
     cr_assert(a.status == 0 && b.status == 0 && c.status == 0);
     g_usleep(500 * 1000);
     cr_expect_not(g_file_test(ran, G_FILE_TEST_EXISTS), "no second rebalance while one is pending");
@@ -1061,9 +292,9 @@ Test(hook, binary_refuses_to_start_a_domain_with_malformed_metadata)
         "<gpupool:assignment xmlns:gpupool='http://gpupool.org/xmlns/domain/1.0'>"
         "<gpupool:request pool='../../etc' count='1'/></gpupool:assignment></metadata>"
         "<os><type arch='x86_64' machine='q35'>hvm</type></os><devices/></domain>";
-    g_auto(HookRun) run = { 0 };
+    g_auto(GpHookRun) run = { 0 };
 
-    run_hook(&run, "vm1", "prepare", "begin", xml);
+    gp_test_run_hook(&run, "vm1", "prepare", "begin", xml);
     cr_expect_eq(run.status, 1);
     cr_expect(g_str_has_prefix(run.err, "gpupool: "), "%s", run.err);
     cr_expect_eq(strchr(run.err, '\n'), run.err + strlen(run.err) - 1, "one line: %s", run.err);
@@ -1074,62 +305,108 @@ Test(hook, binary_refuses_to_restore_a_pool_domain_from_a_saved_image)
 {
     const char *const devs[] = { GPU0, NULL };
     g_autofree char *vm1 = domain_xml("vm1", UUID_A, devs);
-    g_auto(HookRun) run = { 0 };
+    g_auto(GpHookRun) run = { 0 };
 
-    run_hook(&run, "vm1", "restore", "begin", vm1);
+    gp_test_run_hook(&run, "vm1", "restore", "begin", vm1);
     cr_expect_eq(run.status, 1);
     cr_expect_str_empty(run.out);
     cr_expect(NULL != strstr(run.err, "never restored from a saved image"), "%s", run.err);
     cr_expect(NULL != strstr(run.err, "virsh managedsave-remove vm1"), "%s", run.err);
 }
 
-Test(hook, binary_migrate_repoints_an_arriving_domain_to_a_free_device)
+/* Whole devices never arrive with a running guest: the destination
+ * refuses at once (tests/unit/test-migrate.c re-points partitions). */
+Test(hook, binary_migrate_refuses_a_domain_with_whole_devices_in_one_line)
 {
     const char *const held[] = { GPU0, NULL };
-    g_autofree char *vm2 = domain_xml("vm2", UUID_B, held);
     g_autofree char *vm1 = domain_xml("vm1", UUID_A, held);
-    g_autoptr(GpDomAssignment) a = NULL;
-    g_autoptr(GError) error = NULL;
-    g_auto(HookRun) claim = { 0 };
-    g_auto(HookRun) run = { 0 };
-    g_auto(HookRun) untouched = { 0 };
+    g_auto(GpHookRun) run = { 0 };
 
-    fake_rebalance(0);
-    run_hook(&claim, "vm2", "prepare", "begin", vm2);
-    cr_assert_eq(claim.status, 0, "%s", claim.err);
-    run_hook(&run, "vm1", "migrate", "begin", vm1);
-    cr_assert_eq(run.status, 0, "%s", run.err);
-    a = gp_domxml_read_assignment(run.out, strlen(run.out), &error);
-    cr_assert(a != NULL, "%s\n%s", error ? error->message : "", run.out);
-    cr_assert_eq(a->devices->len, 1);
-    cr_expect_str_eq(((GpDomDevice *)a->devices->pdata[0])->address, GPU1);
-    cr_expect(NULL != strstr(run.out, "bus='0x42'"), "%s", run.out);
-
-    /* A domain whose devices are free here arrives unchanged. */
-    run_hook(&untouched, "vm2", "migrate", "begin", vm1);
-    cr_expect_eq(untouched.status, 0);
+    gp_test_fake_rebalance(sim, 0);
+    gp_test_run_hook(&run, "vm1", "migrate", "begin", vm1);
+    cr_expect_eq(run.status, 1);
+    cr_expect_str_eq(run.err, "gpupool: vm1: pool gpus hands out whole devices; stop the domain "
+                              "and start it on the destination, or let the cluster restart it\n");
+    cr_expect_str_eq(run.out, "");
 }
 
-Test(hook, binary_refuses_oversized_domain_xml_at_prepare_and_ignores_it_at_release)
+/* Over the 16 MiB bound, mentioning the namespace only at the end, with
+ * HEAD at its start (NULL: "<domain>"). */
+static char *
+huge_xml(const char *head)
 {
-    /* Over the 16 MiB bound, mentioning the namespace only at the end. */
     gsize size = 17 * 1024 * 1024;
-    g_autofree char *xml = g_malloc(size + 1);
-    g_auto(HookRun) prepare = { 0 };
-    g_auto(HookRun) release = { 0 };
+    char *xml = g_malloc(size + 1);
     const char *tail = "<!-- http://gpupool.org/xmlns/domain/1.0 --></domain>";
 
+    if (!head)
+        head = "<domain>";
     memset(xml, ' ', size);
-    memcpy(xml, "<domain>", 8);
+    memcpy(xml, head, strlen(head));
     memcpy(xml + size - strlen(tail), tail, strlen(tail));
     xml[size] = '\0';
-    run_hook(&prepare, "huge", "prepare", "begin", xml);
+    return xml;
+}
+
+Test(hook, binary_refuses_oversized_domain_xml_at_prepare)
+{
+    g_autofree char *xml = huge_xml(NULL);
+    g_auto(GpHookRun) prepare = { 0 };
+    g_auto(GStrv) lines = NULL;
+    int log = gp_test_syslog_listen(sim);
+
+    gp_test_run_hook(&prepare, "huge", "prepare", "begin", xml);
     cr_expect_eq(prepare.status, 1);
     cr_expect(NULL != strstr(prepare.err, "huge: cannot read the domain XML (over 16 MiB"),
               "%s", prepare.err);
-    run_hook(&release, "huge", "release", "end", xml);
-    cr_expect_eq(release.status, 0, "%s", release.err);
     cr_expect_eq(dir_entries(gp_sim_statedir(sim)), 0);
+    /* The gate refused before any XML was read: the log has its name. */
+    lines = gp_test_syslog_lines(log, 1);
+    cr_assert_eq(g_strv_length(lines), 1);
+    cr_expect(g_str_has_prefix(lines[0], "<27>"), "%s", lines[0]);
+    cr_expect(strstr(lines[0], " gpupool[") && strstr(lines[0], "]: huge (uuid unknown): start "
+                                                     "refused: cannot read the domain XML (over "
+                                                     "16 MiB"), "%s", lines[0]);
+    gp_test_syslog_close(sim, log);
+}
+
+/* A domain whose live XML grew past the bound while it ran still gives
+ * its devices back when it stops: libvirt names it, and its UUID is at
+ * the head of the XML; the rebalance follows as after any release. */
+Test(hook, binary_release_of_oversized_domain_xml_drops_its_claims_by_name_and_uuid)
+{
+    const char *const devs[] = { GPU1, NULL };
+    g_autofree char *small = domain_xml("vm1", UUID_A, devs);
+    g_autofree char *xml = huge_xml("<domain type='kvm' id='7'>\n  <name>vm1</name>\n  <uuid>"
+                                    UUID_A "</uuid>\n");
+    g_autofree char *no_uuid = huge_xml(NULL);
+    g_autofree char *ran = g_build_filename(gp_sim_statedir(sim), "rebalance-ran", NULL);
+    g_auto(GpHookRun) prepare = { 0 };
+    g_auto(GpHookRun) release = { 0 };
+    g_auto(GpHookRun) unknown = { 0 };
+
+    gp_test_fake_rebalance(sim, 0);
+    gp_test_run_hook(&prepare, "vm1", "prepare", "begin", small);
+    cr_assert_eq(prepare.status, 0, "%s", prepare.err);
+    cr_assert_eq(gp_test_claim_count(), 1);
+    for (int i = 0; i < 50 && g_file_test(ran, G_FILE_TEST_EXISTS); i++)
+        g_usleep(20 * 1000);
+    g_unlink(ran);
+
+    gp_test_run_hook(&release, "vm1", "release", "end", xml);
+    cr_expect_eq(release.status, 0, "%s", release.err);
+    cr_expect_str_empty(release.err);
+    cr_expect_eq(gp_test_claim_count(), 0, "the claim stayed");
+    for (int i = 0; i < 50 && !g_file_test(ran, G_FILE_TEST_EXISTS); i++)
+        g_usleep(100 * 1000);
+    cr_expect(g_file_test(ran, G_FILE_TEST_EXISTS), "no rebalance was started");
+
+    /* Without a UUID to go by, the rebalance finds it stopped. */
+    gp_test_run_hook(&unknown, "huge", "release", "end", no_uuid);
+    cr_expect_eq(unknown.status, 0, "%s", unknown.err);
+    cr_expect(g_str_has_prefix(unknown.err, "gpupool: warning: huge: its domain XML is over "
+                                            "16 MiB and has no <uuid> at its head"),
+              "%s", unknown.err);
 }
 
 /* ---- domains that pass host devices through without gpupool ------------ */
@@ -1157,14 +434,15 @@ Test(hook, binary_refuses_a_plain_domain_whose_hostdev_names_a_pool_device)
     g_autofree char *xml = plain_xml("vm9", UUID_C, PCI_HOSTDEV("0x41", "0x0"));
     g_autofree char *before = gp_sim_snapshot(sim);
     g_autofree char *after = NULL;
-    g_auto(HookRun) run = { 0 };
+    g_auto(GpHookRun) run = { 0 };
 
-    fake_rebalance(0);
-    run_hook(&run, "vm9", "prepare", "begin", xml);
+    gp_test_fake_rebalance(sim, 0);
+    gp_test_run_hook(&run, "vm9", "prepare", "begin", xml);
     cr_expect_eq(run.status, 1);
-    cr_expect_str_eq(run.err, "gpupool: vm9: " GPU0 " belongs to pool 'gpus'; give the domain "
-                     "pool devices with 'gpupool assign vm9 --pool gpus' instead of a "
-                     "<hostdev>\n");
+    cr_expect_str_eq(run.err, "gpupool: vm9: its own <hostdev> of " GPU0 " passes through a "
+                     "device of pool 'gpus', which only gpupool hands out: remove that "
+                     "<hostdev> from the definition ('virsh edit vm9'), then give it devices "
+                     "of the pool with 'gpupool assign vm9 --pool gpus'\n");
     cr_expect_str_empty(run.out);
     after = gp_sim_snapshot(sim);
     cr_expect_str_eq(after, before, "the host was touched");
@@ -1174,11 +452,12 @@ Test(hook, binary_refuses_a_plain_domain_whose_hostdev_names_a_pool_device)
 Test(hook, binary_refuses_a_plain_domain_that_takes_a_pool_devices_companion)
 {
     g_autofree char *xml = plain_xml("vm9", UUID_C, PCI_HOSTDEV("0x41", "0x1"));
-    g_auto(HookRun) run = { 0 };
+    g_auto(GpHookRun) run = { 0 };
 
-    run_hook(&run, "vm9", "prepare", "begin", xml);
+    gp_test_run_hook(&run, "vm9", "prepare", "begin", xml);
     cr_expect_eq(run.status, 1);
-    cr_expect(g_str_has_prefix(run.err, "gpupool: vm9: " AUDIO0 " belongs to pool 'gpus'; "),
+    cr_expect(g_str_has_prefix(run.err, "gpupool: vm9: its own <hostdev> of " AUDIO0 " passes through a "
+                              "device of pool 'gpus'"),
               "%s", run.err);
 }
 
@@ -1190,11 +469,31 @@ Test(hook, binary_refuses_a_pool_vf_given_as_a_hostdev_interface)
         "    <interface type='hostdev' managed='yes'>\n      <source>\n"
         "        <address type='pci' domain='0x0000' bus='0x43' slot='0x00' function='0x0'/>\n"
         "      </source>\n    </interface>\n");
-    g_auto(HookRun) run = { 0 };
+    g_auto(GpHookRun) run = { 0 };
 
-    run_hook(&run, "vm9", "prepare", "begin", xml);
+    gp_test_run_hook(&run, "vm9", "prepare", "begin", xml);
     cr_expect_eq(run.status, 1);
-    cr_expect(g_str_has_prefix(run.err, "gpupool: vm9: " GPU2 " belongs to pool 'gpus'; "),
+    cr_expect(g_str_has_prefix(run.err, "gpupool: vm9: its own <interface type='hostdev'> of " GPU2
+                              " passes through a device of pool 'gpus'"),
+              "%s", run.err);
+}
+
+Test(hook, binary_refuses_a_hostdev_interface_spelled_with_a_character_reference)
+{
+    /* The parser reads type='host&#100;ev' as type='hostdev': the gate
+     * must not let it pass unchecked for lack of the word. */
+    g_autofree char *xml = plain_xml(
+        "vm9", UUID_C,
+        "    <interface type='host&#100;ev' managed='yes'>\n      <source>\n"
+        "        <address type='pci' domain='0x0000' bus='0x43' slot='0x00' function='0x0'/>\n"
+        "      </source>\n    </interface>\n");
+    g_auto(GpHookRun) run = { 0 };
+
+    cr_assert_null(strstr(xml, "hostdev"));
+    gp_test_run_hook(&run, "vm9", "prepare", "begin", xml);
+    cr_expect_eq(run.status, 1);
+    cr_expect(g_str_has_prefix(run.err, "gpupool: vm9: its own <interface type='hostdev'> of "
+                                        GPU2 " passes through a device of pool 'gpus'"),
               "%s", run.err);
 }
 
@@ -1204,17 +503,19 @@ Test(hook, binary_refuses_a_pool_domain_with_an_extra_hostdev_of_the_pool)
     g_autofree char *assigned = domain_xml("vm1", UUID_A, devs);
     g_autoptr(GString) xml = g_string_new(assigned);
     g_autoptr(GpClaims) claims = NULL;
-    g_auto(HookRun) run = { 0 };
+    g_auto(GpHookRun) run = { 0 };
 
     /* A hand-added <hostdev> next to the one gpupool gave it. */
     g_string_replace(xml, "  </devices>", PCI_HOSTDEV("0x42", "0x0") "  </devices>", 1);
-    fake_rebalance(0);
-    run_hook(&run, "vm1", "prepare", "begin", xml->str);
+    gp_test_fake_rebalance(sim, 0);
+    gp_test_run_hook(&run, "vm1", "prepare", "begin", xml->str);
     cr_expect_eq(run.status, 1);
-    cr_expect_str_eq(run.err, "gpupool: vm1: " GPU1 " belongs to pool 'gpus'; give the domain "
-                     "pool devices with 'gpupool assign vm1 --pool gpus' instead of a "
-                     "<hostdev>\n");
-    claims = load_claims();
+    /* The way out is to remove the <hostdev>: assign is done already. */
+    cr_expect_str_eq(run.err, "gpupool: vm1: its own <hostdev> of " GPU1 " passes through a "
+                     "device of pool 'gpus', which only gpupool hands out: remove that "
+                     "<hostdev> from the definition ('virsh edit vm1'); the devices gpupool "
+                     "reserves for it stay\n");
+    claims = gp_test_load_claims();
     cr_expect_eq(gp_claims_all(claims)->len, 0, "nothing claimed for a refused start");
 }
 
@@ -1224,18 +525,18 @@ Test(hook, binary_lets_other_hostdevs_and_other_operations_pass_untouched)
     g_autofree char *pool_dev = plain_xml("vm9", UUID_C, PCI_HOSTDEV("0x41", "0x0"));
     const char *ops[][2] = { { "release", "end" }, { "reconnect", "begin" },
                              { "migrate", "begin" }, { "restore", "begin" } };
-    g_auto(HookRun) run = { 0 };
+    g_auto(GpHookRun) run = { 0 };
 
-    run_hook(&run, "vm9", "prepare", "begin", other);
+    gp_test_run_hook(&run, "vm9", "prepare", "begin", other);
     cr_expect_eq(run.status, 0, "%s", run.err);
     cr_expect_str_empty(run.err);
     cr_expect_str_empty(run.out);
     /* Only a start is checked: libvirt runs prepare for every start,
      * incoming migration and restore. */
     for (guint i = 0; i < G_N_ELEMENTS(ops); i++) {
-        g_auto(HookRun) r = { 0 };
+        g_auto(GpHookRun) r = { 0 };
 
-        run_hook(&r, "vm9", ops[i][0], ops[i][1], pool_dev);
+        gp_test_run_hook(&r, "vm9", ops[i][0], ops[i][1], pool_dev);
         cr_expect_eq(r.status, 0, "%s %s: %s", ops[i][0], ops[i][1], r.err);
         cr_expect_str_empty(r.out);
         cr_expect_str_empty(r.err);
@@ -1246,15 +547,358 @@ Test(hook, binary_lets_other_hostdevs_and_other_operations_pass_untouched)
 Test(hook, binary_refuses_a_plain_domain_whose_hostdev_names_a_claimed_device)
 {
     g_autofree char *xml = plain_xml("vm9", UUID_C, PCI_HOSTDEV("0x44", "0x0"));
-    g_autoptr(GpClaims) claims = load_claims();
+    g_autoptr(GpClaims) claims = gp_test_load_claims();
     g_autoptr(GError) error = NULL;
-    g_auto(HookRun) run = { 0 };
+    g_auto(GpHookRun) run = { 0 };
 
     /* A running domain still holds OTHER of a pool that was undefined. */
     cr_assert(gp_claims_add(claims, OTHER, "old", UUID_A, "vm1", NULL, &error));
     cr_assert(gp_claims_save(claims, &error), "%s", error ? error->message : "");
-    run_hook(&run, "vm9", "prepare", "begin", xml);
+    gp_test_run_hook(&run, "vm9", "prepare", "begin", xml);
     cr_expect_eq(run.status, 1);
-    cr_expect(g_str_has_prefix(run.err, "gpupool: vm9: " OTHER " belongs to pool 'old'; "),
+    cr_expect(g_str_has_prefix(run.err, "gpupool: vm9: its own <hostdev> of " OTHER " passes through a "
+                              "device of pool 'old'"),
               "%s", run.err);
+}
+
+/* ---- partitions the hook cannot give back yet ------------------------------ */
+
+Test(hook, hook_release_that_keeps_a_vf_still_starts_the_rebalance_and_says_why)
+{
+    g_autoptr(GpDomain) dom = gp_test_domain(DOM1, "vm1", "l40s", "0000:c1:00.4");
+    g_autoptr(GError) err = NULL;
+    g_autofree char *cli = NULL;
+    g_autofree char *ran = NULL;
+    g_auto(GpHookRun) run = { 0 };
+    g_autofree char *stderr_text = NULL;
+    g_autofree char *kept = NULL;
+    g_autofree char *cleared = NULL;
+    g_auto(GStrv) lines = NULL;
+    int log;
+    const char *xml =
+        "<domain type='kvm'>\n  <name>vm1</name>\n  <uuid>" DOM1 "</uuid>\n"
+        "  <memory unit='KiB'>65536</memory>\n  <metadata>\n"
+        "    <gpupool:assignment xmlns:gpupool='http://gpupool.org/xmlns/domain/1.0'>"
+        "<gpupool:request pool='l40s' count='2'/>"
+        "<gpupool:device alias='ua-gpupool-0' pool='l40s' address='0000:c1:00.4'/>"
+        "<gpupool:device alias='ua-gpupool-1' pool='l40s' address='0000:c1:00.5'/>"
+        "</gpupool:assignment>\n  </metadata>\n"
+        "  <os>\n    <type arch='x86_64' machine='pc-q35-7.2'>hvm</type>\n  </os>\n"
+        "  <devices>\n"
+        "    <hostdev mode='subsystem' type='pci' managed='no'><source><address "
+        "domain='0x0000' bus='0xc1' slot='0x00' function='0x4'/></source>"
+        "<alias name='ua-gpupool-0'/></hostdev>\n"
+        "    <hostdev mode='subsystem' type='pci' managed='no'><source><address "
+        "domain='0x0000' bus='0xc1' slot='0x00' function='0x5'/></source>"
+        "<alias name='ua-gpupool-1'/></hostdev>\n"
+        "  </devices>\n</domain>\n";
+    int status;
+
+    /* The L40S instead of the hook host. */
+    teardown_host();
+    sim = gp_test_l40s_pool_host("1158", 2);
+    cli = g_build_filename(gp_sim_base(sim), "fake-gpupool", NULL);
+    ran = g_build_filename(gp_sim_statedir(sim), "rebalance-ran", NULL);
+    gp_domain_add_device(dom, "ua-gpupool-1", "l40s", "0000:c1:00.5");
+    cr_assert(gp_lifecycle_prepare(dom, &err), "%s", err ? err->message : "");
+    gp_test_vfio_user(sim, "0000:c1:00.4", "77", "qemu-system-x86");
+    cr_assert(g_file_set_contents(cli, "#!/bin/sh\necho ran >> \"$GPUPOOL_STATEDIR/rebalance-ran\"\n",
+                                  -1, NULL));
+    cr_assert_eq(chmod(cli, 0755), 0);
+    g_setenv("GPUPOOL_CLI", cli, TRUE);
+    log = gp_test_syslog_listen(sim);
+
+    gp_test_run_hook(&run, "vm1", "release", "end", xml);
+    status = run.status;
+    stderr_text = g_steal_pointer(&run.err);
+    g_unsetenv("GPUPOOL_CLI");
+    cr_expect_eq(status, 1);
+    cr_expect(g_str_has_prefix(stderr_text, "gpupool: partitions not given back yet: "
+                                            "0000:c1:00.4 is still open through /dev/vfio/"),
+              "%s", stderr_text);
+    cr_expect_eq(strchr(stderr_text, '\n'), stderr_text + strlen(stderr_text) - 1,
+                 "one line: %s", stderr_text);
+    /* libvirt ignores what a release prints; the system log keeps it. */
+    lines = gp_test_syslog_lines(log, 1);
+    cr_expect_eq(g_strv_length(lines), 1);
+    cr_expect(lines[0] && strstr(lines[0], "gpupool[") &&
+              strstr(lines[0], "]: vm1 (" DOM1 "): release: partitions not given back yet: "
+                               "0000:c1:00.4 is still open through /dev/vfio/"),
+              "%s", lines[0] ? lines[0] : "no log line");
+    gp_test_syslog_close(sim, log);
+    /* The VF that was given back is free for a stopped domain now. */
+    for (int i = 0; i < 50 && !g_file_test(ran, G_FILE_TEST_EXISTS); i++)
+        g_usleep(100 * 1000);
+    cr_expect(g_file_test(ran, G_FILE_TEST_EXISTS), "no rebalance was started");
+    cr_expect_eq(gp_test_claim_count(), 1);
+    kept = gp_sim_read(sim, "bus/pci/devices/0000:c1:00.4/nvidia/current_vgpu_type");
+    cr_expect_str_eq(kept, "1158");
+    cleared = gp_sim_read(sim, "bus/pci/devices/0000:c1:00.5/nvidia/current_vgpu_type");
+    cr_expect_str_eq(cleared, "0");
+    gp_test_l40s_done();
+}
+
+/* ---- the system log ------------------------------------------------------ */
+
+/* The message of a log line: what follows "gpupool[PID]: ". */
+static const char *
+log_message(const char *line)
+{
+    const char *tag = strstr(line, "gpupool[");
+    const char *end = tag ? strstr(tag, "]: ") : NULL;
+
+    cr_assert_not_null(end, "not a gpupool log line: %s", line);
+    return end + 3;
+}
+
+Test(hook, binary_refusal_goes_to_the_system_log_with_the_domains_name_and_uuid)
+{
+    const char *const devs[] = { GPU0, NULL };
+    g_autofree char *vm2 = domain_xml("vm2", UUID_B, devs);
+    g_autofree char *vm1 = domain_xml("vm1", UUID_A, devs);
+    g_auto(GpHookRun) first = { 0 };
+    g_auto(GpHookRun) second = { 0 };
+    g_auto(GStrv) lines = NULL;
+    g_autofree char *want = NULL;
+    int log = gp_test_syslog_listen(sim);
+
+    gp_test_fake_rebalance(sim, 0);
+    gp_test_run_hook(&first, "vm2", "prepare", "begin", vm2);
+    cr_assert_eq(first.status, 0, "%s", first.err);
+    gp_test_run_hook(&second, "vm1", "prepare", "begin", vm1);
+    cr_assert_eq(second.status, 1);
+    lines = gp_test_syslog_lines(log, 1);
+    /* One line for the refusal, none for the start that passed; the
+     * line is what libvirt showed, with the domain's name and UUID. */
+    cr_assert_eq(g_strv_length(lines), 1, "%s", lines[0] ? lines[0] : "no line");
+    cr_assert(g_str_has_prefix(lines[0], "<27>"), "daemon.err: %s", lines[0]);
+    cr_assert(g_str_has_prefix(second.err, "gpupool: "));
+    want = g_strdup_printf("vm1 (" UUID_A "): start refused: %s", second.err + 9);
+    g_strchomp(want);
+    cr_assert_str_eq(log_message(lines[0]), want);
+    gp_test_syslog_close(sim, log);
+}
+
+Test(hook, binary_release_warning_names_the_uuid_even_when_the_metadata_is_unreadable)
+{
+    const char *xml =
+        "<domain type='qemu'><name>vm1</name><uuid>" UUID_A "</uuid><metadata>"
+        "<gpupool:assignment xmlns:gpupool='http://gpupool.org/xmlns/domain/1.0'>"
+        "<gpupool:request pool='../../etc' count='1'/></gpupool:assignment></metadata>"
+        "<os><type arch='x86_64' machine='q35'>hvm</type></os><devices/></domain>";
+    g_auto(GpHookRun) run = { 0 };
+    g_auto(GStrv) lines = NULL;
+    int log = gp_test_syslog_listen(sim);
+
+    gp_test_fake_rebalance(sim, 0);
+    gp_test_run_hook(&run, "vm1", "release", "end", xml);
+    cr_expect_eq(run.status, 0, "%s", run.err);
+    lines = gp_test_syslog_lines(log, 1);
+    cr_assert_eq(g_strv_length(lines), 1);
+    cr_assert(g_str_has_prefix(lines[0], "<28>"), "daemon.warning: %s", lines[0]);
+    cr_assert(g_str_has_prefix(log_message(lines[0]), "vm1 (" UUID_A "): release: "),
+              "%s", lines[0]);
+    cr_assert(strstr(lines[0], "its claims stay until 'gpupool rebalance' finds it stopped"),
+              "%s", lines[0]);
+    gp_test_syslog_close(sim, log);
+}
+
+Test(hook, binary_reconnect_warning_goes_to_the_system_log)
+{
+    const char *const devs[] = { GPU0, NULL };
+    g_autofree char *vm1 = domain_xml("vm1", UUID_A, devs);
+    g_auto(GpHookRun) run = { 0 };
+    g_auto(GStrv) lines = NULL;
+    int log = gp_test_syslog_listen(sim);
+
+    gp_test_fake_rebalance(sim, 0);
+    gp_test_hold(GPU0, "gpus", UUID_B, "vm2", NULL);
+    gp_test_run_hook(&run, "vm1", "reconnect", "begin", vm1);
+    cr_expect_eq(run.status, 0, "a running guest is never stopped: %s", run.err);
+    lines = gp_test_syslog_lines(log, 1);
+    cr_assert_eq(g_strv_length(lines), 1);
+    cr_assert(g_str_has_prefix(log_message(lines[0]), "vm1 (" UUID_A "): reconnect: running "
+                               "domain 'vm1' uses " GPU0 " of pool 'gpus', but the claims say "
+                               "domain 'vm2' holds it"), "%s", lines[0]);
+    gp_test_syslog_close(sim, log);
+}
+
+Test(hook, binary_refusal_without_a_fix_points_to_gpupool_check_and_one_with_a_fix_does_not)
+{
+    g_autofree char *mdev = NULL;
+    g_autofree char *vm1 = NULL;
+    g_autofree char *vm2 = NULL;
+    const char *devs[] = { NULL, NULL };
+    g_auto(GpHookRun) first = { 0 };
+    g_auto(GpHookRun) full = { 0 };
+    g_auto(GpHookRun) malformed = { 0 };
+
+    /* An mdev pool with room for one partition. */
+    teardown_host();
+    sim = gp_sim_fixture_mbochs();
+    gp_sim_add_mdev_type(sim, GP_SIM_MBOCHS, "mbochs-whole", "mbochs-whole", "all of it",
+                         "vfio-pci", 512, 0);
+    {
+        const char *const members[] = { GP_SIM_MBOCHS, NULL };
+
+        gp_test_save_pool("disp", GP_POOL_TYPE_MDEV, members, "mbochs-whole");
+    }
+    gp_test_fake_rebalance(sim, 0);
+    mdev = gp_domain_mdev_uuid(UUID_A, "disp", 0);
+    devs[0] = mdev;
+    vm1 = gp_test_assigned_xml("vm1", UUID_A, "disp", devs);
+    gp_test_run_hook(&first, "vm1", "prepare", "begin", vm1);
+    cr_assert_eq(first.status, 0, "%s", first.err);
+
+    g_free(mdev);
+    mdev = gp_domain_mdev_uuid(UUID_B, "disp", 0);
+    devs[0] = mdev;
+    vm2 = gp_test_assigned_xml("vm2", UUID_B, "disp", devs);
+    gp_test_run_hook(&full, "vm2", "prepare", "begin", vm2);
+    cr_assert_eq(full.status, 1);
+    cr_assert(g_str_has_prefix(full.err, "gpupool: vm2: pool 'disp' is exhausted"), "%s",
+              full.err);
+    cr_assert(g_str_has_suffix(full.err, "; 'gpupool check vm2' tells when a start would "
+                                         "pass\n"), "%s", full.err);
+    cr_assert_eq(strchr(full.err, '\n'), full.err + strlen(full.err) - 1, "%s", full.err);
+
+    /* A refusal that names its fix ends with it. */
+    gp_test_run_hook(&malformed, "vm1", "restore", "begin", vm1);
+    cr_assert(g_str_has_suffix(malformed.err, "start vm1 afresh\n"), "%s", malformed.err);
+}
+
+/* ---- copies of another domain's definition ------------------------------- */
+
+Test(hook, binary_refuses_a_copied_mdev_before_making_it_and_starts_the_rebalance_it_names)
+{
+    g_autofree char *theirs = gp_domain_mdev_uuid(UUID_A, "disp", 0);
+    const char *devs[] = { theirs, NULL };
+    g_autofree char *copy = NULL;
+    g_autofree char *want = NULL;
+    g_autofree char *before = NULL;
+    g_autofree char *after = NULL;
+    g_auto(GpHookRun) run = { 0 };
+    g_auto(GStrv) ran = NULL;
+
+    teardown_host();
+    sim = gp_test_mbochs_pool_host("mbochs-small");
+    gp_test_fake_rebalance(sim, 0);
+    /* virt-clone's copy of vm1: a UUID of its own, vm1's mdev. */
+    copy = gp_test_assigned_xml("vm1-clone", UUID_B, "disp", devs);
+    before = gp_sim_snapshot(sim);
+    gp_test_run_hook(&run, "vm1-clone", "prepare", "begin", copy);
+    cr_assert_eq(run.status, 1);
+    want = g_strdup_printf("gpupool: vm1-clone: mdev %s of pool 'disp' was made for another "
+                           "domain (this definition is a copy of that domain's); vm1-clone is "
+                           "being re-pointed to its own mdev: start it again in a moment\n",
+                           theirs);
+    cr_assert_str_eq(run.err, want);
+    /* vm1's mdev was not made for the copy, nothing was claimed. */
+    after = gp_sim_snapshot(sim);
+    gp_test_assert_same_host(after, before, "a refused copy");
+    cr_assert_eq(gp_test_claim_count(), 0);
+    ran = rebalance_log(1);
+    cr_assert_eq(g_strv_length(ran), 2, "the rebalance the refusal names did not run");
+}
+
+Test(hook, binary_says_a_domain_from_another_host_is_being_repointed)
+{
+    /* A definition moved from another host names a device this one does
+     * not pool; the pool has free devices here. */
+    const char *const devs[] = { OTHER, NULL };
+    g_autofree char *moved = domain_xml("vm1", UUID_A, devs);
+    g_auto(GpHookRun) run = { 0 };
+    g_auto(GStrv) ran = NULL;
+
+    gp_test_fake_rebalance(sim, 0);
+    gp_test_run_hook(&run, "vm1", "prepare", "begin", moved);
+    cr_assert_eq(run.status, 1);
+    cr_assert_str_eq(run.err, "gpupool: vm1: " OTHER " is not a device of pool 'gpus' on this "
+                     "host; vm1 is being re-pointed to a free device of pool 'gpus': start it "
+                     "again in a moment\n");
+    ran = rebalance_log(1);
+    cr_assert_eq(g_strv_length(ran), 2, "the rebalance the refusal names did not run");
+}
+
+/* Every warning and refusal is one line, whatever a domain's XML or name
+ * puts into it: libvirt shows the first line in the start error and logs
+ * the rest where nobody reads them. */
+Test(hook, binary_warnings_and_refusals_stay_one_line_with_control_characters_in_values)
+{
+    const char *xml =
+        "<domain type='qemu'><name>vm1</name><uuid>" UUID_A "</uuid><metadata>"
+        "<gpupool:assignment xmlns:gpupool='http://gpupool.org/xmlns/domain/1.0'>"
+        "<gpupool:request pool='g&#10;pus&#9;' count='1'/></gpupool:assignment></metadata>"
+        "<os><type arch='x86_64' machine='q35'>hvm</type></os><devices/></domain>";
+    const char *ops[][2] = {
+        { "prepare", "begin" }, { "release", "end" }, { "reconnect", "begin" },
+    };
+    gsize size = 17 * 1024 * 1024;
+    g_autofree char *huge = g_malloc0(size + 1);
+    g_auto(GpHookRun) big = { 0 };
+
+    gp_test_fake_rebalance(sim, 0);
+    for (guint i = 0; i < G_N_ELEMENTS(ops); i++) {
+        g_auto(GpHookRun) run = { 0 };
+
+        gp_test_run_hook(&run, "vm1", ops[i][0], ops[i][1], xml);
+        cr_expect(g_str_has_prefix(run.err, "gpupool: "), "%s: %s", ops[i][0], run.err);
+        cr_expect_eq(strchr(run.err, '\n'), run.err + strlen(run.err) - 1,
+                     "%s: not one line: %s", ops[i][0], run.err);
+        cr_expect(strstr(run.err, "'g\\npus\\t'"), "%s: %s", ops[i][0], run.err);
+    }
+    /* The gate's own message names the domain as libvirt passed it. */
+    memset(huge, ' ', size);
+    memcpy(huge, "<domain>", 8);
+    gp_test_run_hook(&big, "vm\t1\n", "prepare", "begin", huge);
+    cr_expect_eq(big.status, 1);
+    cr_expect_str_eq(big.err, "gpupool: vm\\x091\\x0a: cannot read the domain XML (over 16 "
+                              "MiB, or unreadable): refusing to look at it\n");
+}
+
+/* The check assign makes of a name is the hook's: a domain whose name
+ * the claims cannot record (libvirt takes a TAB) is refused saying how
+ * to rename it, never claimed and never blamed on gpupool. */
+Test(hook, binary_refuses_a_domain_whose_name_has_a_control_character_naming_the_fix)
+{
+    const char *const devs[] = { GPU0, NULL };
+    g_autofree char *xml = domain_xml("tab&#9;vm", UUID_A, devs);
+    g_auto(GpHookRun) run = { 0 };
+
+    gp_test_fake_rebalance(sim, 0);
+    gp_test_run_hook(&run, "tab\tvm", "prepare", "begin", xml);
+    cr_expect_eq(run.status, 1);
+    cr_expect_str_eq(run.err, "gpupool: domain name 'tab\\tvm' contains the control character "
+                              "'\\t', which gpupool cannot record as the holder of a device: "
+                              "rename the domain with 'virsh domrename' (while it is shut off) "
+                              "and assign it again\n");
+    cr_expect_eq(gp_test_claim_count(), 0);
+}
+
+/* A domain is known by its UUID and its name both: XML that passes the
+ * holder's UUID under another name (fed to the hook by hand, a copy of
+ * the domain defined elsewhere) is another domain.  It neither gets the
+ * holder's device nor gives it back at its release. */
+Test(hook, binary_a_domain_with_the_holders_uuid_but_another_name_is_another_domain)
+{
+    const char *const devs[] = { GPU1, NULL };
+    g_autofree char *holder_xml = domain_xml("vm1", UUID_A, devs);
+    g_autofree char *copy_xml = domain_xml("vm1-copy", UUID_A, devs);
+    g_auto(GpHookRun) first = { 0 };
+    g_auto(GpHookRun) copy = { 0 };
+    g_auto(GpHookRun) release = { 0 };
+    g_autoptr(GpClaims) claims = NULL;
+
+    gp_test_fake_rebalance(sim, 0);
+    gp_test_run_hook(&first, "vm1", "prepare", "begin", holder_xml);
+    cr_assert_eq(first.status, 0, "%s", first.err);
+    gp_test_run_hook(&copy, "vm1-copy", "prepare", "begin", copy_xml);
+    cr_expect_eq(copy.status, 1, "the copy got the holder's device");
+    cr_expect(g_str_has_prefix(copy.err, "gpupool: " GPU1 " of pool 'gpus' is held by domain "
+                                         "'vm1'"), "%s", copy.err);
+    gp_test_run_hook(&release, "vm1-copy", "release", "end", copy_xml);
+    cr_expect_eq(release.status, 0, "%s", release.err);
+    claims = gp_test_load_claims();
+    cr_expect_eq(gp_claims_all(claims)->len, 1, "the copy's release dropped the holder's claim");
+    cr_expect_str_eq(holder(claims, GPU1), "vm1");
 }

@@ -9,11 +9,11 @@
 #include <criterion/criterion.h>
 #include <glib/gstdio.h>
 
+#include "base/pciaddr.h"
+#include "base/sysfs.h"
+#include "host/host.h"
 #include "host-fixtures.h"
-#include "host.h"
-#include "pciaddr.h"
 #include "sim.h"
-#include "sysfs.h"
 
 /* Status of ADDRESS; *REASON gets the explanation (freed by the caller). */
 static GpDevStatus

@@ -6,7 +6,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "mmio.h"
+#include "policy/mmio.h"
 
 #define KiB (1ULL << 10)
 #define MiB (1ULL << 20)

@@ -3,7 +3,7 @@
 
 #include <criterion/criterion.h>
 
-#include "pciaddr.h"
+#include "base/pciaddr.h"
 
 static char *
 canonical(const char *in)

@@ -4,9 +4,9 @@
 
 #include <criterion/criterion.h>
 
+#include "host/host.h"
+#include "host/pcidev.h"
 #include "host-fixtures.h"
-#include "host.h"
-#include "pcidev.h"
 #include "sim.h"
 
 #define GiB (G_GUINT64_CONSTANT(1) << 30)

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "poolstore.h"
+#include "state/poolstore.h"
 
 static char *base;
 static char *pooldir;

@@ -9,8 +9,8 @@
 #include <pci/pci.h>
 #include <string.h>
 
+#include "base/sysfs.h"
 #include "sim.h"
-#include "sysfs.h"
 
 #define GPU0 GP_SIM_DC_GPU0
 #define UUID1 "9b1f8e4c-51a4-4b5e-8d0a-3c2f6a7b8c90"

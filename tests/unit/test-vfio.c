@@ -5,8 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "host/vfio.h"
 #include "sim.h"
-#include "vfio.h"
 
 static void
 assert_driver(GpSim *sim, const char *addr, const char *want)

@@ -9,7 +9,7 @@ export LIBVIRT_DEFAULT_URI=qemu:///system
 BUILDDIR=${BUILDDIR:-${DEMO_BUILDDIR:-}}
 VMDIR=${VMDIR:-${DEMO_VMDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}}
 GPUPOOL=${GPUPOOL:-$BUILDDIR/src/gpupool}
-GPUPOOL_HOOK=${GPUPOOL_HOOK:-$BUILDDIR/src/gpupool-hook}
+GPUPOOL_HOOK=${GPUPOOL_HOOK:-$BUILDDIR/hooks/gpupool-hook}
 IVSHMEM_BYTES=${IVSHMEM_BYTES:-${DEMO_IVSHMEM_BYTES:-}}
 
 # PCI ids of the emulated devices of the demo host.
@@ -18,6 +18,7 @@ ID_EDU="1234 11e8"
 ID_TESTDEV="1b36 0005"
 ID_IVSHMEM="1af4 1110"
 ID_NVME="1b36 0010"
+ID_VIRTIO_GPU="1af4 1050"
 
 _lib_t0=$(cut -d' ' -f1 /proc/uptime 2>/dev/null || echo 0)
 _lib_step_no=0
@@ -119,6 +120,11 @@ require_gpupool() {
 	for c in "$@"; do
 		printf '%s\n' "$help" | grep -qE "^  $c( |\$)" || skip "gpupool has no '$c' command yet"
 	done
+	gpupool_env
+}
+
+# gpupool_env: the environment the build tree's gpupool needs here.
+gpupool_env() {
 	# Uninstalled build tree: schemas from the source tree.
 	[ -d "$SRCDIR/xml" ] && export GPUPOOL_SCHEMADIR=${GPUPOOL_SCHEMADIR:-$SRCDIR/xml}
 	# Uninstalled build tree: plugins from its .libs, the CLI the hook
@@ -226,7 +232,8 @@ start_libvirtd() {
 	if ! pgrep -x virtlogd >/dev/null 2>&1; then
 		virtlogd -d || return 1
 	fi
-	libvirtd -d || return 1
+	# LIBVIRTD_OPTS: a cluster node's libvirtd also listens on TCP (cluster.sh).
+	libvirtd -d ${LIBVIRTD_OPTS:-} || return 1
 	local i=0
 	while ! libvirtd_answers; do
 		i=$((i + 1))

@@ -13,7 +13,7 @@ demo: all
 	$(srcdir)/tests/vm/demo-host --builddir $(abs_top_builddir) $(srcdir)/tests/vm/scenarios/demo.sh
 
 EXTRA_DIST += \
-	tests/vm/demo-host tests/vm/demo tests/vm/lib.sh tests/vm/README.md \
+	tests/vm/demo-host tests/vm/demo tests/vm/lib.sh tests/vm/cluster.sh tests/vm/README.md \
 	$(wildcard $(srcdir)/tests/vm/guest/*) \
 	$(wildcard $(srcdir)/tests/vm/scenarios/*.sh)
 

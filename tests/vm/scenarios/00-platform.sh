@@ -15,7 +15,9 @@ bochs=$(pci_by_id $ID_BOCHS)
 set -- $bochs
 [ $# -ge 2 ] || fail "expected two bochs-display devices, found: $bochs"
 B1=$1 B2=$2
-endpoints="$bochs $(pci_by_id $ID_EDU) $(pci_by_id $ID_TESTDEV) $(pci_by_id $ID_IVSHMEM) $(pci_by_id $ID_NVME)"
+VG=$(pci_by_id $ID_VIRTIO_GPU)
+[ -n "$VG" ] || fail "no virtio-gpu (the GPU of another model) found"
+endpoints="$bochs $(pci_by_id $ID_EDU) $(pci_by_id $ID_TESTDEV) $(pci_by_id $ID_IVSHMEM) $(pci_by_id $ID_NVME) $VG"
 seen=
 for d in $endpoints; do
 	g=$(pci_group "$d")
@@ -25,6 +27,16 @@ for d in $endpoints; do
 	case " $seen " in *" $g "*) fail "group $g shared" ;; esac
 	seen="$seen $g"
 done
+
+step "three display-class devices of two models stand for GPUs: two bochs-display, one virtio-gpu"
+for d in $B1 $B2 $VG; do
+	class=$(cat "/sys/bus/pci/devices/$d/class")
+	case "$class" in
+	0x03*) note "ok: $d class $class (display), driver $(pci_driver "$d")" ;;
+	*) fail "$d has class $class, not a display controller (0x03xxxx)" ;;
+	esac
+done
+assert_ne "$(cat /sys/bus/pci/devices/$B1/device)" "$(cat /sys/bus/pci/devices/$VG/device)" "device id of $VG (another model than $B1)"
 
 step "the $((IVSHMEM_BYTES >> 30)) GiB ivshmem BAR2 (the 'huge BAR1' GPU) is assigned in the demo host"
 IV=$(pci_by_id $ID_IVSHMEM)

@@ -6,10 +6,11 @@ gpupool_scenario devices
 
 set -- $(pci_by_id $ID_BOCHS)
 B1=$1 B2=$2
+VG=$(pci_by_id $ID_VIRTIO_GPU)
 EDU=$(pci_by_id $ID_EDU)
 IV=$(pci_by_id $ID_IVSHMEM)
 
-step "gpupool devices lists both bochs-display GPUs as ready for passthrough"
+step "gpupool devices lists both bochs-display GPUs"
 must gpupool devices
 out=$RUN_OUT
 for b in $B1 $B2; do
@@ -19,6 +20,13 @@ assert_contains "$out" "[1234:1111]" "devices"
 assert_contains "$out" "iommu group: $(pci_group "$B1")" "devices"
 assert_contains "$out" "driver:      bochs-drm" "devices"
 assert_not_contains "$out" "$EDU" "devices without --all (edu is no GPU)"
+
+step "the virtio-gpu, a GPU of another model, is listed too"
+assert_contains "$out" "$VG" "devices"
+assert_contains "$out" "[1af4:1050]" "devices"
+must gpupool devices "$VG"
+assert_contains "$RUN_OUT" "ready for passthrough" "devices $VG"
+assert_contains "$RUN_OUT" "iommu group: $(pci_group "$VG") (alone)" "devices $VG"
 
 step "--all also shows the non-GPU endpoints"
 must gpupool devices --all

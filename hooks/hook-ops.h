@@ -1,0 +1,67 @@
+/* The libvirt hook calls gpupool acts on, and the most input it reads:
+ * one table for the libc-only gate (gate.c) and the hook (hook.c), so
+ * the two can never disagree about what reaches the hook.  Header-only
+ * and libc-only, since the gate links nothing else. */
+#pragma once
+
+#include <string.h>
+
+/* Only the size macro: GLib's header, not its library. */
+#include "state/domxml.h"
+
+typedef enum {
+    GP_HOOK_OP_IGNORED = 0,
+    GP_HOOK_OP_PREPARE,    /* prepare begin: claim */
+    GP_HOOK_OP_RELEASE,    /* release end: give back */
+    GP_HOOK_OP_RECONNECT,  /* reconnect begin: libvirtd restarted, keep claims */
+    GP_HOOK_OP_MIGRATE,    /* migrate begin: re-point the incoming XML */
+    GP_HOOK_OP_RESTORE,    /* restore begin: refused for pool domains */
+} GpHookOp;
+
+/* Domain XML is rarely over 100 KB; anything larger than the domain XML
+ * reader accepts is never parsed nor held whole in memory by a root
+ * process.  A start is refused; a release still gives back what the
+ * domain holds, found by the name libvirt passes and the UUID at the
+ * head of the XML (gp_domxml_head_uuid()): the gate hands on the first
+ * GP_HOOK_MAX_INPUT bytes it read with GP_HOOK_ENV_TRUNCATED set to 1. */
+#define GP_HOOK_MAX_INPUT GP_DOMXML_MAX_SIZE
+#define GP_HOOK_ENV_TRUNCATED "GPUPOOL_HOOK_TRUNCATED"
+
+static inline GpHookOp
+gp_hook_op_classify(const char *op, const char *sub)
+{
+    static const struct {
+        const char *op;
+        const char *sub;
+        GpHookOp id;
+    } table[] = {
+        { "prepare", "begin", GP_HOOK_OP_PREPARE },
+        { "release", "end", GP_HOOK_OP_RELEASE },
+        { "reconnect", "begin", GP_HOOK_OP_RECONNECT },
+        { "migrate", "begin", GP_HOOK_OP_MIGRATE },
+        { "restore", "begin", GP_HOOK_OP_RESTORE },
+    };
+
+    for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+        if (strcmp(op, table[i].op) == 0 && strcmp(sub, table[i].sub) == 0)
+            return table[i].id;
+    }
+    return GP_HOOK_OP_IGNORED;
+}
+
+/* What is done with a domain whose XML is over GP_HOOK_MAX_INPUT: a
+ * release goes on with its head, the rest is refused (or, where failing
+ * helps no one, left alone with a line in libvirt's log). */
+static inline int
+gp_hook_op_takes_truncated(GpHookOp op)
+{
+    return op == GP_HOOK_OP_RELEASE;
+}
+
+/* Only a start, an incoming migration or a restore can be stopped;
+ * failing elsewhere helps no one. */
+static inline int
+gp_hook_op_can_refuse(GpHookOp op)
+{
+    return op == GP_HOOK_OP_PREPARE || op == GP_HOOK_OP_MIGRATE || op == GP_HOOK_OP_RESTORE;
+}

@@ -1,0 +1,97 @@
+/* Reading the XML gpupool accepts from admins and from its own state
+ * files: untrusted input parsed without DTDs, entities or network access,
+ * bounded in size, and checked against one of our RelaxNG schemas. */
+#pragma once
+
+#include <glib.h>
+#include <libxml/tree.h>
+
+G_BEGIN_DECLS
+
+/* Larger pool and state files are refused before parsing: none comes
+ * near it, and it bounds what a hostile file can make us do. */
+#define GP_XMLDOC_MAX_SIZE (1024 * 1024)
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
+
+/* Parses XML of LEN bytes (not necessarily NUL-terminated), refusing
+ * more than MAX_SIZE bytes (at most G_MAXINT) and any DTD.  The bytes are
+ * UTF-8 whatever the document declares: a UTF-16 or UTF-7 one is refused
+ * as malformed, never decoded.  Errors are
+ * reported in the caller's domain and code (the caller's "invalid input"
+ * error), prefixed with WHAT ("pool definition /etc/gpupool/pools/gpus.xml"). */
+xmlDoc *gp_xmldoc_parse(const char *what, const char *xml, gsize len, gsize max_size,
+                        GQuark domain, gint code, GError **error);
+/* gp_xmldoc_parse() gives a read-only tree (libxml2's XML_PARSE_COMPACT:
+ * changing its text may crash); this one gives a tree that may be
+ * edited, as the domain XML is. */
+xmlDoc *gp_xmldoc_parse_editable(const char *what, const char *xml, gsize len, gsize max_size,
+                                 GQuark domain, gint code, GError **error);
+
+/* Whether the LEN bytes at HAY (not necessarily NUL-terminated) contain
+ * NEEDLE. */
+gboolean gp_xmldoc_contains(const char *hay, gsize len, const char *needle);
+
+/* Validate DOC against SCHEMA ("pool.rng") from gp_paths_schema(); the
+ * compiled schema is kept for the life of the process.  The error names
+ * WHAT, the line and what the schema expected. */
+gboolean gp_xmldoc_validate(xmlDoc *doc, const char *schema, const char *what,
+                            GQuark domain, gint code, GError **error);
+
+/* Reading and writing the attributes of our own formats. */
+
+/* NODE's attribute NAME as a GLib string, or NULL if absent. */
+char *gp_xmldoc_prop(xmlNode *node, const char *name);
+/* NODE's text content as a GLib string, "" if it has none. */
+char *gp_xmldoc_content(xmlNode *node);
+/* Whether NODE is an element named NAME. */
+gboolean gp_xmldoc_node_is(xmlNode *node, const char *name);
+/* Appends " NAME='VALUE'" with VALUE escaped as g_markup_escape_text()
+ * does, and tabs and line ends as character references, so that a reader
+ * gets VALUE back; nothing if VALUE is NULL. */
+void gp_xmldoc_append_attr(GString *out, const char *name, const char *value);
+/* Appends " NAME='VALUE'" for a number. */
+void gp_xmldoc_append_int_attr(GString *out, const char *name, gint64 value);
+
+/* Reading back a file in the one spelling gpupool writes.
+ *
+ * The claims and the stored pools are read on every domain start, and a
+ * libxml2 tree of a thousand elements costs several times what the hook
+ * may spend.  A file as gpupool wrote it (fixed layout, single-quoted
+ * attributes in the writer's order, values without references or control
+ * characters) is read by this scanner instead, which matches that
+ * spelling byte by byte and takes values verbatim, as an XML parser would
+ * read them there.  Anything else (a hand-edited or damaged file) makes
+ * it fail, and the caller then parses the file with gp_xmldoc_parse(),
+ * which reads every well-formed spelling and names what is wrong: the
+ * scanner never reports an error, so a file is refused with the same
+ * message whichever way it was read. */
+typedef struct {
+    const char *str;   /* into the scanned bytes, not NUL-terminated; NULL if absent */
+    gsize len;
+} GpXmlDocSpan;
+
+typedef struct {
+    const char *p;
+    const char *end;
+    gboolean failed;   /* seen something not in the written spelling */
+} GpXmlDocScan;
+
+/* Scans the LEN bytes at XML. */
+void gp_xmldoc_scan_init(GpXmlDocScan *scan, const char *xml, gsize len);
+/* Takes LITERAL if the input goes on with it; FALSE, taking nothing, if not. */
+gboolean gp_xmldoc_scan_skip(GpXmlDocScan *scan, const char *literal);
+/* Takes " NAME='VALUE'" into *VALUE.  FALSE if the input does not go on
+ * with " NAME='" (VALUE absent, nothing taken), or if the value is not
+ * one the writer puts verbatim (then the scan has failed). */
+gboolean gp_xmldoc_scan_attr(GpXmlDocScan *scan, const char *name, GpXmlDocSpan *value);
+/* Takes the character data up to the next '<' into *TEXT, which may be
+ * empty; FALSE (the scan has failed) if it is not verbatim text. */
+gboolean gp_xmldoc_scan_text(GpXmlDocScan *scan, GpXmlDocSpan *text);
+/* Whether everything was taken and the scan never failed. */
+gboolean gp_xmldoc_scan_end(GpXmlDocScan *scan);
+/* SPAN as a NUL-terminated string in BUF of SIZE bytes, or NULL if it is
+ * absent or does not fit. */
+const char *gp_xmldoc_span_str(const GpXmlDocSpan *span, char *buf, gsize size);
+
+G_END_DECLS

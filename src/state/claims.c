@@ -1,0 +1,597 @@
+#include "config.h"
+
+#include "state/claims.h"
+
+#include <string.h>
+
+#include <libxml/tree.h>
+
+#include "base/paths.h"
+#include "base/pciaddr.h"
+#include "base/txfile.h"
+#include "base/xmldoc.h"
+#include "state/domxml.h"
+#include "state/pool.h"
+
+G_DEFINE_QUARK(gp-claims-error-quark, gp_claims_error)
+
+struct _GpClaims {
+    GPtrArray *claims;      /* GpClaim*, owned, sorted by device */
+    GHashTable *by_device;  /* device -> GpClaim*, borrowed */
+    char *text;             /* the file as read in the writer's spelling, or NULL */
+};
+
+GpClaims *
+gp_claims_new(void)
+{
+    GpClaims *claims = g_new0(GpClaims, 1);
+
+    /* A claim is one block with its strings (claim_new()). */
+    claims->claims = g_ptr_array_new_with_free_func(g_free);
+    claims->by_device = g_hash_table_new(g_str_hash, g_str_equal);
+    return claims;
+}
+
+void
+gp_claims_free(GpClaims *claims)
+{
+    if (!claims)
+        return;
+    g_hash_table_unref(claims->by_device);
+    g_ptr_array_unref(claims->claims);
+    g_free(claims->text);
+    g_free(claims);
+}
+
+/* A claim with its sort key worked out once: the hook loads the whole
+ * file on every domain start, and parsing addresses in the comparator
+ * would cost more than the XML. */
+typedef struct {
+    GpClaim claim;  /* first, so a GpClaim* is a ClaimEntry* */
+    guint64 key;    /* PCI address as a number, so PCI devices sort first and
+                     * numerically; G_MAXUINT64 for mdev UUIDs */
+    /* The claim's line in GpClaims.text, if it was read from the writer's
+     * spelling: a claim never changes, so saving writes that line again
+     * instead of formatting it anew.  NULL otherwise. */
+    const char *line;
+    gsize line_len;
+} ClaimEntry;
+
+/* The strings of a claim, in the order claim_new() takes them. */
+enum {
+    CLAIM_DEVICE,
+    CLAIM_POOL,
+    CLAIM_DOMAIN_UUID,
+    CLAIM_DOMAIN_NAME,
+    CLAIM_PARENT,
+    CLAIM_N_STRINGS
+};
+
+static GpXmlDocSpan
+span_of(const char *str)
+{
+    return (GpXmlDocSpan){ .str = str, .len = str ? strlen(str) : 0 };
+}
+
+/* A claim of the strings VALUES (an absent one stays NULL), made as one
+ * block with them and freed with g_free(): the hook reads every claim on
+ * each call, and one allocation per claim instead of six is a good part
+ * of that.  Nothing changes a claim's strings once it is made. */
+static GpClaim *
+claim_new(const GpXmlDocSpan values[CLAIM_N_STRINGS])
+{
+    gsize size = sizeof(ClaimEntry);
+    ClaimEntry *e;
+    char **fields[CLAIM_N_STRINGS];
+    char *p;
+
+    for (int i = 0; i < CLAIM_N_STRINGS; i++)
+        if (values[i].str)
+            size += values[i].len + 1;
+    e = g_malloc(size);
+    *e = (ClaimEntry){ 0 };
+    fields[CLAIM_DEVICE] = &e->claim.device;
+    fields[CLAIM_POOL] = &e->claim.pool;
+    fields[CLAIM_DOMAIN_UUID] = &e->claim.domain_uuid;
+    fields[CLAIM_DOMAIN_NAME] = &e->claim.domain_name;
+    fields[CLAIM_PARENT] = &e->claim.parent;
+    p = (char *)(e + 1);
+    for (int i = 0; i < CLAIM_N_STRINGS; i++) {
+        if (!values[i].str)
+            continue;
+        memcpy(p, values[i].str, values[i].len);
+        p[values[i].len] = '\0';
+        *fields[i] = p;
+        p += values[i].len + 1;
+    }
+    return &e->claim;
+}
+
+/* The sort key of a claim on PCI device A, or on an mdev (A NULL). */
+static void
+claim_set_key_of(GpClaim *claim, const GpPciAddr *a)
+{
+    ClaimEntry *e = (ClaimEntry *)claim;
+
+    if (a)
+        e->key = ((guint64)a->domain << 16) | (a->bus << 8) | (a->slot << 3) | a->function;
+    else
+        e->key = G_MAXUINT64;
+}
+
+static gint
+compare_entries(const GpClaim *a, const GpClaim *b)
+{
+    guint64 ka = ((const ClaimEntry *)a)->key;
+    guint64 kb = ((const ClaimEntry *)b)->key;
+
+    if (ka != kb)
+        return ka < kb ? -1 : 1;
+    return strcmp(a->device, b->device);
+}
+
+static gint
+compare_claims(gconstpointer a, gconstpointer b)
+{
+    return compare_entries(*(const GpClaim *const *)a, *(const GpClaim *const *)b);
+}
+
+/* One spelling per device, so that a lookup cannot miss a claim: the
+ * canonical PCI address (parsed into *ADDR, *IS_PCI set), or the
+ * lower-case UUID of an mdev.  NULL if DEVICE is neither.  The address is
+ * parsed once: the hook does this for every claim per call. */
+static char *
+device_canonical(const char *device, GpPciAddr *addr, gboolean *is_pci)
+{
+    *is_pci = device && gp_pci_addr_parse(device, addr, NULL);
+    if (*is_pci)
+        return gp_pci_addr_format(addr);
+    if (device && g_uuid_string_is_valid(device))
+        return g_ascii_strdown(device, -1);
+    return NULL;
+}
+
+static gboolean
+corrupt(GError **error, const char *path, const char *detail)
+{
+    g_set_error(error, GP_CLAIMS_ERROR, GP_CLAIMS_ERROR_CORRUPT,
+                "the claims file %s is corrupt (%s): gpupool will not guess who holds "
+                "which device; repair the file from 'virsh list' and the domains' "
+                "hostdevs, or move it aside if no running domain uses a pooled device",
+                path, detail);
+    return FALSE;
+}
+
+/* Whether STR is a UUID as g_uuid_string_is_valid() says, at a fifth of
+ * its cost: the hook checks every claim's on each call. */
+static gboolean
+uuid_is_valid(const char *str)
+{
+    for (int i = 0; i < 36; i++) {
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (str[i] != '-')
+                return FALSE;
+        } else if (!g_ascii_isxdigit(str[i])) {
+            return FALSE;
+        }
+    }
+    return str[36] == '\0';
+}
+
+/* The since attribute SINCE, a non-negative number that fits a gint64, as
+ * g_ascii_string_to_signed() reads it; a short run of plain digits (as
+ * the writer puts it, and which cannot overflow) is read by hand. */
+static gboolean
+since_parse(const char *since, gint64 *v)
+{
+    gint64 n = 0;
+    int i;
+
+    for (i = 0; i < 18 && g_ascii_isdigit(since[i]); i++)
+        n = n * 10 + (since[i] - '0');
+    if (i > 0 && since[i] == '\0') {
+        *v = n;
+        return TRUE;
+    }
+    return g_ascii_string_to_signed(since, 10, 0, G_MAXINT64, v, NULL);
+}
+
+/* What is wrong with CLAIM as read from the file, whose since attribute
+ * is SINCE, as xml/claims.rng would refuse it (every attribute is
+ * checked: a claim read wrongly is a device handed out twice); NULL if
+ * nothing, with CLAIM's since set.  A bad device is a NULL one, as
+ * device_canonical() leaves it. */
+static const char *
+claim_fault(GpClaim *claim, const char *since)
+{
+    gint64 v;
+
+    if (!claim->device)
+        return "bad or missing device";
+    if (!claim->pool || !gp_pool_name_check(claim->pool, NULL))
+        return "bad or missing pool";
+    if (!claim->domain_uuid || !uuid_is_valid(claim->domain_uuid))
+        return "bad or missing domain-uuid";
+    if (!gp_domxml_name_check(claim->domain_name, NULL))
+        return "bad or missing domain-name";
+    if (!since || !since_parse(since, &v))
+        return "bad or missing since";
+    if (claim->parent && !*claim->parent)
+        return "empty parent";
+    claim->since = v;
+    return NULL;
+}
+
+/* Parses one <claim> of a tree. */
+static GpClaim *
+parse_claim(xmlNode *node, const char *path, GError **error)
+{
+    g_autofree char *raw_device = gp_xmldoc_prop(node, "device");
+    g_autofree char *pool = gp_xmldoc_prop(node, "pool");
+    g_autofree char *domain_uuid = gp_xmldoc_prop(node, "domain-uuid");
+    g_autofree char *domain_name = gp_xmldoc_prop(node, "domain-name");
+    g_autofree char *since = gp_xmldoc_prop(node, "since");
+    g_autofree char *parent = gp_xmldoc_prop(node, "parent");
+    g_autofree char *device = NULL;
+    g_autofree char *detail = NULL;
+    const char *fault;
+    GpClaim *claim;
+    GpPciAddr addr;
+    gboolean is_pci;
+
+    device = device_canonical(raw_device, &addr, &is_pci);
+    claim = claim_new((GpXmlDocSpan[CLAIM_N_STRINGS]){
+        [CLAIM_DEVICE] = span_of(device),
+        [CLAIM_POOL] = span_of(pool),
+        [CLAIM_DOMAIN_UUID] = span_of(domain_uuid),
+        [CLAIM_DOMAIN_NAME] = span_of(domain_name),
+        [CLAIM_PARENT] = span_of(parent),
+    });
+    fault = claim_fault(claim, since);
+    if (fault) {
+        detail = g_strdup_printf("line %ld: %s", xmlGetLineNo(node), fault);
+        g_free(claim);
+        corrupt(error, path, detail);
+        return NULL;
+    }
+    claim_set_key_of(claim, is_pci ? &addr : NULL);
+    return claim;
+}
+
+/* Adds CLAIM, read from the file, to CLAIMS; FALSE (CLAIM not taken) if
+ * its device is claimed already. */
+static gboolean
+add_loaded(GpClaims *claims, GpClaim *claim)
+{
+    /* One hash of the device per claim: inserting tells whether it was
+     * there.  If it was, the first claim goes back in its place. */
+    if (!g_hash_table_insert(claims->by_device, claim->device, claim)) {
+        for (guint i = 0; i < claims->claims->len; i++) {
+            GpClaim *first = claims->claims->pdata[i];
+
+            if (strcmp(first->device, claim->device) == 0)
+                g_hash_table_insert(claims->by_device, first->device, first);
+        }
+        return FALSE;
+    }
+    g_ptr_array_add(claims->claims, claim);
+    return TRUE;
+}
+
+static void
+sort_loaded(GpClaims *claims)
+{
+    /* gp_claims_save() writes them sorted: sort only a hand-edited file. */
+    for (guint i = 1; i < claims->claims->len; i++) {
+        if (compare_entries(claims->claims->pdata[i - 1], claims->claims->pdata[i]) > 0) {
+            g_ptr_array_sort(claims->claims, compare_claims);
+            break;
+        }
+    }
+}
+
+/* Whether STR is a UUID as device_canonical() spells it. */
+static gboolean
+uuid_is_canonical(const char *str)
+{
+    if (!uuid_is_valid(str))
+        return FALSE;
+    for (const char *c = str; *c; c++)
+        if (g_ascii_isupper(*c))
+            return FALSE;
+    return TRUE;
+}
+
+/* The claims file as gp_claims_save() writes it, read without a tree
+ * (gp_xmldoc_scan_init()) and checked as parse_claim() checks a claim;
+ * the claims' lines point into DATA, which the caller hands to them.
+ * NULL if it is spelled any other way or anything in it is refused: the
+ * tree then reads it and says what is wrong, so every message stays the
+ * tree's. */
+static GpClaims *
+load_written(const char *data, gsize len)
+{
+    g_autoptr(GpClaims) claims = gp_claims_new();
+    GpXmlDocScan scan;
+
+    gp_xmldoc_scan_init(&scan, data, len);
+    if (!gp_xmldoc_scan_skip(&scan, "<claims>\n"))
+        return NULL;
+    for (const char *line = scan.p; gp_xmldoc_scan_skip(&scan, "  <claim"); line = scan.p) {
+        GpXmlDocSpan values[CLAIM_N_STRINGS];
+        GpXmlDocSpan since;
+        char since_buf[32];
+        GpClaim *claim;
+        GpPciAddr addr;
+        gboolean is_pci;
+
+        if (!gp_xmldoc_scan_attr(&scan, "device", &values[CLAIM_DEVICE]) ||
+            !gp_xmldoc_scan_attr(&scan, "pool", &values[CLAIM_POOL]) ||
+            !gp_xmldoc_scan_attr(&scan, "domain-uuid", &values[CLAIM_DOMAIN_UUID]) ||
+            !gp_xmldoc_scan_attr(&scan, "domain-name", &values[CLAIM_DOMAIN_NAME]) ||
+            !gp_xmldoc_scan_attr(&scan, "since", &since))
+            return NULL;
+        gp_xmldoc_scan_attr(&scan, "parent", &values[CLAIM_PARENT]);
+        if (!gp_xmldoc_scan_skip(&scan, "/>\n"))
+            return NULL;
+        /* Devices are written in canonical form: any other spelling is
+         * the tree's to read. */
+        is_pci = gp_pci_addr_parse_canonical(values[CLAIM_DEVICE].str, values[CLAIM_DEVICE].len,
+                                             &addr);
+        claim = claim_new(values);
+        if ((!is_pci && !uuid_is_canonical(claim->device)) ||
+            claim_fault(claim, gp_xmldoc_span_str(&since, since_buf, sizeof(since_buf))) ||
+            !add_loaded(claims, claim)) {
+            g_free(claim);
+            return NULL;
+        }
+        claim_set_key_of(claim, is_pci ? &addr : NULL);
+        ((ClaimEntry *)claim)->line = line;
+        ((ClaimEntry *)claim)->line_len = scan.p - line;
+    }
+    if (!gp_xmldoc_scan_skip(&scan, "</claims>\n") || !gp_xmldoc_scan_end(&scan))
+        return NULL;
+    sort_loaded(claims);
+    return g_steal_pointer(&claims);
+}
+
+/* The file is ours, read on every domain start: instead of a RelaxNG pass
+ * the loader checks each claim as strictly as xml/claims.rng describes it
+ * (claim_fault()), at a fraction of the cost, and reads a file in the
+ * spelling gp_claims_save() writes without building a tree. */
+GpClaims *
+gp_claims_load(GError **error)
+{
+    g_autofree char *path = gp_paths_claims();
+    g_autofree char *data = NULL;
+    g_autofree char *what = NULL;
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GpClaims) claims = NULL;
+    g_autoptr(xmlDoc) doc = NULL;
+    xmlNode *root;
+    gsize len = 0;
+
+    if (!g_file_get_contents(path, &data, &len, &err)) {
+        if (g_error_matches(err, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+            return gp_claims_new();
+        g_set_error(error, GP_CLAIMS_ERROR, GP_CLAIMS_ERROR_IO,
+                    "cannot read the claims file: %s (run as root)", err->message);
+        return NULL;
+    }
+    if (len <= GP_XMLDOC_MAX_SIZE && (claims = load_written(data, len))) {
+        claims->text = g_steal_pointer(&data);
+        return g_steal_pointer(&claims);
+    }
+
+    claims = gp_claims_new();
+    what = g_strdup_printf("the claims file %s", path);
+    doc = gp_xmldoc_parse(what, data, len, GP_XMLDOC_MAX_SIZE, GP_CLAIMS_ERROR,
+                          GP_CLAIMS_ERROR_CORRUPT, &err);
+    if (!doc) {
+        corrupt(error, path, err->message);
+        return NULL;
+    }
+    root = xmlDocGetRootElement(doc);
+    if (strcmp((const char *)root->name, "claims") != 0 || root->ns) {
+        corrupt(error, path, "the root element is not <claims>");
+        return NULL;
+    }
+    for (xmlNode *n = root->children; n; n = n->next) {
+        GpClaim *claim;
+
+        if (n->type == XML_TEXT_NODE || n->type == XML_COMMENT_NODE)
+            continue;
+        if (n->type != XML_ELEMENT_NODE || strcmp((const char *)n->name, "claim") != 0 ||
+            n->children) {
+            g_autofree char *detail =
+                g_strdup_printf("line %ld: unexpected content", xmlGetLineNo(n));
+
+            corrupt(error, path, detail);
+            return NULL;
+        }
+        claim = parse_claim(n, path, error);
+        if (!claim)
+            return NULL;
+        if (!add_loaded(claims, claim)) {
+            g_autofree char *detail =
+                g_strdup_printf("line %ld: %s is claimed twice", xmlGetLineNo(n), claim->device);
+
+            g_free(claim);
+            corrupt(error, path, detail);
+            return NULL;
+        }
+    }
+    sort_loaded(claims);
+    return g_steal_pointer(&claims);
+}
+
+gboolean
+gp_claims_save(GpClaims *claims, GError **error)
+{
+    g_autofree char *dir = gp_paths_statedir();
+    g_autofree char *path = gp_paths_claims();
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GString) out = g_string_sized_new(128 + claims->claims->len * 160);
+
+    g_string_append(out, "<claims>\n");
+    for (guint i = 0; i < claims->claims->len; i++) {
+        const GpClaim *c = g_ptr_array_index(claims->claims, i);
+        const ClaimEntry *e = (const ClaimEntry *)c;
+
+        if (e->line) {
+            g_string_append_len(out, e->line, e->line_len);
+            continue;
+        }
+        g_string_append(out, "  <claim");
+        gp_xmldoc_append_attr(out, "device", c->device);
+        gp_xmldoc_append_attr(out, "pool", c->pool);
+        gp_xmldoc_append_attr(out, "domain-uuid", c->domain_uuid);
+        gp_xmldoc_append_attr(out, "domain-name", c->domain_name);
+        gp_xmldoc_append_int_attr(out, "since", c->since);
+        gp_xmldoc_append_attr(out, "parent", c->parent);
+        g_string_append(out, "/>\n");
+    }
+    g_string_append(out, "</claims>\n");
+    if (!gp_txfile_ensure_dir(dir, 0755, &err) ||
+        !gp_txfile_replace(path, out->str, out->len, 0644, &err)) {
+        g_set_error(error, GP_CLAIMS_ERROR, GP_CLAIMS_ERROR_IO,
+                    "cannot save the claims file: %s (check that %s is writable)",
+                    err->message, dir);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+GPtrArray *
+gp_claims_all(GpClaims *claims)
+{
+    return claims->claims;
+}
+
+const GpClaim *
+gp_claims_find(GpClaims *claims, const char *device)
+{
+    const GpClaim *c;
+    g_autofree char *canon = NULL;
+    GpPciAddr addr;
+    gboolean is_pci;
+
+    if (!device)
+        return NULL;
+    /* The common case: callers pass canonical names. */
+    c = g_hash_table_lookup(claims->by_device, device);
+    if (c)
+        return c;
+    canon = device_canonical(device, &addr, &is_pci);
+    return canon ? g_hash_table_lookup(claims->by_device, canon) : NULL;
+}
+
+gboolean
+gp_claim_is_domains(const GpClaim *claim, const char *domain_uuid, const char *domain_name)
+{
+    return domain_uuid && g_ascii_strcasecmp(claim->domain_uuid, domain_uuid) == 0 &&
+           (!domain_name || strcmp(claim->domain_name, domain_name) == 0);
+}
+
+GPtrArray *
+gp_claims_of_domain(GpClaims *claims, const char *domain_uuid, const char *domain_name)
+{
+    GPtrArray *out = g_ptr_array_new();
+
+    for (guint i = 0; i < claims->claims->len; i++) {
+        GpClaim *c = g_ptr_array_index(claims->claims, i);
+
+        if (gp_claim_is_domains(c, domain_uuid, domain_name))
+            g_ptr_array_add(out, c);
+    }
+    return out;
+}
+
+gboolean
+gp_claims_add(GpClaims *claims, const char *device, const char *pool,
+              const char *domain_uuid, const char *domain_name,
+              const char *parent, GError **error)
+{
+    GpPciAddr addr;
+    gboolean is_pci;
+    g_autofree char *canon = device_canonical(device, &addr, &is_pci);
+    const GpClaim *held = gp_claims_find(claims, canon);
+    GpClaim *claim;
+    guint lo = 0, hi;
+
+    if (held) {
+        if (gp_claim_is_domains(held, domain_uuid, domain_name))
+            return TRUE;
+        g_set_error(error, GP_CLAIMS_ERROR, GP_CLAIMS_ERROR_HELD,
+                    "%s of pool '%s' is held by domain '%s' (%s) since %" G_GINT64_FORMAT
+                    ": stop that domain first ('virsh shutdown %s')",
+                    held->device, held->pool, held->domain_name, held->domain_uuid,
+                    held->since, held->domain_name);
+        return FALSE;
+    }
+    /* Refuse what the file could not carry back: the record must load. */
+    if (!canon || !pool || !gp_pool_name_check(pool, NULL) ||
+        !domain_uuid || !g_uuid_string_is_valid(domain_uuid) ||
+        !gp_domxml_name_check(domain_name, NULL) || (parent && !*parent)) {
+        g_set_error(error, GP_CLAIMS_ERROR, GP_CLAIMS_ERROR_IO,
+                    "cannot record a claim of '%.64s' for domain '%.64s': device, pool, domain "
+                    "UUID or name is malformed (this is a gpupool bug: report it)",
+                    device ? device : "", domain_name ? domain_name : "");
+        return FALSE;
+    }
+
+    claim = claim_new((GpXmlDocSpan[CLAIM_N_STRINGS]){
+        [CLAIM_DEVICE] = span_of(canon),
+        [CLAIM_POOL] = span_of(pool),
+        [CLAIM_DOMAIN_UUID] = span_of(domain_uuid),
+        [CLAIM_DOMAIN_NAME] = span_of(domain_name),
+        [CLAIM_PARENT] = span_of(parent),
+    });
+    for (char *c = claim->domain_uuid; *c; c++)
+        *c = g_ascii_tolower(*c);
+    claim->since = g_get_real_time() / G_USEC_PER_SEC;
+    claim_set_key_of(claim, is_pci ? &addr : NULL);
+
+    /* Binary search for the insertion point keeps the array sorted. */
+    hi = claims->claims->len;
+    while (lo < hi) {
+        guint mid = (lo + hi) / 2;
+        const GpClaim *c = g_ptr_array_index(claims->claims, mid);
+
+        if (compare_entries(c, claim) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    g_ptr_array_insert(claims->claims, lo, claim);
+    g_hash_table_insert(claims->by_device, claim->device, claim);
+    return TRUE;
+}
+
+guint
+gp_claims_drop_domain(GpClaims *claims, const char *domain_uuid, const char *domain_name)
+{
+    guint dropped = 0;
+
+    for (guint i = claims->claims->len; i > 0; i--) {
+        GpClaim *c = g_ptr_array_index(claims->claims, i - 1);
+
+        if (gp_claim_is_domains(c, domain_uuid, domain_name)) {
+            g_hash_table_remove(claims->by_device, c->device);
+            g_ptr_array_remove_index(claims->claims, i - 1);
+            dropped++;
+        }
+    }
+    return dropped;
+}
+
+gboolean
+gp_claims_drop_device(GpClaims *claims, const char *device)
+{
+    GpClaim *c = (GpClaim *)gp_claims_find(claims, device);
+
+    if (!c)
+        return FALSE;
+    g_hash_table_remove(claims->by_device, c->device);
+    return g_ptr_array_remove(claims->claims, c);
+}

@@ -1,0 +1,3 @@
+#!/bin/sh
+# The layering check must catch every kind of break of src/LAYERS.
+exec "$(dirname "$0")/check-layers.sh" --self-test
