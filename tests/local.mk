@@ -12,7 +12,8 @@ include bench/local.mk
 
 TESTS_ENVIRONMENT = \
 	GPUPOOL_SCHEMADIR=$(abs_top_srcdir)/xml \
-	top_srcdir=$(abs_top_srcdir) top_builddir=$(abs_top_builddir)
+	top_srcdir=$(abs_top_srcdir) top_builddir=$(abs_top_builddir) \
+	GP_PROGRAMS='$(bin_PROGRAMS) $(libexec_PROGRAMS)'
 
 EXTRA_DIST += \
 	tests/debian-packages tests/install-deps \

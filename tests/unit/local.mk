@@ -330,3 +330,7 @@ EXTRA_DIST += tests/unit/test-completion.sh
 # gpupool(8) has an entry for every command and its long options.
 TESTS += tests/unit/check-man-commands.sh
 EXTRA_DIST += tests/unit/check-man-commands.sh
+
+# Every installed program is PIE with RELRO; the hook gate links libc alone.
+TESTS += tests/unit/check-programs.sh
+EXTRA_DIST += tests/unit/check-programs.sh
