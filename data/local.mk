@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The boot-time unit that re-applies every pool before libvirt starts.
 systemdsystemunit_DATA = data/gpupool-setup.service
 EXTRA_DIST += data/gpupool-setup.service.in

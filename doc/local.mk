@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Man pages, written in scdoc.  The generated pages are distributed, so a
 # build from the release tarball needs no scdoc; a checkout generates them
 # (configure stops with the package name when scdoc is missing).

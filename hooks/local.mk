@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The code libvirt executes, and how it is installed.
 #
 # libvirt runs every executable in $(hookdir) (/etc/libvirt/hooks/qemu.d)

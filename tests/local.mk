@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Test tiers: unit (Criterion, simulated sysfs), libvirt integration,
 # end-to-end demo host (make check-vm).
 if ENABLE_TESTS

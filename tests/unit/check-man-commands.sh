@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # gpupool(8) documents every command the program lists and every long
 # option of each command, as its --help prints them: a command or option
 # added without its man page entry fails here.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # see tests/local.mk
 #
 # Unit tests mirror the modules: src/LAYER/NAME.c (and hooks/, plugin/)
@@ -334,3 +335,7 @@ EXTRA_DIST += tests/unit/check-man-commands.sh
 # Every installed program is PIE with RELRO; the hook gate links libc alone.
 TESTS += tests/unit/check-programs.sh
 EXTRA_DIST += tests/unit/check-programs.sh
+
+# Every source file git tracks carries the SPDX licence line.
+TESTS += tests/unit/check-spdx.sh tests/unit/check-spdx-self-test.sh
+EXTRA_DIST += tests/unit/check-spdx.sh tests/unit/check-spdx-self-test.sh

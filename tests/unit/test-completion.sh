@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # bash completion (completion/gpupool): what a user gets from TAB after
 # "gpupool", with the build tree's gpupool, a pool directory, a sysfs tree
 # with a few PCI devices and an mdev parent, and a virsh that lists two

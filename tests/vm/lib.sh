@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # Helpers for demo-host scenarios. Sourced by guest/guest-init and by every
 # scenario; runs inside the demo host (root, libvirt, VFIO, no network).

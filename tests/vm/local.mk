@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # End-to-end tier: the demo host (a QEMU guest with an emulated IOMMU and
 # emulated PCI devices) in which libvirt passes devices through for real.
 # Slow (minutes under TCG), so it is its own target; tests/run-all-tests

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # systemd-units: the Debian package installed on a demo host that boots
 # systemd as PID 1 (demo-host --init systemd), over two boots.
 #
