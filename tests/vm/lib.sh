@@ -124,14 +124,19 @@ require_gpupool() {
 	gpupool_env
 }
 
-# gpupool_env: the environment the build tree's gpupool needs here.
+# gpupool_env: the environment the build tree's gpupool needs here; the
+# installed package (demo-host --installed) needs none.
 gpupool_env() {
-	# Uninstalled build tree: schemas from the source tree.
-	[ -d "$SRCDIR/xml" ] && export GPUPOOL_SCHEMADIR=${GPUPOOL_SCHEMADIR:-$SRCDIR/xml}
-	# Uninstalled build tree: plugins from its .libs, the CLI the hook
-	# starts for 'rebalance' from src/.
-	[ -d "$BUILDDIR/plugin/.libs" ] && export GPUPOOL_PLUGINDIR=${GPUPOOL_PLUGINDIR:-$BUILDDIR/plugin/.libs}
-	export GPUPOOL_CLI=${GPUPOOL_CLI:-$GPUPOOL}
+	[ -n "${DEMO_INSTALL_FAILED:-}" ] &&
+		fail "gpupool's packages did not install in the demo host (dpkg -i; see dpkg.log in the results)"
+	if [ "${GPUPOOL_INSTALLED:-}" != 1 ]; then
+		# Uninstalled build tree: schemas from the source tree.
+		[ -d "$SRCDIR/xml" ] && export GPUPOOL_SCHEMADIR=${GPUPOOL_SCHEMADIR:-$SRCDIR/xml}
+		# Uninstalled build tree: plugins from its .libs, the CLI the hook
+		# starts for 'rebalance' from src/.
+		[ -d "$BUILDDIR/plugin/.libs" ] && export GPUPOOL_PLUGINDIR=${GPUPOOL_PLUGINDIR:-$BUILDDIR/plugin/.libs}
+		export GPUPOOL_CLI=${GPUPOOL_CLI:-$GPUPOOL}
+	fi
 	export GPUPOOL_CONFDIR=${GPUPOOL_CONFDIR:-/etc/gpupool}
 	export GPUPOOL_STATEDIR=${GPUPOOL_STATEDIR:-/run/gpupool}
 	mkdir -p "$GPUPOOL_CONFDIR" "$GPUPOOL_STATEDIR"
@@ -152,9 +157,24 @@ HOOK_LOG=/var/log/libvirt/gpupool-hook.log
 # restart libvirtd, which scans hooks only when it starts. libvirt runs
 # hooks with a scrubbed environment, so the wrapper carries the test's
 # directories; it also logs each call for the scenario's diagnostics.
+# With the package installed (demo-host --installed) the hook is the
+# package's link, as dpkg put it there (made again only where a cluster
+# node has /etc/libvirt of its own), and needs no environment.
 install_hook() {
 	local old
 	require_hook
+	if [ "${GPUPOOL_INSTALLED:-}" = 1 ]; then
+		old=$(readlink "$HOOK_PATH" 2>/dev/null)
+		if [ "$old" = "$GPUPOOL_HOOK" ] && libvirtd_answers; then
+			note "hook installed by the package: $HOOK_PATH -> $GPUPOOL_HOOK"
+			return 0
+		fi
+		mkdir -p /etc/libvirt/hooks/qemu.d
+		ln -sfn "$GPUPOOL_HOOK" "$HOOK_PATH"
+		note "hook linked as the package links it: $HOOK_PATH -> $GPUPOOL_HOOK"
+		restart_libvirtd
+		return 0
+	fi
 	mkdir -p /etc/libvirt/hooks/qemu.d
 	old=$(cat "$HOOK_PATH" 2>/dev/null)
 	cat > "$HOOK_PATH" <<HOOK
