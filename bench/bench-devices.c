@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* How long `gpupool devices` takes on a big host: 256 A100s, each behind
  * its own root port, run end to end (the real binary, process start,
  * libpci scan, pci.ids names, status rules, output) several times.  The

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What the libvirt hook costs per call, spawned the way libvirt spawns
  * it: through a symlink named like the installed $hookdir/gpupool, with
  * the domain XML on stdin, timed from fork to exit.

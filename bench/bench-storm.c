@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A boot storm: many domains started at once for fewer devices, and what
  * one start costs in it.
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Benchmarks: `make bench` builds every program in GP_BENCHES and runs
 # them; each prints its medians and exits non-zero when over its target.
 # Add a benchmark here: GP_BENCHES += bench/bench-NAME, and its _SOURCES

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What the hook gate (gate.c) hands on to gpupool-hook-domain.  Libc
  * only, like the gate, and apart from it so that the decision can be
  * checked without running a program (tests/fuzz/fuzz-gate.c). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* gpupool-hook: the program libvirt runs for every QEMU hook call
  * ($hookdir/gpupool is a symlink to it).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The libvirt hook calls gpupool acts on, and the most input it reads:
  * one table for the libc-only gate (gate.c) and the hook (hook.c), so
  * the two can never disagree about what reaches the hook.  Header-only

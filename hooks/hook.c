@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* gpupool-hook-domain: the part of the libvirt QEMU hook that acts.
  *
  *   gpupool-hook-domain DOMAIN OPERATION SUB-OPERATION EXTRA < domain XML

@@ -1,3 +1,4 @@
+dnl SPDX-License-Identifier: GPL-2.0-or-later
 dnl GP_REQUIRE_PKG(VARIABLE-PREFIX, MODULES, DEBIAN-PACKAGE)
 dnl Like PKG_CHECK_MODULES, but a missing module stops configure with one
 dnl line that names the Debian package to install.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Mediated devices: a parent (a PCI GPU whose vendor driver offers
  * mdev_supported_types, or a virtual parent like the kernel's mbochs
  * sample) creates partitions of a type on demand.  Every parent, PCI or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The whole device: what every PCI device can be, and what a device that
  * cannot be partitioned is.  It outranks nothing. */
 #include "config.h"

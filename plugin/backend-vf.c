@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Generic SR-IOV: a physical function split into virtual functions, each
  * passed to a guest whole through vfio-pci.  The partition count is
  * sriov_numvfs; there are no profiles (the device divides itself evenly,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Device back ends: how one kind of device is partitioned.
  *
  * One narrow ops table (GpBackendOps) that every back end implements, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Intel GPUs with SR-IOV (Data Center GPU Flex and Max, Arc Pro B, the
  * Xe driver's PF mode): virtual functions passed through with vfio-pci,
  * as the generic vf back end does, plus what the Xe driver tells and

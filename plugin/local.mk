@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Device back ends behind one ops table (plugin/backend.h, the only
 # header of gpupool they include).  The generic ones are built into the
 # core library (src/local.mk); vendor ones are loadable modules in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* NVIDIA vGPU on SR-IOV virtual functions (vGPU 17 and later on Ada,
  * Hopper and newer, kernel 6.8+): there is no mdev bus.  Every VF stays
  * bound to the nvidia driver and carries

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The structures every back end fills and the helpers they share that
  * need no host: compiled into the core, which lends them to modules by
  * symbol (they are plain data handling, not host access). */

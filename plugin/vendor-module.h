@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What every vendor module (nvidia-vgpu, intel-xe-sriov) does the same
  * way.  Compiled into each module rather than linked from the core: a
  * vendor module reaches gpupool only through the host table it is given

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The core, one folder per layer (src/README.md): each layer may include
 # only the layers below it, as tests/unit/check-layers.sh checks.
 #

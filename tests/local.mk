@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Test tiers: unit (Criterion, simulated sysfs), libvirt integration,
 # end-to-end demo host (make check-vm).
 if ENABLE_TESTS
@@ -12,11 +13,12 @@ include bench/local.mk
 
 TESTS_ENVIRONMENT = \
 	GPUPOOL_SCHEMADIR=$(abs_top_srcdir)/xml \
-	top_srcdir=$(abs_top_srcdir) top_builddir=$(abs_top_builddir)
+	top_srcdir=$(abs_top_srcdir) top_builddir=$(abs_top_builddir) \
+	GP_PROGRAMS='$(bin_PROGRAMS) $(libexec_PROGRAMS)'
 
 EXTRA_DIST += \
 	tests/debian-packages tests/install-deps \
-	tests/run-all-tests tests/run-demo \
+	tests/run-all-tests tests/run-demo tests/build-deb \
 	tests/cluster/crm-simulate-placement
 
 # A sanitized build (configure --enable-sanitizers) runs every test

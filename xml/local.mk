@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # RelaxNG schemas (installed; the core validates input against them) and
 # examples (checked against the schemas by make check).
 gp_schemas =

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Text that must stay on one line: every warning and refusal gpupool
  * prints is one line (libvirt puts the hook's into the start error, and
  * scripts read the CLI's line by line), yet a message may carry values

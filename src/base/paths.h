@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Where gpupool keeps its configuration, its runtime state and its
  * schemas.  Each can be moved with an environment variable so that tests
  * and packagers never touch the real ones by accident. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* PCI addresses as the admin types them and as sysfs names them. */
 #pragma once
 

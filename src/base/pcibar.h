@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The shape of one PCI base address register, as the host model reads it
  * and as MMIO sizing and the claim check reason about it. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The one door to the kernel's sysfs.
  *
  * Every read and write of a sysfs attribute goes through this module, rooted

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The system log, as one non-blocking datagram per line. */
 #include "config.h"
 

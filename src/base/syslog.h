@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The system log: where what the hook refused, what went wrong when a
  * domain stopped and what rebalance did stay on record.  libvirt shows a
  * hook's refusal only inside its start error (virt-manager buries it in

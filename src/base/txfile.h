@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Crash-safe file updates and the locks that serialise them.
  *
  * Every change to gpupool's configuration or state is a transaction: take

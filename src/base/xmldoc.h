@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Reading the XML gpupool accepts from admins and from its own state
  * files: untrusted input parsed without DTDs, entities or network access,
  * bounded in size, and checked against one of our RelaxNG schemas. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What every `gpupool` subcommand shares: its table entry, option parsing
  * and the one-line error convention. */
 #pragma once

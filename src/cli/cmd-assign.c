@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* gpupool assign: give a libvirt domain devices from a pool (the KVM form
  * of Add-VMAssignableDevice -ResourcePoolName), or a domain XML file a
  * cluster starts the domain from (--file). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* gpupool check: would `virsh start DOMAIN` pass gpupool now?  The hook's
  * own prepare decisions, run against a snapshot without changing
  * anything, for the domain's persistent definition. */

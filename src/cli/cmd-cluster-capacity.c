@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* gpupool cluster-capacity: what this node publishes to its Pacemaker
  * cluster per pool, for the PoolCapacity resource agent (cluster/publish.h):
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* gpupool cluster-config: the crm configure lines for a cluster GPU
  * domain (src/cluster/crmconfig.h), from its shared file or its libvirt
  * definition. */

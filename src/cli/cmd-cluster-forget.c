@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* gpupool cluster-forget: what the GpuDomain resource agent runs on
  * stop, after VirtualDomain stopped the domain. */
 #include "config.h"

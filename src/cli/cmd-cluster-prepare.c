@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* gpupool cluster-prepare: what the GpuDomain resource agent runs on
  * start, before VirtualDomain starts the domain from the runtime copy. */
 #include "config.h"

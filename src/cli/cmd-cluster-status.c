@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* gpupool cluster-status: the cluster's GPU picture from its CIB
  * (src/cluster/placement.h): every node's pools, where each GPU domain
  * runs, and why each stopped one is stopped.  Never over ssh: the CIB

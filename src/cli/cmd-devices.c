@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* gpupool devices: the host's GPUs and what each can become, for a person
  * (one block per device) or a program (--xml, xml/devices.rng). */
 #include "config.h"

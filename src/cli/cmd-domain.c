@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* gpupool domain: one domain as gpupool sees it, the counterpart of
  * Get-VMAssignableDevice and Get-VMGpuPartitionAdapter: its request, the
  * devices its definition reserves, what it holds now and since when, its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* gpupool migrate-check: can a domain live-migrate, as far as its pool
  * devices go?  "DOMAIN: yes: REASON" (exit 0) or "DOMAIN: no: REASON"
  * (exit 1) on stdout: the GpuDomain resource agent's migrate_to asks it

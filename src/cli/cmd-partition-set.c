@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* gpupool partition-set DEVICE --count N | --profile TYPE: like
  * Set-VMHostPartitionableGpu.  Applies across the pool of DEVICE and
  * records the setting there for `gpupool setup`. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* gpupool partitions [DEVICE...]: the partitionable GPUs of this host, as
  * Get-VMHostPartitionableGpu shows them: valid partition counts, the
  * current count, total and available VRAM, and per profile the VRAM,

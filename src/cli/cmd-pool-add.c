@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* gpupool pool-add: devices join a pool (pci: bound to vfio-pci). */
 #include "config.h"
 

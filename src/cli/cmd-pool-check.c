@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* gpupool pool-check [NAME...]: the homogeneity check Windows Admin
  * Center makes before it builds a GPU pool: one vendor, model, VRAM size
  * and partition configuration per pool, no device both whole and

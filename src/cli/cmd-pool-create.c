@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* gpupool pool-create: an empty pool of one type. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* gpupool pool-define: a pool from an XML definition (xml/pool.rng). */
 #include "config.h"
 

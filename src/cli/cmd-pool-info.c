@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* gpupool pool-info: one pool, its devices and who holds them. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* gpupool pool-list: every pool of this host, one line each. */
 #include "config.h"
 

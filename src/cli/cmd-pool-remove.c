@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* gpupool pool-remove: devices leave a pool (pci: back to their host
  * driver). */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* gpupool pool-undefine: delete an empty, unused pool. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* gpupool rebalance: re-point stopped domains whose reserved device is
  * held by another domain (or left the pool) to free devices.  The hook
  * starts it in the background after claims and releases, with its output

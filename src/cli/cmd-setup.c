@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* gpupool setup: re-apply every pool at boot (gpupool-setup.service). */
 #include "config.h"
 

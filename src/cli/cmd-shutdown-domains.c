@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* gpupool shutdown-domains: what gpupool-shutdown.service runs at host
  * shutdown.  Domains holding pool devices are asked to shut down, given
  * TIMEOUT seconds, then destroyed: they must never be suspended or saved

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* gpupool status: every pool's devices, who holds them since when, and
  * which domains reserve them. */
 #include "config.h"

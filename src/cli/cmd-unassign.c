@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* gpupool unassign: remove exactly what `gpupool assign` added. */
 #include "config.h"
 

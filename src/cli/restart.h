@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What `assign` and `unassign` share: --restart and --timeout, and the
  * line each domain of a multi-domain call gets when it fails. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* gpupool's names in Pacemaker. */
 #include "config.h"
 

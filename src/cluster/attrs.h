@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The names gpupool's data has in a Pacemaker cluster, in one place for
  * the commands that publish it (cluster-capacity, through the PoolCapacity
  * resource agent), the ones that configure resources (cluster-config) and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The cluster as Pacemaker's CIB tells it: the nodes with their state,
  * utilization and attributes, and the GPU domains (ocf:gpupool:GpuDomain
  * resources) with their demand, where they run and what failed.  Read

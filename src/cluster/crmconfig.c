@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* crm configure lines for a GpuDomain resource. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The `crm configure` lines for a cluster GPU domain (`gpupool
  * cluster-config`), so that nobody works out utilization by hand: the
  * ocf:gpupool:GpuDomain primitive with its config= file, hypervisor,

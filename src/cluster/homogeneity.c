@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The same pool on every node, checked from the CIB. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* `gpupool pool-check --cluster`: is each pool alike on every node, per
  * the seeds' rule that a cluster-wide GPU pool holds the same make and
  * model on every server?  Read from the inventory node attributes every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Where the cluster's GPU domains run, and why the others do not. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The cluster's GPU picture, worked out from its CIB (cluster/cib.h) for
  * `gpupool cluster-status`: per node and pool what the node publishes
  * (node utilization gpupool_POOL), what the GPU domains running there

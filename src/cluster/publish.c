@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A node's capacity and inventory per pool, as the cluster sees them. */
 #include "config.h"
 

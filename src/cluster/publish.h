@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What a node publishes to its cluster, per pool (`gpupool
  * cluster-capacity`, run by the PoolCapacity clone resource):
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Runtime copies: cluster-prepare and cluster-forget. */
 #include "config.h"
 

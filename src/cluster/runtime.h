@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The runtime copies of cluster domains on this node.
  *
  * A Pacemaker cluster starts a GPU domain from one domain XML file that

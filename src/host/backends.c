@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The back-end registry and the host table it lends. */
 #include "config.h"
 

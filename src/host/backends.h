@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The back-end registry: which back end (plugin/backend.h) knows a device
  * best.  It holds the built-in back ends and the vendor modules found in
  * the plugin directory, and builds the host table every one of them is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The host's PCI devices and the verdict on each: can it be passed
  * through whole, partitioned, or not at all, and why.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The host's PCI devices, scanned with libpci and sysfs from
  * gp_sysfs_root(), and the assignability verdict for each. */
 #pragma once

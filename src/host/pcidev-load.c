@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Reading one PCI device: what libpci read from its config space and
  * resources, completed with what only sysfs knows (driver, IOMMU group,
  * SR-IOV, mediated device types, boot VGA, NUMA node, upstream bridge).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* One PCI device of the host model and what can be asked of it: the
  * hook's probes use these, and link no libpci (pcidev-load.c reads a
  * device with libpci for the host scan). */

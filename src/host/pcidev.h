@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* One PCI device of the host as gpupool sees it: identity, driver, IOMMU
  * group, BARs, SR-IOV and mediated device capabilities. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* SR-IOV virtual functions of a physical function. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* SR-IOV virtual functions of a physical function, as sysfs shows them:
  * the one place that lists, numbers and enables them, for the core and
  * (through the back-end host table) for every back end. */

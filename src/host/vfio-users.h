@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Who still has a device open through VFIO.
  *
  * Before a partition's profile is cleared the owner's QEMU must really be

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Moving whole PCI devices between their host drivers and vfio-pci, all
  * or nothing: after any call every device is either where it was or where
  * it was asked to go, never half-bound.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The ledger: claims, pools and capacity behind one lock. */
 #include "config.h"
 

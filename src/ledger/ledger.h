@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The ledger: the one owner of "what can a pool still give, and who holds
  * what".  It holds the host-wide lock, the claims, the pool definitions
  * and what the host says about their devices, and answers every view and

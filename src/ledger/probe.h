@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What the host says about a pool's members, for the ledger's capacity
  * (policy/capacity.h): the only reading of the host behind the numbers. */
 #pragma once

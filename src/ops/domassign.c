@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* assign and unassign on a domain definition, with or without libvirt. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What `gpupool assign` and `unassign` do to a domain definition: the
  * request and the reserved units in gpupool's metadata, the <hostdev>s,
  * the 64-bit MMIO window and the stop action (state/domxml.h), with the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A pool domain's life: prepare, release, reconnect, migrate, reconcile. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A pool domain's life as the libvirt hook sees it, as transactions of
  * the ledger: lock, read, probe, decide (policy/alloc.h), change the host
  * (mdevs made, VF profiles set), save; a crash at any point leaves the old

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* GPU partitioning as the admin and the hook see it: the devices of a
  * pool described through their back ends (plugin/backend.h), the
  * partition count set across a pool and recorded in it, the homogeneity

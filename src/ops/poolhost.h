@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Pools applied to the host: the transactions behind pool-create,
  * pool-define, pool-add, pool-remove, pool-undefine and setup.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Coalescing the detached rebalances the hook starts. */
 #include "config.h"
 

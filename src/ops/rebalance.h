@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The asynchronous rebalance: after each claim or release the hook starts
  * `gpupool rebalance` detached.  A burst of changes must start one
  * rebalance, not one each, and a change made while a rebalance runs must

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Stale state put right under the lock (reconcile.h). */
 #include "config.h"
 

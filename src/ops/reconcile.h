@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Stale state put right: what a killed command or hook, a libvirtd that
  * went away while domains stopped, or a partition removed by hand leaves
  * behind, found and undone under the host-wide lock.

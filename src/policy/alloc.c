@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Handing pool devices to domains: claim, reconnect, re-point. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Handing pool devices to domains: the decisions the libvirt hook makes
  * when a domain starts (claim), is found running after libvirtd restarted
  * (reconnect) or arrives by migration (re-point).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What a pool can give: capacity, held and free. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What a pool can give: capacity, held and free, per pool and per member,
  * for whole devices, mdev types and VF profiles alike.
  *

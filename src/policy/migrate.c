@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Which pool domains can move while they run. */
 #include "config.h"
 

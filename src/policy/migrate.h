@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Live migration of a domain with pool devices: which domains can move
  * while they run, and what a destination host accepts.
  *

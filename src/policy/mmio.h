@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Sizing the 64-bit MMIO window a guest needs for its pool devices (the
  * Hyper-V "MMIO space" of Discrete Device Assignment): the guest firmware
  * must place every 64-bit BAR of every device the domain gets above RAM,

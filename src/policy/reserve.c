@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Which units of a pool a stopped domain reserves: the pure decisions of
  * `gpupool assign` (which devices to write into a definition) and of
  * `gpupool rebalance` (which stopped domains to re-point), functions of

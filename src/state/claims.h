@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Who holds what: the runtime record of which running domain holds which
  * device of which pool since when, in STATEDIR/claims.xml (schema
  * xml/claims.rng).  Every change is a transaction of the ledger

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A domain and the pool devices it names. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A domain as gpupool deals with it: its name and UUID, whether libvirt
  * runs it, and the pool devices its gpupool metadata names.  The one
  * request struct the hook's decisions, rebalance and the views share;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Rewriting a domain definition for assign, unassign and rebalance.
  *
  * Every element gpupool adds is inserted with the indentation of its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Writing a domain definition back the way libvirt writes it, so that a
  * document gpupool did not change comes back byte for byte and a change
  * shows as exactly the lines gpupool added.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Internals shared by the reading (domxml.c), formatting (domxml-format.c)
  * and rewriting (domxml-edit.c) halves of the domain XML module. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A libvirt domain definition as gpupool reads and rewrites it: the
  * gpupool request recorded in <metadata>, the <hostdev>s gpupool added
  * (alias "ua-gpupool-N"), and the MMIO and stop-action settings assign

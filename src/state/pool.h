@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A pool definition: a named set of host devices of one kind, stored as
  * CONFDIR/pools/NAME.xml (schema xml/pool.rng).  The same name on every
  * host of a cluster makes a cluster-wide pool. */

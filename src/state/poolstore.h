@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The pool definitions of this host: one CONFDIR/pools/NAME.xml each.
  *
  * Readers need no lock (files are replaced atomically); a command that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Assigning libvirt domains to pools: `gpupool assign`, `unassign`,
  * `rebalance`, `status` and the host-shutdown helper.
  *

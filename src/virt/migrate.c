@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* migrate-check: the rules of policy/migrate.h with libvirt's facts. */
 #include "config.h"
 

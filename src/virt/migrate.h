@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* `gpupool migrate-check`: can a libvirt domain live-migrate, as far as
  * its pool devices go (the counterpart of Hyper-V's
  * SupportsOutgoingLiveMigration).  The rules are policy/migrate.h's; this

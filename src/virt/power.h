@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Stopping running libvirt domains that have pool devices: asked to shut
  * down, given a timeout, then destroyed.  Never suspended or saved
  * (libvirt-guests' default at host shutdown), because device state

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Running commands with the crash-injection preload (crash-runner.h). */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Commands run with the crash-injection preload (tests/crash/crashpoint.c):
  * killed right before their Nth call that changes a file or sysfs, on a
  * simulated host whose state a test saves once and restores before each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The crash-injection preload: an LD_PRELOAD object that counts the calls
  * by which a process changes a file or sysfs and kills the process
  * (SIGKILL, to itself) right before the Nth of them, so that a test can

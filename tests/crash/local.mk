@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Crash injection (tests/crash/crashpoint.c): an LD_PRELOAD object that
 # kills a process right before its Nth call that changes a file or
 # sysfs, and the suite that kills the hook and the pool commands at every

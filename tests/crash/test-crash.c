@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Crash injection: gpupool's commands and hook killed at every call that
  * changes a file or sysfs, one run per call (tests/crash/crashpoint.c
  * kills, crash-runner.h runs), and what each kill leaves behind checked

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Pacemaker's CIB as gpupool's cluster commands and resource agents read
  * it (gp_cib_parse(), src/cluster/cib.h): the output of `cibadmin
  * --query` or a saved CIB, which anyone who can configure the cluster

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The claims file, STATEDIR/claims.xml (xml/claims.rng): who holds which
  * device.  The hook loads it on every start and release of a gpupool
  * domain; a wrong reading is a device handed out twice.

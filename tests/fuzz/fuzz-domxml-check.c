@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What an accepted domain XML must hold, shared by the targets that read
  * domain XML (fuzz-domxml.h). */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Rewriting a domain definition, as assign, unassign and rebalance do
  * (gp_domxml_parse(), gp_domxml_apply(), gp_domxml_clear(),
  * src/state/domxml.h), on any definition a user can make libvirt store.

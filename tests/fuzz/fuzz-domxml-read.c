@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The domain XML reader the hook runs as root on every gpupool domain's
  * start, on XML that less-trusted users may have written
  * (gp_domxml_read_assignment(), src/state/domxml.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Checks shared by the fuzz targets that read domain XML. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The hook gate's filter (hooks/gate-filter.c): on every domain start of
  * the host it decides, with substring searches, whether gpupool must
  * look at the domain at all.

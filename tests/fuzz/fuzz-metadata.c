@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* gpupool's metadata element (<gpupool:assignment>, xml/metadata.rng),
  * read strictly by the hook and leniently by unassign.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Pool definitions: `gpupool pool-define FILE` reads an admin's file
  * against the schema (gp_pool_parse_xml()), the hook reads the stored
  * CONFDIR/pools/NAME.xml with the schema's rules checked by hand

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What every fuzz target shares (tests/fuzz/README.md). */
 #pragma once
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # libFuzzer targets for every parser of untrusted or on-disk input
 # (tests/fuzz/README.md).  Built only in a build configured with
 # --enable-fuzzing CC=clang-14, and only by `make fuzz`: everything else

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* gp-it-host DIR NGPUS POOLSIZE [STORMSIZE]
  *
  * Builds a simulated host for the libvirt integration tier and leaves it

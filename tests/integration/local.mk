@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The libvirt integration tier: a private libvirtd + QEMU in a mount
 # namespace, the real hook, real virsh (root only; skips otherwise).
 EXTRA_DIST += tests/integration/test-libvirt-hook.sh

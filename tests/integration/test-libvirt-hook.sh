@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The libvirt integration tier: a real libvirtd and virtlogd, real QEMU
 # (TCG), the real gpupool hook, driven by real virsh define/start/destroy.
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The simulated sysfs every unit test stands on (see tests/sim/sim.h).
 #
 # libgpsim.la: builder, fixtures, snapshot, gp_sim_run, and the write()

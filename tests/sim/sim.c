@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The builder side of the simulated sysfs: a host, its drivers, PCI
  * devices and mdev parents.  Every call opens the host afresh from BASE,
  * because the simulated kernel (in this process or in a child) may have

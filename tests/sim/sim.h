@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A simulated sysfs that the unit tests build and that reacts like the
  * kernel.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Config space and the "resource" attribute, in the byte layout the PCI
  * specifications define, so that libpci and lspci parse them as they
  * would a real device's. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The simulated host's own bookkeeping under BASE/sim: whether it has an
  * IOMMU, where the next BAR goes, what each device's native driver is. */
 #include "config.h"

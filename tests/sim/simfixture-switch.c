@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Fixture (f): two GPUs behind one PCIe switch whose downstream ports
  * have no ACS, so the kernel put both cards (and the ports) in one IOMMU
  * group.  See sim.h for the addresses and groups it promises. */

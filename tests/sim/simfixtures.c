@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Ready-made hosts with real IDs and BAR sizes.  The addresses, drivers
  * and IOMMU groups each fixture promises are listed in sim.h; tests rely
  * on them, so change both together. */

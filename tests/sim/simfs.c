@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Files and links of the simulated tree.  Everything here writes through
  * the real write(), never through the interposer, so building the tree
  * never triggers a reaction. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Internals of the simulated sysfs, shared by the builder (libgpsim) and
  * the simulated kernel (also built as the LD_PRELOAD object, which must not
  * depend on libgpupool).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The simulated kernel: a write() that reacts to sysfs attribute stores
  * the way the driver core, the PCI core, SR-IOV, the mdev core and
  * NVIDIA's vGPU manager do.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Mediated devices: a parent's mdev_supported_types while its driver is
  * bound, "create" and "remove" as the mdev core handles them, and
  * available_instances derived from a capacity every instance draws on.

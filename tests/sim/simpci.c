@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* PCI functions of the simulated tree: their directory under the upstream
  * bridge, attributes, bus/driver/group links. */
 #include "config.h"

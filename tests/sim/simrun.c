@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Running a program, normally the built gpupool, against the simulated
  * host: the sim's environment plus the preload object that gives the child
  * the same simulated kernel. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A deterministic text picture of the whole simulated sysfs, so a test can
  * prove that a command left the host exactly as it found it. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* SR-IOV: sriov_numvfs creates and removes virtual functions the way
  * sriov_numvfs_store() and sriov_enable() do.  The PF's VF template (VF
  * device ID, driver, BARs) lives in BASE/sim/pci/PF.ini, written when the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* NVIDIA vGPU on SR-IOV GPUs (Ada, Hopper and later): each VF bound to
  * nvidia has nvidia/creatable_vgpu_types and nvidia/current_vgpu_type;
  * the vGPU types draw on the PF's framebuffer.

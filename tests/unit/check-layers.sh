@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Holds every source file to the layering rule in src/LAYERS: a file may
 # include its own folder's headers and those its folder's line names, by
 # their path from the top of the tree ("base/sysfs.h" for src/base,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Every example in xml/ must validate against its schema, and every schema
 # must have an example.  An example xml/NAME.xml or xml/NAME-WHATEVER.xml
 # belongs to xml/NAME.rng (the longest NAME that has a schema wins).

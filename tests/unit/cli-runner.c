@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The gpupool command run as the admin runs it (see cli-runner.h). */
 #include "config.h"
 

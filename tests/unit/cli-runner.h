@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The gpupool command run as the admin runs it (the built binary, on a
  * simulated host with its simulated kernel), and what a test compares
  * before and after a command: the host and gpupool's own files. */

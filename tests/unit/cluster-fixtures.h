@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* One node of a cluster, simulated, for the suites of src/cluster/: the
  * datacenter host (two A100s) with pool "gpus" of both, the way an admin
  * makes it, shared domain XML files rewritten by `gpupool assign --file`,

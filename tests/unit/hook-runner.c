@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The libvirt hook run as libvirt runs it (see hook-runner.h). */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The libvirt hook run as libvirt runs it (hooks/gpupool-hook DOMAIN OP
  * SUB - with the domain XML on stdin), on a simulated host, and the
  * domain definitions it is given: for the suites that drive the hook

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A simulated host, scanned into the host model, for the suites that
  * read the model (test-host, test-pcidev).  Each suite that includes this
  * gets its own SIM and HOST; teardown() frees both. */

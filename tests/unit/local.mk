@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # see tests/local.mk
 #
 # Unit tests mirror the modules: src/LAYER/NAME.c (and hooks/, plugin/)
@@ -322,3 +323,19 @@ tests_unit_test_cib_LDADD = $(gp_unit_ldadd)
 EXTRA_DIST += tests/data/cib/make-cibs.sh tests/data/cib/running.xml \
 	tests/data/cib/node-lost.xml tests/data/cib/standby.xml tests/data/cib/failed.xml \
 	tests/data/cib/mixed.xml
+
+# bash completion: commands, options, pools, devices and domains offered.
+TESTS += tests/unit/test-completion.sh
+EXTRA_DIST += tests/unit/test-completion.sh
+
+# gpupool(8) has an entry for every command and its long options.
+TESTS += tests/unit/check-man-commands.sh
+EXTRA_DIST += tests/unit/check-man-commands.sh
+
+# Every installed program is PIE with RELRO; the hook gate links libc alone.
+TESTS += tests/unit/check-programs.sh
+EXTRA_DIST += tests/unit/check-programs.sh
+
+# Every source file git tracks carries the SPDX licence line.
+TESTS += tests/unit/check-spdx.sh tests/unit/check-spdx-self-test.sh
+EXTRA_DIST += tests/unit/check-spdx.sh tests/unit/check-spdx-self-test.sh

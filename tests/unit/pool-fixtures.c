@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Simulated hosts with pools on them (see pool-fixtures.h). */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Simulated hosts with pools on them, and the claims tests put there:
  * the fixture builders more than one suite stands on, so that no host is
  * written twice.  Each builder returns a host made with tests/sim (its

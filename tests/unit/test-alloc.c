@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The hook's claim decisions (src/policy/alloc.c): claim, release,
  * reconnect and re-point, with the facts the ledger probes on the
  * simulated hook host (pool-fixtures.h). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The libvirt layer (src/virt/assign.c): assign, unassign, rebalance,
  * status and shutdown-domains against libvirt's test driver (one
  * connection per command, so only single commands can be checked here;

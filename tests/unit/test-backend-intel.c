@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Intel SR-IOV GPUs (the intel-xe-sriov module) on a simulated Flex 170. */
 #include "config.h"
 

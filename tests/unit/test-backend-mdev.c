@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The generic mdev back end on simulated NVIDIA (T4) and mbochs parents. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* NVIDIA vGPU on SR-IOV VFs (the nvidia-vgpu module) on a simulated L40S:
  * 16 VFs, 48 GiB, vGPU types 1155 (1Q) .. 1161 (48Q), homogeneous. */
 #include "config.h"

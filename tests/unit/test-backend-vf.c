@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The generic SR-IOV back end on the simulated Intel Flex 170 (7 VFs),
  * called directly, without the vendor module. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The back-end registry (src/host/backends.c): the built-in back ends, the
  * vendor modules found in the plugin directory, which one answers for a
  * device, and what is said about a module that cannot serve. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What a pool can give (src/policy/capacity.c): capacity, held and free per
  * pool and per member, for whole devices, VFs with and without a vendor
  * profile and mdev types, from a pool, claims and GpMemberFacts built by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The cluster read back from Pacemaker's CIB (src/cluster/cib.c,
  * placement.c, homogeneity.c) through `gpupool cluster-status` and
  * `pool-check --cluster`, on CIBs made offline by Pacemaker's own tools

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The claims store (src/state/claims.c): who holds which device, kept
  * safe across crashes.  The lock that makes a claim a transaction is the
  * ledger's (test-ledger.c). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The command line's front door: help, version, unknown commands. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* `gpupool assign` end to end on the simulated datacenter host (two A100s
  * with a 128 GiB BAR1 and a 32 MiB BAR3) and libvirt's test driver, which
  * runs the domains of a node file for the one connection the command

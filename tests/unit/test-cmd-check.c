@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* `gpupool check`: the hook's prepare decisions, run for a domain's
  * persistent definition without changing anything, in the hook's words. */
 #include "config.h"

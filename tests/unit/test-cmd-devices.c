@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* `gpupool devices` as an admin runs it: the real binary against
  * simulated hosts, checking the lines a person reads, the XML a program
  * reads, and the errors and exit codes for bad input. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* `gpupool domain`: a domain's request, reservations, holdings, MMIO and
  * stop settings, and whether a start would pass, in text and XML. */
 #include "config.h"

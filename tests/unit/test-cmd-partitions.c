@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* gpupool partitions, partition-set and pool-check run as the real binary
  * against simulated hosts, and what `gpupool rebalance` gives back of the
  * partitions of domains that stopped unseen. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The pool commands (src/cli/cmd-pool-*.c and cmd-setup.c), run as the
  * admin runs them (the real gpupool binary) against simulated hosts: what
  * they print, how they read definitions, their refusals.  Every refusal

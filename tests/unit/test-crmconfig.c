@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The crm configure lines for a cluster GPU domain
  * (src/cluster/crmconfig.c) through `gpupool cluster-config`: the
  * utilization comes from the domain's request, allow-migrate is false

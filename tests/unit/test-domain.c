@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A domain and the pool devices it asks for (src/state/domain.c): the one
  * request struct the hook's decisions, rebalance and the views share,
  * built by hand or from a domain definition. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Domain XML: reading the gpupool metadata strictly, and the assign /
  * unassign rewriting that must give back the original bytes. */
 #include "config.h"

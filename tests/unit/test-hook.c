@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The libvirt hook as libvirt runs it (hooks/gpupool-hook, the gate, and
  * hooks/gpupool-hook-domain behind it), with the domain XML on stdin, on
  * the simulated hook host (pool-fixtures.h). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The host model: scanning, lookup, IOMMU groups, and the status rules
  * that decide whether a device can be passed through or partitioned. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The ledger (src/ledger/ledger.c): the host-wide lock that makes a claim
  * a transaction, snapshots that let go of it, the pools and capacity it
  * loads once, and who holds a device: a claim on the device itself, on

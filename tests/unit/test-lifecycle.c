@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A pool domain's life as transactions of the ledger (src/ops/lifecycle.c):
  * prepare, release and reconcile on the simulated hook host (whole
  * devices), and with the partitions of mdev and VF pools: the mdevs and

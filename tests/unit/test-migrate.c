@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Live migration of pool domains (src/policy/migrate.c): the rules, the
  * hook's migrate begin on a destination host (whole devices refused,
  * partitions re-pointed only to a free one of the same profile), and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Sizing the guest's 64-bit MMIO window, with the numbers of the
  * datacenter fixture: GPUs with a 16 MiB 32-bit BAR0, a 128 GiB 64-bit
  * prefetchable BAR1 and a 32 MiB 64-bit prefetchable BAR3. */

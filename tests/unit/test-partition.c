@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* GPU partitioning as the core does it (src/ops/partition.c): mdevs made
  * on the first parent with room and given back, and the partition count
  * and profile a request resolves to, on simulated hosts. */

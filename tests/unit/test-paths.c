@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Where configuration, state and schemas live, and how tests and
  * packagers move them. */
 #include "config.h"

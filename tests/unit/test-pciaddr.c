@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* PCI addresses as admins type them. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What gpupool reads about one PCI device: identity and names, BARs,
  * driver, IOMMU group, topology, SR-IOV and mdev capabilities. */
 #include "config.h"

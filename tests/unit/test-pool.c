@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Pool definitions: names, XML round trip, schema and safety checks. */
 #include "config.h"
 

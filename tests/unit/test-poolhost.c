@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Pools applied to the host (src/ops/poolhost.c): the transactions behind
  * pool-create, pool-add, pool-remove, pool-undefine and setup, called
  * directly on simulated hosts with their simulated kernel.  Every refusal

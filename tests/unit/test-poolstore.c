@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The pool store: CONFDIR/pools/NAME.xml, membership and lookups. */
 #include "config.h"
 

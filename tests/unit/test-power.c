@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Stopping running domains (src/virt/power.c), as host shutdown and
  * assign --restart do it, against libvirt's test driver: each step is
  * reported as it happens, and only what still runs after the timeout is

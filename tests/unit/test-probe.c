@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What the ledger reads from the host (src/ledger/probe.c): the facts
  * about a pool's members behind the capacity numbers, and about a
  * domain's devices behind the hook's decisions, on simulated hosts.  What

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What a node publishes to its cluster (src/cluster/publish.c, attrs.c)
  * through `gpupool cluster-capacity` on one simulated node: the node
  * utilization gpupool_POOL counts what the cluster's domains may use,

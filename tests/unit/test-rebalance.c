@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The coalesced rebalance (src/ops/rebalance.c): the flags that let a
  * burst of claims and releases start one `gpupool rebalance`, and a change
  * made while one runs still be seen by one. */

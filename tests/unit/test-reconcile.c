@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Stale state put right (src/ops/reconcile.c) by release, reconnect,
  * setup and rebalance: mdevs of gpupool's own that no claim owns, claims
  * of mdevs that are gone, profiles of VFs no claim holds. */

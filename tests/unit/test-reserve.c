@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Which units a stopped domain reserves (src/policy/reserve.c): the pure
  * choice of `gpupool assign` and the re-pointing plan of `gpupool
  * rebalance`, from candidates and claims built by hand; no libvirt, no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Runtime copies of cluster domains (src/cluster/runtime.c) through
  * `gpupool cluster-prepare` and `cluster-forget` on one simulated node:
  * the shared file is never changed, the copy points at this node's free

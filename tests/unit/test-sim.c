@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The simulated sysfs itself: its layout is what libpci and the kernel ABI
  * promise, and its writes react as the kernel does. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* SR-IOV virtual functions (src/host/sriov.c): how a PF's VFs are listed
  * and numbered, and how their count is set the way the kernel demands. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The sysfs door: what callers get back for attributes, links and
  * directories, and how failures read. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The system log door (src/base/syslog.c): one line per event, as the
  * log daemon on /dev/log receives it, never blocking the caller. */
 #include "config.h"

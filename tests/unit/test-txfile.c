@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Crash-safe replacement of state files, and the lock around changes. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Who still has a device open through VFIO (src/host/vfio-users.c): the
  * /dev paths a device is opened through, and a scan of a process table
  * the test makes (GPUPOOL_PROC_ROOT), on the simulated datacenter host. */

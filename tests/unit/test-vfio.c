@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* vfio-pci binding: all or nothing, on the simulated host. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Every view of a pool's capacity tells the same numbers, because every
  * view and every refusal asks the ledger: each pool kind (pci, mdev, vf
  * with a vendor profile, vf without one) is filled up and emptied again

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Reading the XML gpupool accepts (src/base/xmldoc.c): untrusted input
  * parsed without DTDs and bounded in size, errors in the caller's domain
  * naming the input and the fix, RelaxNG validation naming the line, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A simulated datacenter host whose two A100s are pool "gpus" (made with
  * pool-create and pool-add, so they are on vfio-pci), and libvirt's test
  * driver running the domains of a node file, for the suites of the

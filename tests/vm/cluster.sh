@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # Cluster nodes inside the demo host, for the real-cluster scenarios.
 # Sourced after lib.sh:  . "$VMDIR/lib.sh"; . "$VMDIR/cluster.sh"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # Helpers for demo-host scenarios. Sourced by guest/guest-init and by every
 # scenario; runs inside the demo host (root, libvirt, VFIO, no network).
@@ -123,14 +124,19 @@ require_gpupool() {
 	gpupool_env
 }
 
-# gpupool_env: the environment the build tree's gpupool needs here.
+# gpupool_env: the environment the build tree's gpupool needs here; the
+# installed package (demo-host --installed) needs none.
 gpupool_env() {
-	# Uninstalled build tree: schemas from the source tree.
-	[ -d "$SRCDIR/xml" ] && export GPUPOOL_SCHEMADIR=${GPUPOOL_SCHEMADIR:-$SRCDIR/xml}
-	# Uninstalled build tree: plugins from its .libs, the CLI the hook
-	# starts for 'rebalance' from src/.
-	[ -d "$BUILDDIR/plugin/.libs" ] && export GPUPOOL_PLUGINDIR=${GPUPOOL_PLUGINDIR:-$BUILDDIR/plugin/.libs}
-	export GPUPOOL_CLI=${GPUPOOL_CLI:-$GPUPOOL}
+	[ -n "${DEMO_INSTALL_FAILED:-}" ] &&
+		fail "gpupool's packages did not install in the demo host (dpkg -i; see dpkg.log in the results)"
+	if [ "${GPUPOOL_INSTALLED:-}" != 1 ]; then
+		# Uninstalled build tree: schemas from the source tree.
+		[ -d "$SRCDIR/xml" ] && export GPUPOOL_SCHEMADIR=${GPUPOOL_SCHEMADIR:-$SRCDIR/xml}
+		# Uninstalled build tree: plugins from its .libs, the CLI the hook
+		# starts for 'rebalance' from src/.
+		[ -d "$BUILDDIR/plugin/.libs" ] && export GPUPOOL_PLUGINDIR=${GPUPOOL_PLUGINDIR:-$BUILDDIR/plugin/.libs}
+		export GPUPOOL_CLI=${GPUPOOL_CLI:-$GPUPOOL}
+	fi
 	export GPUPOOL_CONFDIR=${GPUPOOL_CONFDIR:-/etc/gpupool}
 	export GPUPOOL_STATEDIR=${GPUPOOL_STATEDIR:-/run/gpupool}
 	mkdir -p "$GPUPOOL_CONFDIR" "$GPUPOOL_STATEDIR"
@@ -151,9 +157,24 @@ HOOK_LOG=/var/log/libvirt/gpupool-hook.log
 # restart libvirtd, which scans hooks only when it starts. libvirt runs
 # hooks with a scrubbed environment, so the wrapper carries the test's
 # directories; it also logs each call for the scenario's diagnostics.
+# With the package installed (demo-host --installed) the hook is the
+# package's link, as dpkg put it there (made again only where a cluster
+# node has /etc/libvirt of its own), and needs no environment.
 install_hook() {
 	local old
 	require_hook
+	if [ "${GPUPOOL_INSTALLED:-}" = 1 ]; then
+		old=$(readlink "$HOOK_PATH" 2>/dev/null)
+		if [ "$old" = "$GPUPOOL_HOOK" ] && libvirtd_answers; then
+			note "hook installed by the package: $HOOK_PATH -> $GPUPOOL_HOOK"
+			return 0
+		fi
+		mkdir -p /etc/libvirt/hooks/qemu.d
+		ln -sfn "$GPUPOOL_HOOK" "$HOOK_PATH"
+		note "hook linked as the package links it: $HOOK_PATH -> $GPUPOOL_HOOK"
+		restart_libvirtd
+		return 0
+	fi
 	mkdir -p /etc/libvirt/hooks/qemu.d
 	old=$(cat "$HOOK_PATH" 2>/dev/null)
 	cat > "$HOOK_PATH" <<HOOK
@@ -430,4 +451,65 @@ nested_bar() {
 		index($0, id) { dev = 1; next }
 		dev && /Bus / { dev = 0 }
 		dev && index($0, bar) { for (i = 1; i <= NF; i++) if ($i == "at") { print $(i + 1); exit } }'
+}
+
+# ---- the demo host with systemd as PID 1 (demo-host --init systemd) ----------
+
+# systemd_scenario: the preamble of a scenario that needs systemd as PID 1.
+systemd_scenario() {
+	[ "$(cat /proc/1/comm 2>/dev/null)" = systemd ] ||
+		skip "needs systemd as PID 1: demo-host --init systemd (make check-vm-systemd)"
+}
+
+# boot_number: 1 in the demo host's first boot, one more after each
+# reboot_demo_host.
+boot_number() { echo "${DEMO_BOOT:-1}"; }
+
+# reboot_demo_host PATH...: end this boot's part of the scenario.  PATHs
+# (files, or directories with everything in them) are kept as a disk
+# would keep them and put back before systemd starts in the next boot
+# (guest/systemd-preinit), where the scenario runs again with boot_number
+# one higher.  guest/run-scenarios powers off when this part returns.
+reboot_demo_host() {
+	local list p
+	[ "$(cat /proc/1/comm 2>/dev/null)" = systemd ] || fail "reboot_demo_host needs systemd as PID 1"
+	list=$(mktemp)
+	for p in "$@"; do
+		[ -e "$p" ] || [ -L "$p" ] || continue
+		find "$p" \( -type f -o -type l -o -type d \) -print
+	done | sed 's|^/||' > "$list"
+	tar -C / --no-recursion -cpf "$DEMO_RESULTS/state.tar" -T "$list" ||
+		fail "cannot keep the files for the next boot"
+	note "kept $(wc -l < "$list") files and directories for boot $(($(boot_number) + 1))"
+	rm -f "$list"
+	touch "$DEMO_RESULTS/next-boot"
+	step "power off (systemctl poweroff); this scenario continues in boot $(($(boot_number) + 1))"
+	exit 0
+}
+
+# package_files PACKAGE...: what keeps PACKAGEs installed across a reboot:
+# their files (not the directories they share) and their dpkg records.
+package_files() {
+	local p
+	dpkg -L "$@" | while read -r p; do
+		[ -d "$p" ] && [ ! -L "$p" ] || echo "$p"
+	done
+	for p; do ls -d /var/lib/dpkg/info/"$p".* /var/lib/dpkg/info/"$p":* 2>/dev/null; done
+	echo /var/lib/dpkg/status
+}
+
+# unit_prop UNIT PROPERTY: one property of a unit, the value only.
+unit_prop() { systemctl show -P "$2" "$1"; }
+
+# mono_of FILE PATTERN: the monotonic time (seconds) of the first line of
+# a "journalctl -o short-monotonic" dump that contains PATTERN, or nothing.
+mono_of() {
+	awk -v pat="$2" 'index($0, pat) { t = $0; sub(/^\[ */, "", t); sub(/\].*/, "", t); print t; exit }' "$1"
+}
+
+# assert_before A B [WHAT]: time A (seconds) is earlier than B; both must be known.
+assert_before() {
+	[ -n "$1" ] && [ -n "$2" ] || fail "${3:-order}: a time is missing ('$1', '$2')"
+	awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }' || fail "${3:-order}: $1 s is not before $2 s"
+	note "ok: ${3:-order}: $1 s before $2 s"
 }

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Makes the CIBs in this directory offline, with Pacemaker's own tools
 # (cibadmin, crm_attribute, crm_resource, crm_simulate: no cluster, no
 # crmsh, no resource agent needed), so that their shape, status section

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # 00-platform: the demo host itself, with raw sysfs and virsh only (no gpupool):
 # IOMMU groups, vfio-pci binding by hand, mdev parents, SR-IOV, libvirt, and a
 # nested TCG guest that really gets a bochs-display passed through.

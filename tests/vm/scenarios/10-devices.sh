@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # 10-devices: 'gpupool devices' shows an admin the host's GPUs, their IOMMU
 # groups, drivers and BARs, and nothing that is not a GPU unless asked.
 . "$VMDIR/lib.sh"

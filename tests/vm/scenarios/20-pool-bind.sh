@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # 20-pool-bind: a pool of whole devices; adding binds vfio-pci, removing
 # gives the device back to its native driver.
 . "$VMDIR/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # 30-assign-start: assign a domain to a pool; 'virsh start' claims a free
 # device through the hook and the nested guest sees it; stopping releases it.
 . "$VMDIR/lib.sh"

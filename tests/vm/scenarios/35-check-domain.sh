@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # 35-check-domain: 'gpupool check' and 'gpupool domain' around a real
 # passthrough. check passes before the start; once the domain runs with
 # the device, its view shows the device held since the start; a second

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # 40-contention: two domains, one free device. The second start is refused
 # with gpupool's message; once the first stops, the second starts.
 . "$VMDIR/lib.sh"

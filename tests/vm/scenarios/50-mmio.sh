@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # 50-mmio: a device with a huge 64-bit BAR (ivshmem: a 64 GiB BAR2, like a
 # big GPU's BAR1). A UEFI guest whose firmware aperture is too small leaves
 # the BAR unassigned; after 'gpupool assign --mmio auto' sized the domain's

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # 60-mdev: a pool of mediated devices (GPU partitions) on the mdpy sample
 # parent: each start creates or takes a partition, the nested guest sees it,
 # stop releases it.

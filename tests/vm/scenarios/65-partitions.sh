@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # 65-partitions: GPU partitioning on the kernel's mbochs sample, whose
 # types share the parent's memory like vGPU profiles share a framebuffer.
 # 'gpupool partitions' shows the valid counts, 'partition-set' picks the

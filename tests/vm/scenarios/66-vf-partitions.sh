@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # 66-vf-partitions: a pool of SR-IOV virtual functions on the demo host's
 # emulated NVMe physical function (the only SR-IOV device QEMU emulates):
 # 'partition-set --count' enables the VFs and hands them to vfio-pci, a

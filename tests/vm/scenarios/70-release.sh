@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # 70-release: every way a guest ends gives its device back (virsh destroy, a
 # killed QEMU), and a libvirtd restart keeps a running guest's claim.
 . "$VMDIR/lib.sh"

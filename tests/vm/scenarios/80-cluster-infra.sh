@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # 80-cluster-infra: the real-cluster test bed, proven with a plain domain
 # (no gpupool in the cluster path): namespaced nodes each with corosync,
 # pacemaker and libvirtd form a cluster; an ocf:heartbeat:VirtualDomain

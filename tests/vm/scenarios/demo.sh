@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # demo: the guided tour on the demo host. Every command is printed as you
 # would type it on a real GPU host, followed by its output.
 . "$VMDIR/lib.sh"
