@@ -1,10 +1,12 @@
 # Test tiers: unit (Criterion, simulated sysfs), libvirt integration,
+# offline cluster (resource agents, placement with crm_simulate),
 # end-to-end demo host (make check-vm).
 if ENABLE_TESTS
 include tests/sim/local.mk
 include tests/unit/local.mk
 endif
 include tests/integration/local.mk
+include tests/cluster/local.mk
 include tests/vm/local.mk
 include bench/local.mk
 
@@ -14,5 +16,4 @@ TESTS_ENVIRONMENT = \
 
 EXTRA_DIST += \
 	tests/debian-packages tests/install-deps \
-	tests/run-all-tests tests/run-demo \
-	tests/cluster/crm-simulate-placement
+	tests/run-all-tests tests/run-demo
