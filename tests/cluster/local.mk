@@ -4,7 +4,7 @@
 # They use the integration tier's simulated hosts (gp-it-host) and the
 # simulated kernel preloaded, so they run with the test suites.
 EXTRA_DIST += tests/cluster/sim-nodes.sh tests/cluster/test-agents.sh \
-	tests/cluster/crm-simulate-placement
+	tests/cluster/test-placement.sh tests/cluster/crm-simulate-placement
 if ENABLE_TESTS
-TESTS += tests/cluster/test-agents.sh
+TESTS += tests/cluster/test-agents.sh tests/cluster/test-placement.sh
 endif
