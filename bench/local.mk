@@ -4,6 +4,7 @@
 # (and _CPPFLAGS/_LDADD like bench-devices).
 GP_BENCHES = bench/bench-devices
 GP_BENCHES += bench/bench-hook
+GP_BENCHES += bench/bench-storm
 EXTRA_DIST += bench/bench-cluster.sh
 
 if ENABLE_TESTS
@@ -19,6 +20,13 @@ bench_bench_devices_LDADD = $(gp_bench_ldadd)
 bench_bench_hook_SOURCES = bench/bench-hook.c
 bench_bench_hook_CPPFLAGS = $(gp_bench_cppflags)
 bench_bench_hook_LDADD = $(gp_bench_ldadd) -ldl
+
+bench_bench_storm_SOURCES = bench/bench-storm.c
+bench_bench_storm_CPPFLAGS = $(gp_bench_cppflags)
+bench_bench_storm_LDADD = $(gp_bench_ldadd) -ldl
+# bench-storm runs the real-libvirtd tier's step l, which needs its host
+# builder.
+bench: tests/integration/gp-it-host
 # bench-hook spawns the hook programs as libvirt would; bench-devices runs
 # gpupool with the simulated kernel preloaded (gp_sim_run()), an object
 # only `make check` would build otherwise.

@@ -8,11 +8,12 @@
  * gpupool handles and only domains whose XML mentions the gpupool
  * namespace, and hands those to gpupool-hook-domain (hooks/hook.c), the
  * part that parses, locks and claims, with the XML it already read as
- * stdin.  At prepare begin it also hands on a domain that passes host
- * devices through (it mentions "hostdev"): such a domain must not name a
- * pool device, which gpupool-hook-domain checks.  Everything else exits 0
+ * stdin.  At prepare begin it also hands on a domain that may pass host
+ * devices through (it mentions "hostdev", or has a character reference,
+ * which can spell it): such a domain must not name a pool device, which
+ * gpupool-hook-domain checks.  Everything else exits 0
  * here: without reading stdin for the operations gpupool ignores, after
- * one or two substring searches otherwise. */
+ * one to three substring searches otherwise. */
 #define _GNU_SOURCE
 #include "config.h"
 
@@ -28,21 +29,23 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The operations and the input bound, shared with hook.c; the
- * namespace macro comes with it (GLib's header, not its library). */
+/* The operations and the input bound, shared with hook.c, and the
+ * decision itself (libc only as well). */
+#include "hooks/gate-filter.h"
 #include "hooks/hook-ops.h"
 
-#define GATE_NS GP_DOMXML_NS
-#define GATE_PASSTHROUGH GP_DOMXML_PASSTHROUGH_MARK
 #define GATE_MAX_INPUT GP_HOOK_MAX_INPUT
 #define GATE_DOMAIN_PART "gpupool-hook-domain"
 
+/* Reads FD into a new buffer: at most GATE_MAX_INPUT bytes, *TRUNCATED
+ * set when there was more. */
 static char *
-read_all(int fd, size_t *len_out)
+read_all(int fd, size_t *len_out, int *truncated)
 {
     size_t cap = 64 * 1024, len = 0;
     char *buf = malloc(cap);
 
+    *truncated = 0;
     if (!buf)
         return NULL;
     for (;;) {
@@ -52,8 +55,13 @@ read_all(int fd, size_t *len_out)
             char *bigger;
 
             if (cap >= GATE_MAX_INPUT) {
-                free(buf);
-                return NULL;
+                char probe;
+
+                /* Full: one more byte says whether there was more. */
+                while ((n = read(fd, &probe, 1)) < 0 && errno == EINTR)
+                    ;
+                *truncated = n != 0;
+                break;
             }
             cap = cap * 4 > GATE_MAX_INPUT ? GATE_MAX_INPUT : cap * 4;
             bigger = realloc(buf, cap);
@@ -164,7 +172,15 @@ gate_fail(const char *name, GpHookOp op, const char *message)
 {
     int refused = gp_hook_op_can_refuse(op);
 
-    fprintf(stderr, "gpupool: %.64s: %s\n", name, message);
+    char shown[64 * 4 + 1];
+    char short_name[65];
+    size_t len = 0;
+
+    /* One line: libvirt accepts a TAB in a name, and nothing but libvirt
+     * vouches for argv. */
+    snprintf(short_name, sizeof(short_name), "%s", name);
+    log_append(shown, sizeof(shown), &len, short_name);
+    fprintf(stderr, "gpupool: %s: %s\n", shown, message);
     gate_log(name, op, refused, message);
     return refused ? 1 : 0;
 }
@@ -196,6 +212,7 @@ main(int argc, char **argv)
 {
     char path[PATH_MAX];
     size_t len = 0;
+    int truncated = 0;
     GpHookOp op;
     char *xml;
     int fd;
@@ -209,18 +226,27 @@ main(int argc, char **argv)
     if (op == GP_HOOK_OP_IGNORED)
         return 0;
 
-    xml = read_all(STDIN_FILENO, &len);
-    if (!xml) {
+    xml = read_all(STDIN_FILENO, &len, &truncated);
+    if (!xml || (truncated && !gp_hook_op_takes_truncated(op))) {
         char why[128];
 
+        free(xml);
         snprintf(why, sizeof(why), "cannot read the domain XML (over %d MiB, or unreadable): "
                  "refusing to look at it", GATE_MAX_INPUT >> 20);
         return gate_fail(argv[1], op, why);
     }
-    if (!memmem(xml, len, GATE_NS, strlen(GATE_NS)) &&
-        !(op == GP_HOOK_OP_PREPARE &&
-          memmem(xml, len, GATE_PASSTHROUGH, strlen(GATE_PASSTHROUGH))))
-        return 0;
+    /* Too large to be read whole, a release still gives back what the
+     * domain holds (hook-ops.h); otherwise only what gpupool must see
+     * goes on (gate-filter.h). */
+    if (truncated) {
+        setenv(GP_HOOK_ENV_TRUNCATED, "1", 1);
+    } else {
+        unsetenv(GP_HOOK_ENV_TRUNCATED);
+        if (!gp_gate_wants(op, xml, len)) {
+            free(xml);
+            return 0;
+        }
+    }
 
     /* Hand the XML on as stdin: an anonymous in-memory file, so nothing
      * touches a disk and nothing is left behind. */
@@ -228,8 +254,10 @@ main(int argc, char **argv)
     if (fd < 0 || write_all(fd, xml, len) < 0 || lseek(fd, 0, SEEK_SET) < 0 ||
         dup2(fd, STDIN_FILENO) < 0 || domain_part_path(path, sizeof(path)) < 0) {
         char why[256];
+        int err = errno;
 
-        snprintf(why, sizeof(why), "cannot pass the domain XML on: %s", strerror(errno));
+        free(xml);
+        snprintf(why, sizeof(why), "cannot pass the domain XML on: %s", strerror(err));
         return gate_fail(argv[1], op, why);
     }
     if (fd != STDIN_FILENO)

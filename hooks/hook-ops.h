@@ -19,9 +19,13 @@ typedef enum {
 } GpHookOp;
 
 /* Domain XML is rarely over 100 KB; anything larger than the domain XML
- * reader accepts is refused unread rather than held in memory by a root
- * process. */
+ * reader accepts is never parsed nor held whole in memory by a root
+ * process.  A start is refused; a release still gives back what the
+ * domain holds, found by the name libvirt passes and the UUID at the
+ * head of the XML (gp_domxml_head_uuid()): the gate hands on the first
+ * GP_HOOK_MAX_INPUT bytes it read with GP_HOOK_ENV_TRUNCATED set to 1. */
 #define GP_HOOK_MAX_INPUT GP_DOMXML_MAX_SIZE
+#define GP_HOOK_ENV_TRUNCATED "GPUPOOL_HOOK_TRUNCATED"
 
 static inline GpHookOp
 gp_hook_op_classify(const char *op, const char *sub)
@@ -43,6 +47,15 @@ gp_hook_op_classify(const char *op, const char *sub)
             return table[i].id;
     }
     return GP_HOOK_OP_IGNORED;
+}
+
+/* What is done with a domain whose XML is over GP_HOOK_MAX_INPUT: a
+ * release goes on with its head, the rest is refused (or, where failing
+ * helps no one, left alone with a line in libvirt's log). */
+static inline int
+gp_hook_op_takes_truncated(GpHookOp op)
+{
+    return op == GP_HOOK_OP_RELEASE;
 }
 
 /* Only a start, an incoming migration or a restore can be stopped;

@@ -23,6 +23,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -34,6 +35,7 @@
 
 #include <glib.h>
 
+#include "base/oneline.h"
 #include "base/syslog.h"
 #include "state/domain.h"
 #include "state/domxml.h"
@@ -45,22 +47,28 @@
 /* A pending rebalance older than this never began: start another. */
 #define HOOK_REBALANCE_STALE_SECONDS 60
 
-/* Reads all of stdin into a NUL-terminated buffer; NULL if it is larger
- * than GP_HOOK_MAX_INPUT or cannot be read. */
+/* Reads stdin into a NUL-terminated buffer, at most GP_HOOK_MAX_INPUT
+ * bytes: *TRUNCATED says there was more (or the gate said so, having
+ * handed on only the head); NULL if it cannot be read. */
 static char *
-read_stdin(gsize *len_out)
+read_stdin(gsize *len_out, gboolean *truncated)
 {
     gsize cap = 64 * 1024;
     gsize len = 0;
     char *buf = g_malloc(cap + 1);
 
+    *truncated = g_strcmp0(g_getenv(GP_HOOK_ENV_TRUNCATED), "1") == 0;
     for (;;) {
         ssize_t n;
 
         if (len == cap) {
             if (cap >= GP_HOOK_MAX_INPUT) {
-                g_free(buf);
-                return NULL;
+                char probe;
+
+                while ((n = read(STDIN_FILENO, &probe, 1)) < 0 && errno == EINTR)
+                    ;
+                *truncated = *truncated || n != 0;
+                break;
             }
             cap = MIN(cap * 4, (gsize)GP_HOOK_MAX_INPUT);
             buf = g_realloc(buf, cap + 1);
@@ -189,11 +197,13 @@ op_event(GpHookOp op)
     return "hook";
 }
 
+/* libvirt puts what a hook prints into the start error and its log, one
+ * line each: every refusal and warning is one line, whatever a domain
+ * name or a libxml2 message put in it (base/oneline.h). */
 static int
 fail(const HookDomain *who, const char *message)
 {
-    /* One line: libvirt puts it into the error the admin sees. */
-    g_autofree char *line = g_strdelimit(g_strdup(message), "\n\r", ' ');
+    g_autofree char *line = gp_one_line(message);
 
     fprintf(stderr, "gpupool: %s\n", line);
     gp_syslog_domain(LOG_ERR, who->name, who->uuid, "%s: %s", op_event(who->op), line);
@@ -204,8 +214,10 @@ fail(const HookDomain *who, const char *message)
 static void
 warn(const HookDomain *who, const char *message)
 {
-    fprintf(stderr, "gpupool: warning: %s\n", message);
-    gp_syslog_domain(LOG_WARNING, who->name, who->uuid, "%s: %s", op_event(who->op), message);
+    g_autofree char *line = gp_one_line(message);
+
+    fprintf(stderr, "gpupool: warning: %s\n", line);
+    gp_syslog_domain(LOG_WARNING, who->name, who->uuid, "%s: %s", op_event(who->op), line);
 }
 
 /* Is MESSAGE a fix?  gpupool's refusals that have one name the command
@@ -261,7 +273,7 @@ do_release(const HookDomain *who, const GpDomain *dom)
     g_autoptr(GError) error = NULL;
     guint dropped = 0;
 
-    gboolean released = gp_lifecycle_release(dom->uuid, &dropped, &error);
+    gboolean released = gp_lifecycle_release(dom, &dropped, &error);
 
     /* What was dropped is free for stopped domains to be re-pointed to,
      * even when another claim had to stay; and a partition not given
@@ -271,6 +283,40 @@ do_release(const HookDomain *who, const GpDomain *dom)
         spawn_rebalance();
     /* libvirt ignores a failing release; still say why, for its log and
      * the system log. */
+    if (!released)
+        return fail(who, error->message);
+    return 0;
+}
+
+/* release end of a domain whose XML is too large to read (hook-ops.h):
+ * what it holds is found by the name libvirt passed and the UUID at the
+ * head of its XML, and given back as at any release. */
+static int
+do_release_by_head(HookDomain *who, const char *xml, gsize len)
+{
+    g_autofree char *uuid = gp_domxml_head_uuid(xml, len);
+    g_autoptr(GpDomain) dom = NULL;
+    g_autoptr(GError) error = NULL;
+    guint dropped = 0;
+    gboolean released;
+
+    if (!uuid) {
+        g_autofree char *why = g_strdup_printf(
+            "%.64s: its domain XML is over %d MiB and has no <uuid> at its head; its claims "
+            "stay until 'gpupool rebalance' finds it stopped", who->name,
+            GP_HOOK_MAX_INPUT >> 20);
+
+        warn(who, why);
+        spawn_rebalance();
+        return 0;
+    }
+    who->uuid = uuid;
+    /* Its devices are unknown: the partitions its claims name are
+     * given back all the same. */
+    dom = gp_domain_new(uuid, who->name);
+    released = gp_lifecycle_release(dom, &dropped, &error);
+    if (dropped > 0 || !released)
+        spawn_rebalance();
     if (!released)
         return fail(who, error->message);
     return 0;
@@ -342,6 +388,7 @@ main(int argc, char **argv)
     g_autofree char *xml = NULL;
     HookDomain who = { 0 };
     GpHookOp op;
+    gboolean truncated = FALSE;
     gsize len = 0;
     int ret = 0;
 
@@ -356,18 +403,21 @@ main(int argc, char **argv)
     who.name = argv[1];
     who.op = op;
 
-    xml = read_stdin(&len);
-    if (!xml) {
+    xml = read_stdin(&len, &truncated);
+    if (!xml || (truncated && !gp_hook_op_takes_truncated(op))) {
         g_autofree char *why = g_strdup_printf("%.64s: cannot read the domain XML (over %d "
                                                "MiB, or unreadable): refusing to look at it",
                                                argv[1], GP_HOOK_MAX_INPUT >> 20);
+        g_autofree char *line = gp_one_line(why);
 
         if (gp_hook_op_can_refuse(op))
             return fail(&who, why);
-        fprintf(stderr, "gpupool: %s\n", why);
-        gp_syslog_domain(LOG_WARNING, who.name, NULL, "%s: %s", op_event(op), why);
+        fprintf(stderr, "gpupool: %s\n", line);
+        gp_syslog_domain(LOG_WARNING, who.name, NULL, "%s: %s", op_event(op), line);
         return 0;
     }
+    if (truncated)
+        return do_release_by_head(&who, xml, len);
     if (!gp_domxml_has_assignment(xml, len) &&
         !(op == GP_HOOK_OP_PREPARE && gp_domxml_may_pass_through(xml, len)))
         return 0;
@@ -395,7 +445,7 @@ main(int argc, char **argv)
     who.uuid = asg->uuid;
     /* A device of a pool reaches a guest only through a claim: never as
      * a <hostdev> of the domain's own, with or without gpupool metadata. */
-    if (op == GP_HOOK_OP_PREPARE && !gp_lifecycle_check_passthrough(asg->name, asg->passthrough, &error))
+    if (op == GP_HOOK_OP_PREPARE && !gp_lifecycle_check_passthrough(asg, NULL, &error))
         return fail(&who, error->message);
     if (asg->requests->len == 0 && asg->devices->len == 0)
         return 0;

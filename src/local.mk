@@ -27,7 +27,8 @@ gp_base_sources = \
 	src/base/paths.c src/base/paths.h \
 	src/base/syslog.c src/base/syslog.h \
 	src/base/txfile.c src/base/txfile.h \
-	src/base/xmldoc.c src/base/xmldoc.h
+	src/base/xmldoc.c src/base/xmldoc.h \
+	src/base/oneline.c src/base/oneline.h
 
 # host: the host model (PCI devices, IOMMU groups, assignability),
 # vfio-pci binding, SR-IOV, VFIO users, and the back-end registry.
@@ -68,6 +69,7 @@ gp_ops_sources = \
 	src/ops/poolhost.c src/ops/poolhost.h \
 	src/ops/partition.c src/ops/partition.h \
 	src/ops/lifecycle.c src/ops/lifecycle.h \
+	src/ops/reconcile.c src/ops/reconcile.h \
 	src/ops/domassign.c src/ops/domassign.h \
 	src/ops/rebalance.c src/ops/rebalance.h
 

@@ -4,10 +4,12 @@
 if ENABLE_TESTS
 include tests/sim/local.mk
 include tests/unit/local.mk
+include tests/crash/local.mk
 endif
 include tests/integration/local.mk
 include tests/cluster/local.mk
 include tests/vm/local.mk
+include tests/fuzz/local.mk
 include bench/local.mk
 
 TESTS_ENVIRONMENT = \
@@ -17,3 +19,16 @@ TESTS_ENVIRONMENT = \
 EXTRA_DIST += \
 	tests/debian-packages tests/install-deps \
 	tests/run-all-tests tests/run-demo
+
+# A sanitized build (configure --enable-sanitizers) runs every test
+# through tests/sanitizer-check, which fails a test when any process it
+# started wrote an AddressSanitizer, UndefinedBehaviorSanitizer or
+# LeakSanitizer report (kept in sanitizer-reports/TEST/).
+if GP_SANITIZE
+LOG_COMPILER = $(SHELL) $(top_srcdir)/tests/sanitizer-check
+endif
+EXTRA_DIST += tests/sanitizer-check tests/sanitizer.supp
+clean-local: gp-clean-sanitizer-reports
+.PHONY: gp-clean-sanitizer-reports
+gp-clean-sanitizer-reports:
+	rm -rf sanitizer-reports

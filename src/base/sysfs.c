@@ -91,6 +91,12 @@ gp_sysfs_mdev_dev_path(const char *uuid, const char *attr)
 }
 
 char *
+gp_sysfs_mdev_devices_path(void)
+{
+    return g_strdup("bus/mdev/devices");
+}
+
+char *
 gp_sysfs_class_path(const char *klass)
 {
     return g_build_filename("class", klass, NULL);

@@ -38,6 +38,8 @@ char *gp_sysfs_iommu_groups_path(void);
 char *gp_sysfs_mdev_parent_path(const char *parent, const char *attr);
 char *gp_sysfs_mdev_type_path(const char *parent, const char *type, const char *attr);
 char *gp_sysfs_mdev_dev_path(const char *uuid, const char *attr);
+/* bus/mdev/devices: every mdev of the host, by UUID. */
+char *gp_sysfs_mdev_devices_path(void);
 char *gp_sysfs_class_path(const char *klass);
 
 gboolean gp_sysfs_exists(const char *rel);

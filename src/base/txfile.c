@@ -86,6 +86,44 @@ gp_txfile_replace(const char *path, const char *data, gssize len,
     return TRUE;
 }
 
+/* NAME is what gp_txfile_replace() names its temporary files: a dot,
+ * the file's name, a dot and the six letters or digits of mkstemp(). */
+static gboolean
+is_leftover(const char *name)
+{
+    size_t len = strlen(name);
+
+    if (len < 9 || name[0] != '.' || name[len - 7] != '.')
+        return FALSE;
+    for (size_t i = len - 6; i < len; i++)
+        if (!g_ascii_isalnum(name[i]))
+            return FALSE;
+    return TRUE;
+}
+
+guint
+gp_txfile_remove_leftovers(const char *dir, GPtrArray *removed)
+{
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    const char *name;
+    guint n = 0;
+
+    while (d && (name = g_dir_read_name(d))) {
+        g_autofree char *path = NULL;
+        struct stat st;
+
+        if (!is_leftover(name))
+            continue;
+        path = g_build_filename(dir, name, NULL);
+        if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && unlink(path) == 0) {
+            n++;
+            if (removed)
+                g_ptr_array_add(removed, g_steal_pointer(&path));
+        }
+    }
+    return n;
+}
+
 gboolean
 gp_txfile_ensure_dir(const char *dir, int mode, GError **error)
 {

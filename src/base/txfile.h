@@ -21,6 +21,13 @@ GQuark gp_txfile_error_quark(void);
 gboolean gp_txfile_replace(const char *path, const char *data, gssize len,
                            int mode, GError **error);
 
+/* Removes from DIR the temporary files gp_txfile_replace() leaves when it
+ * is killed between creating one and renaming it (".NAME.XXXXXX"),
+ * adding their names to REMOVED (may be NULL).  Only for a directory
+ * whose writers all hold one lock, held by the caller: then no such file
+ * can still be in use.  Returns how many were removed. */
+guint gp_txfile_remove_leftovers(const char *dir, GPtrArray *removed);
+
 /* Create DIR and its parents with MODE if missing. */
 gboolean gp_txfile_ensure_dir(const char *dir, int mode, GError **error);
 

@@ -25,7 +25,9 @@ first_error_cb(void *data, xmlErrorPtr err)
     if (first->message || !err || err->level < XML_ERR_ERROR)
         return;
     first->message = g_strdup(err->message ? err->message : "unknown error");
-    g_strstrip(first->message);
+    /* Some of libxml2's messages run over two lines ("Input is not proper
+     * UTF-8, indicate encoding !\nBytes: ..."); gpupool's errors are one. */
+    g_strdelimit(g_strstrip(first->message), "\r\n", ' ');
     first->line = err->line;
     /* Schema errors such as "Error validating datatype string" only make
      * sense with the element they are about. */
@@ -92,10 +94,14 @@ parse(const char *what, const char *xml, gsize len, gsize max_size, int options,
 
     xmlSetStructuredErrorFunc(&first, first_error_cb);
     /* No XML_PARSE_NOENT (entities stay unexpanded), no XML_PARSE_DTDLOAD,
-     * no network. */
-    doc = xmlReadMemory(xml, (int)len, "input.xml", NULL,
+     * no network.  The bytes are read as UTF-8 whatever a byte order mark
+     * or an encoding declaration says: everything gpupool reads is UTF-8
+     * (libvirt writes nothing else), and the hook's gate searches the
+     * bytes themselves, so a document decoded from UTF-16 or UTF-7 could
+     * hide from it what the parser would then see. */
+    doc = xmlReadMemory(xml, (int)len, "input.xml", "UTF-8",
                         XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
-                        XML_PARSE_NOCDATA | options);
+                        XML_PARSE_NOCDATA | XML_PARSE_IGNORE_ENC | options);
     xmlSetStructuredErrorFunc(NULL, NULL);
 
     if (!doc || !xmlDocGetRootElement(doc)) {
@@ -285,6 +291,31 @@ append_attr_len(GString *out, const char *name, const char *value, gsize len)
     *p = '\'';
 }
 
+/* VALUE escaped as g_markup_escape_text() does, and tabs and line ends
+ * as character references: g_markup_escape_text() leaves those as they
+ * are, which a reader turns into spaces in an attribute value. */
+static char *
+escape_attr_value(const char *value)
+{
+    g_autofree char *esc = g_markup_escape_text(value, -1);
+    GString *out;
+
+    if (!strpbrk(esc, "\t\n\r"))
+        return g_steal_pointer(&esc);
+    out = g_string_sized_new(strlen(esc) + 16);
+    for (const char *c = esc; *c; c++) {
+        if (*c == '\t')
+            g_string_append(out, "&#9;");
+        else if (*c == '\n')
+            g_string_append(out, "&#10;");
+        else if (*c == '\r')
+            g_string_append(out, "&#13;");
+        else
+            g_string_append_c(out, *c);
+    }
+    return g_string_free(out, FALSE);
+}
+
 void
 gp_xmldoc_append_attr(GString *out, const char *name, const char *value)
 {
@@ -295,7 +326,7 @@ gp_xmldoc_append_attr(GString *out, const char *name, const char *value)
         return;
     len = verbatim_length(value);
     if (len < 0) {
-        esc = g_markup_escape_text(value, -1);
+        esc = escape_attr_value(value);
         value = esc;
         len = strlen(esc);
     }

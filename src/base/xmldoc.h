@@ -15,7 +15,9 @@ G_BEGIN_DECLS
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
 
 /* Parses XML of LEN bytes (not necessarily NUL-terminated), refusing
- * more than MAX_SIZE bytes (at most G_MAXINT) and any DTD.  Errors are
+ * more than MAX_SIZE bytes (at most G_MAXINT) and any DTD.  The bytes are
+ * UTF-8 whatever the document declares: a UTF-16 or UTF-7 one is refused
+ * as malformed, never decoded.  Errors are
  * reported in the caller's domain and code (the caller's "invalid input"
  * error), prefixed with WHAT ("pool definition /etc/gpupool/pools/gpus.xml"). */
 xmlDoc *gp_xmldoc_parse(const char *what, const char *xml, gsize len, gsize max_size,
@@ -45,7 +47,8 @@ char *gp_xmldoc_content(xmlNode *node);
 /* Whether NODE is an element named NAME. */
 gboolean gp_xmldoc_node_is(xmlNode *node, const char *name);
 /* Appends " NAME='VALUE'" with VALUE escaped as g_markup_escape_text()
- * does; nothing if VALUE is NULL. */
+ * does, and tabs and line ends as character references, so that a reader
+ * gets VALUE back; nothing if VALUE is NULL. */
 void gp_xmldoc_append_attr(GString *out, const char *name, const char *value);
 /* Appends " NAME='VALUE'" for a number. */
 void gp_xmldoc_append_int_attr(GString *out, const char *name, gint64 value);

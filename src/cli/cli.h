@@ -48,7 +48,12 @@ int gp_cli_fail(const GError *error);
 /* Same with a formatted message; returns GP_EXIT_USAGE. */
 int gp_cli_usage(const GpCliCommand *cmd, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
-/* Each string of LINES on its own line: on stdout (what a command did),
+/* "gpupool: error: ..." and "gpupool: warning: ..." on stderr, one line
+ * whatever the values put in them (base/oneline.h). */
+void gp_cli_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+void gp_cli_warn(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+
+/* Each string of LINES on its own line (control characters escaped): on stdout (what a command did),
  * or on stderr as "gpupool: warning: LINE". */
 void gp_cli_print_lines(const GPtrArray *lines);
 void gp_cli_warn_lines(const GPtrArray *lines);

@@ -39,9 +39,9 @@ print_result(const GpAssignResult *r, const char *file)
         if (r->needed > r->window) {
             g_autofree char *need = gp_mmio_format_size(r->needed);
 
-            fprintf(stderr, "gpupool: warning: %s: --mmio %s is smaller than the %s its "
-                    "devices need: the guest may not map them (run 'gpupool assign %s "
-                    "--pool POOL --mmio auto')\n", r->domain, size, need, r->domain);
+            gp_cli_warn("%s: --mmio %s is smaller than the %s its devices need: the guest "
+                        "may not map them (run 'gpupool assign %s --pool POOL --mmio auto')",
+                        r->domain, size, need, r->domain);
         }
     }
     if (file) {

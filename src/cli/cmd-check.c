@@ -20,7 +20,7 @@ check_one(virConnectPtr conn, const char *name)
     gboolean active = FALSE;
 
     asg = gp_assign_read_definition(conn, name, &active, &error);
-    if (!asg || !gp_lifecycle_check_passthrough(asg->name, asg->passthrough, &error))
+    if (!asg || !gp_lifecycle_check_passthrough(asg, NULL, &error))
         return gp_cli_fail(error);
     if (asg->requests->len == 0 && asg->devices->len == 0) {
         printf("%s: no gpupool request; gpupool lets it start\n", asg->name);

@@ -30,8 +30,8 @@ device_view(GpLedger *ledger, const GpDomain *dom, const GpDomainDevice *dev, De
     memset(v, 0, sizeof(*v));
     v->claim = gp_claims_find(gp_ledger_claims(ledger), dev->device);
     if (v->claim) {
-        v->state = g_ascii_strcasecmp(v->claim->domain_uuid, dom->uuid) == 0 ? "held"
-                                                                              : "held-by-other";
+        v->state = gp_claim_is_domains(v->claim, dom->uuid, dom->name) ? "held"
+                                                                        : "held-by-other";
         return;
     }
     v->state = "unavailable";
@@ -167,7 +167,7 @@ print_text(GpLedger *ledger, const GpDomAssignment *asg, const GpDomain *dom, gb
     for (guint i = 0; i < all->len; i++) {
         const GpClaim *c = all->pdata[i];
 
-        if (g_ascii_strcasecmp(c->domain_uuid, dom->uuid) == 0)
+        if (gp_claim_is_domains(c, dom->uuid, dom->name))
             held++;
     }
     printf("  %-14s%u device%s of pools\n", "Holds now:", held, held == 1 ? "" : "s");
@@ -337,7 +337,7 @@ run_domain(int argc, char **argv)
         /* What a start would meet: the hook's own check, on a copy. */
         probe = gp_domain_new_from_assignment(asg);
         if (asg->requests->len &&
-            gp_lifecycle_check_passthrough(asg->name, asg->passthrough, &refused))
+            gp_lifecycle_check_passthrough(asg, NULL, &refused))
             gp_lifecycle_check(probe, &refused);
         if (xml)
             append_xml(out, ledger, asg, dom, active, others, refused);

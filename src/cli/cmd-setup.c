@@ -22,12 +22,8 @@ run_setup(int argc, char **argv)
     gp_cli_print_lines(done);
     if (error)
         return gp_cli_fail(error);
-    for (guint i = 0; i < failed->len; i++) {
-        g_autofree char *line = g_strdup(g_ptr_array_index(failed, i));
-
-        g_strdelimit(line, "\n", ' ');
-        fprintf(stderr, "gpupool: error: %s\n", line);
-    }
+    for (guint i = 0; i < failed->len; i++)
+        gp_cli_error("%s", (const char *)g_ptr_array_index(failed, i));
     if (!ok)
         return GP_EXIT_FAILURE;
     if (done->len == 0)
@@ -42,7 +38,11 @@ const GpCliCommand gp_cmd_setup = {
     .help = "What gpupool-setup.service runs at boot, before libvirtd: every pci pool\n"
             "device is bound to vfio-pci again, VF counts are set, and the partition\n"
             "settings recorded by partition-set (mdev types, vendor profiles) are applied\n"
-            "again.  Running it twice changes nothing.  A device that fails is reported\n"
+            "again.  Then what an interrupted command left is put right: temporary files,\n"
+            "claims of mdevs that are gone, gpupool's own mdevs no claim owns, vendor\n"
+            "profiles on VFs no claim holds.  It never drops the claim of a device that is\n"
+            "there (it cannot tell whether its domain runs: 'gpupool rebalance' asks\n"
+            "libvirt).  Running it twice changes nothing.  A device that fails is reported\n"
             "and the others are still applied.\n"
             "\n"
             "Example:\n"

@@ -27,7 +27,7 @@ gpu_domains(virConnectPtr conn, GpClaims *claims, GError **error)
         gboolean ours = FALSE;
 
         if (virDomainGetUUIDString(dom, uuid) == 0 && claims) {
-            g_autoptr(GPtrArray) held = gp_claims_of_domain(claims, uuid);
+            g_autoptr(GPtrArray) held = gp_claims_of_domain(claims, uuid, NULL);
 
             ours = held->len > 0;
         }

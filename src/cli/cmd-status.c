@@ -60,10 +60,24 @@ format_time(gint64 t)
     return dt ? g_date_time_format(dt, "%Y-%m-%d %H:%M:%S") : g_strdup("?");
 }
 
+/* The state of unit ID: free, held, or stale (held by a domain RUNNING,
+ * when known, does not have: rebalance drops that claim). */
+static const char *
+state_of(const GpClaim *c, GHashTable *running)
+{
+    if (!c)
+        return "free";
+    if (running && !g_hash_table_contains(running, c->domain_uuid))
+        return "stale";
+    return "held";
+}
+
 static void
 print_text(GPtrArray *pools, GHashTable *devices_of, GHashTable *caps, GpClaims *claims,
-           GPtrArray *domains)
+           GPtrArray *domains, GHashTable *running)
 {
+    guint stale = 0;
+
     if (pools->len == 0) {
         printf("No pools defined: create one with 'gpupool pool-create NAME'\n");
         return;
@@ -95,16 +109,22 @@ print_text(GPtrArray *pools, GHashTable *devices_of, GHashTable *caps, GpClaims 
                 g_string_append_printf(r, "%s%s%s", k ? ", " : "", d->name,
                                        d->active ? "" : " (stopped)");
             }
-            printf("  %-36s %-5s %-32s %-19s %s\n", id, c ? "held" : "free",
+            printf("  %-36s %-5s %-32s %-19s %s\n", id, state_of(c, running),
                    c ? c->domain_name : "", since, r->str);
+            stale += strcmp(state_of(c, running), "stale") == 0;
             g_string_free(r, TRUE);
         }
     }
+    if (stale)
+        printf("\n%u stale claim%s: the domain holding %s does not run (it stopped while "
+               "libvirtd was down); run 'gpupool rebalance' to give %s back\n", stale,
+               stale == 1 ? "" : "s", stale == 1 ? "it" : "them",
+               stale == 1 ? "it" : "them");
 }
 
 static void
 print_xml(GPtrArray *pools, GHashTable *devices_of, GHashTable *caps, GpClaims *claims,
-          GPtrArray *domains)
+          GPtrArray *domains, GHashTable *running)
 {
     xmlDoc *doc = xmlNewDoc((const xmlChar *)"1.0");
     xmlNode *root = xmlNewDocNode(doc, NULL, (const xmlChar *)"status", NULL);
@@ -114,6 +134,9 @@ print_xml(GPtrArray *pools, GHashTable *devices_of, GHashTable *caps, GpClaims *
     xmlDocSetRootElement(doc, root);
     xmlSetProp(root, (const xmlChar *)"reservations",
                (const xmlChar *)(domains ? "known" : "unknown"));
+    /* Whether a claim of a domain that does not run could be told. */
+    xmlSetProp(root, (const xmlChar *)"running",
+               (const xmlChar *)(running ? "known" : "unknown"));
     for (guint i = 0; i < pools->len; i++) {
         GpPool *pool = g_ptr_array_index(pools, i);
         GPtrArray *devs = g_hash_table_lookup(devices_of, pool->name);
@@ -132,7 +155,7 @@ print_xml(GPtrArray *pools, GHashTable *devices_of, GHashTable *caps, GpClaims *
             g_autoptr(GPtrArray) res = reserved_by(domains, id, aliases);
 
             xmlSetProp(d, (const xmlChar *)"id", (const xmlChar *)id);
-            xmlSetProp(d, (const xmlChar *)"state", (const xmlChar *)(c ? "held" : "free"));
+            xmlSetProp(d, (const xmlChar *)"state", (const xmlChar *)state_of(c, running));
             if (c) {
                 xmlNode *h = xmlNewChild(d, NULL, (const xmlChar *)"holder", NULL);
 
@@ -187,26 +210,32 @@ run_status(int argc, char **argv)
     g_autoptr(GPtrArray) domains = NULL;
     g_autoptr(GHashTable) devices_of = NULL;
     g_autoptr(GHashTable) caps = NULL;
+    g_autoptr(GHashTable) running = NULL;
+    gint64 t0 = g_get_real_time() / G_USEC_PER_SEC;
     int rc;
 
     rc = gp_cli_parse_args(&gp_cmd_status, entries, &argc, &argv, 0, "takes no arguments");
     if (rc != GP_EXIT_OK)
         return rc;
+    if (!no_libvirt) {
+        g_autoptr(virConnect) conn = gp_assign_connect(uri, &error);
+
+        /* Asked before the claims are read, as rebalance asks. */
+        if (conn && (running = gp_assign_running_uuids(conn, &error)))
+            domains = gp_assign_list_domains(conn, NULL, &error);
+        if (!domains) {
+            /* Pools and claims are still worth showing. */
+            gp_cli_warn("reservations unknown: %s", error->message);
+            g_clear_error(&error);
+            g_clear_pointer(&running, g_hash_table_unref);
+        }
+    }
     ledger = gp_ledger_open(GP_LEDGER_READ, &error);
     pools = ledger ? gp_ledger_pools(ledger, &error) : NULL;
     if (!pools)
         return gp_cli_fail(error);
-    if (!no_libvirt) {
-        g_autoptr(virConnect) conn = gp_assign_connect(uri, &error);
-
-        if (conn)
-            domains = gp_assign_list_domains(conn, NULL, &error);
-        if (!domains) {
-            /* Pools and claims are still worth showing. */
-            fprintf(stderr, "gpupool: warning: reservations unknown: %s\n", error->message);
-            g_clear_error(&error);
-        }
-    }
+    if (running)
+        gp_assign_keep_fresh_claims(running, gp_ledger_claims(ledger), t0);
     devices_of = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
                                        (GDestroyNotify)g_ptr_array_unref);
     caps = g_hash_table_new(g_str_hash, g_str_equal);
@@ -221,9 +250,9 @@ run_status(int argc, char **argv)
         g_hash_table_insert(devices_of, pool->name, units);
     }
     if (xml)
-        print_xml(pools, devices_of, caps, gp_ledger_claims(ledger), domains);
+        print_xml(pools, devices_of, caps, gp_ledger_claims(ledger), domains, running);
     else
-        print_text(pools, devices_of, caps, gp_ledger_claims(ledger), domains);
+        print_text(pools, devices_of, caps, gp_ledger_claims(ledger), domains, running);
     return GP_EXIT_OK;
 }
 
@@ -232,7 +261,9 @@ const GpCliCommand gp_cmd_status = {
     .args = "[--xml] [--connect URI] [--no-libvirt]",
     .summary = "Show pools, devices, holders since when, and reservations",
     .help = "Every pool: its units, the domain holding each since when, and which\n"
-            "domains' definitions reserve it (from libvirt unless --no-libvirt).\n"
+            "domains' definitions reserve it (from libvirt unless --no-libvirt).  A unit\n"
+            "whose holder libvirt does not run is 'stale': its domain stopped while\n"
+            "libvirtd was down; 'gpupool rebalance' gives it back.\n"
             "\n"
             "Examples:\n"
             "  gpupool status\n"

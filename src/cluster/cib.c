@@ -242,7 +242,9 @@ read_resources(GpCib *cib, xmlNode *node, GHashTable *defaults)
         if (c->type != XML_ELEMENT_NODE)
             continue;
         if (gp_xmldoc_node_is(c, "primitive")) {
-            if (is_gpu_domain(c))
+            /* Pacemaker runs no resource without an ID, and the status
+             * finds a resource by it. */
+            if (is_gpu_domain(c) && xmlHasProp(c, (const xmlChar *)"id"))
                 g_ptr_array_add(cib->resources, read_primitive(c, defaults));
         } else {
             read_resources(cib, c, defaults);
@@ -421,6 +423,7 @@ gp_cib_parse(const char *xml, gsize len, const char *what, GError **error)
     g_autoptr(GpCib) cib = NULL;
     g_autoptr(GHashTable) props = new_table();
     g_autoptr(GHashTable) defaults = new_table();
+    g_autoptr(GHashTable) states = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     xmlNode *root, *config, *status;
 
     if (!doc)
@@ -448,9 +451,18 @@ gp_cib_parse(const char *xml, gsize len, const char *what, GError **error)
     read_resources(cib, child(config, "resources"), defaults);
     read_bans(cib, child(config, "constraints"));
     status = child(root, "status");
-    for (xmlNode *ns = status ? status->children : NULL; ns; ns = ns->next)
-        if (gp_xmldoc_node_is(ns, "node_state"))
-            read_node_state(cib, ns);
+    for (xmlNode *ns = status ? status->children : NULL; ns; ns = ns->next) {
+        char *uname;
+
+        if (!gp_xmldoc_node_is(ns, "node_state"))
+            continue;
+        /* Pacemaker keeps one state per node; a damaged CIB's second one
+         * could put a domain on a node it then says is offline. */
+        uname = gp_xmldoc_prop(ns, "uname");
+        if (uname && !g_hash_table_add(states, uname))
+            continue;
+        read_node_state(cib, ns);
+    }
     for (guint i = 0; i < cib->nodes->len; i++) {
         GpCibNode *n = cib->nodes->pdata[i];
 

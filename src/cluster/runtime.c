@@ -510,7 +510,7 @@ gp_runtime_forget(const char *shared, const char *out, GPtrArray *done, GPtrArra
     if (removed == 0 && done)
         g_ptr_array_add(done, g_strdup_printf("%s: no runtime copy on %s, nothing to forget",
                                               name, gp_runtime_node_name()));
-    held = a ? gp_claims_of_domain(gp_ledger_claims(ledger), a->uuid) : g_ptr_array_new();
+    held = a ? gp_claims_of_domain(gp_ledger_claims(ledger), a->uuid, a->name) : g_ptr_array_new();
     for (guint i = 0; warnings && i < held->len; i++) {
         const GpClaim *c = held->pdata[i];
 

@@ -162,6 +162,9 @@ scan_libpci(struct pci_access *pacc, GPtrArray *devices, GError **error)
     }
     pci_init(pacc);
     pci_scan_bus(pacc);
+    /* A broken pci.ids is reported through the jump too: load it here,
+     * before a device is half built (the lookups would load it later). */
+    pci_load_name_list(pacc);
     for (pd = pacc->devices; pd; pd = pd->next) {
         g_autoptr(GError) local = NULL;
         GpPciDev *dev = gp_pci_dev_load(pacc, pd, &local);

@@ -209,12 +209,17 @@ load_sysfs_attributes(GpPciDev *dev, GError **error)
 GpPciDev *
 gp_pci_dev_load(struct pci_access *pacc, struct pci_dev *pd, GError **error)
 {
-    g_autoptr(GpPciDev) dev = g_new0(GpPciDev, 1);
+    g_autoptr(GpPciDev) dev = NULL;
     int header_type;
 
+    /* libpci reports a damaged device (no vendor or resource file) by
+     * calling its error handler, which jumps out of this function
+     * (host.c): read everything it needs before allocating anything, so
+     * that the jump leaves nothing behind. */
     pci_fill_info(pd, PCI_FILL_IDENT | PCI_FILL_CLASS | PCI_FILL_CLASS_EXT |
                       PCI_FILL_SUBSYS | PCI_FILL_BASES | PCI_FILL_SIZES |
                       PCI_FILL_IO_FLAGS | PCI_FILL_CAPS | PCI_FILL_EXT_CAPS);
+    dev = g_new0(GpPciDev, 1);
 
     dev->addr.domain = pd->domain;
     dev->addr.bus = pd->bus;

@@ -122,10 +122,20 @@ gp_sriov_set_count_unprobed(const char *pf, guint count, GError **error)
     g_autofree char *was = gp_sysfs_read(rel, NULL);
     gboolean ok;
 
-    if (g_strcmp0(was, "1") == 0)
+    if (!was)
+        return gp_sriov_set_count(pf, count, error);
+    if (strcmp(was, "0") != 0)
         gp_sysfs_write(rel, "0", NULL);
     ok = gp_sriov_set_count(pf, count, error);
-    if (g_strcmp0(was, "1") == 0)
-        gp_sysfs_write(rel, "1", NULL);
+    gp_sysfs_write(rel, "1", NULL);
     return ok;
+}
+
+gboolean
+gp_sriov_autoprobe_on(const char *pf)
+{
+    g_autofree char *rel = gp_sysfs_pci_dev_path(pf, "sriov_drivers_autoprobe");
+    g_autofree char *now = gp_sysfs_read(rel, NULL);
+
+    return g_strcmp0(now, "0") == 0 && gp_sysfs_write(rel, "1", NULL);
 }

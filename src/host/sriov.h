@@ -23,9 +23,16 @@ gboolean gp_sriov_set_count(const char *pf, guint count, GError **error);
 
 /* The same without letting host drivers probe the new VFs: drivers like
  * nvme probe asynchronously, and a VF they are still probing when it is
- * handed to vfio-pci ends up with no driver at all.  The PF's own
- * sriov_drivers_autoprobe is put back afterwards; it only matters while
- * VFs are being created. */
+ * handed to vfio-pci ends up with no driver at all.  The PF's
+ * sriov_drivers_autoprobe is off only while VFs are being created, and
+ * on (the kernel's default) afterwards, whatever it was: a command killed
+ * in between leaves it off, and the next one, or gp_sriov_autoprobe_on(),
+ * must be able to tell that from a setting of its own. */
 gboolean gp_sriov_set_count_unprobed(const char *pf, guint count, GError **error);
+
+/* Turns PF's sriov_drivers_autoprobe back on if it is off: what setup and
+ * pool-remove do for the PFs of vf pools, whose autoprobe gpupool keeps
+ * at the kernel's default.  TRUE if it was off. */
+gboolean gp_sriov_autoprobe_on(const char *pf);
 
 G_END_DECLS

@@ -20,9 +20,13 @@ GPtrArray *
 gp_vfio_users_paths(const char *address)
 {
     GPtrArray *paths = g_ptr_array_new_with_free_func(g_free);
-    g_autofree char *group_rel = gp_sysfs_pci_dev_path(address, "iommu_group");
+    /* An mdev has an IOMMU group of its own, as a PCI device does. */
+    gboolean mdev = g_uuid_string_is_valid(address);
+    g_autofree char *group_rel = mdev ? gp_sysfs_mdev_dev_path(address, "iommu_group")
+                                      : gp_sysfs_pci_dev_path(address, "iommu_group");
     g_autofree char *group = gp_sysfs_link_name(group_rel, NULL);
-    g_autofree char *vfio_dev_rel = gp_sysfs_pci_dev_path(address, "vfio-dev");
+    g_autofree char *vfio_dev_rel = mdev ? gp_sysfs_mdev_dev_path(address, "vfio-dev")
+                                         : gp_sysfs_pci_dev_path(address, "vfio-dev");
     g_autoptr(GPtrArray) cdevs = NULL;
 
     if (group)

@@ -19,9 +19,9 @@ G_BEGIN_DECLS
 /* The process root scanned: GPUPOOL_PROC_ROOT or /proc. */
 const char *gp_vfio_users_proc_root(void);
 
-/* The /dev paths through which ADDRESS can be opened with VFIO: its group
- * file, and its VFIO device file when the kernel has one.  Empty when the
- * device has no IOMMU group. */
+/* The /dev paths through which ADDRESS (a PCI address or an mdev UUID)
+ * can be opened with VFIO: its group file, and its VFIO device file when
+ * the kernel has one.  Empty when the device has no IOMMU group. */
 GPtrArray *gp_vfio_users_paths(const char *address);
 
 /* PIDs (as strings, sorted) of the processes that hold one of PATHS open.

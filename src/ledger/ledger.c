@@ -83,6 +83,21 @@ load_all_pools(GpLedger *ledger, GError **error)
     return TRUE;
 }
 
+/* Every writer of the claims, the pools and the cluster's runtime copies
+ * holds the lock: a temporary file found under it belongs to a writer
+ * that was killed before its rename. */
+static void
+remove_leftovers(void)
+{
+    g_autofree char *state = gp_paths_statedir();
+    g_autofree char *pools = gp_paths_pooldir();
+    g_autofree char *cluster = gp_paths_cluster_dir();
+
+    gp_txfile_remove_leftovers(state, NULL);
+    gp_txfile_remove_leftovers(pools, NULL);
+    gp_txfile_remove_leftovers(cluster, NULL);
+}
+
 GpLedger *
 gp_ledger_open(GpLedgerMode mode, GError **error)
 {
@@ -101,6 +116,8 @@ gp_ledger_open(GpLedgerMode mode, GError **error)
             g_propagate_error(error, g_steal_pointer(&err));
             return NULL;
         }
+    } else if (mode == GP_LEDGER_WRITE) {
+        remove_leftovers();
     }
     ledger->claims = gp_claims_load(error);
     if (!ledger->claims)

@@ -36,7 +36,10 @@ typedef enum {
      * right to take the lock (not root) the files are read without it:
      * each is always whole (written aside, then renamed). */
     GP_LEDGER_READ,
-    /* A transaction: the lock is held until gp_ledger_free(). */
+    /* A transaction: the lock is held until gp_ledger_free().  Opening
+     * one removes the temporary files of writers that were killed
+     * before their rename (claims, pools, the cluster's runtime copies;
+     * gp_txfile_remove_leftovers()). */
     GP_LEDGER_WRITE,
 } GpLedgerMode;
 

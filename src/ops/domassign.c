@@ -15,6 +15,7 @@
 #include "policy/alloc.h"
 #include "policy/mmio.h"
 #include "policy/reserve.h"
+#include "ops/lifecycle.h"
 #include "ops/partition.h"
 
 G_DEFINE_QUARK(gp-domassign-error-quark, gp_domassign_error)
@@ -393,7 +394,9 @@ gp_domassign_apply(GpLedger *ledger, GpDomXml *dom, const char *xml, const char 
                     "--count %u is not 1..%d", count, GP_DOMXML_MAX_COUNT);
         return NULL;
     }
-    if (!gp_pool_name_check(pool_name, error))
+    /* A name the hook would refuse at every start is refused now, in
+     * the hook's words. */
+    if (!gp_pool_name_check(pool_name, error) || !gp_domxml_name_check(t.name, error))
         return NULL;
     /* A broken assignment is replaced, not an obstacle: apply clears
      * whatever gpupool left. */
@@ -416,6 +419,11 @@ gp_domassign_apply(GpLedger *ledger, GpDomXml *dom, const char *xml, const char 
     }
     if (!size_window(ledger, &plan, pool_name, result, &window, error) ||
         !(platform = bare_platform(xml, error)))
+        return NULL;
+    /* A pool device in a <hostdev> of the domain's own would be refused
+     * at every start (and libvirt refuses the definition when assign
+     * picks the same device: "Hostdev already exists"). */
+    if (!gp_lifecycle_check_passthrough(platform, pool_name, error))
         return NULL;
     window_plan(&plan, platform, window, result);
 

@@ -15,6 +15,7 @@
 #include "policy/reserve.h"
 #include "ledger/probe.h"
 #include "ops/partition.h"
+#include "ops/reconcile.h"
 
 /* ---- Passthrough of pool devices ---------------------------------------- */
 
@@ -43,12 +44,40 @@ pool_of_passthrough(const char *device, GHashTable *membership, GpClaims *claims
     return parent ? g_hash_table_lookup(membership, parent) : NULL;
 }
 
+/* The refusal of ASG's own WHAT (an element) that names DEVICE of POOL:
+ * a fix that does not send the admin round in a circle (the element
+ * stays until it is removed, whatever `gpupool assign` does). */
+static gboolean
+refuse_bypass(const GpDomAssignment *asg, const char *what, const char *device,
+              const char *pool, const char *assign_pool, GError **error)
+{
+    const char *name = asg->name;
+    g_autofree char *then = NULL;
+
+    if (assign_pool)
+        then = g_strdup_printf(", then run 'gpupool assign %s --pool %s' again", name,
+                               assign_pool);
+    else if (gp_dom_assignment_request(asg, pool))
+        then = g_strdup_printf("; the devices gpupool reserves for it stay");
+    else
+        then = g_strdup_printf(", then give it devices of the pool with 'gpupool assign %s "
+                               "--pool %s'", name, pool);
+    g_set_error(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_BYPASS,
+                "%s: its own %s of %s passes through a device of pool '%s', which only "
+                "gpupool hands out: remove that %s from the definition ('virsh edit %s')%s",
+                name, what, device, pool, what, name, then);
+    return FALSE;
+}
+
 gboolean
-gp_lifecycle_check_passthrough(const char *dom_name, GPtrArray *passthrough, GError **error)
+gp_lifecycle_check_passthrough(const GpDomAssignment *asg, const char *assign_pool,
+                               GError **error)
 {
     g_autoptr(GHashTable) membership = NULL;
     g_autoptr(GpClaims) claims = NULL;
     g_autoptr(GError) err = NULL;
+    GPtrArray *passthrough = asg->passthrough;
+    const char *dom_name = asg->name;
 
     if (!passthrough || passthrough->len == 0)
         return TRUE;
@@ -67,13 +96,9 @@ gp_lifecycle_check_passthrough(const char *dom_name, GPtrArray *passthrough, GEr
         const char *device = passthrough->pdata[i];
         const char *pool = pool_of_passthrough(device, membership, claims);
 
-        if (pool) {
-            g_set_error(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_BYPASS,
-                        "%s: %s belongs to pool '%s'; give the domain pool devices with "
-                        "'gpupool assign %s --pool %s' instead of a <hostdev>",
-                        dom_name, device, pool, dom_name, pool);
-            return FALSE;
-        }
+        if (pool)
+            return refuse_bypass(asg, asg->passthrough_kinds->pdata[i], device, pool,
+                                 assign_pool, error);
     }
     return TRUE;
 }
@@ -254,11 +279,11 @@ give_back_partition(GpLedger *ledger, const GpClaim *claim, GError **error)
  * (may be NULL) gets "NAME: dropped its claim on DEVICE (pool 'P'): it is
  * not running" for each stale claim dropped. */
 static guint
-release_with_partitions(GpLedger *ledger, const char *dom_uuid, gboolean stale,
-                        GPtrArray *dropped, GPtrArray *kept)
+release_with_partitions(GpLedger *ledger, const char *dom_uuid, const char *dom_name,
+                        gboolean stale, GPtrArray *dropped, GPtrArray *kept)
 {
     GpClaims *claims = gp_ledger_claims(ledger);
-    g_autoptr(GPtrArray) mine = gp_claims_of_domain(claims, dom_uuid);
+    g_autoptr(GPtrArray) mine = gp_claims_of_domain(claims, dom_uuid, dom_name);
     g_autoptr(GPtrArray) drop = g_ptr_array_new_with_free_func(g_free);
     guint n = 0;
 
@@ -297,7 +322,7 @@ gp_lifecycle_reconcile(GpLedger *ledger, GHashTable *running, GPtrArray *dropped
     /* As release does: partitions first, and a claim whose partition
      * cannot be given back yet stays. */
     for (guint i = 0; i < stale->len; i++)
-        n += release_with_partitions(ledger, stale->pdata[i], TRUE, dropped,
+        n += release_with_partitions(ledger, stale->pdata[i], NULL, TRUE, dropped,
                                      kept ? kept : not_given_back);
     return n;
 }
@@ -419,12 +444,33 @@ gp_lifecycle_check(GpDomain *dom, GError **error)
     return check_vfs(ledger, dom, pools, error);
 }
 
+/* The mdev pools DOM's devices name (mdevs are named by UUID), or NULL
+ * if none: only there can a killed prepare have left an mdev of DOM's. */
+static GPtrArray *
+mdev_pools_of(const GpDomain *dom)
+{
+    GPtrArray *pools = NULL;
+
+    for (guint i = 0; i < dom->devices->len; i++) {
+        const GpDomainDevice *dev = dom->devices->pdata[i];
+
+        if (!gp_domain_device_is_mdev(dev))
+            continue;
+        if (!pools)
+            pools = g_ptr_array_new();
+        if (!g_ptr_array_find_with_equal_func(pools, dev->pool, g_str_equal, NULL))
+            g_ptr_array_add(pools, dev->pool);
+    }
+    return pools;
+}
+
 gboolean
-gp_lifecycle_release(const char *dom_uuid, guint *dropped, GError **error)
+gp_lifecycle_release(const GpDomain *dom, guint *dropped, GError **error)
 {
     g_autoptr(GpLedger) ledger = NULL;
     g_autoptr(GPtrArray) kept = NULL;
-    guint n;
+    g_autoptr(GPtrArray) mdev_pools = mdev_pools_of(dom);
+    guint n, tidied = 0;
 
     if (dropped)
         *dropped = 0;
@@ -432,8 +478,14 @@ gp_lifecycle_release(const char *dom_uuid, guint *dropped, GError **error)
     if (!ledger)
         return FALSE;
     kept = g_ptr_array_new_with_free_func(g_free);
-    n = release_with_partitions(ledger, dom_uuid, FALSE, NULL, kept);
-    if (n > 0 && !gp_ledger_save(ledger, error))
+    n = release_with_partitions(ledger, dom->uuid, dom->name, FALSE, NULL, kept);
+    if (mdev_pools) {
+        g_autoptr(GPtrArray) self = g_ptr_array_new();
+
+        g_ptr_array_add(self, dom->uuid);
+        tidied = gp_reconcile_host(ledger, self, mdev_pools, NULL, NULL);
+    }
+    if (n + tidied > 0 && !gp_ledger_save(ledger, error))
         return FALSE;
     if (dropped)
         *dropped = n;
@@ -454,6 +506,7 @@ gp_lifecycle_reconnect(GpDomain *dom, GPtrArray *warnings, GError **error)
 {
     g_autoptr(GpLedger) ledger = gp_ledger_open(GP_LEDGER_WRITE, error);
     g_autoptr(GHashTable) pools = NULL;
+    guint added, dropped;
 
     if (!ledger)
         return FALSE;
@@ -462,7 +515,15 @@ gp_lifecycle_reconnect(GpDomain *dom, GPtrArray *warnings, GError **error)
     if (!pools)
         return FALSE;
     probe_all(dom, pools);
-    if (gp_alloc_reconnect(gp_ledger_claims(ledger), pools, dom, warnings) == 0)
+    added = gp_alloc_reconnect(gp_ledger_claims(ledger), pools, dom, warnings);
+    /* libvirtd went away: what it left is put right as far as the claims
+     * tell (ops/reconcile.h): claims of mdevs that are gone, gpupool's
+     * own mdevs of the domains holding claims that no claim owns, vendor
+     * profiles of VFs no claim holds (unless open: a domain whose claim
+     * is missing still has it).  The rebalance this starts knows from
+     * libvirt which domains do not run. */
+    dropped = gp_reconcile_host(ledger, NULL, NULL, warnings, warnings);
+    if (added + dropped == 0)
         return TRUE;
     return gp_ledger_save(ledger, error);
 }

@@ -13,16 +13,18 @@
 
 G_BEGIN_DECLS
 
-/* prepare begin, for every domain that passes host devices through:
- * PASSTHROUGH (the domain's own <hostdev>s, GpDomAssignment.passthrough)
- * must name no device of a pool, be it a member or companion, a VF of a
- * member, an mdev on a member parent, or a device a claim holds.
- * Otherwise GP_ALLOC_ERROR_BYPASS: "DOMAIN: DEVICE belongs to pool 'P';
- * give the domain pool devices with 'gpupool assign DOMAIN --pool P'
- * instead of a <hostdev>".  Read-only and without the lock (pool and
- * claim files are replaced atomically); nothing is read when PASSTHROUGH
- * is empty. */
-gboolean gp_lifecycle_check_passthrough(const char *dom_name, GPtrArray *passthrough,
+/* prepare begin, for every domain that passes host devices through, and
+ * assign: ASG's own <hostdev>s (GpDomAssignment.passthrough) must name no
+ * device of a pool, be it a member or companion, a VF of a member, an
+ * mdev on a member parent, or a device a claim holds.  Otherwise
+ * GP_ALLOC_ERROR_BYPASS, one line naming the element, the device, its
+ * pool and a fix that works: remove that element ('virsh edit DOMAIN'),
+ * then, unless the domain already asks for the pool, give it pool
+ * devices with 'gpupool assign'; ASSIGN_POOL (NULL at a start) is the
+ * pool `gpupool assign` was asked for, to be run again.  Read-only and
+ * without the lock (pool and claim files are replaced atomically);
+ * nothing is read when the domain passes nothing through. */
+gboolean gp_lifecycle_check_passthrough(const GpDomAssignment *asg, const char *assign_pool,
                                         GError **error);
 
 /* The pools DOM's devices name, from LEDGER: name -> GpPool* (borrowed
@@ -55,13 +57,19 @@ gboolean gp_lifecycle_prepare(GpDomain *dom, GError **error);
  * TRUE when a start would pass gpupool. */
 gboolean gp_lifecycle_check(GpDomain *dom, GError **error);
 
-/* release end: drop DOM_UUID's claims and save (nothing to save if it
- * held none), giving back their partitions first; a partition that cannot
- * be given back yet (a VFIO handle still open) keeps its claim and is
- * GP_ALLOC_ERROR_NOT_READY saying why.  *DROPPED (may be NULL) is how
- * many claims were dropped. */
-gboolean gp_lifecycle_release(const char *dom_uuid, guint *dropped, GError **error);
-/* reconnect begin: gp_alloc_reconnect() and save; WARNINGS as there. */
+/* release end: drop DOM's claims and save (nothing to save if it held
+ * none), giving back their partitions first; a partition that cannot be
+ * given back yet (a VFIO handle still open) keeps its claim and is
+ * GP_ALLOC_ERROR_NOT_READY saying why.  An mdev of DOM's mdev pools that
+ * is DOM's own by its UUID and that no claim owns (a prepare killed
+ * before it saved) is removed too, and claims of mdevs that are gone are
+ * dropped (ops/reconcile.h).  *DROPPED (may be NULL) is how many of
+ * DOM's claims were dropped. */
+gboolean gp_lifecycle_release(const GpDomain *dom, guint *dropped, GError **error);
+/* reconnect begin: gp_alloc_reconnect(), then gp_reconcile_host() (claims
+ * of mdevs that are gone dropped, gpupool's own mdevs and VF profiles no
+ * claim owns given back), and save; WARNINGS as there, and a line per
+ * thing put right. */
 gboolean gp_lifecycle_reconnect(GpDomain *dom, GPtrArray *warnings, GError **error);
 /* migrate begin: refuses what cannot arrive while running
  * (gp_migrate_check_incoming(): whole devices, another partition type or

@@ -14,6 +14,7 @@
 #include "state/poolstore.h"
 #include "ledger/ledger.h"
 #include "ops/partition.h"
+#include "ops/reconcile.h"
 
 /* ---- Small helpers ------------------------------------------------------ */
 
@@ -345,13 +346,17 @@ pending_membership(GHashTable *membership, GPtrArray *named, const char *pool_na
     return pending;
 }
 
-/* The joining devices go to vfio-pci and into POOL, all or nothing: if
- * the pool cannot be saved they go back to their host drivers. */
+/* The joining devices go into POOL and to vfio-pci, all or nothing.  The
+ * pool is saved first, with the driver each device has now: a device
+ * never leaves its host driver before the pool file says which it was,
+ * so an add killed at any point leaves setup (which binds the pool's
+ * devices) and pool-remove (which gives them back) able to finish or
+ * undo it.  If binding fails, the devices go back and so does the file. */
 static gboolean
 bind_joins(GpPool *pool, GPtrArray *joins, GPtrArray *notes, GError **error)
 {
     g_autofree const char **addrs = g_new0(const char *, joins->len + 1);
-    g_autofree const char **drivers = g_new0(const char *, joins->len + 1);
+    g_autoptr(GpPool) before = gp_pool_copy(pool);
     g_autoptr(GError) err = NULL;
     g_autoptr(GError) undo = NULL;
 
@@ -362,18 +367,18 @@ bind_joins(GpPool *pool, GPtrArray *joins, GPtrArray *notes, GError **error)
             !check_no_vfio_users(j->address, notes, error))
             return FALSE;
         addrs[i] = j->address;
-        drivers[i] = j->host_driver;
     }
-    if (!gp_vfio_bind(addrs, joins->len, &err))
-        return rewrap(error, err, GP_POOL_ERROR_REFUSED);
     for (guint i = 0; i < joins->len; i++) {
         const Join *j = g_ptr_array_index(joins, i);
 
         gp_pool_add_device(pool, j->address, j->host_driver, j->companion_of, NULL);
     }
-    if (gp_poolstore_save(pool, error))
+    if (!gp_poolstore_save(pool, error))
+        return FALSE;
+    if (gp_vfio_bind(addrs, joins->len, &err))
         return TRUE;
-    if (!gp_vfio_unbind(addrs, drivers, joins->len, NULL, &undo))
+    rewrap(error, err, GP_POOL_ERROR_REFUSED);
+    if (!gp_poolstore_save(before, &undo))
         append_undo_failure(error, undo);
     return FALSE;
 }
@@ -628,6 +633,7 @@ add_vf(GpPool *pool, GPtrArray *request, GHashTable *membership, GpClaims *claim
     g_autoptr(GError) err = NULL;
     g_autoptr(GpHost) host = gp_host_scan(&err);
     g_autoptr(GPtrArray) enable = g_ptr_array_new();
+    g_autoptr(GpPool) before = NULL;
     guint configured = 0;
 
     if (!host)
@@ -641,13 +647,18 @@ add_vf(GpPool *pool, GPtrArray *request, GHashTable *membership, GpClaims *claim
         if (change)
             g_ptr_array_add(enable, (gpointer)addr);
     }
-    if (!configure_pfs(pool, request, &configured, error)) {
-        undo_vf_enable(pool, request, enable, configured);
-        return FALSE;
-    }
+    /* Recorded first, as for pci pools (bind_joins()): VFs gpupool
+     * enables are never there without the pool saying so. */
+    before = gp_pool_copy(pool);
     record_pfs(pool, request, host);
-    if (!gp_poolstore_save(pool, error)) {
+    if (!gp_poolstore_save(pool, error))
+        return FALSE;
+    if (!configure_pfs(pool, request, &configured, error)) {
+        g_autoptr(GError) undo = NULL;
+
         undo_vf_enable(pool, request, enable, configured);
+        if (!gp_poolstore_save(before, &undo))
+            append_undo_failure(error, undo);
         return FALSE;
     }
     if (done)
@@ -921,6 +932,9 @@ apply_pf_leaves(const GpPool *pool, GPtrArray *plans, GError **error)
         PfLeave *pl = g_ptr_array_index(plans, i);
         g_autofree const char **none = g_new0(const char *, pl->vfio_vfs->len + 1);
         g_autoptr(GError) err = NULL;
+
+        /* As the PF joined: gpupool turns it off only while it makes VFs. */
+        gp_sriov_autoprobe_on(pl->member->address);
 
         if (pl->vfio_vfs->len > 0) {
             if (!gp_vfio_unbind((const char *const *)pl->vfio_vfs->pdata, none,
@@ -1209,11 +1223,33 @@ setup_pci(const GpPool *pool, GPtrArray *done, GPtrArray *failed)
     }
 }
 
+/* A PF of vf pool POOL whose VF count is not the pool's (partition-set
+ * killed between the host and the pool file, or an admin's echo) gets
+ * the pool's, but only when none of its VFs is held by a claim or open
+ * through VFIO: changing the count destroys every VF. */
+static gboolean
+may_reset_vf_count(GpLedger *ledger, const GpPool *pool, const char *pf, GError **error)
+{
+    const GpClaim *held = gp_ledger_holder(ledger, pf);
+    g_autoptr(GPtrArray) vfs = NULL;
+
+    if (held)
+        return refuse(error, GP_POOL_ERROR_REFUSED,
+                      "pool '%s': %s has another VF count than the pool's %u, and domain "
+                      "'%s' holds %s: stop it, then run 'gpupool setup' again", pool->name, pf,
+                      pool->vf_count, held->domain_name, held->device);
+    vfs = gp_sriov_vfs(pf);
+    for (guint i = 0; i < vfs->len; i++)
+        if (!check_no_vfio_users(vfs->pdata[i], NULL, error))
+            return FALSE;
+    return TRUE;
+}
+
 /* vf and mdev pools: the recorded partitioning, through the back end
- * that partitions each member.  A PF whose VFs exist in another number is
- * left alone: changing the count destroys VFs a domain may hold. */
+ * that partitions each member.  A PF whose VFs exist in another number
+ * gets the pool's only when no domain holds any of them. */
 static void
-setup_partitioned(const GpPool *pool, GPtrArray *done, GPtrArray *failed)
+setup_partitioned(GpLedger *ledger, const GpPool *pool, GPtrArray *done, GPtrArray *failed)
 {
     for (guint i = 0; i < pool->devices->len; i++) {
         const GpPoolDevice *d = g_ptr_array_index(pool->devices, i);
@@ -1236,13 +1272,23 @@ setup_partitioned(const GpPool *pool, GPtrArray *done, GPtrArray *failed)
                 continue;
             }
         } else if (!plan_vf_count(pool, d->address, &change, &err)) {
-            g_ptr_array_add(failed, g_strdup_printf("pool '%s': %s", pool->name, err->message));
-            continue;
+            g_clear_error(&err);
+            if (!may_reset_vf_count(ledger, pool, d->address, &err)) {
+                g_ptr_array_add(failed, g_strdup(err->message));
+                continue;
+            }
+            change = TRUE;
         }
         if (!gp_partition_setup_member(pool, d->address, &err)) {
             g_ptr_array_add(failed, g_strdup_printf("pool '%s': %s", pool->name, err->message));
             continue;
         }
+        /* Off only while VFs are made (host/sriov.h): a command killed
+         * then left it off. */
+        if (pool->type == GP_POOL_TYPE_VF && gp_sriov_autoprobe_on(d->address))
+            g_ptr_array_add(done, g_strdup_printf("pool '%s': %s sriov_drivers_autoprobe "
+                                                  "back on (an interrupted command left it "
+                                                  "off)", pool->name, d->address));
         if (pool->type == GP_POOL_TYPE_MDEV)
             g_ptr_array_add(done, g_strdup_printf("pool '%s': %s offers %s", pool->name,
                                                   d->address, pool->mdev_type));
@@ -1261,6 +1307,7 @@ gp_poolhost_setup(GPtrArray *done, GPtrArray *failed, GError **error)
 {
     g_autoptr(GpLedger) ledger = open_ledger(error);
     g_autoptr(GPtrArray) pools = NULL;
+    g_autoptr(GPtrArray) kept = NULL;
     guint failures;
 
     if (!ledger)
@@ -1278,9 +1325,22 @@ gp_poolhost_setup(GPtrArray *done, GPtrArray *failed, GError **error)
             break;
         case GP_POOL_TYPE_VF:
         case GP_POOL_TYPE_MDEV:
-            setup_partitioned(pool, done, failed);
+            setup_partitioned(ledger, pool, done, failed);
             break;
         }
     }
+    /* What killed commands left behind, as far as it can be told without
+     * asking libvirt which domains run: claims are dropped only when what
+     * they hold is gone (the rebalance drops those of domains that do not
+     * run), and at boot there are none, /run being empty. */
+    kept = g_ptr_array_new_with_free_func(g_free);
+    if (gp_reconcile_host(ledger, NULL, NULL, done, kept) > 0) {
+        g_autoptr(GError) err = NULL;
+
+        if (!gp_ledger_save(ledger, &err))
+            g_ptr_array_add(failed, g_strdup(err->message));
+    }
+    for (guint i = 0; i < kept->len; i++)
+        g_ptr_array_add(done, g_strdup_printf("note: %s", (char *)kept->pdata[i]));
     return failed->len == failures;
 }

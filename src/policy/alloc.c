@@ -204,7 +204,7 @@ gp_alloc_claim(GpClaims *claims, GHashTable *pools, const GpDomain *dom,
             }
         }
         held = gp_claims_find(claims, dev->device);
-        if (held && g_ascii_strcasecmp(held->domain_uuid, dom->uuid) != 0) {
+        if (held && !gp_claim_is_domains(held, dom->uuid, dom->name)) {
             g_set_error(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_HELD,
                         "%s of pool '%s' is held by domain '%s'",
                         dev->device, pool->name, held->domain_name);
@@ -223,7 +223,7 @@ gp_alloc_claim(GpClaims *claims, GHashTable *pools, const GpDomain *dom,
         /* Checked above: cannot fail now. */
         if (!gp_claims_add(claims, dev->device, dev->pool, dom->uuid, dom->name,
                            parent, error)) {
-            gp_claims_drop_domain(claims, dom->uuid);
+            gp_claims_drop_domain(claims, dom->uuid, dom->name);
             return FALSE;
         }
     }
@@ -262,7 +262,7 @@ gp_alloc_check_copies(const GpDomain *dom, GHashTable *pools, GpClaims *claims,
             gp_domain_mdev_slot(dom->uuid, pool->name, dev->device) >= 0)
             continue;
         held = gp_claims_find(claims, dev->device);
-        if (held && g_ascii_strcasecmp(held->domain_uuid, dom->uuid) != 0)
+        if (held && !gp_claim_is_domains(held, dom->uuid, dom->name))
             holder = g_strdup_printf(", '%s', which holds it", held->domain_name);
         if (who == GP_ALLOC_REPOINT_STARTED)
             fix = g_strdup_printf("%s is being re-pointed to its own mdev: start it again in "
@@ -295,7 +295,7 @@ gp_alloc_refused_device(GpClaims *claims, GHashTable *pools, const GpDomain *dom
         what = member_problem(pool, dev, &code, &companion_of);
         if (what)
             return code == GP_ALLOC_ERROR_NOT_MEMBER ? dev : NULL;
-        if (held && g_ascii_strcasecmp(held->domain_uuid, dom->uuid) != 0)
+        if (held && !gp_claim_is_domains(held, dom->uuid, dom->name))
             return dev;
     }
     return NULL;
@@ -344,9 +344,9 @@ gp_alloc_explain_refusal(GError **error, const GpDomain *dom, const GpDomainDevi
 }
 
 guint
-gp_alloc_release(GpClaims *claims, const char *dom_uuid)
+gp_alloc_release(GpClaims *claims, const char *dom_uuid, const char *dom_name)
 {
-    return gp_claims_drop_domain(claims, dom_uuid);
+    return gp_claims_drop_domain(claims, dom_uuid, dom_name);
 }
 
 guint
@@ -361,7 +361,7 @@ gp_alloc_reconnect(GpClaims *claims, GHashTable *pools, const GpDomain *dom,
         const GpClaim *held = gp_claims_find(claims, dev->device);
         g_autoptr(GError) err = NULL;
 
-        if (held && g_ascii_strcasecmp(held->domain_uuid, dom->uuid) == 0)
+        if (held && gp_claim_is_domains(held, dom->uuid, dom->name))
             continue;
         if (held) {
             g_ptr_array_add(warnings, g_strdup_printf(
@@ -433,7 +433,7 @@ gp_alloc_repoint_needs(GpClaims *claims, GHashTable *pools, const GpDomain *dom,
             continue;
         held = gp_claims_find(claims, dev->device);
         if (check_member(pool, dev, dom->name, NULL) &&
-            (!held || g_ascii_strcasecmp(held->domain_uuid, dom->uuid) == 0) &&
+            (!held || gp_claim_is_domains(held, dom->uuid, dom->name)) &&
             !g_hash_table_contains(kept, dev->device))
             g_hash_table_add(kept, dev->device);
         else

@@ -98,8 +98,9 @@ void gp_alloc_explain_refusal(GError **error, const GpDomain *dom, const GpDomai
                               GHashTable *pools, const char *free_text, gboolean repointable,
                               GpAllocRepoint who);
 
-/* Drops exactly DOM_UUID's claims; returns how many. */
-guint gp_alloc_release(GpClaims *claims, const char *dom_uuid);
+/* Drops exactly the claims of the domain DOM_UUID and DOM_NAME
+ * (gp_claim_is_domains()); returns how many. */
+guint gp_alloc_release(GpClaims *claims, const char *dom_uuid, const char *dom_name);
 
 /* DOM is running (libvirtd restarted): make sure it holds its devices.
  * A device that is free is claimed again; one held by another domain is

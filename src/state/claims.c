@@ -10,11 +10,10 @@
 #include "base/pciaddr.h"
 #include "base/txfile.h"
 #include "base/xmldoc.h"
+#include "state/domxml.h"
 #include "state/pool.h"
 
 G_DEFINE_QUARK(gp-claims-error-quark, gp_claims_error)
-
-#define DOMAIN_NAME_MAX 256
 
 struct _GpClaims {
     GPtrArray *claims;      /* GpClaim*, owned, sorted by device */
@@ -153,21 +152,6 @@ device_canonical(const char *device, GpPciAddr *addr, gboolean *is_pci)
 }
 
 static gboolean
-domain_name_is_valid(const char *name)
-{
-    size_t len = name ? strlen(name) : 0;
-
-    if (len == 0 || len > DOMAIN_NAME_MAX || !g_utf8_validate(name, -1, NULL))
-        return FALSE;
-    /* XML 1.0 cannot carry control characters: one in a name would make
-     * the state file unreadable. */
-    for (size_t i = 0; i < len; i++)
-        if ((guchar)name[i] < 0x20 || name[i] == 0x7f)
-            return FALSE;
-    return TRUE;
-}
-
-static gboolean
 corrupt(GError **error, const char *path, const char *detail)
 {
     g_set_error(error, GP_CLAIMS_ERROR, GP_CLAIMS_ERROR_CORRUPT,
@@ -228,7 +212,7 @@ claim_fault(GpClaim *claim, const char *since)
         return "bad or missing pool";
     if (!claim->domain_uuid || !uuid_is_valid(claim->domain_uuid))
         return "bad or missing domain-uuid";
-    if (!domain_name_is_valid(claim->domain_name))
+    if (!gp_domxml_name_check(claim->domain_name, NULL))
         return "bad or missing domain-name";
     if (!since || !since_parse(since, &v))
         return "bad or missing since";
@@ -502,15 +486,22 @@ gp_claims_find(GpClaims *claims, const char *device)
     return canon ? g_hash_table_lookup(claims->by_device, canon) : NULL;
 }
 
+gboolean
+gp_claim_is_domains(const GpClaim *claim, const char *domain_uuid, const char *domain_name)
+{
+    return domain_uuid && g_ascii_strcasecmp(claim->domain_uuid, domain_uuid) == 0 &&
+           (!domain_name || strcmp(claim->domain_name, domain_name) == 0);
+}
+
 GPtrArray *
-gp_claims_of_domain(GpClaims *claims, const char *domain_uuid)
+gp_claims_of_domain(GpClaims *claims, const char *domain_uuid, const char *domain_name)
 {
     GPtrArray *out = g_ptr_array_new();
 
     for (guint i = 0; i < claims->claims->len; i++) {
         GpClaim *c = g_ptr_array_index(claims->claims, i);
 
-        if (domain_uuid && g_ascii_strcasecmp(c->domain_uuid, domain_uuid) == 0)
+        if (gp_claim_is_domains(c, domain_uuid, domain_name))
             g_ptr_array_add(out, c);
     }
     return out;
@@ -529,7 +520,7 @@ gp_claims_add(GpClaims *claims, const char *device, const char *pool,
     guint lo = 0, hi;
 
     if (held) {
-        if (g_ascii_strcasecmp(held->domain_uuid, domain_uuid) == 0)
+        if (gp_claim_is_domains(held, domain_uuid, domain_name))
             return TRUE;
         g_set_error(error, GP_CLAIMS_ERROR, GP_CLAIMS_ERROR_HELD,
                     "%s of pool '%s' is held by domain '%s' (%s) since %" G_GINT64_FORMAT
@@ -541,7 +532,7 @@ gp_claims_add(GpClaims *claims, const char *device, const char *pool,
     /* Refuse what the file could not carry back: the record must load. */
     if (!canon || !pool || !gp_pool_name_check(pool, NULL) ||
         !domain_uuid || !g_uuid_string_is_valid(domain_uuid) ||
-        !domain_name_is_valid(domain_name) || (parent && !*parent)) {
+        !gp_domxml_name_check(domain_name, NULL) || (parent && !*parent)) {
         g_set_error(error, GP_CLAIMS_ERROR, GP_CLAIMS_ERROR_IO,
                     "cannot record a claim of '%.64s' for domain '%.64s': device, pool, domain "
                     "UUID or name is malformed (this is a gpupool bug: report it)",
@@ -578,14 +569,14 @@ gp_claims_add(GpClaims *claims, const char *device, const char *pool,
 }
 
 guint
-gp_claims_drop_domain(GpClaims *claims, const char *domain_uuid)
+gp_claims_drop_domain(GpClaims *claims, const char *domain_uuid, const char *domain_name)
 {
     guint dropped = 0;
 
     for (guint i = claims->claims->len; i > 0; i--) {
         GpClaim *c = g_ptr_array_index(claims->claims, i - 1);
 
-        if (domain_uuid && g_ascii_strcasecmp(c->domain_uuid, domain_uuid) == 0) {
+        if (gp_claim_is_domains(c, domain_uuid, domain_name)) {
             g_hash_table_remove(claims->by_device, c->device);
             g_ptr_array_remove_index(claims->claims, i - 1);
             dropped++;

@@ -44,16 +44,30 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(GpClaims, gp_claims_free)
 /* All claims, sorted by device; borrowed. */
 GPtrArray *gp_claims_all(GpClaims *claims);
 const GpClaim *gp_claims_find(GpClaims *claims, const char *device);
-/* Claims of one domain, borrowed pointers in a new array. */
-GPtrArray *gp_claims_of_domain(GpClaims *claims, const char *domain_uuid);
+/* Whether CLAIM is the domain's of DOMAIN_UUID (any case) and
+ * DOMAIN_NAME: a domain is known by its UUID and its name both.  libvirt
+ * keeps each unique and renames only a domain that is shut off, which
+ * holds nothing; XML with a holder's UUID under another name (fed to the
+ * hook by hand, a copy defined elsewhere) is another domain, which must
+ * neither get the holder's devices nor give them back.  DOMAIN_NAME NULL:
+ * by the UUID alone (a domain libvirt says does not run). */
+gboolean gp_claim_is_domains(const GpClaim *claim, const char *domain_uuid,
+                             const char *domain_name);
 
-/* Records DEVICE as held; succeeds if the same domain already holds it;
- * GP_CLAIMS_ERROR_HELD naming the holder otherwise. */
+/* Claims of one domain (gp_claim_is_domains()), borrowed pointers in a
+ * new array. */
+GPtrArray *gp_claims_of_domain(GpClaims *claims, const char *domain_uuid,
+                               const char *domain_name);
+
+/* Records DEVICE as held; succeeds if the same domain (UUID and name)
+ * already holds it; GP_CLAIMS_ERROR_HELD naming the holder otherwise. */
 gboolean gp_claims_add(GpClaims *claims, const char *device, const char *pool,
                        const char *domain_uuid, const char *domain_name,
                        const char *parent, GError **error);
-/* Returns how many claims were dropped. */
-guint gp_claims_drop_domain(GpClaims *claims, const char *domain_uuid);
+/* Drops the claims of one domain (gp_claims_of_domain()); returns how
+ * many. */
+guint gp_claims_drop_domain(GpClaims *claims, const char *domain_uuid,
+                            const char *domain_name);
 gboolean gp_claims_drop_device(GpClaims *claims, const char *device);
 
 G_END_DECLS

@@ -217,6 +217,7 @@ static void
 remove_node(xmlNode *node)
 {
     xmlNode *parent = node->parent;
+    xmlNode *prev, *next;
 
     if (is_blank_text(node->prev)) {
         xmlNode *ws = node->prev;
@@ -224,8 +225,14 @@ remove_node(xmlNode *node)
         xmlUnlinkNode(ws);
         xmlFreeNode(ws);
     }
+    prev = node->prev;
+    next = node->next;
     xmlUnlinkNode(node);
     xmlFreeNode(node);
+    /* Text left on both sides becomes one text, as a parser reads it, so
+     * that inserting again finds the neighbours it found the first time. */
+    if (prev && next && prev->type == XML_TEXT_NODE && next->type == XML_TEXT_NODE)
+        xmlTextMerge(prev, next);
     if (parent && !xmlFirstElementChild(parent)) {
         gboolean blank = TRUE;
 
@@ -724,6 +731,7 @@ clear_internal(GpDomXml *dom, gboolean prune, char **controllers_before)
     xmlNode *meta = gp_domxml_child(root, "metadata");
     g_autoptr(GPtrArray) changes = NULL;
     g_autoptr(GPtrArray) ours = g_ptr_array_new();
+    g_autoptr(GPtrArray) hostdevs = g_ptr_array_new();
 
     /* Every gpupool element, even several (a hand edit): clear must leave
      * none behind. */
@@ -738,17 +746,19 @@ clear_internal(GpDomXml *dom, gboolean prune, char **controllers_before)
     undo_pcihole64(root, changes);
     undo_on_crash(root, changes);
 
-    for (xmlNode *c = devices ? devices->children : NULL; c;) {
-        xmlNode *next = c->next;
+    /* Found first, removed after: removing the last element also frees
+     * the blank text around it, which may be the next sibling. */
+    for (xmlNode *c = devices ? devices->children : NULL; c; c = c->next) {
         g_autofree char *alias = NULL;
 
         if (gp_domxml_is_el(c, "hostdev")) {
             alias = gp_domxml_hostdev_alias(c);
             if (alias && g_str_has_prefix(alias, GP_DOMXML_ALIAS_PREFIX))
-                remove_node(c);
+                g_ptr_array_add(hostdevs, c);
         }
-        c = next;
     }
+    for (guint i = 0; i < hostdevs->len; i++)
+        remove_node(g_ptr_array_index(hostdevs, i));
     {
         const char *before = change_value(changes, GP_DOMXML_CHANGE_CONTROLLERS, NULL);
 
@@ -777,6 +787,29 @@ typedef struct {
     GPtrArray *created;  /* element names gpupool created */
 } Record;
 
+/* Whether VALUE can be recorded as a previous value and split back
+ * apart: no blanks and none of the characters in SEPARATORS. */
+static gboolean
+recordable(const char *value, const char *separators)
+{
+    for (const char *c = value; c && *c; c++)
+        if (g_ascii_isspace(*c) || strchr(separators, *c))
+            return FALSE;
+    return TRUE;
+}
+
+/* Whether the text of EL can be recorded so that clear puts it back
+ * exactly: nothing but one text, without blanks.  libvirt writes a number
+ * or a word there; anything else is left as the admin wrote it. */
+static gboolean
+text_recordable(const xmlNode *el)
+{
+    if (!el->children)
+        return TRUE;
+    return !el->children->next && el->children->type == XML_TEXT_NODE &&
+           recordable((const char *)el->children->content, "");
+}
+
 static void
 record_change(Record *rec, const char *what, const char *value, const char *previous)
 {
@@ -799,6 +832,8 @@ apply_on_crash(xmlNode *root, Record *rec)
     g_autofree char *previous = el ? gp_domxml_text(el) : NULL;
 
     if (previous && strcmp(previous, "destroy") == 0)
+        return;
+    if (el && !text_recordable(el))
         return;
     if (!el) {
         xmlNode *after = gp_domxml_child(root, "on_reboot");
@@ -846,6 +881,9 @@ apply_pcihole64(xmlNode *root, GpDomMachine machine, guint64 bytes, Record *rec)
         g_autofree char *unit = gp_domxml_prop(hole, "unit");
 
         if (strcmp(text, value) == 0 && g_strcmp0(unit, "KiB") == 0)
+            return;
+        /* Recorded as "TEXT UNIT". */
+        if (!text_recordable(hole) || !recordable(unit, ""))
             return;
         previous = unit ? g_strdup_printf("%s %s", text, unit) : g_strdup(text);
     } else {
@@ -915,6 +953,9 @@ apply_physbits(xmlNode *root, guint bits, Record *rec)
         /* The host's own width, or already wide enough: leave it. */
         if (g_strcmp0(mode, "passthrough") == 0 ||
             (g_strcmp0(mode, "emulate") == 0 && gp_domxml_parse_u64(cur, &n) && n >= bits))
+            return;
+        /* Recorded as "MODE:BITS" or "MODE". */
+        if (!mode || !*mode || !recordable(mode, ":") || !recordable(cur, ""))
             return;
         previous = physaddr_string(el);
     } else {

@@ -64,6 +64,7 @@ gp_dom_assignment_free(GpDomAssignment *a)
     g_ptr_array_unref(a->devices);
     g_ptr_array_unref(a->changes);
     g_ptr_array_unref(a->passthrough);
+    g_ptr_array_unref(a->passthrough_kinds);
     g_free(a->machine);
     g_free(a->arch);
     g_free(a->on_crash);
@@ -79,6 +80,7 @@ assignment_new(void)
     a->devices = g_ptr_array_new_with_free_func((GDestroyNotify)gp_dom_device_free);
     a->changes = g_ptr_array_new_with_free_func((GDestroyNotify)gp_dom_change_free);
     a->passthrough = g_ptr_array_new_with_free_func(g_free);
+    a->passthrough_kinds = g_ptr_array_new();
     return a;
 }
 
@@ -113,7 +115,8 @@ gp_domxml_has_assignment(const char *xml, gsize len)
 gboolean
 gp_domxml_may_pass_through(const char *xml, gsize len)
 {
-    return xml && len > 0 && gp_xmldoc_contains(xml, len, GP_DOMXML_PASSTHROUGH_MARK);
+    return xml && len > 0 && (gp_xmldoc_contains(xml, len, GP_DOMXML_PASSTHROUGH_MARK) ||
+                              gp_xmldoc_contains(xml, len, GP_DOMXML_CHARREF_MARK));
 }
 
 /* ---- Small tree helpers ------------------------------------------------- */
@@ -174,6 +177,33 @@ gp_domxml_text(const xmlNode *node)
 
 /* ---- Parsing ------------------------------------------------------------ */
 
+/* The elements of a domain that gpupool reads.  libvirt accepts one of
+ * each and gpupool reads the first: a second one could hold a request
+ * gpupool would miss or a host device it would not check (a second
+ * <devices>), so a definition with one is refused. */
+static gboolean
+check_single_elements(xmlNode *root, GError **error)
+{
+    static const char *const singles[] = {
+        "name", "uuid", "metadata", "memory", "maxMemory", "os", "cpu", "on_crash", "devices",
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(singles); i++) {
+        guint n = 0;
+
+        for (xmlNode *c = root->children; c; c = c->next)
+            if (gp_domxml_is_el(c, singles[i]))
+                n++;
+        if (n > 1) {
+            g_set_error(error, GP_DOMXML_ERROR, GP_DOMXML_ERROR_INVALID,
+                        "the domain XML has %u <%s> elements where libvirt accepts one: pass "
+                        "the definition as 'virsh dumpxml' gives it", n, singles[i]);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
 xmlDoc *
 gp_domxml_parse_doc(const char *xml, gsize len, GError **error)
 {
@@ -198,6 +228,8 @@ gp_domxml_parse_doc(const char *xml, gsize len, GError **error)
                     (const char *)xmlDocGetRootElement(doc)->name);
         return NULL;
     }
+    if (!check_single_elements(xmlDocGetRootElement(doc), error))
+        return NULL;
     return g_steal_pointer(&doc);
 }
 
@@ -288,6 +320,58 @@ gp_domxml_uuid_check(const char *uuid)
             if (uuid[i] != '-')
                 return FALSE;
         } else if (!g_ascii_isxdigit(uuid[i])) {
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+char *
+gp_domxml_head_uuid(const char *xml, gsize len)
+{
+    gsize head = MIN(len, (gsize)64 * 1024);
+    const char *domain = g_strstr_len(xml, head, "<domain");
+    const char *open = domain ? g_strstr_len(domain, head - (domain - xml), "<uuid>") : NULL;
+    const char *value, *close;
+    g_autofree char *text = NULL;
+
+    if (!open)
+        return NULL;
+    value = open + strlen("<uuid>");
+    close = g_strstr_len(value, head - (value - xml), "</uuid>");
+    if (!close || close - value > 64)
+        return NULL;
+    text = g_strstrip(g_strndup(value, close - value));
+    return gp_domxml_uuid_check(text) ? g_ascii_strdown(text, -1) : NULL;
+}
+
+gboolean
+gp_domxml_name_check(const char *name, GError **error)
+{
+    size_t len = name ? strlen(name) : 0;
+
+    if (len == 0 || len > GP_DOMXML_NAME_MAX || !g_utf8_validate(name, len, NULL)) {
+        g_set_error(error, GP_DOMXML_ERROR, GP_DOMXML_ERROR_INVALID,
+                    "domain name '%.64s' is %s: gpupool records names of 1 to %d bytes of "
+                    "UTF-8; rename the domain with 'virsh domrename'", name ? name : "",
+                    len == 0 ? "empty" : len > GP_DOMXML_NAME_MAX ? "too long" : "not UTF-8",
+                    GP_DOMXML_NAME_MAX);
+        return FALSE;
+    }
+    /* XML 1.0 cannot carry control characters: one in a name would make
+     * the claims file unreadable. */
+    for (size_t i = 0; i < len; i++) {
+        guchar c = (guchar)name[i];
+
+        if (c < 0x20 || c == 0x7f) {
+            char ch[2] = { (char)c, '\0' };
+            g_autofree char *shown = g_strescape(ch, NULL);
+
+            g_set_error(error, GP_DOMXML_ERROR, GP_DOMXML_ERROR_INVALID,
+                        "domain name '%.64s' contains the control character '%s', which "
+                        "gpupool cannot record as the holder of a device: rename the domain "
+                        "with 'virsh domrename' (while it is shut off) and assign it again",
+                        name, shown);
             return FALSE;
         }
     }
@@ -860,6 +944,7 @@ read_passthrough(xmlNode *root, GpDomAssignment *a, GError **error)
             return FALSE;
         }
         g_ptr_array_add(a->passthrough, g_steal_pointer(&device));
+        g_ptr_array_add(a->passthrough_kinds, (gpointer)what);
     }
     return TRUE;
 }
@@ -1077,6 +1162,10 @@ gp_domxml_assignment_from_doc(xmlDoc *doc, GError **error)
         return NULL;
     }
     if (meta) {
+        /* A domain gpupool hands devices to must have a name the claims
+         * can record. */
+        if (!gp_domxml_name_check(a->name, error))
+            return NULL;
         if (!read_metadata(meta, a, error) || !check_hostdevs(root, a, error)) {
             prefix_error(error, a->name);
             if (error && *error) {
@@ -1110,5 +1199,17 @@ gp_domxml_read_assignment(const char *xml, gsize len, GError **error)
         return NULL;
     a = gp_domxml_assignment_from_doc(doc, error);
     xmlFreeDoc(doc);
+    /* The hook's first test (and its gate) look for the namespace as it
+     * is written.  Spelled with character references, it would be read
+     * here at prepare but missed at release, and the claim would stay. */
+    if (a && (a->requests->len > 0 || a->devices->len > 0) &&
+        !gp_domxml_has_assignment(xml, len)) {
+        g_set_error(error, GP_DOMXML_ERROR, GP_DOMXML_ERROR_INVALID,
+                    "domain '%.64s': gpupool metadata: its namespace is not written out as "
+                    "%s (character references?): run 'gpupool assign %.64s --pool POOL' "
+                    "again", a->name, GP_DOMXML_NS, a->name);
+        gp_dom_assignment_free(a);
+        return NULL;
+    }
     return a;
 }

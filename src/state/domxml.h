@@ -123,6 +123,9 @@ typedef struct {
      * metadata accounts for.  The hook refuses a start that names a pool
      * device this way (gp_alloc_check_passthrough()). */
     GPtrArray *passthrough; /* char* */
+    /* The element each of PASSTHROUGH comes from, for messages:
+     * "<hostdev>" or "<interface type='hostdev'>" (static strings). */
+    GPtrArray *passthrough_kinds;
 } GpDomAssignment;
 
 void gp_dom_request_free(GpDomRequest *req);
@@ -136,25 +139,46 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(GpDomAssignment, gp_dom_assignment_free)
 gboolean gp_domxml_has_assignment(const char *xml, gsize len);
 
 /* Every way a domain definition passes a host device through spells this
- * (<hostdev>, <interface type='hostdev'>): a domain without it cannot name
- * a pool device.  The libc-only hook gate searches for it too. */
+ * (<hostdev>, <interface type='hostdev'>), or, in an attribute value,
+ * writes it with character references (type='host&#100;ev'), which start
+ * with GP_DOMXML_CHARREF_MARK: a domain with neither cannot name a pool
+ * device.  The libc-only hook gate searches for them too. */
 #define GP_DOMXML_PASSTHROUGH_MARK "hostdev"
+#define GP_DOMXML_CHARREF_MARK "&#"
 /* TRUE if XML may pass a host device through (it contains
- * GP_DOMXML_PASSTHROUGH_MARK). */
+ * GP_DOMXML_PASSTHROUGH_MARK or GP_DOMXML_CHARREF_MARK). */
 gboolean gp_domxml_may_pass_through(const char *xml, gsize len);
+
+/* The UUID of a domain definition too large to parse, from its head:
+ * libvirt writes <name> and <uuid> right after <domain>, so the first
+ * <uuid> element of the first 64 KiB, after a <domain start tag, is the
+ * domain's.  Lower case; NULL if there is none that gp_domxml_uuid_check()
+ * accepts.  LEN may be the length of a prefix of the document. */
+char *gp_domxml_head_uuid(const char *xml, gsize len);
 
 /* Parse a domain definition (as libvirt passes it to hooks or returns it
  * from virDomainGetXMLDesc) and its gpupool metadata.  A domain without
  * gpupool metadata gives an assignment with no requests.  Strict: bounded
  * size, no DTD or entities, every value checked (pool names with
  * gp_pool_name_check(), addresses with gp_pci_addr_parse(), aliases
- * exactly "ua-gpupool-N"), and the metadata devices must match the
- * domain's ua-gpupool <hostdev>s one for one.  Errors name the domain and
- * the fix. */
+ * exactly "ua-gpupool-N"), the metadata devices must match the domain's
+ * ua-gpupool <hostdev>s one for one, and a request is read only where
+ * gp_domxml_has_assignment() finds one (the namespace written out, not
+ * as character references).  Errors name the domain and the fix. */
 GpDomAssignment *gp_domxml_read_assignment(const char *xml, gsize len, GError **error);
 
 /* An mdev or domain UUID in the canonical 8-4-4-4-12 hex form. */
 gboolean gp_domxml_uuid_check(const char *uuid);
+
+/* The longest domain name gpupool records. */
+#define GP_DOMXML_NAME_MAX 256
+/* NAME can be recorded as a holder (claims file, XML 1.0): 1 to
+ * GP_DOMXML_NAME_MAX bytes of UTF-8 without control characters.  libvirt
+ * accepts a TAB in a name; such a domain is refused, at assign and by
+ * the hook, with GP_DOMXML_ERROR_INVALID naming the character and the
+ * fix ('virsh domrename'). The one check of names: the claims take
+ * only what it accepts. */
+gboolean gp_domxml_name_check(const char *name, GError **error);
 
 /* Requests found in ASSIGNMENT for POOL, or NULL. */
 GpDomRequest *gp_dom_assignment_request(const GpDomAssignment *assignment, const char *pool);

@@ -8,9 +8,11 @@
 #include <libvirt/virterror.h>
 
 #include "state/poolstore.h"
+#include "policy/alloc.h"
 #include "ledger/ledger.h"
 #include "ops/lifecycle.h"
 #include "ops/rebalance.h"
+#include "ops/reconcile.h"
 #include "virt/power.h"
 
 G_DEFINE_QUARK(gp-assign-error-quark, gp_assign_error)
@@ -299,7 +301,7 @@ start_would_pass(const char *xml, GError **error)
     g_autoptr(GpDomAssignment) asg = gp_domxml_read_assignment(xml, strlen(xml), error);
     g_autoptr(GpDomain) dom = NULL;
 
-    if (!asg || !gp_lifecycle_check_passthrough(asg->name, asg->passthrough, error))
+    if (!asg || !gp_lifecycle_check_passthrough(asg, NULL, error))
         return FALSE;
     if (asg->requests->len == 0 && asg->devices->len == 0)
         return TRUE;
@@ -514,36 +516,29 @@ gp_unassign_domain(virConnectPtr conn, const char *name, const GpAssignRestart *
     return g_steal_pointer(&result);
 }
 
-/* Claims of domains that libvirt does not run any more (they stopped
- * while libvirtd was down, so no release hook ran) are dropped.  The
- * running set is read from libvirt before the lock is taken; a claim
- * made since then belongs to a domain that is starting and is kept.  The
- * partitions those claims stand for are given back first, as at release;
- * a claim whose partition cannot be given back yet stays, with a line in
- * PROBLEMS. */
-static gboolean
-drop_stale_claims(virConnectPtr conn, GPtrArray *dropped, GPtrArray *problems, GError **error)
+GHashTable *
+gp_assign_running_uuids(virConnectPtr conn, GError **error)
 {
     g_autoptr(GHashTable) running = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                                           NULL);
-    g_autoptr(GpLedger) ledger = NULL;
     g_autoptr(GPtrArray) doms = gp_assign_list_running(conn, error);
-    gint64 t0 = g_get_real_time() / G_USEC_PER_SEC;
-    GPtrArray *all;
 
     if (!doms)
-        return FALSE;
+        return NULL;
     for (guint i = 0; i < doms->len; i++) {
         char uuid[VIR_UUID_STRING_BUFLEN];
 
         if (virDomainGetUUIDString(doms->pdata[i], uuid) == 0)
             g_hash_table_add(running, g_ascii_strdown(uuid, -1));
     }
+    return g_steal_pointer(&running);
+}
 
-    ledger = gp_ledger_open(GP_LEDGER_WRITE, error);
-    if (!ledger)
-        return FALSE;
-    all = gp_claims_all(gp_ledger_claims(ledger));
+void
+gp_assign_keep_fresh_claims(GHashTable *running, GpClaims *claims, gint64 t0)
+{
+    GPtrArray *all = gp_claims_all(claims);
+
     for (guint i = 0; i < all->len; i++) {
         const GpClaim *c = g_ptr_array_index(all, i);
 
@@ -551,7 +546,68 @@ drop_stale_claims(virConnectPtr conn, GPtrArray *dropped, GPtrArray *problems, G
         if (c->since >= t0 - 1)
             g_hash_table_add(running, g_strdup(c->domain_uuid));
     }
-    if (gp_lifecycle_reconcile(ledger, running, dropped, problems) > 0)
+}
+
+/* The UUIDs (lower case, new strings) of the domains libvirt knows but
+ * does not run. */
+static GPtrArray *
+list_stopped_uuids(virConnectPtr conn, GError **error)
+{
+    virDomainPtr *doms = NULL;
+    int n = virConnectListAllDomains(conn, &doms, VIR_CONNECT_LIST_DOMAINS_INACTIVE);
+    GPtrArray *out;
+
+    if (n < 0) {
+        g_set_error(error, GP_ASSIGN_ERROR, GP_ASSIGN_ERROR_LIBVIRT,
+                    "cannot list the domains of %s: %s", conn_uri(conn), libvirt_message());
+        return NULL;
+    }
+    out = g_ptr_array_new_full((guint)n, g_free);
+    for (int i = 0; i < n; i++) {
+        char uuid[VIR_UUID_STRING_BUFLEN];
+
+        if (virDomainGetUUIDString(doms[i], uuid) == 0)
+            g_ptr_array_add(out, g_ascii_strdown(uuid, -1));
+        virDomainFree(doms[i]);
+    }
+    free(doms);
+    return out;
+}
+
+/* Claims of domains that libvirt does not run any more (they stopped
+ * while libvirtd was down, so no release hook ran) are dropped.  The
+ * running set is read from libvirt before the lock is taken; a claim
+ * made since then belongs to a domain that is starting and is kept.  The
+ * partitions those claims stand for are given back first, as at release;
+ * a claim whose partition cannot be given back yet stays, with a line in
+ * PROBLEMS.  Then what killed hooks and commands left is put right
+ * (ops/reconcile.h): claims of mdevs that are gone, gpupool's own mdevs of
+ * domains that do not run that no claim owns, profiles of VFs no claim
+ * holds. */
+static gboolean
+drop_stale_claims(virConnectPtr conn, GPtrArray *dropped, GPtrArray *problems, GError **error)
+{
+    gint64 t0 = g_get_real_time() / G_USEC_PER_SEC;
+    g_autoptr(GHashTable) running = gp_assign_running_uuids(conn, error);
+    g_autoptr(GpLedger) ledger = NULL;
+    g_autoptr(GPtrArray) stopped = NULL;
+    g_autoptr(GPtrArray) stale = NULL;
+    guint changed;
+
+    if (!running || !(stopped = list_stopped_uuids(conn, error)))
+        return FALSE;
+    ledger = gp_ledger_open(GP_LEDGER_WRITE, error);
+    if (!ledger)
+        return FALSE;
+    gp_assign_keep_fresh_claims(running, gp_ledger_claims(ledger), t0);
+    /* Domains gone from libvirt altogether (transient ones) still own
+     * their mdevs by UUID. */
+    stale = gp_alloc_stale_domains(gp_ledger_claims(ledger), running);
+    for (guint i = 0; i < stale->len; i++)
+        g_ptr_array_add(stopped, g_strdup(stale->pdata[i]));
+    changed = gp_lifecycle_reconcile(ledger, running, dropped, problems);
+    changed += gp_reconcile_host(ledger, stopped, NULL, dropped, problems);
+    if (changed > 0)
         return gp_ledger_save(ledger, error);
     return TRUE;
 }
@@ -575,7 +631,7 @@ settle_refused_starts(virConnectPtr conn, GPtrArray *domains, GpClaims *claims)
 
         if (!dom->active || dom->devices->len == 0)
             continue;
-        held = gp_claims_of_domain(claims, dom->uuid);
+        held = gp_claims_of_domain(claims, dom->uuid, dom->name);
         if (held->len > 0)
             continue;
         vdom = virDomainLookupByUUIDString(conn, dom->uuid);

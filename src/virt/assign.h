@@ -91,6 +91,18 @@ GpDomAssignment *gp_assign_read_definition(virConnectPtr conn, const char *name,
 /* The running domains (virDomainPtr, freed with the array). */
 GPtrArray *gp_assign_list_running(virConnectPtr conn, GError **error);
 
+/* Which claims are stale, asked the way `status` and `rebalance` ask it:
+ * a claim is stale when its domain does not run, so it stopped while no
+ * release hook could run (libvirtd was down), and `gpupool rebalance`
+ * drops it.  gp_assign_running_uuids() is the set of the UUIDs (lower
+ * case) of the domains libvirt runs; gp_assign_keep_fresh_claims() adds
+ * those of CLAIMS younger than T0 (seconds since the epoch, taken before
+ * libvirt was asked, the claims read after): their domains are starting,
+ * and libvirt's answer may predate their start.  A claim whose domain is
+ * not in the set is stale. */
+GHashTable *gp_assign_running_uuids(virConnectPtr conn, GError **error);
+void gp_assign_keep_fresh_claims(GHashTable *running, GpClaims *claims, gint64 t0);
+
 /* The persistent domains' gpupool reservations: GpDomain* sorted
  * by name; domains whose metadata cannot be read get a line in PROBLEMS. */
 GPtrArray *gp_assign_list_domains(virConnectPtr conn, GPtrArray *problems, GError **error);

@@ -66,7 +66,7 @@ need() {
 # (10de:DEVICE, A100s by default), POOLSIZE of them in pool 'gpus'.
 sim_node() {
 	rm -rf "$WORK/node$1"
-	"$MKHOST" "$WORK/node$1" "$2" "$3" ${4:+"$4"} > /dev/null || { echo "gp-it-host failed" >&2; exit 1; }
+	"$MKHOST" "$WORK/node$1" "$2" "$3" ${4:+0 "$4"} > /dev/null || { echo "gp-it-host failed" >&2; exit 1; }
 	mkdir -p "$WORK/node$1/rsctmp"
 }
 

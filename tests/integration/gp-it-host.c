@@ -1,14 +1,15 @@
-/* gp-it-host DIR NGPUS POOLSIZE [DEVICE]
+/* gp-it-host DIR NGPUS POOLSIZE [STORMSIZE [DEVICE]]
  *
  * Builds a simulated host for the libvirt integration tier (and the
  * offline cluster tests) and leaves it in DIR: DIR/sys (a sysfs root with
  * NGPUS GPUs, A100s 10de:20b5 unless DEVICE gives another NVIDIA device
  * ID, bound to vfio-pci, each behind its own root port, at 0000:e1:00.0,
  * 0000:e2:00.0, ...: buses this machine does not have), DIR/etc/gpupool
- * with pool "gpus" holding the first POOLSIZE of them, and an empty
- * DIR/run/gpupool.  The hook and the CLI then run against it with
- * GPUPOOL_SYSFS_ROOT, GPUPOOL_CONFDIR and GPUPOOL_STATEDIR; libvirt, which
- * looks at the real /sys, cannot open the devices.
+ * with pool "gpus" holding the first POOLSIZE of them and pool "storm" the
+ * next STORMSIZE (none if not given or 0), and an empty DIR/run/gpupool.
+ * The hook and the CLI then run against it with GPUPOOL_SYSFS_ROOT,
+ * GPUPOOL_CONFDIR and GPUPOOL_STATEDIR; libvirt, which looks at the real
+ * /sys, cannot open the devices.
  *
  * Two partitionable devices, in no pool yet (the tier makes its mdev and
  * vf pools with gpupool's own commands, with the simulated kernel
@@ -35,23 +36,27 @@ main(int argc, char **argv)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(GpPool) pool = NULL;
+    g_autoptr(GpPool) storm = NULL;
     g_autoptr(GpSim) sim = NULL;
     g_autofree char *out = NULL;
     g_autofree char *err = NULL;
     g_autofree char *from = NULL;
-    guint n, pool_size, device = 0x20b5;
+    guint n, pool_size, storm_size = 0, device = 0x20b5;
     int status = 0;
 
-    if (argc != 4 && argc != 5) {
-        fprintf(stderr, "usage: gp-it-host DIR NGPUS POOLSIZE [DEVICE]\n");
+    if (argc < 4 || argc > 6) {
+        fprintf(stderr, "usage: gp-it-host DIR NGPUS POOLSIZE [STORMSIZE [DEVICE]]\n");
         return 2;
     }
-    if (argc == 5)
-        device = (guint)g_ascii_strtoull(argv[4], NULL, 16);
+    if (argc == 6)
+        device = (guint)g_ascii_strtoull(argv[5], NULL, 16);
     n = atoi(argv[2]);
     pool_size = atoi(argv[3]);
-    if (n < 1 || n > 30 || pool_size > n) {
-        fprintf(stderr, "gp-it-host: NGPUS must be 1..30 and POOLSIZE at most NGPUS\n");
+    if (argc >= 5)
+        storm_size = atoi(argv[4]);
+    if (n < 1 || n > 30 || pool_size + storm_size > n) {
+        fprintf(stderr, "gp-it-host: NGPUS must be 1..30 and POOLSIZE + STORMSIZE at most "
+                "NGPUS\n");
         return 2;
     }
 
@@ -60,7 +65,8 @@ main(int argc, char **argv)
     gp_sim_add_driver(sim, "pcieport");
     gp_sim_add_driver(sim, "vfio-pci");
     pool = gp_pool_new("gpus", GP_POOL_TYPE_PCI, &error);
-    if (!pool)
+    storm = gp_pool_new("storm", GP_POOL_TYPE_PCI, &error);
+    if (!pool || !storm)
         goto fail;
     for (guint i = 0; i < n; i++) {
         g_autofree char *rp = g_strdup_printf("0000:00:%02x.0", i + 1);
@@ -78,8 +84,13 @@ main(int argc, char **argv)
         gp_sim_add_pci(sim, &spec);
         if (i < pool_size && !gp_pool_add_device(pool, addr, "nvidia", NULL, &error))
             goto fail;
+        if (i >= pool_size && i < pool_size + storm_size &&
+            !gp_pool_add_device(storm, addr, "nvidia", NULL, &error))
+            goto fail;
     }
     if (pool_size > 0 && !gp_poolstore_save(pool, &error))
+        goto fail;
+    if (storm_size > 0 && !gp_poolstore_save(storm, &error))
         goto fail;
 
     gp_sim_add_mdev_parent_virtual(sim, "mbochs", "mbochs", 16 * GP_IT_MDEVS, FALSE);

@@ -28,7 +28,8 @@
 #   e  libvirtd restarts under a running domain: the reconnect hook leaves
 #      it running
 #   f  a domain without gpupool metadata whose own <hostdev> names a pool
-#      device is refused at prepare, in one line, and nothing is claimed
+#      device is refused at prepare, in one line, and nothing is claimed;
+#      assign refuses it too, saying to remove the <hostdev>
 #   g  gpupool migrate-check against the daemon: never for whole devices;
 #      for partitions only where the QEMU libvirt runs can migrate VFIO
 #      devices, and the answer names that QEMU as 'virsh version' does
@@ -41,16 +42,34 @@
 #      started on a free unit, and re-pointed to a unit of their own
 #   h  every refusal virsh showed is in the system log (a private
 #      /dev/log the suite reads), with the domain's name and UUID
+#   l  boot storm: 32 domains started at once for a pool of 8 devices
+#      (four domains reserve each): exactly 8 pass gpupool and hold their
+#      device until every other start has been refused, each refusal is
+#      one line naming the holder, and nothing is held afterwards; the
+#      time per start is printed ("l: storm: ... ms per start", which
+#      `make bench` reports)
+#   m  libvirtd killed while a pool domain starts: once it is back the
+#      domain is off, and `gpupool status` shows its claim as stale with
+#      the fix, which `gpupool rebalance` then applies
+#
+# GP_IT_STEPS="l" (letters separated by spaces) runs only those steps.
 #
 # Exit 77 (skip) with the reason when not root, when libvirtd, virtlogd,
 # virsh, QEMU or unshare is missing, or when mount namespaces are not
-# allowed.  About 30 s.
+# allowed.  About a minute and a half.
 set -u
 
 N_RACERS=5   # step c: concurrent starts
 M_DEVICES=2  # step c: pool size
+N_STORM=32        # step l: concurrent starts
+STORM_DEVICES=8   # step l: pool size
 
 say() { printf '%s\n' "integration: $*"; }
+want() {
+    [ -z "${GP_IT_STEPS:-}" ] && return 0
+    case " $GP_IT_STEPS " in *" $1 "*) return 0 ;; esac
+    return 1
+}
 skip() { say "SKIP: $*"; exit 77; }
 
 # ---- Preconditions (outside the namespace) --------------------------------
@@ -208,10 +227,11 @@ PYEOF
 fi
 [ $log_ready = 1 ] || say "no private /dev/log (overlayfs or python3 missing): the log step is skipped"
 
-# ---- Simulated host with pool "gpus" --------------------------------------
-# M_DEVICES pool members 0000:e1:00.0, 0000:e2:00.0, and one more GPU
-# outside the pool.
-"$MKHOST" "$HOST" $((M_DEVICES + 1)) $M_DEVICES || { say "FAIL: gp-it-host"; exit 1; }
+# ---- Simulated host with pools "gpus" and "storm" --------------------------
+# M_DEVICES members of "gpus" 0000:e1:00.0, 0000:e2:00.0, STORM_DEVICES of
+# "storm" from 0000:e3:00.0 on, and one more GPU outside the pools.
+"$MKHOST" "$HOST" $((M_DEVICES + STORM_DEVICES + 1)) $M_DEVICES $STORM_DEVICES ||
+    { say "FAIL: gp-it-host"; exit 1; }
 
 # The simulated kernel is preloaded, so that what gpupool writes to the
 # simulated sysfs takes effect (mdevs made, VFs enabled and bound).
@@ -221,6 +241,14 @@ ENV_LINES="export GPUPOOL_SYSFS_ROOT='$HOST/sys' GPUPOOL_CONFDIR='$HOST/etc/gpup
 export GPUPOOL_STATEDIR='$STATEDIR' GPUPOOL_SCHEMADIR='$top_srcdir/xml'
 export GPUPOOL_CLI='$WORK/gpupool' GP_IT_WORK='$WORK' LIBVIRT_DEFAULT_URI='$URI'
 export LD_PRELOAD='$PRELOAD'"
+# A sanitized build's report settings (tests/sanitizer-check), which
+# libvirt strips as well: the hook and the rebalance it starts report to
+# the same files as the test's own processes.
+for var in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
+    eval "value=\${$var:-}"
+    [ -n "$value" ] && ENV_LINES="$ENV_LINES
+export $var='$value'"
+done
 cat > "$WORK/gpupool" <<EOF
 #!/bin/sh
 $ENV_LINES
@@ -237,12 +265,21 @@ EOF
 # then keeps its start going for a while, so that concurrent starts
 # really overlap while the claim is held.
 mkdir -p "$WORK/snap"
+# In a storm (step l) a domain holding its claim waits instead until the
+# test says every other start is over.
+mkdir -p "$WORK/storm"
 cat > /etc/libvirt/hooks/qemu.d/zz-record <<EOF
 #!/bin/sh
 cat > /dev/null
 echo "\$1 \$2 \$3" >> '$WORK/hook.log'
 if [ "\$2" = prepare ] && [ -f '$CLAIMS' ] && grep -q "domain-name='\$1'" '$CLAIMS'; then
     cp '$CLAIMS' "$WORK/snap/\$1.\$\$"
+    if [ -e '$WORK/storm.on' ]; then
+        date +%s%N > '$WORK/storm/win.'"\$1"
+        i=0
+        while [ ! -e '$WORK/storm.go' ] && [ \$i -lt 1200 ]; do sleep 0.1; i=\$((i + 1)); done
+        exit 0
+    fi
     sleep 2
     # A domain the suite marked slow holds its claim longer, so that
     # another domain's start surely meets it.
@@ -274,11 +311,11 @@ say "libvirtd $(libvirtd --version | awk '{print $NF}') up"
 
 uuid_of() { printf '%08x-0000-4000-8000-%012x\n' "$1" "$1"; }
 
-# domain_xml NAME NUM [BUS]: a tiny TCG guest; with BUS, a gpupool
-# assignment of 0000:BUS:00.0 from pool "gpus" (metadata and hostdev, as
-# `gpupool assign` writes them).
+# domain_xml NAME NUM [BUS [POOL]]: a tiny TCG guest; with BUS, a gpupool
+# assignment of 0000:BUS:00.0 from pool POOL, "gpus" if not given
+# (metadata and hostdev, as `gpupool assign` writes them).
 domain_xml() {
-    local name=$1 num=$2 bus=${3:-}
+    local name=$1 num=$2 bus=${3:-} pool=${4:-gpus}
     echo "<domain type='qemu'>"
     echo "  <name>$name</name>"
     echo "  <uuid>$(uuid_of "$num")</uuid>"
@@ -287,8 +324,8 @@ domain_xml() {
     if [ -n "$bus" ]; then
         echo "  <metadata>"
         echo "    <gpupool:assignment xmlns:gpupool='http://gpupool.org/xmlns/domain/1.0'>"
-        echo "      <gpupool:request pool='gpus' count='1' mmio='auto'/>"
-        echo "      <gpupool:device alias='ua-gpupool-0' pool='gpus' address='0000:$bus:00.0'/>"
+        echo "      <gpupool:request pool='$pool' count='1' mmio='auto'/>"
+        echo "      <gpupool:device alias='ua-gpupool-0' pool='$pool' address='0000:$bus:00.0'/>"
         echo "    </gpupool:assignment>"
         echo "  </metadata>"
     fi
@@ -313,6 +350,7 @@ define() {
 }
 
 # ---- a: a domain without a request ---------------------------------------
+if want a; then
 say "a: a domain without a gpupool request starts untouched"
 # The pool commands above left the lock; nothing may change from here.
 touch "$WORK/a.before"
@@ -329,8 +367,10 @@ leftover=$(find "$STATEDIR" -mindepth 1 -newer "$WORK/a.before" 2>/dev/null | he
 grep -q "^gpit-plain prepare begin" "$WORK/hook.log" 2>/dev/null ||
     fail "a: libvirt did not run the hooks (see $WORK/libvirtd.log)"
 vsh undefine gpit-plain >/dev/null
+fi
 
 # ---- b: claimed at prepare, libvirt fails, released -----------------------
+if want b; then
 say "b: a pool domain whose device cannot be opened here fails in libvirt; its claim is released"
 define gpit-b 2 e1
 if vsh start gpit-b > "$WORK/b.out" 2>&1; then
@@ -358,8 +398,10 @@ if "$WORK/gpupool" status >/dev/null 2>&1; then
     say "b: gpupool status: $(grep "0000:e1:00.0" "$WORK/b.status" | tr -s ' ')"
 fi
 vsh undefine gpit-b >/dev/null
+fi
 
 # ---- c: N concurrent starts for M devices --------------------------------
+if want c; then
 say "c: $N_RACERS concurrent starts for a pool of $M_DEVICES devices"
 rm -f "$WORK"/snap/*
 for i in $(seq 0 $((N_RACERS - 1))); do
@@ -424,8 +466,10 @@ done
 [ -e "$STATEDIR/rebalance.lock" ] || fail "c: no rebalance ran after the claims and releases"
 [ -e "$STATEDIR/rebalance-pending" ] && fail "c: a rebalance is still pending 10 s later"
 for i in $(seq 0 $((N_RACERS - 1))); do vsh undefine "gpit-c$i" >/dev/null; done
+fi
 
 # ---- d: assign / unassign against the daemon ------------------------------
+if want d; then
 if "$WORK/gpupool" assign --help >/dev/null 2>&1; then
     say "d: gpupool assign/unassign change exactly gpupool's parts of the persistent definition"
     define gpit-d 30
@@ -457,8 +501,10 @@ if "$WORK/gpupool" assign --help >/dev/null 2>&1; then
 else
     say "d: SKIPPED: this gpupool has no 'assign' command yet"
 fi
+fi
 
 # ---- e: libvirtd restarts while a domain runs -----------------------------
+if want e; then
 say "e: libvirtd restarts under a running domain: reconnect leaves it running, no state"
 define gpit-e 40
 if vsh start gpit-e > "$WORK/e.out" 2>&1; then
@@ -487,8 +533,10 @@ else
     fail "e: start failed: $(cat "$WORK/e.out")"
 fi
 vsh undefine gpit-e >/dev/null
+fi
 
 # ---- f: a pool device as a domain's own <hostdev> -------------------------
+if want f; then
 say "f: a domain that names a pool device in its own <hostdev> is refused"
 domain_xml gpit-f 6 e1 | sed '/<metadata>/,/<\/metadata>/d; /ua-gpupool/d' > "$WORK/gpit-f.xml"
 grep -q gpupool "$WORK/gpit-f.xml" && fail "f: the test domain still mentions gpupool"
@@ -498,12 +546,23 @@ if vsh start gpit-f > "$WORK/f.out" 2>&1; then
     vsh destroy gpit-f >/dev/null 2>&1
 fi
 say "f: libvirt said: $(tr '\n' ' ' < "$WORK/f.out")"
-grep -q "gpupool: gpit-f: 0000:e1:00.0 belongs to pool 'gpus'; give the domain pool devices with 'gpupool assign gpit-f --pool gpus' instead of a <hostdev>" "$WORK/f.out" ||
+grep -q "gpupool: gpit-f: its own <hostdev> of 0000:e1:00.0 passes through a device of pool 'gpus', which only gpupool hands out: remove that <hostdev> from the definition ('virsh edit gpit-f'), then give it devices of the pool with 'gpupool assign gpit-f --pool gpus'" "$WORK/f.out" ||
     fail "f: the start was not refused by the hook naming the pool"
 grep -q "domain-name='gpit-f'" "$CLAIMS" 2>/dev/null && fail "f: gpit-f got a claim"
+# assign cannot help while the <hostdev> is there: it says to remove it,
+# instead of libvirt's bare "Hostdev already exists".
+vsh dumpxml --inactive gpit-f > "$WORK/f.before"
+if "$WORK/gpupool" assign gpit-f --pool gpus > "$WORK/f.assign" 2>&1; then
+    fail "f: assign took a domain with its own <hostdev> of a pool device"
+fi
+[ "$(cat "$WORK/f.assign")" = "gpupool: error: gpit-f: its own <hostdev> of 0000:e1:00.0 passes through a device of pool 'gpus', which only gpupool hands out: remove that <hostdev> from the definition ('virsh edit gpit-f'), then run 'gpupool assign gpit-f --pool gpus' again" ] ||
+    fail "f: assign did not say to remove the <hostdev>: $(cat "$WORK/f.assign")"
+vsh dumpxml --inactive gpit-f | cmp -s - "$WORK/f.before" || fail "f: the refused assign changed gpit-f"
 vsh undefine gpit-f >/dev/null
+fi
 
 # ---- g: migrate-check asks the daemon --------------------------------------
+if want g; then
 say "g: migrate-check: never for whole devices, for partitions only where QEMU can"
 define gpit-g 7 e1
 if "$WORK/gpupool" migrate-check gpit-g > "$WORK/g.out" 2>&1; then
@@ -531,8 +590,10 @@ case $qemu in
 esac
 vsh undefine gpit-g >/dev/null
 vsh undefine gpit-h >/dev/null
+fi
 
 # ---- i: assign --restart of a running domain ---------------------------------
+if want i; then
 say "i: assign --restart: stopped, changed, started; a start that fails puts the old definition back"
 define gpit-i 50
 vsh dumpxml --inactive gpit-i > "$WORK/i.before"
@@ -568,8 +629,10 @@ grep -q "restarted\|applies at its next start" "$WORK/i2.out" &&
     fail "i: a stopped domain was said to run: $(cat "$WORK/i2.out")"
 [ "$(vsh domstate gpit-i)" = "shut off" ] || fail "i: assign --restart started a stopped domain"
 vsh undefine gpit-i >/dev/null
+fi
 
 # ---- j: several domains in one call ----------------------------------------
+if want j; then
 say "j: assign and unassign several domains: each reported, one failure makes the exit 1"
 define gpit-j1 51
 define gpit-j2 52
@@ -591,8 +654,10 @@ vsh dumpxml --inactive gpit-j1 | cmp -s - "$WORK/j1.before" || fail "j: gpit-j1 
 vsh dumpxml --inactive gpit-j2 | cmp -s - "$WORK/j2.before" || fail "j: gpit-j2 not as before"
 vsh undefine gpit-j1 >/dev/null
 vsh undefine gpit-j2 >/dev/null
+fi
 
 # ---- k: copies made by virt-clone ----------------------------------------------
+if want k; then
 # units NAME: the units NAME's persistent definition reserves, in order.
 units() {
     vsh dumpxml --inactive "$1" | grep -o "<gpupool:device [^>]*>" |
@@ -725,8 +790,10 @@ if command -v virt-clone >/dev/null 2>&1; then
 else
     fail "k: virt-clone not found (Debian: apt-get install virtinst)"
 fi
+fi
 
 # ---- h: the system log -----------------------------------------------------
+if want h; then
 if [ $log_ready = 1 ]; then
     say "h: each refusal virsh showed is in the system log, with the domain's name and UUID"
     words=$(hook_words "$WORK/f.out")
@@ -742,6 +809,118 @@ if [ $log_ready = 1 ]; then
     grep -q "gpit-b (.*start refused" "$SYSLOG" && fail "h: gpit-b's start was logged as refused"
 else
     say "h: SKIPPED: no private /dev/log"
+fi
+fi
+
+# ---- l: boot storm ---------------------------------------------------------
+if want l; then
+say "l: boot storm: $N_STORM concurrent starts for a pool of $STORM_DEVICES devices"
+rm -f "$WORK"/snap/* "$WORK"/storm/*
+for i in $(seq 0 $((N_STORM - 1))); do
+    define "gpit-s$i" $((100 + i)) "$(printf '%02x' $((0xe3 + i % STORM_DEVICES)))" storm
+done
+touch "$WORK/storm.on"
+t0=$(date +%s%N)
+racers=()
+for i in $(seq 0 $((N_STORM - 1))); do
+    ( b=$(date +%s%N); vsh start "gpit-s$i" > "$WORK/s$i.out" 2>&1
+      echo "$? $b $(date +%s%N)" > "$WORK/s$i.rc" ) &
+    racers+=($!)
+done
+# Every start has either been refused or passed gpupool and waits, holding
+# its device, in the hook that runs after gpupool's.
+for _ in $(seq 1800); do
+    finished=$(ls "$WORK"/s*.rc 2>/dev/null | wc -l)
+    waiting=$(ls "$WORK"/storm/win.* 2>/dev/null | wc -l)
+    [ $((finished + waiting)) -ge $N_STORM ] && break
+    sleep 0.1
+done
+t1=$(date +%s%N)
+winners=$(ls "$WORK"/storm/win.* 2>/dev/null | sed 's|.*/win\.||' | sort)
+n_win=$(printf '%s\n' $winners | grep -c .)
+cp "$CLAIMS" "$WORK/storm.claims" 2>/dev/null
+touch "$WORK/storm.go"
+for p in "${racers[@]}"; do wait "$p"; done
+rm -f "$WORK/storm.on" "$WORK/storm.go"
+[ "$n_win" -eq $STORM_DEVICES ] ||
+    fail "l: $n_win starts passed gpupool, not $STORM_DEVICES: $(echo $winners)"
+[ "$(grep -c '<claim ' "$WORK/storm.claims")" -eq $STORM_DEVICES ] ||
+    fail "l: the claims during the storm: $(cat "$WORK/storm.claims")"
+dups=$(grep -o "device='[^']*'" "$WORK/storm.claims" | sort | uniq -d)
+[ -z "$dups" ] || fail "l: one device held twice: $dups"
+refused=0
+for i in $(seq 0 $((N_STORM - 1))); do
+    name=gpit-s$i
+    if printf '%s\n' $winners | grep -qx "$name"; then
+        grep -q "gpupool:" "$WORK/s$i.out" && fail "l: $name passed gpupool, yet: $(cat "$WORK/s$i.out")"
+        continue
+    fi
+    lines=$(grep -c "gpupool:" "$WORK/s$i.out")
+    holder=$(sed -n "s/.*gpupool: 0000:[0-9a-f:.]* of pool 'storm' is held by domain '\(gpit-s[0-9]*\)'; free: .*/\1/p" "$WORK/s$i.out")
+    if [ "$lines" -ne 1 ] || [ -z "$holder" ]; then
+        fail "l: $name was not refused in one line naming the holder: $(tr '\n' ' ' < "$WORK/s$i.out")"
+        continue
+    fi
+    printf '%s\n' $winners | grep -qx "$holder" ||
+        fail "l: $name names '$holder', which did not pass gpupool"
+    refused=$((refused + 1))
+done
+say "l: $n_win starts passed gpupool, $refused were refused naming the holder"
+for d in $(vsh list --name 2>/dev/null | grep '^gpit-s'); do
+    vsh destroy "$d" >/dev/null 2>&1
+done
+for _ in $(seq 100); do
+    [ "$(claims_count)" -eq 0 ] && break
+    sleep 0.1
+done
+[ "$(claims_count)" -eq 0 ] || fail "l: claims left after the storm: $(cat "$CLAIMS")"
+[ -z "$(vsh list --name 2>/dev/null | grep '^gpit-s')" ] || fail "l: storm domains still run"
+# The time per start: until every start had been decided by gpupool, and
+# each refused start's own 'virsh start', median.
+per_start=$(( (t1 - t0) / N_STORM / 1000 ))
+refused_ms=$(for i in $(seq 0 $((N_STORM - 1))); do
+                 printf '%s\n' $winners | grep -qx "gpit-s$i" && continue
+                 awk '{ printf "%d\n", ($3 - $2) / 1000000 }' "$WORK/s$i.rc"
+             done | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+say "l: storm: $N_STORM starts decided in $(( (t1 - t0) / 1000000 )) ms, $((per_start / 1000)).$(printf '%03d' $((per_start % 1000))) ms per start; a refused 'virsh start' takes $refused_ms ms (median)"
+for i in $(seq 0 $((N_STORM - 1))); do vsh undefine "gpit-s$i" >/dev/null; done
+fi
+
+# ---- m: libvirtd killed during a start -----------------------------------
+if want m; then
+say "m: libvirtd killed while a pool domain starts: its claim shows stale, rebalance drops it"
+define gpit-m 52 e2
+vsh start gpit-m > "$WORK/m.out" 2>&1 &
+starter=$!
+# gpupool has claimed; the hook after it holds the start for 2 s.
+for _ in $(seq 100); do
+    grep -q "domain-name='gpit-m'" "$CLAIMS" 2>/dev/null && break
+    sleep 0.1
+done
+grep -q "domain-name='gpit-m'" "$CLAIMS" 2>/dev/null || fail "m: gpit-m was never claimed"
+kill -9 "$(cat "$WORK/libvirtd.pid")"
+wait "$starter"
+rm -f "$WORK/libvirtd.pid"
+libvirtd -d -p "$WORK/libvirtd.pid" || fail "m: libvirtd did not start again"
+for _ in $(seq 100); do
+    vsh version >/dev/null 2>&1 && break
+    sleep 0.1
+done
+state=$(vsh domstate gpit-m 2>&1)
+[ "$state" = "shut off" ] || fail "m: gpit-m is '$state' after libvirtd came back"
+# A claim made in the second before status asks, or the one before, counts as fresh.
+sleep 2.1
+"$WORK/gpupool" status > "$WORK/m.status" 2>&1 || fail "m: status failed: $(cat "$WORK/m.status")"
+grep -Eq "0000:e2:00.0 +stale +gpit-m" "$WORK/m.status" ||
+    fail "m: status does not show gpit-m's claim as stale: $(cat "$WORK/m.status")"
+grep -q "run 'gpupool rebalance' to give it back" "$WORK/m.status" ||
+    fail "m: status does not name the fix: $(cat "$WORK/m.status")"
+say "m: gpupool status: $(grep "0000:e2:00.0" "$WORK/m.status" | tr -s ' ')"
+"$WORK/gpupool" rebalance > "$WORK/m.rebalance" 2>&1 || fail "m: rebalance failed: $(cat "$WORK/m.rebalance")"
+grep -q "gpit-m: dropped its claim on 0000:e2:00.0 (pool 'gpus'): it is not running" \
+    "$WORK/m.rebalance" || fail "m: rebalance did not drop the claim: $(cat "$WORK/m.rebalance")"
+grep -q "domain-name='gpit-m'" "$CLAIMS" 2>/dev/null && fail "m: gpit-m still holds a claim"
+vsh undefine gpit-m >/dev/null
 fi
 
 if [ $failures -gt 0 ]; then

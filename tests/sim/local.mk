@@ -30,6 +30,11 @@ tests_sim_libgpsim_la_LIBADD = $(GLIB_LIBS) -ldl
 check_LTLIBRARIES += tests/sim/libgpsim-preload.la
 tests_sim_libgpsim_preload_la_SOURCES = $(gp_sim_kernel_sources)
 tests_sim_libgpsim_preload_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/sim
+# Never sanitized: it is preloaded into every program a test starts and
+# into what those start in turn (shells, date, xmllint), and a sanitized
+# object would bring the sanitizer runtime into all of them.  The same
+# code runs sanitized inside the test programs (libgpsim.la).
+tests_sim_libgpsim_preload_la_CFLAGS = $(GP_WARN_CFLAGS)
 tests_sim_libgpsim_preload_la_LIBADD = $(GLIB_LIBS) -ldl
 # -rpath makes libtool build a real shared object although nothing
 # installs it.

@@ -82,7 +82,7 @@
  *                            creatable_vgpu_types, ...) fail with EACCES;
  *                            the kernel fails their open() already.
  * Other writes under the root (numa_node, sriov_drivers_autoprobe, config)
- * just store the value.
+ * just store the value (text ones with a newline, as the kernel shows them).
  *
  * Firmware-like resources: BARs get naturally aligned addresses per PCI
  * domain (non-prefetchable ones below 4 GiB, 64-bit prefetchable ones

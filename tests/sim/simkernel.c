@@ -475,8 +475,17 @@ write(int fd, const void *buf, size_t count)
     err = react(ctx, path, value);
     in_reaction = FALSE;
     if (err < 0) {
+        g_autofree char *attr = g_path_get_basename(path);
+        ssize_t n;
+
         errno = saved_errno;
-        return sim_real_write(fd, buf, count);
+        n = sim_real_write(fd, buf, count);
+        /* A text attribute shows its value with a newline, as the
+         * kernel's show methods print it; config is binary. */
+        if (n == (ssize_t)count && strcmp(attr, "config") != 0 &&
+            ((const char *)buf)[count - 1] != '\n')
+            sim_real_write(fd, "\n", 1);
+        return n;
     }
     if (err > 0) {
         errno = err;

@@ -117,6 +117,14 @@ sim_mdev_refresh(SimCtx *ctx, const char *parent_name, const char *parent_dir)
     groups = g_key_file_get_groups(meta, NULL);
     sim_mkdir(types);
     sim_symlink(class_link, parent_dir);
+    /* vfio's mdev driver is there once a parent is, not only once the
+     * first mdev is made: removing the last mdev does not unload it. */
+    {
+        g_autofree char *drv_dir = g_build_filename(ctx->root, "bus/mdev/drivers", MDEV_DRIVER,
+                                                    NULL);
+
+        sim_mkdir(drv_dir);
+    }
 
     for (i = 0; groups[i]; i++) {
         const char *type;

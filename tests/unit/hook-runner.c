@@ -141,6 +141,32 @@ gp_test_syslog_close(GpSim *sim, int fd)
 }
 
 char *
+gp_test_stopped_domains_uri(GpSim *sim, const char *const *xmls)
+{
+    g_autofree char *path = g_build_filename(gp_sim_base(sim), "node.xml", NULL);
+    g_autoptr(GString) node = g_string_new("<node>\n");
+    GRegex *type = g_regex_new("<domain type='[a-z]+'>", 0, 0, NULL);
+    GRegex *end = g_regex_new("</devices>\n", 0, 0, NULL);
+
+    for (guint i = 0; xmls && xmls[i]; i++) {
+        g_autofree char *a = g_regex_replace_literal(
+            type, xmls[i], -1, 0,
+            "<domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>", 0,
+            NULL);
+        /* VIR_DOMAIN_SHUTOFF */
+        g_autofree char *b = g_regex_replace_literal(
+            end, a, -1, 0, "</devices>\n  <test:runstate>5</test:runstate>\n", 0, NULL);
+
+        g_string_append(node, b);
+    }
+    g_string_append(node, "</node>\n");
+    g_regex_unref(type);
+    g_regex_unref(end);
+    cr_assert(g_file_set_contents(path, node->str, -1, NULL));
+    return g_strdup_printf("test://%s", path);
+}
+
+char *
 gp_test_assigned_xml(const char *name, const char *uuid, const char *pool,
                      const char *const *devices)
 {

@@ -51,4 +51,10 @@ void gp_test_syslog_close(GpSim *sim, int fd);
 char *gp_test_assigned_xml(const char *name, const char *uuid, const char *pool,
                            const char *const *devices);
 
+/* A libvirt test-driver node (BASE/node.xml) that knows the domains of
+ * XMLS (NULL-terminated domain definitions, as gp_test_assigned_xml()
+ * makes them) and runs none of them; returns its URI ("test:///...") for
+ * `gpupool rebalance --connect`, which asks libvirt what runs. */
+char *gp_test_stopped_domains_uri(GpSim *sim, const char *const *xmls);
+
 G_END_DECLS

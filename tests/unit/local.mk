@@ -10,8 +10,9 @@
 # test file of a new module:
 #   1. write tests/unit/test-NAME.c; build simulated hosts with tests/sim
 #      (sim.h) and the shared builders of pool-fixtures.h, run the hook with
-#      hook-runner.h and gpupool with cli-runner.h: a host two suites need
-#      is added to pool-fixtures.c, never written twice;
+#      hook-runner.h and gpupool with cli-runner.h, and either killed at
+#      its Nth change with crash-runner.h (tests/crash): a host two suites
+#      need is added to pool-fixtures.c, never written twice;
 #   2. add tests/unit/test-NAME to the group of its layer below, and give
 #      it the four lines every test has:
 #        tests_unit_test_NAME_SOURCES = tests/unit/test-NAME.c
@@ -22,7 +23,8 @@
 #   3. a new data file goes into EXTRA_DIST, so that `make distcheck`
 #      builds and runs the test from the release tarball too.
 
-gp_unit_cppflags = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/sim \
+gp_unit_cppflags = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/sim -I$(top_srcdir)/tests/crash \
+	-I$(top_srcdir)/tests/unit \
 	-DGP_TOP_SRCDIR=\"$(abs_top_srcdir)\" -DGP_TOP_BUILDDIR=\"$(abs_top_builddir)\" \
 	-DGP_TEST_PLUGINDIR=\"$(abs_top_builddir)/plugin/.libs\"
 gp_unit_cflags = $(AM_CFLAGS) $(CRITERION_CFLAGS)
@@ -32,12 +34,13 @@ gp_virt_test_ldadd = src/libgpupool-virt.la $(gp_unit_ldadd) $(GP_VIRT_LIBS)
 
 # Shared by the suites: simulated hosts with pools (pool-fixtures.h), the
 # hook run as libvirt runs it (hook-runner.h), gpupool run as the admin
-# runs it (cli-runner.h).
+# runs it (cli-runner.h), either killed half-way (crash-runner.h).
 check_LTLIBRARIES += tests/unit/libgptest.la
 tests_unit_libgptest_la_SOURCES = \
 	tests/unit/pool-fixtures.h tests/unit/pool-fixtures.c \
 	tests/unit/hook-runner.h tests/unit/hook-runner.c \
-	tests/unit/cli-runner.h tests/unit/cli-runner.c
+	tests/unit/cli-runner.h tests/unit/cli-runner.c \
+	tests/crash/crash-runner.h tests/crash/crash-runner.c
 tests_unit_libgptest_la_CPPFLAGS = $(gp_unit_cppflags)
 tests_unit_libgptest_la_CFLAGS = $(gp_unit_cflags)
 
@@ -180,7 +183,7 @@ tests_unit_test_probe_LDADD = $(gp_unit_ldadd)
 # The transactions: pools applied to the host and the pool commands, a
 # pool domain's life and the rebalance, the libvirt hook binary.
 gp_ops_tests = tests/unit/test-poolhost tests/unit/test-cmd-pool tests/unit/test-lifecycle \
-	tests/unit/test-rebalance tests/unit/test-hook
+	tests/unit/test-reconcile tests/unit/test-rebalance tests/unit/test-hook
 check_PROGRAMS += $(gp_ops_tests)
 TESTS += $(gp_ops_tests)
 tests_unit_test_poolhost_SOURCES = tests/unit/test-poolhost.c
@@ -195,6 +198,10 @@ tests_unit_test_lifecycle_SOURCES = tests/unit/test-lifecycle.c
 tests_unit_test_lifecycle_CPPFLAGS = $(gp_unit_cppflags)
 tests_unit_test_lifecycle_CFLAGS = $(gp_unit_cflags)
 tests_unit_test_lifecycle_LDADD = $(gp_unit_ldadd)
+tests_unit_test_reconcile_SOURCES = tests/unit/test-reconcile.c
+tests_unit_test_reconcile_CPPFLAGS = $(gp_unit_cppflags)
+tests_unit_test_reconcile_CFLAGS = $(gp_unit_cflags)
+tests_unit_test_reconcile_LDADD = $(gp_unit_ldadd)
 tests_unit_test_rebalance_SOURCES = tests/unit/test-rebalance.c
 tests_unit_test_rebalance_CPPFLAGS = $(gp_unit_cppflags)
 tests_unit_test_rebalance_CFLAGS = $(gp_unit_cflags)

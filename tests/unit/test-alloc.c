@@ -406,11 +406,11 @@ Test(alloc, release_drops_exactly_this_domains_claims)
 
     cr_assert(claim(claims, pools, a, NULL));
     cr_assert(claim(claims, pools, b, NULL));
-    cr_expect_eq(gp_alloc_release(claims, UUID_A), 2);
+    cr_expect_eq(gp_alloc_release(claims, UUID_A, NULL), 2);
     cr_expect_null(gp_claims_find(claims, GPU0));
     cr_expect_null(gp_claims_find(claims, GPU1));
     cr_expect_str_eq(holder(claims, GPU2), "vm2");
-    cr_expect_eq(gp_alloc_release(claims, UUID_A), 0, "release is idempotent");
+    cr_expect_eq(gp_alloc_release(claims, UUID_A, NULL), 0, "release is idempotent");
 }
 
 Test(alloc, reconnect_claims_free_devices_again_and_warns_on_conflict_without_failing)

@@ -232,6 +232,67 @@ Test(assign, command_refuses_a_machine_type_without_pcihole64)
     cr_assert_not_null(strstr(err, "q35"), "%s", err);
 }
 
+/* libvirt takes a TAB in a domain name, the claims file cannot: assign
+ * refuses such a domain at once rather than have every start refused. */
+Test(assign, command_refuses_a_domain_name_with_a_control_character_naming_the_fix)
+{
+    g_autofree char *path = g_build_filename(GP_TOP_SRCDIR, "tests", "data", "domains",
+                                             "q35-seabios.xml", NULL);
+    g_autofree char *xml = NULL;
+    g_autofree char *tabbed = NULL;
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    GRegex *re = g_regex_new("<name>linux-seabios</name>\\s*<uuid>[^<]*</uuid>", 0, 0, NULL);
+    int rc;
+
+    cr_assert(g_file_get_contents(path, &xml, NULL, NULL));
+    tabbed = g_regex_replace_literal(re, xml, -1, 0, "<name>tab&#9;vm</name><uuid>"
+                                     UUID_D "</uuid>", 0, NULL);
+    g_regex_unref(re);
+    rc = run_gpupool_with("assign " UUID_D " --pool gpus --mmio 64G", tabbed, &out, &err);
+    cr_assert_eq(rc, 1, "%s%s", out, err);
+    cr_assert_str_eq(err, "gpupool: error: " UUID_D ": domain name 'tab\\tvm' contains the "
+                          "control character '\\t', which gpupool cannot record as the holder "
+                          "of a device: rename the domain with 'virsh domrename' (while it is "
+                          "shut off) and assign it again\n");
+    cr_assert_str_eq(out, "");
+}
+
+/* A domain that passes a pool device through in a <hostdev> of its own
+ * would be refused at every start, however often it is assigned (and
+ * libvirt refuses the definition with "Hostdev already exists" when
+ * assign picks that device): assign says to remove the <hostdev>. */
+Test(assign, command_refuses_a_domain_with_its_own_hostdev_of_a_pool_device)
+{
+    g_autofree char *path = g_build_filename(GP_TOP_SRCDIR, "tests", "data", "domains",
+                                             "q35-seabios.xml", NULL);
+    g_autofree char *xml = NULL;
+    g_autofree char *own = NULL;
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    GRegex *re = g_regex_new("<name>linux-seabios</name>\\s*<uuid>[^<]*</uuid>", 0, 0, NULL);
+    GRegex *re2 = g_regex_new("</devices>", 0, 0, NULL);
+    g_autofree char *renamed = NULL;
+    int rc;
+
+    cr_assert(g_file_get_contents(path, &xml, NULL, NULL));
+    renamed = g_regex_replace_literal(re, xml, -1, 0, "<name>own</name><uuid>" UUID_D
+                                      "</uuid>", 0, NULL);
+    own = g_regex_replace_literal(re2, renamed, -1, 0,
+                                  "<hostdev mode='subsystem' type='pci' managed='yes'><source>"
+                                  "<address domain='0x0000' bus='0x41' slot='0x00' "
+                                  "function='0x0'/></source></hostdev></devices>", 0, NULL);
+    g_regex_unref(re);
+    g_regex_unref(re2);
+    rc = run_gpupool_with("assign own --pool gpus --mmio 64G", own, &out, &err);
+    cr_assert_eq(rc, 1, "%s%s", out, err);
+    cr_assert_str_eq(err, "gpupool: error: own: its own <hostdev> of 0000:41:00.0 passes "
+                          "through a device of pool 'gpus', which only gpupool hands out: "
+                          "remove that <hostdev> from the definition ('virsh edit own'), then "
+                          "run 'gpupool assign own --pool gpus' again\n");
+    cr_assert_str_eq(out, "");
+}
+
 Test(assign, unassign_of_an_unassigned_domain_changes_nothing)
 {
     g_autofree char *out = NULL;
@@ -263,6 +324,45 @@ Test(assign, status_shows_which_domains_reserve_a_device)
     cr_assert_eq(rc, 0, "%s", err);
     cr_assert(g_regex_match_simple("0000:81:00.0 +free +linux-seabios\n", out, 0, 0),
               "%s", out);
+}
+
+/* libvirtd killed while domains stopped: no release hook ran, and their
+ * claims are still on file.  status tells them from live ones, says
+ * what to run, and the schema takes it. */
+Test(assign, status_marks_a_claim_of_a_domain_that_does_not_run_as_stale_and_names_the_fix)
+{
+    g_autofree char *claims_path = g_build_filename(statedir, "claims.xml", NULL);
+    g_autofree char *out = NULL, *err = NULL, *xml = NULL, *xerr = NULL;
+    g_autofree char *rng = g_build_filename(GP_TOP_SRCDIR, "xml", "status.rng", NULL);
+    g_autofree char *xml_path = g_build_filename(statedir, "status.xml", NULL);
+    g_autofree char *lint = NULL;
+    int rc, status = -1;
+
+    /* win-ovmf runs (the test driver runs the sample); "gone" does not. */
+    cr_assert(g_file_set_contents(
+        claims_path,
+        "<claims>\n"
+        "  <claim device='0000:41:00.0' pool='gpus' domain-uuid="
+        "'1b7a4e52-58c3-4c0e-9d0a-2f0b4c1e9a01' domain-name='win-ovmf' since='1700000000'/>\n"
+        "  <claim device='0000:81:00.0' pool='gpus' domain-uuid='" UUID_D "' "
+        "domain-name='gone' since='1700000000'/>\n"
+        "</claims>\n", -1, NULL));
+    rc = run_gpupool("status", &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_expect(g_regex_match_simple("0000:41:00.0 +held +win-ovmf", out, 0, 0), "%s", out);
+    cr_expect(g_regex_match_simple("0000:81:00.0 +stale +gone", out, 0, 0), "%s", out);
+    cr_expect(strstr(out, "\n1 stale claim: the domain holding it does not run (it stopped "
+                          "while libvirtd was down); run 'gpupool rebalance' to give it back\n"),
+              "%s", out);
+    rc = run_gpupool("status --xml", &xml, &xerr);
+    cr_assert_eq(rc, 0, "%s", xerr);
+    cr_expect(strstr(xml, "<status reservations=\"known\" running=\"known\">"), "%s", xml);
+    cr_expect(strstr(xml, "<device id=\"0000:81:00.0\" state=\"stale\">"), "%s", xml);
+    cr_assert(g_file_set_contents(xml_path, xml, -1, NULL));
+    lint = g_strdup_printf("xmllint --noout --relaxng %s %s", rng, xml_path);
+    cr_assert(g_spawn_command_line_sync(lint, NULL, NULL, &status, NULL));
+    cr_expect_eq(status, 0, "status --xml does not follow xml/status.rng");
+    g_unlink(xml_path);
 }
 
 Test(assign, assign_keeps_clear_of_a_device_another_domain_reserves)

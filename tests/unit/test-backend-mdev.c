@@ -97,7 +97,11 @@ Test(backend_mdev, prepare_creates_the_uuid_and_is_idempotent_and_release_gives_
 
     /* Again: the mdev is there already, nothing more is created. */
     cr_assert(gp_backend_lookup("mdev")->prepare(GP_SIM_MBOCHS, "mbochs-large", part, &err));
-    cr_assert_eq(describe(GP_SIM_MBOCHS)->in_use, 1);
+    {
+        g_autoptr(GpPartInfo) again = describe(GP_SIM_MBOCHS);
+
+        cr_assert_eq(again->in_use, 1);
+    }
 
     cr_assert(gp_backend_lookup("mdev")->release(GP_SIM_MBOCHS, part, &err), "%s",
               err ? err->message : "");

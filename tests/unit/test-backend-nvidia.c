@@ -178,6 +178,7 @@ Test(backend_nvidia, release_refuses_while_a_vfio_handle_is_open_and_keeps_the_t
     g_autofree char *fd = NULL;
     g_autofree char *target = NULL;
     g_autofree char *comm = NULL;
+    g_autofree char *proc = NULL;
     g_autofree char *cur = NULL;
     int group;
 
@@ -193,7 +194,8 @@ Test(backend_nvidia, release_refuses_while_a_vfio_handle_is_open_and_keeps_the_t
     cr_assert_eq(symlink(target, fd), 0);
     comm = g_build_filename(gp_sim_base(sim), "proc", "4242", "comm", NULL);
     cr_assert(g_file_set_contents(comm, "qemu-system-x86\n", -1, NULL));
-    g_setenv("GPUPOOL_PROC_ROOT", g_build_filename(gp_sim_base(sim), "proc", NULL), TRUE);
+    proc = g_build_filename(gp_sim_base(sim), "proc", NULL);
+    g_setenv("GPUPOOL_PROC_ROOT", proc, TRUE);
 
     cr_assert_not(nvidia()->release(PF, part, &err));
     cr_assert(g_error_matches(err, GP_BACKEND_ERROR, GP_BACKEND_ERROR_BUSY));

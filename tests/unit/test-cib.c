@@ -265,6 +265,41 @@ Test(cib, time_stamps_of_newer_pacemakers_mean_online_and_other_agents_are_not_g
     cr_expect_eq(GPOINTER_TO_UINT(g_hash_table_lookup(vm1->demand, "gpus")), 2);
 }
 
+/* A damaged CIB: a GPU domain without its ID, and status and fail counts
+ * that name resources by ID. */
+Test(cib, a_gpu_domain_without_an_id_is_left_out)
+{
+    g_autofree char *head = g_strdup_printf(CIB_HEAD, "",
+        "<node_state id='1' uname='node1' in_ccm='true' crmd='online' join='member'>"
+        "<transient_attributes id='1'><instance_attributes id='s1'>"
+        "<nvpair id='f1' name='fail-count-vm1#start_0' value='1'/></instance_attributes>"
+        "</transient_attributes><lrm id='1'><lrm_resources><lrm_resource id='vm1'>"
+        "<lrm_rsc_op id='vm1_last_0' operation='start' call-id='1' rc-code='0' "
+        "op-status='0' interval='0'/></lrm_resource></lrm_resources></lrm></node_state>");
+    g_auto(GStrv) parts = g_strsplit(head, "<primitive id='vm1' ", 2);
+    g_autofree char *xml = g_strjoinv("<primitive ", parts);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GpCib) cib = gp_cib_parse(xml, strlen(xml), "test CIB", &error);
+
+    cr_assert_not_null(cib, "%s", error ? error->message : "");
+    cr_expect_eq(cib->resources->len, 0);
+}
+
+Test(cib, a_second_state_of_a_node_is_not_read)
+{
+    g_autoptr(GpCib) cib = parse("",
+        "<node_state id='1' uname='node1' in_ccm='true' crmd='online' join='member'>"
+        "<lrm id='1'><lrm_resources><lrm_resource id='vm1'>"
+        "<lrm_rsc_op id='vm1_last_0' operation='start' call-id='1' rc-code='0' "
+        "op-status='0' interval='0'/></lrm_resource></lrm_resources></lrm></node_state>"
+        "<node_state id='1' uname='node1' in_ccm='false' crmd='offline' join='down'/>");
+    const GpCibResource *vm1 = cib->resources->pdata[0];
+
+    cr_expect(gp_cib_node(cib, "node1")->online);
+    cr_assert_eq(vm1->running_on->len, 1);
+    cr_expect_str_eq(vm1->running_on->pdata[0], "node1");
+}
+
 Test(cib, a_start_under_way_counts_and_a_probe_that_found_it_stopped_does_not)
 {
     g_autoptr(GpCib) cib = parse("",

@@ -12,6 +12,14 @@ typedef struct {
     int status;
 } Run;
 
+static void
+run_clear(Run *run)
+{
+    g_clear_pointer(&run->out, g_free);
+    g_clear_pointer(&run->err, g_free);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Run, run_clear)
+
 static Run
 gpupool(const char *arg1, const char *arg2)
 {
@@ -29,7 +37,7 @@ gpupool(const char *arg1, const char *arg2)
 
 Test(cli, help_lists_every_command_and_exits_0)
 {
-    Run run = gpupool("--help", NULL);
+    g_auto(Run) run = gpupool("--help", NULL);
     const char *commands[] = {
         "devices", "pool-create", "pool-define", "pool-add", "pool-remove", "pool-list",
         "pool-info", "pool-undefine", "setup", "assign", "unassign", "status",
@@ -46,7 +54,7 @@ Test(cli, help_lists_every_command_and_exits_0)
 
 Test(cli, no_command_prints_the_usage_and_exits_2)
 {
-    Run run = gpupool(NULL, NULL);
+    g_auto(Run) run = gpupool(NULL, NULL);
 
     cr_assert_eq(run.status, 2);
     cr_assert(g_str_has_prefix(run.err, "Usage: gpupool COMMAND"), "%s", run.err);
@@ -54,7 +62,7 @@ Test(cli, no_command_prints_the_usage_and_exits_2)
 
 Test(cli, an_unknown_command_is_one_line_naming_it_and_exits_2)
 {
-    Run run = gpupool("pool-destroy", "gpus");
+    g_auto(Run) run = gpupool("pool-destroy", "gpus");
 
     cr_assert_eq(run.status, 2);
     cr_assert_str_eq(run.err,
@@ -64,7 +72,7 @@ Test(cli, an_unknown_command_is_one_line_naming_it_and_exits_2)
 
 Test(cli, version_prints_the_package_version)
 {
-    Run run = gpupool("--version", NULL);
+    g_auto(Run) run = gpupool("--version", NULL);
 
     cr_assert_eq(run.status, 0);
     cr_assert_str_eq(run.out, "gpupool " PACKAGE_VERSION "\n");
@@ -72,7 +80,7 @@ Test(cli, version_prints_the_package_version)
 
 Test(cli, a_bad_option_of_a_command_is_one_line_and_exits_2)
 {
-    Run run = gpupool("pool-list", "--frobnicate");
+    g_auto(Run) run = gpupool("pool-list", "--frobnicate");
 
     cr_assert_eq(run.status, 2);
     cr_assert(g_str_has_prefix(run.err, "gpupool pool-list: "), "%s", run.err);
@@ -107,13 +115,13 @@ listed_commands(const char *help)
 
 Test(cli, every_commands_help_has_its_usage_an_example_and_the_exit_codes)
 {
-    Run top = gpupool("--help", NULL);
+    g_auto(Run) top = gpupool("--help", NULL);
     g_autoptr(GPtrArray) names = listed_commands(top.out);
 
     cr_assert_gt(names->len, 15);
     for (guint i = 0; i < names->len; i++) {
         const char *name = names->pdata[i];
-        Run run = gpupool(name, "--help");
+        g_auto(Run) run = gpupool(name, "--help");
         g_autofree char *usage = g_strdup_printf("Usage:\n  gpupool %s ", name);
 
         cr_assert_eq(run.status, 0, "%s --help: %s", name, run.err);
@@ -121,14 +129,12 @@ Test(cli, every_commands_help_has_its_usage_an_example_and_the_exit_codes)
         cr_assert(strstr(run.out, "Example"), "%s --help has no example:\n%s", name, run.out);
         cr_assert(strstr(run.out, "Exit status: 0"), "%s --help has no exit codes:\n%s", name,
                   run.out);
-        g_free(run.out);
-        g_free(run.err);
     }
 }
 
 Test(cli, a_usage_line_names_its_arguments_once)
 {
-    Run run = gpupool("devices", "--help");
+    g_auto(Run) run = gpupool("devices", "--help");
 
     cr_assert(strstr(run.out, "gpupool devices [OPTION…] [--all] [--xml] [DEVICE...]\n"),
               "%s", run.out);
@@ -136,7 +142,7 @@ Test(cli, a_usage_line_names_its_arguments_once)
 
 Test(cli, the_top_level_help_lists_every_environment_variable)
 {
-    Run run = gpupool("--help", NULL);
+    g_auto(Run) run = gpupool("--help", NULL);
     const char *vars[] = {
         "GPUPOOL_CONFDIR", "GPUPOOL_STATEDIR", "GPUPOOL_SYSFS_ROOT", "GPUPOOL_SCHEMADIR",
         "GPUPOOL_PLUGINDIR", "GPUPOOL_PCI_IDS", "GPUPOOL_SYSLOG_SOCKET", "LIBVIRT_DEFAULT_URI",
@@ -144,4 +150,39 @@ Test(cli, the_top_level_help_lists_every_environment_variable)
 
     for (size_t i = 0; i < G_N_ELEMENTS(vars); i++)
         cr_assert(strstr(run.out, vars[i]), "%s missing:\n%s", vars[i], run.out);
+}
+
+/* Integer options take plain decimal digits only: GOption's own parser
+ * reads " 2" and "0x2" as 2 and "010" as 8, so a typo would pass as
+ * another number. */
+Test(cli, an_integer_option_in_any_other_spelling_than_decimal_digits_is_refused)
+{
+    const char *top = g_getenv("top_builddir");
+    g_autofree char *bin = g_build_filename(top ? top : ".", "src", "gpupool", NULL);
+    const char *const values[] = { " 2", "2 ", "0x2", "+2", "-2", "2k", "", "1e1",
+                                   "99999999999", "2\t" };
+    const char *const commands[][4] = {
+        { "assign", "vm1", "--pool", "gpus" },
+        { "partition-set", "0000:3b:00.0", NULL, NULL },
+    };
+
+    for (guint c = 0; c < G_N_ELEMENTS(commands); c++) {
+        for (guint i = 0; i < G_N_ELEMENTS(values); i++) {
+            const char *argv[8] = { bin };
+            g_autofree char *out = NULL, *err = NULL;
+            int n = 1, wait_status = 0;
+
+            for (guint j = 0; j < 4 && commands[c][j]; j++)
+                argv[n++] = commands[c][j];
+            argv[n++] = "--count";
+            argv[n++] = values[i];
+            cr_assert(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                                   &out, &err, &wait_status, NULL));
+            cr_expect(WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 2,
+                      "%s --count '%s' was taken: %s", commands[c][0], values[i], err);
+            cr_expect(strstr(err, "is not a number: give it in decimal digits only"),
+                      "%s --count '%s': %s", commands[c][0], values[i], err);
+            cr_expect_eq(strchr(err, '\n'), err + strlen(err) - 1, "not one line: %s", err);
+        }
+    }
 }

@@ -95,9 +95,10 @@ relaxng_check(const char *file, char **err)
 {
     g_autofree char *schema = g_build_filename(GP_TOP_SRCDIR, "xml", "devices.rng", NULL);
     const char *argv[] = { "xmllint", "--noout", "--relaxng", schema, file, NULL };
+    g_autofree char *xmllint = g_find_program_in_path("xmllint");
     int status = -1;
 
-    if (!g_find_program_in_path("xmllint"))
+    if (!xmllint)
         cr_skip_test("xmllint not installed (Debian package libxml2-utils)");
     cr_assert(gp_sim_run(sim, argv, NULL, err, &status));
     return status;

@@ -71,9 +71,10 @@ Test(cmd_domain, xml_follows_its_schema)
     g_autofree char *file = NULL;
     g_autofree char *lint_err = NULL;
     const char *schema = GP_TOP_SRCDIR "/xml/domain-info.rng";
+    g_autofree char *xmllint = g_find_program_in_path("xmllint");
     int status = -1;
 
-    if (!g_find_program_in_path("xmllint"))
+    if (!xmllint)
         cr_skip_test("xmllint not installed (Debian package libxml2-utils)");
     virt_claim(GP_SIM_DC_GPU0, SEABIOS_UUID, "linux-seabios");
     cr_assert_eq(virt_run(&out, &err, "domain", "linux-seabios", "minimal", "--xml", NULL), 0,

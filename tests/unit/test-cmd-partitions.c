@@ -102,9 +102,10 @@ Test(cmd_partitions, xml_output_follows_the_schema)
     g_autofree char *schema = g_build_filename(g_getenv("top_srcdir") ? g_getenv("top_srcdir")
                                                                       : ".",
                                                "xml", "partitions.rng", NULL);
+    g_autofree char *xmllint = g_find_program_in_path("xmllint");
     int status = -1;
 
-    if (!g_find_program_in_path("xmllint"))
+    if (!xmllint)
         cr_skip_test("xmllint not installed (Debian package libxml2-utils)");
     cr_assert(gp_sim_create_mdev(sim, GP_SIM_MDEV_GPU, "nvidia-224",
                                  "8b4c2a5e-0d63-4b8b-9a55-2f5a3c1e0001"));

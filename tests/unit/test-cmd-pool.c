@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli-runner.h"
+#include "crash-runner.h"
 #include "pool-fixtures.h"
 
 /* The shared runner (cli-runner.h) under the short names these tests use. */
@@ -338,3 +339,59 @@ Test(cmd_pool, pool_add_brings_every_endpoint_of_the_iommu_group_as_companions)
               list->out);
 }
 
+
+/* ---- Killed half-way ------------------------------------------------------ */
+
+/* pool-add of DEVICE to pool NAME killed at each of its calls that
+ * change a file or sysfs in turn (tests/crash): once the host changed the
+ * pool file says what DEVICE had, so setup (which applies the pool's
+ * devices again, as at boot) and pool-remove bring the host back to
+ * where it was; a device the pool does not name was never touched. */
+static void
+kill_pool_add_at_every_call(GpSim *sim, const char *name, const char *device)
+{
+    g_autofree char *before = gp_sim_snapshot(sim);
+    const char *const add[] = { "gpupool", "pool-add", name, device, NULL };
+    guint n;
+
+    gp_crash_host_save(sim);
+    for (n = 1;; n++) {
+        g_auto(GpCrashRun) run = { 0 };
+        g_autofree char *file = NULL;
+        g_autofree char *after = NULL;
+
+        gp_crash_host_restore(sim);
+        gp_crash_run(sim, add, NULL, n, &run);
+        if (!run.killed) {
+            cr_assert_eq(run.status, 0, "%s", run.err);
+            break;
+        }
+        file = pool_file(sim, name);
+        if (strstr(file, device)) {
+            g_autoptr(Run) setup = must(sim, "setup", NULL);
+            g_autoptr(Run) remove = must(sim, "pool-remove", name, device, NULL);
+        }
+        after = gp_sim_snapshot(sim);
+        gp_test_assert_same_host(after, before, run.last);
+    }
+    cr_assert_gt(n, 5, "pool-add made only %u calls", n - 1);
+    gp_crash_host_drop(sim);
+}
+
+Test(cmd_pool, pool_add_killed_at_any_call_leaves_the_devices_driver_on_record)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_workstation();
+    g_autoptr(Run) create = must(sim, "pool-create", "ws", "--type", "pci", NULL);
+
+    /* The GPU and its HDMI audio (its IOMMU group) leave their drivers. */
+    kill_pool_add_at_every_call(sim, "ws", GP_SIM_WS_GPU);
+}
+
+Test(cmd_pool, pool_add_killed_at_any_call_leaves_the_vfs_it_enabled_on_record)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_intel_sriov();
+    g_autoptr(Run) create = must(sim, "pool-create", "flex", "--type", "vf", "--vf-count",
+                                 "4", NULL);
+
+    kill_pool_add_at_every_call(sim, "flex", GP_SIM_INTEL_SRIOV_GPU);
+}

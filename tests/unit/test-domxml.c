@@ -165,6 +165,73 @@ Test(domxml, assign_twice_gives_the_same_document)
     plan_clear(&plan);
 }
 
+/* Removing the last element of <devices> takes its blank text with it:
+ * clear must not step on the text it has just freed. */
+Test(domxml, devices_holding_only_gpupool_hostdevs_unassign_and_assign_again)
+{
+    const char *orig =
+        "<domain type='qemu'>\n  <name>bare</name>\n"
+        "  <uuid>0d1f7e1c-32a5-4c39-9a44-1b0d5e0c7a11</uuid>\n"
+        "  <os>\n    <type arch='x86_64' machine='q35'>hvm</type>\n  </os>\n"
+        "  <devices/>\n</domain>\n";
+    GpDomPlan plan = plan_for(2, 0, 0);
+    g_autofree char *assigned = assign_text(orig, &plan);
+    g_autofree char *again = assign_text(assigned, &plan);
+    g_autofree char *restored = unassign_text(assigned);
+
+    cr_assert_not_null(strstr(assigned, "<devices>\n    <hostdev "), "%s", assigned);
+    cr_assert_str_eq(again, assigned);
+    cr_assert_str_eq(restored, orig);
+    plan_clear(&plan);
+}
+
+/* Text the admin left in <metadata> next to gpupool's element: removing
+ * the element must leave the text as the next assign will find it. */
+Test(domxml, assign_twice_gives_the_same_document_around_stray_text)
+{
+    const char *orig =
+        "<domain type='qemu'>\n  <name>vm1</name>\n"
+        "  <uuid>6695eb01-f6a4-8304-79aa-97f2502e193f</uuid>\n"
+        "  <metadata>\n  note <gpupool:assignment xmlns:gpupool=\"" GP_DOMXML_NS "\">"
+        "<gpupool:request pool=\"gpus\" count=\"1\"/>"
+        "<gpupool:device alias=\"ua-gpupool-0\" pool=\"gpus\" address=\"0000:41:00.0\"/>"
+        "</gpupool:assignment>\n  </metadata>\n"
+        "  <os>\n    <type arch='x86_64' machine='q35'>hvm</type>\n  </os>\n"
+        "  <devices>\n    <hostdev mode='subsystem' type='pci' managed='no'><source>"
+        "<address domain='0x0000' bus='0x41' slot='0x00' function='0x0'/></source>"
+        "<alias name='ua-gpupool-0'/></hostdev>\n  </devices>\n</domain>\n";
+    GpDomPlan plan = plan_for(2, 0, 0);
+    g_autofree char *once = assign_text(orig, &plan);
+    g_autofree char *twice = assign_text(once, &plan);
+
+    cr_assert_str_eq(twice, once);
+    plan_clear(&plan);
+}
+
+/* Values libvirt would not accept, which assign could not record so that
+ * unassign puts them back: assign leaves them as they are. */
+Test(domxml, assign_leaves_alone_values_unassign_could_not_put_back)
+{
+    const char *orig =
+        "<domain type='qemu'>\n  <name>vm1</name>\n"
+        "  <uuid>6695eb01-f6a4-8304-79aa-97f2502e193f</uuid>\n"
+        "  <os>\n    <type arch='x86_64' machine='q35'>hvm</type>\n  </os>\n"
+        "  <cpu>\n    <maxphysaddr mode='emulate:x' bits='40'/>\n  </cpu>\n"
+        "  <on_crash> restart </on_crash>\n"
+        "  <devices>\n    <controller type='pci' index='0' model='pcie-root'>\n"
+        "      <pcihole64 unit='KiB'>1 2</pcihole64>\n    </controller>\n"
+        "  </devices>\n</domain>\n";
+    GpDomPlan plan = plan_for(1, 1ULL << 40, 42);
+    g_autofree char *assigned = assign_text(orig, &plan);
+    g_autofree char *restored = unassign_text(assigned);
+
+    cr_assert_not_null(strstr(assigned, "<pcihole64 unit='KiB'>1 2</pcihole64>"), "%s", assigned);
+    cr_assert_not_null(strstr(assigned, "<on_crash> restart </on_crash>"), "%s", assigned);
+    cr_assert_not_null(strstr(assigned, "mode='emulate:x' bits='40'"), "%s", assigned);
+    cr_assert_str_eq(restored, orig);
+    plan_clear(&plan);
+}
+
 Test(domxml, unassign_of_a_domain_without_assignment_changes_nothing)
 {
     g_autofree char *orig = sample("i440fx.xml");
@@ -558,6 +625,66 @@ Test(domxml, dtd_and_entity_tricks_are_refused)
     assert_refused(undeclared, strlen(undeclared), "not well-formed");
 }
 
+/* The hook's gate searches the bytes for gpupool's namespace and for
+ * "hostdev": the reader must see the same text, never one decoded from
+ * another encoding in which neither is spelled out. */
+Test(domxml, documents_are_read_as_utf8_whatever_they_declare)
+{
+    g_autofree char *xml = hostile("<gpupool:request pool=\"gpus\" count=\"1\"/>" DEVICE_41,
+                                   HOSTDEV_41);
+    g_autofree char *decl = g_strconcat("<?xml version='1.0' encoding='UTF-16'?>", xml, NULL);
+    g_autofree char *utf16 = NULL;
+    g_autoptr(GString) bom = g_string_new_len("\xff\xfe", 2);
+    glong n = 0;
+    const char *utf7 =
+        "<?xml version='1.0' encoding='UTF-7'?><domain><name>vm1</name><devices>"
+        "<+AGg-ostdev mode='subsystem' type='pci'><source><address domain='0' bus='0x41' "
+        "slot='0' function='0'/></source></+AGg-ostdev></devices></domain>";
+
+    utf16 = (char *)g_utf8_to_utf16(decl, -1, NULL, &n, NULL);
+    g_string_append_len(bom, utf16, n * 2);
+    assert_refused(bom->str, bom->len, "not well-formed");
+    assert_refused(utf7, strlen(utf7), "not well-formed");
+}
+
+/* Release finds a domain's claims only when the hook's first test sees
+ * the namespace: a request it cannot see must not be claimed at prepare
+ * either. */
+Test(domxml, a_namespace_spelled_with_character_references_is_refused)
+{
+    g_autofree char *xml = hostile("<gpupool:request pool=\"gpus\" count=\"1\"/>" DEVICE_41,
+                                   HOSTDEV_41);
+    g_auto(GStrv) parts = g_strsplit(xml, "domain/1.0", 2);
+    g_autofree char *spelled = g_strjoinv("domain/1&#46;0", parts);
+
+    cr_assert_not(gp_domxml_has_assignment(spelled, strlen(spelled)));
+    assert_refused(spelled, strlen(spelled), "namespace is not written out");
+}
+
+/* gpupool reads the first of each: a second <devices> could pass a device
+ * through unchecked, a second <metadata> hold a request unassign leaves. */
+Test(domxml, a_second_devices_or_metadata_element_is_refused)
+{
+    g_autofree char *xml = hostile("<gpupool:request pool=\"gpus\" count=\"1\"/>" DEVICE_41,
+                                   HOSTDEV_41);
+    g_autoptr(GString) devices = g_string_new(xml);
+    g_autoptr(GString) metadata = g_string_new(xml);
+    g_autoptr(GError) error = NULL;
+
+    g_string_replace(devices, "</domain>",
+                     "<devices><hostdev mode='subsystem' type='pci'><source><address "
+                     "domain='0' bus='0x42' slot='0' function='0'/></source></hostdev>"
+                     "</devices></domain>", 1);
+    g_string_replace(metadata, "</domain>",
+                     "<metadata><gpupool:assignment xmlns:gpupool=\"" GP_DOMXML_NS "\">"
+                     "<gpupool:request pool=\"gpus\" count=\"1\"/></gpupool:assignment>"
+                     "</metadata></domain>", 1);
+    assert_refused(devices->str, devices->len, "2 <devices> elements");
+    assert_refused(metadata->str, metadata->len, "2 <metadata> elements");
+    cr_assert_null(gp_domxml_parse(metadata->str, metadata->len, &error));
+    cr_assert_not_null(strstr(error->message, "virsh dumpxml"), "%s", error->message);
+}
+
 Test(domxml, aliases_must_be_exactly_ua_gpupool_n)
 {
     assert_metadata_refused("<gpupool:request pool=\"gpus\" count=\"1\"/>"
@@ -909,4 +1036,24 @@ Test(domxml, passthrough_source_that_cannot_be_read_is_refused)
     cr_expect(strstr(error->message, "domain 'vm1': a <hostdev> has a source gpupool cannot "
                                      "read"), "%s", error->message);
     cr_expect_not(gp_domxml_may_pass_through(plain, strlen(plain)));
+}
+
+Test(domxml, the_uuid_of_a_domain_too_large_to_parse_is_read_from_its_head)
+{
+    const char *good = "<domain type='kvm' id='3'>\n  <name>vm1</name>\n  <uuid> "
+                       "0F0E0D0C-0B0A-4908-8706-050403020100 </uuid>\n  <memory";
+    const char *cases[] = {
+        "<domain><name>vm1</name></domain>",                    /* none */
+        "<uuid>0f0e0d0c-0b0a-4908-8706-050403020100</uuid><domain>", /* before <domain */
+        "<domain><uuid>0f0e0d0c-0b0a-4908-8706-05040302010</uuid>",  /* malformed */
+        "<domain><uuid>0f0e0d0c-0b0a-4908-8706-050403020100",        /* cut off */
+    };
+    g_autofree char *uuid = gp_domxml_head_uuid(good, strlen(good));
+
+    cr_assert_str_eq(uuid, "0f0e0d0c-0b0a-4908-8706-050403020100");
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *none = gp_domxml_head_uuid(cases[i], strlen(cases[i]));
+
+        cr_expect_null(none, "case %u: %s", i, none);
+    }
 }

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <criterion/criterion.h>
+#include <glib/gstdio.h>
 
 #include <stdio.h>
 #include <string.h>
@@ -329,38 +330,83 @@ Test(hook, binary_migrate_refuses_a_domain_with_whole_devices_in_one_line)
     cr_expect_str_eq(run.out, "");
 }
 
-Test(hook, binary_refuses_oversized_domain_xml_at_prepare_and_ignores_it_at_release)
+/* Over the 16 MiB bound, mentioning the namespace only at the end, with
+ * HEAD at its start (NULL: "<domain>"). */
+static char *
+huge_xml(const char *head)
 {
-    /* Over the 16 MiB bound, mentioning the namespace only at the end. */
     gsize size = 17 * 1024 * 1024;
-    g_autofree char *xml = g_malloc(size + 1);
-    g_auto(GpHookRun) prepare = { 0 };
-    g_auto(GpHookRun) release = { 0 };
+    char *xml = g_malloc(size + 1);
     const char *tail = "<!-- http://gpupool.org/xmlns/domain/1.0 --></domain>";
+
+    if (!head)
+        head = "<domain>";
+    memset(xml, ' ', size);
+    memcpy(xml, head, strlen(head));
+    memcpy(xml + size - strlen(tail), tail, strlen(tail));
+    xml[size] = '\0';
+    return xml;
+}
+
+Test(hook, binary_refuses_oversized_domain_xml_at_prepare)
+{
+    g_autofree char *xml = huge_xml(NULL);
+    g_auto(GpHookRun) prepare = { 0 };
     g_auto(GStrv) lines = NULL;
     int log = gp_test_syslog_listen(sim);
 
-    memset(xml, ' ', size);
-    memcpy(xml, "<domain>", 8);
-    memcpy(xml + size - strlen(tail), tail, strlen(tail));
-    xml[size] = '\0';
     gp_test_run_hook(&prepare, "huge", "prepare", "begin", xml);
     cr_expect_eq(prepare.status, 1);
     cr_expect(NULL != strstr(prepare.err, "huge: cannot read the domain XML (over 16 MiB"),
               "%s", prepare.err);
-    gp_test_run_hook(&release, "huge", "release", "end", xml);
-    cr_expect_eq(release.status, 0, "%s", release.err);
     cr_expect_eq(dir_entries(gp_sim_statedir(sim)), 0);
     /* The gate refused before any XML was read: the log has its name. */
-    lines = gp_test_syslog_lines(log, 2);
-    cr_assert_eq(g_strv_length(lines), 2);
+    lines = gp_test_syslog_lines(log, 1);
+    cr_assert_eq(g_strv_length(lines), 1);
     cr_expect(g_str_has_prefix(lines[0], "<27>"), "%s", lines[0]);
     cr_expect(strstr(lines[0], " gpupool[") && strstr(lines[0], "]: huge (uuid unknown): start "
                                                      "refused: cannot read the domain XML (over "
                                                      "16 MiB"), "%s", lines[0]);
-    cr_expect(g_str_has_prefix(lines[1], "<28>"), "%s", lines[1]);
-    cr_expect(strstr(lines[1], "]: huge (uuid unknown): release: cannot read"), "%s", lines[1]);
     gp_test_syslog_close(sim, log);
+}
+
+/* A domain whose live XML grew past the bound while it ran still gives
+ * its devices back when it stops: libvirt names it, and its UUID is at
+ * the head of the XML; the rebalance follows as after any release. */
+Test(hook, binary_release_of_oversized_domain_xml_drops_its_claims_by_name_and_uuid)
+{
+    const char *const devs[] = { GPU1, NULL };
+    g_autofree char *small = domain_xml("vm1", UUID_A, devs);
+    g_autofree char *xml = huge_xml("<domain type='kvm' id='7'>\n  <name>vm1</name>\n  <uuid>"
+                                    UUID_A "</uuid>\n");
+    g_autofree char *no_uuid = huge_xml(NULL);
+    g_autofree char *ran = g_build_filename(gp_sim_statedir(sim), "rebalance-ran", NULL);
+    g_auto(GpHookRun) prepare = { 0 };
+    g_auto(GpHookRun) release = { 0 };
+    g_auto(GpHookRun) unknown = { 0 };
+
+    gp_test_fake_rebalance(sim, 0);
+    gp_test_run_hook(&prepare, "vm1", "prepare", "begin", small);
+    cr_assert_eq(prepare.status, 0, "%s", prepare.err);
+    cr_assert_eq(gp_test_claim_count(), 1);
+    for (int i = 0; i < 50 && g_file_test(ran, G_FILE_TEST_EXISTS); i++)
+        g_usleep(20 * 1000);
+    g_unlink(ran);
+
+    gp_test_run_hook(&release, "vm1", "release", "end", xml);
+    cr_expect_eq(release.status, 0, "%s", release.err);
+    cr_expect_str_empty(release.err);
+    cr_expect_eq(gp_test_claim_count(), 0, "the claim stayed");
+    for (int i = 0; i < 50 && !g_file_test(ran, G_FILE_TEST_EXISTS); i++)
+        g_usleep(100 * 1000);
+    cr_expect(g_file_test(ran, G_FILE_TEST_EXISTS), "no rebalance was started");
+
+    /* Without a UUID to go by, the rebalance finds it stopped. */
+    gp_test_run_hook(&unknown, "huge", "release", "end", no_uuid);
+    cr_expect_eq(unknown.status, 0, "%s", unknown.err);
+    cr_expect(g_str_has_prefix(unknown.err, "gpupool: warning: huge: its domain XML is over "
+                                            "16 MiB and has no <uuid> at its head"),
+              "%s", unknown.err);
 }
 
 /* ---- domains that pass host devices through without gpupool ------------ */
@@ -393,9 +439,10 @@ Test(hook, binary_refuses_a_plain_domain_whose_hostdev_names_a_pool_device)
     gp_test_fake_rebalance(sim, 0);
     gp_test_run_hook(&run, "vm9", "prepare", "begin", xml);
     cr_expect_eq(run.status, 1);
-    cr_expect_str_eq(run.err, "gpupool: vm9: " GPU0 " belongs to pool 'gpus'; give the domain "
-                     "pool devices with 'gpupool assign vm9 --pool gpus' instead of a "
-                     "<hostdev>\n");
+    cr_expect_str_eq(run.err, "gpupool: vm9: its own <hostdev> of " GPU0 " passes through a "
+                     "device of pool 'gpus', which only gpupool hands out: remove that "
+                     "<hostdev> from the definition ('virsh edit vm9'), then give it devices "
+                     "of the pool with 'gpupool assign vm9 --pool gpus'\n");
     cr_expect_str_empty(run.out);
     after = gp_sim_snapshot(sim);
     cr_expect_str_eq(after, before, "the host was touched");
@@ -409,7 +456,8 @@ Test(hook, binary_refuses_a_plain_domain_that_takes_a_pool_devices_companion)
 
     gp_test_run_hook(&run, "vm9", "prepare", "begin", xml);
     cr_expect_eq(run.status, 1);
-    cr_expect(g_str_has_prefix(run.err, "gpupool: vm9: " AUDIO0 " belongs to pool 'gpus'; "),
+    cr_expect(g_str_has_prefix(run.err, "gpupool: vm9: its own <hostdev> of " AUDIO0 " passes through a "
+                              "device of pool 'gpus'"),
               "%s", run.err);
 }
 
@@ -425,7 +473,27 @@ Test(hook, binary_refuses_a_pool_vf_given_as_a_hostdev_interface)
 
     gp_test_run_hook(&run, "vm9", "prepare", "begin", xml);
     cr_expect_eq(run.status, 1);
-    cr_expect(g_str_has_prefix(run.err, "gpupool: vm9: " GPU2 " belongs to pool 'gpus'; "),
+    cr_expect(g_str_has_prefix(run.err, "gpupool: vm9: its own <interface type='hostdev'> of " GPU2
+                              " passes through a device of pool 'gpus'"),
+              "%s", run.err);
+}
+
+Test(hook, binary_refuses_a_hostdev_interface_spelled_with_a_character_reference)
+{
+    /* The parser reads type='host&#100;ev' as type='hostdev': the gate
+     * must not let it pass unchecked for lack of the word. */
+    g_autofree char *xml = plain_xml(
+        "vm9", UUID_C,
+        "    <interface type='host&#100;ev' managed='yes'>\n      <source>\n"
+        "        <address type='pci' domain='0x0000' bus='0x43' slot='0x00' function='0x0'/>\n"
+        "      </source>\n    </interface>\n");
+    g_auto(GpHookRun) run = { 0 };
+
+    cr_assert_null(strstr(xml, "hostdev"));
+    gp_test_run_hook(&run, "vm9", "prepare", "begin", xml);
+    cr_expect_eq(run.status, 1);
+    cr_expect(g_str_has_prefix(run.err, "gpupool: vm9: its own <interface type='hostdev'> of "
+                                        GPU2 " passes through a device of pool 'gpus'"),
               "%s", run.err);
 }
 
@@ -442,9 +510,11 @@ Test(hook, binary_refuses_a_pool_domain_with_an_extra_hostdev_of_the_pool)
     gp_test_fake_rebalance(sim, 0);
     gp_test_run_hook(&run, "vm1", "prepare", "begin", xml->str);
     cr_expect_eq(run.status, 1);
-    cr_expect_str_eq(run.err, "gpupool: vm1: " GPU1 " belongs to pool 'gpus'; give the domain "
-                     "pool devices with 'gpupool assign vm1 --pool gpus' instead of a "
-                     "<hostdev>\n");
+    /* The way out is to remove the <hostdev>: assign is done already. */
+    cr_expect_str_eq(run.err, "gpupool: vm1: its own <hostdev> of " GPU1 " passes through a "
+                     "device of pool 'gpus', which only gpupool hands out: remove that "
+                     "<hostdev> from the definition ('virsh edit vm1'); the devices gpupool "
+                     "reserves for it stay\n");
     claims = gp_test_load_claims();
     cr_expect_eq(gp_claims_all(claims)->len, 0, "nothing claimed for a refused start");
 }
@@ -486,7 +556,8 @@ Test(hook, binary_refuses_a_plain_domain_whose_hostdev_names_a_claimed_device)
     cr_assert(gp_claims_save(claims, &error), "%s", error ? error->message : "");
     gp_test_run_hook(&run, "vm9", "prepare", "begin", xml);
     cr_expect_eq(run.status, 1);
-    cr_expect(g_str_has_prefix(run.err, "gpupool: vm9: " OTHER " belongs to pool 'old'; "),
+    cr_expect(g_str_has_prefix(run.err, "gpupool: vm9: its own <hostdev> of " OTHER " passes through a "
+                              "device of pool 'old'"),
               "%s", run.err);
 }
 
@@ -747,4 +818,87 @@ Test(hook, binary_says_a_domain_from_another_host_is_being_repointed)
                      "again in a moment\n");
     ran = rebalance_log(1);
     cr_assert_eq(g_strv_length(ran), 2, "the rebalance the refusal names did not run");
+}
+
+/* Every warning and refusal is one line, whatever a domain's XML or name
+ * puts into it: libvirt shows the first line in the start error and logs
+ * the rest where nobody reads them. */
+Test(hook, binary_warnings_and_refusals_stay_one_line_with_control_characters_in_values)
+{
+    const char *xml =
+        "<domain type='qemu'><name>vm1</name><uuid>" UUID_A "</uuid><metadata>"
+        "<gpupool:assignment xmlns:gpupool='http://gpupool.org/xmlns/domain/1.0'>"
+        "<gpupool:request pool='g&#10;pus&#9;' count='1'/></gpupool:assignment></metadata>"
+        "<os><type arch='x86_64' machine='q35'>hvm</type></os><devices/></domain>";
+    const char *ops[][2] = {
+        { "prepare", "begin" }, { "release", "end" }, { "reconnect", "begin" },
+    };
+    gsize size = 17 * 1024 * 1024;
+    g_autofree char *huge = g_malloc0(size + 1);
+    g_auto(GpHookRun) big = { 0 };
+
+    gp_test_fake_rebalance(sim, 0);
+    for (guint i = 0; i < G_N_ELEMENTS(ops); i++) {
+        g_auto(GpHookRun) run = { 0 };
+
+        gp_test_run_hook(&run, "vm1", ops[i][0], ops[i][1], xml);
+        cr_expect(g_str_has_prefix(run.err, "gpupool: "), "%s: %s", ops[i][0], run.err);
+        cr_expect_eq(strchr(run.err, '\n'), run.err + strlen(run.err) - 1,
+                     "%s: not one line: %s", ops[i][0], run.err);
+        cr_expect(strstr(run.err, "'g\\npus\\t'"), "%s: %s", ops[i][0], run.err);
+    }
+    /* The gate's own message names the domain as libvirt passed it. */
+    memset(huge, ' ', size);
+    memcpy(huge, "<domain>", 8);
+    gp_test_run_hook(&big, "vm\t1\n", "prepare", "begin", huge);
+    cr_expect_eq(big.status, 1);
+    cr_expect_str_eq(big.err, "gpupool: vm\\x091\\x0a: cannot read the domain XML (over 16 "
+                              "MiB, or unreadable): refusing to look at it\n");
+}
+
+/* The check assign makes of a name is the hook's: a domain whose name
+ * the claims cannot record (libvirt takes a TAB) is refused saying how
+ * to rename it, never claimed and never blamed on gpupool. */
+Test(hook, binary_refuses_a_domain_whose_name_has_a_control_character_naming_the_fix)
+{
+    const char *const devs[] = { GPU0, NULL };
+    g_autofree char *xml = domain_xml("tab&#9;vm", UUID_A, devs);
+    g_auto(GpHookRun) run = { 0 };
+
+    gp_test_fake_rebalance(sim, 0);
+    gp_test_run_hook(&run, "tab\tvm", "prepare", "begin", xml);
+    cr_expect_eq(run.status, 1);
+    cr_expect_str_eq(run.err, "gpupool: domain name 'tab\\tvm' contains the control character "
+                              "'\\t', which gpupool cannot record as the holder of a device: "
+                              "rename the domain with 'virsh domrename' (while it is shut off) "
+                              "and assign it again\n");
+    cr_expect_eq(gp_test_claim_count(), 0);
+}
+
+/* A domain is known by its UUID and its name both: XML that passes the
+ * holder's UUID under another name (fed to the hook by hand, a copy of
+ * the domain defined elsewhere) is another domain.  It neither gets the
+ * holder's device nor gives it back at its release. */
+Test(hook, binary_a_domain_with_the_holders_uuid_but_another_name_is_another_domain)
+{
+    const char *const devs[] = { GPU1, NULL };
+    g_autofree char *holder_xml = domain_xml("vm1", UUID_A, devs);
+    g_autofree char *copy_xml = domain_xml("vm1-copy", UUID_A, devs);
+    g_auto(GpHookRun) first = { 0 };
+    g_auto(GpHookRun) copy = { 0 };
+    g_auto(GpHookRun) release = { 0 };
+    g_autoptr(GpClaims) claims = NULL;
+
+    gp_test_fake_rebalance(sim, 0);
+    gp_test_run_hook(&first, "vm1", "prepare", "begin", holder_xml);
+    cr_assert_eq(first.status, 0, "%s", first.err);
+    gp_test_run_hook(&copy, "vm1-copy", "prepare", "begin", copy_xml);
+    cr_expect_eq(copy.status, 1, "the copy got the holder's device");
+    cr_expect(g_str_has_prefix(copy.err, "gpupool: " GPU1 " of pool 'gpus' is held by domain "
+                                         "'vm1'"), "%s", copy.err);
+    gp_test_run_hook(&release, "vm1-copy", "release", "end", copy_xml);
+    cr_expect_eq(release.status, 0, "%s", release.err);
+    claims = gp_test_load_claims();
+    cr_expect_eq(gp_claims_all(claims)->len, 1, "the copy's release dropped the holder's claim");
+    cr_expect_str_eq(holder(claims, GPU1), "vm1");
 }

@@ -140,7 +140,7 @@ Test(lifecycle, prepare_and_release_transactions_persist_claims, .init = on_hook
     cr_assert(gp_lifecycle_prepare(dom, &error), "%s", error ? error->message : "");
     after = gp_test_load_claims();
     cr_expect_str_eq(holder(after, GPU0), "vm1");
-    cr_assert(gp_lifecycle_release(UUID_A, &dropped, &error));
+    cr_assert(gp_lifecycle_release(dom, &dropped, &error));
     cr_expect_eq(dropped, 1);
     g_clear_pointer(&after, gp_claims_free);
     after = gp_test_load_claims();
@@ -257,7 +257,7 @@ Test(lifecycle, release_drops_the_claims_even_after_the_pool_was_undefined, .ini
 
     cr_assert(gp_lifecycle_prepare(dom, NULL));
     cr_assert(gp_poolstore_delete("gpus", NULL));
-    cr_assert(gp_lifecycle_release(UUID_A, &dropped, &error), "%s",
+    cr_assert(gp_lifecycle_release(dom, &dropped, &error), "%s",
               error ? error->message : "");
     cr_expect_eq(dropped, 1);
     after = gp_test_load_claims();
@@ -286,12 +286,12 @@ Test(lifecycle, hook_creates_the_domains_mdev_at_prepare_and_removes_it_at_relea
     cr_assert(gp_lifecycle_prepare(dom, &err), "%s", err ? err->message : "");
     cr_assert_eq(gp_test_claim_count(), 1);
 
-    cr_assert(gp_lifecycle_release(DOM1, &dropped, &err), "%s", err ? err->message : "");
+    cr_assert(gp_lifecycle_release(dom, &dropped, &err), "%s", err ? err->message : "");
     cr_assert_eq(dropped, 1);
     cr_assert_not(gp_sysfs_is_dir(rel));
     cr_assert_eq(gp_test_claim_count(), 0);
     /* release end after the mdev already went (NVIDIA removes its own). */
-    cr_assert(gp_lifecycle_release(DOM1, &dropped, &err));
+    cr_assert(gp_lifecycle_release(dom, &dropped, &err));
 }
 
 Test(lifecycle, hook_refuses_a_start_when_the_mdev_pool_is_full_and_leaves_the_host_alone)
@@ -354,7 +354,7 @@ Test(lifecycle, hook_sets_the_vgpu_type_on_the_claimed_vf_and_clears_it_at_relea
     cr_assert(gp_lifecycle_prepare(dom, &err), "%s", err ? err->message : "");
     cur = gp_sim_read(sim, "bus/pci/devices/0000:c1:00.4/nvidia/current_vgpu_type");
     cr_assert_str_eq(cur, "1158");
-    cr_assert(gp_lifecycle_release(DOM1, &dropped, &err), "%s", err ? err->message : "");
+    cr_assert(gp_lifecycle_release(dom, &dropped, &err), "%s", err ? err->message : "");
     cr_assert_eq(dropped, 1);
     cleared = gp_sim_read(sim, "bus/pci/devices/0000:c1:00.4/nvidia/current_vgpu_type");
     cr_assert_str_eq(cleared, "0");
@@ -372,7 +372,7 @@ Test(lifecycle, hook_keeps_the_claim_and_the_type_while_qemu_still_holds_the_vf)
     cr_assert(gp_lifecycle_prepare(dom, &err), "%s", err ? err->message : "");
     gp_test_vfio_user(sim, "0000:c1:00.4", "77", "qemu-system-x86");
 
-    cr_assert_not(gp_lifecycle_release(DOM1, &dropped, &err));
+    cr_assert_not(gp_lifecycle_release(dom, &dropped, &err));
     cr_assert(strstr(err->message, "0000:c1:00.4 is still open through /dev/vfio/"), "%s",
               err->message);
     cr_assert_eq(dropped, 0);
@@ -435,10 +435,21 @@ Test(lifecycle, hook_says_a_vf_pool_is_exhausted_when_the_profile_has_no_room)
 static gboolean
 passthrough_allowed(const char *device, GError **error)
 {
-    g_autoptr(GPtrArray) devices = g_ptr_array_new();
+    GpDomAssignment asg = {
+        .name = (char *)"vm9",
+        .requests = g_ptr_array_new(),
+        .passthrough = g_ptr_array_new(),
+        .passthrough_kinds = g_ptr_array_new(),
+    };
+    gboolean ok;
 
-    g_ptr_array_add(devices, (gpointer)device);
-    return gp_lifecycle_check_passthrough("vm9", devices, error);
+    g_ptr_array_add(asg.passthrough, (gpointer)device);
+    g_ptr_array_add(asg.passthrough_kinds, (gpointer)"<hostdev>");
+    ok = gp_lifecycle_check_passthrough(&asg, NULL, error);
+    g_ptr_array_unref(asg.requests);
+    g_ptr_array_unref(asg.passthrough);
+    g_ptr_array_unref(asg.passthrough_kinds);
+    return ok;
 }
 
 Test(lifecycle, a_vf_of_a_vf_pool_given_as_a_hostdev_is_refused_naming_the_pool)
@@ -447,9 +458,11 @@ Test(lifecycle, a_vf_of_a_vf_pool_given_as_a_hostdev_is_refused_naming_the_pool)
     g_autoptr(GError) err = NULL;
 
     cr_assert_not(passthrough_allowed("0000:c1:00.5", &err));
-    cr_expect_str_eq(err->message, "vm9: 0000:c1:00.5 belongs to pool 'l40s'; give the domain "
-                                   "pool devices with 'gpupool assign vm9 --pool l40s' instead "
-                                   "of a <hostdev>");
+    cr_expect_str_eq(err->message, "vm9: its own <hostdev> of 0000:c1:00.5 passes through a "
+                                   "device of pool 'l40s', which only gpupool hands out: "
+                                   "remove that <hostdev> from the definition ('virsh edit "
+                                   "vm9'), then give it devices of the pool with 'gpupool "
+                                   "assign vm9 --pool l40s'");
     g_clear_error(&err);
     cr_assert_not(passthrough_allowed(GP_SIM_SRIOV_GPU, &err), "the PF itself");
     gp_test_l40s_done();
@@ -474,9 +487,11 @@ Test(lifecycle, a_pool_domains_mdev_given_as_a_hostdev_is_refused_naming_the_poo
     asg = gp_domxml_read_assignment(xml, strlen(xml), &err);
     cr_assert_not_null(asg, "%s", err ? err->message : "");
     cr_assert_eq(asg->passthrough->len, 1);
-    cr_assert_not(gp_lifecycle_check_passthrough(asg->name, asg->passthrough, &err));
-    msg = g_strdup_printf("vm9: %s belongs to pool 'disp'; give the domain pool devices with "
-                          "'gpupool assign vm9 --pool disp' instead of a <hostdev>", uuid);
+    cr_assert_not(gp_lifecycle_check_passthrough(asg, NULL, &err));
+    msg = g_strdup_printf("vm9: its own <hostdev> of %s passes through a device of pool "
+                          "'disp', which only gpupool hands out: remove that <hostdev> from "
+                          "the definition ('virsh edit vm9'), then give it devices of the "
+                          "pool with 'gpupool assign vm9 --pool disp'", uuid);
     cr_expect_str_eq(err->message, msg);
     g_clear_error(&err);
     /* An mdev of the same parent made outside gpupool is the pool's too. */

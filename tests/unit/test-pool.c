@@ -240,6 +240,13 @@ Test(pool, parse_refuses_malformed_xml)
     expect_invalid("gpus", "not well-formed");
 }
 
+Test(pool, bytes_that_are_not_utf8_are_refused_in_one_line)
+{
+    /* libxml2 says this in two lines; the error stays one. */
+    expect_invalid("<pool type='pci'><name>gpus</name><description>caf\xe9</description></pool>",
+                   "not proper UTF-8");
+}
+
 Test(pool, parse_refuses_a_device_listed_twice_in_any_spelling)
 {
     expect_invalid("<pool type='pci'><name>a</name><device address='0000:41:00.0'/>"

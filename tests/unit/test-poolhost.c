@@ -583,7 +583,10 @@ Test(poolhost, setup_applies_vf_counts)
     cr_assert(strstr(s.done, "enabled 2 VFs"), "%s", s.done);
 }
 
-Test(poolhost, setup_leaves_a_pf_whose_vfs_were_changed_by_hand_alone)
+/* partition-set killed between the host and the pool file, or an admin's
+ * echo, leaves another VF count than the pool's: setup gives the PF the
+ * pool's count back, since no domain holds one of its VFs... */
+Test(poolhost, setup_gives_a_pf_the_pools_vf_count_back_when_no_vf_is_held)
 {
     g_autoptr(GpSim) sim = gp_sim_fixture_intel_sriov();
     g_autofree char *add = NULL;
@@ -595,8 +598,31 @@ Test(poolhost, setup_leaves_a_pf_whose_vfs_were_changed_by_hand_alone)
     cr_assert(gp_sim_write(sim, "bus/pci/devices/" GP_SIM_INTEL_SRIOV_GPU "/sriov_numvfs", "0"));
     cr_assert(gp_sim_write(sim, "bus/pci/devices/" GP_SIM_INTEL_SRIOV_GPU "/sriov_numvfs", "5"));
     setup(&s);
+    cr_assert(s.ok, "%s", s.failed);
+    numvfs = gp_sim_read(sim, "bus/pci/devices/" GP_SIM_INTEL_SRIOV_GPU "/sriov_numvfs");
+    cr_assert_str_eq(numvfs, "2");
+    gp_test_assert_driver(sim, "0000:4d:00.2", "vfio-pci");
+}
+
+/* ... but while a domain holds one, the VFs stay as they are: changing
+ * the count would destroy it under the guest. */
+Test(poolhost, setup_leaves_the_vf_count_alone_while_a_domain_holds_a_vf)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_intel_sriov();
+    g_autofree char *add = NULL;
+    g_autofree char *numvfs = NULL;
+    g_auto(Setup) s = { 0 };
+
+    create_vf("flex", 2);
+    add = added("flex", GP_SIM_INTEL_SRIOV_GPU, NULL);
+    cr_assert(gp_sim_write(sim, "bus/pci/devices/" GP_SIM_INTEL_SRIOV_GPU "/sriov_numvfs", "0"));
+    cr_assert(gp_sim_write(sim, "bus/pci/devices/" GP_SIM_INTEL_SRIOV_GPU "/sriov_numvfs", "5"));
+    gp_test_hold("0000:4d:00.3", "flex", "6f1c4a52-2d7e-4b8a-9c1e-3a5b7d9e0f12", "vm1", NULL);
+    setup(&s);
     cr_assert_not(s.ok);
-    cr_assert(strstr(s.failed, "has 5 VFs enabled but pool 'flex' wants 2"), "%s", s.failed);
+    cr_assert(strstr(s.failed, "pool 'flex': 0000:4d:00.0 has another VF count than the "
+                               "pool's 2, and domain 'vm1' holds 0000:4d:00.3: stop it"),
+              "%s", s.failed);
     numvfs = gp_sim_read(sim, "bus/pci/devices/" GP_SIM_INTEL_SRIOV_GPU "/sriov_numvfs");
     cr_assert_str_eq(numvfs, "5");
 }

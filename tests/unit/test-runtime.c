@@ -220,11 +220,14 @@ Test(runtime, refusals_name_the_file_pool_or_option_and_the_fix)
         { plain, "extra", 2, "takes no arguments" },
     };
 
-    swapped = g_strjoinv("pool='tensors'", g_strsplit(text, "pool='gpus'", -1));
     {
-        g_autofree char *s2 = g_strjoinv("pool=\"tensors\"", g_strsplit(swapped, "pool=\"gpus\"",
-                                                                         -1));
+        g_auto(GStrv) single = g_strsplit(text, "pool='gpus'", -1);
+        g_auto(GStrv) dbl = NULL;
+        g_autofree char *s2 = NULL;
 
+        swapped = g_strjoinv("pool='tensors'", single);
+        dbl = g_strsplit(swapped, "pool=\"gpus\"", -1);
+        s2 = g_strjoinv("pool=\"tensors\"", dbl);
         cr_assert(g_file_set_contents(nopool, s2, -1, NULL));
     }
     for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {

@@ -23,6 +23,7 @@ make_tree(void)
     g_autofree char *dev = NULL;
     g_autofree char *devices = NULL;
     g_autofree char *driver = NULL;
+    g_autofree char *link = NULL;
 
     root = g_dir_make_tmp("gp-sriov-XXXXXX", NULL);
     cr_assert_not_null(root);
@@ -33,10 +34,11 @@ make_tree(void)
     cr_assert_eq(g_mkdir_with_parents(dev, 0755), 0);
     cr_assert_eq(g_mkdir_with_parents(devices, 0755), 0);
     cr_assert_eq(g_mkdir_with_parents(driver, 0755), 0);
-    cr_assert_eq(symlink("../../../devices/pci0000:00/0000:00:01.0/0000:01:00.0",
-                         g_build_filename(devices, "0000:01:00.0", NULL)), 0);
-    cr_assert_eq(symlink("../../../../bus/pci/drivers/nvidia",
-                         g_build_filename(dev, "driver", NULL)), 0);
+    link = g_build_filename(devices, "0000:01:00.0", NULL);
+    cr_assert_eq(symlink("../../../devices/pci0000:00/0000:00:01.0/0000:01:00.0", link), 0);
+    g_free(link);
+    link = g_build_filename(dev, "driver", NULL);
+    cr_assert_eq(symlink("../../../../bus/pci/drivers/nvidia", link), 0);
 }
 
 static void

@@ -11,6 +11,31 @@
 
 static char *root;
 
+/* Small builders of the test tree, relative to ROOT (make_attr: to DIR). */
+static void
+make_dir(const char *rel)
+{
+    g_autofree char *path = g_build_filename(root, rel, NULL);
+
+    cr_assert_eq(g_mkdir_with_parents(path, 0755), 0);
+}
+
+static void
+make_link(const char *target, const char *rel)
+{
+    g_autofree char *path = g_build_filename(root, rel, NULL);
+
+    cr_assert_eq(symlink(target, path), 0);
+}
+
+static void
+make_attr(const char *dir, const char *name, const char *contents)
+{
+    g_autofree char *path = g_build_filename(dir, name, NULL);
+
+    cr_assert(g_file_set_contents(path, contents, -1, NULL));
+}
+
 static void
 make_tree(void)
 {
@@ -21,16 +46,16 @@ make_tree(void)
     gp_sysfs_set_root(root);
     dev = g_build_filename(root, "devices/pci0000:00/0000:00:01.0/0000:01:00.0", NULL);
     g_mkdir_with_parents(dev, 0755);
-    g_mkdir_with_parents(g_build_filename(root, "bus/pci/devices", NULL), 0755);
-    g_mkdir_with_parents(g_build_filename(root, "bus/pci/drivers/nvidia", NULL), 0755);
-    cr_assert_eq(symlink("../../../devices/pci0000:00/0000:00:01.0/0000:01:00.0",
-                         g_build_filename(root, "bus/pci/devices/0000:01:00.0", NULL)), 0);
-    cr_assert_eq(symlink("../../../../bus/pci/drivers/nvidia",
-                         g_build_filename(dev, "driver", NULL)), 0);
-    g_file_set_contents(g_build_filename(dev, "vendor", NULL), "0x10de\n", -1, NULL);
-    g_file_set_contents(g_build_filename(dev, "numa_node", NULL), "1\n", -1, NULL);
-    g_file_set_contents(g_build_filename(dev, "label", NULL), "GPU 1\n", -1, NULL);
-    g_file_set_contents(g_build_filename(dev, "driver_override", NULL), "(null)\n", -1, NULL);
+    make_dir("bus/pci/devices");
+    make_dir("bus/pci/drivers/nvidia");
+    make_link("../../../devices/pci0000:00/0000:00:01.0/0000:01:00.0",
+              "bus/pci/devices/0000:01:00.0");
+    make_link("../../../../bus/pci/drivers/nvidia",
+              "devices/pci0000:00/0000:00:01.0/0000:01:00.0/driver");
+    make_attr(dev, "vendor", "0x10de\n");
+    make_attr(dev, "numa_node", "1\n");
+    make_attr(dev, "label", "GPU 1\n");
+    make_attr(dev, "driver_override", "(null)\n");
 }
 
 static void

@@ -68,6 +68,31 @@ Test(txfile, a_failed_replace_keeps_the_old_file_and_names_the_directory)
     cr_assert(strstr(error->message, "missing"), "%s", error->message);
 }
 
+Test(txfile, leftovers_of_a_killed_replace_are_removed_and_nothing_else)
+{
+    const char *const leftovers[] = { ".claims.xml.Ab3dE9", ".gpus.xml.000000", ".x.y.zzzzzz" };
+    const char *const kept[] = { "claims.xml", ".hidden", ".gpus.xml.Ab3dE", ".gpus.xml.Ab3d-9",
+                                 "gpus.xml.Ab3dE9", "..Ab3dE9" };
+    g_autoptr(GPtrArray) removed = g_ptr_array_new_with_free_func(g_free);
+    g_autofree char *subdir = g_build_filename(dir, ".sub.xml.Ab3dE9", NULL);
+
+    for (guint i = 0; i < G_N_ELEMENTS(leftovers); i++) {
+        g_autofree char *path = g_build_filename(dir, leftovers[i], NULL);
+
+        cr_assert(g_file_set_contents(path, "<half", -1, NULL));
+    }
+    for (guint i = 0; i < G_N_ELEMENTS(kept); i++) {
+        g_autofree char *path = g_build_filename(dir, kept[i], NULL);
+
+        cr_assert(g_file_set_contents(path, "x", -1, NULL));
+    }
+    cr_assert_eq(mkdir(subdir, 0755), 0);
+    cr_assert_eq(gp_txfile_remove_leftovers(dir, removed), G_N_ELEMENTS(leftovers));
+    cr_assert_eq(removed->len, G_N_ELEMENTS(leftovers));
+    cr_assert_eq(entries(), G_N_ELEMENTS(kept) + 1);
+    cr_assert_eq(gp_txfile_remove_leftovers("/nonexistent/gpupool", NULL), 0);
+}
+
 Test(txfile, ensure_dir_creates_parents_and_accepts_an_existing_one)
 {
     g_autofree char *sub = g_build_filename(dir, "a", "b", NULL);
