@@ -19,7 +19,8 @@
 #       device can be passed through outside the demo host, so this is the
 #       cluster's part, to which gpupool adds (s) and the hook's claim.
 #       Needs root, network/mount/PID namespaces, corosync, pacemaker and
-#       libvirt; skipped with the reason otherwise.  About a minute.
+#       libvirt; skipped with the reason otherwise, or with
+#       BENCH_CLUSTER_KILLS=0.  About a minute per kill.
 #
 # The demo host's end-to-end times with real passthrough are in
 # tests/vm/README.md (80-cluster-gpu).
@@ -93,6 +94,7 @@ fi
 
 # ---- (f) node loss to running elsewhere, the cluster's part -------------------------
 skip_f() { say "(f) skipped: $*"; exit $fail; }
+[ "$KILLS" -gt 0 ] || skip_f "BENCH_CLUSTER_KILLS=0"
 [ "$(id -u)" = 0 ] || skip_f "needs root (network, mount and PID namespaces for the nodes)"
 for c in corosync pacemakerd crm crm_mon libvirtd virtlogd virsh qemu-system-x86_64 ip nsenter unshare xmllint; do
 	command -v $c > /dev/null 2>&1 ||
