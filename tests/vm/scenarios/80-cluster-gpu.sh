@@ -17,7 +17,7 @@
 #   - killing its node restarts it on the survivor;
 #   - a second domain with no free device anywhere stays stopped and
 #     `gpupool cluster-status` says why, and starts when a device frees up.
-# demo-host: scenario-timeout 1800
+# demo-host: scenario-timeout 2400
 . "$VMDIR/lib.sh"
 . "$VMDIR/cluster.sh"
 
