@@ -6,6 +6,7 @@
 GP_BENCHES = bench/bench-devices
 GP_BENCHES += bench/bench-hook
 GP_BENCHES += bench/bench-storm
+EXTRA_DIST += bench/bench-cluster.sh
 
 if ENABLE_TESTS
 # Built with everything else so they never rot; run only by `make bench`.
@@ -32,12 +33,19 @@ bench: tests/integration/gp-it-host
 # only `make check` would build otherwise.
 bench: hooks/gpupool-hook hooks/gpupool-hook-domain tests/sim/libgpsim-preload.la
 
+# bench-cluster.sh: GpuDomain's cost over VirtualDomain's, and node loss
+# to a domain running on the survivor in a cluster of namespaced nodes.
+bench: ocf/GpuDomain ocf/PoolCapacity tests/integration/gp-it-host
+
 bench: $(GP_BENCHES) src/gpupool
 	@fail=0; \
 	for b in $(GP_BENCHES); do \
 	  top_srcdir=$(abs_top_srcdir) top_builddir=$(abs_top_builddir) \
 	    GPUPOOL_SCHEMADIR=$(abs_top_srcdir)/xml ./$$b || fail=1; \
 	done; \
+	top_srcdir=$(abs_top_srcdir) top_builddir=$(abs_top_builddir) \
+	  GPUPOOL_SCHEMADIR=$(abs_top_srcdir)/xml \
+	  $(abs_top_srcdir)/bench/bench-cluster.sh || fail=1; \
 	exit $$fail
 else
 bench:

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Test tiers: unit (Criterion, simulated sysfs), libvirt integration,
+# offline cluster (resource agents, placement with crm_simulate),
 # end-to-end demo host (make check-vm).
 if ENABLE_TESTS
 include tests/sim/local.mk
@@ -7,6 +8,7 @@ include tests/unit/local.mk
 include tests/crash/local.mk
 endif
 include tests/integration/local.mk
+include tests/cluster/local.mk
 include tests/vm/local.mk
 include tests/fuzz/local.mk
 include bench/local.mk
@@ -18,8 +20,7 @@ TESTS_ENVIRONMENT = \
 
 EXTRA_DIST += \
 	tests/debian-packages tests/install-deps \
-	tests/run-all-tests tests/run-demo tests/build-deb \
-	tests/cluster/crm-simulate-placement
+	tests/run-all-tests tests/run-demo tests/build-deb
 
 # A sanitized build (configure --enable-sanitizers) runs every test
 # through tests/sanitizer-check, which fails a test when any process it

@@ -54,14 +54,17 @@ gp_crmconfig_text(const GpCrmResource *r)
         "property placement-strategy=balanced\n"
         "# Every node publishes its free devices per pool as node utilization gpupool_POOL.\n"
         "primitive %s ocf:gpupool:PoolCapacity \\\n"
-        "\top monitor interval=%s timeout=60s\n"
+        "\top start timeout=%s interval=0s \\\n"
+        "\top stop timeout=%s interval=0s \\\n"
+        "\top monitor interval=%s timeout=%s\n"
         "clone %s %s \\\n"
         "\tmeta interleave=true\n"
         "# A domain on a lost node restarts elsewhere only once that node is fenced:\n"
         "# configure a stonith device (stonith-enabled=true).\n"
         "#\n"
         "# ==== Domain %s ====\n",
-        r->domain, r->config, GP_CRM_CAPACITY_RESOURCE, GP_CRM_CAPACITY_INTERVAL,
+        r->domain, r->config, GP_CRM_CAPACITY_RESOURCE, GP_CRM_CAPACITY_TIMEOUT,
+        GP_CRM_CAPACITY_TIMEOUT, GP_CRM_CAPACITY_INTERVAL, GP_CRM_CAPACITY_TIMEOUT,
         GP_CRM_CAPACITY_CLONE, GP_CRM_CAPACITY_RESOURCE, r->domain);
     for (guint i = 0; i < r->demands->len; i++) {
         const GpCrmDemand *d = r->demands->pdata[i];

@@ -31,6 +31,9 @@ G_BEGIN_DECLS
 #define GP_CRM_CAPACITY_RESOURCE "gpupool-capacity"
 #define GP_CRM_CAPACITY_CLONE "gpupool-capacity-clone"
 #define GP_CRM_CAPACITY_INTERVAL "30s"
+/* Its start writes up to 8 attributes per pool with Pacemaker's tools,
+ * which overran Pacemaker's default 20 s on a loaded node. */
+#define GP_CRM_CAPACITY_TIMEOUT "60s"
 
 typedef struct {
     char *pool;

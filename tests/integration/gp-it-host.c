@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* gp-it-host DIR NGPUS POOLSIZE [STORMSIZE]
+/* gp-it-host DIR NGPUS POOLSIZE [STORMSIZE [DEVICE]]
  *
- * Builds a simulated host for the libvirt integration tier and leaves it
- * in DIR: DIR/sys (a sysfs root with NGPUS GPUs bound to vfio-pci, each
- * behind its own root port, at 0000:e1:00.0, 0000:e2:00.0, ...: buses
- * this machine does not have), DIR/etc/gpupool with pool "gpus" holding
- * the first POOLSIZE of them and pool "storm" the next STORMSIZE (none
- * if not given), and an empty DIR/run/gpupool.  The hook and
- * the CLI then run against it with GPUPOOL_SYSFS_ROOT, GPUPOOL_CONFDIR and
- * GPUPOOL_STATEDIR; libvirt, which looks at the real /sys, cannot open
- * the devices.
+ * Builds a simulated host for the libvirt integration tier (and the
+ * offline cluster tests) and leaves it in DIR: DIR/sys (a sysfs root with
+ * NGPUS GPUs, A100s 10de:20b5 unless DEVICE gives another NVIDIA device
+ * ID, bound to vfio-pci, each behind its own root port, at 0000:e1:00.0,
+ * 0000:e2:00.0, ...: buses this machine does not have), DIR/etc/gpupool
+ * with pool "gpus" holding the first POOLSIZE of them and pool "storm" the
+ * next STORMSIZE (none if not given or 0), and an empty DIR/run/gpupool.
+ * The hook and the CLI then run against it with GPUPOOL_SYSFS_ROOT,
+ * GPUPOOL_CONFDIR and GPUPOOL_STATEDIR; libvirt, which looks at the real
+ * /sys, cannot open the devices.
  *
  * Two partitionable devices, in no pool yet (the tier makes its mdev and
  * vf pools with gpupool's own commands, with the simulated kernel
@@ -41,16 +42,18 @@ main(int argc, char **argv)
     g_autofree char *out = NULL;
     g_autofree char *err = NULL;
     g_autofree char *from = NULL;
-    guint n, pool_size, storm_size = 0;
+    guint n, pool_size, storm_size = 0, device = 0x20b5;
     int status = 0;
 
-    if (argc != 4 && argc != 5) {
-        fprintf(stderr, "usage: gp-it-host DIR NGPUS POOLSIZE [STORMSIZE]\n");
+    if (argc < 4 || argc > 6) {
+        fprintf(stderr, "usage: gp-it-host DIR NGPUS POOLSIZE [STORMSIZE [DEVICE]]\n");
         return 2;
     }
+    if (argc == 6)
+        device = (guint)g_ascii_strtoull(argv[5], NULL, 16);
     n = atoi(argv[2]);
     pool_size = atoi(argv[3]);
-    if (argc == 5)
+    if (argc >= 5)
         storm_size = atoi(argv[4]);
     if (n < 1 || n > 30 || pool_size + storm_size > n) {
         fprintf(stderr, "gp-it-host: NGPUS must be 1..30 and POOLSIZE + STORMSIZE at most "
@@ -70,7 +73,7 @@ main(int argc, char **argv)
         g_autofree char *rp = g_strdup_printf("0000:00:%02x.0", i + 1);
         g_autofree char *addr = g_strdup_printf("0000:%02x:00.0", 0xe1 + i);
         GpSimPciSpec spec = {
-            .addr = addr, .parent = rp, .vendor = 0x10de, .device = 0x20b5,
+            .addr = addr, .parent = rp, .vendor = 0x10de, .device = device,
             .class_code = 0x030200, .driver = "vfio-pci",
             .bars = {
                 [0] = { .size = 16 << 20 },

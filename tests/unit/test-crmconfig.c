@@ -61,6 +61,19 @@ Test(crmconfig, a_whole_device_domain_gets_its_utilization_and_no_migration)
     cr_expect_null(strstr(out, "migrate_to"), "%s", out);
 }
 
+/* Pacemaker's default operation timeout (20 s) is shorter than a
+ * PoolCapacity start that writes a pool's attributes on a loaded node. */
+Test(crmconfig, the_capacity_clone_gets_start_and_stop_timeouts_beyond_the_default)
+{
+    g_autofree char *shared = shared_domain("q35-seabios.xml", "vm1", UUID_A, "gpus", 1);
+    g_autofree char *out = config_of(shared);
+
+    cr_expect_not_null(strstr(out, "primitive gpupool-capacity ocf:gpupool:PoolCapacity \\\n"
+                                   "\top start timeout=60s interval=0s \\\n"
+                                   "\top stop timeout=60s interval=0s \\\n"
+                                   "\top monitor interval=30s timeout=60s\n"), "%s", out);
+}
+
 /* Partitions could move, but not on a stack gpupool cannot vouch for. */
 Test(crmconfig, partitions_migrate_only_where_the_hypervisor_can_and_it_says_why_not)
 {

@@ -40,6 +40,7 @@
 #   cluster_status            crm_mon -1 -r of a live node, for the log
 #   node_xpath N EXPR         XPath over node N's crm_mon XML
 #   cluster_node_device N     the PCI device node N owns by convention
+#   cluster_install_agents    gpupool's OCF agents where Pacemaker finds them
 #   cluster_node_memory N     processes and PSS of node N
 #   cluster_destroy           kill every node, remove namespaces and files
 
@@ -48,6 +49,16 @@ CLUSTER_SHARED=$CLUSTER_DIR/shared
 CLUSTER_NET=${CLUSTER_NET:-10.213.7}
 CLUSTER_BRIDGE=${CLUSTER_BRIDGE:-gpcbr0}
 CLUSTER_NAME=${CLUSTER_NAME:-gpupool-test}
+# Names of the network namespaces (PREFIX-nodeN) and host links (PREFIX-vethN).
+CLUSTER_PREFIX=${CLUSTER_PREFIX:-gpc}
+# CLUSTER_OCF_DIR (optional): a directory of OCF provider directories
+# (PROVIDER/AGENT) that every node finds in /usr/lib/ocf/resource.d, where
+# Pacemaker looks, besides this host's providers, without installing
+# anything on this host (outside the demo host, whose files are in RAM,
+# that matters).
+# CLUSTER_NODE_ENV (optional): NAME=VALUE words exported in every node
+# before its daemons start, so that pacemaker-execd passes them to the
+# resource agents.
 # What a node keeps "on disk", each bind-mounted from its own directory.
 CLUSTER_NODE_DIRS="/etc/libvirt /etc/corosync /etc/gpupool /var/lib/libvirt /var/lib/pacemaker /var/lib/corosync /var/cache/libvirt /var/log"
 # libvirtd of a node also listens on TCP (no auth, private bridge only), so
@@ -55,7 +66,7 @@ CLUSTER_NODE_DIRS="/etc/libvirt /etc/corosync /etc/gpupool /var/lib/libvirt /var
 CLUSTER_LIBVIRTD_OPTS=--listen
 
 node_name() { echo "node$1"; }
-_node_ns() { echo "gpc-node$1"; }
+_node_ns() { echo "$CLUSTER_PREFIX-node$1"; }
 _node_dir() { echo "$CLUSTER_DIR/nodes/node$1"; }
 node_addr() { echo "$CLUSTER_NET.$1"; }
 cluster_size() { cat "$CLUSTER_DIR/size" 2>/dev/null || echo 0; }
@@ -193,6 +204,7 @@ _cluster_node_main() {
 		mkdir -p "$d" && mount --bind "$nd$d" "$d" || echo "node$n: cannot bind $d"
 	done
 	mount --bind "$CLUSTER_DIR/hosts" /etc/hosts
+	[ -d "$CLUSTER_DIR/resource.d" ] && mount --bind "$CLUSTER_DIR/resource.d" /usr/lib/ocf/resource.d
 	mount -t tmpfs -o mode=0755 tmpfs /run
 	mkdir -p /run/lock /run/libvirt /run/gpupool /run/crm
 	chown hacluster:haclient /run/crm
@@ -203,6 +215,7 @@ _cluster_node_main() {
 	mount -t tmpfs -o mode=0700 tmpfs "$CLUSTER_DIR/nodes"
 	echo "node$n: namespaces ready, starting virtlogd, libvirtd, corosync, pacemakerd"
 
+	for d in $CLUSTER_NODE_ENV; do export "$d"; done
 	virtlogd -d
 	libvirtd -d $CLUSTER_LIBVIRTD_OPTS
 	setsid corosync -f > /var/log/corosync/stdout.log 2>&1 < /dev/null &
@@ -227,7 +240,7 @@ node_start() {
 	node_alive "$n" && { echo "node_start: node$n already runs" >&2; return 1; }
 	NODE_STARTED_AT=$(_cl_now)
 	setsid -f ip netns exec "$ns" unshare --mount --uts --ipc --pid --fork --mount-proc --propagation private \
-		env CLUSTER_DIR="$CLUSTER_DIR" CLUSTER_NET="$CLUSTER_NET" VMDIR="$VMDIR" \
+		env CLUSTER_DIR="$CLUSTER_DIR" CLUSTER_NET="$CLUSTER_NET" VMDIR="$VMDIR" CLUSTER_NODE_ENV="${CLUSTER_NODE_ENV:-}" \
 		bash -c ". '$VMDIR/cluster.sh'; _cluster_node_main $n" \
 		>> "$CLUSTER_DIR/node$n.console" 2>&1 < /dev/null
 	for ((i = 0; i < 100; i++)); do
@@ -255,14 +268,19 @@ cluster_create() {
 		for ((n = 1; n <= size; n++)); do echo "$(node_addr $n) $(node_name $n)"; done
 	} > "$CLUSTER_DIR/hosts"
 	_cluster_cib_seed "$CLUSTER_DIR/cib-seed.xml" || { echo "cluster_create: cannot write the initial CIB" >&2; return 1; }
+	if [ -n "${CLUSTER_OCF_DIR:-}" ]; then
+		mkdir -p "$CLUSTER_DIR/resource.d" &&
+		cp -a /usr/lib/ocf/resource.d/. "$CLUSTER_OCF_DIR"/. "$CLUSTER_DIR/resource.d/" ||
+			{ echo "cluster_create: cannot gather the OCF agents of $CLUSTER_OCF_DIR" >&2; return 1; }
+	fi
 	ip link add "$CLUSTER_BRIDGE" type bridge forward_delay 0 || return 1
 	ip addr add "$CLUSTER_NET.254/24" dev "$CLUSTER_BRIDGE"
 	ip link set "$CLUSTER_BRIDGE" up
 	for ((n = 1; n <= size; n++)); do
 		ns=$(_node_ns $n)
 		ip netns add "$ns" || return 1
-		ip link add "gpc-veth$n" type veth peer name eth0 netns "$ns" || return 1
-		ip link set "gpc-veth$n" master "$CLUSTER_BRIDGE" up
+		ip link add "$CLUSTER_PREFIX-veth$n" type veth peer name eth0 netns "$ns" || return 1
+		ip link set "$CLUSTER_PREFIX-veth$n" master "$CLUSTER_BRIDGE" up
 		ip -n "$ns" addr add "$(node_addr $n)/24" dev eth0
 		ip -n "$ns" link set lo up
 		ip -n "$ns" link set eth0 up
@@ -292,7 +310,7 @@ cluster_destroy() {
 			left=1
 		fi
 		ip netns del "$ns" 2>/dev/null
-		ip link del "gpc-veth$n" 2>/dev/null
+		ip link del "$CLUSTER_PREFIX-veth$n" 2>/dev/null
 	done
 	ip link del "$CLUSTER_BRIDGE" 2>/dev/null
 	[ "$left" = 0 ] && rm -rf "$CLUSTER_DIR"
@@ -328,6 +346,33 @@ cluster_node_device() {
 	3) pci_by_id $ID_VIRTIO_GPU | sed -n 1p ;;
 	*) return 1 ;;
 	esac
+}
+
+# cluster_install_agents: gpupool's resource agents as a package installs
+# them, in /usr/lib/ocf/resource.d/gpupool/ (every node sees the demo
+# host's /usr), and the gpupool command at the path they run it from
+# (their configure prefix's bindir): a wrapper that runs the build tree's
+# command with its schemas and plugins, and the node's own /etc/gpupool and
+# /run/gpupool (an uninstalled build would use its prefix's directories).
+cluster_install_agents() {
+	local a cli
+	for a in GpuDomain PoolCapacity; do
+		[ -x "$BUILDDIR/ocf/$a" ] || { echo "cluster_install_agents: $BUILDDIR/ocf/$a not built" >&2; return 1; }
+		install -D -m 0755 "$BUILDDIR/ocf/$a" "/usr/lib/ocf/resource.d/gpupool/$a" || return 1
+	done
+	cli=$(sed -n 's/^GPUPOOL=\${GPUPOOL_CLI:-\(.*\)}$/\1/p' "$BUILDDIR/ocf/GpuDomain")
+	[ -n "$cli" ] || { echo "cluster_install_agents: cannot tell which gpupool the agents run" >&2; return 1; }
+	mkdir -p "$(dirname "$cli")"
+	cat > "$cli" <<WRAPPER
+#!/bin/sh
+# Installed by tests/vm/cluster.sh: the build tree's gpupool for the agents.
+export GPUPOOL_CONFDIR=/etc/gpupool GPUPOOL_STATEDIR=/run/gpupool
+${GPUPOOL_SCHEMADIR:+export GPUPOOL_SCHEMADIR='$GPUPOOL_SCHEMADIR'}
+${GPUPOOL_PLUGINDIR:+export GPUPOOL_PLUGINDIR='$GPUPOOL_PLUGINDIR'}
+exec '$GPUPOOL' "\$@"
+WRAPPER
+	chmod 0755 "$cli"
+	echo "agents in /usr/lib/ocf/resource.d/gpupool, running $cli"
 }
 
 # cluster_node_memory N: processes and proportional memory (PSS) of node N.
