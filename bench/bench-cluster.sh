@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # What gpupool adds to a cluster's failover, and what Pacemaker's own part
 # is, measured where each can be measured honestly on any Debian machine
 # (no demo host, no GPU, no IOMMU):

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Pacemaker resource agents (OCF 1.1), installed where Pacemaker looks for
 # ocf:gpupool:NAME (--with-ocfdir; Pacemaker reads only
 # /usr/lib/ocf/resource.d, so a prefix other than /usr needs the option):

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The cluster tier, offline: the resource agents run as pacemaker-execd
 # runs them and Pacemaker's placement replayed with crm_simulate, on
 # simulated nodes (sim-nodes.sh) and a CIB file; no cluster daemons.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # Simulated cluster nodes for the offline cluster tests (test-agents.sh,
 # test-placement.sh): no corosync, no pacemaker daemons, no libvirt.

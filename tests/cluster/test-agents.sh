@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The resource agents ocf:gpupool:GpuDomain and ocf:gpupool:PoolCapacity,
 # run as pacemaker-execd runs them, on simulated nodes (sim-nodes.sh): the
 # build tree's gpupool and hook against simulated hosts, a CIB file for

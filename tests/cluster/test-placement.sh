@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Where Pacemaker places GPU domains, replayed with crm_simulate on a CIB
 # that gpupool's own commands build: the domains' `crm configure` lines
 # come from `gpupool cluster-config` (loaded with crmsh, which checks them

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # 80-cluster-gpu: a cluster-wide GPU pool on a real 2-node Pacemaker
 # cluster (namespaced nodes, cluster.sh), with real passthrough.  Node 1
 # owns one bochs-display, node 2 the other, both in pool 'gpus'; every
