@@ -5,7 +5,7 @@
 gp_man_pages = doc/gpupool.8 doc/gpupool-hook.8 doc/gpupool-pool.5 doc/gpupool-metadata.5
 dist_man_MANS = $(gp_man_pages)
 EXTRA_DIST += $(gp_man_pages:=.scd)
-MAINTAINERCLEANFILES = $(gp_man_pages)
+MAINTAINERCLEANFILES += $(gp_man_pages)
 
 # SOURCE_DATE_EPOCH (set by dpkg-buildpackage) fixes the date in each page.
 $(gp_man_pages): %: %.scd
