@@ -72,6 +72,38 @@ state_of(const GpClaim *c, GHashTable *running)
     return "held";
 }
 
+/* Quarantined members: those nobody holds as rows of their own (they are
+ * no unit: neither held nor free), then every one's reason and fix. */
+static void
+print_quarantined(const GpPoolCapacity *cap, GPtrArray *domains)
+{
+    for (guint j = 0; j < cap->rows->len; j++) {
+        const GpMemberCapacity *row = cap->rows->pdata[j];
+        g_autoptr(GPtrArray) aliases = g_ptr_array_new();
+        g_autoptr(GPtrArray) res = NULL;
+        GString *r;
+
+        if (!row->quarantined || row->held)
+            continue;
+        res = reserved_by(domains, row->address, aliases);
+        r = g_string_new(NULL);
+        for (guint k = 0; k < res->len; k++) {
+            GpDomain *d = g_ptr_array_index(res, k);
+
+            g_string_append_printf(r, "%s%s%s", k ? ", " : "", d->name,
+                                   d->active ? "" : " (stopped)");
+        }
+        printf("  %-36s %-5s %-32s %-19s %s\n", row->address, "quarantined", "", "", r->str);
+        g_string_free(r, TRUE);
+    }
+    for (guint j = 0; j < cap->rows->len; j++) {
+        const GpMemberCapacity *row = cap->rows->pdata[j];
+
+        if (row->quarantined)
+            printf("  %s: %s\n", row->address, row->problem);
+    }
+}
+
 static void
 print_text(GPtrArray *pools, GHashTable *devices_of, GHashTable *caps, GpClaims *claims,
            GPtrArray *domains, GHashTable *running)
@@ -87,11 +119,14 @@ print_text(GPtrArray *pools, GHashTable *devices_of, GHashTable *caps, GpClaims 
         GPtrArray *devs = g_hash_table_lookup(devices_of, pool->name);
         const GpPoolCapacity *cap = g_hash_table_lookup(caps, pool->name);
 
-        printf("%sPool %s (%s): %u device(s), %u held, %u free\n", i ? "\n" : "", pool->name,
+        printf("%sPool %s (%s): %u device(s), %u held, %u free", i ? "\n" : "", pool->name,
                gp_pool_type_to_string(pool->type), cap->capacity, cap->held, cap->free);
+        if (cap->quarantined)
+            printf(", %u quarantined", cap->quarantined);
+        printf("\n");
         if (pool->type == GP_POOL_TYPE_MDEV && cap->known)
             printf("  %u more %s can be created on its parents\n", cap->free, pool->mdev_type);
-        if (devs->len == 0)
+        if (devs->len == 0 && cap->quarantined == 0)
             continue;
         printf("  %-36s %-5s %-32s %-19s %s\n", "DEVICE", "STATE", "HELD BY", "SINCE",
                domains ? "RESERVED BY" : "");
@@ -114,6 +149,7 @@ print_text(GPtrArray *pools, GHashTable *devices_of, GHashTable *caps, GpClaims 
             stale += strcmp(state_of(c, running), "stale") == 0;
             g_string_free(r, TRUE);
         }
+        print_quarantined(cap, domains);
     }
     if (stale)
         printf("\n%u stale claim%s: the domain holding %s does not run (it stopped while "
@@ -150,12 +186,16 @@ print_xml(GPtrArray *pools, GHashTable *devices_of, GHashTable *caps, GpClaims *
         for (guint j = 0; j < devs->len; j++) {
             const char *id = g_ptr_array_index(devs, j);
             const GpClaim *c = gp_claims_find(claims, id);
+            const GpMemberCapacity *row;
             xmlNode *d = xmlNewChild(p, NULL, (const xmlChar *)"device", NULL);
             g_autoptr(GPtrArray) aliases = g_ptr_array_new();
             g_autoptr(GPtrArray) res = reserved_by(domains, id, aliases);
 
             xmlSetProp(d, (const xmlChar *)"id", (const xmlChar *)id);
             xmlSetProp(d, (const xmlChar *)"state", (const xmlChar *)state_of(c, running));
+            row = gp_pool_capacity_row(cap, id);
+            if (row && row->quarantined)
+                xmlSetProp(d, (const xmlChar *)"quarantine", (const xmlChar *)row->problem);
             if (c) {
                 xmlNode *h = xmlNewChild(d, NULL, (const xmlChar *)"holder", NULL);
 
@@ -175,6 +215,17 @@ print_xml(GPtrArray *pools, GHashTable *devices_of, GHashTable *caps, GpClaims *
                 xmlSetProp(r, (const xmlChar *)"running",
                            (const xmlChar *)(dom->active ? "yes" : "no"));
             }
+        }
+        for (guint j = 0; j < cap->rows->len; j++) {
+            const GpMemberCapacity *row = cap->rows->pdata[j];
+            xmlNode *d;
+
+            if (!row->quarantined || row->held)
+                continue;
+            d = xmlNewChild(p, NULL, (const xmlChar *)"device", NULL);
+            xmlSetProp(d, (const xmlChar *)"id", (const xmlChar *)row->address);
+            xmlSetProp(d, (const xmlChar *)"state", (const xmlChar *)"quarantined");
+            xmlSetProp(d, (const xmlChar *)"quarantine", (const xmlChar *)row->problem);
         }
         g_snprintf(buf, sizeof(buf), "%u", cap->capacity);
         xmlSetProp(p, (const xmlChar *)"devices", (const xmlChar *)buf);
@@ -263,7 +314,10 @@ const GpCliCommand gp_cmd_status = {
     .help = "Every pool: its units, the domain holding each since when, and which\n"
             "domains' definitions reserve it (from libvirt unless --no-libvirt).  A unit\n"
             "whose holder libvirt does not run is 'stale': its domain stopped while\n"
-            "libvirtd was down; 'gpupool rebalance' gives it back.\n"
+            "libvirtd was down; 'gpupool rebalance' gives it back.  A device that\n"
+            "broke or vanished (config space all-ones, gone from the bus, no reset\n"
+            "method) is 'quarantined': never handed out, listed with the reason and\n"
+            "the fix; a domain holding it keeps its claim until it stops.\n"
             "\n"
             "Examples:\n"
             "  gpupool status\n"
