@@ -33,6 +33,9 @@ typedef struct {
     char *iommu_group;      /* group number, NULL if none */
     gboolean is_bridge;     /* header type 1 or class 0x0604 */
     gboolean is_pcie;       /* has a PCI Express capability */
+    /* A PCI Express root port or switch downstream port, as its
+     * capability says (FALSE when it cannot be read: not root). */
+    gboolean is_pcie_port;
     gboolean boot_vga;
     int numa_node;          /* -1 if unknown */
     GpPciBar bars[6];
