@@ -72,6 +72,23 @@ state_of(const GpClaim *c, GHashTable *running)
     return "held";
 }
 
+/* "vm1, vm2 (stopped)": the domains whose definition reserves DEVICE. */
+static char *
+reserved_text(GPtrArray *domains, const char *device)
+{
+    g_autoptr(GPtrArray) aliases = g_ptr_array_new();
+    g_autoptr(GPtrArray) res = reserved_by(domains, device, aliases);
+    GString *r = g_string_new(NULL);
+
+    for (guint k = 0; k < res->len; k++) {
+        GpDomain *d = g_ptr_array_index(res, k);
+
+        g_string_append_printf(r, "%s%s%s", k ? ", " : "", d->name,
+                               d->active ? "" : " (stopped)");
+    }
+    return g_string_free(r, FALSE);
+}
+
 /* Quarantined members: those nobody holds as rows of their own (they are
  * no unit: neither held nor free), then every one's reason and fix. */
 static void
@@ -79,22 +96,12 @@ print_quarantined(const GpPoolCapacity *cap, GPtrArray *domains)
 {
     for (guint j = 0; j < cap->rows->len; j++) {
         const GpMemberCapacity *row = cap->rows->pdata[j];
-        g_autoptr(GPtrArray) aliases = g_ptr_array_new();
-        g_autoptr(GPtrArray) res = NULL;
-        GString *r;
+        g_autofree char *reserved = NULL;
 
         if (!row->quarantined || row->held)
             continue;
-        res = reserved_by(domains, row->address, aliases);
-        r = g_string_new(NULL);
-        for (guint k = 0; k < res->len; k++) {
-            GpDomain *d = g_ptr_array_index(res, k);
-
-            g_string_append_printf(r, "%s%s%s", k ? ", " : "", d->name,
-                                   d->active ? "" : " (stopped)");
-        }
-        printf("  %-36s %-5s %-32s %-19s %s\n", row->address, "quarantined", "", "", r->str);
-        g_string_free(r, TRUE);
+        reserved = reserved_text(domains, row->address);
+        printf("  %-36s %-5s %-32s %-19s %s\n", row->address, "quarantined", "", "", reserved);
     }
     for (guint j = 0; j < cap->rows->len; j++) {
         const GpMemberCapacity *row = cap->rows->pdata[j];
@@ -133,21 +140,12 @@ print_text(GPtrArray *pools, GHashTable *devices_of, GHashTable *caps, GpClaims 
         for (guint j = 0; j < devs->len; j++) {
             const char *id = g_ptr_array_index(devs, j);
             const GpClaim *c = gp_claims_find(claims, id);
-            g_autoptr(GPtrArray) aliases = g_ptr_array_new();
-            g_autoptr(GPtrArray) res = reserved_by(domains, id, aliases);
             g_autofree char *since = c ? format_time(c->since) : g_strdup("");
-            GString *r = g_string_new(NULL);
+            g_autofree char *reserved = reserved_text(domains, id);
 
-            for (guint k = 0; k < res->len; k++) {
-                GpDomain *d = g_ptr_array_index(res, k);
-
-                g_string_append_printf(r, "%s%s%s", k ? ", " : "", d->name,
-                                       d->active ? "" : " (stopped)");
-            }
             printf("  %-36s %-5s %-32s %-19s %s\n", id, state_of(c, running),
-                   c ? c->domain_name : "", since, r->str);
+                   c ? c->domain_name : "", since, reserved);
             stale += strcmp(state_of(c, running), "stale") == 0;
-            g_string_free(r, TRUE);
         }
         print_quarantined(cap, domains);
     }
