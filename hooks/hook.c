@@ -260,6 +260,7 @@ do_prepare(const HookDomain *who, GpDomain *dom)
          * rebalance, so starting it again works: the refusal says so. */
         if (g_error_matches(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_HELD) ||
             g_error_matches(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_NOT_MEMBER) ||
+            g_error_matches(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_QUARANTINED) ||
             g_error_matches(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_COPIED))
             spawn_rebalance();
         return refuse_start(who, error->message);

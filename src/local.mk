@@ -24,7 +24,7 @@ src_libgpupool_la_LIBADD = $(GP_CORE_LIBS)
 # documents.
 gp_base_sources = \
 	src/base/sysfs.c src/base/sysfs.h \
-	src/base/pciaddr.c src/base/pciaddr.h src/base/pcibar.h \
+	src/base/pciaddr.c src/base/pciaddr.h src/base/pcibar.h src/base/pcihealth.h \
 	src/base/paths.c src/base/paths.h \
 	src/base/syslog.c src/base/syslog.h \
 	src/base/txfile.c src/base/txfile.h \
@@ -56,6 +56,7 @@ gp_state_sources = \
 gp_policy_sources = \
 	src/policy/mmio.c src/policy/mmio.h \
 	src/policy/capacity.c src/policy/capacity.h \
+	src/policy/quarantine.c src/policy/quarantine.h \
 	src/policy/alloc.c src/policy/alloc.h \
 	src/policy/reserve.c src/policy/reserve.h \
 	src/policy/migrate.c src/policy/migrate.h

@@ -5,6 +5,7 @@
 
 #include "host/host.h"
 #include "state/poolstore.h"
+#include "ledger/ledger.h"
 #include "cli/cli.h"
 
 #include <stdio.h>
@@ -93,8 +94,36 @@ describe_name(const GpPciDev *dev)
     return g_strdup_printf("%s %s", vendor, device);
 }
 
+/* The ledger's word on pool members it quarantined: address -> the
+ * reason and fix (borrowed from LEDGER), so this view says what pool-info,
+ * status and the hook say. */
+static GHashTable *
+quarantined_members(GpLedger *ledger, GError **error)
+{
+    g_autoptr(GHashTable) out = g_hash_table_new(g_str_hash, g_str_equal);
+    GPtrArray *pools = gp_ledger_pools(ledger, error);
+
+    if (!pools)
+        return NULL;
+    for (guint i = 0; i < pools->len; i++) {
+        const GpPool *pool = pools->pdata[i];
+        const GpPoolCapacity *cap = gp_ledger_capacity(ledger, pool->name, error);
+
+        if (!cap)
+            return NULL;
+        for (guint j = 0; j < cap->rows->len; j++) {
+            const GpMemberCapacity *row = cap->rows->pdata[j];
+
+            if (row->quarantined)
+                g_hash_table_insert(out, row->address, row->problem);
+        }
+    }
+    return g_steal_pointer(&out);
+}
+
 static void
-print_device(const GpHost *host, const GpPciDev *dev, GHashTable *pool_of)
+print_device(const GpHost *host, const GpPciDev *dev, GHashTable *pool_of,
+             GHashTable *quarantine)
 {
     g_autofree char *reason = NULL;
     g_autofree char *name = describe_name(dev);
@@ -102,10 +131,16 @@ print_device(const GpHost *host, const GpPciDev *dev, GHashTable *pool_of)
     g_autofree char *memory = describe_memory(dev);
     const char *pool = g_hash_table_lookup(pool_of, dev->address);
     GpDevStatus status = gp_host_assess(host, dev, pool_of, NULL, &reason);
+    const char *quarantined = g_hash_table_lookup(quarantine, dev->address);
 
     printf("%s  %s  [%04x:%04x]\n", dev->address, name, dev->vendor_id, dev->device_id);
-    printf("  status:      %s\n", gp_dev_status_to_string(status));
-    if (reason)
+    if (quarantined) {
+        printf("  status:      quarantined\n");
+        printf("  reason:      %s\n", quarantined);
+    } else {
+        printf("  status:      %s\n", gp_dev_status_to_string(status));
+    }
+    if (reason && !quarantined)
         printf("  %-12s %s\n", status == GP_DEV_STATUS_NOT_ASSIGNABLE ? "reason:" : "note:",
                reason);
     if (pool)
@@ -299,15 +334,18 @@ xml_add_mdev_types(xmlNode *node, const GpPciDev *dev)
 }
 
 static void
-xml_add_device(xmlNode *root, const GpHost *host, const GpPciDev *dev, GHashTable *pool_of)
+xml_add_device(xmlNode *root, const GpHost *host, const GpPciDev *dev, GHashTable *pool_of,
+               GHashTable *quarantine)
 {
     g_autofree char *reason = NULL;
     GpDevStatus status = gp_host_assess(host, dev, pool_of, NULL, &reason);
     xmlNode *node = xmlNewChild(root, NULL, BAD_CAST "device", NULL);
     xmlNode *child;
+    const char *quarantined = g_hash_table_lookup(quarantine, dev->address);
 
     xmlNewProp(node, BAD_CAST "address", BAD_CAST dev->address);
-    xmlNewProp(node, BAD_CAST "status", BAD_CAST status_token(status));
+    xmlNewProp(node, BAD_CAST "status",
+               BAD_CAST (quarantined ? "quarantined" : status_token(status)));
     xml_prop_printf(node, "vendor-id", "0x%04x", dev->vendor_id);
     xml_prop_printf(node, "device-id", "0x%04x", dev->device_id);
     xml_prop_printf(node, "subsystem-vendor-id", "0x%04x", dev->subsys_vendor_id);
@@ -320,7 +358,9 @@ xml_add_device(xmlNode *root, const GpHost *host, const GpPciDev *dev, GHashTabl
     xml_text_child(node, "vendor", dev->vendor_name);
     xml_text_child(node, "name", dev->device_name);
     xml_text_child(node, "class-name", dev->class_name);
-    if (reason)
+    if (quarantined)
+        xml_text_child(node, "reason", quarantined);
+    else if (reason)
         xml_text_child(node, status == GP_DEV_STATUS_NOT_ASSIGNABLE ? "reason" : "note", reason);
     xml_text_child(node, "pool", g_hash_table_lookup(pool_of, dev->address));
     xml_add_driver(node, dev);
@@ -343,7 +383,7 @@ xml_add_device(xmlNode *root, const GpHost *host, const GpPciDev *dev, GHashTabl
 }
 
 static void
-print_xml(const GpHost *host, GPtrArray *selected, GHashTable *pool_of)
+print_xml(const GpHost *host, GPtrArray *selected, GHashTable *pool_of, GHashTable *quarantine)
 {
     xmlDoc *doc = xmlNewDoc(BAD_CAST "1.0");
     xmlNode *root = xmlNewNode(NULL, BAD_CAST "devices");
@@ -355,7 +395,7 @@ print_xml(const GpHost *host, GPtrArray *selected, GHashTable *pool_of)
     xml_prop_printf(root, "iommu-groups", "%u", gp_host_iommu_group_count(host));
     xml_prop_printf(root, "pci-devices", "%u", gp_host_devices(host)->len);
     for (guint i = 0; i < selected->len; i++)
-        xml_add_device(root, host, selected->pdata[i], pool_of);
+        xml_add_device(root, host, selected->pdata[i], pool_of, quarantine);
     xmlDocDumpFormatMemoryEnc(doc, &text, &len, "UTF-8", 1);
     fwrite(text, 1, len, stdout);
     xmlFree(text);
@@ -402,6 +442,27 @@ select_devices(const GpHost *host, GHashTable *pool_of, gboolean all,
     return g_steal_pointer(&selected);
 }
 
+/* Pool members the scan cannot show: gone from the bus.  Listed (text
+ * only: the XML describes devices the host has) unless DEVICE arguments
+ * chose others. */
+static void
+print_gone(const GpHost *host, GHashTable *pool_of, GHashTable *quarantine, char **names)
+{
+    g_autoptr(GList) addrs = g_hash_table_get_keys(quarantine);
+
+    addrs = g_list_sort(addrs, (GCompareFunc)g_strcmp0);
+    for (GList *l = addrs; l; l = l->next) {
+        const char *addr = l->data;
+
+        if (gp_host_lookup(host, addr, NULL) || (names && names[0]))
+            continue;
+        printf("\n%s  (not on the PCI bus)\n", addr);
+        printf("  status:      quarantined\n");
+        printf("  reason:      %s\n", (const char *)g_hash_table_lookup(quarantine, addr));
+        printf("  pool:        %s\n", (const char *)g_hash_table_lookup(pool_of, addr));
+    }
+}
+
 static int
 run_devices(int argc, char **argv)
 {
@@ -418,6 +479,8 @@ run_devices(int argc, char **argv)
     g_autoptr(GpHost) host = NULL;
     g_autoptr(GHashTable) pool_of = NULL;
     g_autoptr(GPtrArray) selected = NULL;
+    g_autoptr(GpLedger) ledger = NULL;
+    g_autoptr(GHashTable) quarantine = NULL;
 
     if (!gp_cli_parse(&gp_cmd_devices, entries, &argc, &argv))
         return GP_EXIT_USAGE;
@@ -437,12 +500,16 @@ run_devices(int argc, char **argv)
     pool_of = gp_poolstore_membership(&error);
     if (!pool_of)
         return gp_cli_fail(error);
+    ledger = gp_ledger_open(GP_LEDGER_READ, &error);
+    quarantine = ledger ? quarantined_members(ledger, &error) : NULL;
+    if (!quarantine)
+        return gp_cli_fail(error);
     selected = select_devices(host, pool_of, all, names, &error);
     if (!selected)
         return gp_cli_fail(error);
 
     if (xml) {
-        print_xml(host, selected, pool_of);
+        print_xml(host, selected, pool_of, quarantine);
         return GP_EXIT_OK;
     }
     print_iommu_line(host);
@@ -456,8 +523,9 @@ run_devices(int argc, char **argv)
     }
     for (guint i = 0; i < selected->len; i++) {
         printf("\n");
-        print_device(host, selected->pdata[i], pool_of);
+        print_device(host, selected->pdata[i], pool_of, quarantine);
     }
+    print_gone(host, pool_of, quarantine, names);
     return GP_EXIT_OK;
 }
 
@@ -467,8 +535,10 @@ const GpCliCommand gp_cmd_devices = {
     .summary = "Show the host's GPUs and whether each can be passed through or partitioned",
     .help = "Lists the host's GPUs (display, 3D and processing-accelerator classes) and\n"
             "every device of a pool, each with its status: ready for passthrough,\n"
-            "partitionable, partition driver present but SR-IOV disabled, or not\n"
-            "assignable with the reason and the fix.  DEVICE is a PCI address\n"
+            "partitionable, partition driver present but SR-IOV disabled, not\n"
+            "assignable with the reason and the fix, or, for a pool device that broke\n"
+            "or vanished (config space all-ones, gone from the bus, no reset method),\n"
+            "quarantined with the reason and the fix.  DEVICE is a PCI address\n"
             "(0000:41:00.0 or 41:00.0).\n"
             "\n"
             "Examples:\n"

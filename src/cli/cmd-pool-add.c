@@ -2,8 +2,28 @@
 /* gpupool pool-add: devices join a pool (pci: bound to vfio-pci). */
 #include "config.h"
 
+#include "base/pciaddr.h"
+#include "ledger/ledger.h"
 #include "ops/poolhost.h"
 #include "cli/cli.h"
+
+/* A device added that the ledger quarantines at once (in practice: no
+ * reset method) stays in the pool, where the fix can be made, but the
+ * admin hears why it will not be handed out. */
+static void
+warn_quarantined(const char *pool, char **devices, int n)
+{
+    g_autoptr(GpLedger) ledger = gp_ledger_open(GP_LEDGER_READ, NULL);
+    const GpPoolCapacity *cap = ledger ? gp_ledger_capacity(ledger, pool, NULL) : NULL;
+
+    for (int i = 0; cap && i < n; i++) {
+        g_autofree char *addr = gp_pci_addr_canonical(devices[i], NULL);
+        const GpMemberCapacity *row = addr ? gp_pool_capacity_row(cap, addr) : NULL;
+
+        if (row && row->quarantined)
+            gp_cli_warn("%s: %s", addr, row->problem);
+    }
+}
 
 static int
 run_pool_add(int argc, char **argv)
@@ -18,6 +38,7 @@ run_pool_add(int argc, char **argv)
     if (!gp_poolhost_add(argv[1], (const char *const *)argv + 2, argc - 2, done, &error))
         return gp_cli_fail(error);
     gp_cli_print_lines(done);
+    warn_quarantined(argv[1], argv + 2, argc - 2);
     return GP_EXIT_OK;
 }
 
@@ -29,7 +50,9 @@ const GpCliCommand gp_cmd_pool_add = {
             "the other endpoints of its IOMMU group, all or nothing, and the driver is\n"
             "recorded for pool-remove.  vf pools: the PF's VFs are enabled and bound.\n"
             "mdev pools: the parent must offer the pool's type.  DEVICE is a PCI\n"
-            "address, or for mdev pools an mdev parent's name (e.g. mbochs).\n"
+            "address, or for mdev pools an mdev parent's name (e.g. mbochs).  A device\n"
+            "the kernel cannot reset (reset_method empty) is added with a warning: it\n"
+            "stays quarantined, never handed out, until it has a reset method.\n"
             "\n"
             "Example:\n"
             "  gpupool pool-add gpus 0000:41:00.0 81:00.0\n"

@@ -31,8 +31,11 @@ member_status(const GpPool *pool, const GpPoolDevice *d, const GpMemberCapacity 
         return g_strdup("-");
     switch (pool->type) {
     case GP_POOL_TYPE_PCI:
+        /* The reason and its fix follow the table: too long for a column. */
         if (row->held)
-            return g_strdup("in use");
+            return g_strdup(row->quarantined ? "in use, quarantined" : "in use");
+        if (row->quarantined)
+            return g_strdup("quarantined");
         return g_strdup(row->problem ? row->problem : "free");
     case GP_POOL_TYPE_VF:
         if (row->problem && row->capacity == 0)
@@ -95,7 +98,10 @@ run_pool_info(int argc, char **argv)
         printf("mdev type:    %s\n", pool->mdev_type ? pool->mdev_type : "(not set)");
     if (pool->type == GP_POOL_TYPE_VF)
         printf("VFs per PF:   %u%s\n", pool->vf_count, pool->vf_count ? "" : " (left as is)");
-    if (cap->known)
+    if (cap->known && cap->quarantined)
+        printf("Usage:        %u in use, %u free, %u quarantined\n", cap->held, cap->free,
+               cap->quarantined);
+    else if (cap->known)
         printf("Usage:        %u in use, %u free\n", cap->held, cap->free);
     else
         printf("Usage:        %u in use\n", cap->held);
@@ -121,6 +127,15 @@ run_pool_info(int argc, char **argv)
                d->host_driver ? d->host_driver : "-", status, holder);
     }
 
+    for (guint i = 0, shown = 0; i < cap->rows->len; i++) {
+        const GpMemberCapacity *row = cap->rows->pdata[i];
+
+        if (!row->quarantined)
+            continue;
+        if (shown++ == 0)
+            printf("\n");
+        printf("%s: %s\n", row->address, row->problem);
+    }
     if (pool->type == GP_POOL_TYPE_PCI)
         return GP_EXIT_OK;
     all = gp_claims_all(claims);
@@ -144,6 +159,9 @@ const GpCliCommand gp_cmd_pool_info = {
     .summary = "Show a pool's devices, their drivers and the domains holding them",
     .help = "Shows the pool's settings, how many units are in use and free, and per\n"
             "device its driver, the driver it had before, its status and who holds it.\n"
+            "A device that broke or vanished (config space all-ones, gone from the\n"
+            "bus, no reset method) is 'quarantined': never handed out, counted apart,\n"
+            "and listed after the table with the reason and the fix.\n"
             "\n"
             "Examples:\n"
             "  gpupool pool-info gpus\n"

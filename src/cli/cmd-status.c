@@ -73,6 +73,45 @@ state_of(const GpClaim *c, GHashTable *running)
     return "held";
 }
 
+/* "vm1, vm2 (stopped)": the domains whose definition reserves DEVICE. */
+static char *
+reserved_text(GPtrArray *domains, const char *device)
+{
+    g_autoptr(GPtrArray) aliases = g_ptr_array_new();
+    g_autoptr(GPtrArray) res = reserved_by(domains, device, aliases);
+    GString *r = g_string_new(NULL);
+
+    for (guint k = 0; k < res->len; k++) {
+        GpDomain *d = g_ptr_array_index(res, k);
+
+        g_string_append_printf(r, "%s%s%s", k ? ", " : "", d->name,
+                               d->active ? "" : " (stopped)");
+    }
+    return g_string_free(r, FALSE);
+}
+
+/* Quarantined members: those nobody holds as rows of their own (they are
+ * no unit: neither held nor free), then every one's reason and fix. */
+static void
+print_quarantined(const GpPoolCapacity *cap, GPtrArray *domains)
+{
+    for (guint j = 0; j < cap->rows->len; j++) {
+        const GpMemberCapacity *row = cap->rows->pdata[j];
+        g_autofree char *reserved = NULL;
+
+        if (!row->quarantined || row->held)
+            continue;
+        reserved = reserved_text(domains, row->address);
+        printf("  %-36s %-5s %-32s %-19s %s\n", row->address, "quarantined", "", "", reserved);
+    }
+    for (guint j = 0; j < cap->rows->len; j++) {
+        const GpMemberCapacity *row = cap->rows->pdata[j];
+
+        if (row->quarantined)
+            printf("  %s: %s\n", row->address, row->problem);
+    }
+}
+
 static void
 print_text(GPtrArray *pools, GHashTable *devices_of, GHashTable *caps, GpClaims *claims,
            GPtrArray *domains, GHashTable *running)
@@ -88,33 +127,28 @@ print_text(GPtrArray *pools, GHashTable *devices_of, GHashTable *caps, GpClaims 
         GPtrArray *devs = g_hash_table_lookup(devices_of, pool->name);
         const GpPoolCapacity *cap = g_hash_table_lookup(caps, pool->name);
 
-        printf("%sPool %s (%s): %u device(s), %u held, %u free\n", i ? "\n" : "", pool->name,
+        printf("%sPool %s (%s): %u device(s), %u held, %u free", i ? "\n" : "", pool->name,
                gp_pool_type_to_string(pool->type), cap->capacity, cap->held, cap->free);
+        if (cap->quarantined)
+            printf(", %u quarantined", cap->quarantined);
+        printf("\n");
         if (pool->type == GP_POOL_TYPE_MDEV && cap->known)
             printf("  %u more %s can be created on its parents\n", cap->free, pool->mdev_type);
-        if (devs->len == 0)
+        if (devs->len == 0 && cap->quarantined == 0)
             continue;
         printf("  %-36s %-5s %-32s %-19s %s\n", "DEVICE", "STATE", "HELD BY", "SINCE",
                domains ? "RESERVED BY" : "");
         for (guint j = 0; j < devs->len; j++) {
             const char *id = g_ptr_array_index(devs, j);
             const GpClaim *c = gp_claims_find(claims, id);
-            g_autoptr(GPtrArray) aliases = g_ptr_array_new();
-            g_autoptr(GPtrArray) res = reserved_by(domains, id, aliases);
             g_autofree char *since = c ? format_time(c->since) : g_strdup("");
-            GString *r = g_string_new(NULL);
+            g_autofree char *reserved = reserved_text(domains, id);
 
-            for (guint k = 0; k < res->len; k++) {
-                GpDomain *d = g_ptr_array_index(res, k);
-
-                g_string_append_printf(r, "%s%s%s", k ? ", " : "", d->name,
-                                       d->active ? "" : " (stopped)");
-            }
             printf("  %-36s %-5s %-32s %-19s %s\n", id, state_of(c, running),
-                   c ? c->domain_name : "", since, r->str);
+                   c ? c->domain_name : "", since, reserved);
             stale += strcmp(state_of(c, running), "stale") == 0;
-            g_string_free(r, TRUE);
         }
+        print_quarantined(cap, domains);
     }
     if (stale)
         printf("\n%u stale claim%s: the domain holding %s does not run (it stopped while "
@@ -151,12 +185,16 @@ print_xml(GPtrArray *pools, GHashTable *devices_of, GHashTable *caps, GpClaims *
         for (guint j = 0; j < devs->len; j++) {
             const char *id = g_ptr_array_index(devs, j);
             const GpClaim *c = gp_claims_find(claims, id);
+            const GpMemberCapacity *row;
             xmlNode *d = xmlNewChild(p, NULL, (const xmlChar *)"device", NULL);
             g_autoptr(GPtrArray) aliases = g_ptr_array_new();
             g_autoptr(GPtrArray) res = reserved_by(domains, id, aliases);
 
             xmlSetProp(d, (const xmlChar *)"id", (const xmlChar *)id);
             xmlSetProp(d, (const xmlChar *)"state", (const xmlChar *)state_of(c, running));
+            row = gp_pool_capacity_row(cap, id);
+            if (row && row->quarantined)
+                xmlSetProp(d, (const xmlChar *)"quarantine", (const xmlChar *)row->problem);
             if (c) {
                 xmlNode *h = xmlNewChild(d, NULL, (const xmlChar *)"holder", NULL);
 
@@ -176,6 +214,17 @@ print_xml(GPtrArray *pools, GHashTable *devices_of, GHashTable *caps, GpClaims *
                 xmlSetProp(r, (const xmlChar *)"running",
                            (const xmlChar *)(dom->active ? "yes" : "no"));
             }
+        }
+        for (guint j = 0; j < cap->rows->len; j++) {
+            const GpMemberCapacity *row = cap->rows->pdata[j];
+            xmlNode *d;
+
+            if (!row->quarantined || row->held)
+                continue;
+            d = xmlNewChild(p, NULL, (const xmlChar *)"device", NULL);
+            xmlSetProp(d, (const xmlChar *)"id", (const xmlChar *)row->address);
+            xmlSetProp(d, (const xmlChar *)"state", (const xmlChar *)"quarantined");
+            xmlSetProp(d, (const xmlChar *)"quarantine", (const xmlChar *)row->problem);
         }
         g_snprintf(buf, sizeof(buf), "%u", cap->capacity);
         xmlSetProp(p, (const xmlChar *)"devices", (const xmlChar *)buf);
@@ -264,7 +313,10 @@ const GpCliCommand gp_cmd_status = {
     .help = "Every pool: its units, the domain holding each since when, and which\n"
             "domains' definitions reserve it (from libvirt unless --no-libvirt).  A unit\n"
             "whose holder libvirt does not run is 'stale': its domain stopped while\n"
-            "libvirtd was down; 'gpupool rebalance' gives it back.\n"
+            "libvirtd was down; 'gpupool rebalance' gives it back.  A device that\n"
+            "broke or vanished (config space all-ones, gone from the bus, no reset\n"
+            "method) is 'quarantined': never handed out, listed with the reason and\n"
+            "the fix; a domain holding it keeps its claim until it stops.\n"
             "\n"
             "Examples:\n"
             "  gpupool status\n"

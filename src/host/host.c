@@ -472,6 +472,19 @@ check_group(const GpHost *host, const GpPciDev *dev, GHashTable *pool_of,
     return NULL;
 }
 
+/* A conventional PCI device right below a PCI Express root port or switch
+ * downstream port keeps its own requester ID (the kernel finds no DMA
+ * alias there: only PCIe-to-PCI and PCI bridges take over their
+ * devices' IDs), so its IOMMU group can be its own.  Hardware never
+ * wires one there, emulated hosts do. */
+static gboolean
+behind_pcie_port(const GpHost *host, const GpPciDev *dev)
+{
+    GpPciDev *bridge = gp_host_lookup(host, dev->parent_bridge, NULL);
+
+    return bridge && bridge->is_pcie_port;
+}
+
 GpDevStatus
 gp_host_assess(const GpHost *host, const GpPciDev *dev,
                GHashTable *pool_of, const char *pool, char **reason)
@@ -496,7 +509,7 @@ gp_host_assess(const GpHost *host, const GpPciDev *dev,
         return not_assignable(reason, g_strdup(
             "no IOMMU group: the IOMMU does not cover this device, so it cannot be "
             "isolated; check the firmware's VT-d/AMD-Vi settings for this slot"));
-    if (!dev->is_pcie && dev->parent_bridge) {
+    if (!dev->is_pcie && dev->parent_bridge && !behind_pcie_port(host, dev)) {
         g_autofree char *others = describe_endpoint_peers(host, dev);
         g_autofree char *sharing = others
             ? g_strdup_printf(" (IOMMU group %s also holds %s)", dev->iommu_group, others)

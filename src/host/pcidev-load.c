@@ -255,7 +255,14 @@ gp_pci_dev_load(struct pci_access *pacc, struct pci_dev *pd, GError **error)
     /* Without root, config space past 64 bytes reads short and the
      * capability list is invisible; the kernel's link attributes exist for
      * every PCI Express device and tell the same. */
-    dev->is_pcie = pci_find_cap(pd, PCI_CAP_ID_EXP, PCI_CAP_NORMAL) != NULL;
+    {
+        struct pci_cap *exp = pci_find_cap(pd, PCI_CAP_ID_EXP, PCI_CAP_NORMAL);
+        int type = exp ? (pci_read_word(pd, exp->addr + PCI_EXP_FLAGS) & PCI_EXP_FLAGS_TYPE) >> 4
+                       : -1;
+
+        dev->is_pcie = exp != NULL;
+        dev->is_pcie_port = type == PCI_EXP_TYPE_ROOT_PORT || type == PCI_EXP_TYPE_DOWNSTREAM;
+    }
     if (!dev->is_pcie) {
         g_autofree char *link = gp_sysfs_pci_dev_path(dev->address, "max_link_speed");
 

@@ -61,6 +61,65 @@ gp_pci_physfn(const char *address)
     return gp_sysfs_link_name(rel, NULL);
 }
 
+/* The standard header: every function has it, and every user may read it. */
+#define GP_PCI_HEADER_SIZE 64
+
+/* A function that stopped answering returns all-ones for every read, the
+ * PCI way of saying "no one there".  A VF's vendor and device ID read
+ * all-ones too (by the SR-IOV specification), so the whole header is
+ * looked at, not the IDs. */
+static gboolean
+config_reads_all_ones(const char *address)
+{
+    g_autofree char *rel = gp_sysfs_pci_dev_path(address, "config");
+    g_autoptr(GBytes) config = gp_sysfs_read_bytes(rel, NULL);
+    const guint8 *data;
+    gsize len;
+
+    if (!config)
+        return FALSE;
+    data = g_bytes_get_data(config, &len);
+    len = MIN(len, GP_PCI_HEADER_SIZE);
+    if (len < 4)
+        return FALSE;
+    for (gsize i = 0; i < len; i++)
+        if (data[i] != 0xff)
+            return FALSE;
+    return TRUE;
+}
+
+/* Since Linux 5.15 reset_method lists the ways the kernel can reset the
+ * function, and an admin may empty it; the kernel hides it, and reset,
+ * from a function it cannot reset at all.  Before 5.15 only reset
+ * existed, with the same rule. */
+static gboolean
+has_reset_method(const char *address)
+{
+    g_autofree char *rel = gp_sysfs_pci_dev_path(address, "reset_method");
+    g_autofree char *reset = gp_sysfs_pci_dev_path(address, "reset");
+    g_autofree char *methods = NULL;
+
+    if (gp_sysfs_exists(rel)) {
+        methods = gp_sysfs_read(rel, NULL);
+        return !methods || *g_strstrip(methods) != '\0';
+    }
+    return gp_sysfs_exists(reset);
+}
+
+GpPciHealth
+gp_pci_health(const char *address)
+{
+    g_autofree char *rel = gp_sysfs_pci_dev_path(address, NULL);
+
+    if (!gp_sysfs_is_dir(rel))
+        return GP_PCI_HEALTH_GONE;
+    if (config_reads_all_ones(address))
+        return GP_PCI_HEALTH_DEAD;
+    if (!has_reset_method(address))
+        return GP_PCI_HEALTH_NO_RESET;
+    return GP_PCI_HEALTH_OK;
+}
+
 gboolean
 gp_pci_dev_is_gpu(const GpPciDev *dev)
 {

@@ -7,6 +7,7 @@
 
 #include "base/pciaddr.h"
 #include "base/pcibar.h"
+#include "base/pcihealth.h"
 
 G_BEGIN_DECLS
 
@@ -33,6 +34,9 @@ typedef struct {
     char *iommu_group;      /* group number, NULL if none */
     gboolean is_bridge;     /* header type 1 or class 0x0604 */
     gboolean is_pcie;       /* has a PCI Express capability */
+    /* A PCI Express root port or switch downstream port, as its
+     * capability says (FALSE when it cannot be read: not root). */
+    gboolean is_pcie_port;
     gboolean boot_vga;
     int numa_node;          /* -1 if unknown */
     GpPciBar bars[6];
@@ -64,6 +68,11 @@ gboolean gp_pci_dev_is_gpu(const GpPciDev *dev);
 /* The address of the physical function whose VF ADDRESS is; NULL for a
  * device that is not a VF (or is missing), without scanning the host. */
 char *gp_pci_physfn(const char *address);
+/* How function ADDRESS answers now, without scanning the host (the hook
+ * asks it): gone from the bus, configuration space all-ones, no reset
+ * method, or fine.  What cannot be read counts as fine: only what the
+ * kernel shows decides. */
+GpPciHealth gp_pci_health(const char *address);
 /* A virtual function of an SR-IOV physical function. */
 gboolean gp_pci_dev_is_vf(const GpPciDev *dev);
 /* Sum of all memory BARs. */

@@ -12,21 +12,21 @@
 #include "host/sriov.h"
 #include "host/vfio.h"
 #include "policy/capacity.h"
+#include "policy/quarantine.h"
 
 static void
-probe_pci(GpMemberFacts *f)
+probe_pci(const GpPool *pool, GpMemberFacts *f)
 {
-    g_autofree char *rel = gp_sysfs_pci_dev_path(f->address, NULL);
     g_autofree char *driver = NULL;
 
-    f->present = gp_sysfs_is_dir(rel);
-    if (!f->present) {
-        f->problem = g_strdup("missing from this host");
+    f->health = gp_pci_health(f->address);
+    f->present = f->health != GP_PCI_HEALTH_GONE;
+    f->problem = gp_quarantine_reason(pool->name, f->address, f->health);
+    if (!f->present)
         return;
-    }
     driver = gp_vfio_current_driver(f->address);
     f->ready = g_strcmp0(driver, GP_VFIO_DRIVER) == 0;
-    if (!f->ready)
+    if (!f->ready && !f->problem)
         f->problem = g_strdup("not on vfio-pci: run 'gpupool setup'");
 }
 
@@ -127,7 +127,7 @@ gp_ledger_probe_pool(const GpPool *pool)
         f = gp_member_facts_new(d->address);
         switch (pool->type) {
         case GP_POOL_TYPE_PCI:
-            probe_pci(f);
+            probe_pci(pool, f);
             break;
         case GP_POOL_TYPE_VF:
             probe_vf(pool, f);
@@ -187,11 +187,8 @@ gp_ledger_probe_device(GpDomainDevice *dev, GpPoolType type)
             dev->parent = gp_sysfs_link_parent_name(rel, NULL);
         return;
     }
-    {
-        g_autofree char *rel = gp_sysfs_pci_dev_path(dev->device, NULL);
-
-        dev->present = gp_sysfs_is_dir(rel);
-    }
+    dev->health = gp_pci_health(dev->device);
+    dev->present = dev->health != GP_PCI_HEALTH_GONE;
     if (!dev->present)
         return;
     dev->driver = gp_vfio_current_driver(dev->device);

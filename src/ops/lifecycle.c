@@ -162,7 +162,8 @@ explain_refusal(GpLedger *ledger, GHashTable *pools, const GpDomain *dom, GpAllo
 
     if (!error || !*error ||
         (!g_error_matches(*error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_HELD) &&
-         !g_error_matches(*error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_NOT_MEMBER)))
+         !g_error_matches(*error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_NOT_MEMBER) &&
+         !g_error_matches(*error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_QUARANTINED)))
         return;
     dev = gp_alloc_refused_device(claims, pools, dom);
     cap = dev ? gp_ledger_capacity(ledger, dev->pool, NULL) : NULL;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "policy/mmio.h"
+#include "policy/quarantine.h"
 
 G_DEFINE_QUARK(gp-alloc-error-quark, gp_alloc_error)
 
@@ -35,6 +36,13 @@ member_problem(const GpPool *pool, const GpDomainDevice *dev, GpAllocError *code
 
     *code = GP_ALLOC_ERROR_NOT_MEMBER;
     *companion_of = NULL;
+    if (pool->type == GP_POOL_TYPE_PCI && gp_quarantine_applies(dev->health) &&
+        (member = gp_pool_find_device(pool, dev->device)) && !member->companion_of) {
+        g_autofree char *why = gp_quarantine_reason(pool->name, dev->device, dev->health);
+
+        *code = GP_ALLOC_ERROR_QUARANTINED;
+        return g_strdup_printf("%s of pool '%s' is %s", dev->device, pool->name, why);
+    }
     if (!dev->present)
         return g_strdup_printf("device %s of pool '%s' does not exist on this host",
                                dev->device, pool->name);
@@ -77,7 +85,10 @@ check_member(const GpPool *pool, const GpDomainDevice *dev, const char *dom_name
 
     if (!what)
         return TRUE;
-    if (code == GP_ALLOC_ERROR_NOT_READY)
+    if (code == GP_ALLOC_ERROR_QUARANTINED)
+        /* The reason carries its fix. */
+        g_set_error(error, GP_ALLOC_ERROR, code, "%s: %s", dom_name, what);
+    else if (code == GP_ALLOC_ERROR_NOT_READY)
         g_set_error(error, GP_ALLOC_ERROR, code, "%s: %s: run 'gpupool setup' to bind the "
                     "pool's devices again", dom_name, what);
     else if (!dev->present)
@@ -295,7 +306,8 @@ gp_alloc_refused_device(GpClaims *claims, GHashTable *pools, const GpDomain *dom
             return NULL;
         what = member_problem(pool, dev, &code, &companion_of);
         if (what)
-            return code == GP_ALLOC_ERROR_NOT_MEMBER ? dev : NULL;
+            return code == GP_ALLOC_ERROR_NOT_MEMBER || code == GP_ALLOC_ERROR_QUARANTINED
+                   ? dev : NULL;
         if (held && !gp_claim_is_domains(held, dom->uuid, dom->name))
             return dev;
     }
@@ -327,7 +339,8 @@ gp_alloc_explain_refusal(GError **error, const GpDomain *dom, const GpDomainDevi
         g_free(old);
         return;
     }
-    if (!repointable || !g_error_matches(*error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_NOT_MEMBER))
+    if (!repointable || (!g_error_matches(*error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_NOT_MEMBER) &&
+                         !g_error_matches(*error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_QUARANTINED)))
         return;
     what = member_problem(pool, dev, &code, &companion_of);
     if (!what)
@@ -378,9 +391,11 @@ gp_alloc_reconnect(GpClaims *claims, GHashTable *pools, const GpDomain *dom,
             continue;
         }
         if (!check_member(pool, dev, dom->name, &err) &&
-            !g_error_matches(err, GP_ALLOC_ERROR, GP_ALLOC_ERROR_NOT_READY)) {
-            /* Bound elsewhere or not: the guest has it, so record it; but
-             * a device outside the pool is not ours to record. */
+            !g_error_matches(err, GP_ALLOC_ERROR, GP_ALLOC_ERROR_NOT_READY) &&
+            !g_error_matches(err, GP_ALLOC_ERROR, GP_ALLOC_ERROR_QUARANTINED)) {
+            /* Bound elsewhere or not, broken or not: the guest has it, so
+             * record it; but a device outside the pool is not ours to
+             * record. */
             g_ptr_array_add(warnings, g_strdup_printf("%s; the device is not recorded as held",
                                                       err->message));
             continue;

@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "policy/quarantine.h"
+
 GpMemberFacts *
 gp_member_facts_new(const char *address)
 {
@@ -105,7 +107,7 @@ member_free(const GpPool *pool, const GpMemberFacts *facts, guint held, GpClaims
         return 0;
     switch (pool->type) {
     case GP_POOL_TYPE_PCI:
-        if (held || !facts->ready)
+        if (held || !facts->ready || gp_quarantine_applies(facts->health))
             return 0;
         g_ptr_array_add(units, g_strdup(facts->address));
         return 1;
@@ -158,6 +160,8 @@ gp_capacity_of(const GpPool *pool, GPtrArray *facts, GpClaims *claims)
         row->address = g_strdup(f->address);
         row->problem = g_strdup(f->problem);
         row->vfs = f->vfs ? f->vfs->len : 0;
+        row->quarantined = pool->type == GP_POOL_TYPE_PCI && gp_quarantine_applies(f->health);
+        cap->quarantined += row->quarantined ? 1 : 0;
         for (guint j = 0; j < all->len; j++) {
             const GpClaim *c = all->pdata[j];
 

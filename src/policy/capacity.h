@@ -12,7 +12,8 @@
  * pools).  For each member of the pool:
  *   held      units of the pool its claims hold there;
  *   free      units a domain could be given now: pci, a member that is
- *             present, on vfio-pci and not held; vf, the unclaimed VFs
+ *             present, on vfio-pci, not quarantined (policy/quarantine.h)
+ *             and not held; vf, the unclaimed VFs
  *             ready for a guest, but no more than the device still has
  *             room for when the pool sets a vendor profile; mdev, the
  *             instances of the pool's type the parent can still create;
@@ -25,6 +26,7 @@
 
 #include "state/claims.h"
 #include "state/pool.h"
+#include "base/pcihealth.h"
 
 G_BEGIN_DECLS
 
@@ -39,6 +41,7 @@ typedef struct {
     char *address;      /* as the pool lists it */
     gboolean present;   /* the device (or mdev parent) exists on this host */
     gboolean ready;     /* pci: bound to vfio-pci */
+    GpPciHealth health; /* pci: a device not OK is quarantined (policy/quarantine.h) */
     GPtrArray *vfs;     /* vf: GpVfFacts*, the PF's enabled VFs in VF order */
     /* mdev: instances of the pool's type the parent can still create; vf
      * with a vendor profile: partitions of that profile the PF still has
@@ -58,6 +61,7 @@ typedef struct {
     guint held;
     guint free;
     guint vfs;          /* vf: VFs enabled on it */
+    gboolean quarantined; /* gives nothing until fixed; the problem says why */
     char *problem;      /* from the facts, NULL if none */
 } GpMemberCapacity;
 
@@ -71,6 +75,7 @@ typedef struct {
     guint capacity;
     guint held;         /* the pool's claims, also those on devices that vanished */
     guint free;
+    guint quarantined;  /* members quarantined, held or not */
     GPtrArray *rows;    /* GpMemberCapacity*, in the pool's order */
     /* pci and vf pools: the units a domain could be given now, exactly
      * FREE of them, sorted; empty for mdev pools, whose units are made at

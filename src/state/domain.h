@@ -12,6 +12,7 @@
 #include <glib.h>
 
 #include "base/pcibar.h"
+#include "base/pcihealth.h"
 #include "state/domxml.h"
 
 G_BEGIN_DECLS
@@ -22,6 +23,7 @@ typedef struct {
     char *device;           /* canonical PCI address (pci, vf pools) or mdev UUID (mdev pools) */
     /* What the host says, filled by the ledger's probe: */
     gboolean present;       /* the device exists on this host */
+    GpPciHealth health;     /* pci, vf: whether it can still be handed out */
     char *driver;           /* bound driver (pci, vf), NULL if none */
     char *parent;           /* vf: its physical function; mdev: its parent */
     gboolean driver_stays;  /* vf: its partitions stay on the vendor driver, not vfio-pci */

@@ -15,6 +15,7 @@ gp_sim_kernel_sources = \
 	tests/sim/simsriov.c \
 	tests/sim/simmdev.c \
 	tests/sim/simvgpu.c \
+	tests/sim/simhotplug.c \
 	tests/sim/simkernel.c
 
 check_LTLIBRARIES += tests/sim/libgpsim.la

@@ -511,6 +511,30 @@ gp_sim_write(GpSim *sim, const char *rel, const char *value)
     return TRUE;
 }
 
+gboolean
+gp_sim_pci_remove(GpSim *sim, const char *addr)
+{
+    g_autofree char *rel = g_build_filename("bus/pci/devices", addr, "remove", NULL);
+
+    return gp_sim_write(sim, rel, "1");
+}
+
+gboolean
+gp_sim_pci_rescan(GpSim *sim)
+{
+    return gp_sim_write(sim, "bus/pci/rescan", "1");
+}
+
+gboolean
+gp_sim_pci_set_dead(GpSim *sim, const char *addr)
+{
+    g_autoptr(SimCtx) ctx = ctx_open(sim);
+    int err = sim_pci_set_dead(ctx, addr);
+
+    errno = err;
+    return err == 0;
+}
+
 char *
 gp_sim_read(GpSim *sim, const char *rel)
 {

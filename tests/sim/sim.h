@@ -180,6 +180,11 @@ typedef struct {
     /* PCIe link: speed 1..5 (2.5..32 GT/s), width; 0: gen4 x16 for
      * endpoints and ports. */
     guint8 link_speed, link_width;
+    /* reset_method as the kernel shows it: NULL, "flr bus" for PCI
+     * Express endpoints, "bus" for conventional ones behind a bridge,
+     * none on a root bus; "" for none: reset_method and reset are then
+     * missing, as the kernel hides them from a function it cannot reset. */
+    const char *reset_method;
 
     /* SR-IOV physical function: total_vfs > 0 adds the SR-IOV extended
      * capability and sriov_* attributes. */
@@ -200,6 +205,20 @@ int gp_sim_add_pci(GpSim *sim, const GpSimPciSpec *spec);
 /* Shortcuts for fixtures: a PCIe root port at ADDR on the root bus with
  * its own group, secondary bus SECONDARY, driver pcieport. */
 void gp_sim_add_root_port(GpSim *sim, const char *addr, guint8 secondary);
+
+/* A device that breaks or vanishes.  gp_sim_pci_remove() writes 1 to its
+ * "remove" (the driver lets go, the directory, links and IOMMU group go;
+ * the function is kept aside, a PF with VFs or a bridge with devices
+ * behind it is refused with EINVAL); gp_sim_pci_rescan() writes 1 to
+ * bus/pci/rescan, which brings every removed function back in a new
+ * IOMMU group, without driver_override, probed by its native driver.
+ * gp_sim_pci_set_dead() makes its config space read all-ones, as a
+ * device that fell off the link does (vendor, device and the other
+ * attributes keep what the kernel read at enumeration).  FALSE with
+ * errno set on failure. */
+gboolean gp_sim_pci_remove(GpSim *sim, const char *addr);
+gboolean gp_sim_pci_rescan(GpSim *sim);
+gboolean gp_sim_pci_set_dead(GpSim *sim, const char *addr);
 
 /* ---- Mediated devices -------------------------------------------------- */
 

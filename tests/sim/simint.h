@@ -133,6 +133,14 @@ int sim_kernel_probe(SimCtx *ctx, const char *addr);
 /* Make sure the interposer is linked into a test binary. */
 void sim_kernel_init(void);
 
+/* ---- simhotplug.c: a device leaving the bus, coming back, dying ---- */
+/* DEV_DIR's "remove" attribute (absolute directory of the function). */
+int sim_pci_hot_remove(SimCtx *ctx, const char *dev_dir, const char *value);
+/* bus/pci/rescan: every removed function whose parent is there again. */
+int sim_pci_rescan(SimCtx *ctx, const char *value);
+/* Config space reads all-ones from now on. */
+int sim_pci_set_dead(SimCtx *ctx, const char *addr);
+
 /* ---- simsriov.c ---- */
 int sim_sriov_set_numvfs(SimCtx *ctx, const char *pf_addr, const char *value);
 void sim_sriov_refresh_numvfs(SimCtx *ctx, const char *pf_addr);

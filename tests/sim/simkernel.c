@@ -359,6 +359,8 @@ react(SimCtx *ctx, const char *path, const char *value)
     }
     if (strcmp(rel, "bus/pci/drivers_probe") == 0)
         return sim_kernel_probe(ctx, value);
+    if (strcmp(rel, "bus/pci/rescan") == 0)
+        return sim_pci_rescan(ctx, value);
     if (g_strv_length(parts) == 5 && strcmp(parts[0], "bus") == 0 &&
         strcmp(parts[1], "pci") == 0 && strcmp(parts[2], "drivers") == 0) {
         if (strcmp(attr, "bind") == 0)
@@ -385,6 +387,8 @@ react(SimCtx *ctx, const char *path, const char *value)
 
         if (sim_exists(type_link))
             return sim_mdev_remove(ctx, dir, value);
+        if (is_pci_device_dir(dir))
+            return sim_pci_hot_remove(ctx, dir, value);
         return -1;
     }
     if (strcmp(attr, "current_vgpu_type") == 0 && strcmp(dirname, "nvidia") == 0)
@@ -412,7 +416,7 @@ restore(SimCtx *ctx, const char *path)
     } else if (strcmp(attr, "bind") != 0 && strcmp(attr, "unbind") != 0 &&
                strcmp(attr, "drivers_probe") != 0 && strcmp(attr, "create") != 0 &&
                strcmp(attr, "remove") != 0 && strcmp(attr, "new_id") != 0 &&
-               strcmp(attr, "remove_id") != 0) {
+               strcmp(attr, "remove_id") != 0 && strcmp(attr, "rescan") != 0) {
         sim_log("empty write to %s after O_TRUNC: its old contents are lost", path);
     }
 }

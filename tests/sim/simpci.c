@@ -201,10 +201,25 @@ write_attrs(SimCtx *ctx, const SimPci *dev, const char *dir)
 
         sim_putf(sec, "%u\n", s->secondary_bus);
         sim_putf(sub, "%u\n", s->subordinate_bus ? s->subordinate_bus : s->secondary_bus);
-    } else if (s->kind == GP_SIM_PCIE_ENDPOINT || s->kind == GP_SIM_PCIE_RC_INTEGRATED) {
-        g_autofree char *p = g_build_filename(dir, "reset_method", NULL);
+    } else {
+        /* The kernel shows reset_method (and reset) only for a function
+         * it can reset some way; an admin may empty it. */
+        const char *methods = s->reset_method ? s->reset_method
+                              : sim_pci_is_express(s->kind) ? "flr bus"
+                              : s->parent ? "bus" : "";
 
-        sim_putf(p, "flr bus\n");
+        if (*methods) {
+            g_autofree char *p = g_build_filename(dir, "reset_method", NULL);
+            g_autofree char *r = g_build_filename(dir, "reset", NULL);
+
+            sim_putf(p, "%s\n", methods);
+            sim_putf(r, "%s", "");
+        }
+    }
+    {
+        g_autofree char *p = g_build_filename(dir, "remove", NULL);
+
+        sim_putf(p, "%s", "");
     }
     if (s->total_vfs > 0 && !dev->is_vf) {
         const struct {

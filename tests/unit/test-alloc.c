@@ -340,6 +340,109 @@ Test(alloc, claim_refuses_device_missing_from_this_host)
     cr_expect(NULL != strstr(error->message, "does not exist on this host"), "%s", error->message);
 }
 
+/* The three ways a pool device breaks or vanishes, on the simulated host. */
+static void
+break_gpu0_by_emptying_reset_method(void)
+{
+    cr_assert(gp_sim_write(sim, "bus/pci/devices/" GPU0 "/reset_method", "\n"));
+}
+
+static void
+break_gpu0_by_config_all_ones(void)
+{
+    cr_assert(gp_sim_pci_set_dead(sim, GPU0));
+}
+
+static void
+break_gpu0_by_removing_it(void)
+{
+    /* Its companion goes first: the kernel removes a whole slot's
+     * functions when the slot is removed; here each on its own. */
+    cr_assert(gp_sim_pci_remove(sim, AUDIO0));
+    cr_assert(gp_sim_pci_remove(sim, GPU0));
+}
+
+static void
+expect_quarantined_claim_refused(void (*breaks)(void), const char *reason)
+{
+    g_autoptr(GpClaims) claims = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GpPool) pool = gp_poolstore_load("gpus", NULL);
+    g_autoptr(GpPoolCapacity) cap = NULL;
+
+    breaks();
+    cr_assert_not(vm1_claims_alone(GPU0, &claims, &error));
+    cr_assert(g_error_matches(error, GP_ALLOC_ERROR, GP_ALLOC_ERROR_QUARANTINED), "%s",
+              error->message);
+    cr_expect(g_str_has_prefix(error->message, "vm1: " GPU0 " of pool 'gpus' is quarantined: "),
+              "%s", error->message);
+    cr_expect(NULL != strstr(error->message, reason), "%s", error->message);
+    cr_expect_null(strchr(error->message, '\n'));
+    cr_expect_eq(gp_claims_all(claims)->len, 0, "nothing claimed");
+    /* The ledger's numbers say the same: GPU0 is not among the free. */
+    cap = capacity(pool, claims);
+    cr_expect(gp_pool_capacity_row(cap, GPU0)->quarantined);
+    cr_expect_not(g_ptr_array_find_with_equal_func(cap->free_units, GPU0, g_str_equal, NULL));
+    cr_expect_str_eq(gp_pool_capacity_row(cap, GPU0)->problem,
+                     strstr(error->message, "quarantined: "));
+}
+
+Test(alloc, claim_refuses_a_device_without_reset_method_as_quarantined_naming_the_fix)
+{
+    expect_quarantined_claim_refused(break_gpu0_by_emptying_reset_method,
+                                     "no reset method for it (reset_method empty), so a guest "
+                                     "would inherit the last one's state: run 'echo default > "
+                                     "/sys/bus/pci/devices/" GPU0 "/reset_method'");
+}
+
+Test(alloc, claim_refuses_a_device_whose_config_reads_all_ones_as_quarantined)
+{
+    expect_quarantined_claim_refused(break_gpu0_by_config_all_ones,
+                                     "config space reads all-ones (it stopped answering)");
+}
+
+Test(alloc, claim_refuses_a_device_gone_from_the_bus_as_quarantined_naming_rescan)
+{
+    expect_quarantined_claim_refused(break_gpu0_by_removing_it,
+                                     "gone from the PCI bus: bring it back with 'echo 1 > "
+                                     "/sys/bus/pci/rescan'");
+}
+
+Test(alloc, a_quarantined_device_is_repointed_to_the_next_free_healthy_one)
+{
+    const char *const devs[] = { GPU0, NULL };
+    g_autoptr(GpDomain) dom = NULL;
+    g_autoptr(GHashTable) pools = NULL;
+    g_autoptr(GpClaims) claims = gp_test_load_claims();
+    g_autoptr(GHashTable) changes = NULL;
+    g_autoptr(GError) error = NULL;
+
+    cr_assert(gp_sim_pci_set_dead(sim, GPU1));
+    break_gpu0_by_config_all_ones();
+    dom = domain_new(UUID_A, "vm1", devs);
+    pools = load_pools(dom);
+    changes = repoint(claims, pools, dom, &error);
+    cr_assert_not_null(changes, "%s", error ? error->message : "");
+    /* GPU1 broke too, NVIDIA is not on vfio-pci: GPU2 is next. */
+    cr_expect_str_eq(g_hash_table_lookup(changes, "ua-gpupool-0"), GPU2);
+}
+
+Test(alloc, reconnect_records_a_running_domains_device_even_when_it_broke)
+{
+    const char *const devs[] = { GPU0, NULL };
+    g_autoptr(GpDomain) dom = NULL;
+    g_autoptr(GHashTable) pools = NULL;
+    g_autoptr(GpClaims) claims = gp_test_load_claims();
+    g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
+
+    break_gpu0_by_config_all_ones();
+    dom = domain_new(UUID_A, "vm1", devs);
+    pools = load_pools(dom);
+    cr_expect_eq(gp_alloc_reconnect(claims, pools, dom, warnings), 1);
+    cr_expect_str_eq(holder(claims, GPU0), "vm1", "who holds it is never lost");
+    cr_expect_eq(warnings->len, 0);
+}
+
 Test(alloc, claim_refuses_too_small_mmio_window_and_says_what_to_set)
 {
     const char *const devs[] = { GPU0, NULL };

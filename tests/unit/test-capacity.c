@@ -189,6 +189,57 @@ Test(capacity, a_held_unit_counts_while_held_even_on_a_device_that_broke_or_vani
     cr_assert_eq(cap->free_units->len, 0);
 }
 
+Test(capacity, a_quarantined_device_is_never_free_but_counts_while_its_holder_holds_it)
+{
+    const char *const members[] = { GPU0, GPU1, GPU2, GPU3, NULL };
+    g_autoptr(GpPool) pool = pool_of("gpus", GP_POOL_TYPE_PCI, members);
+    g_autoptr(GPtrArray) facts = facts_new();
+    g_autoptr(GpClaims) claims = gp_claims_new();
+    g_autoptr(GpPoolCapacity) cap = NULL;
+    const GpMemberCapacity *row;
+
+    /* On vfio-pci and nobody holds them, yet they broke. */
+    pci_member(facts, GPU0, TRUE, TRUE, "quarantined: no reset")->health =
+        GP_PCI_HEALTH_NO_RESET;
+    pci_member(facts, GPU1, TRUE, TRUE, "quarantined: all-ones")->health = GP_PCI_HEALTH_DEAD;
+    /* vm1's device fell off the bus while vm1 runs. */
+    pci_member(facts, GPU2, FALSE, FALSE, "quarantined: gone")->health = GP_PCI_HEALTH_GONE;
+    pci_member(facts, GPU3, TRUE, TRUE, NULL);
+    hold(claims, GPU2, "gpus", UUID_A, "vm1", NULL);
+    cap = gp_capacity_of(pool, facts, claims);
+
+    expect_numbers(cap, 4, 2, 1, 1);
+    cr_assert_eq(cap->quarantined, 3);
+    cr_assert_eq(cap->free_units->len, 1);
+    cr_assert_str_eq(cap->free_units->pdata[0], GPU3, "only the healthy device is handed out");
+    row = gp_pool_capacity_row(cap, GPU0);
+    cr_assert(row->quarantined);
+    cr_assert_eq(row->capacity, 0);
+    cr_assert_str_eq(row->problem, "quarantined: no reset");
+    row = gp_pool_capacity_row(cap, GPU2);
+    cr_assert(row->quarantined);
+    cr_assert_eq(row->held, 1, "the holder's claim still counts");
+    cr_assert_eq(row->capacity, 1);
+    cr_assert_str_eq(cap->holders->pdata[0], "vm1");
+    cr_assert_not(gp_pool_capacity_row(cap, GPU3)->quarantined);
+}
+
+Test(capacity, only_whole_device_pools_quarantine_their_members)
+{
+    const char *const members[] = { "mbochs", NULL };
+    g_autoptr(GpPool) pool = pool_of("disp", GP_POOL_TYPE_MDEV, members);
+    g_autoptr(GPtrArray) facts = facts_new();
+    g_autoptr(GpClaims) claims = gp_claims_new();
+    g_autoptr(GpPoolCapacity) cap = NULL;
+
+    pool->mdev_type = g_strdup("mbochs-small");
+    mdev_member(facts, "mbochs", 3)->health = GP_PCI_HEALTH_NO_RESET;
+    cap = gp_capacity_of(pool, facts, claims);
+
+    cr_assert_eq(cap->quarantined, 0);
+    cr_assert_eq(cap->free, 3, "mdevs are reset by their parent's driver, not by PCI");
+}
+
 Test(capacity, claims_of_other_pools_are_neither_held_nor_free_here)
 {
     const char *const members[] = { GPU0, GPU1, NULL };

@@ -135,6 +135,28 @@ Test(host, conventional_gpu_behind_bridge_is_not_assignable_and_names_the_nic,
                              "driver e1000e)); use a PCI Express slot"), "%s", reason);
 }
 
+/* The kernel gives such a device its own requester ID and group: only
+ * PCIe-to-PCI and PCI bridges take over their devices' IDs.  (Emulated
+ * hosts put conventional devices there, hardware cannot.) */
+Test(host, conventional_device_right_below_a_root_port_is_isolated_and_ready,
+     .init = datacenter, .fini = teardown)
+{
+    GpSimPciSpec spec = {
+        .addr = "0000:06:00.0", .parent = "0000:00:1d.0", .kind = GP_SIM_PCI_ENDPOINT,
+        .vendor = 0x1af4, .device = 0x1110, .class_code = 0x050000,
+        .bars = { [2] = { .size = 1ULL << 30, .is_64bit = TRUE, .prefetchable = TRUE } },
+    };
+    g_autofree char *reason = NULL;
+
+    gp_sim_add_root_port(sim, "0000:00:1d.0", 6);
+    gp_sim_add_pci(sim, &spec);
+    scan();
+    cr_assert(dev("0000:00:1d.0")->is_pcie_port);
+    cr_assert_not(dev("0000:06:00.0")->is_pcie);
+    cr_assert_eq(gp_host_assess(host, dev("0000:06:00.0"), NULL, NULL, &reason),
+                 GP_DEV_STATUS_READY, "%s", reason ? reason : "");
+}
+
 Test(host, boot_vga_igpu_in_use_by_console_is_not_assignable,
      .init = workstation, .fini = teardown)
 {

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <criterion/criterion.h>
+#include <unistd.h>
 
 #include "host/host.h"
 #include "host/pcidev.h"
@@ -159,4 +160,73 @@ Test(pcidev, mdev_types_with_names_and_available_instances, .fini = teardown)
     cr_assert_eq(first->available_instances, 16);
     cr_assert_str_eq(last->id, "nvidia-226");
     cr_assert_eq(last->available_instances, 1);
+}
+
+/* ---- Health: what decides quarantine ------------------------------------- */
+
+Test(pcidev, a_healthy_endpoint_behind_a_root_port_has_a_reset_method,
+     .init = datacenter, .fini = teardown)
+{
+    cr_assert_eq(gp_pci_health(GP_SIM_DC_GPU0), GP_PCI_HEALTH_OK);
+}
+
+Test(pcidev, an_emptied_reset_method_means_no_reset, .init = datacenter, .fini = teardown)
+{
+    cr_assert(gp_sim_write(sim, "bus/pci/devices/" GP_SIM_DC_GPU0 "/reset_method", "\n"));
+    cr_assert_eq(gp_pci_health(GP_SIM_DC_GPU0), GP_PCI_HEALTH_NO_RESET);
+    cr_assert(gp_sim_write(sim, "bus/pci/devices/" GP_SIM_DC_GPU0 "/reset_method", "bus\n"));
+    cr_assert_eq(gp_pci_health(GP_SIM_DC_GPU0), GP_PCI_HEALTH_OK);
+}
+
+Test(pcidev, a_function_the_kernel_cannot_reset_shows_no_reset_attributes_at_all,
+     .init = datacenter, .fini = teardown)
+{
+    GpSimPciSpec edu = {
+        .addr = "0000:00:05.0", .kind = GP_SIM_PCIE_RC_INTEGRATED, .vendor = 0x1234,
+        .device = 0x11e8, .class_code = 0x00ff00, .reset_method = "",
+    };
+    g_autofree char *rel = g_strdup("bus/pci/devices/0000:00:05.0/reset_method");
+    g_autofree char *value = NULL;
+
+    gp_sim_add_pci(sim, &edu);
+    value = gp_sim_read(sim, rel);
+    cr_assert_null(value, "the kernel hides reset_method from such a function");
+    cr_assert_eq(gp_pci_health("0000:00:05.0"), GP_PCI_HEALTH_NO_RESET);
+}
+
+Test(pcidev, a_kernel_before_reset_method_tells_by_reset_alone,
+     .init = datacenter, .fini = teardown)
+{
+    g_autofree char *methods = gp_sim_path(sim, "bus/pci/devices/" GP_SIM_DC_GPU0
+                                                "/reset_method");
+    g_autofree char *reset = gp_sim_path(sim, "bus/pci/devices/" GP_SIM_DC_GPU0 "/reset");
+
+    cr_assert_eq(unlink(methods), 0);
+    cr_assert_eq(gp_pci_health(GP_SIM_DC_GPU0), GP_PCI_HEALTH_OK, "reset is there");
+    cr_assert_eq(unlink(reset), 0);
+    cr_assert_eq(gp_pci_health(GP_SIM_DC_GPU0), GP_PCI_HEALTH_NO_RESET);
+}
+
+Test(pcidev, config_space_of_all_ones_is_a_dead_device, .init = datacenter, .fini = teardown)
+{
+    cr_assert(gp_sim_pci_set_dead(sim, GP_SIM_DC_GPU1));
+    cr_assert_eq(gp_pci_health(GP_SIM_DC_GPU1), GP_PCI_HEALTH_DEAD);
+    cr_assert_eq(gp_pci_health(GP_SIM_DC_GPU0), GP_PCI_HEALTH_OK);
+}
+
+Test(pcidev, a_vf_whose_ids_read_all_ones_is_not_dead, .fini = teardown)
+{
+    sim = gp_sim_fixture_intel_sriov();
+    cr_assert(gp_sim_write(sim, "bus/pci/devices/" GP_SIM_INTEL_SRIOV_GPU "/sriov_numvfs",
+                           "1"));
+    /* As on hardware, a VF's vendor and device ID registers read 0xffff. */
+    cr_assert_eq(gp_pci_health("0000:4d:00.1"), GP_PCI_HEALTH_OK);
+}
+
+Test(pcidev, a_removed_device_is_gone_until_a_rescan, .init = datacenter, .fini = teardown)
+{
+    cr_assert(gp_sim_pci_remove(sim, GP_SIM_DC_GPU1));
+    cr_assert_eq(gp_pci_health(GP_SIM_DC_GPU1), GP_PCI_HEALTH_GONE);
+    cr_assert(gp_sim_pci_rescan(sim));
+    cr_assert_eq(gp_pci_health(GP_SIM_DC_GPU1), GP_PCI_HEALTH_OK);
 }

@@ -66,7 +66,53 @@ Test(probe, whole_devices_are_ready_on_vfio_pci_and_companions_are_no_members)
     f = facts_at(facts, 4);
     cr_assert_str_eq(f->address, "0000:99:00.0");
     cr_assert_not(f->present);
-    cr_assert_str_eq(f->problem, "missing from this host");
+    cr_assert_eq(f->health, GP_PCI_HEALTH_GONE);
+    cr_assert(g_str_has_prefix(f->problem, "quarantined: gone from the PCI bus: "), "%s",
+              f->problem);
+    cr_assert_not_null(strstr(f->problem, "'gpupool pool-remove gpus 0000:99:00.0'"), "%s",
+                       f->problem);
+}
+
+Test(probe, a_member_that_broke_is_quarantined_with_the_reason_and_the_fix)
+{
+    g_autoptr(GpSim) sim = gp_test_hook_host();
+    g_autoptr(GpPool) pool = gp_poolstore_load("gpus", NULL);
+    g_autoptr(GPtrArray) facts = NULL;
+    const GpMemberFacts *f;
+
+    cr_assert(gp_sim_pci_set_dead(sim, GP_HOOK_HOST_GPU1));
+    cr_assert(gp_sim_write(sim, "bus/pci/devices/" GP_HOOK_HOST_GPU2 "/reset_method", "\n"));
+    facts = gp_ledger_probe_pool(pool);
+    f = facts_at(facts, 1);
+    cr_assert_str_eq(f->address, GP_HOOK_HOST_GPU1);
+    cr_assert(f->present && f->ready, "still there, still on vfio-pci");
+    cr_assert_eq(f->health, GP_PCI_HEALTH_DEAD);
+    cr_assert(g_str_has_prefix(f->problem, "quarantined: its config space reads all-ones"),
+              "%s", f->problem);
+    f = facts_at(facts, 2);
+    cr_assert_eq(f->health, GP_PCI_HEALTH_NO_RESET);
+    cr_assert(g_str_has_prefix(f->problem, "quarantined: the kernel has no reset method"),
+              "%s", f->problem);
+    cr_assert_eq(facts_at(facts, 0)->health, GP_PCI_HEALTH_OK);
+    cr_assert_null(facts_at(facts, 0)->problem);
+}
+
+Test(probe, a_domains_device_is_probed_for_its_health)
+{
+    g_autoptr(GpSim) sim = gp_test_hook_host();
+    g_autoptr(GpDomain) dom = gp_domain_new(DOM, "vm1");
+    GpDomainDevice *gpu = gp_domain_add_device(dom, "ua-gpupool-0", "gpus", GP_HOOK_HOST_GPU1);
+
+    gp_ledger_probe_device(gpu, GP_POOL_TYPE_PCI);
+    cr_assert_eq(gpu->health, GP_PCI_HEALTH_OK);
+    cr_assert(gp_sim_pci_set_dead(sim, GP_HOOK_HOST_GPU1));
+    gp_ledger_probe_device(gpu, GP_POOL_TYPE_PCI);
+    cr_assert_eq(gpu->health, GP_PCI_HEALTH_DEAD);
+    cr_assert(gpu->present);
+    cr_assert(gp_sim_pci_remove(sim, GP_HOOK_HOST_GPU1));
+    gp_ledger_probe_device(gpu, GP_POOL_TYPE_PCI);
+    cr_assert_eq(gpu->health, GP_PCI_HEALTH_GONE);
+    cr_assert_not(gpu->present);
 }
 
 Test(probe, a_pf_without_vfs_says_how_to_enable_them)

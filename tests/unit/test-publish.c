@@ -87,6 +87,23 @@ Test(publish, a_device_that_left_vfio_pci_is_not_offered)
     cr_expect_str_eq(out, "gpupool_gpus 1\n");
 }
 
+/* The ledger quarantines a device that broke or vanished: a free one is
+ * not offered, a cluster domain's held one counts while it holds it. */
+Test(publish, a_broken_or_vanished_device_counts_only_while_a_cluster_domain_holds_it)
+{
+    g_autofree char *shared = shared_domain("q35-seabios.xml", "vm1", UUID_A, "gpus", 1);
+    g_autofree char *o = NULL, *e = NULL, *dead = NULL, *held = NULL;
+
+    cr_assert(gp_sim_pci_set_dead(sim, GP_SIM_DC_GPU1));
+    dead = capacity(NULL);
+    cr_expect_str_eq(dead, "gpupool_gpus 1\n");
+    cr_assert_eq(gpupool(&o, &e, "cluster-prepare", "--file", shared, NULL), 0, "%s", e);
+    hold(GP_SIM_DC_GPU0, "gpus", UUID_A, "vm1", NULL);
+    cr_assert(gp_sim_pci_remove(sim, GP_SIM_DC_GPU0));
+    held = capacity(NULL);
+    cr_expect_str_eq(held, "gpupool_gpus 1\n", "vm1 still runs on it");
+}
+
 Test(publish, inventory_lines_name_type_ids_model_and_partitions)
 {
     g_autofree char *out = capacity("--inventory");

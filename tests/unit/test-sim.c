@@ -764,3 +764,87 @@ Test(sim_run, child_with_preload_reacts_like_the_kernel)
      * the simulated kernel refused the second unbind. */
     cr_assert_neq(status, 0, "unbinding an unbound device must fail");
 }
+
+/* ---- Devices that break or vanish --------------------------------------- */
+
+/* Can REL be read on SIM's host? */
+static gboolean
+sim_has(GpSim *sim, const char *rel)
+{
+    g_autofree char *value = gp_sim_read(sim, rel);
+
+    return value != NULL;
+}
+
+Test(sim_hotplug, remove_lets_the_driver_go_and_rescan_brings_the_device_back_on_its_own)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_datacenter();
+    g_autofree char *group_link = NULL;
+    g_autofree char *driver = NULL;
+    g_autofree char *override = NULL;
+
+    /* On vfio-pci by override, as a pool device is. */
+    cr_assert(gp_sim_write(sim, "bus/pci/devices/" GP_SIM_DC_GPU0 "/driver_override",
+                           "vfio-pci"));
+    cr_assert(gp_sim_write(sim, "bus/pci/drivers/nvidia/unbind", GP_SIM_DC_GPU0));
+    cr_assert(gp_sim_write(sim, "bus/pci/drivers_probe", GP_SIM_DC_GPU0));
+    driver = gp_sim_driver(sim, GP_SIM_DC_GPU0);
+    cr_assert_str_eq(driver, "vfio-pci");
+    g_clear_pointer(&driver, g_free);
+
+    cr_assert(gp_sim_pci_remove(sim, GP_SIM_DC_GPU0));
+    cr_assert_not(sim_has(sim, "bus/pci/devices/" GP_SIM_DC_GPU0 "/vendor"));
+    cr_assert_not(sim_has(sim, "bus/pci/drivers/vfio-pci/" GP_SIM_DC_GPU0 "/vendor"),
+                  "the driver let it go");
+    cr_assert_eq(gp_sim_iommu_group(sim, GP_SIM_DC_GPU0), -1);
+    cr_assert(sim_has(sim, "bus/pci/devices/" GP_SIM_DC_GPU1 "/vendor"), "the other GPU stays");
+
+    cr_assert(gp_sim_pci_rescan(sim));
+    override = gp_sim_read(sim, "bus/pci/devices/" GP_SIM_DC_GPU0 "/driver_override");
+    cr_assert_str_eq(override, "(null)", "a new pci_dev has no override");
+    driver = gp_sim_driver(sim, GP_SIM_DC_GPU0);
+    cr_assert_str_eq(driver, "nvidia", "probed by its native driver");
+    cr_assert_geq(gp_sim_iommu_group(sim, GP_SIM_DC_GPU0), 0);
+    group_link = gp_sim_path(sim, "bus/pci/devices/" GP_SIM_DC_GPU0 "/subsystem");
+    cr_assert(g_file_test(group_link, G_FILE_TEST_IS_DIR), "links are whole again");
+}
+
+Test(sim_hotplug, remove_0_does_nothing_and_a_pf_with_vfs_is_not_simulated)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_intel_sriov();
+
+    cr_assert(gp_sim_write(sim, "bus/pci/devices/" GP_SIM_INTEL_SRIOV_GPU "/remove", "0"));
+    cr_assert(sim_has(sim, "bus/pci/devices/" GP_SIM_INTEL_SRIOV_GPU "/vendor"));
+    cr_assert(gp_sim_write(sim, "bus/pci/devices/" GP_SIM_INTEL_SRIOV_GPU "/sriov_numvfs", "2"));
+    cr_assert_not(gp_sim_pci_remove(sim, GP_SIM_INTEL_SRIOV_GPU));
+    cr_assert_eq(errno, EINVAL);
+    cr_assert(sim_has(sim, "bus/pci/devices/" GP_SIM_INTEL_SRIOV_GPU "/vendor"));
+}
+
+Test(sim_hotplug, a_dead_device_reads_all_ones_but_keeps_the_ids_read_at_enumeration)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_datacenter();
+    g_autofree char *path = gp_sim_path(sim, "bus/pci/devices/" GP_SIM_DC_GPU0 "/config");
+    g_autofree char *config = NULL;
+    g_autofree char *vendor = NULL;
+    gsize len = 0;
+
+    cr_assert(gp_sim_pci_set_dead(sim, GP_SIM_DC_GPU0));
+    cr_assert(g_file_get_contents(path, &config, &len, NULL));
+    cr_assert_geq(len, 64);
+    for (gsize i = 0; i < len; i++)
+        cr_assert_eq((guint8)config[i], 0xff, "byte %zu", i);
+    vendor = gp_sim_read(sim, "bus/pci/devices/" GP_SIM_DC_GPU0 "/vendor");
+    cr_assert_str_eq(vendor, "0x10de");
+}
+
+Test(sim_hotplug, reset_method_is_shown_as_the_kernel_does)
+{
+    g_autoptr(GpSim) sim = gp_sim_fixture_workstation();
+    g_autofree char *gpu = gp_sim_read(sim, "bus/pci/devices/" GP_SIM_WS_GPU "/reset_method");
+    g_autofree char *legacy = gp_sim_read(sim, "bus/pci/devices/" GP_SIM_WS_LEGACY_GPU
+                                               "/reset_method");
+
+    cr_assert_str_eq(gpu, "flr bus");
+    cr_assert_str_eq(legacy, "bus", "conventional PCI behind a bridge: a bus reset");
+}

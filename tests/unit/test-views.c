@@ -91,10 +91,10 @@ expect_views(GpSim *sim, const char *pool, const char *const *devices, guint cap
                                                pool);
     g_autofree char *status_re = g_strdup_printf("^Pool %s \\([a-z]+\\): ([0-9]+) "
                                                  "device\\(s\\), ([0-9]+) held, ([0-9]+) "
-                                                 "free$", pool);
+                                                 "free(, [0-9]+ quarantined)?$", pool);
     g_autofree char *xml_re = g_strdup_printf("<pool name=\"%s\"[^>]* devices=\"([0-9]+)\" "
                                               "held=\"([0-9]+)\" free=\"([0-9]+)\"", pool);
-    const char *usage_re = "^Usage: +([0-9]+) in use, ([0-9]+) free$";
+    const char *usage_re = "^Usage: +([0-9]+) in use, ([0-9]+) free(, [0-9]+ quarantined)?$";
     Numbers views[6] = {
         { .view = "pool-list (DEVICES, IN USE, FREE)" }, { .view = "pool-info (Usage)" },
         { .view = "status" }, { .view = "status --xml" },
@@ -494,6 +494,137 @@ expect_assign_accepted(const char *uri, const char *pool, guint count)
     cr_assert_str_neq(after, before);
     cr_assert(strstr(after, "gpupool:assignment"), "%s", after);
     virConnectClose(conn);
+}
+
+/* ---- Devices that break or vanish ------------------------------------------ */
+
+/* TEXT (a view's output) says of DEVICE that it is quarantined, with the
+ * reason starting with REASON. */
+static void
+expect_quarantine_shown(const char *text, const char *device, const char *reason,
+                        const char *view)
+{
+    g_autofree char *line = g_strdup_printf("%s: quarantined: %s", device, reason);
+
+    cr_expect_not_null(strstr(text, line), "%s does not say '%s':\n%s", view, line, text);
+}
+
+Test(views, a_device_that_breaks_or_vanishes_is_quarantined_in_every_view_and_the_pool_works_on)
+{
+    g_autoptr(GpSim) sim = host(gp_sim_fixture_datacenter);
+    g_autoptr(GpTestRun) create = gp_test_must(sim, "pool-create", "gpus", "--type", "pci",
+                                               NULL);
+    g_autoptr(GpTestRun) add = NULL;
+    g_autofree char *vm1 = domain_xml(1, "gpus", GP_SIM_DC_GPU1);
+    g_autofree char *vm2 = domain_xml(2, "gpus", GP_SIM_DC_GPU0);
+    g_autofree char *info = NULL;
+    g_autofree char *status = NULL;
+    g_autofree char *status_xml = NULL;
+    g_autofree char *devices = NULL;
+    g_autofree char *list = NULL;
+    g_auto(GpHookRun) refused = { 0 };
+    g_autoptr(GpClaims) claims = NULL;
+
+    /* pool-add warns about a device the kernel cannot reset, and adds it. */
+    cr_assert(gp_sim_write(sim, "bus/pci/devices/" GP_SIM_DC_GPU1 "/reset_method", "\n"));
+    add = gp_test_must(sim, "pool-add", "gpus", GP_SIM_DC_GPU0, GP_SIM_DC_GPU1, NULL);
+    cr_expect_not_null(strstr(add->err, "gpupool: warning: " GP_SIM_DC_GPU1 ": quarantined: "
+                              "the kernel has no reset method"), "%s", add->err);
+    cr_expect_null(strstr(add->err, GP_SIM_DC_GPU0), "%s", add->err);
+    info = output(sim, "pool-info", "gpus", NULL);
+    cr_expect_not_null(strstr(info, "Usage:        0 in use, 1 free, 1 quarantined\n"), "%s",
+                       info);
+
+    /* It vanishes from the bus instead (reset method back first). */
+    cr_assert(gp_sim_write(sim, "bus/pci/devices/" GP_SIM_DC_GPU1 "/reset_method", "bus\n"));
+    cr_assert(gp_sim_pci_remove(sim, GP_SIM_DC_GPU1));
+    g_clear_pointer(&info, g_free);
+    info = output(sim, "pool-info", "gpus", NULL);
+    status = output(sim, "status", "--no-libvirt", NULL);
+    status_xml = output(sim, "status", "--no-libvirt", "--xml", NULL);
+    devices = output(sim, "devices", NULL);
+    list = output(sim, "pool-list", NULL);
+    cr_expect_not_null(strstr(info, "Usage:        0 in use, 1 free, 1 quarantined\n"), "%s",
+                       info);
+    expect_quarantine_shown(info, GP_SIM_DC_GPU1, "gone from the PCI bus: bring it back with "
+                            "'echo 1 > /sys/bus/pci/rescan'", "pool-info");
+    cr_expect_not_null(strstr(status, "Pool gpus (pci): 1 device(s), 0 held, 1 free, 1 "
+                              "quarantined\n"), "%s", status);
+    cr_expect_not_null(strstr(status, "  " GP_SIM_DC_GPU1 " "), "%s", status);
+    expect_quarantine_shown(status, GP_SIM_DC_GPU1, "gone from the PCI bus", "status");
+    cr_expect_not_null(strstr(status_xml, "id=\"" GP_SIM_DC_GPU1 "\" state=\"quarantined\" "
+                              "quarantine=\"quarantined: gone from the PCI bus"), "%s",
+                       status_xml);
+    cr_expect_not_null(strstr(devices, GP_SIM_DC_GPU1 "  (not on the PCI bus)\n  status:      "
+                              "quarantined\n  reason:      quarantined: gone"), "%s", devices);
+    cr_expect(g_regex_match_simple("^gpus +pci +1 +0 +1 ", list, G_REGEX_MULTILINE, 0),
+              "pool-list counts what can be given: %s", list);
+
+    /* vm1 reserved the gone device: refused in one line with the reason;
+     * it is being re-pointed to the free one. */
+    gp_test_run_hook(&refused, "vm1", "prepare", "begin", vm1);
+    cr_assert_eq(refused.status, 1, "%s", refused.err);
+    cr_expect(g_str_has_prefix(refused.err, "gpupool: vm1: " GP_SIM_DC_GPU1 " of pool 'gpus' "
+                               "is quarantined: gone from the PCI bus"), "%s", refused.err);
+    cr_expect_not_null(strstr(refused.err, "vm1 is being re-pointed to a free device of pool "
+                              "'gpus': start it again in a moment\n"), "%s", refused.err);
+    cr_expect_eq(strchr(refused.err, '\n'), refused.err + strlen(refused.err) - 1, "%s",
+                 refused.err);
+    cr_expect_eq(gp_test_claim_count(), 0);
+
+    /* The rest of the pool works: vm2 gets GPU0. */
+    start(2, vm2);
+    /* Then GPU0 vanishes while vm2 holds it: who holds it is kept. */
+    cr_assert(gp_sim_pci_remove(sim, GP_SIM_DC_GPU0));
+    claims = gp_test_load_claims();
+    cr_expect_str_eq(gp_claims_find(claims, GP_SIM_DC_GPU0)->domain_name, "vm2");
+    g_clear_pointer(&status, g_free);
+    status = output(sim, "status", "--no-libvirt", NULL);
+    cr_expect_not_null(strstr(status, "Pool gpus (pci): 1 device(s), 1 held, 0 free, 2 "
+                              "quarantined\n"), "%s", status);
+    cr_expect(g_regex_match_simple("^  " GP_SIM_DC_GPU0 " +held +vm2 ", status,
+                                   G_REGEX_MULTILINE, 0), "%s", status);
+    expect_quarantine_shown(status, GP_SIM_DC_GPU0, "gone from the PCI bus", "status");
+    g_clear_pointer(&info, g_free);
+    info = output(sim, "pool-info", "gpus", NULL);
+    cr_expect(g_regex_match_simple("^" GP_SIM_DC_GPU0 " .* in use, quarantined +vm2 ", info,
+                                   G_REGEX_MULTILINE, 0), "%s", info);
+    /* Its release gives the claim back, device or not. */
+    stop(2, vm2);
+    cr_expect_eq(gp_test_claim_count(), 0);
+
+    /* A rescan brings both back on their host driver: no longer
+     * quarantined, waiting for 'gpupool setup'. */
+    cr_assert(gp_sim_pci_rescan(sim));
+    g_clear_pointer(&info, g_free);
+    info = output(sim, "pool-info", "gpus", NULL);
+    cr_expect_null(strstr(info, "quarantined"), "%s", info);
+    cr_expect_not_null(strstr(info, "Usage:        0 in use, 0 free\n"), "%s", info);
+    cr_expect_not_null(strstr(info, "not on vfio-pci: run 'gpupool setup'"), "%s", info);
+}
+
+Test(views, a_device_whose_config_reads_all_ones_is_quarantined_and_devices_says_so)
+{
+    g_autoptr(GpSim) sim = host(gp_sim_fixture_datacenter);
+    g_autoptr(GpTestRun) create = gp_test_must(sim, "pool-create", "gpus", "--type", "pci",
+                                               NULL);
+    g_autoptr(GpTestRun) add = gp_test_must(sim, "pool-add", "gpus", GP_SIM_DC_GPU0,
+                                            GP_SIM_DC_GPU1, NULL);
+    g_autofree char *devices = NULL;
+    g_autofree char *devices_xml = NULL;
+
+    cr_expect_null(strstr(add->err, "warning"), "%s", add->err);
+    cr_assert(gp_sim_pci_set_dead(sim, GP_SIM_DC_GPU0));
+    devices = output(sim, "devices", GP_SIM_DC_GPU0, NULL);
+    devices_xml = output(sim, "devices", "--xml", NULL);
+    cr_expect_not_null(strstr(devices, "  status:      quarantined\n  reason:      quarantined: "
+                              "its config space reads all-ones"), "%s", devices);
+    cr_expect(g_regex_match_simple("<device address=\"" GP_SIM_DC_GPU0 "\" status=\"quarantined\"",
+                                   devices_xml, 0, 0), "%s", devices_xml);
+    cr_expect(g_regex_match_simple("<device address=\"" GP_SIM_DC_GPU1 "\" status=\"ready\"",
+                                   devices_xml, 0, 0), "%s", devices_xml);
+    expect_views(sim, "gpus", (const char *const[]){ GP_SIM_DC_GPU1, NULL }, 1, 0, 1,
+                 "one of two quarantined");
 }
 
 Test(views, assign_refuses_an_mdev_pool_without_a_type)

@@ -220,6 +220,12 @@ show_hook_log() {
 reset_host() {
 	local d
 	for d in $(virsh list --all --name 2>/dev/null); do cleanup_domain "$d"; done
+	# A scenario may have removed devices or their reset methods.
+	echo 1 > /sys/bus/pci/rescan 2>/dev/null
+	for d in /sys/bus/pci/devices/*; do
+		[ -e "$d/reset_method" ] && [ -z "$(cat "$d/reset_method" 2>/dev/null)" ] &&
+			echo default > "$d/reset_method" 2>/dev/null
+	done
 	for d in /sys/bus/mdev/devices/*; do
 		[ -e "$d/remove" ] && echo 1 > "$d/remove" 2>/dev/null
 	done

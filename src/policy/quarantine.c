@@ -1,0 +1,38 @@
+/* Quarantine: broken or vanished pool devices. */
+#include "config.h"
+
+#include "policy/quarantine.h"
+
+gboolean
+gp_quarantine_applies(GpPciHealth health)
+{
+    return health != GP_PCI_HEALTH_OK;
+}
+
+char *
+gp_quarantine_reason(const char *pool, const char *address, GpPciHealth health)
+{
+    switch (health) {
+    case GP_PCI_HEALTH_OK:
+        return NULL;
+    case GP_PCI_HEALTH_GONE:
+        return g_strdup_printf("quarantined: gone from the PCI bus: bring it back with "
+                               "'echo 1 > /sys/bus/pci/rescan' (or reseat it), then run "
+                               "'gpupool setup'; or 'gpupool pool-remove %s %s'",
+                               pool, address);
+    case GP_PCI_HEALTH_DEAD:
+        return g_strdup_printf("quarantined: its config space reads all-ones (it stopped "
+                               "answering): remove it ('echo 1 > /sys/bus/pci/devices/%s/"
+                               "remove'), rescan the bus and run 'gpupool setup', or reboot "
+                               "the host", address);
+    case GP_PCI_HEALTH_NO_RESET:
+        /* vfio-pci would log "no available reset mechanism" and hand the
+         * next guest whatever the last one left in the device. */
+        return g_strdup_printf("quarantined: the kernel has no reset method for it "
+                               "(reset_method empty), so a guest would inherit the last "
+                               "one's state: run 'echo default > /sys/bus/pci/devices/%s/"
+                               "reset_method', or put it in a slot behind a PCIe port, or "
+                               "'gpupool pool-remove %s %s'", address, pool, address);
+    }
+    return NULL;
+}
