@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Whether a PCI function can still be handed to a guest, as the host
  * model reads it and as the ledger's quarantine decides on it. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Quarantine: which pool devices are never handed out because they broke
  * or vanished, why, and what fixes it.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A PCI function that leaves the bus and comes back: the device's sysfs
  * "remove" and bus/pci/rescan, as pci_stop_and_remove_bus_device() and
  * pci_rescan_bus() do them.  A removed function's directory is kept under

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # 75-quarantine: pool devices that break or vanish, on the real kernel.
 # A device without a reset method is added with a warning and quarantined
 # until 'echo default > reset_method' gives it one back. A free device
