@@ -79,7 +79,11 @@ if [ "${1:-}" = --self-test ]; then
 fi
 
 top=${1:-${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}}
-if ! command -v git >/dev/null 2>&1 || ! git -C "$top" rev-parse --git-dir >/dev/null 2>&1; then
+# A release tarball unpacked inside some other checkout (make distcheck
+# in a build directory within the clone) is not a checkout of its own:
+# only a tree that is the top of its work tree has tracked files to check.
+if ! command -v git >/dev/null 2>&1 ||
+	[ "$(git -C "$top" rev-parse --show-toplevel 2>/dev/null)" != "$(cd "$top" && pwd -P)" ]; then
 	echo "SKIP: $top is not a git checkout (a release tarball): the tracked files are unknown"
 	exit 77
 fi
