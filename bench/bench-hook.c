@@ -39,6 +39,7 @@
 #include "state/claims.h"
 #include "state/pool.h"
 #include "state/poolstore.h"
+#include "bench-domain.h"
 #include "sim.h"
 
 #define BENCH_PLAIN_RUNS 301
@@ -188,8 +189,6 @@ print_count(const char *what, gint64 n)
 static char *
 domain_xml(const char *name, const char *uuid, const char *addr)
 {
-    guint dom = 0, bus = 0, slot = 0, fn = 0;
-
     if (!addr)
         return g_strdup_printf(
             "<domain type='kvm'>\n  <name>%s</name>\n  <uuid>%s</uuid>\n"
@@ -200,22 +199,7 @@ domain_xml(const char *name, const char *uuid, const char *addr)
             "<source file='/var/lib/libvirt/images/%s.qcow2'/><target dev='vda' bus='virtio'/></disk>\n"
             "    <interface type='network'><source network='default'/><model type='virtio'/></interface>\n"
             "  </devices>\n</domain>\n", name, uuid, name);
-    sscanf(addr, "%x:%x:%x.%x", &dom, &bus, &slot, &fn);
-    return g_strdup_printf(
-        "<domain type='kvm'>\n  <name>%s</name>\n  <uuid>%s</uuid>\n"
-        "  <metadata>\n    <gpupool:assignment xmlns:gpupool='http://gpupool.org/xmlns/domain/1.0'>\n"
-        "      <gpupool:request pool='gpus' count='1' mmio='auto'/>\n"
-        "      <gpupool:device alias='ua-gpupool-0' pool='gpus' address='%s'/>\n"
-        "    </gpupool:assignment>\n  </metadata>\n"
-        "  <memory unit='KiB'>4194304</memory>\n  <vcpu>4</vcpu>\n"
-        "  <os>\n    <type arch='x86_64' machine='pc-q35-7.2'>hvm</type>\n  </os>\n"
-        "  <devices>\n    <emulator>/usr/bin/qemu-system-x86_64</emulator>\n"
-        "    <controller type='pci' index='0' model='pcie-root'>\n"
-        "      <pcihole64 unit='KiB'>1073741824</pcihole64>\n    </controller>\n"
-        "    <hostdev mode='subsystem' type='pci' managed='no'>\n"
-        "      <source><address domain='0x%04x' bus='0x%02x' slot='0x%02x' function='0x%x'/></source>\n"
-        "      <alias name='ua-gpupool-0'/>\n    </hostdev>\n"
-        "  </devices>\n</domain>\n", name, uuid, addr, dom, bus, slot, fn);
+    return bench_pool_domain_xml(name, uuid, "gpus", addr);
 }
 
 static char *

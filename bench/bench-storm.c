@@ -32,6 +32,7 @@
 #include "state/claims.h"
 #include "state/pool.h"
 #include "state/poolstore.h"
+#include "bench-domain.h"
 #include "sim.h"
 
 #define BENCH_DOMAINS 32
@@ -62,24 +63,9 @@ domain_xml(guint i)
 {
     g_autofree char *addr = gp_sim_fixture_many_addr(i % BENCH_DEVICES);
     g_autofree char *uuid = uuid_of(i);
-    guint dom = 0, bus = 0, slot = 0, fn = 0;
+    g_autofree char *name = g_strdup_printf("storm%u", i);
 
-    sscanf(addr, "%x:%x:%x.%x", &dom, &bus, &slot, &fn);
-    return g_strdup_printf(
-        "<domain type='kvm'>\n  <name>storm%u</name>\n  <uuid>%s</uuid>\n"
-        "  <metadata>\n    <gpupool:assignment xmlns:gpupool='http://gpupool.org/xmlns/domain/1.0'>\n"
-        "      <gpupool:request pool='storm' count='1' mmio='auto'/>\n"
-        "      <gpupool:device alias='ua-gpupool-0' pool='storm' address='%s'/>\n"
-        "    </gpupool:assignment>\n  </metadata>\n"
-        "  <memory unit='KiB'>4194304</memory>\n  <vcpu>4</vcpu>\n"
-        "  <os>\n    <type arch='x86_64' machine='pc-q35-7.2'>hvm</type>\n  </os>\n"
-        "  <devices>\n    <emulator>/usr/bin/qemu-system-x86_64</emulator>\n"
-        "    <controller type='pci' index='0' model='pcie-root'>\n"
-        "      <pcihole64 unit='KiB'>1073741824</pcihole64>\n    </controller>\n"
-        "    <hostdev mode='subsystem' type='pci' managed='no'>\n"
-        "      <source><address domain='0x%04x' bus='0x%02x' slot='0x%02x' function='0x%x'/></source>\n"
-        "      <alias name='ua-gpupool-0'/>\n    </hostdev>\n"
-        "  </devices>\n</domain>\n", i, uuid, addr, dom, bus, slot, fn);
+    return bench_pool_domain_xml(name, uuid, "storm", addr);
 }
 
 /* BENCH_DEVICES GPUs on vfio-pci in pool "storm". */

@@ -18,11 +18,11 @@ bench_bench_devices_SOURCES = bench/bench-devices.c
 bench_bench_devices_CPPFLAGS = $(gp_bench_cppflags)
 bench_bench_devices_LDADD = $(gp_bench_ldadd)
 
-bench_bench_hook_SOURCES = bench/bench-hook.c
+bench_bench_hook_SOURCES = bench/bench-hook.c bench/bench-domain.c bench/bench-domain.h
 bench_bench_hook_CPPFLAGS = $(gp_bench_cppflags)
 bench_bench_hook_LDADD = $(gp_bench_ldadd) -ldl
 
-bench_bench_storm_SOURCES = bench/bench-storm.c
+bench_bench_storm_SOURCES = bench/bench-storm.c bench/bench-domain.c bench/bench-domain.h
 bench_bench_storm_CPPFLAGS = $(gp_bench_cppflags)
 bench_bench_storm_LDADD = $(gp_bench_ldadd) -ldl
 # bench-storm runs the real-libvirtd tier's step l, which needs its host
