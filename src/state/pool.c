@@ -84,13 +84,13 @@ is_name_char(char c)
 }
 
 /* The schemas' name pattern: 1 to MAX of [A-Za-z0-9_.-] (and ':' if
- * COLON), not starting with '.' or '-'. */
+ * COLON), not starting with '.', '-' or ':'. */
 static gboolean
 is_name(const char *str, size_t max, gboolean colon)
 {
     size_t len = str ? strlen(str) : 0;
 
-    if (len < 1 || len > max || str[0] == '.' || str[0] == '-')
+    if (len < 1 || len > max || str[0] == '.' || str[0] == '-' || str[0] == ':')
         return FALSE;
     for (size_t i = 0; i < len; i++)
         if (!is_name_char(str[i]) && !(colon && str[i] == ':'))

@@ -185,6 +185,8 @@ Test(pool, stored_pools_are_refused_wherever_the_schema_refuses_them)
         "<pool type='mdev'><name>a</name><partitions per-domain='0'/></pool>",
         "<pool type='vf'><name>a</name><vf/></pool>",
         "<pool type='vf'><name>a</name><vf count='1' profile='a/b'/></pool>",
+        "<pool type='vf'><name>a</name><vf count='1' profile=':x'/></pool>",
+        "<pool type='mdev'><name>a</name><mdev type=':x'/></pool>",
         "<pool type='vf'><name>a</name><vf count='-1'/></pool>",
         "<pool type='vf'><name>a</name><device address='mbochs'/></pool>",
         "<pool type='vf'><name>a</name><device address='0000:41:00.0' "
