@@ -360,6 +360,10 @@ char *gp_sim_fixture_many_addr(guint i);
  *   nvidia-226 "GRID T4-16Q" (16384, 1). */
 #define GP_SIM_MDEV_GPU "0000:3b:00.0"
 GpSim *gp_sim_fixture_nvidia_mdev(void);
+/* Two of those T4s: the second behind root port 0000:00:02.0 at
+ * 0000:3c:00.0. */
+#define GP_SIM_MDEV_GPU2 "0000:3c:00.0"
+GpSim *gp_sim_fixture_nvidia_mdev_pair(void);
 
 /* NVIDIA SR-IOV vGPU (L40S 10de:26b9, nvidia, 49152 MiB, homogeneous,
  * sriov_totalvfs 16, VF device 10de:26b9, offset 4, stride 1, VFs bound to
@@ -375,6 +379,10 @@ GpSim *gp_sim_fixture_nvidia_sriov(void);
  * i915): root port 0000:00:01.0 -> 0000:4d:00.0, VFs 0000:4d:00.1 .. .7. */
 #define GP_SIM_INTEL_SRIOV_GPU "0000:4d:00.0"
 GpSim *gp_sim_fixture_intel_sriov(void);
+/* Two of those Flex 170s: the second behind root port 0000:00:02.0 at
+ * 0000:4e:00.0, VFs 0000:4e:00.1 .. .7. */
+#define GP_SIM_INTEL_SRIOV_GPU2 "0000:4e:00.0"
+GpSim *gp_sim_fixture_intel_sriov_pair(void);
 
 /* The kernel's mbochs sample (module parameter count=512): a virtual
  * parent devices/virtual/mbochs/mbochs with 512 MiB and the sample's types

@@ -286,10 +286,11 @@ gp_sim_fixture_many(guint n)
     return sim;
 }
 
-GpSim *
-gp_sim_fixture_nvidia_mdev(void)
+/* A T4 at ADDR behind root port PORT (secondary bus BUS), an mdev parent
+ * with the T4's types. */
+static void
+add_t4(GpSim *sim, const char *port, guint8 bus, const char *addr)
 {
-    static const char *const drivers[] = { "nvidia", "pcieport", "vfio-pci", NULL };
     static const struct {
         const char *type;
         const char *name;
@@ -302,10 +303,9 @@ gp_sim_fixture_nvidia_mdev(void)
         { "nvidia-225", "GRID T4-8Q", 8, 2 },
         { "nvidia-226", "GRID T4-16Q", 16, 1 },
     };
-    GpSim *sim = sim_fixture_new(TRUE, drivers);
     GpSimPciSpec t4 = {
-        .addr = GP_SIM_MDEV_GPU,
-        .parent = "0000:00:01.0",
+        .addr = addr,
+        .parent = port,
         .kind = GP_SIM_PCIE_ENDPOINT,
         .vendor = 0x10de,
         .device = 0x1eb8,
@@ -318,18 +318,38 @@ gp_sim_fixture_nvidia_mdev(void)
     };
     guint i;
 
-    gp_sim_add_root_port(sim, "0000:00:01.0", 0x3b);
+    gp_sim_add_root_port(sim, port, bus);
     sim_fixture_nvidia_bars(t4.bars, 256 * MiB);
     gp_sim_add_pci(sim, &t4);
-    gp_sim_add_mdev_parent_pci(sim, GP_SIM_MDEV_GPU, 16 * 1024, TRUE);
+    gp_sim_add_mdev_parent_pci(sim, addr, 16 * 1024, TRUE);
     for (i = 0; i < G_N_ELEMENTS(types); i++) {
         g_autofree char *desc = g_strdup_printf(
             "num_heads=4, frl_config=60, framebuffer=%uM, max_resolution=5120x2880, "
             "max_instance=%u", types[i].gib * 1024, types[i].max);
 
-        gp_sim_add_mdev_type(sim, GP_SIM_MDEV_GPU, types[i].type, types[i].name, desc,
+        gp_sim_add_mdev_type(sim, addr, types[i].type, types[i].name, desc,
                              "vfio-pci", types[i].gib * 1024, types[i].max);
     }
+}
+
+GpSim *
+gp_sim_fixture_nvidia_mdev(void)
+{
+    static const char *const drivers[] = { "nvidia", "pcieport", "vfio-pci", NULL };
+    GpSim *sim = sim_fixture_new(TRUE, drivers);
+
+    add_t4(sim, "0000:00:01.0", 0x3b, GP_SIM_MDEV_GPU);
+    return sim;
+}
+
+GpSim *
+gp_sim_fixture_nvidia_mdev_pair(void)
+{
+    static const char *const drivers[] = { "nvidia", "pcieport", "vfio-pci", NULL };
+    GpSim *sim = sim_fixture_new(TRUE, drivers);
+
+    add_t4(sim, "0000:00:01.0", 0x3b, GP_SIM_MDEV_GPU);
+    add_t4(sim, "0000:00:02.0", 0x3c, GP_SIM_MDEV_GPU2);
     return sim;
 }
 
@@ -383,14 +403,13 @@ gp_sim_fixture_nvidia_sriov(void)
     return sim;
 }
 
-GpSim *
-gp_sim_fixture_intel_sriov(void)
+/* A Flex 170 at ADDR behind root port PORT (secondary bus BUS). */
+static void
+add_flex(GpSim *sim, const char *port, guint8 bus, const char *addr)
 {
-    static const char *const drivers[] = { "i915", "pcieport", "vfio-pci", NULL };
-    GpSim *sim = sim_fixture_new(TRUE, drivers);
     GpSimPciSpec flex = {
-        .addr = GP_SIM_INTEL_SRIOV_GPU,
-        .parent = "0000:00:01.0",
+        .addr = addr,
+        .parent = port,
         .kind = GP_SIM_PCIE_ENDPOINT,
         .vendor = 0x8086,
         .device = 0x56c0,
@@ -414,8 +433,28 @@ gp_sim_fixture_intel_sriov(void)
         },
     };
 
-    gp_sim_add_root_port(sim, "0000:00:01.0", 0x4d);
+    gp_sim_add_root_port(sim, port, bus);
     gp_sim_add_pci(sim, &flex);
+}
+
+GpSim *
+gp_sim_fixture_intel_sriov(void)
+{
+    static const char *const drivers[] = { "i915", "pcieport", "vfio-pci", NULL };
+    GpSim *sim = sim_fixture_new(TRUE, drivers);
+
+    add_flex(sim, "0000:00:01.0", 0x4d, GP_SIM_INTEL_SRIOV_GPU);
+    return sim;
+}
+
+GpSim *
+gp_sim_fixture_intel_sriov_pair(void)
+{
+    static const char *const drivers[] = { "i915", "pcieport", "vfio-pci", NULL };
+    GpSim *sim = sim_fixture_new(TRUE, drivers);
+
+    add_flex(sim, "0000:00:01.0", 0x4d, GP_SIM_INTEL_SRIOV_GPU);
+    add_flex(sim, "0000:00:02.0", 0x4e, GP_SIM_INTEL_SRIOV_GPU2);
     return sim;
 }
 
