@@ -5,7 +5,9 @@
 #include "ledger/probe.h"
 
 #include <stdio.h>
+#include <string.h>
 
+#include "base/pciaddr.h"
 #include "base/sysfs.h"
 #include "host/backends.h"
 #include "host/pcidev.h"
@@ -21,7 +23,7 @@ probe_pci(const GpPool *pool, GpMemberFacts *f)
 
     f->health = gp_pci_health(f->address);
     f->present = f->health != GP_PCI_HEALTH_GONE;
-    f->problem = gp_quarantine_reason(pool->name, f->address, f->health);
+    f->problem = gp_quarantine_reason(pool->type, pool->name, f->address, f->health);
     if (!f->present)
         return;
     driver = gp_vfio_current_driver(f->address);
@@ -59,16 +61,15 @@ probe_profile_room(GpMemberFacts *f, const GpBackendOps *ops, const char *profil
 static void
 probe_vf(const GpPool *pool, GpMemberFacts *f)
 {
-    g_autofree char *rel = gp_sysfs_pci_dev_path(f->address, NULL);
     g_autoptr(GPtrArray) vfs = NULL;
     const GpBackendOps *ops;
     gboolean stays;
 
-    f->present = gp_sysfs_is_dir(rel);
-    if (!f->present) {
-        f->problem = g_strdup("missing from this host");
+    f->health = gp_pci_health(f->address);
+    f->present = f->health != GP_PCI_HEALTH_GONE;
+    f->problem = gp_quarantine_reason(pool->type, pool->name, f->address, f->health);
+    if (!f->present)
         return;
-    }
     ops = gp_backend_partitioner_for(f->address, NULL);
     /* NVIDIA's vGPU VFs stay on their vendor driver (plugin/backend.h). */
     stays = ops && ops->driver_stays;
@@ -79,6 +80,10 @@ probe_vf(const GpPool *pool, GpMemberFacts *f)
         gp_member_facts_add_vf(f, vfs->pdata[i],
                                stays || g_strcmp0(driver, GP_VFIO_DRIVER) == 0);
     }
+    /* A quarantined PF's VFs are listed only so that the claims on them
+     * count as held there; its back end is not asked for room. */
+    if (f->problem)
+        return;
     if (vfs->len == 0) {
         f->problem = g_strdup_printf("no VFs enabled: run 'gpupool partition-set %s --count N'",
                                      f->address);
@@ -88,6 +93,16 @@ probe_vf(const GpPool *pool, GpMemberFacts *f)
         probe_profile_room(f, ops, pool->vf_profile, pool->vf_per_device);
 }
 
+/* Is mdev parent NAME a PCI function (not mbochs or mdpy)?  Pools hold
+ * addresses in canonical form. */
+static gboolean
+is_pci_parent(const char *name)
+{
+    GpPciAddr addr;
+
+    return gp_pci_addr_parse_canonical(name, strlen(name), &addr);
+}
+
 static void
 probe_mdev(const GpPool *pool, GpMemberFacts *f)
 {
@@ -95,8 +110,18 @@ probe_mdev(const GpPool *pool, GpMemberFacts *f)
     g_autofree char *avail = NULL;
     guint64 n = 0;
 
-    f->present = gp_sysfs_exists(rel);
     f->room = 0;
+    /* A parent on the PCI bus can break or vanish like any device; one
+     * that is not exists while its module is loaded. */
+    if (is_pci_parent(f->address)) {
+        f->health = gp_pci_health(f->address);
+        f->problem = gp_quarantine_reason(pool->type, pool->name, f->address, f->health);
+        if (f->problem) {
+            f->present = f->health != GP_PCI_HEALTH_GONE;
+            return;
+        }
+    }
+    f->present = gp_sysfs_exists(rel);
     if (!f->present) {
         f->problem = g_strdup("missing from this host");
         return;
@@ -185,6 +210,8 @@ gp_ledger_probe_device(GpDomainDevice *dev, GpPoolType type)
          * into: a PCI address, or "mbochs". */
         if (dev->present)
             dev->parent = gp_sysfs_link_parent_name(rel, NULL);
+        if (dev->parent && is_pci_parent(dev->parent))
+            dev->parent_health = gp_pci_health(dev->parent);
         return;
     }
     dev->health = gp_pci_health(dev->device);
@@ -194,6 +221,8 @@ gp_ledger_probe_device(GpDomainDevice *dev, GpPoolType type)
     dev->driver = gp_vfio_current_driver(dev->device);
     if (type == GP_POOL_TYPE_VF) {
         dev->parent = gp_pci_physfn(dev->device);
+        if (dev->parent)
+            dev->parent_health = gp_pci_health(dev->parent);
         /* Only a VF off vfio-pci needs to know: asking the back ends may
          * load vendor modules. */
         if (dev->parent && g_strcmp0(dev->driver, GP_VFIO_DRIVER) != 0) {

@@ -734,6 +734,15 @@ other_holders(GpLedger *ledger, const GpPool *pool, const char *dom_uuid)
     return names->len ? join(names) : NULL;
 }
 
+/* Adds parent ROW to the list of those asked for room, marked when the
+ * ledger quarantines it (its problem says why). */
+static void
+append_tried(GString *tried, const GpMemberCapacity *row)
+{
+    g_string_append_printf(tried, "%s%s%s", tried->len ? ", " : "", row->address,
+                           row->quarantined ? " quarantined" : "");
+}
+
 /* The refusal when no parent of mdev pool POOL has room: TRIED lists the
  * parents that were asked. */
 static gboolean
@@ -821,13 +830,13 @@ gp_partition_mdev_room(GpLedger *ledger, const GpPool *pool, const char *uuid,
     for (guint i = 0; i < cap->rows->len; i++) {
         const GpMemberCapacity *row = cap->rows->pdata[i];
 
-        if (!is_mdev_parent(row->address))
+        if (!row->quarantined && !is_mdev_parent(row->address))
             continue;
         /* TAKEN: what this start already planned on the pool's parents. */
         if (row->free > taken)
             return g_strdup(row->address);
         taken -= MIN(taken, row->free);
-        g_string_append_printf(tried, "%s%s", tried->len ? ", " : "", row->address);
+        append_tried(tried, row);
     }
     mdev_exhausted(ledger, pool, dom_uuid, tried->str, error);
     return NULL;
@@ -839,6 +848,7 @@ gp_partition_prepare_mdev(GpLedger *ledger, const GpPool *pool, const char *uuid
 {
     g_autofree char *dev_rel = gp_sysfs_mdev_dev_path(uuid, NULL);
     g_autoptr(GString) tried = g_string_new(NULL);
+    const GpPoolCapacity *cap;
 
     *created = FALSE;
     if (!check_mdev_type(pool, error))
@@ -847,12 +857,22 @@ gp_partition_prepare_mdev(GpLedger *ledger, const GpPool *pool, const char *uuid
      * that kept it): fine when it is on a member parent. */
     if (gp_sysfs_is_dir(dev_rel))
         return mdev_home(pool, uuid) ? TRUE : refuse_foreign_mdev(pool, uuid, error);
+    /* The ledger tells which parents are quarantined: none is made there. */
+    cap = gp_ledger_capacity(ledger, pool->name, error);
+    if (!cap)
+        return FALSE;
     for (guint i = 0; i < pool->devices->len; i++) {
         const GpPoolDevice *d = pool->devices->pdata[i];
-        const GpBackendOps *ops = gp_backend_partitioner_for(d->address, NULL);
+        const GpMemberCapacity *row = gp_pool_capacity_row(cap, d->address);
+        const GpBackendOps *ops = NULL;
         g_autoptr(GpPartition) part = gp_partition_new(GP_PART_KIND_MDEV, NULL);
         g_autoptr(GError) err = NULL;
 
+        if (row && row->quarantined) {
+            append_tried(tried, row);
+            continue;
+        }
+        ops = gp_backend_partitioner_for(d->address, NULL);
         if (!ops || ops->kind != GP_PART_KIND_MDEV)
             continue;
         part->uuid = g_strdup(uuid);

@@ -36,9 +36,10 @@ member_problem(const GpPool *pool, const GpDomainDevice *dev, GpAllocError *code
 
     *code = GP_ALLOC_ERROR_NOT_MEMBER;
     *companion_of = NULL;
-    if (pool->type == GP_POOL_TYPE_PCI && gp_quarantine_applies(dev->health) &&
+    if (pool->type == GP_POOL_TYPE_PCI && gp_quarantine_applies(pool->type, dev->health) &&
         (member = gp_pool_find_device(pool, dev->device)) && !member->companion_of) {
-        g_autofree char *why = gp_quarantine_reason(pool->name, dev->device, dev->health);
+        g_autofree char *why = gp_quarantine_reason(pool->type, pool->name, dev->device,
+                                                    dev->health);
 
         *code = GP_ALLOC_ERROR_QUARANTINED;
         return g_strdup_printf("%s of pool '%s' is %s", dev->device, pool->name, why);
@@ -64,6 +65,15 @@ member_problem(const GpPool *pool, const GpDomainDevice *dev, GpAllocError *code
     if (!member)
         return g_strdup_printf("%s is not a device of pool '%s' on this host", dev->device,
                                pool->name);
+    /* A VF or an mdev of a member that broke: the member is quarantined. */
+    if (pool->type != GP_POOL_TYPE_PCI && gp_quarantine_applies(pool->type, dev->parent_health)) {
+        g_autofree char *why = gp_quarantine_reason(pool->type, pool->name, dev->parent,
+                                                    dev->parent_health);
+
+        *code = GP_ALLOC_ERROR_QUARANTINED;
+        return g_strdup_printf("%s of pool '%s' is on %s, which is %s", dev->device,
+                               pool->name, dev->parent, why);
+    }
     if (pool->type != GP_POOL_TYPE_MDEV && g_strcmp0(dev->driver, "vfio-pci") != 0 &&
         !dev->driver_stays) {
         *code = GP_ALLOC_ERROR_NOT_READY;

@@ -30,7 +30,9 @@ typedef enum {
     GP_ALLOC_ERROR_INVALID,    /* the domain's request cannot be honoured as written */
     GP_ALLOC_ERROR_BYPASS,     /* the domain names a pool device outside gpupool */
     GP_ALLOC_ERROR_COPIED,     /* an mdev UUID copied from another domain's definition */
-    GP_ALLOC_ERROR_QUARANTINED, /* the device broke or vanished (policy/quarantine.h) */
+    /* the device, or the PF or mdev parent it is on, broke or vanished
+     * (policy/quarantine.h) */
+    GP_ALLOC_ERROR_QUARANTINED,
 } GpAllocError;
 
 /* Who acts on a refusal that re-pointing the domain to another unit of

@@ -103,11 +103,11 @@ member_free(const GpPool *pool, const GpMemberFacts *facts, guint held, GpClaims
 {
     guint n = 0;
 
-    if (!facts->present)
+    if (!facts->present || gp_quarantine_applies(pool->type, facts->health))
         return 0;
     switch (pool->type) {
     case GP_POOL_TYPE_PCI:
-        if (held || !facts->ready || gp_quarantine_applies(facts->health))
+        if (held || !facts->ready)
             return 0;
         g_ptr_array_add(units, g_strdup(facts->address));
         return 1;
@@ -160,7 +160,7 @@ gp_capacity_of(const GpPool *pool, GPtrArray *facts, GpClaims *claims)
         row->address = g_strdup(f->address);
         row->problem = g_strdup(f->problem);
         row->vfs = f->vfs ? f->vfs->len : 0;
-        row->quarantined = pool->type == GP_POOL_TYPE_PCI && gp_quarantine_applies(f->health);
+        row->quarantined = gp_quarantine_applies(pool->type, f->health);
         cap->quarantined += row->quarantined ? 1 : 0;
         for (guint j = 0; j < all->len; j++) {
             const GpClaim *c = all->pdata[j];

@@ -11,9 +11,9 @@
  * virtual function (vf pools), a mediated device of the pool's type (mdev
  * pools).  For each member of the pool:
  *   held      units of the pool its claims hold there;
- *   free      units a domain could be given now: pci, a member that is
- *             present, on vfio-pci, not quarantined (policy/quarantine.h)
- *             and not held; vf, the unclaimed VFs
+ *   free      units a domain could be given now, none on a member that
+ *             is quarantined (policy/quarantine.h): pci, a member that
+ *             is present, on vfio-pci and not held; vf, the unclaimed VFs
  *             ready for a guest, but no more than the device still has
  *             room for when the pool sets a vendor profile; mdev, the
  *             instances of the pool's type the parent can still create;
@@ -41,7 +41,10 @@ typedef struct {
     char *address;      /* as the pool lists it */
     gboolean present;   /* the device (or mdev parent) exists on this host */
     gboolean ready;     /* pci: bound to vfio-pci */
-    GpPciHealth health; /* pci: a device not OK is quarantined (policy/quarantine.h) */
+    /* The device, PF or PCI mdev parent: one that broke or vanished is
+     * quarantined (policy/quarantine.h); OK for an mdev parent that is
+     * no PCI device (mbochs). */
+    GpPciHealth health;
     GPtrArray *vfs;     /* vf: GpVfFacts*, the PF's enabled VFs in VF order */
     /* mdev: instances of the pool's type the parent can still create; vf
      * with a vendor profile: partitions of that profile the PF still has

@@ -5,18 +5,39 @@
 #include "policy/quarantine.h"
 
 gboolean
-gp_quarantine_applies(GpPciHealth health)
+gp_quarantine_applies(GpPoolType type, GpPciHealth health)
 {
-    return health != GP_PCI_HEALTH_OK;
+    switch (health) {
+    case GP_PCI_HEALTH_OK:
+        return FALSE;
+    case GP_PCI_HEALTH_NO_RESET:
+        /* Only a whole device goes to a guest and must be reset between
+         * guests.  A PF stays with the host: its VFs go to guests, and a
+         * VF is reset on its own (every SR-IOV VF must support FLR, which
+         * vfio-pci uses).  An mdev parent stays with the host too, and its
+         * vendor driver resets each mdev.  Neither needs a reset method of
+         * its own, and many PFs have none (a multi-function slot without
+         * FLR): quarantining them would take working VFs and mdevs away. */
+        return type == GP_POOL_TYPE_PCI;
+    case GP_PCI_HEALTH_DEAD:
+    case GP_PCI_HEALTH_GONE:
+        return TRUE;
+    }
+    return FALSE;
 }
 
 char *
-gp_quarantine_reason(const char *pool, const char *address, GpPciHealth health)
+gp_quarantine_reason(GpPoolType type, const char *pool, const char *address,
+                     GpPciHealth health)
 {
+    if (!gp_quarantine_applies(type, health))
+        return NULL;
     switch (health) {
     case GP_PCI_HEALTH_OK:
         return NULL;
     case GP_PCI_HEALTH_GONE:
+        /* A PF comes back without VFs and a parent without mdevs: setup
+         * enables the pool's VFs and sets its type again. */
         return g_strdup_printf("quarantined: gone from the PCI bus: bring it back with "
                                "'echo 1 > /sys/bus/pci/rescan' (or reseat it), then run "
                                "'gpupool setup'; or 'gpupool pool-remove %s %s'",

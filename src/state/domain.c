@@ -101,6 +101,7 @@ gp_domain_device_clear_facts(GpDomainDevice *dev)
     g_clear_pointer(&dev->parent, g_free);
     dev->present = FALSE;
     dev->health = GP_PCI_HEALTH_OK;
+    dev->parent_health = GP_PCI_HEALTH_OK;
     dev->driver_stays = FALSE;
     memset(dev->bars, 0, sizeof(dev->bars));
 }

@@ -26,6 +26,7 @@ typedef struct {
     GpPciHealth health;     /* pci, vf: whether it can still be handed out */
     char *driver;           /* bound driver (pci, vf), NULL if none */
     char *parent;           /* vf: its physical function; mdev: its parent */
+    GpPciHealth parent_health; /* vf: its PF's; mdev: its parent's if on the PCI bus */
     gboolean driver_stays;  /* vf: its partitions stay on the vendor driver, not vfio-pci */
     GpPciBar bars[6];       /* pci, vf: sizes and kinds of its BARs */
 } GpDomainDevice;

@@ -224,7 +224,42 @@ Test(capacity, a_quarantined_device_is_never_free_but_counts_while_its_holder_ho
     cr_assert_not(gp_pool_capacity_row(cap, GPU3)->quarantined);
 }
 
-Test(capacity, only_whole_device_pools_quarantine_their_members)
+Test(capacity, a_pf_or_mdev_parent_that_broke_gives_nothing_but_its_held_units_count)
+{
+    const char *const pfs[] = { "0000:c1:00.0", NULL };
+    const char *const parents[] = { GPU0, GPU1, NULL };
+    g_autoptr(GpPool) vf_pool = pool_of("l40s", GP_POOL_TYPE_VF, pfs);
+    g_autoptr(GpPool) mdev_pool = pool_of("vgpu", GP_POOL_TYPE_MDEV, parents);
+    g_autoptr(GPtrArray) vf_facts = facts_new();
+    g_autoptr(GPtrArray) mdev_facts = facts_new();
+    g_autoptr(GpClaims) claims = gp_claims_new();
+    g_autoptr(GpPoolCapacity) vfs = NULL;
+    g_autoptr(GpPoolCapacity) mdevs = NULL;
+    g_autofree char *vf1 = vf_address(1);
+    const GpMemberCapacity *row;
+
+    mdev_pool->mdev_type = g_strdup("nvidia-224");
+    /* vm1 runs on VF 1 of a PF whose config space now reads all-ones. */
+    vf_member(vf_facts, "0000:c1:00.0", 4, 4, -1)->health = GP_PCI_HEALTH_DEAD;
+    hold(claims, vf1, "l40s", UUID_A, "vm1", NULL);
+    vfs = gp_capacity_of(vf_pool, vf_facts, claims);
+    expect_numbers(vfs, 1, 1, 1, 0);
+    cr_assert_eq(vfs->quarantined, 1);
+    cr_assert_eq(vfs->free_units->len, 0, "no VF of a broken PF is handed out");
+    row = gp_pool_capacity_row(vfs, "0000:c1:00.0");
+    cr_assert(row->quarantined);
+    cr_assert_eq(row->held, 1, "the holder's claim still counts");
+
+    mdev_member(mdev_facts, GPU0, 3)->health = GP_PCI_HEALTH_GONE;
+    mdev_member(mdev_facts, GPU1, 4);
+    mdevs = gp_capacity_of(mdev_pool, mdev_facts, claims);
+    expect_numbers(mdevs, 2, 4, 0, 4);
+    cr_assert_eq(mdevs->quarantined, 1);
+    cr_assert(gp_pool_capacity_row(mdevs, GPU0)->quarantined);
+    cr_assert_eq(gp_pool_capacity_row(mdevs, GPU0)->free, 0);
+}
+
+Test(capacity, a_parent_without_a_reset_method_is_not_quarantined)
 {
     const char *const members[] = { "mbochs", NULL };
     g_autoptr(GpPool) pool = pool_of("disp", GP_POOL_TYPE_MDEV, members);

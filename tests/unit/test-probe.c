@@ -197,6 +197,9 @@ Test(probe, an_mdev_parent_gives_the_instances_of_the_pools_type_it_can_still_cr
     g_autoptr(GPtrArray) f_untyped = gp_ledger_probe_pool(untyped);
     g_autoptr(GPtrArray) f_other = gp_ledger_probe_pool(other);
     g_autoptr(GPtrArray) f_missing = gp_ledger_probe_pool(missing);
+    const char *const off_bus[] = { "mdpy", NULL };
+    g_autoptr(GpPool) virtual = pool_of("disp", GP_POOL_TYPE_MDEV, off_bus, "mdpy-vga");
+    g_autoptr(GPtrArray) f_virtual = gp_ledger_probe_pool(virtual);
 
     cr_assert(facts_at(facts, 0)->present);
     cr_assert_eq(facts_at(facts, 0)->room, 4);
@@ -208,8 +211,16 @@ Test(probe, an_mdev_parent_gives_the_instances_of_the_pools_type_it_can_still_cr
     cr_assert_str_eq(facts_at(f_untyped, 0)->problem, "no mdev type set");
     cr_assert_eq(facts_at(f_other, 0)->room, 0);
     cr_assert_str_eq(facts_at(f_other, 0)->problem, "does not offer nvidia-999");
+    /* A PCI parent that left the bus is quarantined; one off the bus
+     * (a sample driver's) is missing while its module is not loaded. */
     cr_assert_not(facts_at(f_missing, 0)->present);
-    cr_assert_str_eq(facts_at(f_missing, 0)->problem, "missing from this host");
+    cr_assert_eq(facts_at(f_missing, 0)->health, GP_PCI_HEALTH_GONE);
+    cr_assert(g_str_has_prefix(facts_at(f_missing, 0)->problem,
+                               "quarantined: gone from the PCI bus: "), "%s",
+              facts_at(f_missing, 0)->problem);
+    cr_assert_not(facts_at(f_virtual, 0)->present);
+    cr_assert_eq(facts_at(f_virtual, 0)->health, GP_PCI_HEALTH_OK);
+    cr_assert_str_eq(facts_at(f_virtual, 0)->problem, "missing from this host");
 }
 
 /* ---- A domain's devices ---------------------------------------------------- */

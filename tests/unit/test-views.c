@@ -627,6 +627,127 @@ Test(views, a_device_whose_config_reads_all_ones_is_quarantined_and_devices_says
                  "one of two quarantined");
 }
 
+/* A PF of a vf pool breaks, then vanishes: its VFs are never handed out,
+ * every view shows it quarantined with the reason and the fix and counts
+ * none of its VFs free, the hook refuses a domain that reserved one of its
+ * VFs, and the other PF's VFs keep being handed out. */
+Test(views, a_pf_that_breaks_or_vanishes_is_quarantined_and_the_vf_pool_works_on)
+{
+    g_autoptr(GpSim) sim = NULL;
+    g_autoptr(GpTestRun) create = NULL;
+    g_autoptr(GpTestRun) add = NULL;
+    g_autofree char *vm1 = domain_xml(1, "flex", "0000:4d:00.1");
+    g_autofree char *vm2 = domain_xml(2, "flex", "0000:4e:00.1");
+    g_autofree char *info = NULL;
+    g_autofree char *status = NULL;
+    g_autofree char *devices = NULL;
+    g_autofree char *gone = NULL;
+    g_auto(GpHookRun) refused = { 0 };
+
+    g_setenv("GPUPOOL_PLUGINDIR", GP_TEST_PLUGINDIR, TRUE);
+    sim = host(gp_sim_fixture_intel_sriov_pair);
+    create = gp_test_must(sim, "pool-create", "flex", "--type", "vf", "--vf-count", "2", NULL);
+    add = gp_test_must(sim, "pool-add", "flex", GP_SIM_INTEL_SRIOV_GPU,
+                       GP_SIM_INTEL_SRIOV_GPU2, NULL);
+    /* A PF without a reset method of its own is no reason: VFs are reset
+     * by their own FLR. */
+    cr_assert(gp_sim_write(sim, "bus/pci/devices/" GP_SIM_INTEL_SRIOV_GPU "/reset_method",
+                           "\n"));
+    info = output(sim, "pool-info", "flex", NULL);
+    cr_expect_not_null(strstr(info, "Usage:        0 in use, 4 free\n"), "%s", info);
+
+    cr_assert(gp_sim_pci_set_dead(sim, GP_SIM_INTEL_SRIOV_GPU));
+    g_clear_pointer(&info, g_free);
+    info = output(sim, "pool-info", "flex", NULL);
+    status = output(sim, "status", "--no-libvirt", NULL);
+    devices = output(sim, "devices", GP_SIM_INTEL_SRIOV_GPU, NULL);
+    cr_expect_not_null(strstr(info, "Usage:        0 in use, 2 free, 1 quarantined\n"), "%s",
+                       info);
+    expect_quarantine_shown(info, GP_SIM_INTEL_SRIOV_GPU, "its config space reads all-ones",
+                            "pool-info");
+    cr_expect_not_null(strstr(status, "Pool flex (vf): 2 device(s), 0 held, 2 free, 1 "
+                              "quarantined\n"), "%s", status);
+    expect_quarantine_shown(status, GP_SIM_INTEL_SRIOV_GPU, "its config space reads all-ones",
+                            "status");
+    cr_expect_not_null(strstr(devices, "  status:      quarantined\n  reason:      quarantined: "
+                              "its config space reads all-ones"), "%s", devices);
+    expect_views(sim, "flex", (const char *const[]){ GP_SIM_INTEL_SRIOV_GPU2, NULL }, 2, 0, 2,
+                 "one PF of two quarantined");
+
+    /* vm1 reserved a VF of the broken PF: refused in one line with the
+     * reason; the other PF's VFs are free for the rebalance. */
+    gp_test_run_hook(&refused, "vm1", "prepare", "begin", vm1);
+    cr_assert_eq(refused.status, 1, "%s", refused.err);
+    cr_expect(g_str_has_prefix(refused.err, "gpupool: vm1: 0000:4d:00.1 of pool 'flex' is on "
+                               GP_SIM_INTEL_SRIOV_GPU ", which is quarantined: its config "
+                               "space reads all-ones"), "%s", refused.err);
+    cr_expect_not_null(strstr(refused.err, "vm1 is being re-pointed to a free device of pool "
+                              "'flex': start it again in a moment\n"), "%s", refused.err);
+    cr_expect_eq(strchr(refused.err, '\n'), refused.err + strlen(refused.err) - 1, "%s",
+                 refused.err);
+    cr_expect_eq(gp_test_claim_count(), 0);
+    start(2, vm2);
+    stop(2, vm2);
+
+    /* The PF vanishes: the kernel takes its VFs along (its driver turns
+     * SR-IOV off), as here by hand. */
+    cr_assert(gp_sim_write(sim, "bus/pci/devices/" GP_SIM_INTEL_SRIOV_GPU "/sriov_numvfs", "0"));
+    cr_assert(gp_sim_pci_remove(sim, GP_SIM_INTEL_SRIOV_GPU));
+    gone = output(sim, "pool-info", "flex", NULL);
+    cr_expect_not_null(strstr(gone, "Usage:        0 in use, 2 free, 1 quarantined\n"), "%s",
+                       gone);
+    expect_quarantine_shown(gone, GP_SIM_INTEL_SRIOV_GPU, "gone from the PCI bus: bring it "
+                            "back with 'echo 1 > /sys/bus/pci/rescan'", "pool-info");
+    cr_expect_null(strstr(gone, "missing from this host"), "%s", gone);
+}
+
+/* A PCI parent of an mdev pool breaks, then vanishes: no mdev is made on
+ * it, every view shows it quarantined and counts nothing of it free, and
+ * domains get their mdev on the other parent. */
+Test(views, an_mdev_parent_that_breaks_or_vanishes_is_quarantined_and_the_pool_works_on)
+{
+    g_autoptr(GpSim) sim = host(gp_sim_fixture_nvidia_mdev_pair);
+    g_autoptr(GpTestRun) create = gp_test_must(sim, "pool-create", "vgpu", "--type", "mdev",
+                                               "--mdev-type", "nvidia-224", NULL);
+    g_autoptr(GpTestRun) add = gp_test_must(sim, "pool-add", "vgpu", GP_SIM_MDEV_GPU,
+                                            GP_SIM_MDEV_GPU2, NULL);
+    g_autofree char *mdev1 = mdev_of(1, "vgpu");
+    g_autofree char *vm1 = domain_xml(1, "vgpu", mdev1);
+    g_autofree char *info = NULL;
+    g_autofree char *status = NULL;
+    g_autofree char *gone = NULL;
+    g_autoptr(GpClaims) claims = NULL;
+    const GpClaim *claim;
+
+    cr_assert(gp_sim_pci_set_dead(sim, GP_SIM_MDEV_GPU));
+    info = output(sim, "pool-info", "vgpu", NULL);
+    status = output(sim, "status", "--no-libvirt", NULL);
+    cr_expect_not_null(strstr(info, "Usage:        0 in use, 4 free, 1 quarantined\n"), "%s",
+                       info);
+    expect_quarantine_shown(info, GP_SIM_MDEV_GPU, "its config space reads all-ones",
+                            "pool-info");
+    expect_quarantine_shown(status, GP_SIM_MDEV_GPU, "its config space reads all-ones",
+                            "status");
+    expect_views(sim, "vgpu", (const char *const[]){ GP_SIM_MDEV_GPU2, NULL }, 4, 0, 4,
+                 "one parent of two quarantined");
+
+    /* vm1's mdev is made on the healthy parent, not on the first. */
+    start(1, vm1);
+    claims = gp_test_load_claims();
+    claim = gp_claims_find(claims, mdev1);
+    cr_assert_not_null(claim);
+    cr_expect_str_eq(claim->parent, GP_SIM_MDEV_GPU2);
+    stop(1, vm1);
+
+    /* The parent vanishes. */
+    cr_assert(gp_sim_pci_remove(sim, GP_SIM_MDEV_GPU));
+    gone = output(sim, "pool-info", "vgpu", NULL);
+    cr_expect_not_null(strstr(gone, "Usage:        0 in use, 4 free, 1 quarantined\n"), "%s",
+                       gone);
+    expect_quarantine_shown(gone, GP_SIM_MDEV_GPU, "gone from the PCI bus", "pool-info");
+    cr_expect_null(strstr(gone, "missing from this host"), "%s", gone);
+}
+
 Test(views, assign_refuses_an_mdev_pool_without_a_type)
 {
     g_autoptr(GpSim) sim = gp_sim_fixture_nvidia_mdev();
