@@ -221,6 +221,30 @@ gp_ledger_units(GpLedger *ledger, const char *name, GError **error)
     return units;
 }
 
+char *
+gp_ledger_quarantine_of(GpLedger *ledger, const char *name, const char *device)
+{
+    const GpPoolCapacity *cap = gp_ledger_capacity(ledger, name, NULL);
+    const GpMemberCapacity *row;
+    g_autofree char *pf = NULL;
+
+    if (!cap)
+        return NULL;
+    switch (cap->type) {
+    case GP_POOL_TYPE_PCI:
+        row = gp_pool_capacity_row(cap, device);
+        return row && row->quarantined ? g_strdup(row->problem) : NULL;
+    case GP_POOL_TYPE_VF:
+        pf = gp_pci_physfn(device);
+        row = pf ? gp_pool_capacity_row(cap, pf) : NULL;
+        return row && row->quarantined ? g_strdup_printf("on %s, which is %s", pf, row->problem)
+                                       : NULL;
+    case GP_POOL_TYPE_MDEV:
+        break;
+    }
+    return NULL;
+}
+
 /* Does CLAIM keep DEVICE busy: the device itself, an mdev created on it,
  * or one of its VFs? */
 static gboolean

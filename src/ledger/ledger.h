@@ -77,6 +77,14 @@ const GpPoolCapacity *gp_ledger_capacity(GpLedger *ledger, const char *name, GEr
  * pools, whose units are named after each domain. */
 GPtrArray *gp_ledger_units(GpLedger *ledger, const char *name, GError **error);
 
+/* Why DEVICE, which a domain's definition names for pci or vf pool NAME,
+ * cannot be handed out because the member it is broke or vanished:
+ * "quarantined: REASON: FIX" for a whole device, "on PF, which is
+ * quarantined: REASON: FIX" for a VF of a quarantined PF (a new string);
+ * NULL when it is not quarantined, or when that cannot be told (a VF
+ * gone with its PF). */
+char *gp_ledger_quarantine_of(GpLedger *ledger, const char *name, const char *device);
+
 /* The claim that keeps DEVICE busy: one on the device itself, on an mdev
  * created on it, or on one of its VFs; NULL if none. */
 const GpClaim *gp_ledger_holder(GpLedger *ledger, const char *device);

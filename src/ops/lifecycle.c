@@ -171,7 +171,7 @@ explain_refusal(GpLedger *ledger, GHashTable *pools, const GpDomain *dom, GpAllo
         return;
     free_text = gp_pool_capacity_free_text(cap);
     units = gp_ledger_units(ledger, dev->pool, NULL);
-    reason = gp_reserve_repoint_reason(dom, dev, units, claims);
+    reason = gp_reserve_repoint_reason(dom, dev, units, NULL, claims);
     for (guint i = 0; reason && i < cap->free_units->len && !repointable; i++) {
         const char *unit = cap->free_units->pdata[i];
 

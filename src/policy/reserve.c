@@ -152,12 +152,16 @@ copied_mdev(const GpDomain *dom, const GpDomainDevice *dev)
 
 char *
 gp_reserve_repoint_reason(const GpDomain *dom, const GpDomainDevice *dev,
-                          GPtrArray *pool_units, GpClaims *claims)
+                          GPtrArray *pool_units, GHashTable *quarantined, GpClaims *claims)
 {
     const GpClaim *claim = claims ? gp_claims_find(claims, dev->device) : NULL;
+    const char *why = quarantined ? g_hash_table_lookup(quarantined, dev->device) : NULL;
 
     if (gp_domain_device_is_mdev(dev))
         return copied_mdev(dom, dev) ? g_strdup("made for another domain") : NULL;
+    /* Before its holder: it stays unusable after the holder stops. */
+    if (why)
+        return g_strdup(why);
     if (claim && g_strcmp0(claim->domain_uuid, dom->uuid) != 0)
         return g_strdup_printf("held by %s", claim->domain_name);
     if (pool_units &&
@@ -233,8 +237,9 @@ own_mdev(const GpDomain *dom, const char *pool)
  * unit -> name of the domain that keeps it, for the units running
  * domains and the stopped ones planned so far reserve. */
 static GpReserveMove *
-plan_device(GpDomain *dom, GpDomainDevice *dev, GHashTable *candidates, GHashTable *reserved,
-            GHashTable *kept, GpClaims *claims, GPtrArray *problems)
+plan_device(GpDomain *dom, GpDomainDevice *dev, GHashTable *candidates,
+            GHashTable *quarantined, GHashTable *reserved, GHashTable *kept, GpClaims *claims,
+            GPtrArray *problems)
 {
     GPtrArray *pool_devs = g_hash_table_lookup(candidates, dev->pool);
     g_autofree char *reason = NULL;
@@ -248,7 +253,7 @@ plan_device(GpDomain *dom, GpDomainDevice *dev, GHashTable *candidates, GHashTab
          * from that domain's (then it gets its own). */
         g_autofree char *mine = NULL;
 
-        reason = gp_reserve_repoint_reason(dom, dev, NULL, claims);
+        reason = gp_reserve_repoint_reason(dom, dev, NULL, NULL, claims);
         mine = reason ? own_mdev(dom, dev->pool) : NULL;
         return mine ? move_device(dom, dev, mine, 0, g_steal_pointer(&reason), reserved) : NULL;
     }
@@ -261,7 +266,7 @@ plan_device(GpDomain *dom, GpDomainDevice *dev, GHashTable *candidates, GHashTab
                 dev->pool));
         return NULL;
     }
-    reason = gp_reserve_repoint_reason(dom, dev, pool_devs, claims);
+    reason = gp_reserve_repoint_reason(dom, dev, pool_devs, quarantined, claims);
     if (!reason) {
         /* A unit another domain keeps: this definition shares it (a copy
          * of that domain's); it moves only to a unit nobody reserves. */
@@ -280,7 +285,7 @@ plan_device(GpDomain *dom, GpDomainDevice *dev, GHashTable *candidates, GHashTab
     if (!best) {
         if (problems)
             g_ptr_array_add(problems, g_strdup_printf(
-                "%s: %s %s is %s and pool '%s' has no free device: it cannot start "
+                "%s: %s %s is %s; pool '%s' has no free device: it cannot start "
                 "until one is released", dom->name, dev->alias, dev->device, reason,
                 dev->pool));
         return NULL;
@@ -290,8 +295,8 @@ plan_device(GpDomain *dom, GpDomainDevice *dev, GHashTable *candidates, GHashTab
 }
 
 GPtrArray *
-gp_reserve_rebalance_plan(GPtrArray *domains, GHashTable *candidates, GpClaims *claims,
-                         GPtrArray *problems)
+gp_reserve_rebalance_plan(GPtrArray *domains, GHashTable *candidates, GHashTable *quarantined,
+                          GpClaims *claims, GPtrArray *problems)
 {
     GPtrArray *moves = g_ptr_array_new_with_free_func((GDestroyNotify)gp_reserve_move_free);
     g_autoptr(GHashTable) reserved = count_reservations(domains);
@@ -320,7 +325,8 @@ gp_reserve_rebalance_plan(GPtrArray *domains, GHashTable *candidates, GpClaims *
             continue;
         for (guint j = 0; j < dom->devices->len; j++) {
             GpReserveMove *move = plan_device(dom, g_ptr_array_index(dom->devices, j),
-                                              candidates, reserved, kept, claims, problems);
+                                              candidates, quarantined, reserved, kept, claims,
+                                              problems);
 
             if (move)
                 g_ptr_array_add(moves, move);

@@ -48,23 +48,29 @@ typedef struct {
     char *pool;
     char *from;
     char *to;
-    char *reason;       /* "held by vm1", "no longer in pool 'gpus'" */
+    /* "held by vm1", "no longer a device of pool 'gpus'", "quarantined:
+     * REASON: FIX" */
+    char *reason;
 } GpReserveMove;
 
 void gp_reserve_move_free(GpReserveMove *move);
 
 /* Why device DEV of stopped domain DOM must move to another unit of its
- * pool, or NULL if it may stay: it is held by another domain ("held by
+ * pool, or NULL if it may stay: it is quarantined (QUARANTINED, device ->
+ * the ledger's reason, "quarantined: REASON: FIX" or "on PF, which is
+ * quarantined: ...", may be NULL), it is held by another domain ("held by
  * vm1"), it is not one of POOL_UNITS (the pool's units on this host:
  * "no longer a device of pool 'gpus'"), or, in an mdev pool, its UUID
  * was derived from another domain's UUID, a copy of that domain's
  * definition ("made for another domain").  The hook asks it to tell
  * whether the rebalance it starts re-points a refused domain. */
 char *gp_reserve_repoint_reason(const GpDomain *dom, const GpDomainDevice *dev,
-                                GPtrArray *pool_units, GpClaims *claims);
+                                GPtrArray *pool_units, GHashTable *quarantined,
+                                GpClaims *claims);
 
 /* The moves that give every stopped domain a unit of its own:
- *   - a device held by another domain, or no longer a unit of its pool,
+ *   - a device quarantined, held by another domain, or no longer a unit
+ *     of its pool (the reason as gp_reserve_repoint_reason() gives it),
  *     moves to a free unit of the same pool, least reserved first (a
  *     line in PROBLEMS when there is none);
  *   - a reservation that another domain's definition shares (a copy of
@@ -75,9 +81,11 @@ char *gp_reserve_repoint_reason(const GpDomain *dom, const GpDomainDevice *dev,
  *     domain's own mdev UUID (state/domain.h).
  * Running domains are never touched.  DOMAINS: GpDomain* (their devices
  * are re-pointed in place), CANDIDATES: pool name -> GPtrArray of the
- * pool's units (mdev pools need none), CLAIMS: the current claims (NULL:
- * none).  Applying the moves and planning again gives no moves. */
+ * pool's units (mdev pools need none), QUARANTINED: device -> why, for
+ * the devices the domains name that are quarantined (NULL: none),
+ * CLAIMS: the current claims (NULL: none).  Applying the moves and planning again gives no moves. */
 GPtrArray *gp_reserve_rebalance_plan(GPtrArray *domains, GHashTable *candidates,
-                                     GpClaims *claims, GPtrArray *problems);
+                                     GHashTable *quarantined, GpClaims *claims,
+                                     GPtrArray *problems);
 
 G_END_DECLS

@@ -643,6 +643,30 @@ settle_refused_starts(virConnectPtr conn, GPtrArray *domains, GpClaims *claims)
     }
 }
 
+/* Device -> why, for the devices of stopped DOMAINS that the ledger
+ * quarantines: the reason a re-pointed domain is told. */
+static GHashTable *
+quarantined_devices(GpLedger *ledger, GPtrArray *domains)
+{
+    GHashTable *why = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+
+    for (guint i = 0; i < domains->len; i++) {
+        const GpDomain *dom = domains->pdata[i];
+
+        for (guint j = 0; !dom->active && j < dom->devices->len; j++) {
+            const GpDomainDevice *dev = dom->devices->pdata[j];
+            char *reason;
+
+            if (gp_domain_device_is_mdev(dev) || g_hash_table_contains(why, dev->device))
+                continue;
+            reason = gp_ledger_quarantine_of(ledger, dev->pool, dev->device);
+            if (reason)
+                g_hash_table_insert(why, g_strdup(dev->device), reason);
+        }
+    }
+    return why;
+}
+
 GPtrArray *
 gp_assign_rebalance(virConnectPtr conn, GPtrArray *dropped, GPtrArray *problems,
                     GError **error)
@@ -651,6 +675,7 @@ gp_assign_rebalance(virConnectPtr conn, GPtrArray *dropped, GPtrArray *problems,
     g_autoptr(GPtrArray) domains = NULL;
     GPtrArray *pools;
     g_autoptr(GHashTable) candidates = NULL;
+    g_autoptr(GHashTable) quarantined = NULL;
     g_autoptr(GPtrArray) planned = NULL;
     GPtrArray *applied;
 
@@ -676,7 +701,9 @@ gp_assign_rebalance(virConnectPtr conn, GPtrArray *dropped, GPtrArray *problems,
             return NULL;
         g_hash_table_insert(candidates, g_strdup(p->name), units);
     }
-    planned = gp_reserve_rebalance_plan(domains, candidates, gp_ledger_claims(ledger), problems);
+    quarantined = quarantined_devices(ledger, domains);
+    planned = gp_reserve_rebalance_plan(domains, candidates, quarantined,
+                                        gp_ledger_claims(ledger), problems);
 
     applied = g_ptr_array_new_with_free_func((GDestroyNotify)gp_reserve_move_free);
     for (guint i = 0; i < planned->len; i++) {

@@ -68,12 +68,11 @@ pool_host(void)
     return sim;
 }
 
-/* Runs the built gpupool with a libvirt test-driver node holding the
- * sample domains and a pool "gpus" of two devices. */
+/* Runs the built gpupool on host SIM with a libvirt test-driver node
+ * holding the sample domains and a pool "gpus" of two devices. */
 static int
-run_gpupool_with(const char *args, const char *extra_domain, char **out, char **err)
+run_gpupool_on(GpSim *sim, const char *args, const char *extra_domain, char **out, char **err)
 {
-    g_autoptr(GpSim) sim = pool_host();
     const char *builddir = GP_TOP_BUILDDIR;
     const char *srcdir = GP_TOP_SRCDIR;
     g_autofree char *base = g_build_filename(statedir, "t", NULL);
@@ -123,6 +122,15 @@ run_gpupool_with(const char *args, const char *extra_domain, char **out, char **
         g_spawn_command_line_sync(rm, NULL, NULL, NULL, NULL);
     }
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* The same on pool_host(). */
+static int
+run_gpupool_with(const char *args, const char *extra_domain, char **out, char **err)
+{
+    g_autoptr(GpSim) sim = pool_host();
+
+    return run_gpupool_on(sim, args, extra_domain, out, err);
 }
 
 static int
@@ -460,6 +468,47 @@ Test(assign, rebalance_command_repoints_a_stopped_domain_and_drops_stale_claims)
     cr_assert_eq(rc, 0, "%s", err2);
     cr_assert(g_regex_match_simple("0000:41:00.0 +held +win-ovmf", out2, 0, 0), "%s", out2);
     cr_assert(g_regex_match_simple("0000:81:00.0 +free", out2, 0, 0), "%s", out2);
+}
+
+/* A stopped domain whose definition reserves a device that broke is told
+ * why, in the quarantine's words, by check and by the rebalance that
+ * re-points it, and by the rebalance that cannot. */
+Test(assign, a_stopped_domain_on_a_quarantined_device_is_told_the_quarantine_reason)
+{
+    g_autoptr(GpSim) sim = pool_host();
+    g_autofree char *assigned = assigned_domain("0000:41:00.0");
+    g_autofree char *extra = stopped(assigned);
+    g_autofree char *out = NULL, *err = NULL;
+    g_autofree char *out2 = NULL, *err2 = NULL;
+    g_autofree char *out3 = NULL, *err3 = NULL;
+    const char *why = "quarantined: its config space reads all-ones (it stopped answering): "
+                      "remove it ('echo 1 > /sys/bus/pci/devices/0000:41:00.0/remove')";
+    int rc;
+
+    cr_assert(gp_sim_pci_set_dead(sim, "0000:41:00.0"));
+    rc = run_gpupool_on(sim, "check linux-seabios", extra, &out, &err);
+    cr_assert_eq(rc, 1, "%s", out);
+    cr_expect(g_str_has_prefix(err, "gpupool: error: linux-seabios: 0000:41:00.0 of pool 'gpus' is "
+                               "quarantined: its config space reads all-ones"), "%s", err);
+    cr_expect_not_null(strstr(err, "run 'gpupool rebalance' to re-point linux-seabios"), "%s",
+                       err);
+
+    rc = run_gpupool_on(sim, "rebalance", extra, &out2, &err2);
+    cr_assert_eq(rc, 0, "%s", err2);
+    cr_expect_not_null(strstr(out2, "linux-seabios: ua-gpupool-0 0000:41:00.0 -> 0000:81:00.0 "
+                                    "(pool 'gpus': 0000:41:00.0 was quarantined: "), "%s", out2);
+    cr_expect_not_null(strstr(out2, why), "%s", out2);
+    cr_expect_null(strstr(out2, "no longer a device"), "%s", out2);
+
+    /* Both broke: nothing to re-point to, and the warning says why. */
+    cr_assert(gp_sim_pci_set_dead(sim, "0000:81:00.0"));
+    rc = run_gpupool_on(sim, "rebalance", extra, &out3, &err3);
+    cr_assert_eq(rc, 0, "%s", err3);
+    cr_expect_not_null(strstr(err3, "linux-seabios: ua-gpupool-0 0000:41:00.0 is "
+                                    "quarantined: its config space reads all-ones"), "%s", err3);
+    cr_expect_not_null(strstr(err3, "; pool 'gpus' has no free device: it cannot start until "
+                                    "one is released\n"), "%s", err3);
+    cr_expect_null(strstr(err3, "no longer a device"), "%s", err3);
 }
 
 Test(assign, assigning_more_keeps_the_devices_and_aliases_a_domain_has)

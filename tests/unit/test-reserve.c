@@ -219,7 +219,7 @@ Test(reserve, rebalance_repoints_a_stopped_domain_whose_device_is_held)
 
     g_ptr_array_add(doms, domain("vm1", UUID_A, TRUE, "0000:41:00.0"));
     g_ptr_array_add(doms, domain("vm2", UUID_B, FALSE, "0000:41:00.0"));
-    moves = gp_reserve_rebalance_plan(doms, cands, claims, problems);
+    moves = gp_reserve_rebalance_plan(doms, cands, NULL, claims, problems);
     cr_assert_eq(moves->len, 1);
     m = g_ptr_array_index(moves, 0);
     cr_assert_str_eq(m->domain, "vm2");
@@ -239,7 +239,7 @@ Test(reserve, rebalance_never_touches_running_domains)
     g_autoptr(GPtrArray) moves = NULL;
 
     g_ptr_array_add(doms, domain("vm2", UUID_B, TRUE, "0000:41:00.0"));
-    moves = gp_reserve_rebalance_plan(doms, cands, claims, NULL);
+    moves = gp_reserve_rebalance_plan(doms, cands, NULL, claims, NULL);
     cr_assert_eq(moves->len, 0);
 }
 
@@ -251,7 +251,7 @@ Test(reserve, rebalance_repoints_devices_that_left_the_pool)
     g_autoptr(GPtrArray) moves = NULL;
 
     g_ptr_array_add(doms, domain("vm2", UUID_B, FALSE, "0000:41:00.0"));
-    moves = gp_reserve_rebalance_plan(doms, cands, claims, NULL);
+    moves = gp_reserve_rebalance_plan(doms, cands, NULL, claims, NULL);
     cr_assert_eq(moves->len, 1);
     cr_assert_str_eq(((GpReserveMove *)g_ptr_array_index(moves, 0))->to, "0000:42:00.0");
     cr_assert_not_null(strstr(((GpReserveMove *)g_ptr_array_index(moves, 0))->reason,
@@ -271,7 +271,7 @@ Test(reserve, rebalance_spreads_stopped_domains_over_free_devices_least_reserved
     g_ptr_array_add(doms, domain("vm3", UUID_C, FALSE, "0000:41:00.0"));
     /* vm4 reserves 42 already, so 43 is the least reserved for vm2. */
     g_ptr_array_add(doms, domain("vm4", UUID_D, FALSE, "0000:42:00.0"));
-    moves = gp_reserve_rebalance_plan(doms, cands, claims, NULL);
+    moves = gp_reserve_rebalance_plan(doms, cands, NULL, claims, NULL);
     cr_assert_eq(moves->len, 2);
     cr_assert_str_eq(((GpReserveMove *)g_ptr_array_index(moves, 0))->domain, "vm2");
     cr_assert_str_eq(((GpReserveMove *)g_ptr_array_index(moves, 0))->to, "0000:43:00.0");
@@ -293,7 +293,7 @@ Test(reserve, rebalance_repoints_every_stopped_domain_when_the_first_listed_move
     g_ptr_array_add(doms, domain("vm2", UUID_B, FALSE, "0000:41:00.0"));
     g_ptr_array_add(doms, domain("vm1", UUID_A, TRUE, "0000:41:00.0"));
     g_ptr_array_add(doms, domain("vm3", UUID_C, FALSE, "0000:41:00.0"));
-    moves = gp_reserve_rebalance_plan(doms, cands, claims, NULL);
+    moves = gp_reserve_rebalance_plan(doms, cands, NULL, claims, NULL);
     cr_assert_eq(moves->len, 2);
     cr_assert_str_eq(((GpReserveMove *)g_ptr_array_index(moves, 0))->to, "0000:42:00.0");
     cr_assert_str_eq(((GpReserveMove *)g_ptr_array_index(moves, 1))->to, "0000:43:00.0");
@@ -310,8 +310,8 @@ Test(reserve, rebalance_twice_moves_nothing_the_second_time)
     g_ptr_array_add(doms, domain("vm1", UUID_A, TRUE, "0000:41:00.0"));
     g_ptr_array_add(doms, domain("vm2", UUID_B, FALSE, "0000:41:00.0"));
     /* The plan updates the domains it re-points, as redefining them does. */
-    first = gp_reserve_rebalance_plan(doms, cands, claims, NULL);
-    second = gp_reserve_rebalance_plan(doms, cands, claims, NULL);
+    first = gp_reserve_rebalance_plan(doms, cands, NULL, claims, NULL);
+    second = gp_reserve_rebalance_plan(doms, cands, NULL, claims, NULL);
     cr_assert_eq(first->len, 1);
     cr_assert_eq(second->len, 0);
 }
@@ -326,7 +326,7 @@ Test(reserve, rebalance_reports_a_device_it_cannot_repoint)
 
     g_ptr_array_add(doms, domain("vm1", UUID_A, TRUE, "0000:41:00.0"));
     g_ptr_array_add(doms, domain("vm2", UUID_B, FALSE, "0000:41:00.0"));
-    moves = gp_reserve_rebalance_plan(doms, cands, claims, problems);
+    moves = gp_reserve_rebalance_plan(doms, cands, NULL, claims, problems);
     cr_assert_eq(moves->len, 0);
     cr_assert_eq(problems->len, 1);
     cr_assert_not_null(strstr(g_ptr_array_index(problems, 0), "vm2"));
@@ -343,7 +343,7 @@ Test(reserve, rebalance_reports_a_pool_this_host_does_not_have)
     g_autoptr(GPtrArray) moves = NULL;
 
     g_ptr_array_add(doms, domain("vm2", UUID_B, FALSE, "0000:41:00.0"));
-    moves = gp_reserve_rebalance_plan(doms, cands, claims, problems);
+    moves = gp_reserve_rebalance_plan(doms, cands, NULL, claims, problems);
     cr_assert_eq(moves->len, 0);
     cr_assert_eq(problems->len, 1);
     cr_assert_not_null(strstr(g_ptr_array_index(problems, 0), "not defined on this host"));
@@ -364,7 +364,7 @@ Test(reserve, rebalance_leaves_a_domains_own_mdevs_alone)
     g_free(dev->device);
     dev->device = gp_domain_mdev_uuid(UUID_B, dev->pool, 0);
     g_ptr_array_add(doms, d);
-    moves = gp_reserve_rebalance_plan(doms, cands, claims, problems);
+    moves = gp_reserve_rebalance_plan(doms, cands, NULL, claims, problems);
     cr_assert_eq(moves->len, 0);
     cr_assert_eq(problems->len, 0);
 }
@@ -402,7 +402,7 @@ Test(reserve, rebalance_gives_a_copied_mdev_the_domains_own)
     gp_domain_add_device(clone, "ua-gpupool-0", "vgpu", orig);
     g_ptr_array_add(doms, original);
     g_ptr_array_add(doms, clone);
-    moves = gp_reserve_rebalance_plan(doms, cands, claims, problems);
+    moves = gp_reserve_rebalance_plan(doms, cands, NULL, claims, problems);
     cr_assert_eq(moves->len, 1);
     m = move_of(moves, "vm1-clone");
     cr_assert_not_null(m, "the original moved");
@@ -410,7 +410,7 @@ Test(reserve, rebalance_gives_a_copied_mdev_the_domains_own)
     cr_assert_str_eq(m->to, own);
     cr_assert_str_eq(m->reason, "made for another domain");
     cr_assert_eq(problems->len, 0);
-    again = gp_reserve_rebalance_plan(doms, cands, claims, problems);
+    again = gp_reserve_rebalance_plan(doms, cands, NULL, claims, problems);
     cr_assert_eq(again->len, 0);
 }
 
@@ -427,14 +427,14 @@ Test(reserve, rebalance_moves_a_copied_reservation_to_a_unit_nobody_reserves)
     /* Both stopped, one reservation: the first by name keeps it. */
     g_ptr_array_add(doms, domain("vm1-clone", UUID_B, FALSE, "0000:41:00.0"));
     g_ptr_array_add(doms, domain("vm1", UUID_A, FALSE, "0000:41:00.0"));
-    moves = gp_reserve_rebalance_plan(doms, cands, claims, problems);
+    moves = gp_reserve_rebalance_plan(doms, cands, NULL, claims, problems);
     cr_assert_eq(moves->len, 1);
     m = move_of(moves, "vm1-clone");
     cr_assert_not_null(m);
     cr_assert_str_eq(m->to, "0000:42:00.0");
     cr_assert_str_eq(m->reason, "also reserved by vm1");
     cr_assert_eq(problems->len, 0);
-    again = gp_reserve_rebalance_plan(doms, cands, claims, problems);
+    again = gp_reserve_rebalance_plan(doms, cands, NULL, claims, problems);
     cr_assert_eq(again->len, 0);
 }
 
@@ -449,7 +449,7 @@ Test(reserve, rebalance_lets_a_running_domain_keep_what_its_copy_reserves)
     /* "a" sorts first but is the copy; "z" runs (between two starts, say). */
     g_ptr_array_add(doms, domain("a-copy", UUID_B, FALSE, "0000:41:00.0"));
     g_ptr_array_add(doms, domain("z-original", UUID_A, TRUE, "0000:41:00.0"));
-    moves = gp_reserve_rebalance_plan(doms, cands, claims, problems);
+    moves = gp_reserve_rebalance_plan(doms, cands, NULL, claims, problems);
     cr_assert_eq(moves->len, 1);
     cr_assert_not_null(move_of(moves, "a-copy"));
     cr_assert_str_eq(move_of(moves, "a-copy")->reason, "also reserved by z-original");
@@ -468,7 +468,7 @@ Test(reserve, rebalance_keeps_shared_reservations_when_every_free_unit_is_reserv
     g_ptr_array_add(doms, domain("vm1", UUID_A, FALSE, "0000:41:00.0"));
     g_ptr_array_add(doms, domain("vm2", UUID_B, FALSE, "0000:42:00.0"));
     g_ptr_array_add(doms, domain("vm3", UUID_C, FALSE, "0000:41:00.0"));
-    moves = gp_reserve_rebalance_plan(doms, cands, claims, problems);
+    moves = gp_reserve_rebalance_plan(doms, cands, NULL, claims, problems);
     cr_assert_eq(moves->len, 0);
     cr_assert_eq(problems->len, 0, "sharing is not a problem");
 }
@@ -480,8 +480,8 @@ Test(reserve, a_copied_mdev_is_a_reason_to_move_and_the_domains_own_is_not)
     g_autoptr(GpDomain) dom = gp_domain_new(UUID_B, "vm2");
     GpDomainDevice *copied = gp_domain_add_device(dom, "ua-gpupool-0", "vgpu", theirs);
     GpDomainDevice *own = gp_domain_add_device(dom, "ua-gpupool-1", "vgpu", mine);
-    g_autofree char *why = gp_reserve_repoint_reason(dom, copied, NULL, NULL);
-    g_autofree char *none = gp_reserve_repoint_reason(dom, own, NULL, NULL);
+    g_autofree char *why = gp_reserve_repoint_reason(dom, copied, NULL, NULL, NULL);
+    g_autofree char *none = gp_reserve_repoint_reason(dom, own, NULL, NULL, NULL);
 
     cr_assert_str_eq(why, "made for another domain");
     cr_assert_null(none);
