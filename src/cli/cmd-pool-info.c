@@ -159,9 +159,10 @@ const GpCliCommand gp_cmd_pool_info = {
     .summary = "Show a pool's devices, their drivers and the domains holding them",
     .help = "Shows the pool's settings, how many units are in use and free, and per\n"
             "device its driver, the driver it had before, its status and who holds it.\n"
-            "A device that broke or vanished (config space all-ones, gone from the\n"
-            "bus, no reset method) is 'quarantined': never handed out, counted apart,\n"
-            "and listed after the table with the reason and the fix.\n"
+            "A device, PF or PCI mdev parent that broke or vanished (config space\n"
+            "all-ones, gone from the bus; for whole devices also no reset method) is\n"
+            "'quarantined': nothing of it is handed out, it is counted apart, and\n"
+            "listed after the table with the reason and the fix.\n"
             "\n"
             "Examples:\n"
             "  gpupool pool-info gpus\n"

@@ -65,7 +65,8 @@ const GpCliCommand gp_cmd_rebalance = {
     .summary = "Re-point stopped domains whose reserved device another domain holds",
     .help = "Drops the claims of domains libvirt does not run (after a libvirtd crash),\n"
             "giving back their partitions, then re-points stopped domains whose reserved\n"
-            "device another domain holds, or left the pool, to free devices.  Copies of a\n"
+            "device another domain holds, left the pool or is quarantined (the reason\n"
+            "printed is the quarantine's), to free devices.  Copies of a\n"
             "definition (virt-clone) get units of their own: an mdev derived from their\n"
             "own UUID, and a device nobody else reserves when one is free.  The hook\n"
             "starts it after every claim, release and refusal it fixes; what it changes\n"
