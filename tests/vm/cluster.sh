@@ -354,8 +354,19 @@ cluster_node_device() {
 # (their configure prefix's bindir): a wrapper that runs the build tree's
 # command with its schemas and plugins, and the node's own /etc/gpupool and
 # /run/gpupool (an uninstalled build would use its prefix's directories).
+# With the packages installed (demo-host --installed), gpupool-pacemaker
+# put them there and they run the installed gpupool: nothing to do but
+# check.
 cluster_install_agents() {
 	local a cli
+	if [ "${GPUPOOL_INSTALLED:-}" = 1 ]; then
+		for a in GpuDomain PoolCapacity; do
+			[ -x "/usr/lib/ocf/resource.d/gpupool/$a" ] ||
+				{ echo "cluster_install_agents: ocf:gpupool:$a not installed: dpkg -i gpupool-pacemaker_*.deb" >&2; return 1; }
+		done
+		echo "agents of package $(dpkg-query -W -f '${Package} ${Version}' gpupool-pacemaker) in /usr/lib/ocf/resource.d/gpupool"
+		return 0
+	fi
 	for a in GpuDomain PoolCapacity; do
 		[ -x "$BUILDDIR/ocf/$a" ] || { echo "cluster_install_agents: $BUILDDIR/ocf/$a not built" >&2; return 1; }
 		install -D -m 0755 "$BUILDDIR/ocf/$a" "/usr/lib/ocf/resource.d/gpupool/$a" || return 1
