@@ -29,6 +29,7 @@ gp_base_sources = \
 	src/base/syslog.c src/base/syslog.h \
 	src/base/txfile.c src/base/txfile.h \
 	src/base/xmldoc.c src/base/xmldoc.h \
+	src/base/xmltree.c src/base/xmltree.h \
 	src/base/oneline.c src/base/oneline.h
 
 # host: the host model (PCI devices, IOMMU groups, assignability),

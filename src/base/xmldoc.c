@@ -142,6 +142,52 @@ gp_xmldoc_parse_editable(const char *what, const char *xml, gsize len, gsize max
     return parse(what, xml, len, max_size, 0, domain, code, error);
 }
 
+static void
+to_tree_children(GpXmlNode *parent, xmlNode *first)
+{
+    for (xmlNode *c = first; c; c = c->next) {
+        switch (c->type) {
+        case XML_ELEMENT_NODE:
+            gp_xmltree_append(parent, gp_xmldoc_to_tree(c));
+            break;
+        case XML_TEXT_NODE:
+        case XML_CDATA_SECTION_NODE:
+            gp_xmltree_append_text(parent, GP_XML_NODE_TEXT, (const char *)c->content,
+                                   c->content ? strlen((const char *)c->content) : 0,
+                                   (guint)MAX(xmlGetLineNo(c), 0));
+            break;
+        case XML_COMMENT_NODE:
+            gp_xmltree_append_text(parent, GP_XML_NODE_COMMENT, (const char *)c->content,
+                                   c->content ? strlen((const char *)c->content) : 0,
+                                   (guint)MAX(xmlGetLineNo(c), 0));
+            break;
+        default:
+            gp_xmltree_append_text(parent, GP_XML_NODE_OTHER, "", 0, 0);
+            break;
+        }
+    }
+}
+
+GpXmlNode *
+gp_xmldoc_to_tree(xmlNode *element)
+{
+    GpXmlNode *node = gp_xmltree_new_element((const char *)element->name,
+                                             element->ns ? (const char *)element->ns->href
+                                                         : NULL,
+                                             (guint)MAX(xmlGetLineNo(element), 0));
+
+    for (xmlAttr *a = element->properties; a; a = a->next) {
+        xmlChar *value = xmlNodeGetContent((xmlNode *)a);
+
+        gp_xmltree_add_attr(node, (const char *)a->name,
+                            a->ns ? (const char *)a->ns->href : NULL,
+                            value ? (const char *)value : "");
+        xmlFree(value);
+    }
+    to_tree_children(node, element->children);
+    return node;
+}
+
 /* Compiled schemas by path.  gpupool is single-threaded; the CLI and the
  * hook are short-lived, so this lives as long as the process. */
 static GHashTable *schema_cache;

@@ -7,6 +7,8 @@
 #include <glib.h>
 #include <libxml/tree.h>
 
+#include "base/xmltree.h"
+
 G_BEGIN_DECLS
 
 /* Larger pool and state files are refused before parsing: none comes
@@ -38,6 +40,12 @@ gboolean gp_xmldoc_contains(const char *hay, gsize len, const char *needle);
  * WHAT, the line and what the schema expected. */
 gboolean gp_xmldoc_validate(xmlDoc *doc, const char *schema, const char *what,
                             GQuark domain, gint code, GError **error);
+
+/* ELEMENT and everything under it as a GpXmlNode tree (base/xmltree.h):
+ * what gp_xmltree_parse() gives for the same document, where it reads
+ * it.  CDATA sections become text; processing instructions are kept as
+ * GP_XML_NODE_OTHER. */
+GpXmlNode *gp_xmldoc_to_tree(xmlNode *element);
 
 /* Reading and writing the attributes of our own formats. */
 

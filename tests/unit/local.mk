@@ -48,7 +48,7 @@ tests_unit_libgptest_la_CFLAGS = $(gp_unit_cflags)
 # The base modules: the sysfs door, PCI addresses, paths, crash-safe files,
 # the system log, XML documents, and the CLI's front door.
 gp_base_tests = tests/unit/test-sysfs tests/unit/test-pciaddr tests/unit/test-paths \
-	tests/unit/test-txfile tests/unit/test-syslog tests/unit/test-xmldoc tests/unit/test-cli
+	tests/unit/test-txfile tests/unit/test-syslog tests/unit/test-xmldoc tests/unit/test-xmltree tests/unit/test-cli
 check_PROGRAMS += $(gp_base_tests)
 TESTS += $(gp_base_tests)
 gp_base_test_ldadd = src/libgpupool.la $(CRITERION_LIBS) $(GP_CORE_LIBS)
@@ -66,6 +66,10 @@ tests_unit_test_xmldoc_SOURCES = tests/unit/test-xmldoc.c
 tests_unit_test_xmldoc_CPPFLAGS = $(gp_unit_cppflags)
 tests_unit_test_xmldoc_CFLAGS = $(gp_unit_cflags)
 tests_unit_test_xmldoc_LDADD = $(gp_unit_ldadd)
+tests_unit_test_xmltree_SOURCES = tests/unit/test-xmltree.c
+tests_unit_test_xmltree_CPPFLAGS = $(gp_unit_cppflags)
+tests_unit_test_xmltree_CFLAGS = $(gp_unit_cflags)
+tests_unit_test_xmltree_LDADD = $(gp_unit_ldadd)
 tests_unit_test_cli_CFLAGS = $(gp_unit_cflags)
 tests_unit_test_cli_LDADD = $(CRITERION_LIBS) $(GLIB_LIBS)
 
