@@ -28,7 +28,7 @@ gp_base_sources = \
 	src/base/paths.c src/base/paths.h \
 	src/base/syslog.c src/base/syslog.h \
 	src/base/txfile.c src/base/txfile.h \
-	src/base/xmldoc.c src/base/xmldoc.h \
+	src/base/xmldoc.c src/base/xmldoc.h src/base/xmlscan.c \
 	src/base/xmltree.c src/base/xmltree.h \
 	src/base/oneline.c src/base/oneline.h
 
