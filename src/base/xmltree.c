@@ -13,13 +13,29 @@ G_DEFINE_QUARK(gp-xmltree-error-quark, gp_xmltree_error)
 #define MAX_SCOPED_PREFIXES 32
 #define MAX_ATTRS 64
 
+/* NODE and its following siblings. */
 static void
-attr_free(GpXmlAttr *attr)
+free_siblings(GpXmlNode *node)
 {
-    g_free(attr->name);
-    g_free(attr->ns);
-    g_free(attr->value);
-    g_free(attr);
+    while (node) {
+        GpXmlNode *next = node->next;
+
+        while (node->attrs) {
+            GpXmlAttr *attr = node->attrs;
+
+            node->attrs = attr->next;
+            g_free(attr->name);
+            g_free(attr->ns);
+            g_free(attr->value);
+            g_free(attr);
+        }
+        free_siblings(node->children);
+        g_free(node->name);
+        g_free(node->ns);
+        g_free(node->text);
+        g_free(node);
+        node = next;
+    }
 }
 
 void
@@ -27,14 +43,9 @@ gp_xmltree_free(GpXmlNode *node)
 {
     if (!node)
         return;
-    g_free(node->name);
-    g_free(node->ns);
-    g_free(node->text);
-    if (node->attrs)
-        g_ptr_array_unref(node->attrs);
-    if (node->children)
-        g_ptr_array_unref(node->children);
-    g_free(node);
+    /* Only a root or a node never appended is freed on its own. */
+    node->next = NULL;
+    free_siblings(node);
 }
 
 GpXmlNode *
@@ -45,8 +56,6 @@ gp_xmltree_new_element(const char *name, const char *ns, guint line)
     node->type = GP_XML_NODE_ELEMENT;
     node->name = g_strdup(name);
     node->ns = g_strdup(ns);
-    node->attrs = g_ptr_array_new_with_free_func((GDestroyNotify)attr_free);
-    node->children = g_ptr_array_new_with_free_func((GDestroyNotify)gp_xmltree_free);
     node->line = line;
     return node;
 }
@@ -59,38 +68,44 @@ gp_xmltree_add_attr(GpXmlNode *element, const char *name, const char *ns, const 
     attr->name = g_strdup(name);
     attr->ns = g_strdup(ns);
     attr->value = g_strdup(value);
-    g_ptr_array_add(element->attrs, attr);
+    if (element->last_attr)
+        element->last_attr->next = attr;
+    else
+        element->attrs = attr;
+    element->last_attr = attr;
 }
 
 void
 gp_xmltree_append(GpXmlNode *parent, GpXmlNode *child)
 {
     child->parent = parent;
-    g_ptr_array_add(parent->children, child);
+    if (parent->last)
+        parent->last->next = child;
+    else
+        parent->children = child;
+    parent->last = child;
 }
 
 void
 gp_xmltree_append_text(GpXmlNode *parent, GpXmlNodeType type, const char *text, gsize len,
                        guint line)
 {
-    GpXmlNode *last = parent->children->len > 0
-                          ? g_ptr_array_index(parent->children, parent->children->len - 1)
-                          : NULL;
+    GpXmlNode *last = parent->last;
     GpXmlNode *node;
 
     /* libxml2 keeps adjacent character data in one node whatever
      * references split it: so does this tree, whichever parser built it. */
     if (type == GP_XML_NODE_TEXT && last && last->type == GP_XML_NODE_TEXT) {
-        gsize old = strlen(last->text);
-
-        last->text = g_realloc(last->text, old + len + 1);
-        memcpy(last->text + old, text, len);
-        last->text[old + len] = '\0';
+        last->text = g_realloc(last->text, last->text_len + len + 1);
+        memcpy(last->text + last->text_len, text, len);
+        last->text_len += len;
+        last->text[last->text_len] = '\0';
         return;
     }
     node = g_new0(GpXmlNode, 1);
     node->type = type;
     node->text = g_strndup(text, len);
+    node->text_len = len;
     node->line = line;
     gp_xmltree_append(parent, node);
 }
@@ -292,9 +307,7 @@ on_start(GMarkupParseContext *ctx, const char *element, const char **names,
         }
         if (attr_ns) {
             /* Two prefixes of one namespace name the same attribute. */
-            for (guint j = 0; j < node->attrs->len; j++) {
-                GpXmlAttr *other = g_ptr_array_index(node->attrs, j);
-
+            for (GpXmlAttr *other = node->attrs; other; other = other->next) {
                 if (g_strcmp0(other->ns, attr_ns) == 0 && strcmp(other->name, colon + 1) == 0) {
                     undecided(error, "an attribute given twice");
                     return;
@@ -353,12 +366,9 @@ on_text(GMarkupParseContext *ctx, const char *text, gsize len, gpointer data, GE
         undecided(error, "text with a character XML does not allow");
         return;
     }
-    last = b->cur->children->len > 0
-               ? g_ptr_array_index(b->cur->children, b->cur->children->len - 1)
-               : NULL;
+    last = b->cur->last;
     if (len > GP_XMLTREE_MAX_VALUE ||
-        (last && last->type == GP_XML_NODE_TEXT &&
-         strlen(last->text) + len > GP_XMLTREE_MAX_VALUE)) {
+        (last && last->type == GP_XML_NODE_TEXT && last->text_len + len > GP_XMLTREE_MAX_VALUE)) {
         undecided(error, "a text longer than gpupool reads");
         return;
     }
@@ -384,18 +394,50 @@ scope_clear(gpointer data)
 
 /* What GMarkup reads otherwise than libxml2 before a single callback
  * could see it: line ends (libxml2 turns CR LF into LF), control
- * characters, and the "]]>" libxml2 refuses in text. */
+ * characters, the "]]>" libxml2 refuses in text, and what GMarkup
+ * takes in a tag: attributes not parted by whitespace (b='1'c='2') and
+ * a '<' in an attribute value.  The scan
+ * follows tags and quoted values only as far as that needs: anything
+ * it misreads is malformed, and GMarkup refuses it. */
 static gboolean
 check_bytes(const char *xml, gsize len, GError **error)
 {
+    enum { TEXT, TAG, VALUE, AFTER_VALUE } state = TEXT;
+    char quote = 0;
+
     for (gsize i = 0; i < len; i++) {
         guchar c = (guchar)xml[i];
 
         if (c < 0x20 && c != '\t' && c != '\n')
             return undecided(error, "a carriage return, NUL or control character");
+        switch (state) {
+        case TEXT:
+            if (c == '<')
+                state = TAG;
+            else if (c == ']' && i + 2 < len && xml[i + 1] == ']' && xml[i + 2] == '>')
+                return undecided(error, "the sequence ']]>'");
+            break;
+        case AFTER_VALUE:
+            if (!strchr(" \t\n/>", c))
+                return undecided(error, "attributes not parted by whitespace");
+            state = TAG;
+            G_GNUC_FALLTHROUGH;
+        case TAG:
+            if (c == '\'' || c == '"') {
+                quote = (char)c;
+                state = VALUE;
+            } else if (c == '>') {
+                state = TEXT;
+            }
+            break;
+        case VALUE:
+            if (c == (guchar)quote)
+                state = AFTER_VALUE;
+            else if (c == '<')
+                return undecided(error, "a '<' in an attribute value");
+            break;
+        }
     }
-    if (g_strstr_len(xml, len, "]]>"))
-        return undecided(error, "the sequence ']]>'");
     return TRUE;
 }
 
@@ -450,40 +492,27 @@ gp_xmltree_is(const GpXmlNode *node, const char *ns, const char *name)
 GpXmlNode *
 gp_xmltree_child(const GpXmlNode *parent, const char *name)
 {
-    if (!parent || !parent->children)
-        return NULL;
-    for (guint i = 0; i < parent->children->len; i++) {
-        GpXmlNode *c = g_ptr_array_index(parent->children, i);
-
+    for (GpXmlNode *c = parent ? parent->children : NULL; c; c = c->next)
         if (gp_xmltree_is(c, NULL, name))
             return c;
-    }
     return NULL;
 }
 
 GpXmlNode *
 gp_xmltree_first_element(const GpXmlNode *node)
 {
-    for (guint i = 0; node && node->children && i < node->children->len; i++) {
-        GpXmlNode *c = g_ptr_array_index(node->children, i);
-
+    for (GpXmlNode *c = node ? node->children : NULL; c; c = c->next)
         if (c->type == GP_XML_NODE_ELEMENT)
             return c;
-    }
     return NULL;
 }
 
 const char *
 gp_xmltree_attr(const GpXmlNode *node, const char *name)
 {
-    if (!node || !node->attrs)
-        return NULL;
-    for (guint i = 0; i < node->attrs->len; i++) {
-        GpXmlAttr *attr = g_ptr_array_index(node->attrs, i);
-
+    for (GpXmlAttr *attr = node ? node->attrs : NULL; attr; attr = attr->next)
         if (!attr->ns && strcmp(attr->name, name) == 0)
             return attr->value;
-    }
     return NULL;
 }
 
@@ -491,13 +520,11 @@ static void
 append_text(GString *out, const GpXmlNode *node)
 {
     if (node->type == GP_XML_NODE_TEXT) {
-        g_string_append(out, node->text);
+        g_string_append_len(out, node->text, node->text_len);
         return;
     }
-    if (node->type != GP_XML_NODE_ELEMENT)
-        return;
-    for (guint i = 0; i < node->children->len; i++)
-        append_text(out, g_ptr_array_index(node->children, i));
+    for (const GpXmlNode *c = node->children; c; c = c->next)
+        append_text(out, c);
 }
 
 char *
@@ -515,32 +542,30 @@ gp_xmltree_is_blank(const GpXmlNode *node)
 {
     if (!node || node->type != GP_XML_NODE_TEXT)
         return FALSE;
-    return strspn(node->text, " \t\n\r") == strlen(node->text);
+    return strspn(node->text, " \t\n\r") == node->text_len;
 }
 
 gboolean
 gp_xmltree_equal(const GpXmlNode *a, const GpXmlNode *b)
 {
+    const GpXmlAttr *x, *y;
+    const GpXmlNode *c, *d;
+
     if (!a || !b)
         return a == b;
     if (a->type != b->type || g_strcmp0(a->name, b->name) != 0 ||
-        g_strcmp0(a->ns, b->ns) != 0 || g_strcmp0(a->text, b->text) != 0)
+        g_strcmp0(a->ns, b->ns) != 0 || a->text_len != b->text_len ||
+        (a->text_len > 0 && memcmp(a->text, b->text, a->text_len) != 0))
         return FALSE;
-    if (a->type != GP_XML_NODE_ELEMENT)
-        return TRUE;
-    if (a->attrs->len != b->attrs->len || a->children->len != b->children->len)
-        return FALSE;
-    for (guint i = 0; i < a->attrs->len; i++) {
-        GpXmlAttr *x = g_ptr_array_index(a->attrs, i);
-        GpXmlAttr *y = g_ptr_array_index(b->attrs, i);
-
+    for (x = a->attrs, y = b->attrs; x && y; x = x->next, y = y->next) {
         if (strcmp(x->name, y->name) != 0 || g_strcmp0(x->ns, y->ns) != 0 ||
             strcmp(x->value, y->value) != 0)
             return FALSE;
     }
-    for (guint i = 0; i < a->children->len; i++)
-        if (!gp_xmltree_equal(g_ptr_array_index(a->children, i),
-                              g_ptr_array_index(b->children, i)))
+    if (x || y)
+        return FALSE;
+    for (c = a->children, d = b->children; c && d; c = c->next, d = d->next)
+        if (!gp_xmltree_equal(c, d))
             return FALSE;
-    return TRUE;
+    return !c && !d;
 }

@@ -41,11 +41,15 @@ typedef enum {
     GP_XML_NODE_OTHER,     /* processing instructions (libxml2 trees only) */
 } GpXmlNodeType;
 
-typedef struct {
+/* Linked like libxml2's nodes, so that code walking one walks the
+ * other alike: for (c = node->children; c; c = c->next). */
+typedef struct _GpXmlAttr GpXmlAttr;
+struct _GpXmlAttr {
     char *name;            /* local name */
     char *ns;              /* namespace URI; NULL: none */
     char *value;
-} GpXmlAttr;
+    GpXmlAttr *next;       /* in document order */
+};
 
 typedef struct _GpXmlNode GpXmlNode;
 struct _GpXmlNode {
@@ -53,10 +57,15 @@ struct _GpXmlNode {
     char *name;            /* element: local name; else NULL */
     char *ns;              /* element: namespace URI; NULL: none */
     char *text;            /* text and comment: the characters; else NULL */
-    GPtrArray *attrs;      /* element: GpXmlAttr*, in document order; else NULL */
-    GPtrArray *children;   /* element: GpXmlNode*, adjacent text merged; else NULL */
+    gsize text_len;
+    GpXmlAttr *attrs;      /* element: the first attribute */
+    GpXmlNode *children;   /* element: the first child; adjacent text is one child */
+    GpXmlNode *next;
     GpXmlNode *parent;
     guint line;            /* where it starts, for messages; 0: unknown */
+    /* Where the next attribute and child go while it is built. */
+    GpXmlAttr *last_attr;
+    GpXmlNode *last;
 };
 
 /* Bounds of the subset: libxml2 refuses documents nested deeper than
