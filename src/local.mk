@@ -49,7 +49,7 @@ gp_state_sources = \
 	src/state/poolstore.c src/state/poolstore.h \
 	src/state/claims.c src/state/claims.h \
 	src/state/domain.c src/state/domain.h \
-	src/state/domxml.c src/state/domxml.h src/state/domxml-priv.h \
+	src/state/domxml.c src/state/domxml.h src/state/domxml-priv.h src/state/domxml-read.c \
 	src/state/domxml-format.c src/state/domxml-edit.c
 
 # policy: pure decisions, facts in, plan out: MMIO sizing, what a pool

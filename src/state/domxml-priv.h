@@ -6,6 +6,7 @@
 #include <glib.h>
 #include <libxml/tree.h>
 
+#include "base/xmltree.h"
 #include "state/domxml.h"
 
 G_BEGIN_DECLS
@@ -20,6 +21,15 @@ G_BEGIN_DECLS
 
 xmlDoc *gp_domxml_parse_doc(const char *xml, gsize len, GError **error);
 GpDomAssignment *gp_domxml_assignment_from_doc(xmlDoc *doc, GError **error);
+
+/* The reader both parsers feed (domxml-read.c, libxml2-free): ROOT is a
+ * <domain> with one of each element gpupool reads
+ * (gp_domxml_check_root()); gp_domxml_check_written_ns() refuses a
+ * request whose namespace the bytes XML do not spell out. */
+gboolean gp_domxml_check_root(const GpXmlNode *root, GError **error);
+GpDomAssignment *gp_domxml_assignment_from_tree(const GpXmlNode *root, GError **error);
+gboolean gp_domxml_check_written_ns(const GpDomAssignment *a, const char *xml, gsize len,
+                                    GError **error);
 
 gboolean gp_domxml_is_el(const xmlNode *node, const char *name);
 gboolean gp_domxml_is_our_el(const xmlNode *node, const char *name);

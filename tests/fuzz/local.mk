@@ -10,6 +10,7 @@ gp_fuzz_targets = \
 	tests/fuzz/fuzz-gate \
 	tests/fuzz/fuzz-domxml-read \
 	tests/fuzz/fuzz-xmltree \
+	tests/fuzz/fuzz-domxml-fast \
 	tests/fuzz/fuzz-domxml-edit \
 	tests/fuzz/fuzz-metadata \
 	tests/fuzz/fuzz-pool \
@@ -49,6 +50,11 @@ tests_fuzz_fuzz_xmltree_SOURCES = tests/fuzz/fuzz-xmltree.c tests/fuzz/fuzz.h
 tests_fuzz_fuzz_xmltree_CPPFLAGS = $(gp_fuzz_cppflags)
 tests_fuzz_fuzz_xmltree_LDFLAGS = $(gp_fuzz_ldflags)
 tests_fuzz_fuzz_xmltree_LDADD = $(gp_fuzz_ldadd)
+
+tests_fuzz_fuzz_domxml_fast_SOURCES = tests/fuzz/fuzz-domxml-fast.c tests/fuzz/fuzz.h
+tests_fuzz_fuzz_domxml_fast_CPPFLAGS = $(gp_fuzz_cppflags)
+tests_fuzz_fuzz_domxml_fast_LDFLAGS = $(gp_fuzz_ldflags)
+tests_fuzz_fuzz_domxml_fast_LDADD = $(gp_fuzz_ldadd)
 
 tests_fuzz_fuzz_domxml_edit_SOURCES = tests/fuzz/fuzz-domxml-edit.c tests/fuzz/fuzz.h
 tests_fuzz_fuzz_domxml_edit_CPPFLAGS = $(gp_fuzz_cppflags)

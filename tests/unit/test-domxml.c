@@ -9,6 +9,7 @@
 #include <libxml/parser.h>
 #include <libxml/relaxng.h>
 
+#include "base/xmltree.h"
 #include "state/domxml.h"
 
 static char *
@@ -1056,5 +1057,110 @@ Test(domxml, the_uuid_of_a_domain_too_large_to_parse_is_read_from_its_head)
         g_autofree char *none = gp_domxml_head_uuid(cases[i], strlen(cases[i]));
 
         cr_expect_null(none, "case %u: %s", i, none);
+    }
+}
+
+/* ---- The hook's libxml2-free reader ----------------------------------- */
+
+/* Both readers of XML: the same assignment, or the fast one declines. */
+static void
+expect_fast_agrees(const char *what, const char *xml, gboolean must_read)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GpDomAssignment) fast = gp_domxml_read_assignment_fast(xml, strlen(xml), &error);
+    g_autoptr(GpDomAssignment) full = gp_domxml_read_assignment(xml, strlen(xml), NULL);
+
+    if (!fast) {
+        cr_assert(g_error_matches(error, GP_XMLTREE_ERROR, GP_XMLTREE_ERROR_UNDECIDED), "%s",
+                  what);
+        cr_assert_not(must_read, "%s: the fast reader declined: %s", what, error->message);
+        return;
+    }
+    cr_assert_not_null(full, "%s: the fast reader accepts what the full one refuses", what);
+    cr_assert_str_eq(fast->name, full->name);
+    cr_assert_eq(g_strcmp0(fast->uuid, full->uuid), 0);
+    cr_assert_eq(fast->requests->len, full->requests->len, "%s", what);
+    cr_assert_eq(fast->devices->len, full->devices->len, "%s", what);
+    for (guint i = 0; i < fast->devices->len; i++) {
+        GpDomDevice *a = fast->devices->pdata[i], *b = full->devices->pdata[i];
+
+        cr_assert_str_eq(a->alias, b->alias);
+        cr_assert_eq(g_strcmp0(a->address, b->address), 0);
+        cr_assert_eq(g_strcmp0(a->uuid, b->uuid), 0);
+    }
+    cr_assert_eq(fast->passthrough->len, full->passthrough->len, "%s", what);
+    cr_assert_eq(fast->memory, full->memory);
+    cr_assert_eq(fast->ovmf, full->ovmf);
+    cr_assert_eq(fast->pcihole64, full->pcihole64);
+    cr_assert_eq(fast->machine_kind, full->machine_kind);
+}
+
+Test(domxml, fast_reader_reads_an_assigned_domain_as_the_full_reader_does)
+{
+    static const char *const samples[] = { "q35-ovmf.xml", "q35-seabios.xml", "i440fx.xml" };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(samples); i++) {
+        g_autofree char *xml = sample(samples[i]);
+        g_autoptr(GpDomXml) doc = gp_domxml_parse(xml, strlen(xml), NULL);
+        GpDomPlan plan = plan_for(2, 64ULL << 30, 46);
+        g_autofree char *out = NULL;
+
+        cr_assert_not_null(doc);
+        cr_assert(gp_domxml_apply(doc, &plan, NULL));
+        out = gp_domxml_format(doc);
+        /* What libvirt passes the hook: read without libxml2. */
+        expect_fast_agrees(samples[i], out, TRUE);
+        expect_fast_agrees(samples[i], xml, TRUE);
+        plan_clear(&plan);
+    }
+}
+
+Test(domxml, fast_reader_never_accepts_what_the_full_reader_refuses)
+{
+    g_autofree char *dir = g_build_filename(GP_TOP_SRCDIR, "tests", "fuzz", "corpus", "domain",
+                                            NULL);
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    const char *name;
+    guint n = 0;
+
+    cr_assert_not_null(d);
+    while ((name = g_dir_read_name(d))) {
+        g_autofree char *path = g_build_filename(dir, name, NULL);
+        g_autofree char *xml = NULL;
+
+        cr_assert(g_file_get_contents(path, &xml, NULL, NULL));
+        expect_fast_agrees(name, xml, FALSE);
+        n++;
+    }
+    cr_assert_gt(n, 10);
+}
+
+Test(domxml, fast_reader_leaves_every_refusal_to_the_full_reader)
+{
+    static const char *const refused[] = {
+        /* the namespace written with a character reference */
+        "<domain><name>a</name><uuid>6695eb01-f6a4-8304-79aa-97f2502e193f</uuid><metadata>"
+        "<g:assignment xmlns:g='http://gpupool.org/xmlns/domain/1&#46;0'>"
+        "<g:request pool='gpus' count='1'/></g:assignment></metadata></domain>",
+        /* a second <devices> */
+        "<domain><name>a</name><devices/><devices><hostdev mode='subsystem' type='pci'>"
+        "<source><address bus='0x41' slot='0' function='0'/></source></hostdev></devices>"
+        "</domain>",
+        /* not a domain */
+        "<network><name>a</name></network>",
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(refused); i++) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GError) full_error = NULL;
+        g_autoptr(GpDomAssignment) fast = gp_domxml_read_assignment_fast(
+            refused[i], strlen(refused[i]), &error);
+        g_autoptr(GpDomAssignment) full = gp_domxml_read_assignment(
+            refused[i], strlen(refused[i]), &full_error);
+
+        cr_assert_null(full, "%s", refused[i]);
+        cr_assert_null(fast, "%s", refused[i]);
+        cr_assert(g_error_matches(error, GP_XMLTREE_ERROR, GP_XMLTREE_ERROR_UNDECIDED));
+        cr_assert(strstr(error->message, full_error->message), "%s", error->message);
     }
 }
