@@ -396,8 +396,9 @@ scope_clear(gpointer data)
 
 /* What GMarkup reads otherwise than libxml2 before a single callback
  * could see it: line ends (libxml2 turns CR LF into LF), control
- * characters, the "]]>" libxml2 refuses in text, and what GMarkup
- * takes in a tag: attributes not parted by whitespace (b='1'c='2') and
+ * characters, the "]]>" libxml2 refuses in text, any "<!" or "<?"
+ * (GMarkup lets a DOCTYPE after the root element pass unseen), and what
+ * GMarkup takes in a tag: attributes not parted by whitespace (b='1'c='2') and
  * a '<' in an attribute value.  The scan
  * follows tags and quoted values only as far as that needs: anything
  * it misreads is malformed, and GMarkup refuses it. */
@@ -414,6 +415,9 @@ check_bytes(const char *xml, gsize len, GError **error)
             return undecided(error, "a carriage return, NUL or control character");
         switch (state) {
         case TEXT:
+            if (c == '<' && i + 1 < len && (xml[i + 1] == '!' || xml[i + 1] == '?'))
+                return undecided(error, "a comment, CDATA section, declaration or "
+                                 "processing instruction");
             if (c == '<')
                 state = TAG;
             else if (c == ']' && i + 2 < len && xml[i + 1] == ']' && xml[i + 2] == '>')
