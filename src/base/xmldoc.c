@@ -175,6 +175,15 @@ gp_xmldoc_to_tree(xmlNode *element)
     return node;
 }
 
+GpXmlNode *
+gp_xmldoc_parse_tree(const char *what, const char *xml, gsize len, gsize max_size,
+                     GQuark domain, gint code, GError **error)
+{
+    g_autoptr(xmlDoc) doc = gp_xmldoc_parse(what, xml, len, max_size, domain, code, error);
+
+    return doc ? gp_xmldoc_to_tree(xmlDocGetRootElement(doc)) : NULL;
+}
+
 /* Compiled schemas by path.  gpupool is single-threaded; the CLI and the
  * hook are short-lived, so this lives as long as the process. */
 static GHashTable *schema_cache;

@@ -47,6 +47,23 @@ gboolean gp_xmldoc_validate(xmlDoc *doc, const char *schema, const char *what,
  * GP_XML_NODE_OTHER. */
 GpXmlNode *gp_xmldoc_to_tree(xmlNode *element);
 
+/* The tree of XML as gp_xmldoc_parse() reads it, or NULL with its error. */
+GpXmlNode *gp_xmldoc_parse_tree(const char *what, const char *xml, gsize len, gsize max_size,
+                                GQuark domain, gint code, GError **error);
+
+/* What READER makes of a tree, or NULL with an error. */
+typedef gpointer (*GpXmlDocReader)(const GpXmlNode *root, gpointer data, GError **error);
+
+/* READER's result for XML read with GMarkup (gp_xmltree_parse()), or,
+ * where GMarkup cannot decide or READER refuses, read with libxml2
+ * (gp_xmldoc_parse_tree()): a refusal is always in the words of
+ * gp_xmldoc_parse() and of READER on libxml2's tree.  Needs no
+ * libxml2 unless GMarkup's reading fails, so that a program which
+ * brings its own gp_xmldoc_parse_tree() links none. */
+gpointer gp_xmldoc_read_with(const char *what, const char *xml, gsize len, gsize max_size,
+                             GQuark domain, gint code, GpXmlDocReader reader, gpointer data,
+                             GError **error);
+
 /* Reading and writing the attributes of our own formats. */
 
 /* NODE's attribute NAME as a GLib string, or NULL if absent. */

@@ -22,6 +22,27 @@ gp_xmldoc_contains(const char *hay, gsize len, const char *needle)
     return FALSE;
 }
 
+gpointer
+gp_xmldoc_read_with(const char *what, const char *xml, gsize len, gsize max_size,
+                    GQuark domain, gint code, GpXmlDocReader reader, gpointer data,
+                    GError **error)
+{
+    g_autoptr(GpXmlNode) root = NULL;
+    gpointer result;
+
+    /* What gp_xmldoc_parse() refuses before parsing is left to it, for
+     * its words. */
+    if (len <= max_size && !gp_xmldoc_contains(xml, len, "<!DOCTYPE") &&
+        !gp_xmldoc_contains(xml, len, "<!ENTITY")) {
+        root = gp_xmltree_parse(xml, len, NULL);
+        if (root && (result = reader(root, data, NULL)))
+            return result;
+        g_clear_pointer(&root, gp_xmltree_free);
+    }
+    root = gp_xmldoc_parse_tree(what, xml, len, max_size, domain, code, error);
+    return root ? reader(root, data, error) : NULL;
+}
+
 /* The length of VALUE if it is printable ASCII without markup characters,
  * which g_markup_escape_text() would return unchanged: nearly every value
  * we write (addresses, UUIDs, names), saving an allocation per attribute

@@ -522,6 +522,21 @@ gp_xmltree_attr(const GpXmlNode *node, const char *name)
     return NULL;
 }
 
+const char *
+gp_xmltree_attr_any(const GpXmlNode *node, const char *name)
+{
+    for (GpXmlAttr *attr = node ? node->attrs : NULL; attr; attr = attr->next)
+        if (strcmp(attr->name, name) == 0)
+            return attr->value;
+    return NULL;
+}
+
+gboolean
+gp_xmltree_is_named(const GpXmlNode *node, const char *name)
+{
+    return node && node->type == GP_XML_NODE_ELEMENT && strcmp(node->name, name) == 0;
+}
+
 static void
 append_text(GString *out, const GpXmlNode *node)
 {

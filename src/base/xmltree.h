@@ -107,6 +107,11 @@ gboolean gp_xmltree_is(const GpXmlNode *node, const char *ns, const char *name);
 GpXmlNode *gp_xmltree_child(const GpXmlNode *parent, const char *name);
 /* NODE's attribute NAME in no namespace, or NULL. */
 const char *gp_xmltree_attr(const GpXmlNode *node, const char *name);
+/* NODE's first attribute NAME in any namespace, as libxml2's
+ * xmlGetProp() finds it, or NULL. */
+const char *gp_xmltree_attr_any(const GpXmlNode *node, const char *name);
+/* Whether NODE is an element named NAME, in any namespace. */
+gboolean gp_xmltree_is_named(const GpXmlNode *node, const char *name);
 /* The text of NODE and all its descendants, comments left out, as
  * libxml2's xmlNodeGetContent() gives it. */
 char *gp_xmltree_text(const GpXmlNode *node);

@@ -5,7 +5,6 @@
 
 #include <string.h>
 
-#include <libxml/tree.h>
 
 #include "base/paths.h"
 #include "base/pciaddr.h"
@@ -223,18 +222,18 @@ claim_fault(GpClaim *claim, const char *since)
     return NULL;
 }
 
-/* Parses one <claim> of a tree. */
+/* Parses one <claim> of a tree; a refusal's message is what is wrong
+ * with the file (corrupt() says the rest). */
 static GpClaim *
-parse_claim(xmlNode *node, const char *path, GError **error)
+parse_claim(const GpXmlNode *node, GError **error)
 {
-    g_autofree char *raw_device = gp_xmldoc_prop(node, "device");
-    g_autofree char *pool = gp_xmldoc_prop(node, "pool");
-    g_autofree char *domain_uuid = gp_xmldoc_prop(node, "domain-uuid");
-    g_autofree char *domain_name = gp_xmldoc_prop(node, "domain-name");
-    g_autofree char *since = gp_xmldoc_prop(node, "since");
-    g_autofree char *parent = gp_xmldoc_prop(node, "parent");
+    g_autofree char *raw_device = g_strdup(gp_xmltree_attr_any(node, "device"));
+    const char *pool = gp_xmltree_attr_any(node, "pool");
+    const char *domain_uuid = gp_xmltree_attr_any(node, "domain-uuid");
+    const char *domain_name = gp_xmltree_attr_any(node, "domain-name");
+    const char *since = gp_xmltree_attr_any(node, "since");
+    const char *parent = gp_xmltree_attr_any(node, "parent");
     g_autofree char *device = NULL;
-    g_autofree char *detail = NULL;
     const char *fault;
     GpClaim *claim;
     GpPciAddr addr;
@@ -250,9 +249,9 @@ parse_claim(xmlNode *node, const char *path, GError **error)
     });
     fault = claim_fault(claim, since);
     if (fault) {
-        detail = g_strdup_printf("line %ld: %s", xmlGetLineNo(node), fault);
+        g_set_error(error, GP_CLAIMS_ERROR, GP_CLAIMS_ERROR_CORRUPT, "line %u: %s",
+                    node->line, fault);
         g_free(claim);
-        corrupt(error, path, detail);
         return NULL;
     }
     claim_set_key_of(claim, is_pci ? &addr : NULL);
@@ -356,6 +355,42 @@ load_written(const char *data, gsize len)
     return g_steal_pointer(&claims);
 }
 
+/* The claims in the tree of a file not in the written spelling (a
+ * GpXmlDocReader); a refusal's message is what is wrong with it. */
+static gpointer
+claims_from_tree(const GpXmlNode *root, gpointer data, GError **error)
+{
+    g_autoptr(GpClaims) claims = gp_claims_new();
+
+    if (strcmp(root->name, "claims") != 0 || root->ns) {
+        g_set_error(error, GP_CLAIMS_ERROR, GP_CLAIMS_ERROR_CORRUPT,
+                    "the root element is not <claims>");
+        return NULL;
+    }
+    for (const GpXmlNode *n = root->children; n; n = n->next) {
+        GpClaim *claim;
+
+        if (n->type == GP_XML_NODE_TEXT || n->type == GP_XML_NODE_COMMENT)
+            continue;
+        if (n->type != GP_XML_NODE_ELEMENT || strcmp(n->name, "claim") != 0 || n->children) {
+            g_set_error(error, GP_CLAIMS_ERROR, GP_CLAIMS_ERROR_CORRUPT,
+                        "line %u: unexpected content", n->line);
+            return NULL;
+        }
+        claim = parse_claim(n, error);
+        if (!claim)
+            return NULL;
+        if (!add_loaded(claims, claim)) {
+            g_set_error(error, GP_CLAIMS_ERROR, GP_CLAIMS_ERROR_CORRUPT,
+                        "line %u: %s is claimed twice", n->line, claim->device);
+            g_free(claim);
+            return NULL;
+        }
+    }
+    sort_loaded(claims);
+    return g_steal_pointer(&claims);
+}
+
 /* The file is ours, read on every domain start: instead of a RelaxNG pass
  * the loader checks each claim as strictly as xml/claims.rng describes it
  * (claim_fault()), at a fraction of the cost, and reads a file in the
@@ -368,8 +403,6 @@ gp_claims_load(GError **error)
     g_autofree char *what = NULL;
     g_autoptr(GError) err = NULL;
     g_autoptr(GpClaims) claims = NULL;
-    g_autoptr(xmlDoc) doc = NULL;
-    xmlNode *root;
     gsize len = 0;
 
     if (!g_file_get_contents(path, &data, &len, &err)) {
@@ -384,45 +417,13 @@ gp_claims_load(GError **error)
         return g_steal_pointer(&claims);
     }
 
-    claims = gp_claims_new();
     what = g_strdup_printf("the claims file %s", path);
-    doc = gp_xmldoc_parse(what, data, len, GP_XMLDOC_MAX_SIZE, GP_CLAIMS_ERROR,
-                          GP_CLAIMS_ERROR_CORRUPT, &err);
-    if (!doc) {
+    claims = gp_xmldoc_read_with(what, data, len, GP_XMLDOC_MAX_SIZE, GP_CLAIMS_ERROR,
+                                 GP_CLAIMS_ERROR_CORRUPT, claims_from_tree, NULL, &err);
+    if (!claims) {
         corrupt(error, path, err->message);
         return NULL;
     }
-    root = xmlDocGetRootElement(doc);
-    if (strcmp((const char *)root->name, "claims") != 0 || root->ns) {
-        corrupt(error, path, "the root element is not <claims>");
-        return NULL;
-    }
-    for (xmlNode *n = root->children; n; n = n->next) {
-        GpClaim *claim;
-
-        if (n->type == XML_TEXT_NODE || n->type == XML_COMMENT_NODE)
-            continue;
-        if (n->type != XML_ELEMENT_NODE || strcmp((const char *)n->name, "claim") != 0 ||
-            n->children) {
-            g_autofree char *detail =
-                g_strdup_printf("line %ld: unexpected content", xmlGetLineNo(n));
-
-            corrupt(error, path, detail);
-            return NULL;
-        }
-        claim = parse_claim(n, path, error);
-        if (!claim)
-            return NULL;
-        if (!add_loaded(claims, claim)) {
-            g_autofree char *detail =
-                g_strdup_printf("line %ld: %s is claimed twice", xmlGetLineNo(n), claim->device);
-
-            g_free(claim);
-            corrupt(error, path, detail);
-            return NULL;
-        }
-    }
-    sort_loaded(claims);
     return g_steal_pointer(&claims);
 }
 
