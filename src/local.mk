@@ -45,7 +45,7 @@ gp_host_sources = \
 # state: what gpupool records: pool definitions and their store, the
 # claims, the domain XML and gpupool's metadata in it.
 gp_state_sources = \
-	src/state/pool.c src/state/pool.h \
+	src/state/pool.c src/state/pool.h src/state/pool-priv.h src/state/pool-xml.c \
 	src/state/poolstore.c src/state/poolstore.h \
 	src/state/claims.c src/state/claims.h \
 	src/state/domain.c src/state/domain.h \

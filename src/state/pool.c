@@ -6,10 +6,10 @@
 #include <stdarg.h>
 #include <string.h>
 
-#include <libxml/tree.h>
-
 #include "base/pciaddr.h"
 #include "base/xmldoc.h"
+#include "base/xmltree.h"
+#include "state/pool-priv.h"
 
 G_DEFINE_QUARK(gp-pool-error-quark, gp_pool_error)
 
@@ -531,10 +531,10 @@ static const PoolElementRule pool_rules[] = {
 };
 
 static gboolean
-schema_error(GError **error, xmlNode *node, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+schema_error(GError **error, const GpXmlNode *node, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
 
 static gboolean
-schema_error(GError **error, xmlNode *node, const char *fmt, ...)
+schema_error(GError **error, const GpXmlNode *node, const char *fmt, ...)
 {
     g_autofree char *detail = NULL;
     va_list ap;
@@ -544,24 +544,24 @@ schema_error(GError **error, xmlNode *node, const char *fmt, ...)
     va_end(ap);
     g_set_error(error, GP_POOL_ERROR, GP_POOL_ERROR_INVALID,
                 "the pool definition does not match the schema pool.rng (line %ld: %s): fix it",
-                xmlGetLineNo(node), detail);
+                (long)node->line, detail);
     return FALSE;
 }
 
 /* The content of an element: text only where the schema has data, and
  * never an element. */
 static gboolean
-check_element_content(xmlNode *node, const PoolElementRule *rule, GError **error)
+check_element_content(const GpXmlNode *node, const PoolElementRule *rule, GError **error)
 {
-    for (xmlNode *c = node->children; c; c = c->next) {
-        if (c->type == XML_COMMENT_NODE || c->type == XML_PI_NODE)
+    for (const GpXmlNode *c = node->children; c; c = c->next) {
+        if (c->type == GP_XML_NODE_COMMENT || c->type == GP_XML_NODE_OTHER)
             continue;
-        if (c->type == XML_TEXT_NODE && (rule->text || xmlIsBlankNode(c)))
+        if (c->type == GP_XML_NODE_TEXT && (rule->text || gp_xmltree_is_blank(c)))
             continue;
         return schema_error(error, c, "<%s> has content the schema does not allow", rule->name);
     }
     if (rule->text) {
-        g_autofree char *text = gp_xmldoc_content(node);
+        g_autofree char *text = gp_xmltree_text(node);
 
         if (!rule->text(text))
             return schema_error(error, node, "<%s> is not valid", rule->name);
@@ -579,9 +579,9 @@ find_attr_rule(const PoolAttrRule *rules, const char *name)
 }
 
 static gboolean
-check_element_attrs(xmlNode *node, const PoolElementRule *rule, GError **error)
+check_element_attrs(const GpXmlNode *node, const PoolElementRule *rule, GError **error)
 {
-    for (xmlAttr *a = node->properties; a; a = a->next) {
+    for (const GpXmlAttr *a = node->attrs; a; a = a->next) {
         const PoolAttrRule *attr = a->ns ? NULL : find_attr_rule(rule->attrs,
                                                                  (const char *)a->name);
         g_autofree char *value = NULL;
@@ -589,13 +589,13 @@ check_element_attrs(xmlNode *node, const PoolElementRule *rule, GError **error)
         if (!attr)
             return schema_error(error, node, "<%s> has no attribute %s",
                                 rule->name, (const char *)a->name);
-        value = gp_xmldoc_prop(node, attr->name);
+        value = g_strdup(gp_xmltree_attr_any(node, attr->name));
         if (!attr->valid(value))
             return schema_error(error, node, "<%s %s='%.*s'> is not valid", rule->name,
                                 attr->name, NAME_MAX_LEN, value);
     }
     for (const PoolAttrRule *attr = rule->attrs; attr->name; attr++) {
-        if (attr->required && !xmlHasProp(node, (const xmlChar *)attr->name))
+        if (attr->required && !gp_xmltree_attr_any(node, attr->name))
             return schema_error(error, node, "<%s> lacks its %s attribute",
                                 rule->name, attr->name);
     }
@@ -613,7 +613,7 @@ find_rule(GpPoolType type, const char *name)
 
 /* Everything pool.rng says about ROOT. */
 static gboolean
-check_schema_by_hand(xmlNode *root, GError **error)
+check_schema_by_hand(const GpXmlNode *root, GError **error)
 {
     guint seen[G_N_ELEMENTS(pool_rules)] = { 0 };
     g_autofree char *type_str = NULL;
@@ -621,20 +621,20 @@ check_schema_by_hand(xmlNode *root, GError **error)
 
     if (root->ns || strcmp((const char *)root->name, "pool") != 0)
         return schema_error(error, root, "the root element is not <pool>");
-    type_str = gp_xmldoc_prop(root, "type");
+    type_str = g_strdup(gp_xmltree_attr_any(root, "type"));
     if (!gp_pool_type_from_string(type_str, &type))
         return schema_error(error, root, "<pool> has no type pci, mdev or vf");
-    for (xmlAttr *a = root->properties; a; a = a->next)
+    for (const GpXmlAttr *a = root->attrs; a; a = a->next)
         if (a->ns || strcmp((const char *)a->name, "type") != 0)
             return schema_error(error, root, "<pool> has no attribute %s",
                                 (const char *)a->name);
-    for (xmlNode *n = root->children; n; n = n->next) {
+    for (const GpXmlNode *n = root->children; n; n = n->next) {
         const PoolElementRule *rule;
 
-        if (n->type == XML_COMMENT_NODE || n->type == XML_PI_NODE ||
-            (n->type == XML_TEXT_NODE && xmlIsBlankNode(n)))
+        if (n->type == GP_XML_NODE_COMMENT || n->type == GP_XML_NODE_OTHER ||
+            (n->type == GP_XML_NODE_TEXT && gp_xmltree_is_blank(n)))
             continue;
-        if (n->type != XML_ELEMENT_NODE)
+        if (n->type != GP_XML_NODE_ELEMENT)
             return schema_error(error, n, "<pool> has text the schema does not allow");
         rule = n->ns ? NULL : find_rule(type, (const char *)n->name);
         if (!rule)
@@ -651,47 +651,45 @@ check_schema_by_hand(xmlNode *root, GError **error)
     return TRUE;
 }
 
-/* The pool in DOC, whose shape the caller has checked. */
+/* The pool in ROOT, whose shape the caller has checked. */
 static GpPool *
-pool_from_doc(xmlDoc *doc, GError **error)
+pool_from_tree(const GpXmlNode *root, GError **error)
 {
     g_autoptr(GpPool) pool = NULL;
     g_autofree char *type_str = NULL;
     g_autofree char *name = NULL;
-    xmlNode *root;
     GpPoolType type;
 
-    root = xmlDocGetRootElement(doc);
-    type_str = gp_xmldoc_prop(root, "type");
+    type_str = g_strdup(gp_xmltree_attr_any(root, "type"));
     if (!gp_pool_type_from_string(type_str, &type)) {
         /* The schema only lets known types through. */
         g_set_error(error, GP_POOL_ERROR, GP_POOL_ERROR_INVALID,
                     "the pool definition has an unknown type: use pci, mdev or vf");
         return NULL;
     }
-    for (xmlNode *n = root->children; n; n = n->next)
-        if (gp_xmldoc_node_is(n, "name"))
-            name = gp_xmldoc_content(n);
+    for (const GpXmlNode *n = root->children; n; n = n->next)
+        if (gp_xmltree_is_named(n, "name"))
+            name = gp_xmltree_text(n);
     pool = gp_pool_new(name, type, error);
     if (!pool)
         return NULL;
 
-    for (xmlNode *n = root->children; n; n = n->next) {
-        if (gp_xmldoc_node_is(n, "description")) {
-            g_autofree char *desc = gp_xmldoc_content(n);
+    for (const GpXmlNode *n = root->children; n; n = n->next) {
+        if (gp_xmltree_is_named(n, "description")) {
+            g_autofree char *desc = gp_xmltree_text(n);
 
             if (!gp_pool_set_description(pool, desc, error))
                 return NULL;
-        } else if (gp_xmldoc_node_is(n, "mdev")) {
-            g_autofree char *mtype = gp_xmldoc_prop(n, "type");
+        } else if (gp_xmltree_is_named(n, "mdev")) {
+            g_autofree char *mtype = g_strdup(gp_xmltree_attr_any(n, "type"));
 
             if (!gp_pool_mdev_type_check(mtype, error)) {
                 g_prefix_error(error, "pool '%s': ", pool->name);
                 return NULL;
             }
             pool->mdev_type = g_steal_pointer(&mtype);
-        } else if (gp_xmldoc_node_is(n, "vf")) {
-            g_autofree char *count = gp_xmldoc_prop(n, "count");
+        } else if (gp_xmltree_is_named(n, "vf")) {
+            g_autofree char *count = g_strdup(gp_xmltree_attr_any(n, "count"));
             guint64 v = 0;
 
             if (!g_ascii_string_to_unsigned(count, 10, 0, G_MAXUINT16, &v, NULL)) {
@@ -702,9 +700,9 @@ pool_from_doc(xmlDoc *doc, GError **error)
             }
             pool->vf_count = v;
             /* partition-set: the vendor profile of every VF. */
-            pool->vf_profile = gp_xmldoc_prop(n, "profile");
+            pool->vf_profile = g_strdup(gp_xmltree_attr_any(n, "profile"));
             {
-                g_autofree char *per = gp_xmldoc_prop(n, "per-device");
+                g_autofree char *per = g_strdup(gp_xmltree_attr_any(n, "per-device"));
 
                 if (per && !g_ascii_string_to_unsigned(per, 10, 0, G_MAXUINT16, &v, NULL)) {
                     g_set_error(error, GP_POOL_ERROR, GP_POOL_ERROR_INVALID,
@@ -714,9 +712,9 @@ pool_from_doc(xmlDoc *doc, GError **error)
                 }
                 pool->vf_per_device = per ? v : 0;
             }
-        } else if (gp_xmldoc_node_is(n, "partitions")) {
+        } else if (gp_xmltree_is_named(n, "partitions")) {
             /* partition-set --per-domain. */
-            g_autofree char *per = gp_xmldoc_prop(n, "per-domain");
+            g_autofree char *per = g_strdup(gp_xmltree_attr_any(n, "per-domain"));
             guint64 v = 0;
 
             if (!g_ascii_string_to_unsigned(per, 10, 1, GP_POOL_PER_DOMAIN_MAX, &v, NULL)) {
@@ -726,12 +724,12 @@ pool_from_doc(xmlDoc *doc, GError **error)
                 return NULL;
             }
             pool->per_domain = v;
-        } else if (gp_xmldoc_node_is(n, "device")) {
-            g_autofree char *addr = gp_xmldoc_prop(n, "address");
-            g_autofree char *driver = gp_xmldoc_prop(n, "host-driver");
-            g_autofree char *comp = gp_xmldoc_prop(n, "companion-of");
+        } else if (gp_xmltree_is_named(n, "device")) {
+            g_autofree char *addr = g_strdup(gp_xmltree_attr_any(n, "address"));
+            g_autofree char *driver = g_strdup(gp_xmltree_attr_any(n, "host-driver"));
+            g_autofree char *comp = g_strdup(gp_xmltree_attr_any(n, "companion-of"));
             g_autofree char *origin =
-                type == GP_POOL_TYPE_VF ? gp_xmldoc_prop(n, "vfs-enabled-by") : NULL;
+                type == GP_POOL_TYPE_VF ? g_strdup(gp_xmltree_attr_any(n, "vfs-enabled-by")) : NULL;
             g_autofree char *canon = canonical_member(type, addr, pool->name, error);
             g_autofree char *canon_comp = NULL;
 
@@ -942,43 +940,24 @@ pool_from_written(const char *xml, gsize len)
     return g_steal_pointer(&pool);
 }
 
-static xmlDoc *
-parse_doc(const char *xml, gsize len, GError **error)
+gpointer
+gp_pool_from_tree(const GpXmlNode *root, gpointer data, GError **error)
 {
-    return gp_xmldoc_parse("the pool definition", xml, len, GP_XMLDOC_MAX_SIZE, GP_POOL_ERROR,
-                           GP_POOL_ERROR_INVALID, error);
-}
-
-GpPool *
-gp_pool_parse_xml(const char *xml, gsize len, GError **error)
-{
-    g_autoptr(xmlDoc) doc = NULL;
-
-    doc = parse_doc(xml, len, error);
-    if (!doc)
+    if (!check_schema_by_hand(root, error))
         return NULL;
-    if (!gp_xmldoc_validate(doc, "pool.rng", "the pool definition", GP_POOL_ERROR,
-                            GP_POOL_ERROR_INVALID, error))
-        return NULL;
-    /* The checks by hand too: whatever the schema lets through, they must
-     * as well, and every test of a valid pool shows they do. */
-    if (!check_schema_by_hand(xmlDocGetRootElement(doc), error))
-        return NULL;
-    return pool_from_doc(doc, error);
+    return pool_from_tree(root, error);
 }
 
 GpPool *
 gp_pool_parse_stored_xml(const char *xml, gsize len, GError **error)
 {
-    g_autoptr(xmlDoc) doc = NULL;
     GpPool *pool = len <= GP_XMLDOC_MAX_SIZE ? pool_from_written(xml, len) : NULL;
 
     if (pool)
         return pool;
-    doc = parse_doc(xml, len, error);
-    if (!doc || !check_schema_by_hand(xmlDocGetRootElement(doc), error))
-        return NULL;
-    return pool_from_doc(doc, error);
+    return gp_xmldoc_read_with("the pool definition", xml, len, GP_XMLDOC_MAX_SIZE,
+                               GP_POOL_ERROR, GP_POOL_ERROR_INVALID, gp_pool_from_tree, NULL,
+                               error);
 }
 
 char *
