@@ -397,11 +397,27 @@ scope_clear(gpointer data)
 /* What GMarkup reads otherwise than libxml2 before a single callback
  * could see it: line ends (libxml2 turns CR LF into LF), control
  * characters, the "]]>" libxml2 refuses in text, any "<!" or "<?"
- * (GMarkup lets a DOCTYPE after the root element pass unseen), and what
+ * (GMarkup lets a DOCTYPE after the root element pass unseen),
+ * character references with spaces or signs in them, and what
  * GMarkup takes in a tag: attributes not parted by whitespace (b='1'c='2') and
  * a '<' in an attribute value.  The scan
  * follows tags and quoted values only as far as that needs: anything
  * it misreads is malformed, and GMarkup refuses it. */
+/* Whether the LEN bytes at P begin with "&#" digits ";" or "&#x" hex
+ * digits ";", all XML allows; GMarkup also takes spaces and signs
+ * before the digits. */
+static gboolean
+is_char_ref(const char *p, gsize len)
+{
+    gboolean hex = len > 2 && p[2] == 'x';
+    gsize i = hex ? 3 : 2;
+    gsize start = i;
+
+    while (i < len && (hex ? g_ascii_isxdigit(p[i]) : g_ascii_isdigit(p[i])))
+        i++;
+    return i > start && i < len && p[i] == ';';
+}
+
 static gboolean
 check_bytes(const char *xml, gsize len, GError **error)
 {
@@ -413,6 +429,8 @@ check_bytes(const char *xml, gsize len, GError **error)
 
         if (c < 0x20 && c != '\t' && c != '\n')
             return undecided(error, "a carriage return, NUL or control character");
+        if (c == '&' && i + 1 < len && xml[i + 1] == '#' && !is_char_ref(xml + i, len - i))
+            return undecided(error, "a character reference not spelled as XML spells it");
         switch (state) {
         case TEXT:
             if (c == '<' && i + 1 < len && (xml[i + 1] == '!' || xml[i + 1] == '?'))

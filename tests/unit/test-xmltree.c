@@ -126,6 +126,9 @@ Test(xmltree, what_gmarkup_reads_laxer_than_libxml2_is_left_to_libxml2)
     expect_undecided("<a b='x&#9;y'/>");
     expect_undecided("<a>\r\n</a>");
     expect_undecided("<a>&#1;</a>");
+    expect_undecided("<a b='&# 100;'/>");
+    expect_undecided("<a>&#+65;</a>");
+    expect_undecided("<a>&#x-41;</a>");
     expect_undecided("<a>\x01</a>");
     expect_undecided("<a/><b/>");
     expect_undecided("<a b='1'c='2'/>");
