@@ -17,10 +17,19 @@
  * buried.  At migrate and restore begin libvirt reads a replacement
  * definition from stdout; empty output keeps the original.
  *
+ * Built twice (hooks/local.mk).  gpupool-hook-domain links no libxml2,
+ * whose start-up (with the ICU and C++ runtime it pulls in) was most of
+ * a claim's cost: it reads the domain XML with GMarkup
+ * (gp_domxml_read_assignment_fast()) and hands whatever that cannot
+ * decide, and every incoming migration, which rewrites the XML, to
+ * gpupool-hook-domain-xml, the same code linked with libxml2, before it
+ * has done anything.
+ *
  * The hook runs inside the domain's libvirt job: it must never call back
  * into libvirt.  Re-pointing stopped domains after a claim or release is
  * `gpupool rebalance`'s job, started fully detached so that it runs after
  * the job ended. */
+#define _GNU_SOURCE /* memfd_create() */
 #include "config.h"
 
 #include <errno.h>
@@ -30,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -348,6 +358,49 @@ do_reconnect(const HookDomain *who, GpDomain *dom)
     return 0;
 }
 
+#ifdef GP_HOOK_WITHOUT_LIBXML2
+#define HOOK_FULL_PROGRAM "gpupool-hook-domain-xml"
+
+/* Runs gpupool-hook-domain-xml, which sits next to this program, with
+ * the same arguments and the LEN bytes of XML as its standard input (a
+ * memory file: a pipe could fill up before anyone reads it).  Only
+ * before anything was done: the other program does it all again. */
+static int
+hand_over(const HookDomain *who, char **argv, const char *xml, gsize len)
+{
+    g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
+    g_autofree char *dir = self ? g_path_get_dirname(self) : NULL;
+    g_autofree char *full = dir ? g_build_filename(dir, HOOK_FULL_PROGRAM, NULL) : NULL;
+    int fd = memfd_create("domain-xml", MFD_CLOEXEC);
+    gsize done = 0;
+
+    while (fd >= 0 && done < len) {
+        ssize_t n = write(fd, xml + done, len - done);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        done += n;
+    }
+    if (!full || fd < 0 || done < len || lseek(fd, 0, SEEK_SET) != 0 ||
+        dup2(fd, STDIN_FILENO) < 0) {
+        g_autofree char *why = g_strdup_printf("cannot hand the domain XML on to %s: %s",
+                                               HOOK_FULL_PROGRAM, g_strerror(errno));
+
+        return gp_hook_op_can_refuse(who->op) ? fail(who, why) : (warn(who, why), 0);
+    }
+    close(fd);
+    fflush(NULL);
+    execv(full, argv);
+    {
+        g_autofree char *why = g_strdup_printf("cannot run %s: %s: reinstall gpupool", full,
+                                               g_strerror(errno));
+
+        return gp_hook_op_can_refuse(who->op) ? fail(who, why) : (warn(who, why), 0);
+    }
+}
+#else
 /* An arriving domain is re-pointed to free devices of the same pools and
  * partition profile on this host (whole devices never arrive running);
  * prepare then claims them as for any start. */
@@ -382,6 +435,8 @@ do_migrate(const HookDomain *who, GpDomain *dom, GPtrArray *requests, const char
         return fail(who, "cannot write the re-pointed domain definition to libvirt");
     return 0;
 }
+
+#endif
 
 int
 main(int argc, char **argv)
@@ -429,6 +484,13 @@ main(int argc, char **argv)
     /* GMarkup reads what libvirt writes at a fraction of libxml2's
      * cost; whatever it cannot decide, or would refuse, the full reader
      * judges, in its own words. */
+#ifdef GP_HOOK_WITHOUT_LIBXML2
+    if (op == GP_HOOK_OP_MIGRATE)
+        return hand_over(&who, argv, xml, len);
+    asg = gp_domxml_read_assignment_fast(xml, len, NULL);
+    if (!asg)
+        return hand_over(&who, argv, xml, len);
+#else
     asg = gp_domxml_read_assignment_fast(xml, len, NULL);
     if (!asg)
         asg = gp_domxml_read_assignment(xml, len, &error);
@@ -451,6 +513,7 @@ main(int argc, char **argv)
         }
         return fail(&who, error->message);
     }
+#endif
     who.uuid = asg->uuid;
     /* A device of a pool reaches a guest only through a claim: never as
      * a <hostdev> of the domain's own, with or without gpupool metadata. */
@@ -471,7 +534,9 @@ main(int argc, char **argv)
         ret = do_reconnect(&who, dom);
         break;
     case GP_HOOK_OP_MIGRATE:
+#ifndef GP_HOOK_WITHOUT_LIBXML2
         ret = do_migrate(&who, dom, asg->requests, xml, len);
+#endif
         break;
     case GP_HOOK_OP_RESTORE: {
         g_autofree char *msg = NULL;

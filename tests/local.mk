@@ -15,6 +15,7 @@ include bench/local.mk
 
 TESTS_ENVIRONMENT = \
 	GPUPOOL_SCHEMADIR=$(abs_top_srcdir)/xml \
+	GPUPOOL_XMLDIR=$(abs_top_builddir)/hooks/.libs \
 	top_srcdir=$(abs_top_srcdir) top_builddir=$(abs_top_builddir) \
 	GP_PROGRAMS='$(bin_PROGRAMS) $(libexec_PROGRAMS)'
 

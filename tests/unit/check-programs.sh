@@ -5,7 +5,8 @@
 # (ASLR of the program itself, RELRO) applies to all of them; and the hook
 # gate, which libvirt runs for every domain of the host, links the C
 # library alone, dynamically (picking up libc's security fixes), and
-# nothing else (a sanitized build adds the sanitizers' runtimes).
+# nothing else (a sanitized build adds the sanitizers' runtimes); and the
+# hook's claim and release program links no libxml2.
 #
 # GP_PROGRAMS: the programs, as the build tree names them (the Makefile
 # passes bin_PROGRAMS and libexec_PROGRAMS).
@@ -31,6 +32,11 @@ for p in $GP_PROGRAMS; do
 		needed=$(readelf -d "$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' |
 			grep -v -x -e 'libc.so.6' -e 'libasan.so.[0-9]*' -e 'libubsan.so.[0-9]*')
 		[ -z "$needed" ] || bad "$p links more than libc: $(echo $needed)"
+		;;
+	*/gpupool-hook-domain)
+		# The claim and release path: libxml2 (and the ICU and C++
+		# runtime it pulls in) only in gpupool-hook-domain-xml.
+		readelf -d "$f" | grep -q 'NEEDED.*libxml2' && bad "$p links libxml2"
 		;;
 	esac
 	[ "$failures" -eq 0 ] && echo "ok: $p"

@@ -903,3 +903,48 @@ Test(hook, binary_a_domain_with_the_holders_uuid_but_another_name_is_another_dom
     cr_expect_eq(gp_claims_all(claims)->len, 1, "the copy's release dropped the holder's claim");
     cr_expect_str_eq(holder(claims, GPU1), "vm1");
 }
+
+/* The hook's claim and release program links no libxml2: a claims file
+ * an admin edited into something GMarkup cannot decide on (a comment)
+ * is read by the libxml2 reader it loads as a module, and a domain
+ * definition GMarkup cannot decide on is handed to the program that
+ * links libxml2; both as before. */
+Test(hook, binary_reads_a_hand_edited_claims_file_and_domain_as_before)
+{
+    const char *const devs[] = { GPU0, NULL };
+    g_autofree char *vm2 = domain_xml("vm2", UUID_B, devs);
+    g_autofree char *path = gp_paths_claims();
+    g_autofree char *text = NULL;
+    g_autofree char *edited = NULL;
+    g_autofree char *vm2_commented = NULL;
+    g_autoptr(GpClaims) claims = NULL;
+    g_auto(GpHookRun) prepare = { 0 };
+    g_auto(GpHookRun) release = { 0 };
+    g_auto(GpHookRun) again = { 0 };
+    char *root;
+
+    gp_test_fake_rebalance(sim, 0);
+    gp_test_run_hook(&prepare, "vm2", "prepare", "begin", vm2);
+    cr_assert_eq(prepare.status, 0, "%s", prepare.err);
+    cr_assert(g_file_get_contents(path, &text, NULL, NULL));
+    root = strstr(text, "<claims>");
+    cr_assert_not_null(root);
+    root += strlen("<claims>");
+    edited = g_strdup_printf("%.*s<!-- checked by hand -->%s", (int)(root - text), text, root);
+    cr_assert(g_file_set_contents(path, edited, -1, NULL));
+
+    gp_test_run_hook(&release, "vm2", "release", "end", vm2);
+    cr_expect_eq(release.status, 0, "status %d: %s", release.status, release.err);
+    cr_expect_str_empty(release.err);
+    claims = gp_test_load_claims();
+    cr_expect_eq(gp_claims_all(claims)->len, 0, "release gives the device back");
+
+    root = strstr(vm2, "<name>");
+    cr_assert_not_null(root);
+    vm2_commented = g_strdup_printf("%.*s<!-- a note -->%s", (int)(root - vm2), vm2, root);
+    gp_test_run_hook(&again, "vm2", "prepare", "begin", vm2_commented);
+    cr_expect_eq(again.status, 0, "%s", again.err);
+    g_clear_pointer(&claims, gp_claims_free);
+    claims = gp_test_load_claims();
+    cr_expect_str_eq(holder(claims, GPU0), "vm2");
+}
