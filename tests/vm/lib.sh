@@ -136,6 +136,8 @@ gpupool_env() {
 		# Uninstalled build tree: plugins from its .libs, the CLI the hook
 		# starts for 'rebalance' from src/.
 		[ -d "$BUILDDIR/plugin/.libs" ] && export GPUPOOL_PLUGINDIR=${GPUPOOL_PLUGINDIR:-$BUILDDIR/plugin/.libs}
+		# The hook's libxml2 reader module.
+		[ -d "$BUILDDIR/hooks/.libs" ] && export GPUPOOL_XMLDIR=${GPUPOOL_XMLDIR:-$BUILDDIR/hooks/.libs}
 		export GPUPOOL_CLI=${GPUPOOL_CLI:-$GPUPOOL}
 	fi
 	export GPUPOOL_CONFDIR=${GPUPOOL_CONFDIR:-/etc/gpupool}
@@ -184,6 +186,7 @@ install_hook() {
 export GPUPOOL_CONFDIR='$GPUPOOL_CONFDIR' GPUPOOL_STATEDIR='$GPUPOOL_STATEDIR'
 ${GPUPOOL_SCHEMADIR:+export GPUPOOL_SCHEMADIR='$GPUPOOL_SCHEMADIR'}
 ${GPUPOOL_PLUGINDIR:+export GPUPOOL_PLUGINDIR='$GPUPOOL_PLUGINDIR'}
+${GPUPOOL_XMLDIR:+export GPUPOOL_XMLDIR='$GPUPOOL_XMLDIR'}
 export GPUPOOL_CLI='$GPUPOOL_CLI'
 '$GPUPOOL_HOOK' "\$@"
 rc=\$?
