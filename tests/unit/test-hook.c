@@ -948,3 +948,30 @@ Test(hook, binary_reads_a_hand_edited_claims_file_and_domain_as_before)
     claims = gp_test_load_claims();
     cr_expect_str_eq(holder(claims, GPU0), "vm2");
 }
+
+/* Without the module that holds libxml2's reader, a claims file GMarkup
+ * cannot decide on is refused naming the file and the fix, and nothing
+ * changes. */
+Test(hook, binary_without_its_xml_reader_refuses_a_hand_edited_claims_file_naming_the_fix)
+{
+    const char *const devs[] = { GPU0, NULL };
+    g_autofree char *vm2 = domain_xml("vm2", UUID_B, devs);
+    g_autofree char *path = gp_paths_claims();
+    g_autofree char *edited = NULL;
+    g_autofree char *after = NULL;
+    g_autofree char *old_dir = g_strdup(g_getenv("GPUPOOL_XMLDIR"));
+    g_auto(GpHookRun) run = { 0 };
+
+    edited = g_strdup("<claims><!-- by hand --></claims>\n");
+    cr_assert(g_file_set_contents(path, edited, -1, NULL));
+    g_setenv("GPUPOOL_XMLDIR", "/nonexistent", TRUE);
+    gp_test_run_hook(&run, "vm2", "prepare", "begin", vm2);
+    if (old_dir)
+        g_setenv("GPUPOOL_XMLDIR", old_dir, TRUE);
+    else
+        g_unsetenv("GPUPOOL_XMLDIR");
+    cr_expect_eq(run.status, 1);
+    cr_expect(strstr(run.err, path) && strstr(run.err, "reinstall gpupool"), "%s", run.err);
+    cr_assert(g_file_get_contents(path, &after, NULL, NULL));
+    cr_expect_str_eq(after, edited, "the claims file is left as it was");
+}
