@@ -841,7 +841,7 @@ gp_poolhost_define(const GpPool *def, GPtrArray *done, GError **error)
         const GpPoolDevice *d = g_ptr_array_index(def->devices, i);
 
         if (!d->companion_of)
-            g_ptr_array_add(devices, d->address);
+            g_ptr_array_add(devices, (gpointer)d->address);
     }
     if (devices->len == 0)
         return gp_poolstore_save(pool, error);
@@ -1203,10 +1203,13 @@ setup_pci(const GpPool *pool, GPtrArray *done, GPtrArray *failed)
 
         if (d->companion_of)
             continue;
-        g_ptr_array_add(addrs, d->address);
+        g_ptr_array_add(addrs, (gpointer)d->address);
         companions = gp_pool_companions(pool, d->address);
-        for (guint j = 0; j < companions->len; j++)
-            g_ptr_array_add(addrs, ((GpPoolDevice *)g_ptr_array_index(companions, j))->address);
+        for (guint j = 0; j < companions->len; j++) {
+            const GpPoolDevice *c = g_ptr_array_index(companions, j);
+
+            g_ptr_array_add(addrs, (gpointer)c->address);
+        }
         for (guint j = 0; j < addrs->len; j++) {
             g_autofree char *now = gp_vfio_current_driver(g_ptr_array_index(addrs, j));
 

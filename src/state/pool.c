@@ -45,12 +45,40 @@ gp_pool_type_from_string(const char *str, GpPoolType *type)
 void
 gp_pool_device_free(GpPoolDevice *dev)
 {
-    if (!dev)
-        return;
-    g_free(dev->address);
-    g_free(dev->host_driver);
-    g_free(dev->companion_of);
     g_free(dev);
+}
+
+/* A member with its strings in one block, freed with g_free(): the hook
+ * reads every member of a pool on each start, and one allocation per
+ * member instead of three is a good part of that. */
+static GpPoolDevice *
+device_new(const char *address, const char *host_driver, const char *companion_of)
+{
+    const char *src[] = { address, host_driver, companion_of };
+    gsize len[G_N_ELEMENTS(src)];
+    gsize size = sizeof(GpPoolDevice);
+    const char **dst[G_N_ELEMENTS(src)];
+    GpPoolDevice *dev;
+    char *p;
+
+    for (guint i = 0; i < G_N_ELEMENTS(src); i++) {
+        len[i] = src[i] ? strlen(src[i]) + 1 : 0;
+        size += len[i];
+    }
+    dev = g_malloc(size);
+    *dev = (GpPoolDevice){ 0 };
+    dst[0] = &dev->address;
+    dst[1] = &dev->host_driver;
+    dst[2] = &dev->companion_of;
+    p = (char *)(dev + 1);
+    for (guint i = 0; i < G_N_ELEMENTS(src); i++) {
+        if (!src[i])
+            continue;
+        memcpy(p, src[i], len[i]);
+        *dst[i] = p;
+        p += len[i];
+    }
+    return dev;
 }
 
 void
@@ -260,10 +288,7 @@ gp_pool_add_device(GpPool *pool, const char *address, const char *host_driver,
                     "%s is already in pool '%s': nothing to add", address, pool->name);
         return FALSE;
     }
-    dev = g_new0(GpPoolDevice, 1);
-    dev->address = g_strdup(address);
-    dev->host_driver = g_strdup(host_driver);
-    dev->companion_of = g_strdup(companion_of);
+    dev = device_new(address, host_driver, companion_of);
     g_ptr_array_insert(pool->devices, pos, dev);
     return TRUE;
 }
@@ -308,11 +333,8 @@ gp_pool_copy(const GpPool *pool)
     copy->devices = g_ptr_array_new_with_free_func((GDestroyNotify)gp_pool_device_free);
     for (guint i = 0; i < pool->devices->len; i++) {
         const GpPoolDevice *dev = g_ptr_array_index(pool->devices, i);
-        GpPoolDevice *d = g_new0(GpPoolDevice, 1);
+        GpPoolDevice *d = device_new(dev->address, dev->host_driver, dev->companion_of);
 
-        d->address = g_strdup(dev->address);
-        d->host_driver = g_strdup(dev->host_driver);
-        d->companion_of = g_strdup(dev->companion_of);
         d->vfs_origin = dev->vfs_origin;
         g_ptr_array_add(copy->devices, d);
     }

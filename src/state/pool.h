@@ -37,14 +37,15 @@ typedef enum {
 typedef struct {
     /* Canonical PCI address (pci: the device; mdev: a parent; vf: a PF).
      * An mdev parent that is not a PCI device (the kernel's mbochs sample)
-     * is named as it appears under class/mdev_bus. */
-    char *address;
-    char *host_driver;  /* driver it had before joining, given back on removal; NULL if none */
+     * is named as it appears under class/mdev_bus.  The strings live in
+     * the member's own block (gp_pool_add_device()) and never change. */
+    const char *address;
+    const char *host_driver;  /* driver it had before joining, given back on removal; NULL if none */
     /* pci pools: another endpoint of the IOMMU group that joined with the
      * device named here (a GPU's HDMI audio, a second GPU behind the same
      * switch port without ACS).  It is bound
      * and given back with that device and never handed out on its own. */
-    char *companion_of;
+    const char *companion_of;
     /* vf pools: whether the PF's VFs were enabled by gpupool (so they go
      * when it leaves) or already there; UNKNOWN in definitions written
      * before gpupool recorded it, which leaves them as they are. */
