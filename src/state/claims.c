@@ -15,9 +15,11 @@
 
 G_DEFINE_QUARK(gp-claims-error-quark, gp_claims_error)
 
+/* No hash table: the claims are kept sorted (as the file lists them), so
+ * a lookup is a binary search, and loading a thousand claims on every
+ * domain start builds nothing more than the array. */
 struct _GpClaims {
-    GPtrArray *claims;      /* GpClaim*, owned, sorted by device */
-    GHashTable *by_device;  /* device -> GpClaim*, borrowed */
+    GPtrArray *claims;      /* GpClaim*, owned, sorted by device (compare_entries()) */
     char *text;             /* the file as read in the writer's spelling, or NULL */
 };
 
@@ -28,7 +30,6 @@ gp_claims_new(void)
 
     /* A claim is one block with its strings (claim_new()). */
     claims->claims = g_ptr_array_new_with_free_func(g_free);
-    claims->by_device = g_hash_table_new(g_str_hash, g_str_equal);
     return claims;
 }
 
@@ -37,7 +38,6 @@ gp_claims_free(GpClaims *claims)
 {
     if (!claims)
         return;
-    g_hash_table_unref(claims->by_device);
     g_ptr_array_unref(claims->claims);
     g_free(claims->text);
     g_free(claims);
@@ -108,15 +108,18 @@ claim_new(const GpXmlDocSpan values[CLAIM_N_STRINGS])
 }
 
 /* The sort key of a claim on PCI device A, or on an mdev (A NULL). */
+static guint64
+key_of(const GpPciAddr *a)
+{
+    if (a)
+        return ((guint64)a->domain << 16) | (a->bus << 8) | (a->slot << 3) | a->function;
+    return G_MAXUINT64;
+}
+
 static void
 claim_set_key_of(GpClaim *claim, const GpPciAddr *a)
 {
-    ClaimEntry *e = (ClaimEntry *)claim;
-
-    if (a)
-        e->key = ((guint64)a->domain << 16) | (a->bus << 8) | (a->slot << 3) | a->function;
-    else
-        e->key = G_MAXUINT64;
+    ((ClaimEntry *)claim)->key = key_of(a);
 }
 
 static gint
@@ -258,30 +261,36 @@ parse_claim(const GpXmlNode *node, GError **error)
     return claim;
 }
 
-/* Adds CLAIM, read from the file, to CLAIMS; FALSE (CLAIM not taken) if
- * its device is claimed already. */
-static gboolean
-add_loaded(GpClaims *claims, GpClaim *claim)
+/* Where a claim on the canonical DEVICE whose sort key is KEY is in
+ * CLAIMS, or would go; *FOUND set if it is there. */
+static guint
+claim_position(GpClaims *claims, const char *device, guint64 key, gboolean *found)
 {
-    /* One hash of the device per claim: inserting tells whether it was
-     * there.  If it was, the first claim goes back in its place. */
-    if (!g_hash_table_insert(claims->by_device, claim->device, claim)) {
-        for (guint i = 0; i < claims->claims->len; i++) {
-            GpClaim *first = claims->claims->pdata[i];
+    ClaimEntry probe = { .claim.device = (char *)device, .key = key };
+    guint lo = 0;
+    guint hi = claims->claims->len;
 
-            if (strcmp(first->device, claim->device) == 0)
-                g_hash_table_insert(claims->by_device, first->device, first);
+    *found = FALSE;
+    while (lo < hi) {
+        guint mid = lo + (hi - lo) / 2;
+        gint c = compare_entries(claims->claims->pdata[mid], &probe.claim);
+
+        if (c == 0) {
+            *found = TRUE;
+            return mid;
         }
-        return FALSE;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    g_ptr_array_add(claims->claims, claim);
-    return TRUE;
+    return lo;
 }
 
+/* Sorts the claims of a hand-edited file, if they are not in order. */
 static void
 sort_loaded(GpClaims *claims)
 {
-    /* gp_claims_save() writes them sorted: sort only a hand-edited file. */
     for (guint i = 1; i < claims->claims->len; i++) {
         if (compare_entries(claims->claims->pdata[i - 1], claims->claims->pdata[i]) > 0) {
             g_ptr_array_sort(claims->claims, compare_claims);
@@ -339,19 +348,23 @@ load_written(const char *data, gsize len)
         is_pci = gp_pci_addr_parse_canonical(values[CLAIM_DEVICE].str, values[CLAIM_DEVICE].len,
                                              &addr);
         claim = claim_new(values);
+        claim_set_key_of(claim, is_pci ? &addr : NULL);
+        /* The writer lists each device once, in order: a file that does
+         * not is the tree's to read (and refuse, if a device is twice). */
         if ((!is_pci && !uuid_is_canonical(claim->device)) ||
             claim_fault(claim, gp_xmldoc_span_str(&since, since_buf, sizeof(since_buf))) ||
-            !add_loaded(claims, claim)) {
+            (claims->claims->len > 0 &&
+             compare_entries(g_ptr_array_index(claims->claims, claims->claims->len - 1),
+                             claim) >= 0)) {
             g_free(claim);
             return NULL;
         }
-        claim_set_key_of(claim, is_pci ? &addr : NULL);
+        g_ptr_array_add(claims->claims, claim);
         ((ClaimEntry *)claim)->line = line;
         ((ClaimEntry *)claim)->line_len = scan.p - line;
     }
     if (!gp_xmldoc_scan_skip(&scan, "</claims>\n") || !gp_xmldoc_scan_end(&scan))
         return NULL;
-    sort_loaded(claims);
     return g_steal_pointer(&claims);
 }
 
@@ -361,6 +374,8 @@ static gpointer
 claims_from_tree(const GpXmlNode *root, gpointer data, GError **error)
 {
     g_autoptr(GpClaims) claims = gp_claims_new();
+    /* Each device's first claim, to name the line of the second. */
+    g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
 
     if (strcmp(root->name, "claims") != 0 || root->ns) {
         g_set_error(error, GP_CLAIMS_ERROR, GP_CLAIMS_ERROR_CORRUPT,
@@ -380,12 +395,13 @@ claims_from_tree(const GpXmlNode *root, gpointer data, GError **error)
         claim = parse_claim(n, error);
         if (!claim)
             return NULL;
-        if (!add_loaded(claims, claim)) {
+        if (!g_hash_table_add(seen, claim->device)) {
             g_set_error(error, GP_CLAIMS_ERROR, GP_CLAIMS_ERROR_CORRUPT,
                         "line %u: %s is claimed twice", n->line, claim->device);
             g_free(claim);
             return NULL;
         }
+        g_ptr_array_add(claims->claims, claim);
     }
     sort_loaded(claims);
     return g_steal_pointer(&claims);
@@ -473,19 +489,20 @@ gp_claims_all(GpClaims *claims)
 const GpClaim *
 gp_claims_find(GpClaims *claims, const char *device)
 {
-    const GpClaim *c;
     g_autofree char *canon = NULL;
     GpPciAddr addr;
     gboolean is_pci;
+    gboolean found;
+    guint pos;
 
     if (!device)
         return NULL;
-    /* The common case: callers pass canonical names. */
-    c = g_hash_table_lookup(claims->by_device, device);
-    if (c)
-        return c;
-    canon = device_canonical(device, &addr, &is_pci);
-    return canon ? g_hash_table_lookup(claims->by_device, canon) : NULL;
+    /* The common case: callers pass canonical PCI addresses. */
+    is_pci = gp_pci_addr_parse_canonical(device, strlen(device), &addr);
+    if (!is_pci && !(device = canon = device_canonical(device, &addr, &is_pci)))
+        return NULL;
+    pos = claim_position(claims, device, key_of(is_pci ? &addr : NULL), &found);
+    return found ? claims->claims->pdata[pos] : NULL;
 }
 
 gboolean
@@ -519,7 +536,8 @@ gp_claims_add(GpClaims *claims, const char *device, const char *pool,
     g_autofree char *canon = device_canonical(device, &addr, &is_pci);
     const GpClaim *held = gp_claims_find(claims, canon);
     GpClaim *claim;
-    guint lo = 0, hi;
+    gboolean found;
+    guint pos;
 
     if (held) {
         if (gp_claim_is_domains(held, domain_uuid, domain_name))
@@ -554,19 +572,8 @@ gp_claims_add(GpClaims *claims, const char *device, const char *pool,
     claim->since = g_get_real_time() / G_USEC_PER_SEC;
     claim_set_key_of(claim, is_pci ? &addr : NULL);
 
-    /* Binary search for the insertion point keeps the array sorted. */
-    hi = claims->claims->len;
-    while (lo < hi) {
-        guint mid = (lo + hi) / 2;
-        const GpClaim *c = g_ptr_array_index(claims->claims, mid);
-
-        if (compare_entries(c, claim) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    g_ptr_array_insert(claims->claims, lo, claim);
-    g_hash_table_insert(claims->by_device, claim->device, claim);
+    pos = claim_position(claims, claim->device, ((ClaimEntry *)claim)->key, &found);
+    g_ptr_array_insert(claims->claims, pos, claim);
     return TRUE;
 }
 
@@ -579,7 +586,6 @@ gp_claims_drop_domain(GpClaims *claims, const char *domain_uuid, const char *dom
         GpClaim *c = g_ptr_array_index(claims->claims, i - 1);
 
         if (gp_claim_is_domains(c, domain_uuid, domain_name)) {
-            g_hash_table_remove(claims->by_device, c->device);
             g_ptr_array_remove_index(claims->claims, i - 1);
             dropped++;
         }
@@ -594,6 +600,5 @@ gp_claims_drop_device(GpClaims *claims, const char *device)
 
     if (!c)
         return FALSE;
-    g_hash_table_remove(claims->by_device, c->device);
     return g_ptr_array_remove(claims->claims, c);
 }
