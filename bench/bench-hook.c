@@ -134,11 +134,14 @@ timed_run(const char *const *argv, const char *xml)
 /* The instructions ARGV executes with XML on stdin, counted by callgrind
  * (VALGRIND) into files in DIR, following execs; -1 (after saying why) if
  * the run or the count failed.  Children the hook forks (the detached
- * rebalance) write files of their own, which are not counted. */
+ * rebalance) write files of their own, which are not counted.  With
+ * BENCH_CALLGRIND_KEEP=DIR the profiles are kept there as WHAT.callgrind.PID
+ * (for callgrind_annotate --inclusive=yes). */
 static gint64
-counted_run(const char *valgrind, const char *dir, const char *const *argv, const char *xml,
-            int expect)
+counted_run(const char *valgrind, const char *dir, const char *what, const char *const *argv,
+            const char *xml, int expect)
 {
+    const char *keep = g_getenv("BENCH_CALLGRIND_KEEP");
     g_autofree char *out_opt = g_strdup_printf("--callgrind-out-file=%s/callgrind.%%p", dir);
     g_autoptr(GPtrArray) vg = g_ptr_array_new();
     g_autofree char *out = NULL;
@@ -171,8 +174,15 @@ counted_run(const char *valgrind, const char *dir, const char *const *argv, cons
     while (d && (name = g_dir_read_name(d))) {
         g_autofree char *path = g_build_filename(dir, name, NULL);
 
-        if (g_str_has_prefix(name, "callgrind."))
-            unlink(path);
+        if (!g_str_has_prefix(name, "callgrind."))
+            continue;
+        if (keep) {
+            g_autofree char *kept = g_strdup_printf("%s/%s.%s", keep, what, name);
+
+            if (rename(path, kept) == 0)
+                continue;
+        }
+        unlink(path);
     }
     return n > 0 ? n : -1;
 }
@@ -299,8 +309,8 @@ main(void)
         const char *argv[] = { link, "web1", "prepare", "begin", "-", NULL };
         const char *bare[] = { domain_part, NULL };
 
-        n_plain = counted_run(valgrind, counts, argv, plain, 0);
-        n_load = counted_run(valgrind, counts, bare, "", 2);
+        n_plain = counted_run(valgrind, counts, "plain", argv, plain, 0);
+        n_load = counted_run(valgrind, counts, "load", bare, "", 2);
     }
 
     /* (p) The baseline a hook written in Python would cost. */
@@ -363,7 +373,7 @@ main(void)
         g_autofree char *after = NULL;
 
         unlink(flag);
-        n_claim = counted_run(valgrind, counts, prepare, claimer, 0);
+        n_claim = counted_run(valgrind, counts, "claim", prepare, claimer, 0);
         if (n_claim > 0 && (!g_file_get_contents(claims_path, &held, NULL, NULL) ||
                             !strstr(held, "domain-name='vm1000'"))) {
             fprintf(stderr, "bench-hook: the counted claim of vm1000 is not in %s\n",
@@ -371,7 +381,7 @@ main(void)
             n_claim = -1;
         }
         unlink(flag);
-        n_release = counted_run(valgrind, counts, release, claimer, 0);
+        n_release = counted_run(valgrind, counts, "release", release, claimer, 0);
         if (n_release > 0 && (!g_file_get_contents(claims_path, &after, NULL, NULL) ||
                               strstr(after, "domain-name='vm1000'"))) {
             fprintf(stderr, "bench-hook: the counted release left vm1000's claim in %s\n",
