@@ -806,11 +806,11 @@ typedef struct {
  * if a TYPE pool has no such element, a required attribute is missing or
  * anything is refused or spelled otherwise. */
 static gboolean
-scan_element(GpXmlDocScan *scan, GpPoolType type, const char *name, WrittenElement *el)
+scan_element_of(GpXmlDocScan *scan, const PoolElementRule *rule, WrittenElement *el)
 {
     guint i = 0;
 
-    el->rule = find_rule(type, name);
+    el->rule = rule;
     if (!el->rule)
         return FALSE;
     for (const PoolAttrRule *attr = el->rule->attrs; attr->name; attr++, i++) {
@@ -831,16 +831,37 @@ scan_element(GpXmlDocScan *scan, GpPoolType type, const char *name, WrittenEleme
     return gp_xmldoc_scan_skip(scan, "/>\n");
 }
 
+static gboolean
+scan_element(GpXmlDocScan *scan, GpPoolType type, const char *name, WrittenElement *el)
+{
+    return scan_element_of(scan, find_rule(type, name), el);
+}
+
+/* The index of attribute NAME in RULE, -1 if RULE has none. */
+static gint
+attr_index(const PoolElementRule *rule, const char *name)
+{
+    gint i = 0;
+
+    for (const PoolAttrRule *attr = rule->attrs; attr->name; attr++, i++)
+        if (strcmp(attr->name, name) == 0)
+            return i;
+    return -1;
+}
+
+/* The value of the attribute at index AT of EL (attr_index()), NULL if
+ * absent or if AT is -1. */
+static const char *
+value_at(const WrittenElement *el, gint at)
+{
+    return at < 0 ? NULL : el->value[at];
+}
+
 /* The value of attribute NAME of EL, NULL if absent or not EL's. */
 static const char *
 written_value(const WrittenElement *el, const char *name)
 {
-    guint i = 0;
-
-    for (const PoolAttrRule *attr = el->rule->attrs; attr->name; attr++, i++)
-        if (strcmp(attr->name, name) == 0)
-            return el->value[i];
-    return NULL;
+    return value_at(el, attr_index(el->rule, name));
 }
 
 /* Takes the rest of text element NAME of a TYPE pool, its start already
@@ -866,34 +887,42 @@ scan_text_element(GpXmlDocScan *scan, GpPoolType type, const char *name, const c
 static gboolean
 scan_devices(GpXmlDocScan *scan, GpPool *pool)
 {
+    /* A thousand members on the hook's path: look the rule up once. */
+    const PoolElementRule *rule = find_rule(pool->type, "device");
+    gint at_address = rule ? attr_index(rule, "address") : -1;
+    gint at_driver = rule ? attr_index(rule, "host-driver") : -1;
+    gint at_comp = rule ? attr_index(rule, "companion-of") : -1;
+    gint at_origin = rule ? attr_index(rule, "vfs-enabled-by") : -1;
+    GPtrArray *devices = pool->devices;
+
     while (gp_xmldoc_scan_skip(scan, "  <device")) {
-        GPtrArray *devices = pool->devices;
         WrittenElement el;
         g_autofree char *respelled = NULL;
         g_autofree char *canon_comp = NULL;
+        GpPoolDevice *dev;
         const char *canon;
         const char *comp;
         GpPciAddr a;
 
-        if (!scan_element(scan, pool->type, "device", &el))
+        if (!scan_element_of(scan, rule, &el))
             return FALSE;
         /* The writer writes addresses canonical; anything else is spelled
          * as pool_from_doc() spells it. */
-        canon = written_value(&el, "address");
+        canon = value_at(&el, at_address);
         if (!gp_pci_addr_parse_canonical(canon, strlen(canon), &a))
             canon = respelled = gp_pool_canonical_member(pool->type, canon, NULL);
-        comp = written_value(&el, "companion-of");
+        comp = value_at(&el, at_comp);
         if (comp)
             canon_comp = gp_pool_canonical_member(GP_POOL_TYPE_PCI, comp, NULL);
+        /* Each member goes last, as gp_pool_add_device() would put it. */
         if (!canon || (comp && !canon_comp) ||
             (devices->len > 0 &&
              compare_addresses(((GpPoolDevice *)devices->pdata[devices->len - 1])->address,
-                               canon) >= 0) ||
-            !gp_pool_add_device(pool, canon, written_value(&el, "host-driver"), canon_comp,
-                                NULL))
+                               canon) >= 0))
             return FALSE;
-        ((GpPoolDevice *)devices->pdata[devices->len - 1])->vfs_origin =
-            gp_pool_vf_origin_from_string(written_value(&el, "vfs-enabled-by"));
+        dev = device_new(canon, value_at(&el, at_driver), canon_comp);
+        dev->vfs_origin = gp_pool_vf_origin_from_string(value_at(&el, at_origin));
+        g_ptr_array_add(devices, dev);
     }
     return TRUE;
 }
