@@ -5,6 +5,7 @@
 #pragma once
 
 #include <glib.h>
+#include <string.h>
 #include <libxml/tree.h>
 
 #include "base/xmltree.h"
@@ -105,12 +106,40 @@ typedef struct {
 
 /* Scans the LEN bytes at XML. */
 void gp_xmldoc_scan_init(GpXmlDocScan *scan, const char *xml, gsize len);
-/* Takes LITERAL if the input goes on with it; FALSE, taking nothing, if not. */
-gboolean gp_xmldoc_scan_skip(GpXmlDocScan *scan, const char *literal);
+/* Takes LITERAL if the input goes on with it; FALSE, taking nothing, if
+ * not.  Inline, so that the length of a literal and the comparison are
+ * worked out by the compiler: the hook scans a thousand lines per call. */
+static inline gboolean
+gp_xmldoc_scan_skip(GpXmlDocScan *scan, const char *literal)
+{
+    gsize n = strlen(literal);
+
+    if (scan->failed || (gsize)(scan->end - scan->p) < n || memcmp(scan->p, literal, n) != 0)
+        return FALSE;
+    scan->p += n;
+    return TRUE;
+}
+
+/* gp_xmldoc_scan_attr() once " NAME='" is taken. */
+gboolean gp_xmldoc_scan_attr_value(GpXmlDocScan *scan, GpXmlDocSpan *value);
+
 /* Takes " NAME='VALUE'" into *VALUE.  FALSE if the input does not go on
  * with " NAME='" (VALUE absent, nothing taken), or if the value is not
  * one the writer puts verbatim (then the scan has failed). */
-gboolean gp_xmldoc_scan_attr(GpXmlDocScan *scan, const char *name, GpXmlDocSpan *value);
+static inline gboolean
+gp_xmldoc_scan_attr(GpXmlDocScan *scan, const char *name, GpXmlDocSpan *value)
+{
+    gsize n = strlen(name);
+    const char *p = scan->p;
+
+    value->str = NULL;
+    value->len = 0;
+    if (scan->failed || (gsize)(scan->end - p) < n + 3 || p[0] != ' ' ||
+        memcmp(p + 1, name, n) != 0 || p[n + 1] != '=' || p[n + 2] != '\'')
+        return FALSE;
+    scan->p = p + n + 3;
+    return gp_xmldoc_scan_attr_value(scan, value);
+}
 /* Takes the character data up to the next '<' into *TEXT, which may be
  * empty; FALSE (the scan has failed) if it is not verbatim text. */
 gboolean gp_xmldoc_scan_text(GpXmlDocScan *scan, GpXmlDocSpan *text);

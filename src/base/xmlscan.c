@@ -158,17 +158,6 @@ gp_xmldoc_scan_init(GpXmlDocScan *scan, const char *xml, gsize len)
     scan->failed = FALSE;
 }
 
-gboolean
-gp_xmldoc_scan_skip(GpXmlDocScan *scan, const char *literal)
-{
-    gsize n = strlen(literal);
-
-    if (scan->failed || (gsize)(scan->end - scan->p) < n || memcmp(scan->p, literal, n) != 0)
-        return FALSE;
-    scan->p += n;
-    return TRUE;
-}
-
 /* verbatim_until() from P on, where a byte other than printable ASCII
  * is: kept out of line, so that the loop over the usual bytes needs no
  * registers saved. */
@@ -204,6 +193,25 @@ verbatim_until_slow(const char *p, const char *end, char stop)
 static inline const char *
 verbatim_until(const char *p, const char *end, char stop)
 {
+    const guint64 ones = G_GUINT64_CONSTANT(0x0101010101010101);
+    const guint64 highs = G_GUINT64_CONSTANT(0x8080808080808080);
+
+    /* Eight bytes at a time while none is below 0x28 (which covers '&',
+     * '\'' and control characters), at or above 0x80, or '<': the known
+     * bit tricks for "has a byte less than N" and "has a zero byte",
+     * exact for "is there any" when no byte has its high bit set (and
+     * one that has stops the run anyway).  The byte loop below then
+     * finds which. */
+    while (end - p >= 8) {
+        guint64 w;
+        guint64 lt;
+
+        memcpy(&w, p, sizeof(w));
+        lt = w ^ (ones * '<');
+        if ((((w - ones * 0x28) & ~w) | ((lt - ones) & ~lt) | w) & highs)
+            break;
+        p += 8;
+    }
     for (; p < end; p++) {
         guchar c = (guchar)*p;
 
@@ -218,18 +226,11 @@ verbatim_until(const char *p, const char *end, char stop)
 }
 
 gboolean
-gp_xmldoc_scan_attr(GpXmlDocScan *scan, const char *name, GpXmlDocSpan *value)
+gp_xmldoc_scan_attr_value(GpXmlDocScan *scan, GpXmlDocSpan *value)
 {
-    gsize n = strlen(name);
     const char *p = scan->p;
     const char *stop;
 
-    value->str = NULL;
-    value->len = 0;
-    if (scan->failed || (gsize)(scan->end - p) < n + 3 || p[0] != ' ' ||
-        memcmp(p + 1, name, n) != 0 || p[n + 1] != '=' || p[n + 2] != '\'')
-        return FALSE;
-    p += n + 3;
     stop = verbatim_until(p, scan->end, '\'');
     if (!stop) {
         scan->failed = TRUE;

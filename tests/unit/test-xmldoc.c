@@ -149,3 +149,58 @@ Test(xmldoc, attributes_are_written_escaped_and_only_when_set)
     g_string_append(out, "/>");
     cr_assert_str_eq(out->str, "<claim domain-name='vm &lt;b&gt; &amp; &apos;c&apos;'/>");
 }
+
+/* What the scanner must do with byte B inside an attribute value or a
+ * text: take it as it stands, or fail (and leave the file to a parser). */
+static gboolean
+written_verbatim(guchar b, char stop)
+{
+    if (b == (guchar)stop)
+        return TRUE;
+    return b >= 0x20 && b < 0x80 && b != '&' && b != '<';
+}
+
+/* Every byte value at every place of values long enough for the scanner's
+ * eight-byte steps: a byte it must not take verbatim is never skipped,
+ * wherever it stands in a step. */
+Test(xmldoc, the_scanner_takes_a_byte_verbatim_only_where_the_writer_would_have_put_it)
+{
+    for (guint len = 1; len <= 24; len++) {
+        for (guint at = 0; at < len; at++) {
+            for (guint b = 1; b < 256; b++) {
+                char attr[64];
+                char text[64];
+                GpXmlDocScan scan;
+                GpXmlDocSpan span;
+                gboolean took;
+
+                /* " a='xxx...x'" with byte B at AT. */
+                memcpy(attr, " a='", 4);
+                memset(attr + 4, 'x', len);
+                attr[4 + at] = (char)b;
+                attr[4 + len] = '\'';
+                gp_xmldoc_scan_init(&scan, attr, 5 + len);
+                took = gp_xmldoc_scan_attr(&scan, "a", &span);
+                if (b == '\'') {
+                    cr_assert(took && span.len == at, "len %u at %u byte 0x%02x", len, at, b);
+                } else {
+                    cr_assert_eq(took, written_verbatim(b, '\''), "len %u at %u byte 0x%02x",
+                                 len, at, b);
+                    cr_assert(!took || (span.len == len && gp_xmldoc_scan_end(&scan)));
+                }
+
+                /* "xxx...x<" with byte B at AT. */
+                memset(text, 'x', len);
+                text[at] = (char)b;
+                text[len] = '<';
+                gp_xmldoc_scan_init(&scan, text, len + 1);
+                took = gp_xmldoc_scan_text(&scan, &span);
+                if (b == '<')
+                    cr_assert(took && span.len == at, "text len %u at %u", len, at);
+                else
+                    cr_assert_eq(took, written_verbatim(b, '<'), "text len %u at %u byte 0x%02x",
+                                 len, at, b);
+            }
+        }
+    }
+}
