@@ -165,20 +165,24 @@ corrupt(GError **error, const char *path, const char *detail)
     return FALSE;
 }
 
-/* Whether STR is a UUID as g_uuid_string_is_valid() says, at a fifth of
- * its cost: the hook checks every claim's on each call. */
+static gboolean
+hex_digits(const char *str, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (!g_ascii_isxdigit(str[i]))
+            return FALSE;
+    return TRUE;
+}
+
+/* Whether STR is a UUID as g_uuid_string_is_valid() says, at a tenth of
+ * its cost: the hook checks every claim's on each call.  (A NUL stops
+ * hex_digits() before the end of a short string.) */
 static gboolean
 uuid_is_valid(const char *str)
 {
-    for (int i = 0; i < 36; i++) {
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (str[i] != '-')
-                return FALSE;
-        } else if (!g_ascii_isxdigit(str[i])) {
-            return FALSE;
-        }
-    }
-    return str[36] == '\0';
+    return hex_digits(str, 8) && str[8] == '-' && hex_digits(str + 9, 4) && str[13] == '-' &&
+           hex_digits(str + 14, 4) && str[18] == '-' && hex_digits(str + 19, 4) &&
+           str[23] == '-' && hex_digits(str + 24, 12) && str[36] == '\0';
 }
 
 /* The since attribute SINCE, a non-negative number that fits a gint64, as
@@ -202,16 +206,20 @@ since_parse(const char *since, gint64 *v)
 /* What is wrong with CLAIM as read from the file, whose since attribute
  * is SINCE, as xml/claims.rng would refuse it (every attribute is
  * checked: a claim read wrongly is a device handed out twice); NULL if
- * nothing, with CLAIM's since set.  A bad device is a NULL one, as
+ * nothing, with CLAIM's since set.  GOOD_POOL, if not NULL, is a pool
+ * name known to be valid.  A bad device is a NULL one, as
  * device_canonical() leaves it. */
 static const char *
-claim_fault(GpClaim *claim, const char *since)
+claim_fault(GpClaim *claim, const char *since, const char *good_pool)
 {
     gint64 v;
 
     if (!claim->device)
         return "bad or missing device";
-    if (!claim->pool || !gp_pool_name_check(claim->pool, NULL))
+    /* Nearly every claim names the pool the one before it named. */
+    if (!claim->pool ||
+        (!(good_pool && strcmp(claim->pool, good_pool) == 0) &&
+         !gp_pool_name_check(claim->pool, NULL)))
         return "bad or missing pool";
     if (!claim->domain_uuid || !uuid_is_valid(claim->domain_uuid))
         return "bad or missing domain-uuid";
@@ -250,7 +258,7 @@ parse_claim(const GpXmlNode *node, GError **error)
         [CLAIM_DOMAIN_NAME] = span_of(domain_name),
         [CLAIM_PARENT] = span_of(parent),
     });
-    fault = claim_fault(claim, since);
+    fault = claim_fault(claim, since, NULL);
     if (fault) {
         g_set_error(error, GP_CLAIMS_ERROR, GP_CLAIMS_ERROR_CORRUPT, "line %u: %s",
                     node->line, fault);
@@ -321,6 +329,7 @@ static GpClaims *
 load_written(const char *data, gsize len)
 {
     g_autoptr(GpClaims) claims = gp_claims_new();
+    const char *good_pool = NULL;  /* the last claim's pool, checked */
     GpXmlDocScan scan;
 
     gp_xmldoc_scan_init(&scan, data, len);
@@ -352,7 +361,8 @@ load_written(const char *data, gsize len)
         /* The writer lists each device once, in order: a file that does
          * not is the tree's to read (and refuse, if a device is twice). */
         if ((!is_pci && !uuid_is_canonical(claim->device)) ||
-            claim_fault(claim, gp_xmldoc_span_str(&since, since_buf, sizeof(since_buf))) ||
+            claim_fault(claim, gp_xmldoc_span_str(&since, since_buf, sizeof(since_buf)),
+                        good_pool) ||
             (claims->claims->len > 0 &&
              compare_entries(g_ptr_array_index(claims->claims, claims->claims->len - 1),
                              claim) >= 0)) {
@@ -360,6 +370,7 @@ load_written(const char *data, gsize len)
             return NULL;
         }
         g_ptr_array_add(claims->claims, claim);
+        good_pool = claim->pool;
         ((ClaimEntry *)claim)->line = line;
         ((ClaimEntry *)claim)->line_len = scan.p - line;
     }
