@@ -16,12 +16,8 @@
  *
  * Times drift with the load of the machine; instructions do not, so the
  * calls of (a) and (b) are also counted once each with valgrind's
- * callgrind, which follows the gate's exec into gpupool-hook-domain.  It
- * keeps one count per process, that of the program it ran last, from its
- * first instruction (the dynamic loader) to its exit: a call of (b) is
- * counted as the domain part's count plus the gate's, which is (a)'s.
- *   (l) what gpupool-hook-domain costs before it does anything: started
- *       without arguments, it loads its libraries and exits.
+ * callgrind, from the gate's first instruction (the dynamic loader) to
+ * its exit, the domain part it loads included.
  */
 #include "config.h"
 
@@ -278,8 +274,6 @@ main(void)
     g_autofree char *python = g_find_program_in_path("python3");
     g_autofree char *valgrind = g_find_program_in_path("valgrind");
     g_autofree char *counts = g_dir_make_tmp("gpupool-bench-count-XXXXXX", NULL);
-    g_autofree char *domain_part = g_build_filename(top ? top : ".", "hooks",
-                                                    "gpupool-hook-domain", NULL);
     g_autoptr(GpSim) sim = NULL;
     g_autofree char *flag = NULL;
     g_autofree char *claims_path = NULL;
@@ -287,7 +281,7 @@ main(void)
     double plain_ms[BENCH_PLAIN_RUNS], py_ms[BENCH_PYTHON_RUNS];
     double claim_ms[BENCH_CLAIM_RUNS], release_ms[BENCH_CLAIM_RUNS];
     double a, p = -1, b_claim, b_release;
-    gint64 n_plain = -1, n_claim = -1, n_release = -1, n_load = -1;
+    gint64 n_plain = -1, n_claim = -1, n_release = -1;
     int fail = 0;
 
     signal(SIGPIPE, SIG_IGN);
@@ -307,10 +301,8 @@ main(void)
     a = median(plain_ms, BENCH_PLAIN_RUNS);
     if (valgrind) {
         const char *argv[] = { link, "web1", "prepare", "begin", "-", NULL };
-        const char *bare[] = { domain_part, NULL };
 
         n_plain = counted_run(valgrind, counts, "plain", argv, plain, 0);
-        n_load = counted_run(valgrind, counts, "load", bare, "", 2);
     }
 
     /* (p) The baseline a hook written in Python would cost. */
@@ -388,10 +380,6 @@ main(void)
                     claims_path);
             n_release = -1;
         }
-        if (n_claim > 0)
-            n_claim += n_plain;
-        if (n_release > 0)
-            n_release += n_plain;
     }
 
     printf("bench-hook: (a) domain without request:       %7.3f ms per call (target < %.0f ms)\n",
@@ -413,7 +401,6 @@ main(void)
     print_count("(b) release:                     ", n_release);
     printf("bench-hook:     (b) target <= %.0f M instructions per call\n",
            BENCH_CLAIM_TARGET_INSTRUCTIONS / 1e6);
-    print_count("(l) gpupool-hook-domain, no work:", n_load);
 
     if (a >= BENCH_PLAIN_TARGET_MS) {
         fprintf(stderr, "bench-hook: FAIL: (a) %.3f ms >= %.0f ms\n", a, BENCH_PLAIN_TARGET_MS);

@@ -31,7 +31,7 @@ bench: tests/integration/gp-it-host
 # bench-hook spawns the hook programs as libvirt would; bench-devices runs
 # gpupool with the simulated kernel preloaded (gp_sim_run()), an object
 # only `make check` would build otherwise.
-bench: hooks/gpupool-hook hooks/gpupool-hook-domain hooks/gpupool-hook-domain-xml \
+bench: hooks/gpupool-hook hooks/gpupool-hook-domain.la hooks/gpupool-hook-domain-xml \
 	hooks/gpupool-xml.la tests/sim/libgpsim-preload.la
 
 # bench-cluster.sh: GpuDomain's cost over VirtualDomain's, and node loss
@@ -43,7 +43,7 @@ bench: $(GP_BENCHES) src/gpupool
 	for b in $(GP_BENCHES); do \
 	  top_srcdir=$(abs_top_srcdir) top_builddir=$(abs_top_builddir) \
 	    GPUPOOL_SCHEMADIR=$(abs_top_srcdir)/xml \
-	    GPUPOOL_XMLDIR=$(abs_top_builddir)/hooks/.libs ./$$b || fail=1; \
+	    GPUPOOL_HOOK_LIBDIR=$(abs_top_builddir)/hooks/.libs ./$$b || fail=1; \
 	done; \
 	top_srcdir=$(abs_top_srcdir) top_builddir=$(abs_top_builddir) \
 	  GPUPOOL_SCHEMADIR=$(abs_top_srcdir)/xml \

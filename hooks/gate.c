@@ -7,23 +7,23 @@
  * nothing but libc: loading GLib and libxml2 (with ICU) alone costs more
  * than a millisecond per call.  It lets through only the operations
  * gpupool handles and only domains whose XML mentions the gpupool
- * namespace, and hands those to gpupool-hook-domain (hooks/hook.c), the
- * part that parses, locks and claims, with the XML it already read as
- * stdin.  At prepare begin it also hands on a domain that may pass host
- * devices through (it mentions "hostdev", or has a character reference,
- * which can spell it): such a domain must not name a pool device, which
- * gpupool-hook-domain checks.  Everything else exits 0
+ * namespace, and hands those to the domain part (hooks/hook.c), the part
+ * that parses, locks and claims, which it loads as a module only then,
+ * with the XML it already read.  At prepare begin it also hands on a
+ * domain that may pass host devices through (it mentions "hostdev", or
+ * has a character reference, which can spell it): such a domain must not
+ * name a pool device, which the domain part checks.  Everything else exits 0
  * here: without reading stdin for the operations gpupool ignores, after
  * one to three substring searches otherwise. */
 #define _GNU_SOURCE
 #include "config.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <syslog.h>
@@ -36,7 +36,6 @@
 #include "hooks/hook-ops.h"
 
 #define GATE_MAX_INPUT GP_HOOK_MAX_INPUT
-#define GATE_DOMAIN_PART "gpupool-hook-domain"
 
 /* Reads FD into a new buffer: at most GATE_MAX_INPUT bytes, *TRUNCATED
  * set when there was more. */
@@ -85,23 +84,6 @@ read_all(int fd, size_t *len_out, int *truncated)
     }
     *len_out = len;
     return buf;
-}
-
-static int
-write_all(int fd, const char *data, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, data, len);
-
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        data += n;
-        len -= n;
-    }
-    return 0;
 }
 
 /* Appends TEXT to OUT (of SIZE bytes, used *LEN), control characters as
@@ -186,24 +168,14 @@ gate_fail(const char *name, GpHookOp op, const char *message)
     return refused ? 1 : 0;
 }
 
-/* The domain part sits next to this program: $(libexecdir) when
- * installed (the hook directory holds only a symlink), src/ in the build
- * tree. */
+/* Where the domain part is (hook-ops.h). */
 static int
 domain_part_path(char *out, size_t size)
 {
-    char self[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-    char *slash;
+    const char *env = getenv(GP_HOOK_ENV_LIBDIR);
+    const char *dir = env && *env ? env : GP_HOOK_LIBDIR;
 
-    if (n <= 0)
-        return -1;
-    self[n] = '\0';
-    slash = strrchr(self, '/');
-    if (!slash)
-        return -1;
-    *slash = '\0';
-    if ((size_t)snprintf(out, size, "%s/%s", self, GATE_DOMAIN_PART) >= size)
+    if ((size_t)snprintf(out, size, "%s/%s", dir, GP_HOOK_DOMAIN_MODULE) >= size)
         return -1;
     return 0;
 }
@@ -214,9 +186,11 @@ main(int argc, char **argv)
     char path[PATH_MAX];
     size_t len = 0;
     int truncated = 0;
+    GpHookDomainRun run;
+    void *module;
     GpHookOp op;
+    int status;
     char *xml;
-    int fd;
 
     if (argc < 4) {
         fprintf(stderr, "gpupool: usage: %s DOMAIN OPERATION SUB-OPERATION [EXTRA] "
@@ -249,27 +223,25 @@ main(int argc, char **argv)
         }
     }
 
-    /* Hand the XML on as stdin: an anonymous in-memory file, so nothing
-     * touches a disk and nothing is left behind. */
-    fd = memfd_create("gpupool-hook-xml", 0);
-    if (fd < 0 || write_all(fd, xml, len) < 0 || lseek(fd, 0, SEEK_SET) < 0 ||
-        dup2(fd, STDIN_FILENO) < 0 || domain_part_path(path, sizeof(path)) < 0) {
-        char why[256];
-        int err = errno;
+    /* Into this process rather than a program of its own: a second
+     * program image, and the C library started twice, cost more than
+     * anything the domain part does (hooks/local.mk). */
+    if (domain_part_path(path, sizeof(path)) < 0) {
+        free(xml);
+        return gate_fail(argv[1], op, "the hook's module directory (" GP_HOOK_ENV_LIBDIR
+                         ") is too long");
+    }
+    module = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    run = module ? (GpHookDomainRun)dlsym(module, GP_HOOK_DOMAIN_ENTRY) : NULL;
+    if (!run) {
+        char why[PATH_MAX + 512];
 
         free(xml);
-        snprintf(why, sizeof(why), "cannot pass the domain XML on: %s", strerror(err));
+        snprintf(why, sizeof(why), "cannot load the hook's domain part %s: %s "
+                 "(reinstall gpupool)", path, dlerror());
         return gate_fail(argv[1], op, why);
     }
-    if (fd != STDIN_FILENO)
-        close(fd);
+    status = run(argc, argv, xml, len, truncated);
     free(xml);
-    execv(path, argv);
-    {
-        char why[PATH_MAX + 128];
-
-        snprintf(why, sizeof(why), "cannot run %s: %s (reinstall gpupool)", path,
-                 strerror(errno));
-        return gate_fail(argv[1], op, why);
-    }
+    return status;
 }

@@ -28,6 +28,20 @@ typedef enum {
 #define GP_HOOK_MAX_INPUT GP_DOMXML_MAX_SIZE
 #define GP_HOOK_ENV_TRUNCATED "GPUPOOL_HOOK_TRUNCATED"
 
+/* The directory of the hook's modules (hooks/local.mk): the domain part
+ * the gate loads, and the libxml2 reader the domain part loads when it
+ * must.  GP_HOOK_ENV_LIBDIR names another (the build tree's tests). */
+#define GP_HOOK_LIBDIR GP_PKGLIBDIR "/hook"
+#define GP_HOOK_ENV_LIBDIR "GPUPOOL_HOOK_LIBDIR"
+#define GP_HOOK_DOMAIN_MODULE "gpupool-hook-domain.so"
+/* What the gate calls in it: the domain DOMAIN of argv[1], the hook's
+ * arguments ARGV (ARGC of them), and the LEN bytes of domain XML at XML
+ * (NUL-terminated; only its head if TRUNCATED).  Returns the hook's exit
+ * status. */
+#define GP_HOOK_DOMAIN_ENTRY "gp_hook_domain_run"
+typedef int (*GpHookDomainRun)(int argc, char **argv, const char *xml, size_t len,
+                               int truncated);
+
 static inline GpHookOp
 gp_hook_op_classify(const char *op, const char *sub)
 {

@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* gpupool-hook-domain: the part of the libvirt QEMU hook that acts.
- *
- *   gpupool-hook-domain DOMAIN OPERATION SUB-OPERATION EXTRA < domain XML
+/* The domain part of the libvirt QEMU hook: the part that acts.
  *
  * libvirt runs gpupool-hook (hooks/gate.c), which lets through only the
  * operations below and only domains whose XML mentions the gpupool
  * namespace or, at prepare begin, passes host devices through; it then
- * runs this program with the same arguments and the XML as stdin.  Run
- * directly, this program applies the same filters itself.
+ * loads this part as a module (gpupool-hook-domain.so) and calls
+ * gp_hook_domain_run() with the same arguments and the XML it read.
+ * This part applies the same filters itself.
  *
  * libvirt shows what a failing hook printed on stderr in the start error,
  * so a refusal is one line on stderr and exit status 1.  The same line
@@ -17,13 +16,16 @@
  * buried.  At migrate and restore begin libvirt reads a replacement
  * definition from stdout; empty output keeps the original.
  *
- * Built twice (hooks/local.mk).  gpupool-hook-domain links no libxml2,
- * whose start-up (with the ICU and C++ runtime it pulls in) was most of
- * a claim's cost: it reads the domain XML with GMarkup
+ * Built twice (hooks/local.mk).  The module links no libxml2, whose
+ * start-up (with the ICU and C++ runtime it pulls in) was most of a
+ * claim's cost: it reads the domain XML with GMarkup
  * (gp_domxml_read_assignment_fast()) and hands whatever that cannot
- * decide, and every incoming migration, which rewrites the XML, to
- * gpupool-hook-domain-xml, the same code linked with libxml2, before it
- * has done anything.
+ * decide, and every incoming migration, which rewrites the XML, to the
+ * program gpupool-hook-domain-xml, the same code linked with libxml2,
+ *
+ *   gpupool-hook-domain-xml DOMAIN OPERATION SUB-OPERATION EXTRA < domain XML
+ *
+ * before it has done anything.
  *
  * The hook runs inside the domain's libvirt job: it must never call back
  * into libvirt.  Re-pointing stopped domains after a claim or release is
@@ -57,6 +59,7 @@
 /* A pending rebalance older than this never began: start another. */
 #define HOOK_REBALANCE_STALE_SECONDS 60
 
+#ifndef GP_HOOK_MODULE
 /* Reads stdin into a NUL-terminated buffer, at most GP_HOOK_MAX_INPUT
  * bytes: *TRUNCATED says there was more (or the gate said so, having
  * handed on only the head); NULL if it cannot be read. */
@@ -98,6 +101,7 @@ read_stdin(gsize *len_out, gboolean *truncated)
     *len_out = len;
     return buf;
 }
+#endif
 
 static void
 close_from(int lowfd)
@@ -361,7 +365,7 @@ do_reconnect(const HookDomain *who, GpDomain *dom)
 #ifdef GP_HOOK_WITHOUT_LIBXML2
 #define HOOK_FULL_PROGRAM "gpupool-hook-domain-xml"
 
-/* Runs gpupool-hook-domain-xml, which sits next to this program, with
+/* Runs gpupool-hook-domain-xml, which sits next to the gate, with
  * the same arguments and the LEN bytes of XML as its standard input (a
  * memory file: a pipe could fill up before anyone reads it).  Only
  * before anything was done: the other program does it all again. */
@@ -438,43 +442,17 @@ do_migrate(const HookDomain *who, GpDomain *dom, GPtrArray *requests, const char
 
 #endif
 
-int
-main(int argc, char **argv)
+/* The hook for operation OP of the domain ARGV[1], whose XML is the LEN
+ * bytes at XML (only its head if TRUNCATED). */
+static int
+hook_run(char **argv, GpHookOp op, const char *xml, gsize len, gboolean truncated)
 {
     g_autoptr(GpDomAssignment) asg = NULL;
     g_autoptr(GpDomain) dom = NULL;
     g_autoptr(GError) error = NULL;
-    g_autofree char *xml = NULL;
-    HookDomain who = { 0 };
-    GpHookOp op;
-    gboolean truncated = FALSE;
-    gsize len = 0;
+    HookDomain who = { .name = argv[1], .op = op };
     int ret = 0;
 
-    if (argc < 4) {
-        fprintf(stderr, "gpupool: usage: %s DOMAIN OPERATION SUB-OPERATION [EXTRA] "
-                "< DOMAIN-XML (libvirt runs this as its QEMU hook)\n", argv[0]);
-        return 2;
-    }
-    op = gp_hook_op_classify(argv[2], argv[3]);
-    if (op == GP_HOOK_OP_IGNORED)
-        return 0;
-    who.name = argv[1];
-    who.op = op;
-
-    xml = read_stdin(&len, &truncated);
-    if (!xml || (truncated && !gp_hook_op_takes_truncated(op))) {
-        g_autofree char *why = g_strdup_printf("%.64s: cannot read the domain XML (over %d "
-                                               "MiB, or unreadable): refusing to look at it",
-                                               argv[1], GP_HOOK_MAX_INPUT >> 20);
-        g_autofree char *line = gp_one_line(why);
-
-        if (gp_hook_op_can_refuse(op))
-            return fail(&who, why);
-        fprintf(stderr, "gpupool: %s\n", line);
-        gp_syslog_domain(LOG_WARNING, who.name, NULL, "%s: %s", op_event(op), line);
-        return 0;
-    }
     if (truncated)
         return do_release_by_head(&who, xml, len);
     if (!gp_domxml_has_assignment(xml, len) &&
@@ -556,3 +534,55 @@ main(int argc, char **argv)
     }
     return ret;
 }
+
+#ifdef GP_HOOK_MODULE
+int gp_hook_domain_run(int argc, char **argv, const char *xml, size_t len, int truncated);
+
+/* GpHookDomainRun (hook-ops.h): the gate has checked the arguments and
+ * read the XML, and set GP_HOOK_ENV_TRUNCATED for hand_over(). */
+int
+gp_hook_domain_run(int argc, char **argv, const char *xml, size_t len, int truncated)
+{
+    GpHookOp op = argc < 4 ? GP_HOOK_OP_IGNORED : gp_hook_op_classify(argv[2], argv[3]);
+
+    if (op == GP_HOOK_OP_IGNORED)
+        return 0;
+    return hook_run(argv, op, xml, len, truncated);
+}
+#else
+int
+main(int argc, char **argv)
+{
+    g_autofree char *xml = NULL;
+    HookDomain who = { 0 };
+    GpHookOp op;
+    gboolean truncated = FALSE;
+    gsize len = 0;
+
+    if (argc < 4) {
+        fprintf(stderr, "gpupool: usage: %s DOMAIN OPERATION SUB-OPERATION [EXTRA] "
+                "< DOMAIN-XML (libvirt runs this as its QEMU hook)\n", argv[0]);
+        return 2;
+    }
+    op = gp_hook_op_classify(argv[2], argv[3]);
+    if (op == GP_HOOK_OP_IGNORED)
+        return 0;
+    who.name = argv[1];
+    who.op = op;
+
+    xml = read_stdin(&len, &truncated);
+    if (!xml || (truncated && !gp_hook_op_takes_truncated(op))) {
+        g_autofree char *why = g_strdup_printf("%.64s: cannot read the domain XML (over %d "
+                                               "MiB, or unreadable): refusing to look at it",
+                                               argv[1], GP_HOOK_MAX_INPUT >> 20);
+        g_autofree char *line = gp_one_line(why);
+
+        if (gp_hook_op_can_refuse(op))
+            return fail(&who, why);
+        fprintf(stderr, "gpupool: %s\n", line);
+        gp_syslog_domain(LOG_WARNING, who.name, NULL, "%s: %s", op_event(op), line);
+        return 0;
+    }
+    return hook_run(argv, op, xml, len, truncated);
+}
+#endif

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* gp_xmldoc_parse_tree() for the hook program that links no libxml2:
+/* gp_xmldoc_parse_tree() for the hook's domain part, which links no libxml2:
  * the libxml2 reader is loaded from a module, and only when needed.
  *
  * The hook reads the claims and the stored pools in the spelling
@@ -11,27 +11,27 @@
  * would mean redoing work already done; loading the reader in place
  * costs nothing until then.  Linking this file keeps the library's
  * own gp_xmldoc_parse_tree() (base/xmldoc.c), and libxml2 with it,
- * out of the program. */
+ * out of the domain part. */
 #include "config.h"
 
 #include <gmodule.h>
 
 #include "base/xmldoc.h"
+#include "hooks/hook-ops.h"
 
 #define XML_MODULE_NAME "gpupool-xml.so"
 
 typedef GpXmlNode *(*ParseTree)(const char *what, const char *xml, gsize len, gsize max_size,
                                 GQuark domain, gint code, GError **error);
 
-/* Where the module is: GPUPOOL_XMLDIR (the build tree's tests), else
- * $(pkglibdir)/xml, apart from the back-end modules that $(pkglibdir)
- * holds. */
+/* Where the module is: beside the domain part, in $(pkglibdir)/hook,
+ * apart from the back-end modules that $(pkglibdir) holds (hook-ops.h). */
 static char *
 module_path(void)
 {
-    const char *env = g_getenv("GPUPOOL_XMLDIR");
+    const char *env = g_getenv(GP_HOOK_ENV_LIBDIR);
 
-    return g_build_filename(env && *env ? env : GP_PKGLIBDIR "/xml", XML_MODULE_NAME, NULL);
+    return g_build_filename(env && *env ? env : GP_HOOK_LIBDIR, XML_MODULE_NAME, NULL);
 }
 
 GpXmlNode *

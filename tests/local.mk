@@ -15,9 +15,10 @@ include bench/local.mk
 
 TESTS_ENVIRONMENT = \
 	GPUPOOL_SCHEMADIR=$(abs_top_srcdir)/xml \
-	GPUPOOL_XMLDIR=$(abs_top_builddir)/hooks/.libs \
+	GPUPOOL_HOOK_LIBDIR=$(abs_top_builddir)/hooks/.libs \
 	top_srcdir=$(abs_top_srcdir) top_builddir=$(abs_top_builddir) \
-	GP_PROGRAMS='$(bin_PROGRAMS) $(libexec_PROGRAMS)'
+	GP_PROGRAMS='$(bin_PROGRAMS) $(libexec_PROGRAMS)' \
+	GP_HOOK_MODULE=hooks/.libs/gpupool-hook-domain.so
 
 EXTRA_DIST += \
 	tests/debian-packages tests/install-deps \

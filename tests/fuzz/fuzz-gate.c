@@ -4,7 +4,7 @@
  * look at the domain at all.
  *
  * Input: domain XML, tried with every hook operation.  Checked: the gate
- * and gpupool-hook-domain's own filter agree (hooks/hook-ops.h: the two
+ * and the domain part's own filter agree (hooks/hook-ops.h: the two
  * must never disagree about what reaches the hook), and the XML the gate
  * lets through is read without crashing. */
 #include "config.h"
@@ -29,7 +29,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (gsize i = 0; i < G_N_ELEMENTS(ops); i++) {
         GpHookOp op = ops[i];
         int gate = gp_gate_wants(op, xml, size);
-        /* hooks/hook.c's test, run by gpupool-hook-domain on what it gets. */
+        /* hooks/hook.c's test, run by the domain part on what it gets. */
         int hook = op != GP_HOOK_OP_IGNORED &&
                    (gp_domxml_has_assignment(xml, size) ||
                     (op == GP_HOOK_OP_PREPARE && gp_domxml_may_pass_through(xml, size)));

@@ -96,9 +96,9 @@ top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 HOOK=$top_builddir/hooks/gpupool-hook
 CLI=$top_builddir/src/gpupool
 MKHOST=$top_builddir/tests/integration/gp-it-host
-for f in "$HOOK" "$top_builddir/hooks/gpupool-hook-domain" \
+for f in "$HOOK" "$top_builddir/hooks/.libs/gpupool-hook-domain.so" \
     "$top_builddir/hooks/gpupool-hook-domain-xml" "$CLI" "$MKHOST"; do
-    [ -x "$f" ] || { say "FAIL: $f not built (run make check)"; exit 1; }
+    [ -f "$f" ] || { say "FAIL: $f not built (run make check)"; exit 1; }
 done
 
 WORK=$(mktemp -d /tmp/gpupool-it.XXXXXX) || exit 1
@@ -241,7 +241,7 @@ PRELOAD=$top_builddir/tests/sim/.libs/libgpsim-preload.so
 [ -f "$PRELOAD" ] || { say "FAIL: $PRELOAD not built (run make check)"; exit 1; }
 ENV_LINES="export GPUPOOL_SYSFS_ROOT='$HOST/sys' GPUPOOL_CONFDIR='$HOST/etc/gpupool'
 export GPUPOOL_STATEDIR='$STATEDIR' GPUPOOL_SCHEMADIR='$top_srcdir/xml'
-export GPUPOOL_XMLDIR='$top_builddir/hooks/.libs'
+export GPUPOOL_HOOK_LIBDIR='$top_builddir/hooks/.libs'
 export GPUPOOL_CLI='$WORK/gpupool' GP_IT_WORK='$WORK' LIBVIRT_DEFAULT_URI='$URI'
 export LD_PRELOAD='$PRELOAD'"
 # A sanitized build's report settings (tests/sanitizer-check), which

@@ -65,8 +65,8 @@ check_tree() { # TOP [BUILD]: print one line per violation; exit 1 if any
 		END { exit bad > 0 }
 	' "$rules" $(cd "$top" && find src hooks plugin -name '*.[ch]' | sort | sed "s|^|$top/|") || return 1
 	if [ -n "$build" ]; then
-		for prog in "$build/hooks/gpupool-hook" "$build/hooks/gpupool-hook-domain"; do
-			[ -x "$prog" ] || continue
+		for prog in "$build/hooks/gpupool-hook" "$build/hooks/.libs/gpupool-hook-domain.so"; do
+			[ -f "$prog" ] || continue
 			if readelf -d "$prog" 2>/dev/null | grep -q 'NEEDED.*libvirt'; then
 				echo "$prog: linked against libvirt; the hook must never call back into it (link only src/libgpupool.la)"
 				return 1

@@ -6,7 +6,8 @@
 # gate, which libvirt runs for every domain of the host, links the C
 # library alone, dynamically (picking up libc's security fixes), and
 # nothing else (a sanitized build adds the sanitizers' runtimes); and the
-# hook's claim and release program links no libxml2.
+# hook's domain part, the module the gate loads to claim and release,
+# links no libxml2 (GP_HOOK_MODULE names it).
 #
 # GP_PROGRAMS: the programs, as the build tree names them (the Makefile
 # passes bin_PROGRAMS and libexec_PROGRAMS).
@@ -33,12 +34,19 @@ for p in $GP_PROGRAMS; do
 			grep -v -x -e 'libc.so.6' -e 'libasan.so.[0-9]*' -e 'libubsan.so.[0-9]*')
 		[ -z "$needed" ] || bad "$p links more than libc: $(echo $needed)"
 		;;
-	*/gpupool-hook-domain)
-		# The claim and release path: libxml2 (and the ICU and C++
-		# runtime it pulls in) only in gpupool-hook-domain-xml.
-		readelf -d "$f" | grep -q 'NEEDED.*libxml2' && bad "$p links libxml2"
-		;;
 	esac
 	[ "$failures" -eq 0 ] && echo "ok: $p"
 done
+# The claim and release path: libxml2 (and the ICU and C++ runtime it
+# pulls in) only in gpupool-hook-domain-xml; libvirt nowhere.
+if [ -n "${GP_HOOK_MODULE:-}" ]; then
+	f=$builddir/$GP_HOOK_MODULE
+	if [ ! -f "$f" ]; then
+		bad "$GP_HOOK_MODULE not built"
+	else
+		readelf -d "$f" | grep -q 'NEEDED.*libxml2' && bad "$GP_HOOK_MODULE links libxml2"
+		readelf -d "$f" | grep -q 'NEEDED.*libvirt' && bad "$GP_HOOK_MODULE links libvirt"
+		[ "$failures" -eq 0 ] && echo "ok: $GP_HOOK_MODULE"
+	fi
+fi
 [ "$failures" -eq 0 ] || { echo "$failures program check(s) failed"; exit 1; }

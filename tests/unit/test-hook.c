@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The libvirt hook as libvirt runs it (hooks/gpupool-hook, the gate, and
- * hooks/gpupool-hook-domain behind it), with the domain XML on stdin, on
+ * the domain part it loads), with the domain XML on stdin, on
  * the simulated hook host (pool-fixtures.h). */
 #include "config.h"
 
@@ -949,6 +949,22 @@ Test(hook, binary_reads_a_hand_edited_claims_file_and_domain_as_before)
     cr_expect_str_eq(holder(claims, GPU0), "vm2");
 }
 
+/* Runs the hook for DOMAIN (XML) with the hook's module directory
+ * GPUPOOL_HOOK_LIBDIR set to DIR for that run only. */
+static void
+run_hook_with_libdir(GpHookRun *run, const char *dir, const char *domain, const char *op,
+                     const char *sub, const char *xml)
+{
+    g_autofree char *old_dir = g_strdup(g_getenv("GPUPOOL_HOOK_LIBDIR"));
+
+    g_setenv("GPUPOOL_HOOK_LIBDIR", dir, TRUE);
+    gp_test_run_hook(run, domain, op, sub, xml);
+    if (old_dir)
+        g_setenv("GPUPOOL_HOOK_LIBDIR", old_dir, TRUE);
+    else
+        g_unsetenv("GPUPOOL_HOOK_LIBDIR");
+}
+
 /* Without the module that holds libxml2's reader, a claims file GMarkup
  * cannot decide on is refused naming the file and the fix, and nothing
  * changes. */
@@ -959,19 +975,46 @@ Test(hook, binary_without_its_xml_reader_refuses_a_hand_edited_claims_file_namin
     g_autofree char *path = gp_paths_claims();
     g_autofree char *edited = NULL;
     g_autofree char *after = NULL;
-    g_autofree char *old_dir = g_strdup(g_getenv("GPUPOOL_XMLDIR"));
+    g_autofree char *dir = g_build_filename(gp_sim_base(sim), "hook-lib", NULL);
+    g_autofree char *domain_part = g_build_filename(g_getenv("GPUPOOL_HOOK_LIBDIR"),
+                                                    "gpupool-hook-domain.so", NULL);
+    g_autofree char *link = g_build_filename(dir, "gpupool-hook-domain.so", NULL);
     g_auto(GpHookRun) run = { 0 };
 
+    /* The domain part alone, without gpupool-xml.so beside it. */
+    cr_assert_eq(g_mkdir_with_parents(dir, 0755), 0);
+    cr_assert_eq(symlink(domain_part, link), 0);
     edited = g_strdup("<claims><!-- by hand --></claims>\n");
     cr_assert(g_file_set_contents(path, edited, -1, NULL));
-    g_setenv("GPUPOOL_XMLDIR", "/nonexistent", TRUE);
-    gp_test_run_hook(&run, "vm2", "prepare", "begin", vm2);
-    if (old_dir)
-        g_setenv("GPUPOOL_XMLDIR", old_dir, TRUE);
-    else
-        g_unsetenv("GPUPOOL_XMLDIR");
+    run_hook_with_libdir(&run, dir, "vm2", "prepare", "begin", vm2);
     cr_expect_eq(run.status, 1);
     cr_expect(strstr(run.err, path) && strstr(run.err, "reinstall gpupool"), "%s", run.err);
     cr_assert(g_file_get_contents(path, &after, NULL, NULL));
     cr_expect_str_eq(after, edited, "the claims file is left as it was");
+}
+
+/* Without its domain part, the gate refuses to start a pool domain in
+ * one line naming the module and the fix, and claims nothing; a domain
+ * gpupool does not manage still starts. */
+Test(hook, binary_without_its_domain_part_refuses_a_pool_domain_naming_the_fix)
+{
+    const char *const devs[] = { GPU0, NULL };
+    g_autofree char *vm2 = domain_xml("vm2", UUID_B, devs);
+    g_autofree char *plain = domain_xml("web", UUID_C, NULL);
+    g_autofree char *dir = g_build_filename(gp_sim_base(sim), "no-hook-lib", NULL);
+    g_autoptr(GpClaims) claims = NULL;
+    g_auto(GpHookRun) run = { 0 };
+    g_auto(GpHookRun) other = { 0 };
+
+    cr_assert_eq(g_mkdir_with_parents(dir, 0755), 0);
+    run_hook_with_libdir(&run, dir, "vm2", "prepare", "begin", vm2);
+    cr_expect_eq(run.status, 1);
+    cr_expect(g_str_has_prefix(run.err, "gpupool: vm2: cannot load the hook's domain part ") &&
+              strstr(run.err, "/no-hook-lib/gpupool-hook-domain.so") &&
+              g_str_has_suffix(run.err, "(reinstall gpupool)\n"), "%s", run.err);
+    cr_expect_eq(strchr(run.err, '\n'), run.err + strlen(run.err) - 1, "one line: %s", run.err);
+    claims = gp_test_load_claims();
+    cr_expect_eq(gp_claims_all(claims)->len, 0, "nothing is claimed");
+    run_hook_with_libdir(&other, dir, "web", "prepare", "begin", plain);
+    cr_expect_eq(other.status, 0, "%s", other.err);
 }

@@ -136,8 +136,8 @@ gpupool_env() {
 		# Uninstalled build tree: plugins from its .libs, the CLI the hook
 		# starts for 'rebalance' from src/.
 		[ -d "$BUILDDIR/plugin/.libs" ] && export GPUPOOL_PLUGINDIR=${GPUPOOL_PLUGINDIR:-$BUILDDIR/plugin/.libs}
-		# The hook's libxml2 reader module.
-		[ -d "$BUILDDIR/hooks/.libs" ] && export GPUPOOL_XMLDIR=${GPUPOOL_XMLDIR:-$BUILDDIR/hooks/.libs}
+		# The hook's modules: its domain part and libxml2 reader.
+		[ -d "$BUILDDIR/hooks/.libs" ] && export GPUPOOL_HOOK_LIBDIR=${GPUPOOL_HOOK_LIBDIR:-$BUILDDIR/hooks/.libs}
 		export GPUPOOL_CLI=${GPUPOOL_CLI:-$GPUPOOL}
 	fi
 	export GPUPOOL_CONFDIR=${GPUPOOL_CONFDIR:-/etc/gpupool}
@@ -186,7 +186,7 @@ install_hook() {
 export GPUPOOL_CONFDIR='$GPUPOOL_CONFDIR' GPUPOOL_STATEDIR='$GPUPOOL_STATEDIR'
 ${GPUPOOL_SCHEMADIR:+export GPUPOOL_SCHEMADIR='$GPUPOOL_SCHEMADIR'}
 ${GPUPOOL_PLUGINDIR:+export GPUPOOL_PLUGINDIR='$GPUPOOL_PLUGINDIR'}
-${GPUPOOL_XMLDIR:+export GPUPOOL_XMLDIR='$GPUPOOL_XMLDIR'}
+${GPUPOOL_HOOK_LIBDIR:+export GPUPOOL_HOOK_LIBDIR='$GPUPOOL_HOOK_LIBDIR'}
 export GPUPOOL_CLI='$GPUPOOL_CLI'
 '$GPUPOOL_HOOK' "\$@"
 rc=\$?
