@@ -3,12 +3,14 @@
 
 #include "base/txfile.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 G_DEFINE_QUARK(gp-txfile-error-quark, gp_txfile_error)
@@ -26,19 +28,32 @@ fail_errno(GError **error, int err, const char *what, const char *path)
     return FALSE;
 }
 
-static gboolean
-write_all(int fd, const char *data, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, data, len);
+/* The most pieces one writev() takes on Linux (UIO_MAXIOV). */
+#define TX_PIECES_MAX 1024
 
-        if (n < 0) {
+/* Writes the N PIECES in order, with as few calls as the kernel allows;
+ * PIECES is used up. */
+static gboolean
+write_pieces(int fd, struct iovec *pieces, guint n)
+{
+    while (n > 0) {
+        ssize_t done = writev(fd, pieces, MIN(n, (guint)TX_PIECES_MAX));
+
+        if (done < 0) {
             if (errno == EINTR)
                 continue;
             return FALSE;
         }
-        data += n;
-        len -= n;
+        /* Skip what was written, finishing a piece written in part. */
+        while (n > 0 && (size_t)done >= pieces->iov_len) {
+            done -= pieces->iov_len;
+            pieces++;
+            n--;
+        }
+        if (n > 0) {
+            pieces->iov_base = (char *)pieces->iov_base + done;
+            pieces->iov_len -= done;
+        }
     }
     return TRUE;
 }
@@ -47,19 +62,28 @@ gboolean
 gp_txfile_replace(const char *path, const char *data, gssize len,
                   int mode, GError **error)
 {
+    GpTxPiece piece = { data, len < 0 ? strlen(data) : (gsize)len };
+
+    return gp_txfile_replace_pieces(path, &piece, 1, mode, error);
+}
+
+gboolean
+gp_txfile_replace_pieces(const char *path, const GpTxPiece *pieces, guint n_pieces,
+                         int mode, GError **error)
+{
     g_autofree char *dir = g_path_get_dirname(path);
     g_autofree char *base = g_path_get_basename(path);
     g_autofree char *tmp = g_strdup_printf("%s/.%s.XXXXXX", dir, base);
+    g_autofree struct iovec *iov = g_new(struct iovec, MAX(n_pieces, 1));
     int fd;
     int dfd;
 
-    if (len < 0)
-        len = strlen(data);
-
+    for (guint i = 0; i < n_pieces; i++)
+        iov[i] = (struct iovec){ .iov_base = (void *)pieces[i].data, .iov_len = pieces[i].len };
     fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, mode);
     if (fd < 0)
         return fail_errno(error, errno, "create a temporary file in", dir);
-    if (fchmod(fd, mode) < 0 || !write_all(fd, data, len) || fsync(fd) < 0) {
+    if (fchmod(fd, mode) < 0 || !write_pieces(fd, iov, n_pieces) || fsync(fd) < 0) {
         int err = errno;
 
         close(fd);
@@ -102,26 +126,31 @@ is_leftover(const char *name)
     return TRUE;
 }
 
+/* opendir(), not g_dir_open(): the hook looks into directories that do
+ * not exist yet on every claim, and g_dir_open() spells out an error for
+ * them, loading the C library's character set conversion to do so. */
 guint
 gp_txfile_remove_leftovers(const char *dir, GPtrArray *removed)
 {
-    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-    const char *name;
+    DIR *d = opendir(dir);
+    struct dirent *entry;
     guint n = 0;
 
-    while (d && (name = g_dir_read_name(d))) {
+    while (d && (entry = readdir(d))) {
         g_autofree char *path = NULL;
         struct stat st;
 
-        if (!is_leftover(name))
+        if (!is_leftover(entry->d_name))
             continue;
-        path = g_build_filename(dir, name, NULL);
+        path = g_build_filename(dir, entry->d_name, NULL);
         if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && unlink(path) == 0) {
             n++;
             if (removed)
                 g_ptr_array_add(removed, g_steal_pointer(&path));
         }
     }
+    if (d)
+        closedir(d);
     return n;
 }
 

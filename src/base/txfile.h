@@ -22,6 +22,17 @@ GQuark gp_txfile_error_quark(void);
 gboolean gp_txfile_replace(const char *path, const char *data, gssize len,
                            int mode, GError **error);
 
+/* A piece of a file's new contents: LEN bytes at DATA. */
+typedef struct {
+    const char *data;
+    gsize len;
+} GpTxPiece;
+
+/* gp_txfile_replace() with the contents in N_PIECES pieces, written
+ * in order without first copying them into one buffer. */
+gboolean gp_txfile_replace_pieces(const char *path, const GpTxPiece *pieces, guint n_pieces,
+                                  int mode, GError **error);
+
 /* Removes from DIR the temporary files gp_txfile_replace() leaves when it
  * is killed between creating one and renaming it (".NAME.XXXXXX"),
  * adding their names to REMOVED (may be NULL).  Only for a directory

@@ -454,35 +454,69 @@ gp_claims_load(GError **error)
     return g_steal_pointer(&claims);
 }
 
+/* Appends the LEN bytes at DATA to PIECES, joining the last piece if they
+ * follow it in memory: the lines of claims read from the file come back
+ * as the few runs of it that a change left whole. */
+static void
+add_piece(GArray *pieces, const char *data, gsize len)
+{
+    GpTxPiece *last = pieces->len ? &g_array_index(pieces, GpTxPiece, pieces->len - 1) : NULL;
+
+    if (last && last->data + last->len == data) {
+        last->len += len;
+        return;
+    }
+    g_array_append_val(pieces, ((GpTxPiece){ data, len }));
+}
+
+/* The file is written from the lines of the file as read, where a claim
+ * has one, and the new claims' lines: no copy of the whole file is made
+ * (the hook saves on every claim and release). */
 gboolean
 gp_claims_save(GpClaims *claims, GError **error)
 {
     g_autofree char *dir = gp_paths_statedir();
     g_autofree char *path = gp_paths_claims();
     g_autoptr(GError) err = NULL;
-    g_autoptr(GString) out = g_string_sized_new(128 + claims->claims->len * 160);
+    g_autoptr(GString) fresh = g_string_new(NULL);
+    g_autoptr(GArray) ends = g_array_new(FALSE, FALSE, sizeof(gsize));
+    g_autoptr(GArray) pieces = g_array_sized_new(FALSE, FALSE, sizeof(GpTxPiece), 8);
+    guint next = 0;
+    gsize start = 0;
 
-    g_string_append(out, "<claims>\n");
+    /* The new lines first, so that FRESH no longer moves. */
     for (guint i = 0; i < claims->claims->len; i++) {
         const GpClaim *c = g_ptr_array_index(claims->claims, i);
-        const ClaimEntry *e = (const ClaimEntry *)c;
+
+        if (((const ClaimEntry *)c)->line)
+            continue;
+        g_string_append(fresh, "  <claim");
+        gp_xmldoc_append_attr(fresh, "device", c->device);
+        gp_xmldoc_append_attr(fresh, "pool", c->pool);
+        gp_xmldoc_append_attr(fresh, "domain-uuid", c->domain_uuid);
+        gp_xmldoc_append_attr(fresh, "domain-name", c->domain_name);
+        gp_xmldoc_append_int_attr(fresh, "since", c->since);
+        gp_xmldoc_append_attr(fresh, "parent", c->parent);
+        g_string_append(fresh, "/>\n");
+        g_array_append_val(ends, fresh->len);
+    }
+    add_piece(pieces, "<claims>\n", strlen("<claims>\n"));
+    for (guint i = 0; i < claims->claims->len; i++) {
+        const ClaimEntry *e = g_ptr_array_index(claims->claims, i);
+        gsize end;
 
         if (e->line) {
-            g_string_append_len(out, e->line, e->line_len);
+            add_piece(pieces, e->line, e->line_len);
             continue;
         }
-        g_string_append(out, "  <claim");
-        gp_xmldoc_append_attr(out, "device", c->device);
-        gp_xmldoc_append_attr(out, "pool", c->pool);
-        gp_xmldoc_append_attr(out, "domain-uuid", c->domain_uuid);
-        gp_xmldoc_append_attr(out, "domain-name", c->domain_name);
-        gp_xmldoc_append_int_attr(out, "since", c->since);
-        gp_xmldoc_append_attr(out, "parent", c->parent);
-        g_string_append(out, "/>\n");
+        end = g_array_index(ends, gsize, next++);
+        add_piece(pieces, fresh->str + start, end - start);
+        start = end;
     }
-    g_string_append(out, "</claims>\n");
+    add_piece(pieces, "</claims>\n", strlen("</claims>\n"));
     if (!gp_txfile_ensure_dir(dir, 0755, &err) ||
-        !gp_txfile_replace(path, out->str, out->len, 0644, &err)) {
+        !gp_txfile_replace_pieces(path, (const GpTxPiece *)(gpointer)pieces->data, pieces->len,
+                                  0644, &err)) {
         g_set_error(error, GP_CLAIMS_ERROR, GP_CLAIMS_ERROR_IO,
                     "cannot save the claims file: %s (check that %s is writable)",
                     err->message, dir);

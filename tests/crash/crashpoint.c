@@ -10,7 +10,7 @@
  *   GP_CRASH_AT       N: kill before the Nth call (0 or unset: only count);
  *   GP_CRASH_LOG      a file that gets one line per call, "N CALL PATH".
  *
- * Counted: write and pwrite to regular files (sysfs attributes are
+ * Counted: write, writev and pwrite to regular files (sysfs attributes are
  * regular files, in the kernel and in tests/sim), open and openat with
  * O_CREAT, creat, rename, renameat, renameat2, unlink, unlinkat, rmdir,
  * mkdir, mkdirat, symlink, link, fsync, fdatasync, ftruncate, fchmod,
@@ -47,6 +47,7 @@
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 /* Set once this object's constructor ran: before that, libraries still
@@ -238,6 +239,19 @@ write(int fd, const void *buf, size_t count)
     if (fd_is_file(fd, path, sizeof(path)))
         point("write", path);
     RUN(next(fd, buf, count));
+    return ret;
+}
+
+ssize_t
+writev(int fd, const struct iovec *iov, int iovcnt)
+{
+    char path[4096];
+    ssize_t ret;
+    NEXT(writev);
+
+    if (fd_is_file(fd, path, sizeof(path)))
+        point("writev", path);
+    RUN(next(fd, iov, iovcnt));
     return ret;
 }
 

@@ -59,6 +59,31 @@ Test(txfile, replace_leaves_the_new_contents_with_the_mode_and_no_temporary_file
     cr_assert_eq(entries(), 1);
 }
 
+/* More pieces than one writev() takes, of many sizes, empty ones among
+ * them: the file holds them all, in order. */
+Test(txfile, replace_in_pieces_writes_every_piece_in_order)
+{
+    g_autofree char *path = g_build_filename(dir, "claims.xml", NULL);
+    g_autoptr(GString) want = g_string_new(NULL);
+    g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func(g_free);
+    g_autofree GpTxPiece *pieces = g_new(GpTxPiece, 2500);
+    g_autofree char *got = NULL;
+    gsize len = 0;
+
+    for (guint i = 0; i < 2500; i++) {
+        char *text = g_strnfill(i % 7 == 0 ? 0 : i % 97, (char)('a' + i % 26));
+
+        g_ptr_array_add(texts, text);
+        pieces[i] = (GpTxPiece){ text, strlen(text) };
+        g_string_append(want, text);
+    }
+    cr_assert(gp_txfile_replace_pieces(path, pieces, 2500, 0644, NULL));
+    cr_assert(g_file_get_contents(path, &got, &len, NULL));
+    cr_assert_eq(len, want->len);
+    cr_assert_str_eq(got, want->str);
+    cr_assert_eq(entries(), 1);
+}
+
 Test(txfile, a_failed_replace_keeps_the_old_file_and_names_the_directory)
 {
     g_autofree char *path = g_build_filename(dir, "missing", "pool.xml", NULL);
