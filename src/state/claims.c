@@ -21,15 +21,17 @@ G_DEFINE_QUARK(gp-claims-error-quark, gp_claims_error)
 struct _GpClaims {
     GPtrArray *claims;      /* GpClaim*, owned, sorted by device (compare_entries()) */
     char *text;             /* the file as read in the writer's spelling, or NULL */
+    gpointer block;         /* the claims read from TEXT, with their strings */
 };
+
+static void claim_free(gpointer claim);
 
 GpClaims *
 gp_claims_new(void)
 {
     GpClaims *claims = g_new0(GpClaims, 1);
 
-    /* A claim is one block with its strings (claim_new()). */
-    claims->claims = g_ptr_array_new_with_free_func(g_free);
+    claims->claims = g_ptr_array_new_with_free_func(claim_free);
     return claims;
 }
 
@@ -39,6 +41,7 @@ gp_claims_free(GpClaims *claims)
     if (!claims)
         return;
     g_ptr_array_unref(claims->claims);
+    g_free(claims->block);
     g_free(claims->text);
     g_free(claims);
 }
@@ -55,6 +58,9 @@ typedef struct {
      * instead of formatting it anew.  NULL otherwise. */
     const char *line;
     gsize line_len;
+    /* In GpClaims.block, with every claim read from the file in the
+     * writer's spelling (load_written()), rather than a block of its own. */
+    gboolean in_block;
 } ClaimEntry;
 
 /* The strings of a claim, in the order claim_new() takes them. */
@@ -73,29 +79,20 @@ span_of(const char *str)
     return (GpXmlDocSpan){ .str = str, .len = str ? strlen(str) : 0 };
 }
 
-/* A claim of the strings VALUES (an absent one stays NULL), made as one
- * block with them and freed with g_free(): the hook reads every claim on
- * each call, and one allocation per claim instead of six is a good part
- * of that.  Nothing changes a claim's strings once it is made. */
-static GpClaim *
-claim_new(const GpXmlDocSpan values[CLAIM_N_STRINGS])
+/* Makes E a claim of the strings VALUES (an absent one stays NULL),
+ * copied to P on; where they end.  Nothing changes a claim's strings
+ * once it is made. */
+static char *
+claim_fill(ClaimEntry *e, char *p, const GpXmlDocSpan values[CLAIM_N_STRINGS])
 {
-    gsize size = sizeof(ClaimEntry);
-    ClaimEntry *e;
     char **fields[CLAIM_N_STRINGS];
-    char *p;
 
-    for (int i = 0; i < CLAIM_N_STRINGS; i++)
-        if (values[i].str)
-            size += values[i].len + 1;
-    e = g_malloc(size);
     *e = (ClaimEntry){ 0 };
     fields[CLAIM_DEVICE] = &e->claim.device;
     fields[CLAIM_POOL] = &e->claim.pool;
     fields[CLAIM_DOMAIN_UUID] = &e->claim.domain_uuid;
     fields[CLAIM_DOMAIN_NAME] = &e->claim.domain_name;
     fields[CLAIM_PARENT] = &e->claim.parent;
-    p = (char *)(e + 1);
     for (int i = 0; i < CLAIM_N_STRINGS; i++) {
         if (!values[i].str)
             continue;
@@ -104,7 +101,30 @@ claim_new(const GpXmlDocSpan values[CLAIM_N_STRINGS])
         *fields[i] = p;
         p += values[i].len + 1;
     }
+    return p;
+}
+
+/* A claim of the strings VALUES, made as one block with them and freed
+ * with claim_free(). */
+static GpClaim *
+claim_new(const GpXmlDocSpan values[CLAIM_N_STRINGS])
+{
+    gsize size = sizeof(ClaimEntry);
+    ClaimEntry *e;
+
+    for (int i = 0; i < CLAIM_N_STRINGS; i++)
+        if (values[i].str)
+            size += values[i].len + 1;
+    e = g_malloc(size);
+    claim_fill(e, (char *)(e + 1), values);
     return &e->claim;
+}
+
+static void
+claim_free(gpointer claim)
+{
+    if (!((ClaimEntry *)claim)->in_block)
+        g_free(claim);
 }
 
 /* The sort key of a claim on PCI device A, or on an mdev (A NULL). */
@@ -331,7 +351,18 @@ load_written(const char *data, gsize len)
     g_autoptr(GpClaims) claims = gp_claims_new();
     const char *good_pool = NULL;  /* the last claim's pool, checked */
     GpXmlDocScan scan;
+    ClaimEntry *entries;
+    char *strings;
+    gsize most = 0;
 
+    /* One block for every claim and its strings, not one each: a claim
+     * takes a line, and its strings (each followed by at least a quote
+     * in the file) fit in the bytes of the file. */
+    for (const char *nl = data; (nl = memchr(nl, '\n', data + len - nl)); nl++)
+        most++;
+    claims->block = g_malloc(most * sizeof(ClaimEntry) + len);
+    entries = claims->block;
+    strings = (char *)(entries + most);
     gp_xmldoc_scan_init(&scan, data, len);
     if (!gp_xmldoc_scan_skip(&scan, "<claims>\n"))
         return NULL;
@@ -339,11 +370,13 @@ load_written(const char *data, gsize len)
         GpXmlDocSpan values[CLAIM_N_STRINGS];
         GpXmlDocSpan since;
         char since_buf[32];
+        ClaimEntry *e;
         GpClaim *claim;
         GpPciAddr addr;
         gboolean is_pci;
 
-        if (!gp_xmldoc_scan_attr(&scan, "device", &values[CLAIM_DEVICE]) ||
+        if (claims->claims->len == most ||
+            !gp_xmldoc_scan_attr(&scan, "device", &values[CLAIM_DEVICE]) ||
             !gp_xmldoc_scan_attr(&scan, "pool", &values[CLAIM_POOL]) ||
             !gp_xmldoc_scan_attr(&scan, "domain-uuid", &values[CLAIM_DOMAIN_UUID]) ||
             !gp_xmldoc_scan_attr(&scan, "domain-name", &values[CLAIM_DOMAIN_NAME]) ||
@@ -356,7 +389,10 @@ load_written(const char *data, gsize len)
          * the tree's to read. */
         is_pci = gp_pci_addr_parse_canonical(values[CLAIM_DEVICE].str, values[CLAIM_DEVICE].len,
                                              &addr);
-        claim = claim_new(values);
+        e = &entries[claims->claims->len];
+        strings = claim_fill(e, strings, values);
+        e->in_block = TRUE;
+        claim = &e->claim;
         claim_set_key_of(claim, is_pci ? &addr : NULL);
         /* The writer lists each device once, in order: a file that does
          * not is the tree's to read (and refuse, if a device is twice). */
@@ -365,10 +401,8 @@ load_written(const char *data, gsize len)
                         good_pool) ||
             (claims->claims->len > 0 &&
              compare_entries(g_ptr_array_index(claims->claims, claims->claims->len - 1),
-                             claim) >= 0)) {
-            g_free(claim);
+                             claim) >= 0))
             return NULL;
-        }
         g_ptr_array_add(claims->claims, claim);
         good_pool = claim->pool;
         ((ClaimEntry *)claim)->line = line;
