@@ -45,14 +45,25 @@ gp_pool_type_from_string(const char *str, GpPoolType *type)
 void
 gp_pool_device_free(GpPoolDevice *dev)
 {
-    g_free(dev);
+    if (dev && !dev->in_block)
+        g_free(dev);
 }
 
-/* A member with its strings in one block, freed with g_free(): the hook
- * reads every member of a pool on each start, and one allocation per
- * member instead of three is a good part of that. */
+/* Room for the members of a pool read from its file, in one allocation:
+ * the hook reads every member of a pool on each start. */
+typedef struct {
+    GpPoolDevice *next;  /* the next free member */
+    guint left;          /* members left */
+    char *strings;       /* where the next member's strings go */
+    char *end;
+} MemberBlock;
+
+/* A member with its strings, in BLOCK if it has room (or BLOCK is NULL),
+ * else in one allocation of its own (not three): freed with
+ * gp_pool_device_free(). */
 static GpPoolDevice *
-device_new(const char *address, const char *host_driver, const char *companion_of)
+device_new_in(MemberBlock *block, const char *address, const char *host_driver,
+              const char *companion_of)
 {
     const char *src[] = { address, host_driver, companion_of };
     gsize len[G_N_ELEMENTS(src)];
@@ -65,12 +76,21 @@ device_new(const char *address, const char *host_driver, const char *companion_o
         len[i] = src[i] ? strlen(src[i]) + 1 : 0;
         size += len[i];
     }
-    dev = g_malloc(size);
-    *dev = (GpPoolDevice){ 0 };
+    if (block && block->left > 0 &&
+        (gsize)(block->end - block->strings) >= size - sizeof(GpPoolDevice)) {
+        dev = block->next++;
+        block->left--;
+        p = block->strings;
+        block->strings += size - sizeof(GpPoolDevice);
+        *dev = (GpPoolDevice){ .in_block = TRUE };
+    } else {
+        dev = g_malloc(size);
+        *dev = (GpPoolDevice){ 0 };
+        p = (char *)(dev + 1);
+    }
     dst[0] = &dev->address;
     dst[1] = &dev->host_driver;
     dst[2] = &dev->companion_of;
-    p = (char *)(dev + 1);
     for (guint i = 0; i < G_N_ELEMENTS(src); i++) {
         if (!src[i])
             continue;
@@ -91,6 +111,7 @@ gp_pool_free(GpPool *pool)
     g_free(pool->mdev_type);
     g_free(pool->vf_profile);
     g_ptr_array_unref(pool->devices);
+    g_free(pool->member_block);
     g_free(pool);
 }
 
@@ -288,7 +309,7 @@ gp_pool_add_device(GpPool *pool, const char *address, const char *host_driver,
                     "%s is already in pool '%s': nothing to add", address, pool->name);
         return FALSE;
     }
-    dev = device_new(address, host_driver, companion_of);
+    dev = device_new_in(NULL, address, host_driver, companion_of);
     g_ptr_array_insert(pool->devices, pos, dev);
     return TRUE;
 }
@@ -333,7 +354,7 @@ gp_pool_copy(const GpPool *pool)
     copy->devices = g_ptr_array_new_with_free_func((GDestroyNotify)gp_pool_device_free);
     for (guint i = 0; i < pool->devices->len; i++) {
         const GpPoolDevice *dev = g_ptr_array_index(pool->devices, i);
-        GpPoolDevice *d = device_new(dev->address, dev->host_driver, dev->companion_of);
+        GpPoolDevice *d = device_new_in(NULL, dev->address, dev->host_driver, dev->companion_of);
 
         d->vfs_origin = dev->vfs_origin;
         g_ptr_array_add(copy->devices, d);
@@ -894,6 +915,19 @@ scan_devices(GpXmlDocScan *scan, GpPool *pool)
     gint at_comp = rule ? attr_index(rule, "companion-of") : -1;
     gint at_origin = rule ? attr_index(rule, "vfs-enabled-by") : -1;
     GPtrArray *devices = pool->devices;
+    gsize bytes = scan->end - scan->p;
+    MemberBlock block = { 0 };
+
+    /* A member takes a line, and its strings (each followed by at least a
+     * quote in the file) fit in the bytes of the file; one respelled
+     * longer gets a block of its own. */
+    for (const char *nl = scan->p; (nl = memchr(nl, '\n', scan->end - nl)); nl++)
+        block.left++;
+    /* A pool is read into a new GpPool: there is no block yet. */
+    pool->member_block = g_malloc(block.left * sizeof(GpPoolDevice) + bytes);
+    block.next = pool->member_block;
+    block.strings = (char *)(block.next + block.left);
+    block.end = block.strings + bytes;
 
     while (gp_xmldoc_scan_skip(scan, "  <device")) {
         WrittenElement el;
@@ -920,7 +954,7 @@ scan_devices(GpXmlDocScan *scan, GpPool *pool)
              compare_addresses(((GpPoolDevice *)devices->pdata[devices->len - 1])->address,
                                canon) >= 0))
             return FALSE;
-        dev = device_new(canon, value_at(&el, at_driver), canon_comp);
+        dev = device_new_in(&block, canon, value_at(&el, at_driver), canon_comp);
         dev->vfs_origin = gp_pool_vf_origin_from_string(value_at(&el, at_origin));
         g_ptr_array_add(devices, dev);
     }

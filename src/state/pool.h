@@ -50,6 +50,8 @@ typedef struct {
      * when it leaves) or already there; UNKNOWN in definitions written
      * before gpupool recorded it, which leaves them as they are. */
     GpPoolVfOrigin vfs_origin;
+    /* In its pool's member_block rather than a block of its own. */
+    gboolean in_block;
 } GpPoolDevice;
 
 typedef struct {
@@ -69,6 +71,9 @@ typedef struct {
      * gpupool partition-set --per-domain. */
     guint per_domain;
     GPtrArray *devices; /* GpPoolDevice*, sorted by address */
+    /* The members read from the stored file, with their strings, in one
+     * allocation (pool.c), or NULL. */
+    gpointer member_block;
 } GpPool;
 
 void gp_pool_device_free(GpPoolDevice *dev);
