@@ -31,6 +31,23 @@ GpDomAssignment *gp_domxml_assignment_from_tree(const GpXmlNode *root, GError **
 gboolean gp_domxml_check_written_ns(const GpDomAssignment *a, const char *xml, gsize len,
                                     GError **error);
 
+/* What both trees' elements mean, read from their attributes' values
+ * (domxml-read.c), so that the libxml2 tree the edits work on and the
+ * GMarkup tree the hook reads cannot drift apart.  The canonical address
+ * of a PCI <source><address> (DOMAIN may be NULL), or NULL; the
+ * lower-case UUID of an mdev's, or NULL. */
+char *gp_domxml_pci_address_of(const char *domain, const char *bus, const char *slot,
+                               const char *function);
+char *gp_domxml_mdev_uuid_of(const char *uuid);
+/* One child of <metadata> in gpupool's namespace, named NAME, after one
+ * was FOUND or not: TRUE if it may be the assignment. */
+gboolean gp_domxml_metadata_child_check(const char *name, gboolean found, GError **error);
+/* Whether a <controller> with these attributes is the root PCI bus. */
+gboolean gp_domxml_is_root_controller_of(const char *type, const char *index,
+                                         const char *model);
+/* The MiB of a <qemu:arg value> that sets OVMF's aperture, or NULL. */
+const char *gp_domxml_ovmf_mmio64_of(const char *value);
+
 gboolean gp_domxml_is_el(const xmlNode *node, const char *name);
 gboolean gp_domxml_is_our_el(const xmlNode *node, const char *name);
 xmlNode *gp_domxml_child(const xmlNode *parent, const char *name);

@@ -336,21 +336,13 @@ static const char *const known_changes[] = {
     GP_DOMXML_CHANGE_CONTROLLERS,
 };
 
-/* The PCI address of a <hostdev type='pci'> source, canonical, or NULL. */
-static char *
-hostdev_address(const GpXmlNode *hostdev)
+/* ---- Values: one reading for both trees (domxml-priv.h) ----------------- */
+
+char *
+gp_domxml_pci_address_of(const char *d, const char *b, const char *s, const char *f)
 {
-    const GpXmlNode *src = gp_xmltree_child(hostdev, "source");
-    const GpXmlNode *addr = gp_xmltree_child(src, "address");
-    g_autofree char *d = NULL, *b = NULL, *s = NULL, *f = NULL;
     guint64 vd, vb, vs, vf;
 
-    if (!addr)
-        return NULL;
-    d = prop(addr, "domain");
-    b = prop(addr, "bus");
-    s = prop(addr, "slot");
-    f = prop(addr, "function");
     if (!b || !s || !f)
         return NULL;
 #define HEXVAL(str, out, max) \
@@ -366,6 +358,64 @@ hostdev_address(const GpXmlNode *hostdev)
     return g_strdup_printf("%04x:%02x:%02x.%x", (guint)vd, (guint)vb, (guint)vs, (guint)vf);
 }
 
+char *
+gp_domxml_mdev_uuid_of(const char *uuid)
+{
+    if (!uuid || !gp_domxml_uuid_check(uuid))
+        return NULL;
+    return g_ascii_strdown(uuid, -1);
+}
+
+gboolean
+gp_domxml_metadata_child_check(const char *name, gboolean found, GError **error)
+{
+    if (g_strcmp0(name, "assignment") != 0) {
+        g_set_error(error, GP_DOMXML_ERROR, GP_DOMXML_ERROR_INVALID,
+                    "unknown gpupool metadata element <%.32s>", name);
+        return FALSE;
+    }
+    if (found) {
+        g_set_error(error, GP_DOMXML_ERROR, GP_DOMXML_ERROR_INVALID,
+                    "more than one gpupool assignment in the metadata");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean
+gp_domxml_is_root_controller_of(const char *type, const char *index, const char *model)
+{
+    return g_strcmp0(type, "pci") == 0 && g_strcmp0(index, "0") == 0 &&
+           (g_strcmp0(model, "pcie-root") == 0 || g_strcmp0(model, "pci-root") == 0);
+}
+
+const char *
+gp_domxml_ovmf_mmio64_of(const char *value)
+{
+    const char *prefix = "name=" GP_DOMXML_OVMF_MMIO64_NAME ",string=";
+
+    return value && g_str_has_prefix(value, prefix) ? value + strlen(prefix) : NULL;
+}
+
+/* ---- The tree --------------------------------------------------------- */
+
+/* The PCI address of a <hostdev type='pci'> source, canonical, or NULL. */
+static char *
+hostdev_address(const GpXmlNode *hostdev)
+{
+    const GpXmlNode *src = gp_xmltree_child(hostdev, "source");
+    const GpXmlNode *addr = gp_xmltree_child(src, "address");
+    g_autofree char *d = NULL, *b = NULL, *s = NULL, *f = NULL;
+
+    if (!addr)
+        return NULL;
+    d = prop(addr, "domain");
+    b = prop(addr, "bus");
+    s = prop(addr, "slot");
+    f = prop(addr, "function");
+    return gp_domxml_pci_address_of(d, b, s, f);
+}
+
 static char *
 hostdev_uuid(const GpXmlNode *hostdev)
 {
@@ -373,9 +423,7 @@ hostdev_uuid(const GpXmlNode *hostdev)
     const GpXmlNode *addr = gp_xmltree_child(src, "address");
     g_autofree char *uuid = addr ? prop(addr, "uuid") : NULL;
 
-    if (!uuid || !gp_domxml_uuid_check(uuid))
-        return NULL;
-    return g_ascii_strdown(uuid, -1);
+    return gp_domxml_mdev_uuid_of(uuid);
 }
 
 /* The alias of a <hostdev>, NULL if none. */
@@ -398,16 +446,8 @@ metadata_element(const GpXmlNode *root, GError **error)
     for (const GpXmlNode *c = meta->children; c; c = c->next) {
         if (!gp_xmltree_is(c, GP_DOMXML_NS, NULL))
             continue;
-        if (!gp_xmltree_is(c, GP_DOMXML_NS, "assignment")) {
-            g_set_error(error, GP_DOMXML_ERROR, GP_DOMXML_ERROR_INVALID,
-                        "unknown gpupool metadata element <%.32s>", (const char *)c->name);
+        if (!gp_domxml_metadata_child_check(c->name, found != NULL, error))
             return NULL;
-        }
-        if (found) {
-            g_set_error(error, GP_DOMXML_ERROR, GP_DOMXML_ERROR_INVALID,
-                        "more than one gpupool assignment in the metadata");
-            return NULL;
-        }
         found = c;
     }
     return found;
@@ -911,8 +951,7 @@ root_controller(const GpXmlNode *root)
         type = prop(c, "type");
         index = prop(c, "index");
         model = prop(c, "model");
-        if (g_strcmp0(type, "pci") == 0 && g_strcmp0(index, "0") == 0 &&
-            (g_strcmp0(model, "pcie-root") == 0 || g_strcmp0(model, "pci-root") == 0))
+        if (gp_domxml_is_root_controller_of(type, index, model))
             return c;
     }
     return NULL;
@@ -942,8 +981,7 @@ ovmf_mmio64_arg(const GpXmlNode *root)
         if (!gp_xmltree_is(c, GP_DOMXML_QEMU_NS, "arg"))
             continue;
         value = prop(c, "value");
-        if (after_fw_cfg && value &&
-            g_str_has_prefix(value, "name=" GP_DOMXML_OVMF_MMIO64_NAME ",string="))
+        if (after_fw_cfg && gp_domxml_ovmf_mmio64_of(value))
             return c;
         after_fw_cfg = g_strcmp0(value, "-fw_cfg") == 0;
     }
@@ -955,11 +993,8 @@ static char *
 ovmf_mmio64_value(const GpXmlNode *arg)
 {
     g_autofree char *value = arg ? prop(arg, "value") : NULL;
-    const char *prefix = "name=" GP_DOMXML_OVMF_MMIO64_NAME ",string=";
 
-    if (!value || !g_str_has_prefix(value, prefix))
-        return NULL;
-    return g_strdup(value + strlen(prefix));
+    return g_strdup(gp_domxml_ovmf_mmio64_of(value));
 }
 
 /* What the rest of the definition says that gpupool needs: machine,

@@ -104,7 +104,6 @@ gp_domxml_hostdev_address(const xmlNode *hostdev)
     xmlNode *src = gp_domxml_child(hostdev, "source");
     xmlNode *addr = gp_domxml_child(src, "address");
     g_autofree char *d = NULL, *b = NULL, *s = NULL, *f = NULL;
-    guint64 vd, vb, vs, vf;
 
     if (!addr)
         return NULL;
@@ -112,19 +111,7 @@ gp_domxml_hostdev_address(const xmlNode *hostdev)
     b = gp_domxml_prop(addr, "bus");
     s = gp_domxml_prop(addr, "slot");
     f = gp_domxml_prop(addr, "function");
-    if (!b || !s || !f)
-        return NULL;
-#define HEXVAL(str, out, max) \
-    (strlen(str) <= 6 && g_str_has_prefix(str, "0x") && str[2] && \
-     ((out) = g_ascii_strtoull(str + 2, NULL, 16), TRUE) && \
-     strspn(str + 2, "0123456789abcdefABCDEF") == strlen(str + 2) && (out) <= (max))
-    vd = 0;
-    if (d && !HEXVAL(d, vd, 0xffff))
-        return NULL;
-    if (!HEXVAL(b, vb, 0xff) || !HEXVAL(s, vs, 0x1f) || !HEXVAL(f, vf, 7))
-        return NULL;
-#undef HEXVAL
-    return g_strdup_printf("%04x:%02x:%02x.%x", (guint)vd, (guint)vb, (guint)vs, (guint)vf);
+    return gp_domxml_pci_address_of(d, b, s, f);
 }
 
 char *
@@ -134,9 +121,7 @@ gp_domxml_hostdev_uuid(const xmlNode *hostdev)
     xmlNode *addr = gp_domxml_child(src, "address");
     g_autofree char *uuid = addr ? gp_domxml_prop(addr, "uuid") : NULL;
 
-    if (!uuid || !gp_domxml_uuid_check(uuid))
-        return NULL;
-    return g_ascii_strdown(uuid, -1);
+    return gp_domxml_mdev_uuid_of(uuid);
 }
 
 /* The alias of a <hostdev>, NULL if none. */
@@ -159,16 +144,8 @@ gp_domxml_metadata_element(xmlNode *root, GError **error)
     for (xmlNode *c = meta->children; c; c = c->next) {
         if (!gp_domxml_is_our_el(c, NULL))
             continue;
-        if (!gp_domxml_is_our_el(c, "assignment")) {
-            g_set_error(error, GP_DOMXML_ERROR, GP_DOMXML_ERROR_INVALID,
-                        "unknown gpupool metadata element <%.32s>", (const char *)c->name);
+        if (!gp_domxml_metadata_child_check((const char *)c->name, found != NULL, error))
             return NULL;
-        }
-        if (found) {
-            g_set_error(error, GP_DOMXML_ERROR, GP_DOMXML_ERROR_INVALID,
-                        "more than one gpupool assignment in the metadata");
-            return NULL;
-        }
         found = c;
     }
     return found;
@@ -187,8 +164,7 @@ gp_domxml_root_controller(xmlNode *root)
         type = gp_domxml_prop(c, "type");
         index = gp_domxml_prop(c, "index");
         model = gp_domxml_prop(c, "model");
-        if (g_strcmp0(type, "pci") == 0 && g_strcmp0(index, "0") == 0 &&
-            (g_strcmp0(model, "pcie-root") == 0 || g_strcmp0(model, "pci-root") == 0))
+        if (gp_domxml_is_root_controller_of(type, index, model))
             return c;
     }
     return NULL;
@@ -225,8 +201,7 @@ gp_domxml_ovmf_mmio64_arg(xmlNode *root)
         if (!gp_domxml_is_qemu_el(c, "arg"))
             continue;
         value = gp_domxml_prop(c, "value");
-        if (after_fw_cfg && value &&
-            g_str_has_prefix(value, "name=" GP_DOMXML_OVMF_MMIO64_NAME ",string="))
+        if (after_fw_cfg && gp_domxml_ovmf_mmio64_of(value))
             return c;
         after_fw_cfg = g_strcmp0(value, "-fw_cfg") == 0;
     }
@@ -238,11 +213,8 @@ char *
 gp_domxml_ovmf_mmio64_value(xmlNode *arg)
 {
     g_autofree char *value = arg ? gp_domxml_prop(arg, "value") : NULL;
-    const char *prefix = "name=" GP_DOMXML_OVMF_MMIO64_NAME ",string=";
 
-    if (!value || !g_str_has_prefix(value, prefix))
-        return NULL;
-    return g_strdup(value + strlen(prefix));
+    return g_strdup(gp_domxml_ovmf_mmio64_of(value));
 }
 
 GpDomAssignment *
