@@ -192,11 +192,8 @@ main(int argc, char **argv)
     int status;
     char *xml;
 
-    if (argc < 4) {
-        fprintf(stderr, "gpupool: usage: %s DOMAIN OPERATION SUB-OPERATION [EXTRA] "
-                "< DOMAIN-XML (libvirt runs this as its QEMU hook)\n", argv[0]);
-        return 2;
-    }
+    if ((status = gp_hook_usage(argc, argv)) >= 0)
+        return status;
     op = gp_hook_op_classify(argv[2], argv[3]);
     if (op == GP_HOOK_OP_IGNORED)
         return 0;

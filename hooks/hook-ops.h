@@ -5,6 +5,7 @@
  * and libc-only, since the gate links nothing else. */
 #pragma once
 
+#include <stdio.h>
 #include <string.h>
 
 /* Only the size macro: GLib's header, not its library. */
@@ -62,6 +63,18 @@ gp_hook_op_classify(const char *op, const char *sub)
             return table[i].id;
     }
     return GP_HOOK_OP_IGNORED;
+}
+
+/* -1 if the ARGC arguments ARGV are what libvirt passes a hook; else,
+ * after printing how the hook is run, the status to exit with. */
+static inline int
+gp_hook_usage(int argc, char **argv)
+{
+    if (argc >= 4)
+        return -1;
+    fprintf(stderr, "gpupool: usage: %s DOMAIN OPERATION SUB-OPERATION [EXTRA] "
+            "< DOMAIN-XML (libvirt runs this as its QEMU hook)\n", argv[0]);
+    return 2;
 }
 
 /* What is done with a domain whose XML is over GP_HOOK_MAX_INPUT: a
