@@ -360,6 +360,8 @@ load_written(const char *data, gsize len)
      * in the file) fit in the bytes of the file. */
     for (const char *nl = data; (nl = memchr(nl, '\n', data + len - nl)); nl++)
         most++;
+    if (most == 0)
+        return NULL;  /* not the writer's spelling */
     claims->block = g_malloc(most * sizeof(ClaimEntry) + len);
     entries = claims->block;
     strings = (char *)(entries + most);

@@ -923,11 +923,14 @@ scan_devices(GpXmlDocScan *scan, GpPool *pool)
      * longer gets a block of its own. */
     for (const char *nl = scan->p; (nl = memchr(nl, '\n', scan->end - nl)); nl++)
         block.left++;
-    /* A pool is read into a new GpPool: there is no block yet. */
-    pool->member_block = g_malloc(block.left * sizeof(GpPoolDevice) + bytes);
-    block.next = pool->member_block;
-    block.strings = (char *)(block.next + block.left);
-    block.end = block.strings + bytes;
+    /* A pool is read into a new GpPool: there is no block yet.  No line
+     * left, no member. */
+    if (block.left > 0) {
+        pool->member_block = g_malloc(block.left * sizeof(GpPoolDevice) + bytes);
+        block.next = pool->member_block;
+        block.strings = (char *)(block.next + block.left);
+        block.end = block.strings + bytes;
+    }
 
     while (gp_xmldoc_scan_skip(scan, "  <device")) {
         WrittenElement el;

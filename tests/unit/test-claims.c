@@ -566,3 +566,31 @@ Test(claims, a_claim_beyond_the_schema_is_refused_naming_the_attribute)
     claims = load_ok();
     cr_assert_eq(gp_claims_find(claims, "0000:41:00.0")->since, G_MAXINT64);
 }
+
+/* Files with no line end at all, or none at the end, are read like any
+ * other spelling; an empty one (found by fuzz-claims) is refused as
+ * corrupt. */
+Test(claims, a_file_on_one_line_or_without_a_last_line_end_loads)
+{
+    g_autoptr(GpClaims) empty = NULL;
+    g_autoptr(GpClaims) one = NULL;
+    g_autoptr(GpClaims) none = NULL;
+    g_autoptr(GError) error = NULL;
+
+    write_claims_file("");
+    none = gp_claims_load(&error);
+    cr_assert_null(none);
+    cr_assert(g_error_matches(error, GP_CLAIMS_ERROR, GP_CLAIMS_ERROR_CORRUPT), "%s",
+              error ? error->message : "no error");
+    g_clear_error(&error);
+
+    write_claims_file("<claims/>");
+    empty = gp_claims_load(&error);
+    cr_assert_not_null(empty, "%s", error ? error->message : "");
+    cr_expect_eq(gp_claims_all(empty)->len, 0);
+    write_claims_file("<claims>\n  <claim device='0000:81:00.0' pool='gpus' "
+                      "domain-uuid='" UUID_A "' domain-name='vm1' since='1'/>\n</claims>");
+    one = gp_claims_load(&error);
+    cr_assert_not_null(one, "%s", error ? error->message : "");
+    cr_expect_eq(gp_claims_all(one)->len, 1);
+}

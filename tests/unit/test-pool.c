@@ -596,3 +596,16 @@ Test(pool, stored_values_at_the_edges_are_judged_as_the_tree_judges_them)
         }
     }
 }
+
+/* A stored file cut short after its name (found by fuzz-pool) is refused,
+ * naming the problem in one line. */
+Test(pool, a_stored_file_cut_short_is_refused)
+{
+    const char *xml = "<pool type='pci'>\n  <name>gpus</name>\n";
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GpPool) pool = gp_pool_parse_stored_xml(xml, strlen(xml), &error);
+
+    cr_assert_null(pool);
+    cr_assert_not_null(error);
+    cr_assert_null(strchr(error->message, '\n'), "multi-line: %s", error->message);
+}
