@@ -77,6 +77,7 @@ on_sim() {
 	shift
 	GPUPOOL_SYSFS_ROOT=$WORK/node$n/sys GPUPOOL_CONFDIR=$WORK/node$n/etc/gpupool \
 	GPUPOOL_STATEDIR=$WORK/node$n/run/gpupool GPUPOOL_SCHEMADIR=$top_srcdir/xml \
+	GPUPOOL_HOOK_LIBDIR=$top_builddir/hooks/.libs \
 	GPUPOOL_PCI_IDS=$top_srcdir/tests/data/pci.ids GPUPOOL_CLI=$CLI \
 	HA_RSCTMP=$WORK/node$n/rsctmp OCF_RESKEY_CRM_meta_on_node=node$n \
 		"$@"
